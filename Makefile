@@ -1,0 +1,41 @@
+# Two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install lint typecheck pytest demo messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku migrate --no-input -v 0
+	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku demo --if-empty
+	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check kokyaku tests benchmarks
+	$(BIN)/ruff format --check kokyaku tests benchmarks
+
+typecheck: install
+	DEBUG=1 $(BIN)/mypy kokyaku tests benchmarks
+
+pytest: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+messages: install
+	cd kokyaku && DEBUG=1 ../$(BIN)/django-admin makemessages -l ja --settings=kokyaku.settings --pythonpath=.. \
+		&& DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=kokyaku.settings --pythonpath=..
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts, not timed tests. Each prints its figures; docs/benchmarks.md records them."""

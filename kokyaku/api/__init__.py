@@ -1,0 +1,1 @@
+"""The REST API (django-ninja), with OpenAPI docs at /api/docs."""

@@ -1,0 +1,104 @@
+"""`kokyaku`: the command line users run. Each sub-command is a Django management command.
+
+Errors are printed as one clear line on stderr with a non-zero exit, never as a traceback
+(set KOKYAKU_TRACEBACK=1 to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Sub-commands that work on an un-migrated database.
+_NO_DB_NEEDED = {"migrate", "help", "--help", "-h", "makemigrations", "check", "collectstatic", "compilemessages", "--version"}
+
+USAGE = """usage: kokyaku COMMAND [options]
+
+commands:
+  migrate                         create or update the database
+  createuser USERNAME --role R    add a login (R: rep, manager, admin)
+  token USERNAME                  create an API token
+  serve [--host H] [--port P]     serve the web app
+  demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
+  import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
+  snapshot [--as-of DATE]         compute and store the portfolio
+  export portfolio ...            write the portfolio as CSV or XLSX
+
+`kokyaku COMMAND --help` describes a command's options.
+Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.
+"""
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"kokyaku: error: {message}", file=sys.stderr)
+    return code
+
+
+def _pending_migrations() -> bool:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+    if args[0] == "--version":
+        from kokyaku import __version__
+
+        print(f"kokyaku {__version__}")
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokyaku.settings")
+    # Local use: an unset DEBUG means a developer's machine, so no SECRET_KEY is needed.
+    os.environ.setdefault("DEBUG", "1")
+    show_traceback = os.environ.get("KOKYAKU_TRACEBACK") == "1"
+    try:
+        import django
+        from django.core.exceptions import ImproperlyConfigured
+
+        try:
+            django.setup()
+        except ImproperlyConfigured as exc:
+            return _fail(f"configuration: {exc}")
+
+        from django.core.management import get_commands, load_command_class
+        from django.core.management.base import CommandError
+        from django.db import DatabaseError
+
+        command = {"import": "import_data"}.get(args[0], args[0])
+        commands = get_commands()
+        if command not in commands:
+            return _fail(f"unknown command {args[0]!r}; run `kokyaku --help` for the list", 2)
+        cmd = load_command_class(commands[command], command)
+        cmd._called_from_command_line = True  # type: ignore[attr-defined]  # argparse errors print usage and exit 2
+        parser = cmd.create_parser("kokyaku", args[0])
+        options = vars(parser.parse_args(args[1:]))
+        positional = options.pop("args", ())
+        try:
+            if command not in _NO_DB_NEEDED and _pending_migrations():
+                return _fail("the database is not migrated (or is out of date): run `kokyaku migrate` first")
+        except DatabaseError as exc:
+            return _fail(f"cannot reach the database: {exc}".strip())
+        try:
+            cmd.execute(*positional, **options)
+        except CommandError as exc:
+            if show_traceback:
+                raise
+            return _fail(str(exc), exc.returncode)
+        except DatabaseError as exc:
+            if show_traceback:
+                raise
+            return _fail(f"database error: {exc}".strip())
+        except KeyboardInterrupt:
+            return _fail("interrupted; nothing was half-written (every job runs in one transaction)", 130)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The CRM records Kokyaku works from: teams, reps, accounts, deals, activities, targets."""

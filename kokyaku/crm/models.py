@@ -1,0 +1,269 @@
+"""Persistence for the records a sales team keeps in its CRM.
+
+Money is always ``Decimal`` in the database (``money_field`` below); analytics convert to floats in
+the domain core, never on the way in.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+
+def money_field(verbose_name: StrOrPromise, *, null: bool = False) -> models.DecimalField:  # type: ignore[type-arg]
+    """Return the one money column type: 18 digits, 2 decimals, never a float."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, null=null, blank=null)
+
+
+class CompanySettings(models.Model):
+    """The company-wide settings; a single row (pk=1), read with :meth:`load`."""
+
+    currency = models.CharField(_("currency"), max_length=3, default="JPY")
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 = January ... 12 = December. Most Japanese listed companies start in April."),
+    )
+    dormancy_days = models.PositiveIntegerField(
+        _("dormancy period (days)"),
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text=_("A customer with no purchase for this long and nothing open is dormant."),
+    )
+
+    class Meta:
+        verbose_name = _("company settings")
+        verbose_name_plural = _("company settings")
+
+    def __str__(self) -> str:
+        return str(_("Company settings"))
+
+    @classmethod
+    def load(cls) -> CompanySettings:
+        """Return the settings row, creating it with defaults on first use."""
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rep(models.Model):
+    """A salesperson. ``tier`` is about where a rep is in their growth, never a judgement."""
+
+    class Tier(models.TextChoices):
+        STRONG = "strong", _("Strong")
+        DEVELOPING = "developing", _("Developing")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rep",
+    )
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reps")
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.DEVELOPING)
+    capacity = models.PositiveIntegerField(_("capacity (accounts)"), default=80)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("rep")
+        verbose_name_plural = _("reps")
+        indexes = [models.Index(fields=["team", "tier"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """A customer company or prospect."""
+
+    class BuyerType(models.TextChoices):
+        VISIONARY = "visionary", _("Visionary")
+        PRAGMATIST = "pragmatist", _("Pragmatist")
+        CONSERVATIVE = "conservative", _("Conservative")
+        SKEPTIC = "skeptic", _("Skeptic")
+        UNKNOWN = "unknown", _("Unknown")
+
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    annual_revenue = money_field(_("annual revenue"), null=True)
+    owner = models.ForeignKey(
+        Rep, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+    buyer_type = models.CharField(_("buyer type"), max_length=16, choices=BuyerType.choices, default=BuyerType.UNKNOWN)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        indexes = [
+            models.Index(fields=["owner", "name"]),
+            models.Index(fields=["buyer_type"]),
+            models.Index(fields=["industry"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LostReason(models.Model):
+    """Why a deal was lost; the list is the company's to edit."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label_ja = models.CharField(_("label (Japanese)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self) -> str:
+        return f"{self.label_ja} / {self.label_en}"
+
+    def label(self, language: str | None) -> str:
+        """Return the label in the given language code, English for anything but Japanese."""
+        return self.label_ja if (language or "").startswith("ja") else self.label_en
+
+
+class Deal(models.Model):
+    """An opportunity with an account: open, won or lost."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="deals")
+    owner = models.ForeignKey(
+        Rep, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
+    )
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    product = models.CharField(_("product"), max_length=200, blank=True)
+    amount = money_field(_("amount"), null=True)
+    currency = models.CharField(_("currency"), max_length=3, default="JPY")
+    stage = models.CharField(_("stage"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text=_("What the rep expects, 0-100. Left empty when unknown."),
+    )
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+    )
+    lost_note = models.TextField(_("what the customer said"), blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "id"]
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        indexes = [
+            models.Index(fields=["account", "status", "closed_on"]),
+            models.Index(fields=["owner", "status", "closed_on"]),
+            models.Index(fields=["status", "closed_on"]),
+            models.Index(fields=["opened_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0) | models.Q(amount__isnull=True), name="deal_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100) | models.Q(probability__isnull=True), name="deal_probability_le_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Activity(models.Model):
+    """A touch with an account: a visit, call, mail, meeting or proposal, with the minutes it took."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        MEETING = "meeting", _("Meeting")
+        PROPOSAL = "proposal", _("Proposal")
+
+    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities")
+    rep = models.ForeignKey(
+        Rep, verbose_name=_("rep"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    minutes = models.PositiveIntegerField(_("minutes spent"), default=0)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["account", "occurred_at"]),
+            models.Index(fields=["rep", "occurred_at"]),
+            models.Index(fields=["occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class Target(models.Model):
+    """A rep's revenue target (営業目標) for a period."""
+
+    rep = models.ForeignKey(Rep, verbose_name=_("rep"), on_delete=models.CASCADE, related_name="targets")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount = money_field(_("amount"))
+
+    class Meta:
+        ordering = ["rep", "period_start"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "period_start", "period_end"], name="target_unique_period"),
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")), name="target_period_ordered"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="target_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.period_start}..{self.period_end}"

@@ -1,0 +1,1 @@
+"""Import of CRM exports (CSV / XLSX) through mapping files."""

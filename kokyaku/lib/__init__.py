@@ -1,0 +1,1 @@
+"""Helpers that barely touch Django."""

@@ -1,0 +1,1 @@
+"""The portfolio: criteria, snapshots, zones, effort vs return and targets."""

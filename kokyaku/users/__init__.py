@@ -1,0 +1,1 @@
+"""Logins, roles (rep, manager, admin) and API tokens."""

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kokyaku.users.roles import Role
+from kokyaku.users.services import UserError, user_create
+
+
+class Command(BaseCommand):
+    help = "Add a login with a role. The password comes from --password, $KOKYAKU_PASSWORD or a prompt."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+        parser.add_argument("--email", default="")
+        parser.add_argument("--password", default=None, help="prefer $KOKYAKU_PASSWORD: arguments show in `ps`")
+        parser.add_argument("--rep", type=int, default=None, help="link the login to this rep id")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = options["password"] or os.environ.get("KOKYAKU_PASSWORD")
+        if not password:
+            if not self.stdin_is_tty():
+                raise CommandError("no password: pass --password or set KOKYAKU_PASSWORD")
+            password = getpass.getpass("Password: ")
+        if len(password) < 8:
+            raise CommandError("the password must have at least 8 characters")
+        try:
+            user = user_create(
+                username=options["username"],
+                password=password,
+                role=Role(options["role"]),
+                email=options["email"],
+                rep_id=options["rep"],
+            )
+        except UserError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"created {user.username} ({options['role']})")
+
+    @staticmethod
+    def stdin_is_tty() -> bool:
+        import sys
+
+        return sys.stdin.isatty()

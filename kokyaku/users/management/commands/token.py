@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kokyaku.users.services import api_token_create
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a user and print it (it is shown only once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--name", default="cli", help="a label to recognise the token by")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = User.objects.filter(username=options["username"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user {options['username']!r}")
+        _token, plain = api_token_create(user=user, name=options["name"])
+        self.stdout.write(plain)

@@ -1,0 +1,98 @@
+"""The three roles and what each may do; checked on every write, in the UI and the API alike."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from kokyaku.crm.models import Account
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+# Each role's permissions as "app_label.codename"; a role has its own and those of the roles before it.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.REP: [
+        "crm.view_account",
+        "crm.view_deal",
+        "crm.view_activity",
+        "crm.view_rep",
+        "crm.view_team",
+        "crm.view_target",
+        "crm.add_activity",
+        "crm.change_activity",
+        "crm.change_account",
+        "crm.add_deal",
+        "crm.change_deal",
+    ],
+    Role.MANAGER: [
+        "users.manage_portfolio",
+        "users.import_data",
+        "crm.add_target",
+        "crm.change_target",
+        "crm.delete_target",
+        "crm.change_companysettings",
+        "crm.view_companysettings",
+        "crm.add_account",
+        "crm.change_rep",
+        "crm.add_lostreason",
+        "crm.change_lostreason",
+    ],
+    Role.ADMIN: [
+        "users.manage_users",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+        "crm.add_team",
+        "crm.change_team",
+        "crm.add_rep",
+    ],
+}
+
+
+def role_permissions(role: Role) -> list[str]:
+    """Return every permission a role holds, including those of the roles below it."""
+    order = list(Role)
+    perms: list[str] = []
+    for r in order[: order.index(role) + 1]:
+        perms.extend(ROLE_PERMISSIONS[r])
+    return perms
+
+
+def user_role(user: User | AbstractBaseUser | AnonymousUser) -> Role | None:
+    """Return the highest role a user holds, or None for anonymous users and users without one."""
+    if not user.is_authenticated:
+        return None
+    if getattr(user, "is_superuser", False):
+        return Role.ADMIN
+    if not isinstance(user, User):
+        return None
+    names = {g.name for g in user.groups.all()}
+    for role in reversed(list(Role)):
+        if role.value in names:
+            return role
+    return None
+
+
+def is_manager(user: User | AbstractBaseUser | AnonymousUser) -> bool:
+    """Return True for managers and admins."""
+    return isinstance(user, User) and user.is_active and user.has_perm("users.manage_portfolio")
+
+
+def can_edit_account(user: User | AbstractBaseUser | AnonymousUser, account: Account) -> bool:
+    """Reps edit their own accounts; managers and admins edit any."""
+    if not user.is_authenticated:
+        return False
+    if is_manager(user):
+        return True
+    rep = getattr(user, "rep", None)
+    return rep is not None and account.owner_id == rep.pk

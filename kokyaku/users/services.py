@@ -1,0 +1,70 @@
+"""Writes for users: roles, logins and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+from django.utils import timezone
+
+from kokyaku.users.models import ApiToken
+from kokyaku.users.roles import Role, role_permissions
+
+
+class UserError(Exception):
+    """A user-facing problem with a user operation."""
+
+
+def roles_ensure() -> None:
+    """Create the role groups and give each exactly its permissions (idempotent)."""
+    wanted = {role: role_permissions(role) for role in Role}
+    all_codes = {code for codes in wanted.values() for code in codes}
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(codename__in={c.split(".")[1] for c in all_codes})
+    }
+    for role, codes in wanted.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set([perms[c] for c in codes if c in perms])
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, role: Role, email: str = "", rep_id: int | None = None) -> User:
+    """Create a login with a role, optionally linked to an existing rep."""
+    from kokyaku.crm.models import Rep
+
+    if User.objects.filter(username=username).exists():
+        raise UserError(f"user {username!r} already exists")
+    roles_ensure()
+    user = User.objects.create_user(username=username, password=password, email=email)
+    user.is_staff = role is Role.ADMIN
+    user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name=role.value))
+    if rep_id is not None:
+        updated = Rep.objects.filter(pk=rep_id, user__isnull=True).update(user=user)
+        if not updated:
+            raise UserError(f"rep {rep_id} does not exist or already has a login")
+    return user
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for a user; return it with the plain token, which is never stored."""
+    prefix = secrets.token_hex(4)
+    plain = f"kky_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash(plain))
+    return token, plain
+
+
+def api_token_authenticate(plain: str) -> User | None:
+    """Return the active user a plain token belongs to, or None; records when it was last used."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(plain)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
