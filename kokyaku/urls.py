@@ -10,5 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("portfolio/", include("kokyaku.portfolio.urls")),
+    path("imports/", include("kokyaku.imports.urls")),
     path("", include("kokyaku.web.urls")),
 ]

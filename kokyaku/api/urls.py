@@ -12,4 +12,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-from kokyaku.api import crm  # noqa: E402,F401 - registers the CRM routes on `api`
+# Each app registers its routes on `api` by being imported here (one line per app).
+from kokyaku.api import crm  # noqa: E402,F401
