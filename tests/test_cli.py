@@ -1,0 +1,79 @@
+"""The `kokyaku` command line: clear one-line errors and non-zero exits, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KOKYAKU_TEST_DB_NAME"}}
+    environ.update({"KOKYAKU_DATA_DIR": str(data_dir), "DEBUG": "1", "SECRET_KEY": ""}, **env)
+    return subprocess.run(
+        [sys.executable, "-m", "kokyaku.cli", *args], capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120, check=False
+    )
+
+
+def test_it_refuses_to_run_on_an_unmigrated_database(tmp_path: Path) -> None:
+    result = run_cli("token", "someone", data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "not migrated" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_it_names_the_bad_environment_variable(tmp_path: Path) -> None:
+    result = run_cli("migrate", data_dir=tmp_path, DATABASE_URL="mysql://db/x")
+    assert result.returncode == 1
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_cli("migrate", data_dir=tmp_path, DEBUG="perhaps")
+    assert result.returncode == 1
+    assert "DEBUG" in result.stderr
+
+
+def test_it_requires_a_secret_key_when_debug_is_off(tmp_path: Path) -> None:
+    result = run_cli("migrate", data_dir=tmp_path, DEBUG="0")
+    assert result.returncode == 1
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_rejects_an_unknown_command(tmp_path: Path) -> None:
+    result = run_cli("frobnicate", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "unknown command 'frobnicate'" in result.stderr
+
+
+def test_it_migrates_creates_a_user_and_a_token(tmp_path: Path) -> None:
+    assert run_cli("migrate", "-v", "0", data_dir=tmp_path).returncode == 0
+    created = run_cli("createuser", "mori", "--role", "manager", "--password", "long-enough-1", data_dir=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "created mori (manager)" in created.stdout
+    duplicate = run_cli("createuser", "mori", "--role", "rep", "--password", "long-enough-1", data_dir=tmp_path)
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
+    token = run_cli("token", "mori", data_dir=tmp_path)
+    assert token.returncode == 0
+    assert token.stdout.startswith("kky_")
+    missing = run_cli("token", "nobody", data_dir=tmp_path)
+    assert missing.returncode == 1
+    assert "no active user 'nobody'" in missing.stderr
+
+
+@pytest.mark.parametrize("role", ["boss", ""])
+def test_it_rejects_an_unknown_role(tmp_path: Path, role: str) -> None:
+    result = run_cli("createuser", "x", "--role", role, "--password", "long-enough-1", data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run_cli("--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    for command in ("migrate", "createuser", "serve", "demo", "token"):
+        assert command in result.stdout
