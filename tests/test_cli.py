@@ -15,9 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_cli(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KOKYAKU_TEST_DB_NAME"}}
     environ.update({"KOKYAKU_DATA_DIR": str(data_dir), "DEBUG": "1", "SECRET_KEY": ""}, **env)
-    return subprocess.run(
-        [sys.executable, "-m", "kokyaku.cli", *args], capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120, check=False
-    )
+    command = [sys.executable, "-m", "kokyaku.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=environ, cwd=ROOT, timeout=120, check=False)
 
 
 def test_it_refuses_to_run_on_an_unmigrated_database(tmp_path: Path) -> None:

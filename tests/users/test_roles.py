@@ -27,7 +27,8 @@ def test_roles_are_read_back_from_the_groups(manager: User, strong_rep: Rep, adm
 
 def test_a_rep_edits_only_their_own_accounts(strong_account: Account, developing_rep: Rep, manager: User) -> None:
     owner_user = strong_account.owner.user if strong_account.owner else None
-    assert owner_user is not None and developing_rep.user is not None
+    assert owner_user is not None
+    assert developing_rep.user is not None
     assert can_edit_account(owner_user, strong_account)
     assert not can_edit_account(developing_rep.user, strong_account)
     assert can_edit_account(manager, strong_account)
