@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own static files: /api/docs works offline
     "kokyaku.users",
     "kokyaku.crm",
     "kokyaku.demo",
