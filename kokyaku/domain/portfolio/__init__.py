@@ -1,0 +1,82 @@
+"""The customer portfolio: unit price × win probability → zones A / B / C, and its review.
+
+Pure and vectorised: every function takes the whole portfolio (arrays / data frames) at once.
+"""
+
+from kokyaku.domain.portfolio.criteria import (
+    BANDS,
+    DEFAULT_GRID,
+    DEFAULT_STAGE_PROBABILITIES,
+    NO_ZONE,
+    ZONES,
+    AxisRule,
+    Classification,
+    CriteriaSpec,
+    Thresholds,
+    band,
+    classify,
+    criteria_change_matrix,
+    crosstab_zones,
+    near_boundary,
+    resolve_thresholds,
+    validate_grid,
+    zone_of,
+)
+from kokyaku.domain.portfolio.measures import (
+    DEAL_COLUMNS,
+    LIFECYCLES,
+    SOURCES,
+    RepurchaseRate,
+    deals_as_of,
+    lifecycle,
+    purchase_periods,
+    unit_price,
+    win_probability,
+)
+from kokyaku.domain.portfolio.pipeline import RESULT_COLUMNS, PortfolioResult, compute_portfolio
+from kokyaku.domain.portfolio.review import (
+    Migration,
+    accounts_to_close_gap,
+    effort_vs_return,
+    migration_matrix,
+    move_direction,
+    target_forecast,
+)
+
+__all__ = [
+    "BANDS",
+    "DEAL_COLUMNS",
+    "DEFAULT_GRID",
+    "DEFAULT_STAGE_PROBABILITIES",
+    "LIFECYCLES",
+    "NO_ZONE",
+    "RESULT_COLUMNS",
+    "SOURCES",
+    "ZONES",
+    "AxisRule",
+    "Classification",
+    "CriteriaSpec",
+    "Migration",
+    "PortfolioResult",
+    "RepurchaseRate",
+    "Thresholds",
+    "accounts_to_close_gap",
+    "band",
+    "classify",
+    "compute_portfolio",
+    "criteria_change_matrix",
+    "crosstab_zones",
+    "deals_as_of",
+    "effort_vs_return",
+    "lifecycle",
+    "migration_matrix",
+    "move_direction",
+    "near_boundary",
+    "purchase_periods",
+    "resolve_thresholds",
+    "target_forecast",
+    "unit_price",
+    "validate_grid",
+    "win_probability",
+    "zone_of",
+]

@@ -1,0 +1,225 @@
+"""Criteria: cut each axis into high / mid / low bands and map the 3×3 grid to zones A / B / C.
+
+An axis is cut either at absolute thresholds (e.g. 1,000,000 yen and 5,000,000 yen) or at
+quantiles of the portfolio itself (default: terciles, so it works in any currency out of the box).
+A value ``x`` is *low* when ``x < low``, *high* when ``x >= high`` and *mid* otherwise.
+
+Accounts without a unit price ("unpriced") or without a probability get no band on that axis and
+therefore no zone (the empty string ``""``, shown as "unzoned"): guessing a zone for an account
+we know nothing about would hide it among the accounts we do know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kokyaku.domain.errors import DomainError
+
+BANDS: tuple[str, str, str] = ("high", "mid", "low")
+ZONES: tuple[str, str, str] = ("A", "B", "C")
+NO_ZONE = ""
+AxisMode = Literal["quantile", "absolute"]
+FloatArray = npt.NDArray[np.float64]
+
+DEFAULT_GRID: dict[str, dict[str, str]] = {
+    # grid[price band][probability band] -> zone
+    "high": {"high": "A", "mid": "A", "low": "B"},
+    "mid": {"high": "A", "mid": "B", "low": "C"},
+    "low": {"high": "B", "mid": "C", "low": "C"},
+}
+DEFAULT_STAGE_PROBABILITIES: dict[str, float] = {"A": 90.0, "B": 60.0, "C": 30.0, "D": 10.0}
+
+
+@dataclass(frozen=True)
+class AxisRule:
+    """How one axis is cut: ``mode`` "quantile" (``low``/``high`` in (0, 1)) or "absolute" (values)."""
+
+    mode: AxisMode = "quantile"
+    low: float = 1 / 3
+    high: float = 2 / 3
+
+    def validate(self, axis: str, *, upper: float | None = None) -> None:
+        """Raise DomainError naming the axis when the rule cannot cut anything."""
+        if self.mode not in ("quantile", "absolute"):
+            raise DomainError(f"{axis}: mode must be 'quantile' or 'absolute', got {self.mode!r}")
+        if not (np.isfinite(self.low) and np.isfinite(self.high)):
+            raise DomainError(f"{axis}: thresholds must be numbers, got {self.low!r} and {self.high!r}")
+        if not self.low < self.high:
+            raise DomainError(f"{axis}: the low threshold ({self.low}) must be below the high one ({self.high})")
+        if self.mode == "quantile" and not (self.low > 0 and self.high < 1):
+            raise DomainError(f"{axis}: quantiles must lie strictly between 0 and 1, got {self.low} and {self.high}")
+        if self.mode == "absolute" and self.low < 0:
+            raise DomainError(f"{axis}: thresholds cannot be negative, got {self.low}")
+        if self.mode == "absolute" and upper is not None and self.high > upper:
+            raise DomainError(f"{axis}: the high threshold ({self.high}) cannot exceed {upper}")
+
+
+@dataclass(frozen=True)
+class CriteriaSpec:
+    """Everything a snapshot needs to turn deals into zones; a frozen value, validated on creation.
+
+    ``stage_probabilities`` maps a deal stage (or ヨミ rank "A".."D") to a probability in percent.
+    ``near_margin`` is relative: 0.1 flags accounts within 10% of a threshold on either axis.
+    """
+
+    price: AxisRule = field(default_factory=AxisRule)
+    probability: AxisRule = field(default_factory=AxisRule)
+    grid: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: DEFAULT_GRID)
+    near_margin: float = 0.1
+    lookback_months: int = 24
+    stage_probabilities: Mapping[str, float] = field(default_factory=lambda: DEFAULT_STAGE_PROBABILITIES)
+    history_period_days: int = 91
+    history_periods: int = 8
+
+    def __post_init__(self) -> None:
+        self.price.validate("unit price")
+        self.probability.validate("win probability", upper=1.0)
+        validate_grid(self.grid)
+        if not (0 <= self.near_margin < 1):
+            raise DomainError(f"near-boundary margin must be in [0, 1), got {self.near_margin}")
+        if not (1 <= self.lookback_months <= 240):
+            raise DomainError(f"look-back must be 1-240 months, got {self.lookback_months}")
+        for stage, pct in self.stage_probabilities.items():
+            if not (0 <= float(pct) <= 100):
+                raise DomainError(f"stage {stage!r}: probability must be 0-100 %, got {pct}")
+        if self.history_period_days < 1 or self.history_periods < 1:
+            raise DomainError("history period length and count must be positive")
+
+
+def validate_grid(grid: Mapping[str, Mapping[str, str]]) -> None:
+    """Raise DomainError unless ``grid`` maps every (price band, probability band) to A, B or C."""
+    for price_band in BANDS:
+        row = grid.get(price_band)
+        if not isinstance(row, Mapping):
+            raise DomainError(f"grid: missing the row for unit price {price_band!r}")
+        for prob_band in BANDS:
+            zone = row.get(prob_band)
+            if zone not in ZONES:
+                raise DomainError(f"grid: cell price={price_band} / probability={prob_band} must be A, B or C, got {zone!r}")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The cut points actually used (quantile rules resolved against the portfolio)."""
+
+    price_low: float
+    price_high: float
+    probability_low: float
+    probability_high: float
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {k: (None if not np.isfinite(v) else float(v)) for k, v in self.__dict__.items()}
+
+
+def resolve_axis(values: FloatArray, rule: AxisRule) -> tuple[float, float]:
+    """Return the (low, high) cut points of one axis; quantiles ignore NaN (NaN, NaN if no values)."""
+    if rule.mode == "absolute":
+        return float(rule.low), float(rule.high)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    low, high = np.quantile(finite, [rule.low, rule.high])
+    return float(low), float(high)
+
+
+def resolve_thresholds(unit_price: FloatArray, probability: FloatArray, spec: CriteriaSpec) -> Thresholds:
+    """Resolve both axes of ``spec`` against a portfolio."""
+    pl, ph = resolve_axis(np.asarray(unit_price, dtype=float), spec.price)
+    ql, qh = resolve_axis(np.asarray(probability, dtype=float), spec.probability)
+    return Thresholds(pl, ph, ql, qh)
+
+
+def band(values: FloatArray, low: float, high: float) -> npt.NDArray[np.object_]:
+    """Return "high" / "mid" / "low" per value, "" where the value (or a threshold) is NaN."""
+    values = np.asarray(values, dtype=float)
+    out = np.full(values.shape, "", dtype=object)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return out
+    known = np.isfinite(values)
+    out[known & (values < low)] = "low"
+    out[known & (values >= low) & (values < high)] = "mid"
+    out[known & (values >= high)] = "high"
+    return out
+
+
+def zone_of(
+    price_band: npt.NDArray[np.object_], prob_band: npt.NDArray[np.object_], grid: Mapping[str, Mapping[str, str]]
+) -> npt.NDArray[np.object_]:
+    """Map band pairs to zones through ``grid``; "" where either band is missing."""
+    keys = pd.Series(price_band, dtype=object) + "|" + pd.Series(prob_band, dtype=object)
+    table = {f"{p}|{q}": grid[p][q] for p in BANDS for q in BANDS}
+    return keys.map(table).fillna(NO_ZONE).to_numpy(dtype=object)
+
+
+def near_boundary(values: FloatArray, low: float, high: float, margin: float) -> npt.NDArray[np.bool_]:
+    """Flag values within ``margin`` (relative to the threshold) of either threshold."""
+    values = np.asarray(values, dtype=float)
+    flag = np.zeros(values.shape, dtype=bool)
+    if margin <= 0:
+        return flag
+    known = np.isfinite(values)
+    for t in (low, high):
+        if np.isfinite(t):
+            tol = margin * abs(t)
+            flag |= known & (np.abs(values - t) <= tol)
+    return flag
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The result of :func:`classify`: per-account bands, zone and flag, plus the thresholds used."""
+
+    price_band: npt.NDArray[np.object_]
+    probability_band: npt.NDArray[np.object_]
+    zone: npt.NDArray[np.object_]
+    near_boundary: npt.NDArray[np.bool_]
+    thresholds: Thresholds
+
+
+def classify(unit_price: FloatArray, probability: FloatArray, spec: CriteriaSpec) -> Classification:
+    """Cut both axes, map the grid to zones and flag near-boundary accounts, for a whole portfolio."""
+    up = np.asarray(unit_price, dtype=float)
+    pr = np.asarray(probability, dtype=float)
+    if up.shape != pr.shape:
+        raise DomainError(f"unit price and probability must have the same length ({up.size} != {pr.size})")
+    t = resolve_thresholds(up, pr, spec)
+    pb = band(up, t.price_low, t.price_high)
+    qb = band(pr, t.probability_low, t.probability_high)
+    zone = zone_of(pb, qb, spec.grid)
+    zoned = zone != NO_ZONE
+    near = zoned & (
+        near_boundary(up, t.price_low, t.price_high, spec.near_margin)
+        | near_boundary(pr, t.probability_low, t.probability_high, spec.near_margin)
+    )
+    return Classification(pb, qb, zone, near, t)
+
+
+ZONE_LABELS: tuple[str, ...] = (*ZONES, NO_ZONE)
+
+
+def criteria_change_matrix(unit_price: FloatArray, probability: FloatArray, old: CriteriaSpec, new: CriteriaSpec) -> pd.DataFrame:
+    """Count how many accounts move from each old zone to each new zone (rows: old, columns: new).
+
+    The empty-string label is "unzoned". The diagonal holds accounts that stay; everything off it
+    is what the change would move, which the UI shows before the criteria are saved.
+    """
+    before = classify(unit_price, probability, old).zone
+    after = classify(unit_price, probability, new).zone
+    return crosstab_zones(before, after)
+
+
+def crosstab_zones(before: npt.NDArray[np.object_], after: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """Return a full 4×4 from-zone × to-zone count matrix (A, B, C, unzoned) of two aligned arrays."""
+    cat = pd.CategoricalDtype(list(ZONE_LABELS))
+    b = pd.Series(before, dtype=object).astype(cat)
+    a = pd.Series(after, dtype=object).astype(cat)
+    table = pd.crosstab(b, a, dropna=False).reindex(index=list(ZONE_LABELS), columns=list(ZONE_LABELS), fill_value=0)
+    table.index.name = "from"
+    table.columns.name = "to"
+    return table.astype(np.int64)

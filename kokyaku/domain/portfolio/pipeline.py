@@ -1,0 +1,83 @@
+"""One call from deals to a scored portfolio: the function a snapshot runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kokyaku.domain.errors import DomainError
+from kokyaku.domain.portfolio.criteria import CriteriaSpec, Thresholds, classify
+from kokyaku.domain.portfolio.measures import deals_as_of, lifecycle, unit_price, win_probability
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "unit_price",
+    "win_probability",
+    "probability_source",
+    "expected_value",
+    "price_band",
+    "probability_band",
+    "zone",
+    "near_boundary",
+    "lifecycle",
+)
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """The scored portfolio (one row per account, in the order given) and the thresholds used."""
+
+    frame: pd.DataFrame
+    thresholds: Thresholds
+
+
+def compute_portfolio(
+    account_ids: npt.ArrayLike,
+    deals: pd.DataFrame,
+    *,
+    as_of: date,
+    criteria: CriteriaSpec,
+    dormancy_days: int = 365,
+    model_probability: npt.ArrayLike | None = None,
+) -> PortfolioResult:
+    """Score every account at ``as_of``: unit price, probability and source, EV, zone, flag, lifecycle.
+
+    Only deals opened up to ``as_of`` count, with their status as it was then (see
+    :func:`~kokyaku.domain.portfolio.measures.deals_as_of`). Unpriced accounts keep a NaN unit
+    price and expected value and get no zone, like accounts with no probability.
+    """
+    ids = np.asarray(account_ids)
+    if ids.ndim != 1:
+        raise DomainError("account ids must be a one-dimensional array")
+    d = deals_as_of(deals, as_of)
+    price = unit_price(ids, d, as_of=as_of, lookback_months=criteria.lookback_months)
+    prob, source = win_probability(
+        ids,
+        d,
+        as_of=as_of,
+        stage_probabilities=criteria.stage_probabilities,
+        model_probability=model_probability,
+        period_days=criteria.history_period_days,
+        periods=criteria.history_periods,
+    )
+    cls = classify(price, prob, criteria)
+    frame = pd.DataFrame(
+        {
+            "account_id": ids,
+            "unit_price": price,
+            "win_probability": prob,
+            "probability_source": source,
+            "expected_value": price * prob,
+            "price_band": cls.price_band,
+            "probability_band": cls.probability_band,
+            "zone": cls.zone,
+            "near_boundary": cls.near_boundary,
+            "lifecycle": lifecycle(ids, d, as_of=as_of, dormancy_days=dormancy_days),
+        },
+        columns=list(RESULT_COLUMNS),
+    )
+    return PortfolioResult(frame, cls.thresholds)

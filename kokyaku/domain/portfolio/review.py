@@ -1,0 +1,160 @@
+"""Reviewing a portfolio: zone migration, effort vs return, and targets with the ヨミ forecast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kokyaku.domain.errors import DomainError
+from kokyaku.domain.portfolio.criteria import NO_ZONE, ZONE_LABELS, ZONES, crosstab_zones
+
+ZONE_RANK = {"A": 0, "B": 1, "C": 2, NO_ZONE: 3}
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Zone migration between two snapshots: ``counts`` (from × to) and the accounts behind each cell."""
+
+    counts: pd.DataFrame
+    accounts: dict[tuple[str, str], list[int]]
+
+
+def migration_matrix(before: pd.Series, after: pd.Series) -> Migration:
+    """Return the from-zone × to-zone matrix of two snapshots given as ``account_id -> zone`` series.
+
+    An account in only one snapshot counts as unzoned ("") in the other. Cells list account ids
+    in ascending order; empty cells are left out of ``accounts``.
+    """
+    if not (before.index.is_unique and after.index.is_unique):
+        raise DomainError("migration: each snapshot must list an account once")
+    ids = before.index.union(after.index)
+    b = before.reindex(ids).fillna(NO_ZONE).astype(object).to_numpy()
+    a = after.reindex(ids).fillna(NO_ZONE).astype(object).to_numpy()
+    bad = (set(b) | set(a)) - set(ZONE_LABELS)
+    if bad:
+        raise DomainError(f"migration: unknown zone(s) {sorted(map(str, bad))}")
+    counts = crosstab_zones(b, a)
+    frame = pd.DataFrame({"id": np.asarray(ids), "from": b, "to": a}).sort_values("id")
+    cells = {(str(f), str(t)): [int(x) for x in g["id"]] for (f, t), g in frame.groupby(["from", "to"], sort=True)}
+    return Migration(counts, cells)
+
+
+def move_direction(before: npt.ArrayLike, after: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """Return "up" (toward A), "down", "same", "in" (newly zoned) or "out" (lost its zone) per account."""
+    b = pd.Series(np.asarray(before, dtype=object)).map(ZONE_RANK).to_numpy(dtype=float)
+    a = pd.Series(np.asarray(after, dtype=object)).map(ZONE_RANK).to_numpy(dtype=float)
+    out = np.full(b.shape, "same", dtype=object)
+    out[a < b] = "up"
+    out[a > b] = "down"
+    out[(b == 3) & (a < 3)] = "in"
+    out[(b < 3) & (a == 3)] = "out"
+    return out
+
+
+def effort_vs_return(minutes: pd.DataFrame, revenue: pd.DataFrame, *, by: tuple[str, ...] = ("zone",)) -> pd.DataFrame:
+    """Join activity minutes and won revenue per group and derive hours, shares and revenue per hour.
+
+    ``minutes`` has the ``by`` columns and ``minutes``; ``revenue`` the ``by`` columns and
+    ``revenue``. Returns one row per group with ``minutes, hours, revenue, revenue_per_hour``
+    (NaN when no time was spent), ``effort_share`` and ``revenue_share`` (within the whole frame).
+    """
+    keys = list(by)
+    for name, frame, col in (("minutes", minutes, "minutes"), ("revenue", revenue, "revenue")):
+        missing = [c for c in [*keys, col] if c not in frame.columns]
+        if missing:
+            raise DomainError(f"effort vs return: {name} frame lacks column(s) {', '.join(missing)}")
+    m = minutes.groupby(keys, dropna=False)["minutes"].sum()
+    r = revenue.groupby(keys, dropna=False)["revenue"].sum()
+    out = pd.concat([m, r], axis=1).fillna(0.0).reset_index()
+    out["minutes"] = out["minutes"].astype(float)
+    out["revenue"] = out["revenue"].astype(float)
+    out["hours"] = out["minutes"] / 60.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["revenue_per_hour"] = np.where(out["hours"] > 0, out["revenue"] / out["hours"].where(out["hours"] > 0, 1.0), np.nan)
+    total_m, total_r = float(out["minutes"].sum()), float(out["revenue"].sum())
+    out["effort_share"] = out["minutes"] / total_m if total_m > 0 else 0.0
+    out["revenue_share"] = out["revenue"] / total_r if total_r > 0 else 0.0
+    if "zone" in keys:
+        out["_rank"] = out["zone"].map(ZONE_RANK)
+        out = out.sort_values([k if k != "zone" else "_rank" for k in keys]).drop(columns="_rank")
+    else:
+        out = out.sort_values(keys)
+    return out.reset_index(drop=True)[[*keys, "minutes", "hours", "revenue", "revenue_per_hour", "effort_share", "revenue_share"]]
+
+
+def target_forecast(
+    targets: pd.DataFrame,
+    won: pd.DataFrame,
+    pipeline: pd.DataFrame,
+    *,
+    high: float = 0.7,
+    mid: float = 0.4,
+) -> pd.DataFrame:
+    """Return per rep the target, won so far, weighted pipeline, the ヨミ forecast and the gap.
+
+    ``targets``: ``rep_id, target``; ``won``: ``rep_id, amount`` (deals won in the period);
+    ``pipeline``: ``rep_id, amount, probability`` (open deals expected to close in the period,
+    probability in [0, 1], NaN when unknown — counted at 0).
+    The ヨミ columns read like a Japanese forecast sheet: ``yomi_won`` (確定), ``yomi_high``
+    (+ deals at ``high`` or above, ヨミA), ``yomi_mid`` (+ deals at ``mid`` or above, ヨミB);
+    ``gap`` = target − won (what is still missing), ``gap_after_yomi`` = target − yomi_mid.
+    """
+    if not (0 <= mid < high <= 1):
+        raise DomainError(f"ヨミ thresholds must satisfy 0 <= mid < high <= 1, got mid={mid}, high={high}")
+    reps = pd.Index(
+        pd.unique(pd.concat([targets["rep_id"], won["rep_id"], pipeline["rep_id"]], ignore_index=True)), name="rep_id"
+    )
+    target = targets.groupby("rep_id")["target"].sum().reindex(reps).astype(float)
+    won_sum = won.groupby("rep_id")["amount"].sum().reindex(reps).fillna(0.0).astype(float)
+    p = pipeline["probability"].astype(float).fillna(0.0).clip(0, 1)
+    amt = pipeline["amount"].astype(float).fillna(0.0)
+    pf = pd.DataFrame({"rep_id": pipeline["rep_id"].to_numpy(), "amt": amt.to_numpy(), "w": (amt * p).to_numpy()})
+    pf["hi"] = np.where(p.to_numpy() >= high, pf["amt"], 0.0)
+    pf["md"] = np.where((p.to_numpy() >= mid) & (p.to_numpy() < high), pf["amt"], 0.0)
+    g = pf.groupby("rep_id")[["amt", "w", "hi", "md"]].sum().reindex(reps).fillna(0.0)
+    out = pd.DataFrame(index=reps)
+    out["target"] = target
+    out["won"] = won_sum
+    out["pipeline"] = g["amt"]
+    out["weighted_pipeline"] = g["w"]
+    out["yomi_won"] = won_sum
+    out["yomi_high"] = won_sum + g["hi"]
+    out["yomi_mid"] = out["yomi_high"] + g["md"]
+    out["gap"] = (out["target"] - out["won"]).clip(lower=0)
+    out["gap_after_yomi"] = (out["target"] - out["yomi_mid"]).clip(lower=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["attainment"] = np.where(out["target"] > 0, out["won"] / out["target"].where(out["target"] > 0, 1.0), np.nan)
+    return out.reset_index()
+
+
+def accounts_to_close_gap(candidates: pd.DataFrame, gaps: pd.Series, *, limit: int = 20) -> pd.DataFrame:
+    """Pick, per rep, the highest expected-value accounts until their expected value covers the gap.
+
+    ``candidates``: ``rep_id, account_id, expected_value`` (typically the rep's zone-A accounts);
+    ``gaps``: rep_id -> amount still missing. Returns the chosen rows with ``cumulative_ev`` and
+    ``covers_gap`` (True on the row where the running total first reaches the gap), at most
+    ``limit`` per rep; reps without a gap get nothing.
+    """
+    c = candidates.loc[candidates["expected_value"].notna()].copy()
+    c["gap"] = c["rep_id"].map(gaps).astype(float)
+    c = c.loc[c["gap"] > 0].sort_values(["rep_id", "expected_value", "account_id"], ascending=[True, False, True])
+    c["cumulative_ev"] = c.groupby("rep_id")["expected_value"].cumsum()
+    before = c["cumulative_ev"] - c["expected_value"]
+    c = c.loc[before < c["gap"]]
+    c = c.groupby("rep_id").head(limit)
+    c["covers_gap"] = c["cumulative_ev"] >= c["gap"]
+    return c.reset_index(drop=True)
+
+
+__all__ = [
+    "ZONES",
+    "Migration",
+    "accounts_to_close_gap",
+    "effort_vs_return",
+    "migration_matrix",
+    "move_direction",
+    "target_forecast",
+]

@@ -1,0 +1,145 @@
+"""Unit price, win probability and its source, smoothing and lifecycle, computed by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kokyaku.domain.errors import DomainError
+from kokyaku.domain.portfolio import (
+    RepurchaseRate,
+    deals_as_of,
+    lifecycle,
+    purchase_periods,
+    unit_price,
+    win_probability,
+)
+
+AS_OF = date(2026, 6, 30)
+NAN = float("nan")
+
+
+def deals(*rows: tuple[int, str, float, float, str, str, str | None]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on"])
+    frame["opened_on"] = pd.to_datetime(frame["opened_on"])
+    frame["closed_on"] = pd.to_datetime(frame["closed_on"])
+    return frame
+
+
+def test_unit_price_is_the_median_of_won_and_open_deals_in_the_last_24_months() -> None:
+    d = deals(
+        (1, "won", 100, NAN, "", "2025-01-01", "2025-02-01"),
+        (1, "won", 300, NAN, "", "2025-03-01", "2025-04-01"),
+        (1, "open", 200, NAN, "", "2026-05-01", None),
+        (1, "lost", 9999, NAN, "", "2026-01-01", "2026-02-01"),  # lost deals do not price
+        (1, "won", 5000, NAN, "", "2023-01-01", "2024-06-30"),  # closed exactly 24 months ago: outside
+        (2, "open", NAN, NAN, "", "2026-05-01", None),  # no amount
+    )
+    price = unit_price([1, 2, 3], deals_as_of(d, AS_OF), as_of=AS_OF)
+    assert price[0] == pytest.approx(200.0)
+    assert np.isnan(price[1])
+    assert np.isnan(price[2])
+
+
+def test_as_of_drops_later_deals_and_reopens_deals_closed_after_it() -> None:
+    d = deals(
+        (1, "won", 100, NAN, "", "2026-06-01", "2026-07-15"),  # still open on June 30
+        (1, "won", 999, NAN, "", "2026-07-02", "2026-07-20"),  # did not exist yet
+    )
+    seen = deals_as_of(d, AS_OF)
+    assert list(seen["status"]) == ["open"]
+    assert seen["closed_on"].isna().all()
+
+
+def test_probability_sources_are_taken_in_order_model_rep_stage_history_none() -> None:
+    d = deals(
+        (1, "open", 100, 80, "B", "2026-06-01", None),  # model wins over rep
+        (2, "open", 100, 80, "B", "2026-06-01", None),  # rep
+        (3, "open", 100, NAN, "B", "2026-06-01", None),  # stage B = 60%
+        (4, "won", 100, NAN, "", "2025-01-01", "2025-01-10"),  # history only
+        (5, "open", 100, NAN, "negotiation", "2026-06-01", None),  # stage not in table, no history
+    )
+    model = np.array([0.33, NAN, NAN, NAN, NAN, NAN])
+    prob, source = win_probability(
+        [1, 2, 3, 4, 5, 6], deals_as_of(d, AS_OF), as_of=AS_OF, stage_probabilities={"A": 90, "B": 60}, model_probability=model
+    )
+    assert list(source) == ["model", "rep", "stage", "history", "none", "none"]
+    assert prob[:3] == pytest.approx([0.33, 0.80, 0.60])
+    assert 0 < prob[3] < 1
+    assert np.isnan(prob[4:]).all()
+
+
+def test_rep_probability_is_weighted_by_deal_amount() -> None:
+    d = deals(
+        (1, "open", 300, 90, "", "2026-06-01", None),
+        (1, "open", 100, 10, "", "2026-06-01", None),
+        (2, "open", NAN, 50, "", "2026-06-01", None),  # no amounts: plain mean
+        (2, "open", NAN, 70, "", "2026-06-01", None),
+    )
+    prob, _ = win_probability([1, 2], deals_as_of(d, AS_OF), as_of=AS_OF, stage_probabilities={})
+    assert prob == pytest.approx([(300 * 0.9 + 100 * 0.1) / 400, 0.6])
+
+
+def test_purchase_periods_count_quarters_since_the_first_deal() -> None:
+    d = deals(
+        (1, "won", 1, NAN, "", "2025-06-01", "2026-06-01"),  # period 0 (29 days back)
+        (1, "won", 1, NAN, "", "2026-05-01", "2026-05-15"),  # period 0 again
+        (1, "won", 1, NAN, "", "2025-06-01", "2025-12-01"),  # 211 days back: period 2
+        (2, "lost", 1, NAN, "", "2026-06-01", "2026-06-10"),  # first deal 29 days ago: one period, no win
+    )
+    k, n = purchase_periods([1, 2, 3], d, as_of=AS_OF, period_days=91, periods=8)
+    # account 1's first deal is 394 days back: 394 // 91 + 1 = 5 periods observed
+    assert list(k) == [2, 0, 0]
+    assert list(n) == [5, 1, 0]
+
+
+def test_repurchase_rate_shrinks_toward_the_team_average() -> None:
+    model = RepurchaseRate(prior_strength=4.0).fit([1, 3], [4, 4])
+    assert model.prior_mean_ == pytest.approx(0.5)
+    assert model.alpha_ == pytest.approx(2.0)
+    assert model.beta_ == pytest.approx(2.0)
+    # (1 + 2) / (4 + 4) and (3 + 2) / (4 + 4)
+    assert model.predict([1, 3, 0], [4, 4, 0]) == pytest.approx([0.375, 0.625, 0.5])
+
+
+def test_repurchase_rate_estimates_its_strength_by_the_method_of_moments() -> None:
+    rng = np.random.default_rng(7)
+    true_p = rng.beta(2.0, 6.0, size=4000)  # mean 0.25, strength 8
+    n = np.full(4000, 12)
+    k = rng.binomial(n, true_p)
+    model = RepurchaseRate().fit(k, n)
+    assert model.prior_mean_ == pytest.approx(0.25, abs=0.01)
+    assert model.prior_strength_ == pytest.approx(8.0, rel=0.2)
+
+
+def test_repurchase_rate_refuses_impossible_counts() -> None:
+    with pytest.raises(DomainError, match="0 <= k <= n"):
+        RepurchaseRate().fit([5], [4])
+
+
+def test_lifecycle_is_prospect_new_active_or_dormant() -> None:
+    d = deals(
+        (1, "lost", 1, NAN, "", "2026-01-01", "2026-01-05"),  # never won: prospect
+        (2, "won", 1, NAN, "", "2026-01-01", "2026-02-01"),  # first win 5 months ago: new
+        (3, "won", 1, NAN, "", "2024-01-01", "2024-02-01"),
+        (3, "won", 1, NAN, "", "2026-01-01", "2026-03-01"),  # active
+        (4, "won", 1, NAN, "", "2024-01-01", "2025-01-01"),  # last win 545 days ago, nothing open: dormant
+        (5, "won", 1, NAN, "", "2024-01-01", "2025-01-01"),
+        (5, "open", 1, NAN, "", "2026-06-01", None),  # old win but something open: active
+    )
+    out = lifecycle([1, 2, 3, 4, 5, 6], deals_as_of(d, AS_OF), as_of=AS_OF, dormancy_days=365)
+    assert list(out) == ["prospect", "new", "active", "dormant", "active", "prospect"]
+
+
+def test_the_dormancy_period_is_a_parameter() -> None:
+    d = deals((1, "won", 1, NAN, "", "2025-01-01", "2026-03-01"))  # last win 121 days ago
+    assert list(lifecycle([1], d, as_of=AS_OF, dormancy_days=90)) == ["dormant"]
+    assert list(lifecycle([1], d, as_of=AS_OF, dormancy_days=365)) == ["new"]
+
+
+def test_a_deals_frame_missing_columns_is_refused() -> None:
+    with pytest.raises(DomainError, match="missing column"):
+        deals_as_of(pd.DataFrame({"account_id": [1]}), AS_OF)
