@@ -58,7 +58,7 @@ def test_effort_vs_return_per_rep_and_zone_leaves_revenue_per_hour_empty_without
     revenue = pd.DataFrame({"rep_id": [1, 2], "zone": ["A", "A"], "revenue": [100.0, 500.0]})
     out = effort_vs_return(minutes, revenue, by=("rep_id", "zone")).set_index("rep_id")
     assert out.loc[1, "revenue_per_hour"] == pytest.approx(200.0)
-    assert np.isnan(float(out.loc[2, "revenue_per_hour"]))
+    assert bool(out.loc[[2], "revenue_per_hour"].isna().all())
 
 
 def test_the_yomi_forecast_stacks_won_high_and_mid_probability_deals() -> None:
@@ -107,7 +107,7 @@ def test_the_pipeline_scores_a_small_portfolio_end_to_end() -> None:
     assert f.loc[9, "expected_value"] == pytest.approx(900 * 0.9)
     assert f.loc[10, "zone"] == ""
     assert f.loc[10, "probability_source"] == "history"
-    assert np.isnan(float(f.loc[10, "unit_price"]))
+    assert bool(f.loc[[10], "unit_price"].isna().all())
     assert f.loc[11, "probability_source"] == "none"
     assert f.loc[11, "lifecycle"] == "prospect"
     assert res.thresholds.price_low == pytest.approx(100 + 800 / 3)
