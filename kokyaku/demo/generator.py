@@ -1,0 +1,544 @@
+"""A seeded, synthetic B2B sales portfolio, drawn in chunks with NumPy (no Django here).
+
+The generator plants relationships the analytics are meant to find; ``docs/demo-data.md`` lists
+each one with its numbers, and ``tests/demo`` checks that they are really in the data.
+
+Usage::
+
+    gen = DemoGenerator(DemoSpec(accounts=2000, seed=7, as_of=date(2026, 11, 22)))
+    teams, reps = gen.teams(), gen.reps()
+    for chunk in gen.chunks():   # accounts with their deals and activities, chunk by chunk
+        ...
+    targets = gen.targets()      # needs every chunk drawn: targets follow each rep's revenue
+
+Rows refer to each other by 0-based index (``account``, ``owner``/``rep``, ``deal``, ``team``);
+the loader turns indexes into primary keys. Memory stays flat: only one chunk lives at a time,
+plus one running total of won revenue per rep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kokyaku.domain.errors import DomainError
+
+Array = npt.NDArray[Any]  # column arrays of mixed dtypes (ints, objects, datetime64)
+
+DAY = np.timedelta64(1, "D")
+
+# ---------------------------------------------------------------------------------------------
+# The planted model. Every number below is documented in docs/demo-data.md; change both together.
+# ---------------------------------------------------------------------------------------------
+
+BUYER_TYPES = ("visionary", "pragmatist", "conservative", "skeptic", "unknown")
+BUYER_TYPE_SHARE = (0.12, 0.30, 0.28, 0.12, 0.18)
+# Deals per account per year while the account is active.
+DEALS_PER_YEAR = (0.6, 1.0, 2.0, 0.8, 0.5)
+# Median deal amount (JPY) before industry, company size, kind and key-account multipliers.
+DEAL_MEDIAN_JPY = (6_000_000, 2_500_000, 1_200_000, 1_500_000, 1_500_000)
+# Median sales cycle in days (gamma, shape 2.5): pragmatists compare and take time.
+CYCLE_MEDIAN_DAYS = (90, 120, 30, 75, 60)
+# Win-rate logit by buyer type: conservatives are loyal, skeptics doubt.
+BUYER_LOGIT = (-0.2, 0.1, 0.9, -1.4, -0.2)
+# Deal kind shares (new, add-on, renewal) by buyer type: conservatives buy add-ons.
+DEAL_KINDS = ("new", "add-on", "renewal")
+KIND_SHARE = (
+    (0.85, 0.10, 0.05),
+    (0.50, 0.30, 0.20),
+    (0.15, 0.60, 0.25),
+    (0.70, 0.15, 0.15),
+    (0.60, 0.25, 0.15),
+)
+KIND_AMOUNT = (1.0, 0.45, 0.8)
+KIND_LOGIT = (0.0, 0.5, 0.8)
+# Deal-linked activities: 1 + Poisson(mean); visionaries are demanding.
+DEAL_TOUCHES = (4.0, 2.5, 1.5, 2.0, 2.0)
+# Lapse (becomes dormant) probability by buyer type.
+LAPSE_SHARE = (0.15, 0.08, 0.04, 0.12, 0.12)
+# Share of accounts that arrive during the window (the rest are customers from before it).
+NEW_SHARE = (0.70, 0.35, 0.20, 0.40, 0.50)
+# Key accounts: high unit price (x3 amounts) and high win rate (+1.2 logit): zone A material.
+KEY_SHARE = (0.03, 0.10, 0.10, 0.02, 0.03)
+KEY_AMOUNT = 3.0
+KEY_LOGIT = 1.2
+
+INDUSTRIES = ("manufacturing", "it", "retail", "logistics", "healthcare", "finance", "construction")
+INDUSTRY_SHARE = (0.25, 0.17, 0.14, 0.12, 0.10, 0.08, 0.14)
+INDUSTRY_LOGIT = (0.2, 0.3, 0.0, 0.1, -0.1, -0.5, -0.2)
+INDUSTRY_AMOUNT = (1.2, 1.0, 0.7, 0.9, 1.1, 1.5, 1.3)
+INDUSTRY_EMPLOYEES = (400, 150, 250, 300, 200, 500, 180)
+INDUSTRY_REVENUE_PER_EMPLOYEE = (30_000_000, 20_000_000, 40_000_000, 25_000_000, 15_000_000, 50_000_000, 35_000_000)
+REGIONS = ("Kanto", "Kansai", "Chubu", "Kyushu", "Tohoku", "Hokkaido")
+REGION_SHARE = (0.40, 0.21, 0.16, 0.11, 0.07, 0.05)
+
+TIERS = ("strong", "developing")
+STRONG_SHARE = 0.4
+TIER_LOGIT = (0.5, -0.4)
+# Bigger deals win less often: logit falls by this much per tenfold above 2,000,000 JPY.
+SIZE_LOGIT_PER_DECADE = -0.6
+SIZE_PIVOT_JPY = 2_000_000
+BASE_LOGIT = -0.7
+# Rep-entered probability on open deals: how often it is filled, and the developing reps' optimism.
+PROBABILITY_ENTERED_SHARE = 0.6
+PROBABILITY_BIAS = (0.0, 15.0)
+
+# Relationship touches per account per year, the same for every account a rep owns (habit),
+# drawn per rep around this mean; they dominate the minutes, so effort is spread evenly.
+TOUCHES_PER_ACCOUNT_YEAR = 2.0
+ACTIVITY_KINDS = ("visit", "call", "email", "meeting", "proposal")
+ACTIVITY_SHARE = (0.25, 0.30, 0.25, 0.12, 0.08)
+ACTIVITY_MINUTES = (90, 10, 5, 60, 120)
+DEAL_ACTIVITY_SHARE = (0.25, 0.20, 0.15, 0.20, 0.20)
+
+OPEN_STAGES = ("Lead", "Discovery", "Proposal", "Quotation", "Negotiation")
+WON_STAGE, LOST_STAGE = "Closed won", "Closed lost"
+
+# Codes of the default lost reasons (crm migration 0002); the loader maps them to rows.
+LOST_REASONS = ("price", "features", "competitor", "timing", "no_need", "rejected", "relationship", "other")
+LOST_REASON_SHARE = (  # by buyer type; skeptics mostly "no need" and "features": their objections
+    (0.10, 0.30, 0.10, 0.20, 0.05, 0.20, 0.00, 0.05),
+    (0.30, 0.10, 0.35, 0.10, 0.05, 0.05, 0.00, 0.05),
+    (0.30, 0.05, 0.10, 0.30, 0.05, 0.00, 0.15, 0.05),
+    (0.20, 0.25, 0.05, 0.00, 0.35, 0.10, 0.00, 0.05),
+    (0.25, 0.15, 0.20, 0.15, 0.10, 0.05, 0.05, 0.05),
+)
+LOST_NOTES = {
+    "price": ("予算が合わない", "他社より2割高いと言われた", "値引きがないと無理とのこと"),
+    "features": ("既存システムと連携できない", "必要な帳票が出せない", "英語対応が必須だった"),
+    "competitor": ("既存ベンダーを継続", "競合が無償トライアルを提示", "大手の実績を重視された"),
+    "timing": ("来期に再検討", "組織変更で凍結", "決算後に再提案してほしい"),
+    "no_need": ("今のやり方で困っていない", "効果が数字で見えない", "Excelで十分だと言われた"),
+    "rejected": ("役員会で否決", "稟議が通らなかった", "情報システム部が反対"),
+    "relationship": ("担当交代で関係が切れた", "前任者の対応に不満"),
+    "other": ("先方都合", "理由は聞けなかった"),
+}
+SKEPTIC_NOTES = (
+    "導入効果の根拠を示してほしい",
+    "本当に現場が使うのか疑問",
+    "前に似たツールで失敗した",
+    "費用対効果が見合わない",
+    "今のやり方で困っていない",
+)
+LOST_NOTE_SHARE = 0.7
+
+PRODUCTS = ("Sales analytics suite", "Production scheduler", "IoT sensor kit", "Support plan", "Cloud ERP", "Training")
+PRODUCT_SHARE = (0.20, 0.15, 0.15, 0.20, 0.15, 0.15)
+
+NAME_ROOTS = (
+    "Fuji", "Sakura", "Aoba", "Taka", "Naka", "Matsu", "Hoshi", "Asa", "Kita", "Minami", "Nishi", "Higashi",
+    "Shira", "Kuro", "Mori", "Ishi", "Oka", "Hira", "Toyo", "Chiyo", "Kane", "Tama", "Sumi", "Hana",
+    "Midori", "Kiku", "Yoshi", "Haya", "Iwa", "Ume", "Kaze", "Tsuru", "Kame", "Hiro", "Ota", "Koga",
+)  # fmt: skip
+NAME_ENDINGS = (
+    "kawa", "yama", "da", "moto", "shima", "hara", "saki", "mura", "zawa", "hashi", "gawa", "kura",
+    "hama", "tani", "no", "ta", "oka", "sato", "bayashi", "mizu",
+)  # fmt: skip
+INDUSTRY_STEMS = (
+    ("Seiki", "Kogyo", "Denki", "Kagaku", "Seisakusho", "Precision"),
+    ("Systems", "Soft", "Data", "Net", "Digital", "Solutions"),
+    ("Shoji", "Store", "Mart", "Shoten", "Retail", "Bussan"),
+    ("Unyu", "Butsuryu", "Logistics", "Soko", "Express", "Transport"),
+    ("Iryo", "Medical", "Pharma", "Clinic Group", "Care", "Health"),
+    ("Shoken", "Lease", "Capital", "Shinkin", "Finance", "Insurance"),
+    ("Kensetsu", "Komuten", "Kogyo", "Sekkei", "Doboku", "Housing"),
+)
+COMPANY_SUFFIXES = ("Co., Ltd.", "K.K.", "Corporation", "Holdings")
+COMPANY_SUFFIX_SHARE = (0.5, 0.25, 0.15, 0.10)
+
+FAMILY_NAMES = (
+    "Sato", "Suzuki", "Takahashi", "Tanaka", "Ito", "Watanabe", "Yamamoto", "Nakamura", "Kobayashi", "Kato",
+    "Yoshida", "Yamada", "Sasaki", "Yamaguchi", "Matsumoto", "Inoue", "Kimura", "Hayashi", "Shimizu", "Mori",
+)  # fmt: skip
+GIVEN_NAMES = (
+    "Hiroshi", "Yui", "Kenji", "Aoi", "Takumi", "Haruka", "Daisuke", "Misaki", "Shota", "Yuka",
+    "Ryo", "Nana", "Kazuki", "Saki", "Yuto", "Mei", "Sho", "Emi", "Naoki", "Rina",
+)  # fmt: skip
+TEAM_CITIES = ("Tokyo", "Osaka", "Nagoya", "Fukuoka", "Sendai", "Sapporo")
+
+ACCOUNTS_PER_REP = 67  # 2,000 accounts / 30 reps
+REPS_PER_TEAM = 10
+TARGET_GROWTH = 1.10
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """What to generate. ``reps`` defaults to 30, or one per 67 accounts for bigger portfolios."""
+
+    accounts: int = 2000
+    seed: int = 0
+    as_of: date = field(default_factory=date.today)
+    fiscal_year_start_month: int = 4
+    years: int = 3
+    reps: int | None = None
+    chunk_size: int = 20_000
+
+    def __post_init__(self) -> None:
+        if self.accounts < 1:
+            raise DomainError(f"accounts must be at least 1; got {self.accounts}")
+        if not 1 <= self.fiscal_year_start_month <= 12:
+            raise DomainError(f"fiscal_year_start_month must be 1..12; got {self.fiscal_year_start_month}")
+        if self.years < 1:
+            raise DomainError(f"years must be at least 1; got {self.years}")
+        if self.reps is not None and self.reps < 3:
+            raise DomainError(f"reps must be at least 3 (one strong and one developing rep per team); got {self.reps}")
+        if self.chunk_size < 1:
+            raise DomainError(f"chunk_size must be at least 1; got {self.chunk_size}")
+        if self.seed < 0:
+            raise DomainError(f"seed must be a non-negative integer; got {self.seed}")
+
+    @property
+    def rep_count(self) -> int:
+        return self.reps if self.reps is not None else max(30, -(-self.accounts // ACCOUNTS_PER_REP))
+
+    @property
+    def team_count(self) -> int:
+        return max(1, -(-self.rep_count // REPS_PER_TEAM))
+
+
+@dataclass(frozen=True)
+class DemoChunk:
+    """One slice of accounts with all their deals and activities, as column arrays."""
+
+    accounts: dict[str, Array]
+    deals: dict[str, Array]
+    activities: dict[str, Array]
+
+    def __len__(self) -> int:
+        return len(self.accounts["index"])
+
+
+def _pick(rng: np.random.Generator, n: int, shares: tuple[float, ...] | Array) -> npt.NDArray[np.intp]:
+    p = np.asarray(shares, dtype=float)
+    return rng.choice(len(p), size=n, p=p / p.sum())
+
+
+def _pick_rows(rng: np.random.Generator, rows: npt.NDArray[np.intp], table: Array) -> npt.NDArray[np.intp]:
+    """Draw one category per element, each from its own row of a probability table (vectorised)."""
+    cum = np.cumsum(np.asarray(table, dtype=float), axis=1)
+    cum /= cum[:, -1:]
+    u = rng.random(len(rows))
+    picked: npt.NDArray[np.intp] = (u[:, None] > cum[rows]).sum(axis=1).astype(np.intp)
+    return picked
+
+
+def _weekday(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
+    """Move Saturdays back to Friday and Sundays on to Monday (1970-01-01 was a Thursday)."""
+    dow = (days.astype(np.int64) + 3) % 7  # Monday = 0
+    shift = np.where(dow == 5, -1, np.where(dow == 6, 1, 0))
+    return days + shift * DAY
+
+
+def _fiscal_year_start(as_of: date, start_month: int) -> date:
+    year = as_of.year if as_of.month >= start_month else as_of.year - 1
+    return date(year, start_month, 1)
+
+
+def _add_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+class DemoGenerator:
+    """Draw a demo portfolio for a :class:`DemoSpec`; the same spec always gives the same data."""
+
+    def __init__(self, spec: DemoSpec) -> None:
+        self.spec = spec
+        self._as_of = np.datetime64(spec.as_of, "D")
+        self._start = np.datetime64(spec.as_of - timedelta(days=365 * spec.years), "D")
+        self._reps: dict[str, Array] | None = None
+        self._won_last_year: npt.NDArray[np.float64] = np.zeros(spec.rep_count)
+        self._chunks_done = 0
+        self._deal_count = 0
+
+    def _rng(self, *stream: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence([self.spec.seed, *stream]))
+
+    # -- teams and reps -----------------------------------------------------------------------
+
+    def teams(self) -> list[str]:
+        """Return the team names, one per ten reps (Tokyo, Osaka, Nagoya, ...)."""
+        names = []
+        for i in range(self.spec.team_count):
+            city = TEAM_CITIES[i % len(TEAM_CITIES)]
+            names.append(city if i < len(TEAM_CITIES) else f"{city} {i // len(TEAM_CITIES) + 1}")
+        return names
+
+    def reps(self) -> dict[str, Array]:
+        """Return the reps: name, email, team, tier, capacity and their activity habit.
+
+        Every team has at least two strong reps and one developing rep (reps 0, 2 and 1 of each team).
+        """
+        if self._reps is not None:
+            return self._reps
+        spec, rng = self.spec, self._rng(1)
+        n = spec.rep_count
+        index = np.arange(n)
+        team = index % spec.team_count
+        # Each team gets strong and developing reps: the first rep of each team is strong.
+        strong = (rng.random(n) < STRONG_SHARE) | (index < spec.team_count)
+        strong[index[spec.team_count : 2 * spec.team_count]] = False  # the second is developing
+        strong[index[2 * spec.team_count : 3 * spec.team_count]] = True  # and the third strong again
+        tier = np.where(strong, 0, 1)
+        family = rng.integers(len(FAMILY_NAMES), size=n)
+        given = rng.integers(len(GIVEN_NAMES), size=n)
+        names = np.array([f"{FAMILY_NAMES[f]} {GIVEN_NAMES[g]}" for f, g in zip(family, given, strict=True)], dtype=object)
+        emails = np.array(
+            [
+                f"{GIVEN_NAMES[g].lower()}.{FAMILY_NAMES[f].lower()}{i + 1}@demo.example.jp"
+                for i, (f, g) in enumerate(zip(family, given, strict=True))
+            ],
+            dtype=object,
+        )
+        per_rep = spec.accounts / n
+        capacity = np.ceil(per_rep * np.where(strong, 1.3, 0.9)).astype(np.int64)
+        # Habit: touches per account per year, the same for every account the rep owns.
+        touch_rate = TOUCHES_PER_ACCOUNT_YEAR * rng.lognormal(0.0, 0.3, size=n)
+        self._reps = {
+            "index": index,
+            "name": names,
+            "email": emails,
+            "team": team,
+            "tier": np.array(TIERS, dtype=object)[tier],
+            "tier_code": tier,
+            "capacity": capacity,
+            "touch_rate": touch_rate,
+        }
+        return self._reps
+
+    # -- accounts, deals, activities ------------------------------------------------------------
+
+    def chunks(self) -> Iterator[DemoChunk]:
+        """Yield the portfolio chunk by chunk (``spec.chunk_size`` accounts each)."""
+        reps = self.reps()
+        self._won_last_year[:] = 0.0
+        self._deal_count = 0
+        self._chunks_done = 0
+        size = self.spec.chunk_size
+        for k, start in enumerate(range(0, self.spec.accounts, size)):
+            n = min(size, self.spec.accounts - start)
+            yield self._chunk(k, start, n, reps)
+            self._chunks_done = k + 1
+
+    def _chunk(self, k: int, first: int, n: int, reps: dict[str, Array]) -> DemoChunk:
+        rng = self._rng(2, k)
+        spec = self.spec
+        window_days = int((self._as_of - self._start) / DAY)
+
+        # Accounts ------------------------------------------------------------------------------
+        index = np.arange(first, first + n)
+        btype = _pick(rng, n, BUYER_TYPE_SHARE)
+        industry = _pick(rng, n, INDUSTRY_SHARE)
+        region = _pick(rng, n, REGION_SHARE)
+        owner = rng.integers(spec.rep_count, size=n)  # today's habit: equal shares, blind to type
+        employees = np.clip(
+            np.round(np.asarray(INDUSTRY_EMPLOYEES)[industry] * rng.lognormal(0.0, 1.1, size=n)), 5, 200_000
+        ).astype(np.int64)
+        revenue = (
+            np.round(employees * np.asarray(INDUSTRY_REVENUE_PER_EMPLOYEE)[industry] * rng.lognormal(0.0, 0.4, size=n), -6)
+        ).astype(np.int64)
+        revenue = np.maximum(revenue, 10_000_000)
+        key = rng.random(n) < np.asarray(KEY_SHARE)[btype]
+        affinity = rng.normal(0.0, 0.5, size=n)  # the account's own lean, unexplained by its features
+        is_new = rng.random(n) < np.asarray(NEW_SHARE)[btype]
+        since_offset = np.where(is_new, rng.integers(0, max(window_days - 30, 1), size=n), 0)
+        since = self._start + since_offset * DAY
+        lapsed = rng.random(n) < np.asarray(LAPSE_SHARE)[btype]
+        # A lapsing customer stops at least 400 days before as_of, having bought for 120+ days.
+        latest_lapse = window_days - 400
+        lapsed &= since_offset + 120 < latest_lapse
+        lapse_offset = np.where(lapsed, rng.integers(0, max(latest_lapse, 1), size=n), window_days)
+        lapse_offset = np.where(lapsed, np.maximum(lapse_offset, since_offset + 120), lapse_offset)
+        end = self._start + lapse_offset * DAY  # last day the account buys or is touched
+        active_days = (end - since) / DAY
+
+        root = rng.integers(len(NAME_ROOTS), size=n)
+        ending = rng.integers(len(NAME_ENDINGS), size=n)
+        stem = rng.integers(len(INDUSTRY_STEMS[0]), size=n)
+        suffix = _pick(rng, n, COMPANY_SUFFIX_SHARE)
+        name = np.array(
+            [
+                f"{NAME_ROOTS[r]}{NAME_ENDINGS[e]} {INDUSTRY_STEMS[i][s]} {COMPANY_SUFFIXES[x]}"
+                for r, e, i, s, x in zip(root, ending, industry, stem, suffix, strict=True)
+            ],
+            dtype=object,
+        )
+        accounts: dict[str, Array] = {
+            "index": index,
+            "name": name,
+            "industry": np.array(INDUSTRIES, dtype=object)[industry],
+            "region": np.array(REGIONS, dtype=object)[region],
+            "employees": employees,
+            "annual_revenue": revenue,
+            "owner": owner,
+            "buyer_type": np.array(BUYER_TYPES, dtype=object)[btype],
+            # Ground truth, not stored: useful to tests and docs.
+            "since": since,
+            "lapsed": lapsed,
+            "key": key,
+        }
+
+        # Deals ---------------------------------------------------------------------------------
+        rate = np.asarray(DEALS_PER_YEAR)[btype] * active_days / 365.0
+        counts = rng.poisson(rate)
+        counts = np.where(lapsed, np.maximum(counts, 1), counts)
+        d_acc = np.repeat(np.arange(n), counts)
+        m = len(d_acc)
+        d_type = btype[d_acc]
+        d_industry = industry[d_acc]
+        d_owner = owner[d_acc]
+        d_tier = reps["tier_code"][d_owner]
+        opened = since[d_acc] + (rng.random(m) * active_days[d_acc]).astype(np.int64) * DAY
+        opened = _weekday(opened)
+        opened = np.minimum(np.maximum(opened, since[d_acc]), end[d_acc])
+        # Sort each account's deals by date so the first one can be the opening "new" deal.
+        order = np.lexsort((opened, d_acc))
+        d_acc, d_type, d_industry, d_owner, d_tier = (a[order] for a in (d_acc, d_type, d_industry, d_owner, d_tier))
+        opened = opened[order]
+        first_deal = np.ones(m, dtype=bool)
+        first_deal[1:] = d_acc[1:] != d_acc[:-1]
+
+        kind = _pick_rows(rng, d_type, np.asarray(KIND_SHARE))
+        kind[first_deal & is_new[d_acc]] = 0  # a new account's first deal is new business
+        median = (
+            np.asarray(DEAL_MEDIAN_JPY)[d_type]
+            * np.asarray(INDUSTRY_AMOUNT)[d_industry]
+            * (employees[d_acc] / 300.0) ** 0.25
+            * np.asarray(KIND_AMOUNT)[kind]
+            * np.where(key[d_acc], KEY_AMOUNT, 1.0)
+        )
+        amount = np.maximum(np.round(median * rng.lognormal(0.0, 0.6, size=m), -4), 50_000).astype(np.int64)
+
+        logit = (
+            BASE_LOGIT
+            + np.asarray(BUYER_LOGIT)[d_type]
+            + np.asarray(INDUSTRY_LOGIT)[d_industry]
+            + np.asarray(TIER_LOGIT)[d_tier]
+            + np.asarray(KIND_LOGIT)[kind]
+            + SIZE_LOGIT_PER_DECADE * np.log10(amount / SIZE_PIVOT_JPY)
+            + np.where(key[d_acc], KEY_LOGIT, 0.0)
+            + affinity[d_acc]
+        )
+        p_win = 1.0 / (1.0 + np.exp(-logit))
+        won = rng.random(m) < p_win
+        # A lapsed customer did buy before going quiet: its first deal is a win.
+        won |= first_deal & lapsed[d_acc]
+
+        median_cycle = np.asarray(CYCLE_MEDIAN_DAYS, dtype=float)[d_type]
+        # Gamma with shape 2.5, whose median is 2.17 times its scale.
+        cycle = np.maximum(1, np.round(rng.gamma(2.5, median_cycle / 2.17, size=m))).astype(np.int64)
+        closed = _weekday(opened + cycle * DAY)
+        closed = np.where(lapsed[d_acc], np.minimum(closed, end[d_acc]), closed)
+        closed = np.maximum(closed, opened)
+        is_open = closed > self._as_of
+        status = np.where(is_open, "open", np.where(won, "won", "lost")).astype(object)
+
+        progress = np.clip((self._as_of - opened) / DAY / cycle, 0.0, 0.999)
+        stage_open = np.asarray(OPEN_STAGES, dtype=object)[(progress * len(OPEN_STAGES)).astype(np.intp)]
+        stage = np.where(is_open, stage_open, np.where(won, WON_STAGE, LOST_STAGE)).astype(object)
+        entered = is_open & (rng.random(m) < PROBABILITY_ENTERED_SHARE)
+        guess = p_win * 100 + np.asarray(PROBABILITY_BIAS)[d_tier] + rng.normal(0, 10, size=m)
+        probability = np.where(entered, np.clip(np.round(guess, -1), 10, 90), -1).astype(np.int64)
+
+        lost = status == "lost"
+        reason = _pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
+        reason_code = np.where(lost, np.asarray(LOST_REASONS, dtype=object)[reason], "").astype(object)
+        note_pick = rng.integers(0, 1 << 30, size=m)
+        has_note = lost & (rng.random(m) < LOST_NOTE_SHARE)
+        skeptic_note = d_type == 3
+        lost_note = np.array(
+            [
+                (SKEPTIC_NOTES[p % len(SKEPTIC_NOTES)] if s else LOST_NOTES[c][p % len(LOST_NOTES[c])]) if h else ""
+                for h, s, c, p in zip(has_note, skeptic_note, reason_code, note_pick, strict=True)
+            ],
+            dtype=object,
+        )
+        product = _pick(rng, m, PRODUCT_SHARE)
+        deal_names = np.array([f"{p} ({k})" for p in PRODUCTS for k in DEAL_KINDS], dtype=object)
+        deal_index = np.arange(self._deal_count, self._deal_count + m)
+        self._deal_count += m
+        deals: dict[str, Array] = {
+            "index": deal_index,
+            "account": index[d_acc],
+            "owner": d_owner,
+            "name": deal_names[product * len(DEAL_KINDS) + kind],
+            "product": np.asarray(PRODUCTS, dtype=object)[product],
+            "amount": amount,
+            "stage": stage,
+            "status": status,
+            "probability": probability,  # -1: not entered
+            "opened_on": opened,
+            "closed_on": np.where(is_open, np.datetime64("NaT", "D"), closed),
+            "lost_reason": reason_code,  # "" unless lost
+            "lost_note": lost_note,
+            # Ground truth, not stored.
+            "kind": np.asarray(DEAL_KINDS, dtype=object)[kind],
+            "p_win": p_win,
+        }
+        won_recent = (status == "won") & (closed > self._as_of - 365 * DAY)
+        self._won_last_year += np.bincount(d_owner[won_recent], weights=amount[won_recent], minlength=spec.rep_count)
+
+        # Activities ------------------------------------------------------------------------------
+        # (1) relationship touches, evenly spread over every account a rep owns (habit);
+        touches = rng.poisson(reps["touch_rate"][owner] * active_days / 365.0)
+        t_acc = np.repeat(np.arange(n), touches)
+        t_day = since[t_acc] + (rng.random(len(t_acc)) * active_days[t_acc]).astype(np.int64) * DAY
+        t_kind = _pick(rng, len(t_acc), ACTIVITY_SHARE)
+        # (2) deal work between a deal's opening and its close (or today); visionaries demand more.
+        per_deal = 1 + rng.poisson(np.asarray(DEAL_TOUCHES)[d_type])
+        a_deal = np.repeat(np.arange(m), per_deal)
+        span = (np.minimum(closed, self._as_of) - opened)[a_deal] / DAY
+        a_day = opened[a_deal] + (rng.random(len(a_deal)) * (span + 1)).astype(np.int64) * DAY
+        a_kind = _pick(rng, len(a_deal), DEAL_ACTIVITY_SHARE)
+
+        act_acc = np.concatenate([t_acc, d_acc[a_deal]])
+        act_deal = np.concatenate([np.full(len(t_acc), -1), deal_index[a_deal]])
+        act_kind = np.concatenate([t_kind, a_kind])
+        act_day = np.minimum(_weekday(np.concatenate([t_day, a_day])), self._as_of - DAY)  # nothing later than yesterday
+        # Office hours in Japan (09:00-18:00 JST) are 00:00-09:00 UTC.
+        seconds = rng.integers(0, 9 * 3600 // 300, size=len(act_acc)) * 300
+        occurred = act_day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+        base = np.asarray(ACTIVITY_MINUTES, dtype=float)[act_kind]
+        minutes = np.maximum(5, np.round(base * rng.lognormal(0.0, 0.35, size=len(act_acc)) / 5) * 5).astype(np.int64)
+        activities: dict[str, Array] = {
+            "account": index[act_acc],
+            "rep": owner[act_acc],
+            "deal": act_deal,  # -1: not linked to a deal
+            "kind": np.asarray(ACTIVITY_KINDS, dtype=object)[act_kind],
+            "occurred_at": occurred,  # UTC
+            "minutes": minutes,
+        }
+        return DemoChunk(accounts=accounts, deals=deals, activities=activities)
+
+    # -- targets ----------------------------------------------------------------------------------
+
+    def targets(self) -> dict[str, Array]:
+        """Return monthly targets per rep for the current fiscal year.
+
+        Each rep's target is last year's won revenue grown by 10%, spread over the twelve fiscal
+        months with a year-end push (the last fiscal month weighs 1.5, the mid-year month 1.2).
+        Needs every chunk drawn first.
+        """
+        expected = -(-self.spec.accounts // self.spec.chunk_size)
+        if self._chunks_done != expected:
+            raise DomainError("targets() needs every chunk drawn first: iterate chunks() to the end")
+        n = self.spec.rep_count
+        fy_start = _fiscal_year_start(self.spec.as_of, self.spec.fiscal_year_start_month)
+        starts = [_add_months(fy_start, i) for i in range(12)]
+        ends = [_add_months(fy_start, i + 1) - timedelta(days=1) for i in range(12)]
+        weight = np.ones(12)
+        weight[5], weight[11] = 1.2, 1.5
+        weight /= weight.sum()
+        yearly = np.maximum(self._won_last_year * TARGET_GROWTH, 1_000_000.0)
+        amount = np.round(yearly[:, None] * weight[None, :], -4).astype(np.int64)
+        return {
+            "rep": np.repeat(np.arange(n), 12),
+            "period_start": np.tile(np.array(starts, dtype="datetime64[D]"), n),
+            "period_end": np.tile(np.array(ends, dtype="datetime64[D]"), n),
+            "amount": amount.ravel(),
+        }

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kokyaku.demo.services import DEMO_PASSWORD, DemoDatabaseNotEmpty, DemoError, DemoResult, demo_load
+
+MAX_ACCOUNTS = 10_000_000
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise CommandError(f"--accounts must be a whole number; got {text!r}") from None
+    if not 1 <= value <= MAX_ACCOUNTS:
+        raise CommandError(f"--accounts must be between 1 and {MAX_ACCOUNTS:,}; got {value}")
+    return value
+
+
+class Command(BaseCommand):
+    help = "Fill an empty database with a seeded demo portfolio (accounts, deals, activities, targets) and demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--accounts", default="2000", help="how many accounts (default 2,000)")
+        parser.add_argument("--seed", default="0", help="random seed; the same seed gives the same portfolio")
+        parser.add_argument("--as-of", default=None, help="the last day of the demo history, YYYY-MM-DD (default today)")
+        parser.add_argument("--force", action="store_true", help="add the demo even if the database holds accounts")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if the database holds accounts")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        accounts = _positive(str(options["accounts"]))
+        try:
+            seed = int(options["seed"])
+        except ValueError:
+            raise CommandError(f"--seed must be a whole number; got {options['seed']!r}") from None
+        if seed < 0:
+            raise CommandError(f"--seed must be zero or more; got {seed}")
+        as_of = None
+        if options["as_of"]:
+            try:
+                as_of = date.fromisoformat(options["as_of"])
+            except ValueError:
+                raise CommandError(f"--as-of must be a date like 2026-03-31; got {options['as_of']!r}") from None
+        if options["force"] and options["if_empty"]:
+            raise CommandError("--force and --if-empty contradict each other; pass one")
+        try:
+            result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"])
+        except DemoDatabaseNotEmpty as exc:
+            if options["if_empty"]:
+                self.stdout.write(f"demo: skipped, the database already holds {exc.accounts:,} accounts")
+                return
+            raise CommandError(str(exc)) from None
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        self._report(result)
+
+    def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool) -> DemoResult:
+        if not (sys.stderr.isatty() and self.stdout.isatty()):
+            return demo_load(accounts=accounts, seed=seed, as_of=as_of, force=force)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("demo accounts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
+            task = bar.add_task("demo", total=accounts)
+            return demo_load(
+                accounts=accounts,
+                seed=seed,
+                as_of=as_of,
+                force=force,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+
+    def _report(self, r: DemoResult) -> None:
+        w = self.stdout.write
+        w(
+            f"demo: {r.accounts:,} accounts, {r.deals:,} deals, {r.activities:,} activities, "
+            f"{r.reps:,} reps in {r.teams:,} teams, {r.targets:,} targets in {r.seconds:.1f} s"
+        )
+        w("Serve it with `kokyaku serve` (or `make run`) and open http://127.0.0.1:8000/")
+        w(f"Demo logins (password {DEMO_PASSWORD}):")
+        for login in r.logins:
+            who = f" - {login.rep}" if login.rep else ""
+            note = "" if login.created else " (already existed, left unchanged)"
+            w(f"  {login.username:<8} {login.role}{who}{note}")
