@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Schema
+from ninja import Query, Schema, Status
 from ninja.errors import HttpError
 
 from kokyaku.api.pagination import PageParams, paginate
@@ -186,7 +186,7 @@ def activity_post(request: HttpRequest, body: ActivityIn) -> Any:
         deal=deal,
         rep=rep,
     )
-    return 201, selectors.activity_get(activity_id=activity.pk)
+    return Status(201, selectors.activity_get(activity_id=activity.pk))
 
 
 # ---- reps and teams -------------------------------------------------------------------------
