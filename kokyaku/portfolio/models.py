@@ -1,0 +1,183 @@
+"""Criteria versions, snapshots and their per-account rows.
+
+Criteria rows are immutable: a change is a new row, and the newest row is the current criteria.
+Each snapshot points at the criteria version it used, so old portfolios stay explainable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kokyaku.crm.models import Account, Rep, money_field
+from kokyaku.domain.portfolio import DEFAULT_GRID, DEFAULT_STAGE_PROBABILITIES, AxisRule, CriteriaSpec
+
+
+def _default_grid() -> dict[str, dict[str, str]]:
+    return {k: dict(v) for k, v in DEFAULT_GRID.items()}
+
+
+def _default_stages() -> dict[str, float]:
+    return dict(DEFAULT_STAGE_PROBABILITIES)
+
+
+class AxisMode(models.TextChoices):
+    QUANTILE = "quantile", _("Quantiles of the portfolio")
+    ABSOLUTE = "absolute", _("Absolute thresholds")
+
+
+class Zone(models.TextChoices):
+    A = "A", _("Zone A")
+    B = "B", _("Zone B")
+    C = "C", _("Zone C")
+    NONE = "", _("Unzoned")
+
+
+class Band(models.TextChoices):
+    HIGH = "high", _("High")
+    MID = "mid", _("Mid")
+    LOW = "low", _("Low")
+    NONE = "", _("Unknown")
+
+
+class ProbabilitySource(models.TextChoices):
+    MODEL = "model", _("Prediction model")
+    REP = "rep", _("Rep's estimate")
+    STAGE = "stage", _("Stage table")
+    HISTORY = "history", _("Purchase history")
+    NONE = "none", _("None")
+
+
+class Lifecycle(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    NEW = "new", _("New customer")
+    ACTIVE = "active", _("Active customer")
+    DORMANT = "dormant", _("Dormant")
+
+
+class Criteria(models.Model):
+    """One version of the classification criteria (分類基準). Never edited: save a new version."""
+
+    price_mode = models.CharField(_("unit price cut by"), max_length=10, choices=AxisMode.choices, default=AxisMode.QUANTILE)
+    price_low = models.FloatField(_("unit price: low threshold"), default=1 / 3)
+    price_high = models.FloatField(_("unit price: high threshold"), default=2 / 3)
+    probability_mode = models.CharField(
+        _("win probability cut by"), max_length=10, choices=AxisMode.choices, default=AxisMode.QUANTILE
+    )
+    probability_low = models.FloatField(_("win probability: low threshold"), default=1 / 3)
+    probability_high = models.FloatField(_("win probability: high threshold"), default=2 / 3)
+    grid = models.JSONField(_("grid (price band → probability band → zone)"), default=_default_grid)
+    near_margin = models.FloatField(_("near-boundary margin (relative)"), default=0.1)
+    lookback_months = models.PositiveSmallIntegerField(_("unit price look-back (months)"), default=24)
+    stage_probabilities = models.JSONField(_("probability per stage or ヨミ rank (%)"), default=_default_stages)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        verbose_name = _("criteria version")
+        verbose_name_plural = _("criteria versions")
+
+    def __str__(self) -> str:
+        return f"criteria #{self.pk}"
+
+    def to_spec(self) -> CriteriaSpec:
+        """Return the domain value for these criteria (raises DomainError if they are invalid)."""
+        return CriteriaSpec(
+            price=AxisRule(self.price_mode, float(self.price_low), float(self.price_high)),  # type: ignore[arg-type]
+            probability=AxisRule(self.probability_mode, float(self.probability_low), float(self.probability_high)),  # type: ignore[arg-type]
+            grid=self.grid,
+            near_margin=float(self.near_margin),
+            lookback_months=int(self.lookback_months),
+            stage_probabilities={str(k): float(v) for k, v in dict(self.stage_probabilities).items()},
+        )
+
+    def as_params(self) -> dict[str, Any]:
+        """Return the editable fields, e.g. to pre-fill a form for the next version."""
+        return {
+            "price_mode": self.price_mode,
+            "price_low": self.price_low,
+            "price_high": self.price_high,
+            "probability_mode": self.probability_mode,
+            "probability_low": self.probability_low,
+            "probability_high": self.probability_high,
+            "grid": self.grid,
+            "near_margin": self.near_margin,
+            "lookback_months": self.lookback_months,
+            "stage_probabilities": self.stage_probabilities,
+        }
+
+
+class Snapshot(models.Model):
+    """The portfolio computed as of a date with one criteria version (スナップショット)."""
+
+    class Status(models.TextChoices):
+        READY = "ready", _("Ready")
+
+    as_of = models.DateField(_("as of"))
+    criteria = models.ForeignKey(Criteria, verbose_name=_("criteria"), on_delete=models.PROTECT, related_name="snapshots")
+    thresholds = models.JSONField(_("thresholds used"), default=dict)
+    account_count = models.PositiveIntegerField(_("accounts"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.READY)
+    seconds = models.FloatField(_("computed in (s)"), default=0.0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        indexes = [models.Index(fields=["as_of"])]
+
+    def __str__(self) -> str:
+        return f"snapshot #{self.pk} ({self.as_of})"
+
+
+class SnapshotRow(models.Model):
+    """One account in one snapshot. Written in bulk by ``snapshot_create``, never edited."""
+
+    snapshot = models.ForeignKey(Snapshot, verbose_name=_("snapshot"), on_delete=models.CASCADE, related_name="rows")
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="snapshot_rows")
+    owner = models.ForeignKey(
+        Rep, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="snapshot_rows"
+    )
+    unit_price = money_field(_("unit price"), null=True)
+    win_probability = models.FloatField(_("win probability"), null=True, blank=True)
+    probability_source = models.CharField(
+        _("probability source"), max_length=10, choices=ProbabilitySource.choices, default=ProbabilitySource.NONE
+    )
+    expected_value = money_field(_("expected value"), null=True)
+    price_band = models.CharField(_("unit price band"), max_length=4, choices=Band.choices, blank=True, default="")
+    probability_band = models.CharField(_("probability band"), max_length=4, choices=Band.choices, blank=True, default="")
+    zone = models.CharField(_("zone"), max_length=1, choices=Zone.choices, blank=True, default="")
+    near_boundary = models.BooleanField(_("near a boundary"), default=False)
+    buyer_type = models.CharField(
+        _("buyer type"), max_length=16, choices=Account.BuyerType.choices, default=Account.BuyerType.UNKNOWN
+    )
+    lifecycle = models.CharField(_("lifecycle"), max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT)
+
+    class Meta:
+        ordering = ["snapshot", "account"]
+        verbose_name = _("snapshot row")
+        verbose_name_plural = _("snapshot rows")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "account"], name="snapshotrow_unique_account")]
+        indexes = [
+            models.Index(fields=["snapshot", "owner", "zone"], name="snaprow_owner_zone"),
+            models.Index(fields=["snapshot", "zone", "expected_value"], name="snaprow_zone_ev"),
+            models.Index(fields=["account", "snapshot"], name="snaprow_account_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}/{self.account_id} {self.zone or '-'}"

@@ -1,0 +1,583 @@
+"""Reads of the portfolio that pages, the API and the CLI share.
+
+Every selector runs a fixed, small number of queries (aggregates run in the database), whatever
+the size of the portfolio. Money comes back as ``Decimal`` from rows and ``float`` from
+aggregates meant for charts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from kokyaku.crm.models import Activity, Deal, Rep, Target
+from kokyaku.domain.portfolio import (
+    BANDS,
+    ZONES,
+    CriteriaSpec,
+    accounts_to_close_gap,
+    criteria_change_matrix,
+    effort_vs_return,
+    target_forecast,
+)
+from kokyaku.domain.portfolio.review import ZONE_RANK
+from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
+
+ROW_FIELDS: tuple[str, ...] = (
+    "account_id",
+    "account__external_id",
+    "account__name",
+    "owner_id",
+    "owner__name",
+    "unit_price",
+    "win_probability",
+    "probability_source",
+    "expected_value",
+    "price_band",
+    "probability_band",
+    "zone",
+    "near_boundary",
+    "buyer_type",
+    "lifecycle",
+)
+SORTS = {
+    "name": "account__name",
+    "owner": "owner__name",
+    "unit_price": "unit_price",
+    "win_probability": "win_probability",
+    "expected_value": "expected_value",
+    "zone": "zone",
+    "lifecycle": "lifecycle",
+    "buyer_type": "buyer_type",
+}
+
+
+# -- criteria and snapshots -------------------------------------------------------------------
+
+
+def criteria_current() -> Criteria | None:
+    """Return the newest criteria version, or None before the first one is saved."""
+    return Criteria.objects.order_by("-created_at", "-id").first()
+
+
+def criteria_history(*, limit: int = 50) -> list[Criteria]:
+    """Return the latest criteria versions, newest first, with who made them."""
+    return list(Criteria.objects.select_related("created_by").order_by("-created_at", "-id")[:limit])
+
+
+def snapshot_latest() -> Snapshot | None:
+    """Return the newest snapshot (by creation), or None."""
+    return Snapshot.objects.select_related("criteria").order_by("-created_at", "-id").first()
+
+
+def snapshot_previous(snapshot: Snapshot) -> Snapshot | None:
+    """Return the snapshot created just before ``snapshot``, or None."""
+    return (
+        Snapshot.objects.filter(Q(created_at__lt=snapshot.created_at) | Q(created_at=snapshot.created_at, id__lt=snapshot.pk))
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def snapshot_get(snapshot_id: int | str | None) -> Snapshot | None:
+    """Return a snapshot by id, "latest" / None for the newest; None if it does not exist."""
+    if snapshot_id is None or str(snapshot_id) == "latest":
+        return snapshot_latest()
+    return Snapshot.objects.select_related("criteria").filter(pk=int(snapshot_id)).first()
+
+
+def snapshot_list(*, limit: int = 100) -> list[Snapshot]:
+    """Return the latest snapshots, newest first."""
+    return list(Snapshot.objects.select_related("criteria").order_by("-created_at", "-id")[:limit])
+
+
+# -- the rep table --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowPage:
+    """One page of portfolio rows (dicts with :data:`ROW_FIELDS`) and the paging numbers."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+
+def snapshot_rows_queryset(
+    snapshot: Snapshot,
+    *,
+    owner_id: int | None = None,
+    zone: str | None = None,
+    buyer_type: str | None = None,
+    lifecycle: str | None = None,
+    near_boundary: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[SnapshotRow]:
+    """Return the filtered rows of a snapshot (the base of the table, the export and the API)."""
+    qs = SnapshotRow.objects.filter(snapshot=snapshot)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if zone is not None:
+        qs = qs.filter(zone=zone)
+    if buyer_type:
+        qs = qs.filter(buyer_type=buyer_type)
+    if lifecycle:
+        qs = qs.filter(lifecycle=lifecycle)
+    if near_boundary is not None:
+        qs = qs.filter(near_boundary=near_boundary)
+    if search:
+        qs = qs.filter(Q(account__name__icontains=search) | Q(account__external_id__icontains=search))
+    return qs
+
+
+def snapshot_rows(
+    snapshot: Snapshot,
+    *,
+    owner_id: int | None = None,
+    zone: str | None = None,
+    buyer_type: str | None = None,
+    lifecycle: str | None = None,
+    near_boundary: bool | None = None,
+    search: str | None = None,
+    sort: str = "-expected_value",
+    page: int = 1,
+    per_page: int = 50,
+) -> RowPage:
+    """Return one page of a snapshot's rows, filtered and sorted: two queries (count + page).
+
+    ``sort`` is a key of :data:`SORTS`, "-" for descending; unknown keys fall back to expected
+    value, descending. Empty values sort last either way.
+    """
+    qs = snapshot_rows_queryset(
+        snapshot,
+        owner_id=owner_id,
+        zone=zone,
+        buyer_type=buyer_type,
+        lifecycle=lifecycle,
+        near_boundary=near_boundary,
+        search=search,
+    )
+    desc = sort.startswith("-")
+    column = SORTS.get(sort.lstrip("-"), "expected_value")
+    if column not in SORTS.values() or sort.lstrip("-") not in SORTS:
+        desc = True
+    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    per_page = max(1, min(int(per_page), 500))
+    total = qs.count()
+    last = max(1, math.ceil(total / per_page))
+    page = max(1, min(int(page), last))
+    start = (page - 1) * per_page
+    rows = list(qs.order_by(order, "account_id").values(*ROW_FIELDS)[start : start + per_page])
+    return RowPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+# -- the team views -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    price_band: str
+    probability_band: str
+    zone: str
+    accounts: int
+    expected_value: float
+
+
+@dataclass(frozen=True)
+class TeamMatrix:
+    """The 3×3 grid (rows: unit price high→low, columns: probability high→low) and zone totals."""
+
+    cells: list[list[MatrixCell]]
+    zone_accounts: dict[str, int]
+    zone_expected_value: dict[str, float]
+    unzoned: int
+    total: int
+
+
+def team_matrix(snapshot: Snapshot, *, owner_id: int | None = None) -> TeamMatrix:
+    """Count accounts and sum expected value per grid cell, in one aggregate query."""
+    qs = SnapshotRow.objects.filter(snapshot=snapshot)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    agg = {
+        (r["price_band"], r["probability_band"], r["zone"]): (int(r["n"]), float(r["ev"] or 0))
+        for r in qs.values("price_band", "probability_band", "zone").annotate(n=Count("id"), ev=Sum("expected_value")).order_by()
+    }
+    grid = snapshot.criteria.grid
+    cells: list[list[MatrixCell]] = []
+    zone_n = dict.fromkeys(ZONES, 0)
+    zone_ev = dict.fromkeys(ZONES, 0.0)
+    for pb in BANDS:
+        row = []
+        for qb in BANDS:
+            zone = grid[pb][qb]
+            n, ev = agg.get((pb, qb, zone), (0, 0.0))
+            row.append(MatrixCell(pb, qb, zone, n, ev))
+            zone_n[zone] += n
+            zone_ev[zone] += ev
+        cells.append(row)
+    total = sum(n for n, _ in agg.values())
+    return TeamMatrix(cells, zone_n, zone_ev, total - sum(zone_n.values()), total)
+
+
+def scatter_points(snapshot: Snapshot, *, max_points: int = 5000, owner_id: int | None = None) -> dict[str, Any]:
+    """Return zoned accounts for the scatter (unit price × probability), sampled when large.
+
+    Sampling keeps every k-th account id (deterministic, cheap in SQL, the same accounts from day
+    to day). Returns ``{"points": [...], "total": N, "sampled": bool, "thresholds": {...}}``.
+    Two queries.
+    """
+    qs = SnapshotRow.objects.filter(snapshot=snapshot).exclude(zone="")
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    total = qs.count()
+    step = max(1, math.ceil(total / max(1, max_points)))
+    if step > 1:
+        qs = qs.annotate(bucket=F("account_id") % step).filter(bucket=0)
+    points = [
+        {
+            "account_id": r["account_id"],
+            "name": r["account__name"],
+            "owner": r["owner__name"],
+            "unit_price": float(r["unit_price"]),
+            "win_probability": float(r["win_probability"] or 0.0),
+            "expected_value": float(r["expected_value"]),
+            "zone": r["zone"],
+            "near_boundary": r["near_boundary"],
+        }
+        for r in qs.values(
+            "account_id",
+            "account__name",
+            "owner__name",
+            "unit_price",
+            "win_probability",
+            "expected_value",
+            "zone",
+            "near_boundary",
+        )[: max_points * 2]
+    ]
+    return {"points": points, "total": total, "sampled": step > 1, "thresholds": snapshot.thresholds}
+
+
+def rep_breakdown(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Return per owner: accounts and expected value per zone, unzoned and near-boundary counts.
+
+    One aggregate query; rows sorted by owner name, unowned accounts last (owner_id None).
+    """
+    rows = (
+        SnapshotRow.objects.filter(snapshot=snapshot)
+        .values("owner_id", "owner__name", "owner__tier")
+        .annotate(
+            total=Count("id"),
+            a=Count("id", filter=Q(zone="A")),
+            b=Count("id", filter=Q(zone="B")),
+            c=Count("id", filter=Q(zone="C")),
+            unzoned=Count("id", filter=Q(zone="")),
+            near=Count("id", filter=Q(near_boundary=True)),
+            ev=Sum("expected_value"),
+            ev_a=Sum("expected_value", filter=Q(zone="A")),
+            dormant=Count("id", filter=Q(lifecycle="dormant")),
+        )
+        .order_by(F("owner__name").asc(nulls_last=True))
+    )
+    return [
+        {
+            "owner_id": r["owner_id"],
+            "owner": r["owner__name"],
+            "tier": r["owner__tier"],
+            "accounts": r["total"],
+            "zones": {"A": r["a"], "B": r["b"], "C": r["c"]},
+            "unzoned": r["unzoned"],
+            "near_boundary": r["near"],
+            "dormant": r["dormant"],
+            "expected_value": float(r["ev"] or 0),
+            "expected_value_a": float(r["ev_a"] or 0),
+        }
+        for r in rows
+    ]
+
+
+# -- review: moves, migration, history --------------------------------------------------------
+
+
+def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:
+    """Return ``current``'s rows annotated with ``previous_zone`` (None when not in ``previous``)."""
+    prev = SnapshotRow.objects.filter(snapshot=previous, account_id=OuterRef("account_id")).values("zone")[:1]
+    return SnapshotRow.objects.filter(snapshot=current).annotate(previous_zone=Subquery(prev))
+
+
+def zone_moves(
+    snapshot: Snapshot,
+    *,
+    previous: Snapshot | None = None,
+    direction: str | None = None,
+    owner_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> RowPage:
+    """Return the accounts whose zone changed since the previous snapshot (the review list).
+
+    ``direction``: "up" (toward A), "down", or None for both. Accounts that were not in the
+    previous snapshot are not moves. Rows carry ``previous_zone`` and ``direction``; sorted
+    by expected value. Two queries (three when ``previous`` is looked up).
+    """
+    previous = previous or snapshot_previous(snapshot)
+    if previous is None:
+        return RowPage([], 0, 1, per_page)
+    qs = _with_previous_zone(snapshot, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    # Rank: A < B < C < "" (unzoned), so "up" means the new rank is smaller.
+    up = Q(zone="A", previous_zone__in=["B", "C", ""]) | Q(zone="B", previous_zone__in=["C", ""]) | Q(zone="C", previous_zone="")
+    if direction == "up":
+        qs = qs.filter(up)
+    elif direction == "down":
+        qs = qs.exclude(up)
+    per_page = max(1, min(int(per_page), 500))
+    total = qs.count()
+    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
+    start = (page - 1) * per_page
+    rows = list(
+        qs.order_by(F("expected_value").desc(nulls_last=True), "account_id").values(*ROW_FIELDS, "previous_zone")[
+            start : start + per_page
+        ]
+    )
+    for r in rows:
+        r["direction"] = "up" if ZONE_RANK[r["zone"]] < ZONE_RANK[r["previous_zone"]] else "down"
+    return RowPage(rows, total, page, per_page)
+
+
+@dataclass(frozen=True)
+class MigrationCounts:
+    """From-zone × to-zone counts between two snapshots ("" = unzoned / not present)."""
+
+    before: Snapshot
+    after: Snapshot
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def flows(self) -> list[dict[str, Any]]:
+        """Return the non-empty cells as (source, target, value) links, e.g. for a Sankey chart."""
+        return [{"from": f, "to": t, "accounts": n} for f, row in self.counts.items() for t, n in row.items() if n > 0]
+
+
+def zone_migration(before: Snapshot, after: Snapshot) -> MigrationCounts:
+    """Count accounts per (zone in ``before``, zone in ``after``), aggregated in the database.
+
+    Accounts new in ``after`` count from "" (not present). One query.
+    """
+    labels = [*ZONES, ""]
+    counts = {f: dict.fromkeys(labels, 0) for f in labels}
+    qs = _with_previous_zone(after, before).values("previous_zone", "zone").annotate(n=Count("id")).order_by()
+    for r in qs:
+        counts[r["previous_zone"] or ""][r["zone"]] += int(r["n"])
+    return MigrationCounts(before, after, counts)
+
+
+def zone_migration_accounts(
+    before: Snapshot, after: Snapshot, *, from_zone: str, to_zone: str, page: int = 1, per_page: int = 50
+) -> RowPage:
+    """Return the accounts behind one cell of :func:`zone_migration` (rows of ``after``)."""
+    qs = _with_previous_zone(after, before).filter(zone=to_zone)
+    qs = qs.filter(Q(previous_zone__isnull=True) | Q(previous_zone="")) if from_zone == "" else qs.filter(previous_zone=from_zone)
+    per_page = max(1, min(int(per_page), 500))
+    total = qs.count()
+    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
+    start = (page - 1) * per_page
+    rows = list(qs.order_by("account__name", "account_id").values(*ROW_FIELDS, "previous_zone")[start : start + per_page])
+    return RowPage(rows, total, page, per_page)
+
+
+def account_zone_history(account_id: int, *, limit: int = 60) -> list[dict[str, Any]]:
+    """Return an account's rows across snapshots, oldest first: one query."""
+    rows = (
+        SnapshotRow.objects.filter(account_id=account_id)
+        .order_by("-snapshot__as_of", "-snapshot_id")
+        .values(
+            "snapshot_id",
+            "snapshot__as_of",
+            "zone",
+            "unit_price",
+            "win_probability",
+            "probability_source",
+            "expected_value",
+            "near_boundary",
+            "lifecycle",
+            "owner__name",
+        )[:limit]
+    )
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        item: dict[str, Any] = dict(r)
+        item["as_of"] = item.pop("snapshot__as_of")
+        item["owner"] = item.pop("owner__name")
+        out.append(item)
+    return out[::-1]
+
+
+# -- criteria preview ---------------------------------------------------------------------------
+
+
+def criteria_preview(new: CriteriaSpec, *, snapshot: Snapshot | None = None) -> pd.DataFrame | None:
+    """Count how many accounts of the latest snapshot each proposed criteria change would move.
+
+    Returns the from-zone × to-zone matrix (current criteria → ``new``) on the snapshot's unit
+    prices and probabilities, or None without a snapshot. One query for the values.
+    """
+    snapshot = snapshot or snapshot_latest()
+    if snapshot is None:
+        return None
+    values = list(SnapshotRow.objects.filter(snapshot=snapshot).values_list("unit_price", "win_probability"))
+    arr = np.array([(float(p) if p is not None else np.nan, q if q is not None else np.nan) for p, q in values], dtype=float)
+    arr = arr.reshape(-1, 2)
+    return criteria_change_matrix(arr[:, 0], arr[:, 1], snapshot.criteria.to_spec(), new)
+
+
+# -- effort vs return ---------------------------------------------------------------------------
+
+
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return datetime.combine(start, time.min, tz), datetime.combine(end + timedelta(days=1), time.min, tz)
+
+
+def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False) -> pd.DataFrame:
+    """Activity minutes vs won revenue per zone (and per rep) between two dates, inclusive.
+
+    Zones are those of ``snapshot``. Two aggregate queries; the ratios come from the domain core:
+    columns ``[rep_id, rep,] zone, minutes, hours, revenue, revenue_per_hour, effort_share,
+    revenue_share``. Activities and deals count under the rep who did / owns them.
+    """
+    zone_of = SnapshotRow.objects.filter(snapshot=snapshot, account_id=OuterRef("account_id")).values("zone")[:1]
+    lo, hi = _day_bounds(start, end)
+    rep_key = ["rep_id"] if per_rep else []
+    minutes = pd.DataFrame.from_records(
+        list(
+            Activity.objects.filter(occurred_at__gte=lo, occurred_at__lt=hi)
+            .annotate(zone=Subquery(zone_of))
+            .values(*rep_key, "zone")
+            .annotate(minutes=Sum("minutes"))
+            .order_by()
+        ),
+        columns=[*rep_key, "zone", "minutes"],
+    )
+    revenue = pd.DataFrame.from_records(
+        list(
+            Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
+            .annotate(zone=Subquery(zone_of), rep_id=F("owner_id"))
+            .values(*rep_key, "zone")
+            .annotate(revenue=Sum("amount"))
+            .order_by()
+        ),
+        columns=[*rep_key, "zone", "revenue"],
+    )
+    for frame in (minutes, revenue):
+        frame["zone"] = frame["zone"].fillna("").astype(object)
+    minutes["minutes"] = minutes["minutes"].astype(float)
+    revenue["revenue"] = revenue["revenue"].astype(float)
+    out = effort_vs_return(minutes, revenue, by=(*rep_key, "zone"))
+    if per_rep:
+        names = dict(Rep.objects.values_list("id", "name"))
+        out.insert(1, "rep", out["rep_id"].map(names).fillna(""))
+    return out
+
+
+# -- targets (予実管理) ---------------------------------------------------------------------------
+
+
+def _open_deal_probability(stage: pd.Series, probability: pd.Series, table: dict[str, float]) -> pd.Series:
+    stage_p = stage.astype(object).map({str(k): float(v) for k, v in table.items()})
+    return (probability.astype(float).fillna(stage_p.astype(float))) / 100.0
+
+
+def targets_view(
+    *,
+    start: date,
+    end: date,
+    snapshot: Snapshot | None = None,
+    rep_ids: Sequence[int] | None = None,
+    high: float = 0.7,
+    mid: float = 0.4,
+    accounts_per_rep: int = 10,
+) -> dict[str, Any]:
+    """Return the 予実 table for a period: per rep target, won, weighted pipeline, ヨミ and gap.
+
+    Targets are those whose period lies inside [start, end]. Open deals count when their
+    expected close date (``closed_on`` on an open deal) falls in the period; their probability
+    is the rep's estimate, else the stage table of the snapshot's criteria. ``accounts`` lists
+    per rep the zone-A accounts (latest snapshot) whose expected value could close the gap.
+    Five queries.
+    """
+    snapshot = snapshot or snapshot_latest()
+    table = dict(snapshot.criteria.stage_probabilities) if snapshot else {}
+    targets_qs = Target.objects.filter(period_start__gte=start, period_end__lte=end)
+    won_qs = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
+    open_qs = Deal.objects.filter(status=Deal.Status.OPEN, closed_on__gte=start, closed_on__lte=end)
+    if rep_ids is not None:
+        targets_qs = targets_qs.filter(rep_id__in=rep_ids)
+        won_qs = won_qs.filter(owner_id__in=rep_ids)
+        open_qs = open_qs.filter(owner_id__in=rep_ids)
+    targets = pd.DataFrame.from_records(
+        list(targets_qs.values("rep_id").annotate(target=Sum("amount")).order_by()), columns=["rep_id", "target"]
+    )
+    won = pd.DataFrame.from_records(
+        list(won_qs.exclude(owner_id=None).values("owner_id").annotate(amount=Sum("amount")).order_by()),
+        columns=["owner_id", "amount"],
+    ).rename(columns={"owner_id": "rep_id"})
+    pipe = pd.DataFrame.from_records(
+        list(open_qs.exclude(owner_id=None).values_list("owner_id", "amount", "probability", "stage")),
+        columns=["rep_id", "amount", "probability", "stage"],
+    )
+    pipe["probability"] = _open_deal_probability(pipe["stage"], pipe["probability"], table)
+    for frame, col in ((targets, "target"), (won, "amount"), (pipe, "amount")):
+        frame[col] = frame[col].astype(float)
+    forecast = target_forecast(targets, won, pipe, high=high, mid=mid)
+    forecast = forecast.loc[forecast["target"].notna()].reset_index(drop=True)
+    names = dict(Rep.objects.filter(id__in=list(forecast["rep_id"])).values_list("id", "name"))
+    forecast.insert(1, "rep", forecast["rep_id"].map(names).fillna(""))
+    accounts = pd.DataFrame(columns=["rep_id", "account_id", "name", "expected_value", "cumulative_ev", "covers_gap"])
+    gaps = forecast.set_index("rep_id")["gap"]
+    if snapshot is not None and bool((gaps > 0).any()):
+        rep_with_gap = [int(r) for r in gaps.index[gaps > 0]]
+        ranked = (
+            SnapshotRow.objects.filter(snapshot=snapshot, zone="A", owner_id__in=rep_with_gap, expected_value__isnull=False)
+            .annotate(
+                rank=Window(
+                    RowNumber(), partition_by=[F("owner_id")], order_by=[F("expected_value").desc(), F("account_id").asc()]
+                )
+            )
+            .filter(rank__lte=accounts_per_rep * 5)
+            .values_list("owner_id", "account_id", "account__name", "expected_value")
+        )
+        cand = pd.DataFrame.from_records(list(ranked), columns=["rep_id", "account_id", "name", "expected_value"])
+        cand["expected_value"] = cand["expected_value"].astype(float)
+        accounts = accounts_to_close_gap(cand, gaps, limit=accounts_per_rep)
+    totals = forecast[
+        ["target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid", "gap", "gap_after_yomi"]
+    ].sum()
+    return {"reps": forecast, "team": totals.to_dict(), "accounts": accounts, "high": high, "mid": mid}
+
+
+def money(value: float | Decimal | None) -> Decimal | None:
+    """Round a float amount to the money column's precision (None stays None)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))
