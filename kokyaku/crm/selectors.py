@@ -7,13 +7,15 @@ Ordering always ends with ``id`` so that limit/offset pages are stable.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, DecimalField, Model, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
-from kokyaku.crm.models import Account, Activity, Deal, Rep, Team
+from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, Rep, Team
 
 _M = TypeVar("_M", bound=Model)
 
@@ -181,3 +183,93 @@ def team_list() -> QuerySet[Team]:
 def team_get(*, team_id: int) -> Team | None:
     """Return one team annotated with ``rep_count``, or None."""
     return team_list().filter(pk=team_id).first()
+
+
+def fiscal_year_bounds(*, today: date, start_month: int) -> tuple[date, date]:
+    """Return the fiscal year containing ``today`` as (first day, first day of the next year).
+
+    A year starting in April that contains 2026-02-10 runs 2025-04-01 .. 2026-04-01 (exclusive);
+    ``start_month`` 1 is the calendar year.
+    """
+    if not 1 <= start_month <= 12:
+        raise ValueError(f"fiscal year start month must be 1..12, got {start_month}")
+    year = today.year if today.month >= start_month else today.year - 1
+    return date(year, start_month, 1), date(year + 1, start_month, 1)
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    """What the home page shows: the size of the data, this fiscal year's won revenue, the latest deals."""
+
+    accounts: int
+    deals_open: int
+    deals_won: int
+    deals_lost: int
+    activities: int
+    reps: int
+    teams: int
+    won_revenue: Decimal
+    currency: str
+    fiscal_year_start: date
+    fiscal_year_end: date  # exclusive
+    recent_deals: list[Deal]
+    my_accounts: int | None  # None when the login is not linked to a rep
+    my_open_deals: int | None
+
+    @property
+    def deals(self) -> int:
+        return self.deals_open + self.deals_won + self.deals_lost
+
+
+def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
+    """Return the home page's figures in a fixed number of queries (eight, ten for a rep), whatever the data size.
+
+    Won revenue counts deals won in the fiscal year containing ``today`` (the start month comes
+    from CompanySettings) in the company currency only: amounts in other currencies are not
+    added up as if they were the same money. ``user`` is the login; if it is linked to a rep,
+    that rep's own account and open-deal counts are included.
+    """
+    company = CompanySettings.load()
+    fy_start, fy_end = fiscal_year_bounds(today=today, start_month=company.fiscal_year_start_month)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
+    deal_totals = Deal.objects.aggregate(
+        open=Count("id", filter=Q(status=Deal.Status.OPEN)),
+        won=Count("id", filter=Q(status=Deal.Status.WON)),
+        lost=Count("id", filter=Q(status=Deal.Status.LOST)),
+        won_revenue=Coalesce(
+            Sum(
+                "amount",
+                filter=Q(
+                    status=Deal.Status.WON,
+                    closed_on__gte=fy_start,
+                    closed_on__lt=fy_end,
+                    currency=company.currency,
+                ),
+            ),
+            Value(Decimal(0)),
+            output_field=money,
+        ),
+    )
+    rep = getattr(user, "rep", None)
+    my_accounts = my_open = None
+    if isinstance(rep, Rep):
+        mine = Deal.objects.filter(owner=rep, status=Deal.Status.OPEN)
+        my_accounts = Account.objects.filter(owner=rep).count()
+        my_open = mine.count()
+    recent_deals = list(Deal.objects.select_related("account", "owner").order_by("-opened_on", "-id")[:recent])
+    return HomeSummary(
+        accounts=Account.objects.count(),
+        deals_open=deal_totals["open"],
+        deals_won=deal_totals["won"],
+        deals_lost=deal_totals["lost"],
+        activities=Activity.objects.count(),
+        reps=Rep.objects.filter(active=True).count(),
+        teams=Team.objects.count(),
+        won_revenue=deal_totals["won_revenue"],
+        currency=company.currency,
+        fiscal_year_start=fy_start,
+        fiscal_year_end=fy_end,
+        recent_deals=recent_deals,
+        my_accounts=my_accounts,
+        my_open_deals=my_open,
+    )

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kokyaku.crm.models import Account, Activity, Deal, LostReason, Rep
+from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep
 from kokyaku.users.roles import can_edit_account, is_manager
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
@@ -211,3 +211,54 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
     if changed:
         _clean_and_save(deal, sorted(changed))
     return deal
+
+
+@transaction.atomic
+def company_settings_update(
+    *, actor: AnyUser, currency: str, fiscal_year_start_month: int, dormancy_days: int
+) -> CompanySettings:
+    """Change the company-wide settings; managers only.
+
+    ``currency`` is a three-letter ISO 4217 code (stored upper-case); the fiscal year may start
+    in any month 1..12; the dormancy period is at least one day. Raises ValidationError keyed by
+    field, with nothing saved, when any value is out of range.
+    """
+    _require_perm(actor, "crm.change_companysettings")
+    code = currency.strip().upper()
+    errors: dict[str, str] = {}
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        errors["currency"] = f"use a three-letter currency code such as JPY or USD, not {currency!r}."
+    if not 1 <= fiscal_year_start_month <= 12:
+        errors["fiscal_year_start_month"] = f"a month is 1..12, not {fiscal_year_start_month}."
+    if dormancy_days < 1:
+        errors["dormancy_days"] = f"the dormancy period is at least 1 day, not {dormancy_days}."
+    if errors:
+        raise ValidationError(errors)
+    company = CompanySettings.objects.select_for_update().filter(pk=1).first() or CompanySettings.load()
+    company.currency = code
+    company.fiscal_year_start_month = fiscal_year_start_month
+    company.dormancy_days = dormancy_days
+    company.save(update_fields=["currency", "fiscal_year_start_month", "dormancy_days"])
+    return company
+
+
+@transaction.atomic
+def lost_reason_create(*, actor: AnyUser, code: str, label_ja: str, label_en: str) -> LostReason:
+    """Add a lost reason at the end of the list; managers only. The code is a unique slug."""
+    _require_perm(actor, "crm.add_lostreason")
+    reason = LostReason(code=code.strip(), label_ja=label_ja.strip(), label_en=label_en.strip())
+    last = LostReason.objects.order_by("-position").values_list("position", flat=True).first()
+    reason.position = (last or 0) + 1
+    reason.full_clean()
+    reason.save()
+    return reason
+
+
+@transaction.atomic
+def lost_reason_set_active(*, actor: AnyUser, reason: LostReason, active: bool) -> LostReason:
+    """Offer or retire a lost reason; managers only. Retired reasons stay on the deals that use them."""
+    _require_perm(actor, "crm.change_lostreason")
+    if reason.active != active:
+        reason.active = active
+        reason.save(update_fields=["active"])
+    return reason

@@ -61,6 +61,16 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, plain
 
 
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    """Delete one of the user's own tokens; return False if the user has no token with that id.
+
+    Another user's token id is treated exactly like a missing one, so ids reveal nothing.
+    """
+    deleted, _ = ApiToken.objects.filter(pk=token_id, user=user).delete()
+    return deleted > 0
+
+
 def api_token_authenticate(plain: str) -> User | None:
     """Return the active user a plain token belongs to, or None; records when it was last used."""
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(plain)).first()

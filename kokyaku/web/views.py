@@ -1,10 +1,142 @@
+"""Views of the web shell: home, company settings, API tokens. Each validates, calls one service, renders."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kokyaku.crm.models import CompanySettings, LostReason
+from kokyaku.crm.selectors import home_summary
+from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
+from kokyaku.users import services as user_services
+from kokyaku.users.roles import is_manager
+from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, LostReasonForm
+
+View = Callable[..., HttpResponse]
+
+
+def manager_required(view: View) -> View:
+    """Let managers and admins in; anyone else logged in gets 403, anonymous users the login page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_manager(request.user):
+            raise PermissionDenied(_("Only managers can open this page."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    summary = home_summary(user=request.user, today=timezone.localdate())
+    return render(request, "web/home.html", {"summary": summary})
+
+
+def _settings_page(
+    request: HttpRequest, form: CompanySettingsForm, reason_form: LostReasonForm, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "reason_form": reason_form, "reasons": list(LostReason.objects.order_by("position", "code"))}
+    return render(request, "web/company_settings.html", context, status=status)
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def company_settings(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CompanySettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                company_settings_update(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Company settings saved."))
+                return redirect("web:company_settings")
+        return _settings_page(request, form, LostReasonForm(), status=400)
+    company = CompanySettings.load()
+    form = CompanySettingsForm(
+        initial={
+            "currency": company.currency,
+            "fiscal_year_start_month": company.fiscal_year_start_month,
+            "dormancy_days": company.dormancy_days,
+        }
+    )
+    return _settings_page(request, form, LostReasonForm())
+
+
+@manager_required
+@require_POST
+def lost_reason_add(request: HttpRequest) -> HttpResponse:
+    reason_form = LostReasonForm(request.POST)
+    if reason_form.is_valid():
+        data = reason_form.cleaned_data
+        try:
+            lost_reason_create(actor=request.user, code=data["code"], label_ja=data["label_ja"], label_en=data["label_en"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                reason_form.add_error(field if field in reason_form.fields else None, errors)
+        else:
+            messages.success(request, _("Lost reason added."))
+            return redirect("web:company_settings")
+    company = CompanySettings.load()
+    form = CompanySettingsForm(
+        initial={
+            "currency": company.currency,
+            "fiscal_year_start_month": company.fiscal_year_start_month,
+            "dormancy_days": company.dormancy_days,
+        }
+    )
+    return _settings_page(request, form, reason_form, status=400)
+
+
+@manager_required
+@require_POST
+def lost_reason_toggle(request: HttpRequest, reason_id: int) -> HttpResponse:
+    reason = get_object_or_404(LostReason, pk=reason_id)
+    lost_reason_set_active(actor=request.user, reason=reason, active=request.POST.get("active") == "1")
+    return redirect("web:company_settings")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    plain = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            _token, plain = user_services.api_token_create(user=user, name=form.cleaned_data["name"])
+            form = ApiTokenForm()
+    else:
+        form = ApiTokenForm()
+    # The new token is shown in this response only; it is never stored in a session or a message.
+    tokens = list(user.api_tokens.order_by("-created_at", "-id"))
+    return render(request, "web/api_tokens.html", {"form": form, "tokens": tokens, "new_token": plain})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if not user_services.api_token_revoke(user=_user(request), token_id=token_id):
+        raise Http404(_("No such token."))
+    messages.success(request, _("Token revoked. Programs using it can no longer sign in."))
+    return redirect("web:api_tokens")

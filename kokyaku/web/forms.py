@@ -1,0 +1,46 @@
+"""Forms of the web shell: they parse and validate input; the services do the writes."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+
+from kokyaku.crm.models import LostReason
+
+
+class CompanySettingsForm(forms.Form):
+    currency = forms.CharField(
+        label=_("Currency"),
+        min_length=3,
+        max_length=3,
+        help_text=_("Three-letter ISO 4217 code, such as JPY or USD."),
+    )
+    fiscal_year_start_month = forms.TypedChoiceField(
+        label=_("Fiscal year starts in"),
+        choices=[(m, MONTHS[m]) for m in range(1, 13)],
+        coerce=int,
+        help_text=_("Most Japanese listed companies start in April."),
+    )
+    dormancy_days = forms.IntegerField(
+        label=_("Dormancy period (days)"),
+        min_value=1,
+        max_value=3650,
+        help_text=_("A customer with no purchase for this long and nothing open is dormant."),
+    )
+
+
+class LostReasonForm(forms.ModelForm[LostReason]):
+    class Meta:
+        model = LostReason
+        fields = ["code", "label_ja", "label_en"]
+        help_texts = {"code": _("Short identifier used in imports and the API, e.g. price.")}
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        help_text=_("What the token is for, e.g. 'nightly export'."),
+    )
