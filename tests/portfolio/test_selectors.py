@@ -1,0 +1,215 @@
+"""Selectors: each answers from a few queries with numbers checked against the hand-made portfolio."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kokyaku.crm.models import Account, Activity, Deal, Rep, Target
+from kokyaku.domain.portfolio import AxisRule, CriteriaSpec
+from kokyaku.portfolio.models import SnapshotRow
+from kokyaku.portfolio.selectors import (
+    account_zone_history,
+    criteria_preview,
+    effort_return,
+    rep_breakdown,
+    scatter_points,
+    snapshot_latest,
+    snapshot_previous,
+    snapshot_rows,
+    targets_view,
+    team_matrix,
+    zone_migration,
+    zone_migration_accounts,
+    zone_moves,
+)
+from kokyaku.portfolio.services import snapshot_create
+from tests.portfolio.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def test_the_latest_and_previous_snapshots_are_found(portfolio: dict[int, Account]) -> None:
+    first = snapshot_create(as_of=AS_OF)
+    second = snapshot_create(as_of=AS_OF)
+    assert snapshot_latest() == second
+    assert snapshot_previous(second) == first
+    assert snapshot_previous(first) is None
+
+
+def test_the_rep_table_filters_sorts_and_paginates_in_two_queries(
+    portfolio: dict[int, Account], strong_rep: Rep, django_assert_max_num_queries: Any
+) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    with django_assert_max_num_queries(2):
+        page = snapshot_rows(snapshot, owner_id=strong_rep.pk, sort="-expected_value", per_page=2, page=1)
+    assert page.total == 5  # accounts 1, 3, 5, 7, 9
+    assert page.num_pages == 3
+    assert [r["account__external_id"] for r in page.rows] == ["ACC-009", "ACC-007"]
+    assert page.rows[0]["owner__name"] == strong_rep.name
+    zone_a = snapshot_rows(snapshot, zone="A", sort="name")
+    assert [r["account__external_id"] for r in zone_a.rows] == ["ACC-009", "ACC-007", "ACC-008"]  # "=" sorts before katakana
+    assert snapshot_rows(snapshot, near_boundary=True).total == 2
+    assert snapshot_rows(snapshot, search="prospect").rows[0]["zone"] == ""
+    assert snapshot_rows(snapshot, page=99, per_page=4).page == 3  # clamped to the last page
+
+
+def test_the_team_matrix_counts_and_sums_expected_value_per_cell_in_one_query(
+    portfolio: dict[int, Account], django_assert_max_num_queries: Any
+) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    with django_assert_max_num_queries(1):
+        matrix = team_matrix(snapshot)
+    assert matrix.zone_accounts == {"A": 3, "B": 3, "C": 3}
+    assert matrix.unzoned == 1
+    assert matrix.total == 10
+    high_high = matrix.cells[0][0]
+    assert (high_high.price_band, high_high.probability_band, high_high.zone, high_high.accounts) == ("high", "high", "A", 3)
+    # 700k×0.7 + 800k×0.8 + 900k×0.9
+    assert matrix.zone_expected_value["A"] == pytest.approx(490_000 + 640_000 + 810_000)
+    assert matrix.cells[1][1].accounts == 3  # mid-mid
+    assert matrix.cells[0][2].accounts == 0  # high-low is empty here
+
+
+def test_the_rep_breakdown_splits_zones_per_owner(
+    portfolio: dict[int, Account], strong_rep: Rep, developing_rep: Rep, django_assert_max_num_queries: Any
+) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    with django_assert_max_num_queries(1):
+        rows = {r["owner_id"]: r for r in rep_breakdown(snapshot)}
+    assert rows[strong_rep.pk]["zones"] == {"A": 2, "B": 1, "C": 2}  # 7, 9 / 5 / 1, 3
+    assert rows[developing_rep.pk]["zones"] == {"A": 1, "B": 2, "C": 1}  # 8 / 4, 6 / 2
+    assert rows[developing_rep.pk]["near_boundary"] == 2
+    assert rows[None]["unzoned"] == 1
+
+
+def test_the_scatter_samples_large_portfolios_and_keeps_small_ones_whole(portfolio: dict[int, Account]) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    whole = scatter_points(snapshot)
+    assert (whole["total"], whole["sampled"], len(whole["points"])) == (9, False, 9)
+    sampled = scatter_points(snapshot, max_points=3)
+    assert sampled["sampled"] is True
+    assert 1 <= len(sampled["points"]) <= 6
+    assert {p["zone"] for p in whole["points"]} == {"A", "B", "C"}
+
+
+def _move_accounts(portfolio: dict[int, Account]) -> None:
+    # account 1 (C) jumps to the top, account 9 (A) falls to the bottom
+    Deal.objects.filter(account=portfolio[1]).update(amount=Decimal(2_000_000), probability=95)
+    Deal.objects.filter(account=portfolio[9]).update(amount=Decimal(10_000), probability=5)
+
+
+def test_zone_moves_list_the_accounts_that_moved_up_or_down(
+    portfolio: dict[int, Account], django_assert_max_num_queries: Any
+) -> None:
+    before = snapshot_create(as_of=AS_OF)
+    _move_accounts(portfolio)
+    after = snapshot_create(as_of=AS_OF)
+    with django_assert_max_num_queries(2):
+        moves = zone_moves(after, previous=before)
+    moved = {r["account__external_id"]: (r["previous_zone"], r["zone"], r["direction"]) for r in moves.rows}
+    assert moved["ACC-001"] == ("C", "A", "up")
+    assert moved["ACC-009"] == ("A", "C", "down")
+    assert [r["account__external_id"] for r in zone_moves(after, previous=before, direction="down").rows] == [
+        r for r, v in moved.items() if v[2] == "down"
+    ]
+    assert zone_moves(before).total == 0  # nothing before the first snapshot
+
+
+def test_zone_migration_counts_every_cell_and_lists_the_accounts_behind_it(
+    portfolio: dict[int, Account], django_assert_max_num_queries: Any
+) -> None:
+    before = snapshot_create(as_of=AS_OF)
+    _move_accounts(portfolio)
+    after = snapshot_create(as_of=AS_OF)
+    with django_assert_max_num_queries(1):
+        migration = zone_migration(before, after)
+    assert migration.counts["C"]["A"] >= 1
+    assert migration.counts["A"]["C"] >= 1
+    assert sum(sum(row.values()) for row in migration.counts.values()) == 10
+    assert migration.counts[""][""] == 1
+    cell = zone_migration_accounts(before, after, from_zone="C", to_zone="A")
+    assert "ACC-001" in [r["account__external_id"] for r in cell.rows]
+    assert cell.total == migration.counts["C"]["A"]
+    assert {"from": "C", "to": "A", "accounts": migration.counts["C"]["A"]} in migration.flows()
+
+
+def test_an_accounts_zone_history_runs_oldest_first(portfolio: dict[int, Account], django_assert_max_num_queries: Any) -> None:
+    snapshot_create(as_of=date(2026, 5, 31))
+    _move_accounts(portfolio)
+    snapshot_create(as_of=AS_OF)
+    with django_assert_max_num_queries(1):
+        history = account_zone_history(portfolio[1].pk)
+    assert [(h["as_of"], h["zone"]) for h in history] == [(date(2026, 5, 31), "C"), (AS_OF, "A")]
+
+
+def test_effort_vs_return_puts_minutes_and_won_revenue_per_zone(
+    portfolio: dict[int, Account], strong_rep: Rep, django_assert_max_num_queries: Any
+) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    Activity.objects.create(
+        account=portfolio[9], rep=strong_rep, kind="visit", minutes=120, occurred_at=datetime(2026, 7, 3, 10, tzinfo=TOKYO)
+    )
+    Activity.objects.create(
+        account=portfolio[1], rep=strong_rep, kind="call", minutes=60, occurred_at=datetime(2026, 7, 4, 10, tzinfo=TOKYO)
+    )
+    Activity.objects.create(
+        account=portfolio[1], rep=strong_rep, kind="call", minutes=999, occurred_at=datetime(2026, 9, 1, 10, tzinfo=TOKYO)
+    )
+    Deal.objects.filter(account=portfolio[9]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 20))
+    with django_assert_max_num_queries(2):
+        table = effort_return(snapshot, start=date(2026, 7, 1), end=date(2026, 7, 31)).set_index("zone")
+    assert table.loc["A", "minutes"] == 120
+    assert table.loc["A", "revenue"] == 900_000
+    assert table.loc["A", "revenue_per_hour"] == pytest.approx(450_000)
+    assert table.loc["C", "minutes"] == 60
+    assert table.loc["C", "revenue_per_hour"] == 0
+    per_rep = effort_return(snapshot, start=date(2026, 7, 1), end=date(2026, 7, 31), per_rep=True)
+    assert set(per_rep["rep"]) == {strong_rep.name}
+
+
+def test_targets_show_won_pipeline_yomi_gap_and_the_zone_a_accounts_to_close_it(
+    portfolio: dict[int, Account], strong_rep: Rep, django_assert_max_num_queries: Any
+) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    Target.objects.create(rep=strong_rep, period_start=date(2026, 7, 1), period_end=date(2026, 9, 30), amount=Decimal(3_000_000))
+    Deal.objects.filter(account=portfolio[1]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 10))
+    with django_assert_max_num_queries(6):
+        view = targets_view(start=date(2026, 7, 1), end=date(2026, 9, 30), snapshot=snapshot)
+    row = view["reps"].set_index("rep_id").loc[strong_rep.pk]
+    assert row["won"] == 100_000
+    # open deals closing in July for Tanaka: 3 (30 %), 5 (50 %), 7 (70 %), 9 (90 %)
+    assert row["pipeline"] == 300_000 + 500_000 + 700_000 + 900_000
+    assert row["weighted_pipeline"] == pytest.approx(90_000 + 250_000 + 490_000 + 810_000)
+    assert row["yomi_high"] == 100_000 + 700_000 + 900_000  # ≥ 70 %
+    assert row["yomi_mid"] == 100_000 + 700_000 + 900_000 + 500_000  # + 40-70 %
+    assert row["gap"] == 2_900_000
+    picks = view["accounts"]
+    # Tanaka's zone-A accounts by expected value: 9 (810k), 7 (490k): together still short of the gap
+    assert list(picks["account_id"]) == [portfolio[9].pk, portfolio[7].pk]
+    assert not picks["covers_gap"].any()
+
+
+def test_a_criteria_preview_counts_the_accounts_a_change_would_move(portfolio: dict[int, Account]) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    stricter = CriteriaSpec(price=AxisRule("absolute", 500_000, 850_000), probability=AxisRule("absolute", 0.5, 0.85))
+    matrix = criteria_preview(stricter, snapshot=snapshot)
+    assert matrix is not None
+    # new: 9 high-high A; 8, 7 mid-mid B; 6, 5 mid-mid B; 1-4 low-low C
+    assert matrix.loc["A", "A"] == 1
+    assert matrix.loc["A", "B"] == 2
+    assert matrix.loc["B", "C"] == 1  # account 4
+    assert matrix.loc["B", "B"] == 2
+    assert matrix.loc["", ""] == 1
+    assert int(matrix.to_numpy().sum()) == 10
+
+
+def test_rows_keep_the_owner_at_the_time_of_the_snapshot(portfolio: dict[int, Account], developing_rep: Rep) -> None:
+    snapshot = snapshot_create(as_of=AS_OF)
+    Account.objects.filter(pk=portfolio[1].pk).update(owner=developing_rep)
+    assert SnapshotRow.objects.get(snapshot=snapshot, account=portfolio[1]).owner != developing_rep
