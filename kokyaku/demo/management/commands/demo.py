@@ -22,6 +22,8 @@ def _positive(text: str) -> int:
 
 
 class Command(BaseCommand):
+    # Loading data does not depend on URLs, templates or admin: skip the system checks (and their cost).
+    requires_system_checks: list[str] = []
     help = "Fill an empty database with a seeded demo portfolio (accounts, deals, activities, targets) and demo logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
