@@ -33,7 +33,18 @@ DEFAULT_GRID: dict[str, dict[str, str]] = {
     "mid": {"high": "A", "mid": "B", "low": "C"},
     "low": {"high": "B", "mid": "C", "low": "C"},
 }
-DEFAULT_STAGE_PROBABILITIES: dict[str, float] = {"A": 90.0, "B": 60.0, "C": 30.0, "D": 10.0}
+# ヨミ ranks (A = almost certain ... D = early) and the usual English pipeline stages; managers edit it.
+DEFAULT_STAGE_PROBABILITIES: dict[str, float] = {
+    "A": 90.0,
+    "B": 60.0,
+    "C": 30.0,
+    "D": 10.0,
+    "Lead": 10.0,
+    "Discovery": 20.0,
+    "Proposal": 40.0,
+    "Quotation": 60.0,
+    "Negotiation": 80.0,
+}
 
 
 @dataclass(frozen=True)
