@@ -1,0 +1,73 @@
+"""The web shell in a real browser: log in, read the home page, switch language, log out, be refused."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from kokyaku.crm.models import Account, Rep
+from tests.browser.conftest import NewPage, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_rep_logs_in_sees_home_switches_to_japanese_and_logs_out(
+    page: Page, live_server: LiveServer, strong_account: Account, developing_account: Account
+) -> None:
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/login/?next=/")
+    log_in(page, live_server.url, "tanaka")
+
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+    expect(page.locator(".whoami")).to_contain_text("Tanaka Hiroshi")
+    expect(page.get_by_test_id("accounts")).to_have_text("2")
+    expect(page.get_by_test_id("my-accounts")).to_have_text("1")
+    expect(page.get_by_test_id("recent-deals")).to_contain_text("Line upgrade")
+
+    page.get_by_role("button", name="日本語").click()
+    expect(page.get_by_role("heading", name="ホーム", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_text("最近の商談")).to_be_visible()
+
+    page.get_by_role("button", name="ログアウト").click()
+    expect(page).to_have_url(f"{live_server.url}/login/")
+    expect(page.get_by_role("heading", name="Kokyaku にログイン")).to_be_visible()
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/login/?next=/")
+
+
+def test_a_rep_is_refused_a_manager_only_page(page: Page, live_server: LiveServer, strong_rep: Rep) -> None:
+    log_in(page, live_server.url, "tanaka")
+    expect(page.get_by_role("link", name="Company settings")).to_have_count(0)
+    response = page.goto(f"{live_server.url}/settings/company/")
+    assert response is not None
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
+    expect(page.get_by_test_id("company-settings-form")).to_have_count(0)
+
+
+def test_a_manager_changes_the_fiscal_year_start_in_the_browser(page: Page, live_server: LiveServer, manager: object) -> None:
+    log_in(page, live_server.url, "sato")
+    page.get_by_role("link", name="Company settings").click()
+    page.get_by_label("Fiscal year starts in").select_option(label="January")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Company settings saved.")).to_be_visible()
+    expect(page.get_by_label("Fiscal year starts in")).to_have_value("1")
+
+
+def test_the_page_language_follows_the_browsers_accept_language(new_page: NewPage, live_server: LiveServer) -> None:
+    page = new_page(locale="ja-JP")
+    page.goto(f"{live_server.url}/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_role("heading", name="Kokyaku にログイン")).to_be_visible()
+    expect(page.get_by_role("button", name="ログイン")).to_be_visible()
+
+
+def test_the_home_page_fits_a_phone_screen_without_sideways_scrolling(
+    new_page: NewPage, live_server: LiveServer, strong_account: Account
+) -> None:
+    page = new_page(width=390, height=844)
+    log_in(page, live_server.url, "tanaka")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

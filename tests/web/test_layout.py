@@ -1,0 +1,112 @@
+"""The layout every page shares: navigation by role, the user's name and role, languages, error pages, login hint."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
+from django.utils import translation
+
+from kokyaku.crm.models import Rep
+from kokyaku.users.roles import Role
+from kokyaku.users.services import user_create
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_rep_sees_home_tokens_and_docs_but_not_manager_or_admin_links(rep_client: Client) -> None:
+    html = rep_client.get("/").content.decode()
+    assert 'href="/tokens/"' in html
+    assert 'href="/api/docs"' in html
+    assert 'href="/settings/company/"' not in html
+    assert 'href="/admin/"' not in html
+
+
+def test_the_header_shows_the_reps_name_and_role(rep_client: Client) -> None:
+    html = rep_client.get("/").content.decode()
+    assert "Tanaka Hiroshi" in html
+    assert '<span class="role-badge role-rep">Rep</span>' in html
+
+
+def test_a_manager_also_sees_company_settings(manager_client: Client) -> None:
+    html = manager_client.get("/").content.decode()
+    assert 'href="/settings/company/"' in html
+    assert '<span class="role-badge role-manager">Manager</span>' in html
+    assert 'href="/admin/"' not in html
+
+
+def test_an_admin_sees_the_django_admin_link_and_their_username(admin_user: User) -> None:
+    html = client_for("admin").get("/").content.decode()
+    assert 'href="/admin/"' in html
+    assert 'href="/settings/company/"' in html
+    assert "Administrator" in html
+
+
+def test_logout_is_a_post_form_that_ends_the_session(rep_client: Client) -> None:
+    html = rep_client.get("/").content.decode()
+    assert '<form class="logout" action="/logout/" method="post">' in html
+    assert rep_client.post("/logout/").status_code == 302
+    assert rep_client.get("/").status_code == 302
+
+
+def test_the_browsers_accept_language_picks_japanese(rep_client: Client) -> None:
+    html = rep_client.get("/", headers={"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.8"}).content.decode()
+    assert '<html lang="ja">' in html
+    assert "最近の商談" in html
+    assert "ログアウト" in html
+
+
+def test_the_language_switcher_stores_the_choice(rep_client: Client) -> None:
+    response = rep_client.post("/i18n/setlang/", {"language": "ja", "next": "/"})
+    assert response.status_code == 302
+    html = rep_client.get("/", headers={"Accept-Language": "en"}).content.decode()
+    assert '<html lang="ja">' in html
+    assert "ホーム" in html
+
+
+def test_japanese_pages_use_respectful_tier_names(developing_rep: Rep) -> None:
+    rep = Rep.objects.get(pk=developing_rep.pk)
+    with translation.override("ja"):
+        assert str(rep.get_tier_display()) == "育成中"
+        assert str(Rep.Tier.STRONG.label) == "主力"
+
+
+def test_an_unknown_page_gets_the_styled_404(rep_client: Client) -> None:
+    response = rep_client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert 'class="topbar"' in html
+
+
+def test_the_login_page_lists_demo_logins_when_the_demo_created_them(client: Client, db: None) -> None:
+    user_create(username="manager", password="kokyaku-demo", role=Role.MANAGER, email="manager@demo.example.jp")
+    user_create(username="rep", password="kokyaku-demo", role=Role.REP, email="rep@demo.example.jp")
+    html = client.get("/login/").content.decode()
+    assert 'data-testid="demo-logins"' in html
+    assert "<code>manager</code>" in html
+    assert "<code>rep</code>" in html
+    assert "kokyaku-demo" in html
+
+
+@override_settings(DEBUG=False)
+def test_the_login_page_shows_no_hint_without_demo_logins_in_production(client: Client, db: None) -> None:
+    # A real user called "admin" is not a demo login: only the demo's e-mail domain makes one.
+    user_create(username="admin", password="long-secret-123", role=Role.ADMIN, email="it@example.co.jp")
+    html = client.get("/login/").content.decode()
+    assert 'data-testid="demo-logins"' not in html
+    assert "kokyaku-demo" not in html
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_and_no_demo_the_login_page_says_how_to_load_it(client: Client, db: None) -> None:
+    html = client.get("/login/").content.decode()
+    assert "No demo logins yet" in html
+    assert "kokyaku-demo" not in html
+
+
+def test_a_wrong_password_shows_the_error_on_the_login_page(client: Client, strong_rep: Rep) -> None:
+    response = client.post("/login/", {"username": "tanaka", "password": "wrong"})
+    assert response.status_code == 200
+    assert "errorlist nonfield" in response.content.decode()
