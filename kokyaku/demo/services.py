@@ -37,6 +37,10 @@ BULK_INDEX_THRESHOLD = 50_000
 ProgressCallback = Callable[[int, int], None]
 
 
+def _accounts(n: int) -> str:
+    return f"{n:,} account" + ("" if n == 1 else "s")
+
+
 class DemoError(Exception):
     """A user-facing reason the demo cannot be loaded."""
 
@@ -46,7 +50,8 @@ class DemoDatabaseNotEmpty(DemoError):
 
     def __init__(self, accounts: int) -> None:
         self.accounts = accounts
-        super().__init__(f"the database already holds {accounts:,} accounts; pass --force to add the demo anyway")
+        self.what = f"the database already holds {_accounts(accounts)}"
+        super().__init__(f"{self.what}; pass --force to add the demo anyway")
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"])
         except DemoDatabaseNotEmpty as exc:
             if options["if_empty"]:
-                self.stdout.write(f"demo: skipped, the database already holds {exc.accounts:,} accounts")
+                self.stdout.write(f"demo: skipped, {exc.what}")
                 return
             raise CommandError(str(exc)) from None
         except DemoError as exc:

@@ -1,0 +1,158 @@
+"""Loading the demo: counts, atomicity, refusal of a database with data, the logins, and PostgreSQL's COPY path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Max
+from django.test import Client
+
+from kokyaku.crm.models import Account, Activity, Deal, Rep, Target, Team
+from kokyaku.demo import services
+from kokyaku.demo.generator import DemoSpec
+from kokyaku.demo.services import DEMO_PASSWORD, DemoDatabaseNotEmpty, DemoError, demo_load
+from kokyaku.users.roles import is_manager
+from tests.demo.conftest import AS_OF, draw
+
+pytestmark = pytest.mark.django_db
+
+
+def _expected(accounts: int, seed: int) -> tuple[int, int, int]:
+    p = draw(DemoSpec(accounts=accounts, seed=seed, as_of=AS_OF))
+    return len(p.accounts["index"]), len(p.deals["index"]), len(p.activities["account"])
+
+
+def test_it_writes_what_the_generator_draws() -> None:
+    result = demo_load(accounts=200, seed=3, as_of=AS_OF)
+    accounts, deals, activities = _expected(200, 3)
+    assert (result.accounts, result.deals, result.activities) == (accounts, deals, activities)
+    assert Account.objects.count() == accounts
+    assert Deal.objects.count() == deals
+    assert Activity.objects.count() == activities
+    assert Rep.objects.count() == result.reps == 30
+    assert Team.objects.count() == result.teams == 3
+    assert Target.objects.count() == result.targets == 30 * 12
+
+
+def test_values_round_trip_exactly() -> None:
+    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    p = draw(DemoSpec(accounts=200, seed=3, as_of=AS_OF))
+    first_deal = Deal.objects.order_by("pk").first()
+    assert first_deal is not None
+    assert first_deal.amount == Decimal(int(p.deals["amount"][0]))
+    assert first_deal.opened_on == p.deals["opened_on"][0].astype(object)
+    assert first_deal.account.name == p.accounts["name"][p.deals["account"][0]]
+    activity = Activity.objects.order_by("pk").first()
+    assert activity is not None
+    stamp = p.activities["occurred_at"][0].astype(object).replace(tzinfo=UTC)
+    assert activity.occurred_at == stamp
+    # Date filters work on the stored values (SQLite compares them as text).
+    cutoff = datetime(2026, 1, 1, tzinfo=UTC)
+    expected = int((p.activities["occurred_at"] >= np.datetime64("2026-01-01T00:00:00")).sum())
+    assert Activity.objects.filter(occurred_at__gte=cutoff).count() == expected
+
+
+def test_lost_deals_point_at_the_companys_lost_reasons() -> None:
+    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    lost = Deal.objects.filter(status=Deal.Status.LOST)
+    assert lost.exists()
+    assert not lost.filter(lost_reason__isnull=True).exists()
+    assert not Deal.objects.exclude(status=Deal.Status.LOST).filter(lost_reason__isnull=False).exists()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_portfolio(django_assert_max_num_queries) -> None:
+    # Four logins with their roles take most of these; each chunk adds four inserts.
+    with django_assert_max_num_queries(100):
+        demo_load(accounts=1000, seed=1, as_of=AS_OF, chunk_size=250)
+    assert Account.objects.count() == 1000
+
+
+def test_it_refuses_a_database_that_holds_accounts(strong_account: Account) -> None:
+    deals_before = Deal.objects.count()
+    with pytest.raises(DemoDatabaseNotEmpty, match="already holds 1 account; pass --force"):
+        demo_load(accounts=200, seed=1, as_of=AS_OF)
+    assert Account.objects.count() == 1
+    assert Deal.objects.count() == deals_before
+
+
+def test_force_adds_the_demo_beside_existing_data_and_leaves_existing_logins_alone(
+    strong_account: Account, admin_user: User
+) -> None:
+    result = demo_load(accounts=200, seed=1, as_of=AS_OF, force=True)
+    assert Account.objects.count() == 201
+    assert Account.objects.get(pk=strong_account.pk).name == "Fuji Seiki"
+    # The fixture's team is called Tokyo: the demo's own Tokyo team gets another name.
+    assert set(Team.objects.filter(name__startswith="Tokyo").values_list("name", flat=True)) == {"Tokyo", "Tokyo (2)"}
+    created = {login.username: login.created for login in result.logins}
+    assert created == {"manager": True, "rep": True, "rep2": True, "admin": False}
+    assert not Client().login(username="admin", password=DEMO_PASSWORD)
+
+
+def test_the_demo_logins_work_and_are_linked_to_reps_of_the_right_tier() -> None:
+    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    for username in ("manager", "rep", "rep2", "admin"):
+        assert Client().login(username=username, password=DEMO_PASSWORD), username
+    assert is_manager(User.objects.get(username="manager"))
+    assert not is_manager(User.objects.get(username="rep"))
+    assert Rep.objects.get(user__username="rep").tier == Rep.Tier.STRONG
+    assert Rep.objects.get(user__username="rep2").tier == Rep.Tier.DEVELOPING
+    assert Rep.objects.get(user__username="rep").accounts.exists()
+    assert User.objects.get(username="admin").is_staff
+
+
+def test_a_failure_half_way_leaves_nothing_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "user_create", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        demo_load(accounts=200, seed=3, as_of=AS_OF)
+    assert not Account.objects.exists()
+    assert not Rep.objects.exists()
+    assert not Team.objects.exists()
+
+
+def test_bad_input_is_a_demo_error() -> None:
+    with pytest.raises(DemoError, match="accounts must be at least 1"):
+        demo_load(accounts=0, seed=0, as_of=AS_OF)
+
+
+def _schema(table: str) -> tuple[set[str], set[str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        indexes = {r[0] for r in cursor.fetchall()}
+        cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass", [table])
+        constraints = {r[0] for r in cursor.fetchall()}
+    return indexes, constraints
+
+
+@pytest.mark.postgres
+def test_postgres_loads_through_copy_and_restores_indexes_keys_and_sequences(monkeypatch: pytest.MonkeyPatch) -> None:
+    tables = ["crm_account", "crm_deal", "crm_activity"]
+    before = {t: _schema(t) for t in tables}
+    monkeypatch.setattr(services, "BULK_INDEX_THRESHOLD", 100)  # take the drop-and-rebuild path
+    copies: list[str] = []
+    original = services._Writer.write
+
+    def spy(self: services._Writer, model: type, data: dict[str, object], **kwargs: object) -> int:
+        assert self.postgres
+        copies.append(model.__name__)
+        return original(self, model, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services._Writer, "write", spy)
+    result = demo_load(accounts=200, seed=3, as_of=AS_OF)
+    accounts, deals, activities = _expected(200, 3)
+    assert (Account.objects.count(), Deal.objects.count(), Activity.objects.count()) == (accounts, deals, activities)
+    assert result.activities == activities
+    assert copies == ["Rep", "Account", "Deal", "Activity", "Target"]
+    assert {t: _schema(t) for t in tables} == before
+    # Sequences were moved past the explicit ids.
+    top = Account.objects.aggregate(m=Max("pk"))["m"]
+    assert Account.objects.create(external_id="after-demo", name="After").pk > top
+    assert not Deal.objects.filter(status=Deal.Status.LOST, lost_reason__isnull=True).exists()
+    assert Client().login(username="rep", password=DEMO_PASSWORD)
