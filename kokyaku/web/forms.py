@@ -34,7 +34,7 @@ class LostReasonForm(forms.ModelForm[LostReason]):
     class Meta:
         model = LostReason
         fields = ["code", "label_ja", "label_en"]
-        help_texts = {"code": _("Short identifier used in imports and the API, e.g. price.")}
+        widgets = {"code": forms.TextInput(attrs={"placeholder": _("e.g. no_budget")})}
 
 
 class ApiTokenForm(forms.Form):
