@@ -1,0 +1,100 @@
+"""The Kokyaku fields each import kind accepts: names, types and rules. Pure: no Django import.
+
+A mapping file says which source column feeds which of these fields. ``ref`` fields name another
+record by its external id or, failing that, by its exact name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+FieldType = Literal["str", "int", "decimal", "date", "datetime", "bool", "choice", "ref"]
+
+KINDS = ("accounts", "reps", "deals", "activities", "purchases")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: FieldType
+    required: bool = False
+    max_length: int | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+ZERO = Decimal(0)
+BUYER_TYPES = ("visionary", "pragmatist", "conservative", "skeptic", "unknown")
+STATUSES = ("open", "won", "lost")
+TIERS = ("strong", "developing")
+ACTIVITY_KINDS = ("visit", "call", "email", "meeting", "proposal")
+
+SCHEMAS: dict[str, tuple[Field, ...]] = {
+    "accounts": (
+        Field("external_id", "str", required=True, max_length=100, help="the account's id in the source CRM"),
+        Field("name", "str", required=True, max_length=300),
+        Field("industry", "str", max_length=100),
+        Field("region", "str", max_length=100),
+        Field("employees", "int", minimum=ZERO),
+        Field("annual_revenue", "decimal", minimum=ZERO),
+        Field("owner", "ref", max_length=100, help="rep external id or name; a missing rep is created"),
+        Field("buyer_type", "choice", choices=BUYER_TYPES),
+    ),
+    "reps": (
+        Field("external_id", "str", required=True, max_length=100),
+        Field("name", "str", required=True, max_length=200),
+        Field("email", "str", max_length=254),
+        Field("team", "ref", max_length=100, help="team name; a missing team is created"),
+        Field("tier", "choice", choices=TIERS),
+        Field("capacity", "int", minimum=ZERO),
+        Field("active", "bool"),
+    ),
+    "deals": (
+        Field("external_id", "str", required=True, max_length=100),
+        Field("account", "ref", required=True, max_length=100, help="account external id or name; created when missing"),
+        Field("account_name", "str", max_length=300, help="name for an account created from this row"),
+        Field("account_region", "str", max_length=100, help="region for an account created from this row"),
+        Field("owner", "ref", max_length=100, help="rep external id or name; created when missing"),
+        Field("name", "str", max_length=300),
+        Field("product", "str", max_length=200),
+        Field("amount", "decimal", minimum=ZERO),
+        Field("currency", "str", max_length=3),
+        Field("stage", "str", max_length=100),
+        Field("status", "choice", required=True, choices=STATUSES),
+        Field("probability", "int", minimum=ZERO, maximum=Decimal(100)),
+        Field("opened_on", "date", required=True),
+        Field("closed_on", "date"),
+        Field("lost_reason", "ref", max_length=40, help="a lost-reason code; must exist"),
+        Field("lost_note", "str"),
+    ),
+    "activities": (
+        Field("external_id", "str", required=True, max_length=100),
+        Field("account", "ref", required=True, max_length=100, help="account external id or name; must exist"),
+        Field("rep", "ref", max_length=100, help="rep external id or name; must exist"),
+        Field("deal", "ref", max_length=100, help="deal external id; must exist"),
+        Field("kind", "choice", required=True, choices=ACTIVITY_KINDS),
+        Field("occurred_at", "datetime", required=True),
+        Field("minutes", "int", minimum=ZERO),
+        Field("note", "str"),
+    ),
+    "purchases": (
+        Field("invoice", "str", required=True, max_length=90, help="invoice / order number; its lines are summed"),
+        Field("account", "ref", required=True, max_length=100, help="customer id or name; created when missing"),
+        Field("account_name", "str", max_length=300),
+        Field("account_region", "str", max_length=100),
+        Field("date", "date", required=True, help="invoice date; a time of day is ignored"),
+        Field("quantity", "decimal"),
+        Field("unit_price", "decimal"),
+        Field("amount", "decimal", help="line amount; if absent, quantity x unit_price"),
+        Field("currency", "str", max_length=3),
+    ),
+}
+
+
+def schema(kind: str) -> dict[str, Field]:
+    """Return the fields of an import kind by name; raise KeyError for an unknown kind."""
+    return {f.name: f for f in SCHEMAS[kind]}

@@ -1,0 +1,139 @@
+"""`kokyaku import KIND FILE`: import a CRM export through a mapping (see docs/import.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kokyaku.imports.errors import ImportFileError, ImportInvalid
+from kokyaku.imports.fields import KINDS
+from kokyaku.imports.mapping import unescape_delimiter
+from kokyaku.imports.services import ImportSummary, import_run
+
+SHOWN_PROBLEMS = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Import accounts, reps, deals, activities or purchases from a CSV / XLSX file (plain or .gz). "
+        "All-or-nothing by default; re-importing the same file changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=KINDS, help="what the file holds")
+        parser.add_argument("file", help="a .csv, .tsv, .txt or .xlsx file, optionally gzipped")
+        parser.add_argument(
+            "--mapping", default="generic", help="built-in mapping (generic, salesforce, hubspot) or a .toml path"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+        parser.add_argument("--skip-invalid", action="store_true", help="import the good rows; needs --rejects")
+        parser.add_argument("--rejects", metavar="PATH", help="write refused and skipped rows, with the reason, to this CSV")
+        parser.add_argument("--encoding", help="override the detected encoding (utf-8, utf-8-sig, cp932, latin-1, ...)")
+        parser.add_argument("--delimiter", help="override the detected delimiter: ',', ';', 'tab', '|'")
+        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["skip_invalid"] and not options["rejects"]:
+            raise CommandError("--skip-invalid needs --rejects PATH, so that no refused row is lost")
+        delimiter = options["delimiter"]
+        try:
+            if delimiter is not None:
+                delimiter = unescape_delimiter(delimiter)
+            with _Progress(enabled=not options["json"] and sys.stderr.isatty()) as progress:
+                summary = import_run(
+                    kind=options["kind"],
+                    path=Path(options["file"]),
+                    mapping=options["mapping"],
+                    dry_run=options["dry_run"],
+                    skip_invalid=options["skip_invalid"],
+                    rejects_path=options["rejects"],
+                    encoding=options["encoding"],
+                    delimiter=delimiter,
+                    progress=progress.update,
+                )
+        except ImportInvalid as exc:
+            for problem in exc.problems[:SHOWN_PROBLEMS]:
+                self.stderr.write(f"  {problem}")
+            if exc.problem_count > SHOWN_PROBLEMS:
+                self.stderr.write(f"  ... and {exc.problem_count - SHOWN_PROBLEMS} more")
+            raise CommandError(str(exc)) from None
+        except ImportFileError as exc:
+            raise CommandError(f"{exc}; nothing was written") from None
+        if options["json"]:
+            self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(summary_text(summary, rejects=options["rejects"]))
+
+
+def summary_text(s: ImportSummary, *, rejects: str | None = None) -> str:
+    """Render the summary the way the command prints it."""
+    lines = [f"{s.kind} from {s.file} (mapping {s.mapping}): {s.rows:,} rows read in {s.seconds:.1f} s"]
+    if s.kind == "purchases":
+        lines.append(f"  purchases (invoices)  {s.invoices:,}")
+    lines += [
+        f"  created    {s.created:>10,}",
+        f"  updated    {s.updated:>10,}",
+        f"  unchanged  {s.unchanged:>10,}",
+        f"  rejected   {s.rejected:>10,}",
+    ]
+    if s.skipped or s.skipped_reason:
+        lines.append(f"  skipped    {s.skipped:>10,}  ({s.skipped_reason})")
+    if s.kind == "purchases":
+        lines.append(
+            f"  not stored, net <= 0: {s.credit_notes:,} invoices (credit notes / cancellations), total {s.credit_total:,.2f}"
+        )
+    made = [
+        f"{n} {w} created"
+        for n, w in ((s.accounts_created, "accounts"), (s.reps_created, "reps"), (s.teams_created, "teams"))
+        if n
+    ]
+    if made:
+        lines.append("  also: " + ", ".join(made))
+    for note in s.notes:
+        lines.append(f"  note: {note}")
+    for problem in s.problems[:SHOWN_PROBLEMS]:
+        lines.append(f"  rejected: {problem}")
+    if s.problem_count > SHOWN_PROBLEMS:
+        lines.append(f"  ... and {s.problem_count - SHOWN_PROBLEMS} more problems")
+    if rejects and (s.rejected or s.skipped):
+        lines.append(f"  refused and skipped rows are in {rejects}")
+    if s.dry_run:
+        lines.append("DRY RUN: nothing was written.")
+    return "\n".join(lines)
+
+
+class _Progress:
+    """A rich progress bar on a terminal; silent otherwise."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("importing", total=None)
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total or None)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)

@@ -1,0 +1,258 @@
+"""Mapping files: which source column feeds which Kokyaku field, formats, value maps. Pure: no Django.
+
+A mapping is TOML::
+
+    kind = "deals"
+    description = "Salesforce Opportunity export"
+
+    [file]                      # all optional; detected when absent
+    encoding = "utf-8"
+    delimiter = ","
+    sheet = "Opportunities"     # XLSX only
+
+    [format]
+    date = "%Y-%m-%d"           # strptime format; ISO 8601 is always accepted too
+    datetime = "%Y-%m-%d %H:%M:%S"
+    decimal = "."               # "," for 1.234,56
+    thousands = ","             # removed before parsing numbers
+    timezone = "Asia/Tokyo"     # for date-times without an offset
+    true = ["true", "1", "yes"]
+    false = ["false", "0", "no"]
+
+    [columns]                   # field = "Source column", or a template "Customer {CustomerID}"
+    external_id = "Id"
+
+    [constants]                 # field = value, whatever the file says
+    currency = "JPY"
+
+    [defaults]                  # field = value, used where the column is empty
+    opened_on = "2017-12-31"
+
+    [values.status]             # source value = Kokyaku value (exact match after trimming)
+    "Closed Won" = "won"
+
+    [options]
+    skip_when_empty = ["account"]   # rows with these fields empty are skipped and reported, not errors
+    id_prefix = "INV-"              # purchases: deal external id = prefix + invoice
+    cancellation_prefix = "C"       # purchases: "C123" reduces invoice "123"
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kokyaku.imports.errors import ImportFileError
+from kokyaku.imports.fields import KINDS, schema
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "mappings"
+BUILTIN_NAMES = ("generic", "salesforce", "hubspot")
+
+_SECTIONS = {"kind", "description", "file", "format", "columns", "constants", "defaults", "values", "options"}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A value built from literal text and source columns, e.g. ``Customer {CustomerID}``."""
+
+    parts: tuple[tuple[str, str | None], ...]  # (literal, column or None)
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for _lit, c in self.parts if c is not None]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    kind: str
+    name: str = "generic"
+    description: str = ""
+    columns: dict[str, str | Template] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    date_format: str | None = None
+    datetime_format: str | None = None
+    decimal: str = "."
+    thousands: str = ""
+    timezone: str | None = None
+    true_values: tuple[str, ...] = ("true", "1", "yes", "y", "t")
+    false_values: tuple[str, ...] = ("false", "0", "no", "n", "f", "")
+    skip_when_empty: tuple[str, ...] = ()
+    id_prefix: str = ""
+    cancellation_prefix: str = ""
+
+    @property
+    def covered(self) -> set[str]:
+        """Fields that get a value from a column, a constant or a default."""
+        return set(self.columns) | set(self.constants) | set(self.defaults)
+
+    def source_columns(self) -> set[str]:
+        """Every source column the mapping reads."""
+        cols: set[str] = set()
+        for spec in self.columns.values():
+            cols.update(spec.columns if isinstance(spec, Template) else [spec])
+        return cols
+
+
+def _template(text: str, where: str) -> str | Template:
+    if "{" not in text:
+        return text
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ImportFileError(f"{where}: bad template {text!r}: {exc}") from None
+    parts = tuple((literal, name if name is not None else None) for literal, name, _spec, _conv in parsed)
+    return Template(parts)
+
+
+def _str_table(data: object, where: str) -> dict[str, str]:
+    if not isinstance(data, dict):
+        raise ImportFileError(f'{where} must be a table of name = "value"')
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if not isinstance(value, str | int | float):
+            raise ImportFileError(f"{where}.{key} must be a string, got {value!r}")
+        out[str(key)] = str(value)
+    return out
+
+
+def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) -> Mapping:
+    """Parse and check a mapping's TOML; raise ImportFileError naming the first problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ImportFileError(f"mapping {name}: not valid TOML: {exc}") from None
+    unknown = set(data) - _SECTIONS
+    if unknown:
+        raise ImportFileError(f"mapping {name}: unknown section(s) {sorted(unknown)}; allowed: {sorted(_SECTIONS)}")
+    file_kind = data.get("kind", kind)
+    if kind is not None and file_kind != kind:
+        raise ImportFileError(f"mapping {name} is for {file_kind!r}, not {kind!r}")
+    if file_kind not in KINDS:
+        raise ImportFileError(f"mapping {name}: kind must be one of {', '.join(KINDS)}; got {file_kind!r}")
+    fields = schema(file_kind)
+
+    columns_raw = _str_table(data.get("columns", {}), f"mapping {name}: [columns]")
+    constants = _str_table(data.get("constants", {}), f"mapping {name}: [constants]")
+    defaults = _str_table(data.get("defaults", {}), f"mapping {name}: [defaults]")
+    for section, table in (("columns", columns_raw), ("constants", constants), ("defaults", defaults)):
+        for key in table:
+            if key not in fields:
+                raise ImportFileError(
+                    f"mapping {name}: [{section}] {key!r} is not a {file_kind} field; fields: {', '.join(fields)}"
+                )
+    columns = {k: _template(v, f"mapping {name}: [columns].{k}") for k, v in columns_raw.items()}
+    values_raw = data.get("values", {})
+    if not isinstance(values_raw, dict):
+        raise ImportFileError(f"mapping {name}: [values] must hold tables like [values.status]")
+    values: dict[str, dict[str, str]] = {}
+    for key, table in values_raw.items():
+        if key not in fields:
+            raise ImportFileError(f"mapping {name}: [values.{key}]: {key!r} is not a {file_kind} field")
+        values[key] = {k.strip(): v for k, v in _str_table(table, f"mapping {name}: [values.{key}]").items()}
+        if fields[key].choices:
+            bad = sorted({v for v in values[key].values() if v not in fields[key].choices})
+            if bad:
+                raise ImportFileError(
+                    f"mapping {name}: [values.{key}] maps to {bad}, but {key} must be one of {', '.join(fields[key].choices)}"
+                )
+
+    file_sec = _str_table(data.get("file", {}), f"mapping {name}: [file]")
+    fmt = data.get("format", {})
+    if not isinstance(fmt, dict):
+        raise ImportFileError(f"mapping {name}: [format] must be a table")
+    fmt_str = _str_table({k: v for k, v in fmt.items() if k not in {"true", "false"}}, f"mapping {name}: [format]")
+    options = data.get("options", {})
+    if not isinstance(options, dict):
+        raise ImportFileError(f"mapping {name}: [options] must be a table")
+    skip = options.get("skip_when_empty", [])
+    if not isinstance(skip, list) or any(s not in fields for s in skip):
+        raise ImportFileError(f"mapping {name}: options.skip_when_empty must list {file_kind} fields; got {skip!r}")
+
+    def _flags(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = fmt.get(key)
+        if raw is None:
+            return default
+        if not isinstance(raw, list):
+            raise ImportFileError(f"mapping {name}: format.{key} must be a list of strings")
+        return tuple(str(x).strip().lower() for x in raw)
+
+    mapping = Mapping(
+        kind=file_kind,
+        name=name,
+        description=str(data.get("description", "")),
+        columns=columns,
+        constants=constants,
+        defaults=defaults,
+        values=values,
+        encoding=file_sec.get("encoding"),
+        delimiter=_unescape_delimiter(file_sec["delimiter"]) if "delimiter" in file_sec else None,
+        sheet=file_sec.get("sheet"),
+        date_format=fmt_str.get("date"),
+        datetime_format=fmt_str.get("datetime"),
+        decimal=fmt_str.get("decimal", "."),
+        thousands=fmt_str.get("thousands", ""),
+        timezone=fmt_str.get("timezone"),
+        true_values=_flags("true", Mapping.true_values),
+        false_values=_flags("false", Mapping.false_values),
+        skip_when_empty=tuple(skip),
+        id_prefix=str(options.get("id_prefix", "")),
+        cancellation_prefix=str(options.get("cancellation_prefix", "")),
+    )
+    missing = [f.name for f in fields.values() if f.required and f.name not in mapping.covered]
+    if file_kind == "purchases" and not ({"amount"} & mapping.covered or {"quantity", "unit_price"} <= mapping.covered):
+        missing.append("amount (or quantity and unit_price)")
+    if missing:
+        raise ImportFileError(f"mapping {name}: required {file_kind} field(s) not mapped: {', '.join(missing)}")
+    return mapping
+
+
+def _unescape_delimiter(value: str) -> str:
+    named = {"\\t": "\t", "tab": "\t", "TAB": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value, value)
+    if len(value) != 1:
+        raise ImportFileError(f"delimiter must be one character (or 'tab'); got {value!r}")
+    return value
+
+
+def unescape_delimiter(value: str) -> str:
+    """Turn a user's delimiter (',', ';', 'tab', '\\t') into the one character; raise on anything else."""
+    return _unescape_delimiter(value)
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def mapping_load(name_or_path: str | None, *, kind: str) -> Mapping:
+    """Load a built-in mapping by name (generic, salesforce, hubspot) or a TOML file by path."""
+    name_or_path = name_or_path or "generic"
+    path = Path(name_or_path)
+    if _NAME.match(name_or_path) and not path.exists():
+        builtin = BUILTIN_DIR / name_or_path / f"{kind}.toml"
+        if not builtin.exists():
+            known = [n for n in BUILTIN_NAMES if (BUILTIN_DIR / n / f"{kind}.toml").exists()]
+            raise ImportFileError(
+                f"no built-in mapping {name_or_path!r} for {kind}; built-in: {', '.join(known)}, or give a path to a .toml file"
+            )
+        return mapping_parse(builtin.read_text(encoding="utf-8"), name=name_or_path, kind=kind)
+    if not path.is_file():
+        raise ImportFileError(f"mapping file not found: {name_or_path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(f"mapping file {name_or_path} is not UTF-8 text") from None
+    return mapping_parse(text, name=path.name, kind=kind)
+
+
+def builtin_mappings(kind: str) -> list[str]:
+    """Return the names of the built-in mappings that exist for a kind."""
+    return [n for n in BUILTIN_NAMES if (BUILTIN_DIR / n / f"{kind}.toml").exists()]

@@ -1,0 +1,882 @@
+"""Write imports to the database: stage every row, then one upsert, all in one transaction.
+
+PostgreSQL: rows are COPYed into a TEMP staging table; SQLite: inserted with executemany in large
+batches. Then, on both, one ``INSERT ... SELECT ... ON CONFLICT (external_id) DO UPDATE ... WHERE
+<a mapped column changed>`` writes the target table, after one join counted what will be created,
+updated and left unchanged. Only id maps (external id / name -> primary key) are kept in memory.
+"""
+
+# ruff: noqa: S608  - SQL here is assembled from model metadata and constants only; values always travel as parameters
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
+from kokyaku.imports.fields import schema
+from kokyaku.imports.mapping import Mapping, mapping_load
+from kokyaku.imports.reader import open_table
+from kokyaku.imports.validate import Columns, chunk_check, columns_resolve
+
+MAX_PROBLEMS_KEPT = 1000
+SQLITE_BATCH = 50_000
+BULK_ROWS = 100_000  # from this many new rows on, secondary indexes are rebuilt rather than updated
+SQLITE_CACHE_KB = 128 * 1024  # a bigger page cache for the import's connection: index updates stay in memory
+Progress = Callable[[int, int], None]
+
+# Staging column types: (PostgreSQL, SQLite). SQLite types keep the same affinity Django gives
+# the target columns, so values compare equal after a round trip.
+SQL_TYPES = {
+    "text": ("text", "text"),
+    "id": ("bigint", "integer"),
+    "money": ("numeric(18,2)", "decimal"),
+    "number": ("numeric", "real"),
+    "date": ("date", "date"),
+    "ts": ("timestamp with time zone", "datetime"),
+    "bool": ("boolean", "bool"),
+    "int": ("integer", "integer"),
+}
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with dry_run, would do)."""
+
+    kind: str
+    file: str
+    mapping: str
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    skipped_reason: str = ""
+    accounts_created: int = 0
+    reps_created: int = 0
+    teams_created: int = 0
+    invoices: int = 0
+    credit_notes: int = 0
+    credit_total: float = 0.0
+    problem_count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["problems"] = [asdict(p) for p in self.problems]
+        return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference maps
+
+
+class RefMap:
+    """External id -> pk and unique name -> pk for one model, loaded once, grown as rows are created."""
+
+    def __init__(self, model: type[models.Model], *, key: str = "external_id", name: str | None = "name") -> None:
+        self.model = model
+        self.by_key: dict[str, int] = {}
+        self.by_name: dict[str, int] = {}
+        self.ambiguous: set[str] = set()
+        cols = [key, "pk"] + ([name] if name else [])
+        for row in model._default_manager.values_list(*cols).iterator(chunk_size=20_000):
+            if row[0]:
+                self.by_key[str(row[0])] = int(row[1])
+            if name and row[2]:
+                label = str(row[2])
+                if label in self.by_name and self.by_name[label] != row[1]:
+                    self.ambiguous.add(label)
+                self.by_name[label] = int(row[1])
+
+    def lookup(self, refs: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Return (pk or NaN, missing mask, ambiguous-name mask) for a column of references."""
+        ids = refs.map(self.by_key)
+        todo = ids.isna() & (refs != "")
+        ambiguous = pd.Series(False, index=refs.index)
+        if todo.any() and self.by_name:
+            by_name = refs[todo].map(self.by_name)
+            ids = ids.where(~todo, by_name)
+            if self.ambiguous:
+                ambiguous = todo & refs.isin(self.ambiguous) & ~refs.isin(list(self.by_key))
+        missing = ids.isna() & (refs != "")
+        return ids, missing, ambiguous
+
+    def add(self, key: str, pk: int, name: str | None = None) -> None:
+        self.by_key[key] = pk
+        if name and name not in self.by_name:
+            self.by_name[name] = pk
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans: what each kind stages and how its references resolve
+
+
+@dataclass
+class Prepared:
+    frame: pd.DataFrame  # staging columns, indexed by source row
+    problems: list[Problem]
+    bad: pd.Index
+
+
+class Plan:
+    kind: str
+    target: type[models.Model]
+    stage_columns: list[tuple[str, str]]  # (db column, SQL_TYPES key)
+    field_columns: dict[str, str]  # Kokyaku field -> db column it writes
+    timestamps = False
+
+    def __init__(self, mapping: Mapping, columns: Columns, summary: ImportSummary, *, file: str) -> None:
+        self.mapping = mapping
+        self.columns = columns
+        self.summary = summary
+        self.file = file
+        self.covered = set(columns.sources) | set(mapping.constants) | set(mapping.defaults)
+        self.currency = CompanySettings.load().currency
+
+    @property
+    def update_columns(self) -> list[str]:
+        """Columns an existing row gets from the file: those of the mapped fields, never the others."""
+        cols = [col for f, col in self.field_columns.items() if f in self.covered and col != "external_id"]
+        return list(dict.fromkeys(cols))
+
+    def label(self, name: str) -> str:
+        return self.columns.label(name)
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        raise NotImplementedError
+
+    # helpers -------------------------------------------------------------------------------
+
+    def text(self, data: pd.DataFrame, name: str, default: str = "") -> pd.Series:
+        if name in data:
+            return data[name].astype(object)
+        return pd.Series([default] * len(data), index=data.index, dtype=object)
+
+    def column(self, data: pd.DataFrame, name: str) -> pd.Series:
+        if name in data:
+            return data[name]
+        return pd.Series([None] * len(data), index=data.index, dtype=object)
+
+    def resolve(
+        self,
+        data: pd.DataFrame,
+        name: str,
+        refs: RefMap,
+        problems: list[Problem],
+        bad: pd.Series,
+        *,
+        create: Callable[[list[str], pd.DataFrame], None] | None = None,
+        what: str,
+    ) -> pd.Series:
+        """Turn a ref column into pks; create what is missing (if allowed) or report it."""
+        if name not in data:
+            return pd.Series([None] * len(data), index=data.index, dtype=object)
+        refs_col = data[name].astype(object)
+        ids, missing, ambiguous = refs.lookup(refs_col)
+        for row, value in zip(refs_col.index[ambiguous.to_numpy()], refs_col[ambiguous], strict=True):
+            problems.append(
+                Problem(self.file, int(row), self.label(name), str(value), f"several {what}s have this name; use the external id")
+            )
+        bad |= ambiguous
+        missing &= ~ambiguous
+        if missing.any():
+            if create is not None and not bad.all():
+                wanted = pd.Series(refs_col[missing & ~bad]).drop_duplicates().tolist()
+                create(wanted, data[missing & ~bad])
+                ids, missing, _amb = refs.lookup(refs_col)
+                missing &= ~ambiguous
+            for row, value in zip(refs_col.index[missing.to_numpy()], refs_col[missing], strict=True):
+                problems.append(
+                    Problem(self.file, int(row), self.label(name), str(value), f"no {what} with this external id or name")
+                )
+            bad |= missing
+        return ids
+
+    def accounts_creator(self, accounts: RefMap, reps: RefMap | None = None) -> Callable[[list[str], pd.DataFrame], None]:
+        def create(refs: list[str], rows: pd.DataFrame) -> None:
+            first = rows.drop_duplicates(subset="account", keep="first").set_index("account")
+            names = first["account_name"] if "account_name" in first else pd.Series(dtype=object)
+            regions = first["account_region"] if "account_region" in first else pd.Series(dtype=object)
+            stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+            values = [
+                (ref, (str(names.get(ref) or "") or ref)[:300], str(regions.get(ref) or "")[:100], "", "unknown", stamp, stamp)
+                for ref in refs
+            ]
+            columns = ["external_id", "name", "region", "industry", "buyer_type", "created_at", "updated_at"]
+            for key, pk, name in _insert_returning(Account, columns, values):
+                accounts.add(key, pk, name)
+            self.summary.accounts_created += len(values)
+
+        return create
+
+    def reps_creator(self, reps: RefMap) -> Callable[[list[str], pd.DataFrame], None]:
+        def create(refs: list[str], rows: pd.DataFrame) -> None:
+            values = [(ref, ref[:200], "", "developing", 80, True) for ref in refs]
+            columns = ["external_id", "name", "email", "tier", "capacity", "active"]
+            for key, pk, name in _insert_returning(Rep, columns, values):
+                reps.add(key, pk, name)
+            self.summary.reps_created += len(values)
+
+        return create
+
+
+def _insert_returning(model: type[models.Model], columns: list[str], values: list[tuple[Any, ...]]) -> list[tuple[str, int, str]]:
+    """Insert rows whose first column is external_id; return (external_id, pk, name) of each, in bulk."""
+    table = model._meta.db_table
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cur:
+        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+        keys = [v[0] for v in values]
+        found: list[tuple[str, int, str]] = []
+        for start in range(0, len(keys), 5000):
+            batch = keys[start : start + 5000]
+            cur.execute(
+                f"SELECT external_id, id, name FROM {table} WHERE external_id IN ({', '.join(['%s'] * len(batch))})", batch
+            )
+            found.extend((str(k), int(pk), str(n)) for k, pk, n in cur.fetchall())
+    return found
+
+
+def _finish(frame: dict[str, Any], index: pd.Index, bad: pd.Series, problems: list[Problem]) -> Prepared:
+    df = pd.DataFrame(frame, index=index)
+    keep = ~bad.to_numpy()
+    return Prepared(df[keep], problems, index[bad.to_numpy()])
+
+
+class AccountsPlan(Plan):
+    kind = "accounts"
+    target = Account
+    timestamps = True
+    stage_columns = [
+        ("external_id", "text"), ("name", "text"), ("industry", "text"), ("region", "text"), ("employees", "int"),
+        ("annual_revenue", "money"), ("owner_id", "id"), ("buyer_type", "text"),
+    ]  # fmt: skip
+    field_columns = {
+        "external_id": "external_id", "name": "name", "industry": "industry", "region": "region",
+        "employees": "employees", "annual_revenue": "annual_revenue", "owner": "owner_id", "buyer_type": "buyer_type",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reps = RefMap(Rep) if "owner" in self.covered else None
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        problems: list[Problem] = []
+        bad = pd.Series(False, index=data.index)
+        owner = (
+            self.resolve(data, "owner", self.reps, problems, bad, create=self.reps_creator(self.reps), what="rep")
+            if self.reps
+            else self.column(data, "owner")
+        )
+        frame = {
+            "external_id": data["external_id"],
+            "name": data["name"],
+            "industry": self.text(data, "industry"),
+            "region": self.text(data, "region"),
+            "employees": self.column(data, "employees"),
+            "annual_revenue": self.column(data, "annual_revenue"),
+            "owner_id": owner,
+            "buyer_type": self.text(data, "buyer_type").replace("", "unknown"),
+        }
+        return _finish(frame, data.index, bad, problems)
+
+
+class RepsPlan(Plan):
+    kind = "reps"
+    target = Rep
+    stage_columns = [
+        ("external_id", "text"), ("name", "text"), ("email", "text"), ("team_id", "id"), ("tier", "text"),
+        ("capacity", "int"), ("active", "bool"),
+    ]  # fmt: skip
+    field_columns = {
+        "external_id": "external_id", "name": "name", "email": "email", "team": "team_id", "tier": "tier",
+        "capacity": "capacity", "active": "active",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = RefMap(Team, key="name", name=None)
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        problems: list[Problem] = []
+        bad = pd.Series(False, index=data.index)
+
+        def create_teams(names: list[str], rows: pd.DataFrame) -> None:
+            objs = [Team(name=n[:100]) for n in names]
+            Team.objects.bulk_create(objs)
+            for obj in objs:
+                self.teams.add(obj.name, obj.pk)
+            self.summary.teams_created += len(objs)
+
+        team = self.resolve(data, "team", self.teams, problems, bad, create=create_teams, what="team")
+        capacity = self.column(data, "capacity")
+        frame = {
+            "external_id": data["external_id"],
+            "name": data["name"],
+            "email": self.text(data, "email"),
+            "team_id": team,
+            "tier": self.text(data, "tier").replace("", "developing"),
+            "capacity": capacity.where(pd.notna(capacity), 80) if "capacity" in data else pd.Series(80, index=data.index),
+            "active": self.column(data, "active") if "active" in data else pd.Series(True, index=data.index),
+        }
+        return _finish(frame, data.index, bad, problems)
+
+
+class DealsPlan(Plan):
+    kind = "deals"
+    target = Deal
+    stage_columns = [
+        ("external_id", "text"), ("account_id", "id"), ("owner_id", "id"), ("name", "text"), ("product", "text"),
+        ("amount", "money"), ("currency", "text"), ("stage", "text"), ("status", "text"), ("probability", "int"),
+        ("opened_on", "date"), ("closed_on", "date"), ("lost_reason_id", "id"), ("lost_note", "text"),
+    ]  # fmt: skip
+    field_columns = {
+        "external_id": "external_id", "account": "account_id", "owner": "owner_id", "name": "name",
+        "product": "product", "amount": "amount", "currency": "currency", "stage": "stage", "status": "status",
+        "probability": "probability", "opened_on": "opened_on", "closed_on": "closed_on",
+        "lost_reason": "lost_reason_id", "lost_note": "lost_note",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accounts = RefMap(Account)
+        self.reps = RefMap(Rep) if "owner" in self.covered else None
+        self.reasons = RefMap(LostReason, key="code", name=None) if "lost_reason" in self.covered else None
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        problems: list[Problem] = []
+        bad = pd.Series(False, index=data.index)
+        account = self.resolve(
+            data, "account", self.accounts, problems, bad, create=self.accounts_creator(self.accounts), what="account"
+        )
+        owner = (
+            self.resolve(data, "owner", self.reps, problems, bad, create=self.reps_creator(self.reps), what="rep")
+            if self.reps
+            else self.column(data, "owner")
+        )
+        reason = (
+            self.resolve(data, "lost_reason", self.reasons, problems, bad, what="lost reason")
+            if self.reasons
+            else self.column(data, "lost_reason")
+        )
+        frame = {
+            "external_id": data["external_id"],
+            "account_id": account,
+            "owner_id": owner,
+            "name": self.text(data, "name"),
+            "product": self.text(data, "product"),
+            "amount": self.column(data, "amount"),
+            "currency": self.text(data, "currency").replace("", self.currency).str.upper(),
+            "stage": self.text(data, "stage"),
+            "status": data["status"],
+            "probability": self.column(data, "probability"),
+            "opened_on": data["opened_on"],
+            "closed_on": self.column(data, "closed_on"),
+            "lost_reason_id": reason,
+            "lost_note": self.text(data, "lost_note"),
+        }
+        return _finish(frame, data.index, bad, problems)
+
+
+class ActivitiesPlan(Plan):
+    kind = "activities"
+    target = Activity
+    stage_columns = [
+        ("external_id", "text"), ("account_id", "id"), ("rep_id", "id"), ("deal_id", "id"), ("kind", "text"),
+        ("occurred_at", "ts"), ("minutes", "int"), ("note", "text"),
+    ]  # fmt: skip
+    field_columns = {
+        "external_id": "external_id", "account": "account_id", "rep": "rep_id", "deal": "deal_id", "kind": "kind",
+        "occurred_at": "occurred_at", "minutes": "minutes", "note": "note",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accounts = RefMap(Account)
+        self.reps = RefMap(Rep) if "rep" in self.covered else None
+        self.deals = RefMap(Deal, name=None) if "deal" in self.covered else None
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        problems: list[Problem] = []
+        bad = pd.Series(False, index=data.index)
+        account = self.resolve(data, "account", self.accounts, problems, bad, what="account")
+        rep = self.resolve(data, "rep", self.reps, problems, bad, what="rep") if self.reps else self.column(data, "rep")
+        deal = self.resolve(data, "deal", self.deals, problems, bad, what="deal") if self.deals else self.column(data, "deal")
+        minutes = self.column(data, "minutes")
+        frame = {
+            "external_id": data["external_id"],
+            "account_id": account,
+            "rep_id": rep,
+            "deal_id": deal,
+            "kind": data["kind"],
+            "occurred_at": data["occurred_at"],
+            "minutes": minutes.where(pd.notna(minutes), 0) if "minutes" in data else pd.Series(0, index=data.index),
+            "note": self.text(data, "note"),
+        }
+        return _finish(frame, data.index, bad, problems)
+
+
+class PurchasesPlan(DealsPlan):
+    """Invoice lines: staged line by line, then summed per invoice into won deals."""
+
+    kind = "purchases"
+    line_columns = [
+        ("external_id", "text"),
+        ("invoice", "text"),
+        ("account_id", "id"),
+        ("day", "date"),
+        ("amount", "number"),
+        ("currency", "text"),
+    ]
+    field_columns = {
+        "invoice": "external_id", "account": "account_id", "amount": "amount", "currency": "currency",
+        "date": "opened_on", "status": "status", "stage": "stage", "name": "name", "closed_on": "closed_on",
+    }  # fmt: skip
+
+    @property
+    def update_columns(self) -> list[str]:
+        return ["account_id", "name", "amount", "currency", "stage", "status", "opened_on", "closed_on"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "amount" not in self.covered and not {"quantity", "unit_price"} <= self.covered:
+            raise ImportFileError(f"{self.file}: purchases need an amount column, or quantity and unit price columns")
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        problems: list[Problem] = []
+        bad = pd.Series(False, index=data.index)
+        account = self.resolve(
+            data, "account", self.accounts, problems, bad, create=self.accounts_creator(self.accounts), what="account"
+        )
+        invoice = data["invoice"].astype(object)
+        prefix = self.mapping.cancellation_prefix
+        if prefix:
+            cancels = invoice.str.startswith(prefix)
+            invoice = invoice.where(~cancels, invoice.str.slice(len(prefix)))
+        if "amount" in data:
+            amount = data["amount"]
+        else:
+            amount = (data["quantity"] * data["unit_price"]).round(4)
+            missing = data["quantity"].isna() | data["unit_price"].isna()
+            for row in data.index[missing.to_numpy()]:
+                problems.append(
+                    Problem(self.file, int(row), self.label("quantity"), "", "quantity and unit price are both needed")
+                )
+            bad |= missing
+        frame = {
+            "external_id": self.mapping.id_prefix + invoice,
+            "invoice": invoice,
+            "account_id": account,
+            "day": data["date"],
+            "amount": amount,
+            "currency": self.text(data, "currency").replace("", self.currency).str.upper(),
+        }
+        return _finish(frame, data.index, bad, problems)
+
+
+PLANS: dict[str, type[Plan]] = {
+    "accounts": AccountsPlan,
+    "reps": RepsPlan,
+    "deals": DealsPlan,
+    "activities": ActivitiesPlan,
+    "purchases": PurchasesPlan,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Staging tables
+
+
+class Stage:
+    """A TEMP table in the import's transaction, loaded with COPY (PostgreSQL) or executemany (SQLite)."""
+
+    def __init__(self, name: str, columns: list[tuple[str, str]]) -> None:
+        self.name = name
+        self.columns = [*columns, ("_row", "int")]
+        self.postgres = connection.vendor == "postgresql"
+        slot = 0 if self.postgres else 1
+        cols = ", ".join(f"{c} {SQL_TYPES[t][slot]}" for c, t in self.columns)
+        with connection.cursor() as cur:
+            if self.postgres:
+                cur.execute(f"CREATE TEMP TABLE {name} ({cols}) ON COMMIT DROP")
+            else:
+                cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
+                cur.execute(f"CREATE TEMP TABLE {name} ({cols})")
+        self.rows = 0
+
+    def _export(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = {}
+        for col, kind in self.columns:
+            values = pd.Series(frame.index, index=frame.index) if col == "_row" else frame[col]
+            if kind == "date":
+                values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+            elif kind == "ts":
+                text = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M:%S")
+                values = text + "+00:00" if self.postgres else text
+            elif kind == "money":
+                values = pd.to_numeric(values).round(2)
+            elif kind in {"id", "int"}:
+                values = pd.to_numeric(values).astype("Int64")
+            out[col] = values
+        return pd.DataFrame(out, index=frame.index)
+
+    def load(self, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        data = self._export(frame)
+        names = ", ".join(c for c, _t in self.columns)
+        if self.postgres:
+            buffer = io.StringIO()
+            data.to_csv(buffer, header=False, index=False, na_rep="\\N")
+            connection.ensure_connection()
+            raw = connection.connection
+            assert raw is not None
+            with raw.cursor() as cur, cur.copy(f"COPY {self.name} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+                copy.write(buffer.getvalue())
+        else:
+            marks = ", ".join("?" for _ in self.columns)
+            cols = []
+            for col in data.columns:
+                series = data[col]
+                values = series.astype(object).tolist()
+                if series.isna().any():
+                    missing = series.isna().to_numpy()
+                    values = [None if m else v for v, m in zip(values, missing, strict=True)]
+                cols.append(values)
+            rows = list(zip(*cols, strict=True))
+            raw_sqlite = connection.connection
+            assert raw_sqlite is not None
+            for start in range(0, len(rows), SQLITE_BATCH):
+                raw_sqlite.executemany(f"INSERT INTO {self.name} ({names}) VALUES ({marks})", rows[start : start + SQLITE_BATCH])
+        self.rows += len(frame)
+
+
+def _fetch(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, list(params))
+        return list(cur.fetchall())
+
+
+def _execute(sql: str, params: Iterable[Any] = ()) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, list(params))
+        return int(cur.rowcount or 0)
+
+
+def _distinct(a: str, b: str) -> str:
+    return f"{a} IS DISTINCT FROM {b}" if connection.vendor == "postgresql" else f"{a} IS NOT {b}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The import
+
+
+class _Rejects:
+    """The rejects file: the source columns, then row, column and reason of every refused row."""
+
+    def __init__(self, path: Path | None, header: list[str]) -> None:
+        self.path = path
+        self.handle: io.TextIOWrapper | None = None
+        self.writer: Any = None
+        if path is not None:
+            self.handle = path.open("w", encoding="utf-8-sig", newline="")
+            self.writer = csv.writer(self.handle)
+            self.writer.writerow([*header, "row", "column", "reason"])
+
+    def write(self, raw: pd.DataFrame, rows: Iterable[int], problems: list[Problem], reason: str = "") -> None:
+        if self.writer is None:
+            return
+        by_row: dict[int, list[Problem]] = {}
+        for p in problems:
+            by_row.setdefault(p.row, []).append(p)
+        wanted = [r for r in rows if r in raw.index]
+        block = raw.loc[wanted].to_numpy().tolist() if wanted else []
+        for row, values in zip(wanted, block, strict=True):
+            found = by_row.get(int(row), [])
+            column = "; ".join(dict.fromkeys(p.column for p in found)) if found else ""
+            text = "; ".join(f"{p.reason}" for p in found) if found else reason
+            self.writer.writerow([*values, int(row), column, text])
+
+    def write_plain(self, header_len: int, row: int, column: str, reason: str, values: dict[int, str] | None = None) -> None:
+        if self.writer is None:
+            return
+        cells = [""] * header_len
+        for i, v in (values or {}).items():
+            cells[i] = v
+        self.writer.writerow([*cells, row, column, reason])
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_run(
+    *,
+    kind: str,
+    path: Path | str,
+    mapping: Mapping | str | None = None,
+    file_name: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rejects_path: Path | str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    chunk_rows: int = 100_000,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one file of ``kind`` through a mapping; all-or-nothing unless ``skip_invalid``.
+
+    Raises ImportFileError when the file or mapping cannot be used at all, ImportInvalid when rows
+    fail validation in all-or-nothing mode. Either way the database is left exactly as it was.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    file = file_name or path.name
+    if kind not in PLANS:
+        raise ImportFileError(f"unknown kind {kind!r}; one of: {', '.join(PLANS)}")
+    if not isinstance(mapping, Mapping):
+        mapping = mapping_load(mapping, kind=kind)
+    table = open_table(
+        path,
+        name=file,
+        encoding=encoding or mapping.encoding,
+        delimiter=delimiter or mapping.delimiter,
+        sheet=mapping.sheet,
+        chunk_rows=chunk_rows,
+    )
+    summary = ImportSummary(kind=kind, file=file, mapping=mapping.name, dry_run=dry_run)
+    rejects = _Rejects(Path(rejects_path) if rejects_path else None, table.header)
+    tz = mapping.timezone or str(settings.TIME_ZONE)
+    try:
+        with table:
+            columns = columns_resolve(table.header, mapping, file=file)
+            if columns.absent:
+                summary.notes.append(f"not in the file, left as they are: {', '.join(columns.absent)}")
+            if mapping.skip_when_empty:
+                summary.skipped_reason = " or ".join(mapping.skip_when_empty) + " empty"
+            try:
+                with transaction.atomic():
+                    if connection.vendor == "sqlite":
+                        _execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+                    _run(table, mapping, columns, summary, rejects, tz=tz, skip_invalid=skip_invalid, progress=progress)
+                    if summary.problem_count and not skip_invalid:
+                        raise ImportInvalid(summary.problems, summary.problem_count)
+                    if dry_run:
+                        raise _Rollback
+            except _Rollback:
+                pass
+    finally:
+        rejects.close()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _keep(summary: ImportSummary, problems: list[Problem]) -> None:
+    summary.problem_count += len(problems)
+    room = MAX_PROBLEMS_KEPT - len(summary.problems)
+    if room > 0:
+        summary.problems.extend(problems[:room])
+
+
+def _run(
+    table: Any,
+    mapping: Mapping,
+    columns: Columns,
+    summary: ImportSummary,
+    rejects: _Rejects,
+    *,
+    tz: str,
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> None:
+    plan = PLANS[mapping.kind](mapping, columns, summary, file=summary.file)
+    purchases = isinstance(plan, PurchasesPlan)
+    deal_stage = Stage("kk_import_stage", DealsPlan.stage_columns if purchases else plan.stage_columns)
+    line_stage = Stage("kk_import_lines", PurchasesPlan.line_columns) if purchases else None
+    for chunk in table.chunks():
+        summary.rows += len(chunk)
+        checked = chunk_check(chunk, mapping, columns, file=summary.file, timezone=tz)
+        if len(checked.skipped):
+            summary.skipped += len(checked.skipped)
+            rejects.write(chunk, checked.skipped, [], f"skipped: {summary.skipped_reason}")
+        problems = checked.problems
+        bad = checked.bad
+        writing = skip_invalid or summary.problem_count + len(problems) == 0
+        if writing and len(checked.data):
+            prepared = plan.prepare(checked.data)
+            problems = sorted([*problems, *prepared.problems], key=lambda p: p.row)
+            bad = bad.union(prepared.bad)
+            if skip_invalid or not problems:
+                (line_stage or deal_stage).load(prepared.frame)
+        if problems:
+            _keep(summary, problems)
+            summary.rejected += len(bad)
+            rejects.write(chunk, bad, problems)
+        if progress is not None:
+            progress(table.done(), table.total)
+    if summary.problem_count and not skip_invalid:
+        return
+    if line_stage is not None:
+        _aggregate_purchases(summary, rejects, deal_stage, line_stage, len(table.header), skip_invalid=skip_invalid)
+    else:
+        _check_duplicates(summary, rejects, deal_stage, len(table.header), skip_invalid=skip_invalid)
+    if summary.problem_count and not skip_invalid:
+        return
+    _upsert(plan, deal_stage, summary)
+    if connection.vendor == "sqlite":  # PostgreSQL drops TEMP tables ON COMMIT; SQLite keeps them per connection
+        for stage in (deal_stage, line_stage):
+            if stage is not None:
+                _execute(f"DROP TABLE IF EXISTS temp.{stage.name}")
+
+
+def _check_duplicates(summary: ImportSummary, rejects: _Rejects, stage: Stage, width: int, *, skip_invalid: bool) -> None:
+    dupes = _fetch(
+        f"SELECT s._row, s.external_id, d.n, d.first_row FROM {stage.name} s JOIN ("
+        f" SELECT external_id, COUNT(*) AS n, MIN(_row) AS first_row FROM {stage.name}"
+        f" GROUP BY external_id HAVING COUNT(*) > 1) d ON d.external_id = s.external_id ORDER BY s._row"
+    )
+    if not dupes:
+        return
+    problems = [
+        Problem(
+            summary.file, int(row), "external_id", str(ext), f"duplicate external id: {n} rows have it (first on row {first})"
+        )
+        for row, ext, n, first in dupes
+    ]
+    _keep(summary, problems)
+    for p in problems:
+        rejects.write_plain(width, p.row, p.column, p.reason)
+    summary.rejected += len(problems)
+    if skip_invalid:
+        _execute(
+            f"DELETE FROM {stage.name} WHERE external_id IN"
+            f" (SELECT external_id FROM {stage.name} GROUP BY external_id HAVING COUNT(*) > 1)"
+        )
+
+
+def _aggregate_purchases(
+    summary: ImportSummary, rejects: _Rejects, stage: Stage, lines: Stage, width: int, *, skip_invalid: bool
+) -> None:
+    """Sum invoice lines into one purchase each; report invoices of two customers and net credits."""
+    mixed = _fetch(
+        f"SELECT external_id, MIN(_row), MAX(_row) FROM {lines.name} GROUP BY external_id"
+        f" HAVING MIN(account_id) <> MAX(account_id) ORDER BY MIN(_row)"
+    )
+    if mixed:
+        problems = [
+            Problem(summary.file, int(first), "account", str(ext), f"one invoice, two customers (rows {first} and {last})")
+            for ext, first, last in mixed
+        ]
+        _keep(summary, problems)
+        for p in problems:
+            rejects.write_plain(width, p.row, p.column, p.reason)
+        summary.rejected += len(problems)
+        if not skip_invalid:
+            return
+        _execute(
+            f"DELETE FROM {lines.name} WHERE external_id IN (SELECT external_id FROM {lines.name}"
+            f" GROUP BY external_id HAVING MIN(account_id) <> MAX(account_id))"
+        )
+    net = "ROUND(SUM(amount), 2)"
+    credit = _fetch(
+        f"SELECT COUNT(*), COALESCE(SUM(net), 0) FROM"
+        f" (SELECT {net} AS net FROM {lines.name} GROUP BY external_id HAVING {net} <= 0) c"
+    )
+    summary.credit_notes = int(credit[0][0])
+    summary.credit_total = float(credit[0][1])
+    name = "'Invoice ' || MIN(invoice)"
+    _execute(
+        f"INSERT INTO {stage.name} (external_id, account_id, owner_id, name, product, amount, currency, stage, status,"
+        f" probability, opened_on, closed_on, lost_reason_id, lost_note, _row)"
+        f" SELECT external_id, MIN(account_id), NULL, {name}, '', {net}, MIN(currency), 'purchase', 'won',"
+        f" NULL, MIN(day), MIN(day), NULL, '', MIN(_row) FROM {lines.name} GROUP BY external_id HAVING {net} > 0"
+    )
+    summary.invoices = int(_fetch(f"SELECT COUNT(*) FROM {stage.name}")[0][0])
+
+
+def _secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """Return (name, CREATE statement) of the table's indexes that back no primary key or unique constraint."""
+    if connection.vendor == "postgresql":
+        rows = _fetch(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique",
+            [table],
+        )
+    else:
+        rows = _fetch("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table])
+    return [(str(name), str(sql)) for name, sql in rows]
+
+
+def _upsert(plan: Plan, stage: Stage, summary: ImportSummary) -> None:
+    target = plan.target._meta.db_table
+    insert_cols = [c for c, _t in stage.columns if c != "_row"]
+    update_cols = plan.update_columns
+    changed = " OR ".join(_distinct(f"t.{c}", f"s.{c}") for c in update_cols) or "FALSE"
+    staged = int(_fetch(f"SELECT COUNT(*) FROM {stage.name}")[0][0])
+    existing = int(_fetch(f"SELECT COUNT(*) FROM {target}")[0][0]) if staged >= BULK_ROWS else -1
+    if existing == 0:
+        summary.created = staged  # an empty table: no join needed to know
+    else:
+        counts = _fetch(
+            f"SELECT COALESCE(SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END), 0), COUNT(*)"
+            f" FROM {stage.name} s LEFT JOIN {target} t ON t.external_id = s.external_id"
+        )[0]
+        summary.created, summary.updated = int(counts[0]), int(counts[1])
+        summary.unchanged = int(counts[2]) - summary.created - summary.updated
+    if not summary.created and not summary.updated:
+        return
+    # A bulk load into a table no bigger than itself: building the secondary indexes once afterwards
+    # is several times faster than updating them row by row. Same transaction, so still atomic.
+    rebuild = _secondary_indexes(target) if summary.created >= BULK_ROWS and summary.created >= existing else []
+    for name, _sql in rebuild:
+        _execute(f'DROP INDEX "{name}"')
+    params: list[Any] = []
+    select = list(insert_cols)
+    cols = list(insert_cols)
+    if plan.timestamps:
+        now = timezone.now()
+        cols += ["created_at", "updated_at"]
+        select += ["%s", "%s"]
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        params += [stamp, stamp]
+    sets = [f"{c} = excluded.{c}" for c in update_cols]
+    if plan.timestamps:
+        sets.append("updated_at = excluded.updated_at")
+    where = " OR ".join(_distinct(f"{target}.{c}", f"excluded.{c}") for c in update_cols) or "FALSE"
+    conflict = f"DO UPDATE SET {', '.join(sets)} WHERE {where}" if update_cols else "DO NOTHING"
+    _execute(
+        f"INSERT INTO {target} ({', '.join(cols)}) SELECT {', '.join(select)} FROM {stage.name} WHERE TRUE"
+        f" ON CONFLICT (external_id) {conflict}",
+        params,
+    )
+    for _name, sql in rebuild:
+        _execute(sql)
+
+
+def fields_help(kind: str) -> list[str]:
+    """Return one line per field of a kind, for --help and the web form."""
+    lines = []
+    for f in schema(kind).values():
+        required = ", required" if f.required else ""
+        lines.append(f"{f.name} ({f.type}{required})" + (f": {f.help}" if f.help else ""))
+    return lines

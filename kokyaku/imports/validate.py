@@ -1,0 +1,290 @@
+"""Map a chunk of source rows to Kokyaku fields and check every value, vectorised. Pure: no Django.
+
+Each bad value becomes a :class:`Problem` naming file, row, column, value and reason; only the bad
+rows are visited one by one, the checks themselves run on whole columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kokyaku.imports.errors import ImportFileError, Problem
+from kokyaku.imports.fields import Field, schema
+from kokyaku.imports.mapping import Mapping, Template
+
+_MONEY_NOISE = re.compile(r"[\s¥$€£円]")
+
+
+@dataclass
+class Columns:
+    """Where each mapped field reads from in this file's header."""
+
+    sources: dict[str, str | Template]  # field -> header column, or a template over header columns
+    absent: list[str] = field(default_factory=list)  # optional columns the file lacks (their fields are left alone)
+
+    def label(self, name: str) -> str:
+        spec = self.sources.get(name)
+        if spec is None:
+            return name
+        if isinstance(spec, Template):
+            return "".join(lit + ("{" + col + "}" if col else "") for lit, col in spec.parts)
+        return spec
+
+
+def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Columns:
+    """Match the mapping's source columns to the header (exact, then ignoring case and spaces).
+
+    A missing column that feeds a required field is an error; a missing optional one is noted and
+    its field left out (so existing values are kept).
+    """
+    exact = set(header)
+    folded = {h.strip().casefold(): h for h in header}
+
+    def find(col: str) -> str | None:
+        return col if col in exact else folded.get(col.strip().casefold())
+
+    fields = schema(mapping.kind)
+    sources: dict[str, str | Template] = {}
+    notes: list[str] = []
+    missing_required: list[str] = []
+    for name, spec in mapping.columns.items():
+        wanted = spec.columns if isinstance(spec, Template) else [spec]
+        found = [find(c) for c in wanted]
+        if all(f is not None for f in found):
+            if isinstance(spec, Template):
+                mapped = iter(found)
+                sources[name] = Template(tuple((lit, next(mapped) if col else None) for lit, col in spec.parts))
+            else:
+                sources[name] = str(found[0])
+            continue
+        absent = [c for c, f in zip(wanted, found, strict=True) if f is None]
+        if fields[name].required and name not in mapping.constants and name not in mapping.defaults:
+            missing_required.extend(f"{c!r} (for {name})" for c in absent)
+        else:
+            notes.extend(absent)
+    if missing_required:
+        shown = ", ".join(header[:30]) + (" ..." if len(header) > 30 else "")
+        raise ImportFileError(f"{file}: missing required column {', '.join(missing_required)}; the file has: {shown}")
+    return Columns(sources, list(dict.fromkeys(notes)))
+
+
+@dataclass
+class Checked:
+    """One chunk after mapping and checks."""
+
+    data: pd.DataFrame  # good rows only, one typed column per field, indexed by source row
+    problems: list[Problem]
+    bad: pd.Index  # rows with at least one problem
+    skipped: pd.Index  # rows left out by options.skip_when_empty
+    raw: pd.DataFrame  # the source chunk, for the rejects file
+
+
+_SPACES = (" ", "\t", "\r", "\n", "\xa0", "\u3000")  # \u3000: the full-width space of Japanese text
+
+
+def _stripped(chunk: pd.DataFrame, column: str, cache: dict[str, pd.Series]) -> pd.Series:
+    if column not in cache:
+        values = chunk[column].astype(object)
+        # one C-speed scan of the joined column first: most exports have no padding to strip
+        joined = "\x00" + "\x00".join(values.tolist()) + "\x00"
+        if any("\x00" + ch in joined or ch + "\x00" in joined for ch in _SPACES):
+            values = values.str.strip()
+        cache[column] = values
+    return cache[column]
+
+
+def _raw_values(chunk: pd.DataFrame, name: str, columns: Columns, mapping: Mapping, cache: dict[str, pd.Series]) -> pd.Series:
+    n = len(chunk)
+    if name in mapping.constants:
+        return pd.Series([mapping.constants[name]] * n, index=chunk.index, dtype=object)
+    spec = columns.sources.get(name)
+    if spec is None:
+        values = pd.Series([""] * n, index=chunk.index, dtype=object)
+    elif isinstance(spec, Template):
+        values = pd.Series([""] * n, index=chunk.index, dtype=object)
+        for literal, col in spec.parts:
+            values = values + literal
+            if col is not None:
+                values = values + _stripped(chunk, col, cache)
+        # a template over only-empty columns is empty, not just its literal text
+        cols = spec.columns
+        if cols:
+            all_empty = np.logical_and.reduce([_stripped(chunk, c, cache) == "" for c in cols])
+            values = values.where(~all_empty, "")
+    else:
+        values = _stripped(chunk, spec, cache)
+    if name in mapping.defaults:
+        values = values.where(values != "", mapping.defaults[name])
+    return values
+
+
+def _numbers(values: pd.Series, mapping: Mapping) -> pd.Series:
+    present = values.where(values != "", None)
+    if mapping.decimal == ".":
+        # fast path: most cells are plain numbers; only the rest get cleaned below
+        numbers = pd.to_numeric(present, errors="coerce").astype("float64")
+        todo = numbers.isna() & (values != "")
+        if not todo.any():
+            return numbers
+    else:
+        numbers = pd.Series(np.nan, index=values.index, dtype="float64")
+        todo = values != ""
+    text = values[todo].str.replace(_MONEY_NOISE, "", regex=True)
+    if mapping.thousands:
+        text = text.str.replace(mapping.thousands, "", regex=False)
+    elif mapping.decimal == ".":
+        text = text.str.replace(",", "", regex=False)
+    if mapping.decimal != ".":
+        text = text.str.replace(mapping.decimal, ".", regex=False)
+    text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives: (1,200)
+    numbers[todo] = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    return numbers
+
+
+def _dates(values: pd.Series, fmt: str | None) -> pd.Series:
+    present = values.where(values != "", None)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if fmt:
+        parsed = pd.to_datetime(present, format=fmt, errors="coerce")
+    todo = parsed.isna() & (values != "")
+    if todo.any():
+        iso = pd.to_datetime(present[todo], format="ISO8601", errors="coerce")
+        if getattr(iso.dt, "tz", None) is not None:
+            iso = iso.dt.tz_convert(None)
+        parsed = parsed.astype("datetime64[ns]")
+        parsed[todo] = iso.astype("datetime64[ns]")
+    return parsed.astype("datetime64[ns]")
+
+
+def _problems(out: list[Problem], mask: pd.Series, values: pd.Series, *, file: str, column: str, reason: str) -> None:
+    if not mask.any():
+        return
+    for row, value in zip(values.index[mask.to_numpy()], values[mask], strict=True):
+        out.append(Problem(file, int(row), column, str(value), reason))
+
+
+def chunk_check(chunk: pd.DataFrame, mapping: Mapping, columns: Columns, *, file: str, timezone: str) -> Checked:
+    """Map one chunk of source rows to typed Kokyaku fields and report every bad value."""
+    fields = schema(mapping.kind)
+    wanted = [
+        f for f in fields.values() if f.name in columns.sources or f.name in mapping.constants or f.name in mapping.defaults
+    ]
+    problems: list[Problem] = []
+    bad = pd.Series(False, index=chunk.index)
+    skipped = pd.Series(False, index=chunk.index)
+    data: dict[str, Any] = {}
+    cache: dict[str, pd.Series] = {}
+    for f in wanted:
+        label = columns.label(f.name) if f.name not in mapping.constants else f"[constants] {f.name}"
+        raw = _raw_values(chunk, f.name, columns, mapping, cache)
+        values, errors, found = _convert(f, raw, mapping, timezone=timezone, file=file, column=label)
+        problems.extend(found)
+        empty = raw == ""
+        if f.name in mapping.skip_when_empty:
+            skipped |= empty
+        elif f.required:
+            _problems(problems, empty, raw, file=file, column=label, reason=f"{f.name} is required but empty")
+            errors |= empty
+        bad |= errors
+        data[f.name] = values
+    # problems on skipped rows are not problems: the row is left out anyway
+    if skipped.any() and problems:
+        skipped_rows = set(chunk.index[skipped.to_numpy()])
+        problems = [p for p in problems if p.row not in skipped_rows]
+    bad &= ~skipped
+    problems.sort(key=lambda p: p.row)
+    frame = pd.DataFrame(data, index=chunk.index)
+    keep = ~(bad | skipped)
+    return Checked(
+        data=frame[keep.to_numpy()],
+        problems=problems,
+        bad=chunk.index[bad.to_numpy()],
+        skipped=chunk.index[skipped.to_numpy()],
+        raw=chunk,
+    )
+
+
+def _convert(
+    f: Field, raw: pd.Series, mapping: Mapping, *, timezone: str, file: str, column: str
+) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """Return the typed values, the mask of bad ones and their problems for one field."""
+    problems: list[Problem] = []
+    present = raw != ""
+    errors = pd.Series(False, index=raw.index)
+
+    def fail(mask: pd.Series, reason: str) -> None:
+        nonlocal errors
+        mask = mask & ~errors
+        _problems(problems, mask, raw, file=file, column=column, reason=reason)
+        errors |= mask
+
+    values: pd.Series
+    if f.name in mapping.values:
+        table = mapping.values[f.name]
+        mapped = raw.map(table)
+        if f.choices:
+            lowered = raw.str.lower()
+            direct = lowered.where(lowered.isin(f.choices))
+            mapped = mapped.fillna(direct)
+            unknown = present & mapped.isna()
+            listed = ", ".join(sorted(table)[:12]) + (" ..." if len(table) > 12 else "")
+            fail(unknown, f"unknown {f.name} value; the mapping knows: {listed} (add it under [values.{f.name}])")
+            raw_mapped = mapped.fillna("").astype(object)
+        else:
+            raw_mapped = mapped.fillna(raw).astype(object)
+    else:
+        raw_mapped = raw
+
+    if f.type in {"str", "ref"}:
+        values = raw_mapped.astype(object)
+        if f.type == "ref":
+            floats = values.str.endswith(".0")
+            if floats.any():  # "17850.0": a numeric id that went through Excel or pandas as a float
+                head = values[floats].str.rstrip("0").str[:-1]
+                floats[floats] = head.str.isdecimal().to_numpy()
+                values = values.where(~floats, head)
+        if f.max_length:
+            fail(values.str.len() > f.max_length, f"longer than {f.max_length} characters")
+    elif f.type == "choice":
+        values = raw_mapped.str.lower() if f.name not in mapping.values else raw_mapped
+        fail(present & ~values.isin(f.choices) & ~errors, f"must be one of {', '.join(f.choices)}")
+    elif f.type in {"int", "decimal"}:
+        numbers = _numbers(raw_mapped.astype(object), mapping)
+        fail(present & numbers.isna(), "not a number")
+        fail(present & ~np.isfinite(numbers.fillna(0)), "not a finite number")
+        if f.type == "int":
+            fail(present & (numbers.fillna(0) % 1 != 0), "not a whole number")
+        if f.minimum is not None:
+            reason = "negative value not allowed" if f.minimum == 0 else f"less than {f.minimum}"
+            fail(present & (numbers < float(f.minimum)), reason)
+        if f.maximum is not None:
+            fail(present & (numbers > float(f.maximum)), f"more than {f.maximum}")
+        if f.type == "decimal":
+            fail(present & (numbers.abs() >= 1e16), "too large (at most 16 digits before the decimal point)")
+        values = numbers
+    elif f.type in {"date", "datetime"}:
+        fmt = mapping.date_format if f.type == "date" else (mapping.datetime_format or mapping.date_format)
+        parsed = _dates(raw_mapped.astype(object), fmt)
+        expected = f" (expected {fmt} or ISO 8601)" if fmt else " (expected ISO 8601, e.g. 2026-04-01)"
+        fail(present & parsed.isna(), f"not a date{expected}")
+        if f.type == "datetime":
+            try:
+                parsed = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+            except (TypeError, ValueError) as exc:  # pragma: no cover - an unknown timezone name
+                raise ImportFileError(f"mapping {mapping.name}: bad timezone {timezone!r}: {exc}") from None
+            parsed = parsed.dt.tz_convert(None)
+        values = parsed
+    elif f.type == "bool":
+        lowered = raw_mapped.str.lower()
+        truthy = lowered.isin(mapping.true_values)
+        falsy = lowered.isin(mapping.false_values)
+        fail(present & ~truthy & ~falsy, f"not yes/no (true: {', '.join(mapping.true_values)})")
+        values = truthy
+    else:  # pragma: no cover - the schema only uses the types above
+        raise AssertionError(f.type)
+    return values, errors, problems
