@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client, override_settings
+from django.template import engines
+from django.test import Client, RequestFactory, override_settings
 from django.utils import translation
 
 from kokyaku.crm.models import Rep
@@ -110,3 +111,26 @@ def test_a_wrong_password_shows_the_error_on_the_login_page(client: Client, stro
     response = client.post("/login/", {"username": "tanaka", "password": "wrong"})
     assert response.status_code == 200
     assert "errorlist nonfield" in response.content.decode()
+
+
+def test_pages_can_fill_the_four_blocks_of_the_base_layout(rf: RequestFactory, strong_rep: Rep) -> None:
+    request = rf.get("/")
+    request.user = User.objects.get(username="tanaka")
+    source = (
+        '{% extends "web/base.html" %}{% block title %}T-1{% endblock %}{% block head %}<meta name="h-2">{% endblock %}'
+        "{% block content %}<p>C-3</p>{% endblock %}{% block scripts %}<script>/* S-4 */</script>{% endblock %}"
+    )
+    html = engines["django"].from_string(source).render({}, request)
+    assert "<title>T-1 · Kokyaku</title>" in html
+    assert html.index('<meta name="h-2">') < html.index("</head>")
+    assert html.index("<p>C-3</p>") < html.index("/* S-4 */") < html.index("</body>")
+    assert "{# nav: portfolio #}" not in html  # the nav slots are template comments, invisible
+
+
+def test_the_stylesheet_is_served_locally_with_the_zone_badges(client: Client) -> None:
+    response = client.get("/static/kokyaku/kokyaku.css")
+    assert response.status_code == 200
+    css = response.getvalue().decode()
+    for selector in (".zone-A", ".zone-B", ".zone-C", "table.data"):
+        assert selector in css
+    assert "http" not in css  # no CDN, no web fonts fetched from anywhere
