@@ -67,7 +67,7 @@ def _not_found(kind: str, pk: int) -> HttpError:
     return HttpError(404, f"{kind} {pk} not found.")
 
 
-@api.get("/ping", response=PingOut, tags=["meta"])
+@api.get("/ping", response=PingOut, tags=["meta"], summary="Who am I")
 def ping(request: HttpRequest) -> PingOut:
     """Check that the API answers and who it thinks you are."""
     return PingOut(ok=True, user=request.user.get_username())
@@ -76,14 +76,20 @@ def ping(request: HttpRequest) -> PingOut:
 # ---- accounts -------------------------------------------------------------------------------
 
 
-@api.get("/accounts", response={200: AccountPage, **READ_ERRORS}, tags=["accounts"])
+@api.get("/accounts", response={200: AccountPage, **READ_ERRORS}, tags=["accounts"], summary="List accounts")
 def account_list(request: HttpRequest, filters: Query[AccountFilters], page: Query[PageParams]) -> dict[str, Any]:
     """List accounts, filtered and ordered; every role sees the whole portfolio."""
     _need(request, "crm.view_account")
-    return paginate(request, selectors.account_list(**filters.dict()), page)
+    return paginate(
+        request,
+        selectors.account_list(**filters.dict()),
+        page,
+        ordering=filters.ordering or selectors.ACCOUNT_DEFAULT_ORDERING,
+        allowed=selectors.ACCOUNT_ORDERINGS,
+    )
 
 
-@api.get("/accounts/{account_id}", response={200: AccountOut, **ONE_ERRORS}, tags=["accounts"])
+@api.get("/accounts/{account_id}", response={200: AccountOut, **ONE_ERRORS}, tags=["accounts"], summary="Get an account")
 def account_detail(request: HttpRequest, account_id: int) -> Any:
     """Return one account."""
     _need(request, "crm.view_account")
@@ -93,7 +99,7 @@ def account_detail(request: HttpRequest, account_id: int) -> Any:
     return account
 
 
-@api.patch("/accounts/{account_id}", response={200: AccountOut, **WRITE_ERRORS}, tags=["accounts"])
+@api.patch("/accounts/{account_id}", response={200: AccountOut, **WRITE_ERRORS}, tags=["accounts"], summary="Update an account")
 def account_patch(request: HttpRequest, account_id: int, body: AccountPatch) -> Any:
     """Change an account: a rep only their own accounts; the owner only by a manager."""
     _need(request, "crm.view_account")
@@ -107,16 +113,22 @@ def account_patch(request: HttpRequest, account_id: int, body: AccountPatch) -> 
 # ---- deals ----------------------------------------------------------------------------------
 
 
-@api.get("/deals", response={200: DealPage, **READ_ERRORS}, tags=["deals"])
+@api.get("/deals", response={200: DealPage, **READ_ERRORS}, tags=["deals"], summary="List deals")
 def deal_list(request: HttpRequest, filters: Query[DealFilters], page: Query[PageParams]) -> dict[str, Any]:
     """List deals, filtered by status, account, owner, dates and amount."""
     _need(request, "crm.view_deal")
     if filters.min_amount is not None and filters.max_amount is not None and filters.min_amount > filters.max_amount:
         raise HttpError(400, f"min_amount ({filters.min_amount}) is greater than max_amount ({filters.max_amount}).")
-    return paginate(request, selectors.deal_list(**filters.dict()), page)
+    return paginate(
+        request,
+        selectors.deal_list(**filters.dict()),
+        page,
+        ordering=filters.ordering or selectors.DEAL_DEFAULT_ORDERING,
+        allowed=selectors.DEAL_ORDERINGS,
+    )
 
 
-@api.get("/deals/{deal_id}", response={200: DealOut, **ONE_ERRORS}, tags=["deals"])
+@api.get("/deals/{deal_id}", response={200: DealOut, **ONE_ERRORS}, tags=["deals"], summary="Get a deal")
 def deal_detail(request: HttpRequest, deal_id: int) -> Any:
     """Return one deal."""
     _need(request, "crm.view_deal")
@@ -126,7 +138,7 @@ def deal_detail(request: HttpRequest, deal_id: int) -> Any:
     return deal
 
 
-@api.patch("/deals/{deal_id}", response={200: DealOut, **WRITE_ERRORS}, tags=["deals"])
+@api.patch("/deals/{deal_id}", response={200: DealOut, **WRITE_ERRORS}, tags=["deals"], summary="Update a deal")
 def deal_patch(request: HttpRequest, deal_id: int, body: DealPatch) -> Any:
     """Change a deal: a rep only deals they own; the owner only by a manager."""
     _need(request, "crm.view_deal")
@@ -140,16 +152,22 @@ def deal_patch(request: HttpRequest, deal_id: int, body: DealPatch) -> Any:
 # ---- activities -----------------------------------------------------------------------------
 
 
-@api.get("/activities", response={200: ActivityPage, **READ_ERRORS}, tags=["activities"])
+@api.get("/activities", response={200: ActivityPage, **READ_ERRORS}, tags=["activities"], summary="List activities")
 def activity_list(request: HttpRequest, filters: Query[ActivityFilters], page: Query[PageParams]) -> dict[str, Any]:
     """List activities, filtered by account, rep, kind and time window [since, until)."""
     _need(request, "crm.view_activity")
     params = filters.dict()
     params["since"], params["until"] = _aware(filters.since), _aware(filters.until)
-    return paginate(request, selectors.activity_list(**params), page)
+    return paginate(
+        request,
+        selectors.activity_list(**params),
+        page,
+        ordering=filters.ordering or selectors.ACTIVITY_DEFAULT_ORDERING,
+        allowed=selectors.ACTIVITY_ORDERINGS,
+    )
 
 
-@api.get("/activities/{activity_id}", response={200: ActivityOut, **ONE_ERRORS}, tags=["activities"])
+@api.get("/activities/{activity_id}", response={200: ActivityOut, **ONE_ERRORS}, tags=["activities"], summary="Get an activity")
 def activity_detail(request: HttpRequest, activity_id: int) -> Any:
     """Return one activity."""
     _need(request, "crm.view_activity")
@@ -159,7 +177,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> Any:
     return activity
 
 
-@api.post("/activities", response={201: ActivityOut, **WRITE_ERRORS}, tags=["activities"])
+@api.post("/activities", response={201: ActivityOut, **WRITE_ERRORS}, tags=["activities"], summary="Log an activity")
 def activity_post(request: HttpRequest, body: ActivityIn) -> Any:
     """Log an activity: a rep their own, on their own accounts; a manager for anyone on any account."""
     _need(request, "crm.view_activity")
@@ -192,14 +210,20 @@ def activity_post(request: HttpRequest, body: ActivityIn) -> Any:
 # ---- reps and teams -------------------------------------------------------------------------
 
 
-@api.get("/reps", response={200: RepPage, **READ_ERRORS}, tags=["reps"])
+@api.get("/reps", response={200: RepPage, **READ_ERRORS}, tags=["reps"], summary="List reps")
 def rep_list(request: HttpRequest, filters: Query[RepFilters], page: Query[PageParams]) -> dict[str, Any]:
     """List reps, filtered by team, tier and active."""
     _need(request, "crm.view_rep")
-    return paginate(request, selectors.rep_list(**filters.dict()), page)
+    return paginate(
+        request,
+        selectors.rep_list(**filters.dict()),
+        page,
+        ordering=filters.ordering or selectors.REP_DEFAULT_ORDERING,
+        allowed=selectors.REP_ORDERINGS,
+    )
 
 
-@api.get("/reps/{rep_id}", response={200: RepOut, **ONE_ERRORS}, tags=["reps"])
+@api.get("/reps/{rep_id}", response={200: RepOut, **ONE_ERRORS}, tags=["reps"], summary="Get a rep")
 def rep_detail(request: HttpRequest, rep_id: int) -> Any:
     """Return one rep."""
     _need(request, "crm.view_rep")
@@ -209,14 +233,14 @@ def rep_detail(request: HttpRequest, rep_id: int) -> Any:
     return rep
 
 
-@api.get("/teams", response={200: TeamPage, **READ_ERRORS}, tags=["reps"])
+@api.get("/teams", response={200: TeamPage, **READ_ERRORS}, tags=["reps"], summary="List teams")
 def team_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     """List teams with their number of active reps."""
     _need(request, "crm.view_team")
-    return paginate(request, selectors.team_list(), page)
+    return paginate(request, selectors.team_list(), page, ordering=selectors.TEAM_DEFAULT_ORDERING, allowed=("name",))
 
 
-@api.get("/teams/{team_id}", response={200: TeamOut, **ONE_ERRORS}, tags=["reps"])
+@api.get("/teams/{team_id}", response={200: TeamOut, **ONE_ERRORS}, tags=["reps"], summary="Get a team")
 def team_detail(request: HttpRequest, team_id: int) -> Any:
     """Return one team."""
     _need(request, "crm.view_team")

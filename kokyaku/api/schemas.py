@@ -145,8 +145,9 @@ class ActivityOut(Schema):
 class PageMeta(Schema):
     limit: int
     offset: int
-    next_offset: int | None = Field(description="Offset of the next page, or null on the last page.")
-    next: str | None = Field(description="Path and query of the next page, or null on the last page.")
+    next_offset: int | None = Field(description="Offset of the next page (offset paging), or null on the last page.")
+    next_cursor: str | None = Field(description="Pass as cursor= to get the next page; null on the last page.")
+    next: str | None = Field(description="Path and query of the next page (cursor-based), or null on the last page.")
     count: int | None = Field(description="Total matching rows; only computed when asked with count=true.")
 
 

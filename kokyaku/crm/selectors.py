@@ -2,7 +2,8 @@
 
 Every list selector returns a lazy queryset that already joins what a list row shows
 (``select_related``), so a caller that slices it runs one query per page, never one per row.
-Ordering always ends with ``id`` so that limit/offset pages are stable.
+Ordering always ends with ``id`` so that pages are stable, and puts empty values last in both
+directions on SQLite and PostgreSQL alike (``OrderSpec``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from django.db.models import Count, DecimalField, Model, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, Rep, Team
@@ -24,15 +25,41 @@ ACCOUNT_ORDERINGS = ("name", "external_id", "created_at", "updated_at", "employe
 DEAL_ORDERINGS = ("opened_on", "closed_on", "amount", "name", "id")
 ACTIVITY_ORDERINGS = ("occurred_at", "minutes", "id")
 REP_ORDERINGS = ("name", "tier", "capacity", "id")
+ACCOUNT_DEFAULT_ORDERING = "name"
+DEAL_DEFAULT_ORDERING = "-opened_on"
+ACTIVITY_DEFAULT_ORDERING = "-occurred_at"
+REP_DEFAULT_ORDERING = "name"
+TEAM_DEFAULT_ORDERING = "name"
 
 
-def _order(qs: QuerySet[_M], ordering: str | None, allowed: tuple[str, ...], default: list[str]) -> QuerySet[_M]:
-    if not ordering:
-        return qs.order_by(*default)
-    key = ordering.removeprefix("-")
-    if key not in allowed:
-        raise ValueError(f"unknown ordering {ordering!r}; use one of {', '.join(allowed)} (prefix - for descending)")
-    return qs.order_by(ordering, "id") if key != "id" else qs.order_by(ordering)
+@dataclass(frozen=True)
+class OrderSpec:
+    """One public ordering: ``key`` ascending or descending, then ``id`` ascending; NULL keys last."""
+
+    key: str
+    desc: bool
+    nullable: bool
+
+    @classmethod
+    def parse(cls, model: type[Model], ordering: str, allowed: tuple[str, ...]) -> OrderSpec:
+        """Read "key" or "-key"; raise ValueError unless key is in ``allowed``."""
+        key = ordering.removeprefix("-")
+        if key not in allowed:
+            raise ValueError(f"unknown ordering {ordering!r}; use one of {', '.join(allowed)} (prefix - for descending)")
+        return cls(key=key, desc=ordering.startswith("-"), nullable=bool(getattr(model._meta.get_field(key), "null", False)))
+
+    def apply(self, qs: QuerySet[_M]) -> QuerySet[_M]:
+        if self.key == "id":
+            return qs.order_by("-id" if self.desc else "id")
+        if not self.nullable:
+            # Plain ORDER BY so that PostgreSQL can walk a b-tree index on the key in either direction.
+            return qs.order_by(f"-{self.key}" if self.desc else self.key, "id")
+        expr = F(self.key).desc(nulls_last=True) if self.desc else F(self.key).asc(nulls_last=True)
+        return qs.order_by(expr, "id")
+
+
+def _order(qs: QuerySet[_M], ordering: str, allowed: tuple[str, ...]) -> QuerySet[_M]:
+    return OrderSpec.parse(qs.model, ordering, allowed).apply(qs)
 
 
 def account_list(
@@ -63,7 +90,7 @@ def account_list(
         qs = qs.filter(region=region)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(external_id__icontains=q))
-    return _order(qs, ordering, ACCOUNT_ORDERINGS, ["name", "id"])
+    return _order(qs, ordering or ACCOUNT_DEFAULT_ORDERING, ACCOUNT_ORDERINGS)
 
 
 def account_get(*, account_id: int) -> Account | None:
@@ -108,7 +135,7 @@ def deal_list(
         qs = qs.filter(amount__gte=min_amount)
     if max_amount is not None:
         qs = qs.filter(amount__lte=max_amount)
-    return _order(qs, ordering, DEAL_ORDERINGS, ["-opened_on", "id"])
+    return _order(qs, ordering or DEAL_DEFAULT_ORDERING, DEAL_ORDERINGS)
 
 
 def deal_get(*, deal_id: int) -> Deal | None:
@@ -141,7 +168,7 @@ def activity_list(
         qs = qs.filter(occurred_at__gte=since)
     if until is not None:
         qs = qs.filter(occurred_at__lt=until)
-    return _order(qs, ordering, ACTIVITY_ORDERINGS, ["-occurred_at", "id"])
+    return _order(qs, ordering or ACTIVITY_DEFAULT_ORDERING, ACTIVITY_ORDERINGS)
 
 
 def activity_get(*, activity_id: int) -> Activity | None:
@@ -167,7 +194,7 @@ def rep_list(
         qs = qs.filter(tier=tier)
     if active is not None:
         qs = qs.filter(active=active)
-    return _order(qs, ordering, REP_ORDERINGS, ["name", "id"])
+    return _order(qs, ordering or REP_DEFAULT_ORDERING, REP_ORDERINGS)
 
 
 def rep_get(*, rep_id: int) -> Rep | None:

@@ -59,4 +59,4 @@ def test_openapi_documents_money_as_a_string_and_both_auth_schemes() -> None:
 def test_openapi_documents_the_filters_and_pagination_of_the_account_list() -> None:
     schema = Client().get("/api/openapi.json").json()
     params = {p["name"] for p in schema["paths"]["/api/accounts"]["get"]["parameters"]}
-    assert params == {"owner", "team", "buyer_type", "industry", "region", "q", "ordering", "limit", "offset", "count"}
+    assert params == {"owner", "team", "buyer_type", "industry", "region", "q", "ordering", "limit", "offset", "cursor", "count"}
