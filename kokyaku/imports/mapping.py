@@ -35,6 +35,7 @@ A mapping is TOML::
     skip_when_empty = ["account"]   # rows with these fields empty are skipped and reported, not errors
     id_prefix = "INV-"              # purchases: deal external id = prefix + invoice
     cancellation_prefix = "C"       # purchases: "C123" reduces invoice "123"
+    ref_separator = ";"             # a reference cell listing several ids: the first one counts
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class Mapping:
     skip_when_empty: tuple[str, ...] = ()
     id_prefix: str = ""
     cancellation_prefix: str = ""
+    ref_separator: str = ""
 
     @property
     def covered(self) -> set[str]:
@@ -207,6 +209,7 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         skip_when_empty=tuple(skip),
         id_prefix=str(options.get("id_prefix", "")),
         cancellation_prefix=str(options.get("cancellation_prefix", "")),
+        ref_separator=str(options.get("ref_separator", "")),
     )
     missing = [f.name for f in fields.values() if f.required and f.name not in mapping.covered]
     if file_kind == "purchases" and not ({"amount"} & mapping.covered or {"quantity", "unit_price"} <= mapping.covered):

@@ -87,6 +87,16 @@ class Checked:
 _SPACES = (" ", "\t", "\r", "\n", "\xa0", "\u3000")  # \u3000: the full-width space of Japanese text
 
 
+def _whole_ids(values: pd.Series) -> pd.Series:
+    """Turn "17850.0" into "17850": a numeric id that went through Excel or pandas as a float."""
+    floats = values.str.endswith(".0")
+    if not floats.any():
+        return values
+    head = values[floats].str.rstrip("0").str[:-1]
+    floats[floats] = head.str.isdecimal().to_numpy()
+    return values.where(~floats, head)
+
+
 def _stripped(chunk: pd.DataFrame, column: str, cache: dict[str, pd.Series]) -> pd.Series:
     if column not in cache:
         values = chunk[column].astype(object)
@@ -110,7 +120,7 @@ def _raw_values(chunk: pd.DataFrame, name: str, columns: Columns, mapping: Mappi
         for literal, col in spec.parts:
             values = values + literal
             if col is not None:
-                values = values + _stripped(chunk, col, cache)
+                values = values + _whole_ids(_stripped(chunk, col, cache))
         # a template over only-empty columns is empty, not just its literal text
         cols = spec.columns
         if cols:
@@ -242,12 +252,10 @@ def _convert(
 
     if f.type in {"str", "ref"}:
         values = raw_mapped.astype(object)
+        if f.type == "ref" and mapping.ref_separator:
+            values = values.str.split(mapping.ref_separator, n=1).str[0].str.strip()
         if f.type == "ref":
-            floats = values.str.endswith(".0")
-            if floats.any():  # "17850.0": a numeric id that went through Excel or pandas as a float
-                head = values[floats].str.rstrip("0").str[:-1]
-                floats[floats] = head.str.isdecimal().to_numpy()
-                values = values.where(~floats, head)
+            values = _whole_ids(values)
         if f.max_length:
             fail(values.str.len() > f.max_length, f"longer than {f.max_length} characters")
     elif f.type == "choice":

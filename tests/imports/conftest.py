@@ -1,0 +1,58 @@
+"""Helpers for the import tests: write files, and take the database's state to compare before and after."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kokyaku.crm.models import Account, Activity, Deal, Rep, Team
+
+DATASETS = Path("/work/shared/datasets")
+if not DATASETS.exists():  # the repository layout: ../shared/datasets beside the project
+    DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+
+DEALS_HEADER = "external_id,account,owner,name,amount,stage,status,opened_on,closed_on\n"
+
+
+def write(tmp_path: Path, name: str, text: str | bytes, *, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    data = text if isinstance(text, bytes) else text.encode(encoding)
+    if name.endswith(".gz"):
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    return path
+
+
+def db_state() -> dict[str, Any]:
+    """Every row of the tables an import writes, so a test can assert nothing changed at all."""
+    return {
+        "accounts": sorted(Account.objects.values_list("external_id", "name", "industry", "region", "owner_id", "updated_at")),
+        "reps": sorted(Rep.objects.values_list("external_id", "name", "team_id", "tier"), key=str),
+        "teams": sorted(Team.objects.values_list("name", flat=True)),
+        "deals": sorted(
+            Deal.objects.values_list("external_id", "account_id", "owner_id", "amount", "status", "opened_on", "closed_on")
+        ),
+        "activities": sorted(Activity.objects.values_list("external_id", "account_id", "kind", "occurred_at"), key=str),
+    }
+
+
+def deals_csv(rows: int, *, bad_row: int | None = None, bad_value: str = "2017-13-45") -> str:
+    """A generic deals CSV of ``rows`` data rows; ``bad_row`` (Excel numbering) gets a bad closed_on."""
+    lines = [DEALS_HEADER]
+    for i in range(rows):
+        row = i + 2
+        closed = bad_value if row == bad_row else "2024-02-01"
+        lines.append(f"D{i},A{i % 50},Tanaka,Deal {i},{1000 + i},Won,won,2024-01-01,{closed}\n")
+    return "".join(lines)
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    """A database with something in it, so 'left exactly as it was' means something."""
+    team = Team.objects.create(name="Osaka")
+    rep = Rep.objects.create(external_id="R1", name="Tanaka", team=team)
+    account = Account.objects.create(external_id="A0", name="Existing Co", owner=rep)
+    Deal.objects.create(external_id="SEED-D", account=account, owner=rep, amount=5, status="won", opened_on="2024-01-01")
