@@ -509,14 +509,12 @@ class Stage:
         self.name = name
         self.columns = [*columns, ("_row", "int")]
         self.postgres = connection.vendor == "postgresql"
+        self.qualified = f"pg_temp.{name}" if self.postgres else f"temp.{name}"
         slot = 0 if self.postgres else 1
         cols = ", ".join(f"{c} {SQL_TYPES[t][slot]}" for c, t in self.columns)
         with connection.cursor() as cur:
-            if self.postgres:
-                cur.execute(f"CREATE TEMP TABLE {name} ({cols}) ON COMMIT DROP")
-            else:
-                cur.execute(f"DROP TABLE IF EXISTS temp.{name}")
-                cur.execute(f"CREATE TEMP TABLE {name} ({cols})")
+            cur.execute(f"DROP TABLE IF EXISTS {self.qualified}")
+            cur.execute(f"CREATE TEMP TABLE {name} ({cols})" + (" ON COMMIT DROP" if self.postgres else ""))
         self.rows = 0
 
     def _export(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -742,10 +740,11 @@ def _run(
     if summary.problem_count and not skip_invalid:
         return
     _upsert(plan, deal_stage, summary)
-    if connection.vendor == "sqlite":  # PostgreSQL drops TEMP tables ON COMMIT; SQLite keeps them per connection
-        for stage in (deal_stage, line_stage):
-            if stage is not None:
-                _execute(f"DROP TABLE IF EXISTS temp.{stage.name}")
+    # PostgreSQL drops TEMP tables on commit, but not when the import runs inside an outer transaction;
+    # SQLite keeps them for the connection's life.
+    for stage in (deal_stage, line_stage):
+        if stage is not None:
+            _execute(f"DROP TABLE IF EXISTS {stage.qualified}")
 
 
 def _check_duplicates(summary: ImportSummary, rejects: _Rejects, stage: Stage, width: int, *, skip_invalid: bool) -> None:
