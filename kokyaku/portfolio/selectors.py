@@ -409,7 +409,9 @@ def zone_migration_accounts(
 def account_zone_history(account_id: int, *, limit: int = 60) -> list[dict[str, Any]]:
     """Return an account's rows across snapshots, oldest first: one query."""
     rows = (
-        SnapshotRow.objects.filter(account_id=account_id)
+        # snapshot_id IN (...) lets the database probe the unique (snapshot, account) index once per
+        # snapshot instead of scanning: there is deliberately no (account, snapshot) index.
+        SnapshotRow.objects.filter(account_id=account_id, snapshot_id__in=Snapshot.objects.values("id"))
         .order_by("-snapshot__as_of", "-snapshot_id")
         .values(
             "snapshot_id",

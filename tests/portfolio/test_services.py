@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kokyaku.crm.models import Account, Deal, Rep
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
-from kokyaku.portfolio.services import criteria_create, snapshot_create
+from kokyaku.portfolio.services import criteria_create, snapshot_create, snapshot_delete
 from tests.portfolio.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,18 @@ def test_invalid_criteria_are_refused_and_nothing_is_saved(manager: User, params
     with pytest.raises(ValidationError, match=message):
         criteria_create(created_by=manager, **params)
     assert Criteria.objects.count() == 0
+
+
+def test_deletes_still_cascade_to_snapshot_rows_without_database_constraints(
+    portfolio: dict[int, Account], strong_rep: Rep, manager: User
+) -> None:
+    first = snapshot_create(as_of=AS_OF)
+    second = snapshot_create(as_of=AS_OF)
+    portfolio[2].delete()
+    assert not SnapshotRow.objects.filter(account_id=portfolio[2].pk).exists()
+    tanaka_id = strong_rep.pk
+    strong_rep.delete()
+    assert not SnapshotRow.objects.filter(owner_id=tanaka_id).exists()
+    assert SnapshotRow.objects.filter(snapshot=first, owner=None).count() == 6  # Tanaka's 5 + account 10
+    snapshot_delete(snapshot=first, deleted_by=manager)
+    assert set(SnapshotRow.objects.values_list("snapshot_id", flat=True)) == {second.pk}
