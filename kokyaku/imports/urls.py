@@ -1,4 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from kokyaku.imports import views
 
 app_name = "imports"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.start, name="start"),
+    path("<str:upload_id>/", views.review, name="review"),
+]

@@ -1,0 +1,117 @@
+"""POST /api/imports/{kind}: the same import as the CLI, for nightly syncs (managers only)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import File, Form, Schema, Status, UploadedFile
+from ninja.errors import HttpError
+
+from kokyaku.api.urls import api
+from kokyaku.imports.errors import ImportFileError, ImportInvalid
+from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_load, mapping_parse
+from kokyaku.imports.services import import_run
+from kokyaku.users.roles import is_manager
+
+Kind = Literal["accounts", "reps", "deals", "activities", "purchases"]
+
+
+class ProblemOut(Schema):
+    file: str
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class ImportSummaryOut(Schema):
+    kind: str
+    file: str
+    mapping: str
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    skipped: int
+    skipped_reason: str
+    accounts_created: int
+    reps_created: int
+    teams_created: int
+    invoices: int
+    credit_notes: int
+    credit_total: float
+    problem_count: int
+    problems: list[ProblemOut]
+    notes: list[str]
+    seconds: float
+
+
+class ImportRefusedOut(Schema):
+    detail: str
+    problem_count: int = 0
+    problems: list[ProblemOut] = []
+
+
+@api.post(
+    "/imports/{kind}",
+    response={200: ImportSummaryOut, 400: ImportRefusedOut, 413: ImportRefusedOut, 422: ImportRefusedOut},
+    tags=["imports"],
+)
+def import_file(
+    request: HttpRequest,
+    kind: Kind,
+    file: File[UploadedFile],
+    mapping: Form[str] = "generic",
+    mapping_file: File[UploadedFile | None] = None,
+    dry_run: Form[bool] = False,
+    skip_invalid: Form[bool] = False,
+) -> Status[object]:
+    """Import one CSV / XLSX file (plain or gzipped); all-or-nothing unless skip_invalid.
+
+    `mapping` names a built-in mapping (generic, salesforce, hubspot); or send your own TOML as
+    `mapping_file`. 422 lists the rows that failed validation (nothing was written); 400 means
+    the file or mapping could not be used at all. With skip_invalid the refused rows are in
+    `problems` of the summary (at most 1,000 of them; `problem_count` has the total).
+    """
+    if not is_manager(request.user):
+        raise HttpError(403, "Only managers can import data.")
+    limit = int(settings.UPLOAD_MAX_MB)
+    if file.size is not None and file.size > limit * 1024 * 1024:
+        return Status(413, {"detail": f"{file.name}: larger than the upload limit of {limit} MB (KOKYAKU_UPLOAD_MAX_MB)"})
+    try:
+        chosen: Mapping
+        if mapping_file is not None:
+            text = mapping_file.read().decode("utf-8-sig")
+            chosen = mapping_parse(text, name=mapping_file.name or "mapping.toml", kind=kind)
+        elif mapping in builtin_mappings(kind):
+            chosen = mapping_load(mapping, kind=kind)
+        else:  # never a server path: only built-in names over the API
+            known = ", ".join(builtin_mappings(kind))
+            return Status(400, {"detail": f"no built-in mapping {mapping!r} for {kind}; built-in: {known}, or send mapping_file"})
+        with tempfile.TemporaryDirectory(prefix="kk-import-") as folder:
+            path = Path(folder) / "upload"
+            with path.open("wb") as out:
+                for chunk in file.chunks():
+                    out.write(chunk)
+            summary = import_run(
+                kind=kind,
+                path=path,
+                mapping=chosen,
+                file_name=Path(file.name or "upload").name,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+            )
+    except ImportFileError as exc:
+        return Status(400, {"detail": f"{exc}; nothing was written"})
+    except ImportInvalid as exc:
+        problems = [p.__dict__ for p in exc.problems]
+        return Status(422, {"detail": str(exc), "problem_count": exc.problem_count, "problems": problems})
+    except UnicodeDecodeError:
+        return Status(400, {"detail": "mapping_file is not UTF-8 text; nothing was written"})
+    return Status(200, summary.as_dict())

@@ -1,0 +1,89 @@
+"""Import pages (managers only): upload, review the mapping and the first rows, validate, confirm."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kokyaku.imports.errors import ImportFileError, ImportInvalid
+from kokyaku.imports.forms import KIND_LABELS, UploadForm
+from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse
+from kokyaku.imports.preview import Preview, preview_rows
+from kokyaku.imports.services import ImportSummary, import_run
+from kokyaku.imports.uploads import upload_delete, upload_get, upload_set_mapping, upload_store
+from kokyaku.users.roles import is_manager
+
+PREVIEW_ROWS = 20
+
+
+def _require_manager(request: HttpRequest) -> int:
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only managers can import data."))
+    assert request.user.pk is not None
+    return int(request.user.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    user_id = _require_manager(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        kind, name = form.cleaned_data["kind"], form.cleaned_data["mapping"]
+        text = (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
+        upload = upload_store(file=form.cleaned_data["file"], kind=kind, user_id=user_id, mapping_name=name, mapping_text=text)
+        return redirect("imports:review", upload_id=upload.id)
+    context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB}
+    return render(request, "imports/start.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, upload_id: str) -> HttpResponse:
+    user_id = _require_manager(request)
+    upload = upload_get(upload_id=upload_id, user_id=user_id)
+    if upload is None:
+        raise Http404(_("This upload does not exist any more."))
+    action = request.POST.get("action", "preview")
+    if request.method == "POST" and "mapping_text" in request.POST:
+        upload_set_mapping(upload=upload, mapping_text=request.POST["mapping_text"])
+    error = ""
+    mapping: Mapping | None = None
+    try:
+        mapping = mapping_parse(upload.mapping_text, name=f"{upload.mapping_name} (edited)", kind=upload.kind)
+    except ImportFileError as exc:
+        error = str(exc)
+    preview: Preview | None = None
+    summary: ImportSummary | None = None
+    problems = []
+    status = 200
+    if mapping is not None:
+        try:
+            preview = preview_rows(upload.path, mapping, name=upload.name, timezone=str(settings.TIME_ZONE), rows=PREVIEW_ROWS)
+            if request.method == "POST" and action in {"validate", "import"}:
+                summary = import_run(
+                    kind=upload.kind, path=upload.path, mapping=mapping, file_name=upload.name, dry_run=action == "validate"
+                )
+        except ImportFileError as exc:
+            error, status = str(exc), 400
+        except ImportInvalid as exc:
+            error, status, problems = str(exc), 400, exc.problems
+    if summary is not None and not summary.dry_run:
+        upload_delete(upload=upload)
+        messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
+        return render(request, "imports/done.html", {"summary": summary, "kind_label": KIND_LABELS[upload.kind]})
+    context = {
+        "upload": upload,
+        "kind_label": KIND_LABELS[upload.kind],
+        "preview": preview,
+        "summary": summary,
+        "error": error,
+        "problems": problems,
+    }
+    return render(request, "imports/review.html", context, status=status)
