@@ -67,8 +67,8 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _rows(snapshot: Snapshot, order: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
-    qs = SnapshotRow.objects.filter(snapshot=snapshot).order_by(*order).values_list(*_FIELDS)
+def _rows(snapshot: Snapshot, order: tuple[str, ...], extra: tuple[str, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    qs = SnapshotRow.objects.filter(snapshot=snapshot).order_by(*order).values_list(*_FIELDS, *extra)
     yield from qs.iterator(chunk_size=5000)
 
 
@@ -169,11 +169,12 @@ def export_xlsx(snapshot: Snapshot, path: Path) -> int:
             if ws is not None:
                 ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{rows_in_sheet + 1}"
 
-        for row in _rows(snapshot, ("owner__name", "-expected_value", "account_id")):
+        # owner_id rides along so that two reps with the same name still get a sheet each
+        for *row, owner_id in _rows(snapshot, ("owner__name", "owner_id", "-expected_value", "account_id"), ("owner_id",)):
             owner = row[2]
-            if owner != current:
+            if owner_id != current:
                 close_sheet()
-                current = owner
+                current = owner_id
                 ws = wb.create_sheet(_sheet_title(owner or "(unassigned)", used))
                 ws.freeze_panes = "A2"
                 for i, width in enumerate((16, 36, 20, 6, 14, 10, 12, 14, 14, 10, 8, 12), start=1):

@@ -140,3 +140,14 @@ def test_export_to_a_missing_folder_is_refused(portfolio: dict[int, Account], tm
     run("snapshot", "--as-of", AS_OF.isoformat())
     with pytest.raises(CommandError, match="does not exist"):
         run("export", "portfolio", "-o", str(tmp_path / "nope" / "x.csv"))
+
+
+def test_two_reps_with_the_same_name_get_a_sheet_each(portfolio: dict[int, Account], strong_rep: Rep, tmp_path: Path) -> None:
+    namesake = Rep.objects.create(name=strong_rep.name)
+    Account.objects.filter(pk=portfolio[10].pk).update(owner=namesake)
+    run("snapshot", "--as-of", AS_OF.isoformat())
+    path = tmp_path / "p.xlsx"
+    run("export", "portfolio", "-o", str(path))
+    wb = load_workbook(path)
+    assert {strong_rep.name, f"{strong_rep.name}~2"} <= set(wb.sheetnames)
+    assert sum(ws.max_row - 1 for ws in wb.worksheets[1:]) == 10
