@@ -81,7 +81,8 @@ def account_list(
     if owner is not None:
         qs = qs.filter(owner_id=owner)
     if team is not None:
-        qs = qs.filter(owner__team_id=team)
+        # IN (subquery), not a join: SQLite then walks the name index instead of sorting a third of the table.
+        qs = qs.filter(owner_id__in=Rep.objects.filter(team_id=team).values("id"))
     if buyer_type:
         qs = qs.filter(buyer_type=buyer_type)
     if industry:

@@ -159,7 +159,7 @@ def test_listing_accounts_costs_the_same_queries_for_50_rows_as_for_5(
     make_portfolio(50, [strong_rep, developing_rep, osaka_rep], prefix="MANY")
     many = queries_for(rep_api, "/api/accounts?limit=100&q=MANY")
     assert many == few
-    assert many <= 6  # token lookup + last-used update + permissions (2) + one page query
+    assert many <= 6  # token lookup + last-used stamp + permissions (2) + page ids + page rows
 
 
 def test_account_detail_returns_one_account(rep_api: Client, portfolio: dict[str, Account]) -> None:
