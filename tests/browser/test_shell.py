@@ -71,3 +71,18 @@ def test_the_home_page_fits_a_phone_screen_without_sideways_scrolling(
     log_in(page, live_server.url, "tanaka")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_rep_creates_an_api_token_sees_it_once_and_revokes_it(page: Page, live_server: LiveServer, strong_rep: Rep) -> None:
+    log_in(page, live_server.url, "tanaka")
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("Name").fill("nightly export")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.get_by_test_id("new-token").locator("code.secret")
+    expect(secret).to_contain_text("kky_")
+    page.goto(f"{live_server.url}/tokens/")  # once we navigate away the token is never shown again
+    expect(page.get_by_test_id("new-token")).to_have_count(0)
+    expect(page.get_by_test_id("tokens")).to_contain_text("nightly export")
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("Token revoked.")).to_be_visible()
+    expect(page.get_by_test_id("tokens")).to_contain_text("You have no API tokens.")
