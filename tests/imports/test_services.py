@@ -180,3 +180,29 @@ def test_the_import_runs_a_bounded_number_of_queries_whatever_the_row_count(
     with django_assert_max_num_queries(40):  # type: ignore[operator]
         summary = import_run(kind="deals", path=path, chunk_rows=1_000)
     assert summary.created == 3_000
+
+
+def test_a_bulk_load_rebuilds_the_indexes_and_foreign_keys_it_set_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import IntegrityError, connection, transaction
+
+    from kokyaku.imports import services
+
+    monkeypatch.setattr(services, "BULK_ROWS", 10)
+    indexes_before = sorted(services._secondary_indexes("crm_deal"))
+    keys_before = sorted(services._foreign_keys("crm_deal"))
+    summary = import_run(kind="deals", path=write(tmp_path, "bulk.csv", deals_csv(50)))
+    assert summary.created == 50
+    assert sorted(services._secondary_indexes("crm_deal")) == indexes_before
+    assert sorted(services._foreign_keys("crm_deal")) == keys_before
+    assert len(indexes_before) >= 5
+    if connection.vendor == "postgresql":
+        assert len(keys_before) == 3  # account, owner, lost reason
+
+        def orphan() -> None:
+            with transaction.atomic():
+                Deal.objects.create(external_id="ORPHAN", account_id=999_999, status="open", opened_on="2024-01-01")
+                with connection.cursor() as cur:
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the foreign key is back: the orphan is refused
+
+        with pytest.raises(IntegrityError):
+            orphan()
