@@ -79,7 +79,9 @@ class Rep(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
-    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reps")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reps", db_index=False
+    )  # the composite index led by this column serves it
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.DEVELOPING)
     capacity = models.PositiveIntegerField(_("capacity (accounts)"), default=80)
     active = models.BooleanField(_("active"), default=True)
@@ -111,7 +113,13 @@ class Account(models.Model):
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     annual_revenue = money_field(_("annual revenue"), null=True)
     owner = models.ForeignKey(
-        Rep, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+        Rep,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        db_index=False,  # (owner, name) below serves it
     )
     buyer_type = models.CharField(_("buyer type"), max_length=16, choices=BuyerType.choices, default=BuyerType.UNKNOWN)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -163,10 +171,12 @@ class Deal(models.Model):
         LOST = "lost", _("Lost")
 
     external_id = models.CharField(_("external id"), max_length=100, unique=True)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="deals")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="deals", db_index=False
+    )  # the composite index led by this column serves it
     owner = models.ForeignKey(
-        Rep, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="deals"
-    )
+        Rep, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL, related_name="deals", db_index=False
+    )  # the composite index led by this column serves it
     name = models.CharField(_("name"), max_length=300, blank=True)
     product = models.CharField(_("product"), max_length=200, blank=True)
     amount = money_field(_("amount"), null=True)
@@ -221,10 +231,12 @@ class Activity(models.Model):
         PROPOSAL = "proposal", _("Proposal")
 
     external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities")
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities", db_index=False
+    )  # the composite index led by this column serves it
     rep = models.ForeignKey(
-        Rep, verbose_name=_("rep"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
-    )
+        Rep, verbose_name=_("rep"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities", db_index=False
+    )  # the composite index led by this column serves it
     deal = models.ForeignKey(
         Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
     )
