@@ -8,6 +8,7 @@ bearer token, and prints a Markdown table: median of 5 runs and the SQL queries 
     export KOKYAKU_DATA_DIR=/tmp/kk-bench DEBUG=1
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kk_api_bench .venv/bin/python -m benchmarks.api_pagination
     .venv/bin/python -m benchmarks.api_pagination --accounts 1000000   # SQLite under KOKYAKU_DATA_DIR
+    ... --compare-fetch   # also time one joined query against ids-then-rows for a page
 
 The fill runs only when the database holds fewer bench accounts than asked (re-runs only time).
 """
@@ -20,6 +21,8 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokyaku.settings")
 
@@ -30,6 +33,7 @@ django.setup()
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import QuerySet  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -127,9 +131,38 @@ def timed(client: Client, path: str, runs: int = 5) -> tuple[float, int, int]:
     return statistics.median(times), len(ctx.captured_queries), len(response.json().get("items", [None]))
 
 
+def compare_fetch() -> None:
+    """Time one page read as one joined query against ids first, then rows by id (interleaved runs)."""
+    from kokyaku.api.pagination import _ids, _rows
+    from kokyaku.crm import selectors
+
+    cases: dict[str, Callable[[], QuerySet[Any]]] = {
+        "accounts by name": lambda: selectors.account_list(),
+        "accounts by -annual_revenue": lambda: selectors.account_list(ordering="-annual_revenue"),
+        "accounts of team 2": lambda: selectors.account_list(team=Team.objects.order_by("id")[1].pk),
+        "deals by -opened_on": lambda: selectors.deal_list(),
+        "activities by -occurred_at": lambda: selectors.activity_list(),
+    }
+    print(f"\n{connection.vendor}: 51 rows, median of 5 interleaved runs\n")
+    print("| page | one joined query ms | ids then rows ms |")
+    print("| --- | ---: | ---: |")
+    for name, make in cases.items():
+        one, two = [], []
+        for _ in range(5):
+            started = time.perf_counter()
+            list(make()[:51])
+            one.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            qs = make()
+            _rows(qs, _ids(qs[:51]))
+            two.append((time.perf_counter() - started) * 1000)
+        print(f"| {name} | {statistics.median(one):.1f} | {statistics.median(two):.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--compare-fetch", action="store_true", help="also compare one joined query with ids-then-rows")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     have = Account.objects.filter(external_id__startswith="BA-").count()
@@ -178,6 +211,8 @@ def main() -> None:
         ms, queries, rows = timed(client, path)
         shown = path if "cursor=" not in path else path.split("cursor=")[0] + "cursor=<row 500,000>"
         print(f"| `{shown}` | {ms:.1f} | {queries} | {rows} |")
+    if args.compare_fetch:
+        compare_fetch()
 
 
 if __name__ == "__main__":
