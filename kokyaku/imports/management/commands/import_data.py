@@ -87,7 +87,7 @@ def summary_text(s: ImportSummary, *, rejects: str | None = None) -> str:
             f"  not stored, net <= 0: {s.credit_notes:,} invoices (credit notes / cancellations), total {s.credit_total:,.2f}"
         )
     made = [
-        f"{n} {w} created"
+        f"{n:,} {w} created"
         for n, w in ((s.accounts_created, "accounts"), (s.reps_created, "reps"), (s.teams_created, "teams"))
         if n
     ]
