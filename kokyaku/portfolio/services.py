@@ -28,6 +28,7 @@ from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 from kokyaku.users.roles import is_manager
 
+COPY_CHUNK = 50_000
 Progress = Callable[[str, int], None]
 """Called with a stage name ("loaded", "computed", "written") and a row count."""
 
@@ -160,6 +161,11 @@ def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame) 
     return out
 
 
+def _copy_text(frame: pd.DataFrame) -> str:
+    """Format rows for COPY's text format: tabs, \\N for NULL (our values hold no tabs or newlines)."""
+    return frame.to_csv(sep="\t", header=False, index=False, na_rep="\\N", quoting=csv.QUOTE_NONE, lineterminator="\n")
+
+
 def _write_rows(rows: pd.DataFrame) -> None:
     """Insert every row in one statement: COPY on PostgreSQL, executemany on SQLite."""
     table = SnapshotRow._meta.db_table
@@ -168,9 +174,10 @@ def _write_rows(rows: pd.DataFrame) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            text = rows.to_csv(sep="\t", header=False, index=False, na_rep="\\N", quoting=csv.QUOTE_NONE, lineterminator="\n")
+            # Chunks let the server parse and index one chunk while Python formats the next.
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                copy.write(text)
+                for start in range(0, len(rows), COPY_CHUNK):
+                    copy.write(_copy_text(rows.iloc[start : start + COPY_CHUNK]))
             if connection.queries_log is not None and connection.force_debug_cursor:
                 connection.queries_log.append({"sql": f"COPY {table} FROM STDIN", "time": "0"})
             return
