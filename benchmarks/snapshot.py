@@ -37,6 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from kokyaku.crm.models import Account, Deal, Rep, Team  # noqa: E402
 from kokyaku.domain.portfolio import DEFAULT_STAGE_PROBABILITIES  # noqa: E402
+from kokyaku.portfolio import services  # noqa: E402
 from kokyaku.portfolio.models import Snapshot, SnapshotRow  # noqa: E402
 from kokyaku.portfolio.services import snapshot_create  # noqa: E402
 
@@ -144,7 +145,10 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--deals", type=int, default=3_000_000)
     parser.add_argument("--runs", type=int, default=1, help="timed runs of each (the best is reported)")
+    parser.add_argument("--copy-chunk", type=int, default=None, help="rows per COPY chunk (default: the service's)")
     args = parser.parse_args()
+    if args.copy_chunk:
+        services.COPY_CHUNK = args.copy_chunk
     if connection.vendor != "postgresql":
         print("benchmarks/snapshot.py needs DATABASE_URL=postgres://...", file=sys.stderr)
         return 2
