@@ -1,0 +1,105 @@
+"""The CRM write services on their own (the API and the UI both call them): rights, validation, no half-writes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from kokyaku.crm.models import Account, Activity, Deal, Rep
+from kokyaku.crm.services import account_update, activity_create, deal_update
+from kokyaku.users.roles import Role
+from kokyaku.users.services import user_create
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def login(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def test_an_unknown_field_is_a_programming_error(strong_account: Account) -> None:
+    with pytest.raises(ValueError, match="unknown fields: external_id"):
+        account_update(actor=login("tanaka"), account=strong_account, changes={"external_id": "X"})
+
+
+def test_a_login_without_a_role_cannot_edit_even_its_own_reps_account(strong_rep: Rep, strong_account: Account) -> None:
+    nobody = User.objects.create_user(username="nobody", password=PASSWORD)
+    Rep.objects.filter(pk=strong_rep.pk).update(user=nobody)
+    with pytest.raises(PermissionDenied):
+        account_update(actor=nobody, account=strong_account, changes={"region": "Kanto"})
+
+
+def test_sending_the_current_values_writes_nothing(strong_account: Account) -> None:
+    before = Account.objects.get(pk=strong_account.pk).updated_at
+    account_update(actor=login("tanaka"), account=strong_account, changes={"name": "Fuji Seiki", "industry": "manufacturing"})
+    assert Account.objects.get(pk=strong_account.pk).updated_at == before
+
+
+def test_an_account_update_saves_only_the_changed_fields(strong_account: Account) -> None:
+    stale = Account.objects.get(pk=strong_account.pk)
+    Account.objects.filter(pk=strong_account.pk).update(region="Tohoku")  # someone else's change meanwhile
+    account_update(actor=login("tanaka"), account=stale, changes={"employees": 90})
+    fresh = Account.objects.get(pk=strong_account.pk)
+    assert (fresh.employees, fresh.region) == (90, "Tohoku")
+
+
+def test_an_account_update_runs_a_bounded_number_of_queries(strong_account: Account, django_assert_max_num_queries) -> None:
+    actor = login("tanaka")
+    with django_assert_max_num_queries(6):
+        account_update(actor=actor, account=strong_account, changes={"region": "Kanto", "annual_revenue": Decimal("10.00")})
+
+
+def test_an_invalid_value_names_the_field_and_writes_nothing(strong_account: Account) -> None:
+    with pytest.raises(ValidationError, match="buyer_type:"):
+        account_update(actor=login("tanaka"), account=strong_account, changes={"buyer_type": "whale", "region": "Kanto"})
+    assert Account.objects.get(pk=strong_account.pk).region == ""
+
+
+def test_a_manager_without_a_rep_must_say_whose_activity_it_is(strong_account: Account) -> None:
+    boss = user_create(username="boss", password=PASSWORD, role=Role.MANAGER)
+    with pytest.raises(ValidationError, match="rep: say which rep"):
+        activity_create(actor=boss, account=strong_account, kind="visit", occurred_at=datetime(2026, 6, 1, tzinfo=TOKYO))
+    assert not Activity.objects.exists()
+
+
+def test_a_rep_login_without_a_rep_cannot_log_activities(strong_account: Account) -> None:
+    loose = user_create(username="loose", password=PASSWORD, role=Role.REP)
+    with pytest.raises(PermissionDenied, match="not linked to a rep"):
+        activity_create(actor=loose, account=strong_account, kind="call", occurred_at=datetime(2026, 6, 1, tzinfo=TOKYO))
+
+
+def test_a_naive_activity_time_is_local_time(strong_account: Account) -> None:
+    activity = activity_create(actor=login("tanaka"), account=strong_account, kind="call", occurred_at=datetime(2026, 6, 1, 9, 0))
+    assert activity.occurred_at == datetime(2026, 6, 1, 9, 0, tzinfo=TOKYO)
+
+
+def test_a_manager_logs_for_another_rep(strong_account: Account, developing_rep: Rep, manager: User) -> None:
+    activity = activity_create(
+        actor=manager, account=strong_account, kind="meeting", occurred_at=datetime(2026, 6, 1, tzinfo=TOKYO), rep=developing_rep
+    )
+    assert activity.rep_id == developing_rep.pk
+
+
+@time_machine.travel(datetime(2026, 6, 1, 12, 0, tzinfo=TOKYO), tick=False)
+def test_a_manager_closes_a_reps_deal_as_won_today(developing_account: Account, developing_rep: Rep, manager: User) -> None:
+    deal = Deal.objects.create(
+        external_id="D-9", account=developing_account, owner=developing_rep, amount=Decimal(5), opened_on=date(2026, 5, 1)
+    )
+    deal_update(actor=manager, deal=deal, changes={"status": "won"})
+    deal.refresh_from_db()
+    assert (deal.status, deal.closed_on) == ("won", date(2026, 6, 1))
+
+
+def test_a_rep_cannot_change_an_unowned_deal(developing_account: Account) -> None:
+    deal = Deal.objects.create(external_id="D-8", account=developing_account, owner=None, opened_on=date(2026, 5, 1))
+    with pytest.raises(PermissionDenied, match="deals you own"):
+        deal_update(actor=login("suzuki"), deal=deal, changes={"stage": "won it"})
