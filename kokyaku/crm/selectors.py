@@ -8,11 +8,12 @@ directions on SQLite and PostgreSQL alike (``OrderSpec``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
+from django.db import connection
 from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -243,25 +244,78 @@ class HomeSummary:
     recent_deals: list[Deal]
     my_accounts: int | None  # None when the login is not linked to a rep
     my_open_deals: int | None
+    # Names of the figures that are PostgreSQL planner estimates, not exact counts (see APPROXIMATE_ABOVE).
+    approximate: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def deals(self) -> int:
         return self.deals_open + self.deals_won + self.deals_lost
 
 
-def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
-    """Return the home page's figures in a fixed number of queries (nine, eleven for a rep), whatever the data size.
+# Above this many rows (PostgreSQL only) the home page shows the planner's row estimates, marked "≈",
+# instead of counting: COUNT(*) over 13 million activities takes 0.7-1.8 s, the estimate nothing.
+APPROXIMATE_ABOVE = 500_000
 
-    Won revenue counts deals won in the fiscal year containing ``today`` (the start month comes
-    from CompanySettings) in the company currency only: amounts in other currencies are not
-    added up as if they were the same money. ``user`` is the login; if it is linked to a rep,
-    that rep's own account and open-deal counts are included.
+
+def _estimated_rows(*models: type[Model]) -> dict[str, int]:
+    """Return PostgreSQL's row estimates (kept by ANALYZE / autovacuum) by table name; {} elsewhere."""
+    if connection.vendor != "postgresql":
+        return {}
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples::bigint FROM pg_class"
+            " WHERE relname = ANY(%s) AND relnamespace = to_regnamespace(current_schema()) AND relkind = 'r'",
+            [tables],
+        )
+        return {str(name): int(rows) for name, rows in cursor.fetchall() if rows is not None and rows >= 0}
+
+
+def _count(model: type[Model], estimates: dict[str, int], approximate: set[str], name: str) -> int:
+    """Count a table exactly, or take the estimate for a big PostgreSQL table (and note ``name`` as approximate)."""
+    estimate = estimates.get(model._meta.db_table)
+    if estimate is not None and estimate > APPROXIMATE_ABOVE:
+        approximate.add(name)
+        return estimate
+    return model._default_manager.count()
+
+
+def _deals_by_status(estimates: dict[str, int], approximate: set[str]) -> dict[str, int]:
+    """Count deals per status; for a big PostgreSQL table, from the column statistics ANALYZE keeps."""
+    estimate = estimates.get(Deal._meta.db_table)
+    if estimate is not None and estimate > APPROXIMATE_ABOVE:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats"
+                " WHERE schemaname = current_schema() AND tablename = %s AND attname = 'status'",
+                [Deal._meta.db_table],
+            )
+            row = cursor.fetchone()
+        # Use the statistics only if their most common values cover (nearly) every row; a status too
+        # rare to be listed would otherwise show as 0, so then we count exactly.
+        if row and row[0] and sum(row[1]) >= 0.999:
+            approximate.update({"deals", "deals_open", "deals_won", "deals_lost"})
+            return {str(value): round(freq * estimate) for value, freq in zip(row[0], row[1], strict=True)}
+    # GROUP BY reads only the (status, closed_on) index: far cheaper than COUNT(...) FILTER over the
+    # whole table (26 ms vs 400 ms at 275,000 deals on SQLite).
+    return dict(Deal.objects.order_by().values_list("status").annotate(n=Count("*")))
+
+
+def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
+    """Return the home page's figures in a fixed number of queries, whatever the data size.
+
+    Nine queries (eleven for a rep), one more on PostgreSQL. Won revenue counts deals won in the
+    fiscal year containing ``today`` (the start month comes from CompanySettings) in the company
+    currency only: amounts in other currencies are not added up as if they were the same money;
+    it is always exact. On PostgreSQL, tables above ``APPROXIMATE_ABOVE`` rows are counted from
+    the planner's statistics and named in ``approximate``. ``user`` is the login; if it is linked
+    to a rep, that rep's own account and open-deal counts (always exact) are included.
     """
     company = CompanySettings.load()
     fy_start, fy_end = fiscal_year_bounds(today=today, start_month=company.fiscal_year_start_month)
-    # Counting by status with GROUP BY reads only the (status, closed_on) index: far cheaper than
-    # COUNT(...) FILTER over the whole table (measured 26 ms vs 400 ms at 275,000 deals, SQLite).
-    by_status: dict[str, int] = dict(Deal.objects.order_by().values_list("status").annotate(n=Count("*")))
+    approximate: set[str] = set()
+    estimates = _estimated_rows(Account, Deal, Activity)
+    by_status = _deals_by_status(estimates, approximate)
     money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
     won_revenue = Deal.objects.filter(
         status=Deal.Status.WON, closed_on__gte=fy_start, closed_on__lt=fy_end, currency=company.currency
@@ -274,11 +328,11 @@ def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
         my_open = mine.count()
     recent_deals = list(Deal.objects.select_related("account", "owner").order_by("-opened_on", "-id")[:recent])
     return HomeSummary(
-        accounts=Account.objects.count(),
+        accounts=_count(Account, estimates, approximate, "accounts"),
         deals_open=by_status.get(Deal.Status.OPEN, 0),
         deals_won=by_status.get(Deal.Status.WON, 0),
         deals_lost=by_status.get(Deal.Status.LOST, 0),
-        activities=Activity.objects.count(),
+        activities=_count(Activity, estimates, approximate, "activities"),
         reps=Rep.objects.filter(active=True).count(),
         teams=Team.objects.count(),
         won_revenue=won_revenue,
@@ -288,4 +342,5 @@ def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
         recent_deals=recent_deals,
         my_accounts=my_accounts,
         my_open_deals=my_open,
+        approximate=frozenset(approximate),
     )

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from pytest_django import DjangoAssertNumQueries
 
+from kokyaku.crm import selectors
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, Rep, Team
 from kokyaku.crm.selectors import fiscal_year_bounds, home_summary
 
@@ -125,7 +127,55 @@ def test_the_summary_takes_the_same_few_queries_for_one_deal_or_three_hundred(
     )  # fmt: skip
     user = User.objects.select_related("rep").get(username="tanaka")
     CompanySettings.load()  # the first load creates the row; measure the steady state
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # 10, and one for the table estimates on PostgreSQL
         summary = home_summary(user=user, today=TODAY)
         names = [(d.account.name, d.owner.name if d.owner else "") for d in summary.recent_deals]
     assert len(names) == 10
+
+
+def test_counts_are_exact_and_never_flagged_approximate_on_sqlite(book: list[Deal], monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("the PostgreSQL estimate path is tested below")
+    monkeypatch.setattr(selectors, "APPROXIMATE_ABOVE", 0)
+    summary = home_summary(user=User(), today=TODAY)
+    assert summary.approximate == frozenset()
+    assert (summary.accounts, summary.deals_won) == (3, 4)
+
+
+@pytest.mark.postgres
+def test_big_postgresql_tables_are_counted_from_planner_statistics_and_flagged(
+    book: list[Deal], strong_rep: Rep, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _deal(8, book[5].account, None, "lost", "1", date(2026, 6, 2), date(2026, 8, 2))  # every status at least twice
+    with connection.cursor() as cursor:
+        for table in ("crm_account", "crm_deal", "crm_activity"):
+            cursor.execute(f"ANALYZE {table}")
+    monkeypatch.setattr(selectors, "APPROXIMATE_ABOVE", 0)  # every table counts as big
+    summary = home_summary(user=strong_rep.user, today=TODAY)
+    assert summary.approximate == {"accounts", "activities", "deals", "deals_open", "deals_won", "deals_lost"}
+    # ANALYZE reads every row of a table this small, so the estimates are exact here.
+    assert (summary.accounts, summary.activities) == (3, 1)
+    assert (summary.deals_open, summary.deals_won, summary.deals_lost) == (2, 4, 2)
+    assert summary.won_revenue == Decimal("1250000")  # money is always summed exactly
+    assert summary.my_accounts == 2
+
+
+@pytest.mark.postgres
+def test_tables_below_the_threshold_are_counted_exactly_on_postgresql(book: list[Deal]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE crm_deal")
+    summary = home_summary(user=User(), today=TODAY)
+    assert summary.approximate == frozenset()
+    assert summary.deals == 7
+
+
+@pytest.mark.postgres
+def test_deals_are_counted_exactly_when_a_status_is_too_rare_for_the_statistics(
+    book: list[Deal], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE crm_deal")  # the single lost deal is not among the most common values
+    monkeypatch.setattr(selectors, "APPROXIMATE_ABOVE", 0)
+    summary = home_summary(user=User(), today=TODAY)
+    assert "deals_lost" not in summary.approximate
+    assert (summary.deals_open, summary.deals_won, summary.deals_lost) == (2, 4, 1)

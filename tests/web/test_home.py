@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pytest_django import DjangoAssertNumQueries
 
+from kokyaku.crm import selectors
 from kokyaku.crm.models import Account, CompanySettings, Deal, Rep
 from tests.conftest import client_for
 
@@ -89,8 +90,23 @@ def test_the_home_page_runs_the_same_bounded_number_of_queries_for_ten_or_five_h
     with CaptureQueriesContext(connection) as small:
         assert rep_client.get("/").status_code == 200
     _fill(developing_rep, accounts=100, deals_per_account=5)
-    with django_assert_max_num_queries(16):  # session, user, 11 for the summary, role and permissions
+    with django_assert_max_num_queries(17):  # session, user, 11-12 for the summary, role and permissions
         assert rep_client.get("/").status_code == 200
     with CaptureQueriesContext(connection) as large:
         rep_client.get("/")
     assert len(large.captured_queries) == len(small.captured_queries)
+    assert 'data-testid="approximate-note"' not in rep_client.get("/").content.decode()  # small tables: exact
+
+
+@pytest.mark.postgres
+@time_machine.travel(NOW, tick=False)
+def test_estimated_counts_are_marked_on_the_page(
+    rep_client: Client, strong_account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE crm_account")
+        cursor.execute("ANALYZE crm_deal")
+    monkeypatch.setattr(selectors, "APPROXIMATE_ABOVE", 0)
+    html = rep_client.get("/").content.decode()
+    assert 'data-testid="approximate-note"' in html
+    assert ">≈</span>1<" in html  # one account, estimated
