@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -18,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep
+from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.users.roles import can_edit_account, is_manager
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
@@ -262,3 +263,36 @@ def lost_reason_set_active(*, actor: AnyUser, reason: LostReason, active: bool) 
         reason.active = active
         reason.save(update_fields=["active"])
     return reason
+
+
+@transaction.atomic
+def target_set(*, actor: AnyUser, rep: Rep, period_start: date, period_end: date, amount: Decimal | None) -> Target | None:
+    """Set (or with ``amount`` None, remove) a rep's revenue target for a period; managers only.
+
+    Periods nest without double counting: a target replaces the rep's targets that lie inside
+    its period (a quarter's target replaces that quarter's monthly ones), and a period that
+    lies inside or overlaps an existing larger target is refused with a message naming it.
+    """
+    _require_perm(actor, "crm.add_target")
+    _require_perm(actor, "crm.change_target")
+    if period_end < period_start:
+        raise ValidationError(f"period: {period_end} is before {period_start}.")
+    if amount is not None and amount < 0:
+        raise ValidationError(f"amount: a target cannot be negative, got {amount}.")
+    mine = Target.objects.select_for_update().filter(rep=rep)
+    overlapping = mine.filter(period_start__lte=period_end, period_end__gte=period_start)
+    inside = overlapping.filter(period_start__gte=period_start, period_end__lte=period_end)
+    blocker = overlapping.exclude(pk__in=inside.values("pk")).order_by("period_start").first()
+    if blocker is not None:
+        raise ValidationError(
+            f"period: {rep.name} already has a target for {blocker.period_start}..{blocker.period_end}, "
+            f"which overlaps {period_start}..{period_end}; change or remove that one first."
+        )
+    inside.exclude(period_start=period_start, period_end=period_end).delete()
+    if amount is None:
+        mine.filter(period_start=period_start, period_end=period_end).delete()
+        return None
+    target, _created = Target.objects.update_or_create(
+        rep=rep, period_start=period_start, period_end=period_end, defaults={"amount": amount}
+    )
+    return target

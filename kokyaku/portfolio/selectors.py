@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from kokyaku.crm.models import Activity, Deal, Rep, Target
+from kokyaku.crm.models import Account, Activity, Deal, Rep, Target
 from kokyaku.domain.portfolio import (
     BANDS,
     ZONES,
@@ -583,3 +583,94 @@ def money(value: float | Decimal | None) -> Decimal | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# -- pages: the filtered table, a rep's day, one account ------------------------------------------
+
+
+def portfolio_table(
+    snapshot: Snapshot,
+    *,
+    owner_id: int | None = None,
+    zone: str | None = None,
+    buyer_type: str | None = None,
+    lifecycle: str | None = None,
+    near_boundary: bool | None = None,
+    price_band: str | None = None,
+    probability_band: str | None = None,
+    search: str | None = None,
+    sort: str = "-expected_value",
+    page: int = 1,
+    per_page: int = 50,
+) -> RowPage:
+    """Like :func:`snapshot_rows`, also filtered by grid cell (the matrix links here): two queries."""
+    qs = snapshot_rows_queryset(
+        snapshot,
+        owner_id=owner_id,
+        zone=zone,
+        buyer_type=buyer_type,
+        lifecycle=lifecycle,
+        near_boundary=near_boundary,
+        search=search,
+    )
+    if price_band is not None:
+        qs = qs.filter(price_band=price_band)
+    if probability_band is not None:
+        qs = qs.filter(probability_band=probability_band)
+    key = sort.lstrip("-")
+    desc = sort.startswith("-") if key in SORTS else True
+    column = SORTS.get(key, "expected_value")
+    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    per_page = max(1, min(int(per_page), 500))
+    total = qs.count()
+    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
+    start = (page - 1) * per_page
+    rows = list(qs.order_by(order, "account_id").values(*ROW_FIELDS)[start : start + per_page])
+    return RowPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def rep_focus(snapshot: Snapshot, *, rep_id: int, today: date, idle_days: int = 30, limit: int = 10) -> dict[str, Any]:
+    """Return a rep's day: zone-A accounts with no activity for ``idle_days``, and near-boundary pushes.
+
+    ``idle``: the rep's zone-A accounts without any activity since ``today - idle_days`` (by
+    expected value, with the last activity date); ``push``: the rep's near-boundary accounts in
+    zone B or C (or unzoned) by expected value, the ones a little effort could lift. Four queries.
+    """
+    since, _end = _day_bounds(today - timedelta(days=idle_days), today)
+    recent = Activity.objects.filter(account_id=OuterRef("account_id"), occurred_at__gte=since)
+    last = Activity.objects.filter(account_id=OuterRef("account_id")).order_by("-occurred_at").values("occurred_at")[:1]
+    mine = SnapshotRow.objects.filter(snapshot=snapshot, owner_id=rep_id)
+    idle_qs = mine.filter(zone="A").exclude(Exists(recent))
+    push_qs = mine.filter(near_boundary=True).exclude(zone="A")
+    order: list[Any] = [F("expected_value").desc(nulls_last=True), "account_id"]
+    return {
+        "idle": list(
+            idle_qs.annotate(last_activity=Subquery(last)).order_by(*order).values(*ROW_FIELDS, "last_activity")[:limit]
+        ),
+        "idle_total": idle_qs.count(),
+        "push": list(push_qs.order_by(*order).values(*ROW_FIELDS)[:limit]),
+        "push_total": push_qs.count(),
+        "idle_days": idle_days,
+    }
+
+
+def account_overview(
+    account_id: int, *, snapshot: Snapshot | None, deals: int = 50, activities: int = 20
+) -> dict[str, Any] | None:
+    """Return one account with owner, its row in ``snapshot``, latest deals and activities: four queries.
+
+    None when the account does not exist.
+    """
+    account = Account.objects.select_related("owner", "owner__team").filter(pk=account_id).first()
+    if account is None:
+        return None
+    row = None
+    if snapshot is not None:
+        row = SnapshotRow.objects.filter(snapshot=snapshot, account_id=account_id).values(*ROW_FIELDS).first()
+    deal_rows = list(
+        Deal.objects.filter(account_id=account_id).select_related("owner", "lost_reason").order_by("-opened_on", "-id")[:deals]
+    )
+    activity_rows = list(
+        Activity.objects.filter(account_id=account_id).select_related("rep", "deal").order_by("-occurred_at", "-id")[:activities]
+    )
+    return {"account": account, "row": row, "deals": deal_rows, "activities": activity_rows}

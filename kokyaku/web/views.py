@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kokyaku.crm.models import CompanySettings, LostReason
 from kokyaku.crm.selectors import home_summary
 from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
+from kokyaku.portfolio.views import home_context as portfolio_home
 from kokyaku.users import services as user_services
 from kokyaku.users.roles import is_manager
 from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, LostReasonForm
@@ -47,7 +48,7 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     summary = home_summary(user=request.user, today=timezone.localdate())
-    return render(request, "web/home.html", {"summary": summary})
+    return render(request, "web/home.html", {"summary": summary, "portfolio": portfolio_home(request)})
 
 
 def _settings_page(

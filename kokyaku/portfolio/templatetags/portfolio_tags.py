@@ -1,0 +1,70 @@
+"""Template helpers of the portfolio pages: percentages, zone badges, sort and page links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def pct(value: Any, places: int = 0) -> str:
+    """Format a 0-1 probability as a percentage: ``0.634`` -> ``63%``; an em dash for None."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.{int(places)}f}%"
+
+
+@register.filter
+def pct100(value: Any, places: int = 0) -> str:
+    """Format a value already in percent: ``63.4`` -> ``63%``."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.{int(places)}f}%"
+
+
+@register.filter
+def zone_badge(zone: str | None) -> SafeString:
+    """A zone badge using the shell's .zone-A/.zone-B/.zone-C classes; "unzoned" for an empty zone."""
+    if zone in ("A", "B", "C"):
+        return format_html('<span class="badge zone-{}" title="{}">{}</span>', zone, _("Zone %(zone)s") % {"zone": zone}, zone)
+    return format_html('<span class="badge zone-none" title="{}">–</span>', _("Unzoned"))
+
+
+@register.simple_tag
+def query(params: QueryDict, **changes: Any) -> str:
+    """Return ``params`` with ``changes`` applied as ``?a=1&b=2`` (for sort and page links)."""
+    q = params.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            q.pop(key, None)
+        else:
+            q[key] = str(value)
+    text = q.urlencode()
+    return f"?{text}" if text else "?"
+
+
+@register.simple_tag
+def sort_key(current: str, column: str) -> str:
+    """The sort parameter a column header links to: descending first, then toggling."""
+    return column if current == f"-{column}" else f"-{column}"
+
+
+@register.simple_tag
+def sort_mark(current: str, column: str) -> str:
+    if current == column:
+        return "▲"
+    if current == f"-{column}":
+        return "▼"
+    return ""
+
+
+@register.filter
+def get(mapping: dict[str, Any] | None, key: str) -> Any:
+    return (mapping or {}).get(key)
