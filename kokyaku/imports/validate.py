@@ -156,19 +156,29 @@ def _numbers(values: pd.Series, mapping: Mapping) -> pd.Series:
     return numbers
 
 
-def _dates(values: pd.Series, fmt: str | None) -> pd.Series:
+def _local(parsed: pd.Series, timezone: str) -> pd.Series:
+    """Values that carried an offset become local wall-clock time, like the ones that did not."""
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
+    return parsed.astype("datetime64[ns]")
+
+
+def _parse(values: pd.Series, fmt: str, timezone: str) -> pd.Series:
+    try:
+        return _local(pd.to_datetime(values, format=fmt, errors="coerce"), timezone)
+    except ValueError:  # offsets mixed with plain times: read plain ones as UTC rather than fail
+        return _local(pd.to_datetime(values, format=fmt, errors="coerce", utc=True), timezone)
+
+
+def _dates(values: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
     present = values.where(values != "", None)
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if fmt:
-        parsed = pd.to_datetime(present, format=fmt, errors="coerce")
+        parsed = _parse(present, fmt, timezone)
     todo = parsed.isna() & (values != "")
     if todo.any():
-        iso = pd.to_datetime(present[todo], format="ISO8601", errors="coerce")
-        if getattr(iso.dt, "tz", None) is not None:
-            iso = iso.dt.tz_convert(None)
-        parsed = parsed.astype("datetime64[ns]")
-        parsed[todo] = iso.astype("datetime64[ns]")
-    return parsed.astype("datetime64[ns]")
+        parsed[todo] = _parse(present[todo], "ISO8601", timezone)
+    return parsed
 
 
 def _problems(out: list[Problem], mask: pd.Series, values: pd.Series, *, file: str, column: str, reason: str) -> None:
@@ -276,7 +286,7 @@ def _convert(
         values = numbers
     elif f.type in {"date", "datetime"}:
         fmt = mapping.date_format if f.type == "date" else (mapping.datetime_format or mapping.date_format)
-        parsed = _dates(raw_mapped.astype(object), fmt)
+        parsed = _dates(raw_mapped.astype(object), fmt, timezone)
         expected = f" (expected {fmt} or ISO 8601)" if fmt else " (expected ISO 8601, e.g. 2026-04-01)"
         fail(present & parsed.isna(), f"not a date{expected}")
         if f.type == "datetime":

@@ -206,3 +206,14 @@ def test_a_bulk_load_rebuilds_the_indexes_and_foreign_keys_it_set_aside(tmp_path
 
         with pytest.raises(IntegrityError):
             orphan()
+
+
+def test_times_with_an_offset_keep_their_instant_and_dates_are_taken_in_local_time(tmp_path: Path) -> None:
+    acts = "external_id,account,kind,occurred_at\nX1,A0,call,2024-05-01T01:00:00Z\nX2,A0,call,2024-05-01 10:00:00+09:00\n"
+    import_run(kind="activities", path=write(tmp_path, "acts.csv", acts))
+    times = {a.external_id: a.occurred_at.isoformat() for a in Activity.objects.filter(external_id__in=["X1", "X2"])}
+    assert times == {"X1": "2024-05-01T01:00:00+00:00", "X2": "2024-05-01T01:00:00+00:00"}
+    # Salesforce's CreatedDate: 20:00 UTC on 5 January is 6 January in Tokyo
+    deals = "external_id,account,status,opened_on\nSF1,A0,open,2024-01-05T20:00:00.000Z\n"
+    import_run(kind="deals", path=write(tmp_path, "sf.csv", deals))
+    assert str(Deal.objects.get(external_id="SF1").opened_on) == "2024-01-06"
