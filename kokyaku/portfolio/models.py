@@ -156,7 +156,12 @@ class SnapshotRow(models.Model):
     """
 
     snapshot = models.ForeignKey(
-        Snapshot, verbose_name=_("snapshot"), on_delete=models.CASCADE, related_name="rows", db_constraint=False
+        Snapshot,
+        verbose_name=_("snapshot"),
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_constraint=False,
+        db_index=False,  # the unique (snapshot, account) index serves it
     )
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="snapshot_rows", db_constraint=False
@@ -169,6 +174,7 @@ class SnapshotRow(models.Model):
         on_delete=models.SET_NULL,
         related_name="snapshot_rows",
         db_constraint=False,
+        db_index=False,  # only a rep's deletion looks rows up by owner alone; pages use (snapshot, owner, zone)
     )
     unit_price = money_field(_("unit price"), null=True)
     win_probability = models.FloatField(_("win probability"), null=True, blank=True)

@@ -186,8 +186,17 @@ def snapshot_rows(
     last = max(1, math.ceil(total / per_page))
     page = max(1, min(int(page), last))
     start = (page - 1) * per_page
-    rows = list(qs.order_by(order, "account_id").values(*ROW_FIELDS)[start : start + per_page])
-    return RowPage(rows=rows, total=total, page=page, per_page=per_page)
+    return RowPage(rows=_page_rows(qs, [order, "account_id"], start, per_page), total=total, page=page, per_page=per_page)
+
+
+def _page_rows(qs: QuerySet[SnapshotRow], order: list[Any], start: int, per_page: int) -> list[dict[str, Any]]:
+    """Return one page of rows as dicts in ONE query: pick the page's ids, then join names to them.
+
+    Sorting the bare rows and joining accounts and reps only to the page keeps page one of a
+    200k-account snapshot at a top-N sort instead of joining every row before sorting.
+    """
+    ids = qs.order_by(*order).values("id")[start : start + per_page]
+    return list(SnapshotRow.objects.filter(id__in=Subquery(ids)).order_by(*order).values(*ROW_FIELDS))
 
 
 # -- the team views -------------------------------------------------------------------------
@@ -281,11 +290,12 @@ def scatter_points(snapshot: Snapshot, *, max_points: int = 5000, owner_id: int 
 def rep_breakdown(snapshot: Snapshot) -> list[dict[str, Any]]:
     """Return per owner: accounts and expected value per zone, unzoned and near-boundary counts.
 
-    One aggregate query; rows sorted by owner name, unowned accounts last (owner_id None).
+    Two queries: the aggregate by owner id (no join, so the database hashes instead of sorting
+    every row by name), then the reps' names. Rows sorted by owner name, unowned accounts last.
     """
-    rows = (
+    rows = list(
         SnapshotRow.objects.filter(snapshot=snapshot)
-        .values("owner_id", "owner__name", "owner__tier")
+        .values("owner_id")
         .annotate(
             total=Count("id"),
             a=Count("id", filter=Q(zone="A")),
@@ -297,13 +307,17 @@ def rep_breakdown(snapshot: Snapshot) -> list[dict[str, Any]]:
             ev_a=Sum("expected_value", filter=Q(zone="A")),
             dormant=Count("id", filter=Q(lifecycle="dormant")),
         )
-        .order_by(F("owner__name").asc(nulls_last=True))
+        .order_by()
     )
+    owner_ids = [r["owner_id"] for r in rows if r["owner_id"] is not None]
+    reps = {r["id"]: r for r in Rep.objects.filter(id__in=owner_ids).values("id", "name", "tier")}
+    names: dict[int, str] = {i: str(r["name"]) for i, r in reps.items()}
+    rows.sort(key=lambda r: (r["owner_id"] is None, names.get(r["owner_id"], ""), r["owner_id"] or 0))
     return [
         {
             "owner_id": r["owner_id"],
-            "owner": r["owner__name"],
-            "tier": r["owner__tier"],
+            "owner": reps[r["owner_id"]]["name"] if r["owner_id"] in reps else None,
+            "tier": reps[r["owner_id"]]["tier"] if r["owner_id"] in reps else None,
             "accounts": r["total"],
             "zones": {"A": r["a"], "B": r["b"], "C": r["c"]},
             "unzoned": r["unzoned"],

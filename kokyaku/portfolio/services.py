@@ -178,6 +178,9 @@ def _write_rows(rows: pd.DataFrame) -> None:
             with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for start in range(0, len(rows), COPY_CHUNK):
                     copy.write(_copy_text(rows.iloc[start : start + COPY_CHUNK]))
+            # Fresh statistics, or the planner takes a million new rows for a few thousand and
+            # sorts before it aggregates (seen: 470 ms instead of ~100 ms for the rep breakdown).
+            cursor.execute(f"ANALYZE {table}")
             if connection.queries_log is not None and connection.force_debug_cursor:
                 connection.queries_log.append({"sql": f"COPY {table} FROM STDIN", "time": "0"})
             return

@@ -80,8 +80,11 @@ def test_the_rep_breakdown_splits_zones_per_owner(
     portfolio: dict[int, Account], strong_rep: Rep, developing_rep: Rep, django_assert_max_num_queries: Any
 ) -> None:
     snapshot = snapshot_create(as_of=AS_OF)
-    with django_assert_max_num_queries(1):
-        rows = {r["owner_id"]: r for r in rep_breakdown(snapshot)}
+    with django_assert_max_num_queries(2):
+        breakdown = rep_breakdown(snapshot)
+    rows = {r["owner_id"]: r for r in breakdown}
+    assert [r["owner"] for r in breakdown] == [developing_rep.name, strong_rep.name, None]  # by name, unowned last
+    assert rows[strong_rep.pk]["tier"] == "strong"
     assert rows[strong_rep.pk]["zones"] == {"A": 2, "B": 1, "C": 2}  # 7, 9 / 5 / 1, 3
     assert rows[developing_rep.pk]["zones"] == {"A": 1, "B": 2, "C": 1}  # 8 / 4, 6 / 2
     assert rows[developing_rep.pk]["near_boundary"] == 2
