@@ -531,7 +531,7 @@ def targets_context(*, period: Period, rep_ids: list[int] | None = None, account
         row["rep_id"] = int(r["rep_id"])
         row["attainment_pct"] = _finite(float(r["attainment"]) * 100)
         row["yomi_pct"] = float(r["yomi_mid"]) / float(r["target"]) * 100 if float(r["target"]) > 0 else None
-        row["accounts"] = accounts.get(int(r.rep_id), [])
+        row["accounts"] = accounts.get(int(r["rep_id"]), [])
         row["accounts_ev"] = sum(a["ev"] for a in row["accounts"])
         reps.append(row)
     reps.sort(key=lambda r: str(r["rep"]))

@@ -1,0 +1,60 @@
+"""The portfolio in Chromium: from the team matrix to an account and its zone history; charts draw offline."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from kokyaku.portfolio.models import SnapshotRow
+from kokyaku.portfolio.selectors import team_matrix
+from tests.browser.conftest import NewPage, log_in
+from tests.portfolio.pages_demo import PASSWORD, load_demo
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_manager_goes_from_a_matrix_cell_to_an_account_and_its_zone_history(
+    page: Page, live_server: LiveServer, transactional_db: None
+) -> None:
+    demo = load_demo()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None)
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.get_by_role("link", name="Portfolio", exact=True).click()
+    expect(page.get_by_role("heading", name="Team portfolio")).to_be_visible()
+    expect(page.locator("#scatter .main-svg").first).to_be_attached()  # Plotly drew the scatter from the local file
+
+    cell = team_matrix(demo.after).cells[0][0]
+    page.get_by_test_id("matrix-cell-high-high").click()
+    table = page.get_by_test_id("portfolio-table")
+    expect(table).to_contain_text(f"{cell.accounts} accounts")
+    expect(page.get_by_test_id("cell-filter")).to_be_visible()
+
+    first = table.locator("tbody tr td a").first
+    name = first.inner_text()
+    row = SnapshotRow.objects.get(snapshot=demo.after, account__name=name)
+    assert (row.price_band, row.probability_band) == ("high", "high")
+    first.click()
+    expect(page.get_by_test_id("account-name")).to_contain_text(name)
+    history = page.get_by_test_id("zone-history")
+    expect(history).to_contain_text("2026-08-31")
+    expect(history).to_contain_text("2026-11-20")
+    expect(history.locator("tbody tr")).to_have_count(2)
+    assert outside == [], f"requests left the server: {outside[:3]}"
+
+
+def test_a_rep_filters_their_portfolio_without_a_full_reload(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    load_demo()
+    page = new_page()
+    log_in(page, live_server.url, "rep", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/mine/")
+    page.evaluate("window.__marker = 1")
+    page.get_by_label("Zone").select_option("A")
+    expect(page).to_have_url(re.compile(r"/portfolio/mine/\?.*zone=A"))
+    expect(page.get_by_test_id("portfolio-table").locator("tbody .badge.zone-B")).to_have_count(0)
+    assert page.evaluate("window.__marker") == 1  # HTMX swapped the table; the page was not reloaded

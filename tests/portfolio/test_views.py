@@ -1,0 +1,341 @@
+"""Portfolio pages on a small seeded demo: real numbers on every page, every write permission-checked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+from kokyaku.crm.models import Activity, Target
+from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors import rep_breakdown, team_matrix, zone_migration
+from tests.portfolio.pages_demo import NOW, Demo, demo_client, load_demo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def demo() -> Demo:
+    return load_demo()
+
+
+@pytest.fixture
+def manager() -> Client:
+    return demo_client("manager")
+
+
+@pytest.fixture
+def rep() -> Client:
+    return demo_client("rep")
+
+
+@pytest.fixture
+def rep2() -> Client:
+    return demo_client("rep2")
+
+
+def _html(client: Client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, response.content.decode()[:3000]
+    return response.content.decode()
+
+
+def _testid(html: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{re.escape(testid)}"[^>]*>([^<]*)<', html)
+    assert match, f"no element with data-testid={testid}"
+    return match.group(1).strip()
+
+
+# -- pages render with real numbers -----------------------------------------------------------------
+
+
+def test_the_team_page_shows_the_zone_counts_matrix_scatter_and_rep_breakdown(demo: Demo, manager: Client) -> None:
+    html = _html(manager, reverse("portfolio:team"))
+    matrix = team_matrix(demo.after)
+    for zone in ("A", "B", "C"):
+        assert _testid(html, f"zone-{zone}-accounts") == f"{matrix.zone_accounts[zone]:,}"
+    high_high = matrix.cells[0][0]
+    assert _testid(html, "matrix-cell-high-high").startswith("")  # the cell is a link
+    assert "price_band=high&amp;probability_band=high" in html
+    assert f'<span class="heat-n">{high_high.accounts:,}</span>' in html
+    assert 'id="scatter-data"' in html
+    assert '"zones"' in html
+    assert "/static/plotly/plotly.min.js" in html
+    for row in rep_breakdown(demo.after)[:3]:
+        assert str(row["owner"]) in html
+
+
+def test_a_matrix_cell_links_to_exactly_its_accounts(demo: Demo, manager: Client) -> None:
+    cell = team_matrix(demo.after).cells[0][0]
+    url = reverse("portfolio:accounts") + f"?snapshot={demo.after.pk}&price_band=high&probability_band=high"
+    html = _html(manager, url)
+    assert f"{cell.accounts} accounts" in html
+    names = set(
+        SnapshotRow.objects.filter(snapshot=demo.after, price_band="high", probability_band="high").values_list(
+            "account__name", flat=True
+        )[:5]
+    )
+    assert all(name in html for name in names)
+
+
+def test_my_portfolio_lists_only_my_accounts_filtered_and_sorted(demo: Demo, rep: Client) -> None:
+    html = _html(rep, reverse("portfolio:mine") + "?sort=name")
+    mine = SnapshotRow.objects.filter(snapshot=demo.after, owner=demo.rep)
+    assert f"{mine.count()} accounts" in html
+    others = SnapshotRow.objects.filter(snapshot=demo.after).exclude(owner=demo.rep).values_list("account__name", flat=True)
+    first_mine = mine.order_by("account__name").values_list("account__name", flat=True).first()
+    assert first_mine is not None
+    assert first_mine in html
+    assert not any(f">{name}</a>" in html for name in others if not mine.filter(account__name=name).exists())
+    zone_a = mine.filter(zone="A").count()
+    assert f"{zone_a} account" in _html(rep, reverse("portfolio:mine") + "?zone=A")
+    near = mine.filter(near_boundary=True).count()
+    assert f"{near} account" in _html(rep, reverse("portfolio:mine") + "?near=1")
+
+
+def test_an_htmx_request_gets_only_the_table(demo: Demo, rep: Client) -> None:
+    response = rep.get(reverse("portfolio:mine") + "?zone=B", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section class="card" id="portfolio-table"')
+    assert "<html" not in html
+
+
+def test_the_account_page_shows_zone_deals_activities_and_zone_history(demo: Demo, rep2: Client) -> None:
+    account = demo.rep_account
+    html = _html(rep2, reverse("portfolio:account", args=[account.pk]))
+    assert account.name in html
+    history = html.split('data-testid="zone-history"')[1].split('data-testid="account-deals"')[0]
+    assert history.count('<td class="nowrap">2026-') == 2  # one row per snapshot
+    assert "2026-08-31" in history
+    assert "2026-11-20" in history
+    deal = account.deals.order_by("-opened_on").first()
+    if deal is not None:
+        assert (deal.name or deal.external_id) in html
+    assert 'data-testid="activity-form"' not in html  # rep2 does not own it
+
+
+def test_the_review_page_lists_moves_and_the_migration_matrix_with_its_cells(demo: Demo, manager: Client) -> None:
+    migration = zone_migration(demo.before, demo.after)
+    html = _html(manager, reverse("portfolio:review"))
+    was = dict(SnapshotRow.objects.filter(snapshot=demo.before).values_list("account_id", "zone"))
+    now = dict(SnapshotRow.objects.filter(snapshot=demo.after).values_list("account_id", "zone"))
+    moved = sum(1 for account_id, zone in now.items() if account_id in was and was[account_id] != zone)
+    assert moved > 0
+    assert f"{moved} account" in html
+    assert 'id="flows-data"' in html
+    b_to_a = migration.counts["B"]["A"]
+    if b_to_a:
+        cell = _html(manager, reverse("portfolio:review") + f"?before={demo.before.pk}&after={demo.after.pk}&from=B&to=A")
+        assert f"B → A: {b_to_a} accounts" in cell
+
+
+def test_effort_vs_return_shows_hours_and_revenue_per_zone(demo: Demo, rep: Client) -> None:
+    html = _html(rep, reverse("portfolio:effort") + "?start=2025-11-01&end=2026-11-20")
+    assert 'data-testid="effort-team"' in html
+    assert 'data-testid="effort-reps"' in html
+    assert "/h</span>" in html  # revenue per hour per rep and zone
+    assert _html(rep, reverse("portfolio:effort") + "?start=2026-11-20&end=2026-01-01").count("must start before") == 1
+
+
+def test_the_targets_page_shows_target_won_yomi_and_gap(demo: Demo, rep: Client) -> None:
+    html = _html(rep, reverse("portfolio:targets") + "?period=FY2026")
+    total = sum(
+        Target.objects.filter(period_start__gte="2026-04-01", period_end__lte="2027-03-31").values_list("amount", flat=True)
+    )
+    assert _testid(html, "team-target") == f"¥{total:,.0f}"
+    assert 'data-testid="targets-table"' in html
+    assert "yomi-chart" in html
+
+
+def test_home_gives_a_rep_their_day_and_a_manager_the_team(demo: Demo, rep: Client, manager: Client) -> None:
+    rep_home = _html(rep, "/")
+    assert 'data-testid="home-idle-a"' in rep_home
+    assert 'data-testid="home-push"' in rep_home
+    assert 'data-testid="home-gap"' in rep_home
+    manager_home = _html(manager, "/")
+    assert 'data-testid="home-matrix"' in manager_home
+    assert 'data-testid="home-gaps"' in manager_home
+    assert 'data-testid="home-moves"' in manager_home
+
+
+def test_without_a_snapshot_home_says_so_and_offers_the_manager_a_compute_button() -> None:
+    load_demo_without_snapshots()
+    html = _html(demo_client("manager"), "/")
+    assert 'data-testid="home-no-snapshot"' in html
+    assert 'data-testid="compute-snapshot"' in html
+    rep_html = _html(demo_client("rep"), "/")
+    assert 'data-testid="home-no-snapshot"' in rep_html
+    assert 'data-testid="compute-snapshot"' not in rep_html
+    assert 'data-testid="no-snapshot"' in _html(demo_client("rep"), reverse("portfolio:team"))
+
+
+def load_demo_without_snapshots() -> None:
+    from kokyaku.demo.services import demo_load
+    from tests.portfolio.pages_demo import AS_OF
+
+    demo_load(accounts=60, seed=3, as_of=AS_OF)
+
+
+def test_plotly_is_served_from_the_installed_wheel() -> None:
+    path = finders.find("plotly/plotly.min.js")
+    assert path is not None
+    assert str(path).endswith("plotly/package_data/plotly.min.js")
+
+
+# -- writes: who may do what ---------------------------------------------------------------------------
+
+
+def test_the_owner_logs_an_activity_and_another_rep_is_refused(demo: Demo, rep: Client, rep2: Client) -> None:
+    url = reverse("portfolio:account_activity", args=[demo.rep_account.pk])
+    data = {"kind": "visit", "occurred_at": "2026-11-21T09:30", "minutes": "45", "note": "新製品の説明"}
+    before = Activity.objects.count()
+    assert rep2.post(url, data).status_code == 403
+    assert Activity.objects.count() == before
+    response = rep.post(url, data)
+    assert response.status_code == 302
+    activity = Activity.objects.get(note="新製品の説明")
+    assert (activity.rep_id, activity.account_id, activity.minutes) == (demo.rep.pk, demo.rep_account.pk, 45)
+
+
+def test_a_manager_logs_an_activity_on_any_account(demo: Demo, manager: Client) -> None:
+    url = reverse("portfolio:account_activity", args=[demo.rep2_account.pk])
+    response = manager.post(url, {"kind": "call", "occurred_at": "2026-11-21T11:00", "minutes": "10"})
+    assert response.status_code == 302
+    assert Activity.objects.filter(account=demo.rep2_account, kind="call", minutes=10).exists()
+
+
+def test_a_bad_activity_is_shown_back_with_the_error_and_nothing_saved(demo: Demo, rep: Client) -> None:
+    before = Activity.objects.count()
+    response = rep.post(reverse("portfolio:account_activity", args=[demo.rep_account.pk]), {"kind": "dance", "minutes": "-3"})
+    assert response.status_code == 400
+    assert 'class="errorlist"' in response.content.decode()
+    assert Activity.objects.count() == before
+
+
+def test_reps_cannot_open_or_change_criteria_compute_snapshots_or_set_targets(demo: Demo, rep: Client) -> None:
+    assert rep.get(reverse("portfolio:criteria")).status_code == 403
+    assert rep.post(reverse("portfolio:criteria"), {"price_mode": "quantile"}).status_code == 403
+    assert rep.post(reverse("portfolio:criteria_preview"), {}).status_code == 403
+    assert rep.post(reverse("portfolio:snapshot_compute")).status_code == 403
+    response = rep.post(reverse("portfolio:target_set"), {"rep": demo.rep.pk, "period": "FY2026", "amount": "1"})
+    assert response.status_code == 403
+    assert Snapshot.objects.count() == 2
+    assert Criteria.objects.count() == 1
+    assert not Target.objects.filter(amount=1).exists()
+
+
+def _criteria_post(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "price_mode": "quantile",
+        "price_low": "0.3333",
+        "price_high": "0.6667",
+        "probability_mode": "quantile",
+        "probability_low": "0.3333",
+        "probability_high": "0.6667",
+        "near_margin_pct": "10",
+        "lookback_months": "24",
+        "stages": "A = 90\nB = 60\nProposal = 40",
+        "note": "",
+    }
+    grid = {
+        "high": {"high": "A", "mid": "A", "low": "B"},
+        "mid": {"high": "A", "mid": "B", "low": "C"},
+        "low": {"high": "B", "mid": "C", "low": "C"},
+    }
+    for p, row in grid.items():
+        for q, zone in row.items():
+            data[f"grid_{p}_{q}"] = zone
+    data.update(changes)
+    return data
+
+
+def test_the_criteria_preview_counts_the_accounts_a_change_would_move(demo: Demo, manager: Client) -> None:
+    same = manager.post(reverse("portfolio:criteria_preview"), _criteria_post())
+    assert same.status_code == 200
+    assert "0 of" in same.content.decode()
+    stricter = manager.post(reverse("portfolio:criteria_preview"), _criteria_post(grid_mid_high="B", grid_high_mid="B"))
+    html = stricter.content.decode()
+    moved = int(re.search(r"(\d+) of [\d,]+ accounts would change zone", html).group(1))  # type: ignore[union-attr]
+    expected = (
+        SnapshotRow.objects.filter(snapshot=demo.after, zone="A")
+        .filter(price_band__in=["mid", "high"], probability_band__in=["high", "mid"])
+        .exclude(price_band="high", probability_band="high")
+        .count()
+    )
+    assert moved == expected
+    bad = manager.post(reverse("portfolio:criteria_preview"), _criteria_post(price_low="0.9", price_high="0.2"))
+    assert "must be below" in bad.content.decode()
+
+
+def test_a_manager_saves_a_new_criteria_version_and_computes_a_snapshot(demo: Demo, manager: Client) -> None:
+    response = manager.post(reverse("portfolio:criteria"), _criteria_post(near_margin_pct="5", note="tighter margin"))
+    assert response.status_code == 302
+    latest = Criteria.objects.order_by("-id").first()
+    assert latest is not None
+    assert latest.near_margin == pytest.approx(0.05)
+    assert latest.note == "tighter margin"
+    assert latest.stage_probabilities == {"A": 90.0, "B": 60.0, "Proposal": 40.0}
+    assert "tighter margin" in _html(manager, reverse("portfolio:criteria"))
+    response = manager.post(reverse("portfolio:snapshot_compute"), {"next": "/portfolio/review/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/portfolio/review/"
+    newest = Snapshot.objects.order_by("-id").first()
+    assert newest is not None
+    assert newest.criteria_id == latest.pk
+    assert newest.account_count == 120
+
+
+def test_a_manager_sets_targets_and_a_quarter_replaces_its_months(demo: Demo, manager: Client) -> None:
+    url = reverse("portfolio:target_set")
+    response = manager.post(url, {"rep": demo.rep.pk, "period": "FY2026-Q1", "amount": "30000000"})
+    assert response.status_code == 302
+    q1 = Target.objects.filter(rep=demo.rep, period_start__gte="2026-04-01", period_end__lte="2026-06-30")
+    assert list(q1.values_list("period_start", "period_end", "amount")) == [
+        (NOW.date().replace(month=4, day=1), NOW.date().replace(month=6, day=30), Decimal("30000000.00"))
+    ]
+    refused = manager.post(url, {"rep": demo.rep.pk, "period": "2026-05", "amount": "1"}, follow=True)
+    assert "overlaps" in refused.content.decode()
+    manager.post(url, {"rep": demo.rep.pk, "period": "FY2026-Q1", "amount": ""})
+    assert not q1.exists()
+
+
+# -- bounded queries --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [
+        ("portfolio:team", 14), ("portfolio:mine", 14), ("portfolio:accounts", 14),
+        ("portfolio:review", 16), ("portfolio:effort", 14), ("portfolio:targets", 16),
+    ],
+)  # fmt: skip
+def test_each_page_runs_a_fixed_number_of_queries(
+    demo: Demo, manager: Client, django_assert_max_num_queries: Any, name: str, limit: int
+) -> None:
+    with django_assert_max_num_queries(limit):
+        assert manager.get(reverse(name)).status_code == 200
+
+
+def test_the_account_page_and_home_run_a_fixed_number_of_queries(
+    demo: Demo, manager: Client, rep: Client, django_assert_max_num_queries: Any
+) -> None:
+    with django_assert_max_num_queries(16):
+        assert rep.get(reverse("portfolio:account", args=[demo.rep_account.pk])).status_code == 200
+    with django_assert_max_num_queries(40):
+        assert manager.get("/").status_code == 200
+    with django_assert_max_num_queries(34):
+        assert rep.get("/").status_code == 200
