@@ -7,7 +7,8 @@ Run by hand from the repository root:
     .venv/bin/python scripts/screenshots.py --accounts 500  # a smaller, faster demo
 
 It migrates a throw-away SQLite database in a temporary directory, loads `kokyaku demo` with a fixed
-seed and date (or a few hand-made rows if the demo command is not available), serves it with
+seed and date (or a few hand-made rows if the demo command is not available), computes a portfolio
+snapshot, serves it with
 Django's development server on a free local port, and drives /usr/bin/chromium through Playwright.
 Nothing outside the temporary directory and the output folder is touched.
 """
@@ -158,6 +159,10 @@ def main() -> None:
         env = {**os.environ, "DEBUG": "1", "KOKYAKU_DATA_DIR": tmp, "LOG_LEVEL": "ERROR"}
         env.pop("DATABASE_URL", None)
         source = _prepare_database(env, args.accounts)
+        # A portfolio snapshot, so the home page shows the zones panel as users will see it.
+        snapshot = _kokyaku(env, "snapshot", "--as-of", AS_OF, "-v", "0")
+        if snapshot.returncode == 0:
+            source += f" + kokyaku snapshot --as-of {AS_OF}"
         port = _free_port()
         server = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
             [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--settings=kokyaku.settings"],
