@@ -38,7 +38,8 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
     assert "GTX Pro" in preview  # "GTXPro" mapped to the catalogue name
     page.click("button[value=validate]")
     summary = page.inner_text("[data-testid=import-summary]")
-    assert "7375" in summary.replace(",", "") and "1425" in summary.replace(",", "")
+    assert "7375" in summary.replace(",", "")
+    assert "1425" in summary.replace(",", "")
     assert Deal.objects.count() == 0
     if os.environ.get("KOKYAKU_SCREENSHOTS") == "1":
         page.screenshot(path=str(SCREENSHOTS / "import-review-en.png"), full_page=True)
