@@ -37,3 +37,4 @@ def _bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 # Each app registers its routes on `api` by being imported here (one line per app).
 from kokyaku.api import crm  # noqa: E402,F401
 from kokyaku.imports import api as imports_api  # noqa: E402,F401
+from kokyaku.portfolio import api as portfolio_api  # noqa: E402,F401

@@ -116,7 +116,7 @@ class CriteriaForm(forms.Form):
     def initial_from(cls, params: dict[str, Any]) -> dict[str, Any]:
         """Return form initial data from ``Criteria.as_params()``."""
         initial = {
-            k: params[k]
+            k: round(float(params[k]), 6) if k.endswith(("_low", "_high")) else params[k]
             for k in (
                 "price_mode",
                 "price_low",

@@ -688,3 +688,11 @@ def account_overview(
         Activity.objects.filter(account_id=account_id).select_related("rep", "deal").order_by("-occurred_at", "-id")[:activities]
     )
     return {"account": account, "row": row, "deals": deal_rows, "activities": activity_rows}
+
+
+def open_deals_without_close_date(*, rep_ids: Sequence[int] | None = None) -> int:
+    """Count open deals with no expected close date: no period's pipeline includes them. One query."""
+    qs = Deal.objects.filter(status=Deal.Status.OPEN, closed_on__isnull=True)
+    if rep_ids is not None:
+        qs = qs.filter(owner_id__in=rep_ids)
+    return qs.count()

@@ -135,7 +135,9 @@ def _scatter_payload(scatter: dict[str, Any]) -> dict[str, Any]:
         col["owner"].append(p["owner"] or "")
         col["ev"].append(round(p["expected_value"]))
     thresholds = scatter.get("thresholds") or {}
-    return {"zones": by_zone, "thresholds": thresholds, "total": scatter["total"], "sampled": scatter["sampled"]}
+    labels = {"x": _("Unit price (log scale)"), "y": _("Win probability (%)"), "zone": _("Zone")}
+    total, sampled = scatter["total"], scatter["sampled"]
+    return {"zones": by_zone, "thresholds": thresholds, "total": total, "sampled": sampled, "labels": labels}
 
 
 @login_required
@@ -564,6 +566,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     manager = is_manager(request.user)
     context = {
         **data,
+        "undated_open_deals": selectors.open_deals_without_close_date(),
         "period": period,
         "periods": fiscal_periods(fy - 1, start_month=company.fiscal_year_start_month)
         + fiscal_periods(fy, start_month=company.fiscal_year_start_month)

@@ -15,7 +15,8 @@
 
   function accountLink(template, id) { return template.replace(/\/0\/$/, "/" + id + "/"); }
 
-  function scatter(el, data, urlTemplate, labels) {
+  function scatter(el, data, urlTemplate) {
+    var labels = data.labels;
     var traces = [];
     ["C", "B", "A"].forEach(function (z) {
       var d = data.zones[z];
@@ -77,13 +78,18 @@
   }
 
   function yomi(el, chart) {
+    // Horizontal: one bar per rep reads well for 3 reps or 30; the target is a red tick on each bar.
+    var h = {orientation: "h", y: chart.reps};
+    function bar(name, x, color) { return Object.assign({type: "bar", name: name, x: x, marker: {color: color}}, h); }
     Plotly.newPlot(document.getElementById(el), [
-      {type: "bar", name: chart.labels.won, x: chart.reps, y: chart.won, marker: {color: "#1e7a46"}},
-      {type: "bar", name: chart.labels.high, x: chart.reps, y: chart.high, marker: {color: "#6fbf8e"}},
-      {type: "bar", name: chart.labels.mid, x: chart.reps, y: chart.mid, marker: {color: "#f1d39a"}},
-      {type: "scatter", mode: "markers", name: chart.labels.target, x: chart.reps, y: chart.target,
-        marker: {symbol: "line-ew-open", size: 28, line: {width: 3, color: "#b3261e"}}}
-    ], base({barmode: "stack", height: 340, yaxis: {gridcolor: "#eef1f5"}}), CONFIG);
+      bar(chart.labels.won, chart.won, "#1e7a46"),
+      bar(chart.labels.high, chart.high, "#6fbf8e"),
+      bar(chart.labels.mid, chart.mid, "#f1d39a"),
+      {type: "scatter", mode: "markers", name: chart.labels.target, x: chart.target, y: chart.reps,
+        marker: {symbol: "line-ns-open", size: 16, line: {width: 3, color: "#b3261e"}}}
+    ], base({barmode: "stack", height: Math.max(260, 60 + 22 * chart.reps.length),
+      xaxis: {gridcolor: "#eef1f5"}, yaxis: {autorange: "reversed", automargin: true},
+      margin: {l: 10, r: 16, t: 10, b: 40}, legend: {orientation: "h", y: 1.02, yanchor: "bottom"}}), CONFIG);
   }
 
   window.KokyakuCharts = {scatter: scatter, sankey: sankey, effort: effort, yomi: yomi};

@@ -1,0 +1,377 @@
+"""Portfolio routes: snapshots, rows, matrix, migration, effort vs return, targets.
+
+Same permission model as the pages: every role reads the whole team's portfolio; computing a
+snapshot and setting targets are for managers (the services check it again). Endpoints stay
+thin: parse, call one selector or service, return the schema.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Query, Schema
+from ninja.errors import HttpError
+
+from kokyaku.api.schemas import ErrorOut, ValidationErrorOut
+from kokyaku.api.urls import api
+from kokyaku.crm import services as crm_services
+from kokyaku.crm.models import CompanySettings, Rep
+from kokyaku.portfolio import selectors, services
+from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.periods import period_parse
+from kokyaku.users.roles import is_manager
+
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut}
+TAGS = ["portfolio"]
+ZoneParam = Literal["A", "B", "C", "none"]
+BandParam = Literal["high", "mid", "low"]
+
+
+def _need_read(request: HttpRequest) -> None:
+    if not request.user.has_perm("crm.view_account"):
+        raise PermissionDenied("Your role does not allow reading the portfolio.")
+
+
+def _snapshot(value: str | int | None) -> Snapshot:
+    """Return a snapshot by id or "latest"; 404 when there is none."""
+    if value not in (None, "", "latest"):
+        try:
+            snapshot = selectors.snapshot_get(int(str(value)))
+        except ValueError:
+            raise HttpError(422, f"snapshot: an id or 'latest', not {value!r}.") from None
+    else:
+        snapshot = selectors.snapshot_latest()
+    if snapshot is None:
+        raise HttpError(404, "No such snapshot." if value not in (None, "", "latest") else "No snapshot yet: compute one first.")
+    return snapshot
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+class SnapshotOut(Schema):
+    id: int
+    as_of: date
+    criteria_id: int
+    account_count: int
+    thresholds: dict[str, float | None]
+    seconds: float
+
+
+class RowOut(Schema):
+    account_id: int
+    account_external_id: str
+    account_name: str
+    owner_id: int | None
+    owner: str | None
+    zone: str = Field(description='"A", "B", "C" or "" (unzoned)')
+    unit_price: Decimal | None
+    win_probability: float | None
+    probability_source: str
+    expected_value: Decimal | None
+    price_band: str
+    probability_band: str
+    near_boundary: bool
+    buyer_type: str
+    lifecycle: str
+
+
+class RowPageOut(Schema):
+    snapshot: SnapshotOut
+    count: int
+    page: int
+    pages: int
+    per_page: int
+    results: list[RowOut]
+
+
+class RowFilters(Schema):
+    snapshot: str = Field("latest", description='A snapshot id or "latest".')
+    owner: int | None = Field(None, description="Rep id of the owner.")
+    zone: ZoneParam | None = None
+    buyer_type: str | None = None
+    lifecycle: Literal["prospect", "new", "active", "dormant"] | None = None
+    near_boundary: bool | None = None
+    price_band: BandParam | None = None
+    probability_band: BandParam | None = None
+    q: str | None = Field(None, max_length=100, description="Part of the account name or external id.")
+    sort: str = Field("-expected_value", description=f"One of {', '.join(selectors.SORTS)}; prefix - for descending.")
+    page: int = Field(1, ge=1)
+    per_page: int = Field(50, ge=1, le=500)
+
+
+def _snapshot_out(s: Snapshot) -> SnapshotOut:
+    return SnapshotOut(
+        id=s.pk,
+        as_of=s.as_of,
+        criteria_id=s.criteria_id,
+        account_count=s.account_count,
+        thresholds=dict(s.thresholds),
+        seconds=s.seconds,
+    )
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "account_id": r["account_id"],
+        "account_external_id": r["account__external_id"],
+        "account_name": r["account__name"],
+        "owner_id": r["owner_id"],
+        "owner": r["owner__name"],
+        "zone": r["zone"],
+        "unit_price": r["unit_price"],
+        "win_probability": r["win_probability"],
+        "probability_source": r["probability_source"],
+        "expected_value": r["expected_value"],
+        "price_band": r["price_band"],
+        "probability_band": r["probability_band"],
+        "near_boundary": r["near_boundary"],
+        "buyer_type": r["buyer_type"],
+        "lifecycle": r["lifecycle"],
+    }
+
+
+@api.get("/portfolio/snapshots", response={200: list[SnapshotOut], **READ_ERRORS}, tags=TAGS, summary="List snapshots")
+def snapshot_list(request: HttpRequest, limit: int = Query(50, ge=1, le=500)) -> list[SnapshotOut]:  # type: ignore[type-arg]
+    """The latest snapshots, newest first."""
+    _need_read(request)
+    return [_snapshot_out(s) for s in selectors.snapshot_list(limit=limit)]
+
+
+@api.post("/portfolio/snapshots", response={201: SnapshotOut, **WRITE_ERRORS}, tags=TAGS, summary="Compute a snapshot now")
+def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> tuple[int, SnapshotOut]:
+    """Compute the portfolio now (managers only). Large portfolios: prefer `kokyaku snapshot` from cron."""
+    if not is_manager(request.user):
+        raise PermissionDenied("Only managers can compute snapshots.")
+    return 201, _snapshot_out(services.snapshot_create(as_of=as_of))
+
+
+@api.get("/portfolio/rows", response={200: RowPageOut, **READ_ERRORS}, tags=TAGS, summary="Portfolio rows")
+def rows(request: HttpRequest, filters: Query[RowFilters]) -> dict[str, Any]:
+    """One page of a snapshot's rows, filtered and sorted (two queries whatever the size)."""
+    _need_read(request)
+    snapshot = _snapshot(filters.snapshot)
+    page = selectors.portfolio_table(
+        snapshot,
+        owner_id=filters.owner,
+        zone="" if filters.zone == "none" else filters.zone,
+        buyer_type=filters.buyer_type,
+        lifecycle=filters.lifecycle,
+        near_boundary=filters.near_boundary,
+        price_band=filters.price_band,
+        probability_band=filters.probability_band,
+        search=filters.q,
+        sort=filters.sort,
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+    return {
+        "snapshot": _snapshot_out(snapshot),
+        "count": page.total,
+        "page": page.page,
+        "pages": page.num_pages,
+        "per_page": page.per_page,
+        "results": [_row(r) for r in page.rows],
+    }
+
+
+class CellOut(Schema):
+    price_band: str
+    probability_band: str
+    zone: str
+    accounts: int
+    expected_value: float
+
+
+class MatrixOut(Schema):
+    snapshot: SnapshotOut
+    cells: list[CellOut] = Field(description="Nine cells, unit price high→low, then probability high→low.")
+    zone_accounts: dict[str, int]
+    zone_expected_value: dict[str, float]
+    unzoned: int
+    total: int
+
+
+@api.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, tags=TAGS, summary="The 3×3 matrix")
+def matrix(request: HttpRequest, snapshot: str = "latest", owner: int | None = None) -> dict[str, Any]:
+    """Accounts and expected value per grid cell and per zone (one aggregate query)."""
+    _need_read(request)
+    s = _snapshot(snapshot)
+    m = selectors.team_matrix(s, owner_id=owner)
+    return {
+        "snapshot": _snapshot_out(s),
+        "cells": [c.__dict__ for row in m.cells for c in row],
+        "zone_accounts": m.zone_accounts,
+        "zone_expected_value": m.zone_expected_value,
+        "unzoned": m.unzoned,
+        "total": m.total,
+    }
+
+
+class FlowOut(Schema):
+    from_zone: str
+    to_zone: str
+    accounts: int
+
+
+class MigrationOut(Schema):
+    before: SnapshotOut
+    after: SnapshotOut
+    counts: dict[str, dict[str, int]] = Field(description='from zone → to zone → accounts; "" is unzoned or not present.')
+    flows: list[FlowOut]
+
+
+@api.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS}, tags=TAGS, summary="Zone migration")
+def migration(request: HttpRequest, before: int | None = None, after: str = "latest") -> dict[str, Any]:
+    """From-zone × to-zone counts between two snapshots (default: the latest and the one before it)."""
+    _need_read(request)
+    a = _snapshot(after)
+    b = _snapshot(before) if before is not None else selectors.snapshot_previous(a)
+    if b is None:
+        raise HttpError(404, "There is no earlier snapshot to compare with.")
+    m = selectors.zone_migration(b, a)
+    flows = [{"from_zone": f["from"], "to_zone": f["to"], "accounts": f["accounts"]} for f in m.flows()]
+    return {"before": _snapshot_out(b), "after": _snapshot_out(a), "counts": m.counts, "flows": flows}
+
+
+class EffortOut(Schema):
+    rep_id: int | None = None
+    rep: str | None = None
+    zone: str
+    minutes: float
+    hours: float
+    revenue: float
+    revenue_per_hour: float | None
+    effort_share: float
+    revenue_share: float
+
+
+class EffortPageOut(Schema):
+    snapshot: SnapshotOut
+    start: date
+    end: date
+    rows: list[EffortOut]
+
+
+@api.get("/portfolio/effort", response={200: EffortPageOut, **READ_ERRORS}, tags=TAGS, summary="Effort vs return")
+def effort(request: HttpRequest, start: date, end: date, per_rep: bool = False, snapshot: str = "latest") -> dict[str, Any]:
+    """Activity minutes and won revenue per zone (and per rep) between two dates, inclusive."""
+    _need_read(request)
+    if start > end:
+        raise HttpError(422, f"start ({start}) is after end ({end}).")
+    s = _snapshot(snapshot)
+    frame = selectors.effort_return(s, start=start, end=end, per_rep=per_rep)
+    out = []
+    for r in frame.to_dict("records"):
+        item = {str(k): v for k, v in r.items()}
+        item["revenue_per_hour"] = _num(item["revenue_per_hour"])
+        if per_rep:
+            item["rep_id"] = None if _num(item.get("rep_id")) is None else int(item["rep_id"])
+        out.append(item)
+    return {"snapshot": _snapshot_out(s), "start": start, "end": end, "rows": out}
+
+
+class GapAccountOut(Schema):
+    account_id: int
+    name: str
+    expected_value: float
+    cumulative_expected_value: float
+    covers_gap: bool
+
+
+class TargetRowOut(Schema):
+    rep_id: int
+    rep: str
+    target: float
+    won: float
+    pipeline: float
+    weighted_pipeline: float
+    yomi_won: float
+    yomi_high: float
+    yomi_mid: float
+    gap: float
+    gap_after_yomi: float
+    attainment: float | None
+    accounts: list[GapAccountOut]
+
+
+class TargetsOut(Schema):
+    period: str
+    start: date
+    end: date
+    high: float
+    mid: float
+    reps: list[TargetRowOut]
+    team: dict[str, float | None]
+
+
+def _period(key: str) -> Any:
+    try:
+        return period_parse(key, start_month=CompanySettings.load().fiscal_year_start_month)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from None
+
+
+@api.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, tags=TAGS, summary="Targets and ヨミ forecast")
+def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[str, Any]:
+    """Per rep: target, won, weighted pipeline, ヨミ, gap and the zone-A accounts that could close it.
+
+    ``period``: FY2026 (fiscal year), FY2026-Q1 (fiscal quarter) or 2026-04 (month).
+    """
+    _need_read(request)
+    p = _period(period)
+    view = selectors.targets_view(start=p.start, end=p.end, rep_ids=[rep] if rep is not None else None)
+    accounts: dict[int, list[dict[str, Any]]] = {}
+    for a in view["accounts"].to_dict("records"):
+        accounts.setdefault(int(a["rep_id"]), []).append(
+            {
+                "account_id": int(a["account_id"]),
+                "name": a["name"],
+                "expected_value": float(a["expected_value"]),
+                "cumulative_expected_value": float(a["cumulative_ev"]),
+                "covers_gap": bool(a["covers_gap"]),
+            }
+        )
+    reps = []
+    for r in view["reps"].to_dict("records"):
+        row = {str(k): (_num(v) if k not in ("rep_id", "rep") else v) for k, v in r.items()}
+        row["rep_id"] = int(r["rep_id"])
+        row["accounts"] = accounts.get(int(r["rep_id"]), [])
+        reps.append(row)
+    team = {str(k): _num(v) for k, v in dict(view["team"]).items()}
+    return {"period": p.key, "start": p.start, "end": p.end, "high": view["high"], "mid": view["mid"], "reps": reps, "team": team}
+
+
+class TargetIn(Schema):
+    rep_id: int
+    period: str = Field(description="FY2026, FY2026-Q1 or 2026-04.")
+    amount: Decimal | None = Field(None, ge=0, description="null removes the target.")
+
+
+class TargetOut(Schema):
+    rep_id: int
+    period: str
+    start: date
+    end: date
+    amount: Decimal | None
+
+
+@api.put("/portfolio/targets", response={200: TargetOut, **WRITE_ERRORS}, tags=TAGS, summary="Set a rep's target")
+def target_put(request: HttpRequest, body: TargetIn) -> dict[str, Any]:
+    """Set or remove a rep's target for a period (managers only); a quarter replaces its months."""
+    rep = Rep.objects.filter(pk=body.rep_id).first()
+    if rep is None:
+        raise HttpError(404, f"Rep {body.rep_id} not found.")
+    p = _period(body.period)
+    crm_services.target_set(actor=request.user, rep=rep, period_start=p.start, period_end=p.end, amount=body.amount)
+    return {"rep_id": rep.pk, "period": p.key, "start": p.start, "end": p.end, "amount": body.amount}

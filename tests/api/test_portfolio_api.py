@@ -1,0 +1,122 @@
+"""The portfolio API on a small seeded demo: rows, matrix, migration, effort, targets; writes for managers only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from kokyaku.crm.models import Target
+from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors import team_matrix, zone_migration
+from tests.api.conftest import token_client
+from tests.portfolio.pages_demo import NOW, Demo, load_demo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def demo() -> Demo:
+    return load_demo()
+
+
+@pytest.fixture
+def manager_api(demo: Demo) -> Client:
+    return token_client("manager")
+
+
+@pytest.fixture
+def rep_api(demo: Demo) -> Client:
+    return token_client("rep")
+
+
+def test_rows_are_filtered_sorted_and_paginated(demo: Demo, rep_api: Client, django_assert_max_num_queries: Any) -> None:
+    with django_assert_max_num_queries(7):  # token auth (2), permission (2), snapshot, count, page
+        response = rep_api.get(
+            "/api/portfolio/rows", {"owner": str(demo.rep.pk), "zone": "A", "sort": "-expected_value", "per_page": "3"}
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    expected = SnapshotRow.objects.filter(snapshot=demo.after, owner=demo.rep, zone="A")
+    assert body["count"] == expected.count()
+    assert body["snapshot"]["id"] == demo.after.pk
+    evs = [Decimal(r["expected_value"]) for r in body["results"]]
+    assert evs == sorted(evs, reverse=True)
+    assert len(evs) == min(3, expected.count())
+    assert {r["zone"] for r in body["results"]} <= {"A"}
+    cell = rep_api.get(
+        "/api/portfolio/rows", {"snapshot": str(demo.before.pk), "price_band": "high", "probability_band": "high"}
+    ).json()
+    assert cell["count"] == team_matrix(demo.before).cells[0][0].accounts
+
+
+def test_the_matrix_matches_the_selector(demo: Demo, rep_api: Client) -> None:
+    body = rep_api.get("/api/portfolio/matrix").json()
+    matrix = team_matrix(demo.after)
+    assert body["zone_accounts"] == matrix.zone_accounts
+    assert [c["accounts"] for c in body["cells"]] == [c.accounts for row in matrix.cells for c in row]
+    assert body["total"] == 120
+
+
+def test_migration_defaults_to_the_latest_two_snapshots(demo: Demo, rep_api: Client) -> None:
+    body = rep_api.get("/api/portfolio/migration").json()
+    assert (body["before"]["id"], body["after"]["id"]) == (demo.before.pk, demo.after.pk)
+    assert body["counts"] == zone_migration(demo.before, demo.after).counts
+    assert sum(f["accounts"] for f in body["flows"]) == 120
+
+
+def test_effort_vs_return_per_zone_and_per_rep(demo: Demo, rep_api: Client) -> None:
+    team = rep_api.get("/api/portfolio/effort", {"start": "2025-11-01", "end": "2026-11-20"}).json()
+    assert {r["zone"] for r in team["rows"]} <= {"A", "B", "C", ""}
+    assert sum(r["effort_share"] for r in team["rows"]) == pytest.approx(1.0)
+    per_rep = rep_api.get("/api/portfolio/effort", {"start": "2025-11-01", "end": "2026-11-20", "per_rep": "true"}).json()
+    assert any(r["rep_id"] == demo.rep.pk for r in per_rep["rows"])
+    assert rep_api.get("/api/portfolio/effort", {"start": "2026-11-20", "end": "2026-01-01"}).status_code == 422
+
+
+def test_targets_show_the_forecast_and_reject_a_bad_period(demo: Demo, rep_api: Client) -> None:
+    body = rep_api.get("/api/portfolio/targets", {"period": "2026-11"}).json()
+    expected = Target.objects.filter(period_start="2026-11-01").count()
+    assert len(body["reps"]) == expected
+    assert body["team"]["target"] == pytest.approx(
+        float(sum(Target.objects.filter(period_start="2026-11-01").values_list("amount", flat=True)))
+    )
+    assert rep_api.get("/api/portfolio/targets", {"period": "Q5"}).status_code == 422
+
+
+def test_only_managers_set_targets_or_compute_snapshots(demo: Demo, rep_api: Client, manager_api: Client) -> None:
+    payload = {"rep_id": demo.rep.pk, "period": "FY2027", "amount": "120000000"}
+    assert rep_api.put("/api/portfolio/targets", payload, content_type="application/json").status_code == 403
+    assert not Target.objects.filter(rep=demo.rep, period_start="2027-04-01").exists()
+    response = manager_api.put("/api/portfolio/targets", payload, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert Target.objects.get(rep=demo.rep, period_start="2027-04-01", period_end="2028-03-31").amount == Decimal("120000000")
+    assert rep_api.post("/api/portfolio/snapshots").status_code == 403
+    assert Snapshot.objects.count() == 2
+    created = manager_api.post("/api/portfolio/snapshots")
+    assert created.status_code == 201
+    assert created.json()["account_count"] == 120
+
+
+def test_without_a_snapshot_the_reads_say_so(db: None) -> None:
+    from kokyaku.demo.services import demo_load
+    from tests.portfolio.pages_demo import AS_OF
+
+    demo_load(accounts=30, seed=1, as_of=AS_OF)
+    response = token_client("rep").get("/api/portfolio/matrix")
+    assert response.status_code == 404
+    assert "compute one" in response.json()["detail"]
+
+
+def test_anonymous_callers_are_refused(demo: Demo) -> None:
+    assert Client().get("/api/portfolio/rows").status_code == 401
