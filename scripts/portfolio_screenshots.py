@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import screenshots as shell  # noqa: E402 - the web shell's helpers, next to this file
+import screenshots as shell  # the web shell's helpers, next to this file
 
 ROOT = shell.ROOT
 PAGES = [
