@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -617,16 +617,24 @@ def portfolio_table(
     page: int = 1,
     per_page: int = 50,
 ) -> RowPage:
-    """Like :func:`snapshot_rows`, also filtered by grid cell (the matrix links here): two queries."""
-    qs = snapshot_rows_queryset(
-        snapshot,
-        owner_id=owner_id,
-        zone=zone,
-        buyer_type=buyer_type,
-        lifecycle=lifecycle,
-        near_boundary=near_boundary,
-        search=search,
+    """Like :func:`snapshot_rows`, also filtered by grid cell (the matrix links here): three queries.
+
+    One owner's rows come through the (snapshot, owner, zone) index; the whole team's through
+    :func:`snapshot_scan` (one sequential pass instead of a probe per row).
+    """
+    qs = (
+        snapshot_rows_queryset(snapshot, owner_id=owner_id, zone=zone)
+        if owner_id is not None
+        else snapshot_scan(snapshot).filter(**({} if zone is None else {"zone": zone}))
     )
+    if buyer_type:
+        qs = qs.filter(buyer_type=buyer_type)
+    if lifecycle:
+        qs = qs.filter(lifecycle=lifecycle)
+    if near_boundary is not None:
+        qs = qs.filter(near_boundary=near_boundary)
+    if search:
+        qs = qs.filter(Q(account__name__icontains=search) | Q(account__external_id__icontains=search))
     if price_band is not None:
         qs = qs.filter(price_band=price_band)
     if probability_band is not None:
@@ -639,8 +647,7 @@ def portfolio_table(
     total = qs.count()
     page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
     start = (page - 1) * per_page
-    rows = list(qs.order_by(order, "account_id").values(*ROW_FIELDS)[start : start + per_page])
-    return RowPage(rows=rows, total=total, page=page, per_page=per_page)
+    return RowPage(rows=_page_rows(qs, [order, "account_id"], start, per_page), total=total, page=page, per_page=per_page)
 
 
 def rep_focus(snapshot: Snapshot, *, rep_id: int, today: date, idle_days: int = 30, limit: int = 10) -> dict[str, Any]:
@@ -696,3 +703,144 @@ def open_deals_without_close_date(*, rep_ids: Sequence[int] | None = None) -> in
     if rep_ids is not None:
         qs = qs.filter(owner_id__in=rep_ids)
     return qs.count()
+
+
+# -- the team page at scale: one sequential pass per aggregate ------------------------------------
+
+
+def snapshot_scan(snapshot: Snapshot) -> QuerySet[SnapshotRow]:
+    """Return a snapshot's rows bounded by their id range, so the database reads them in one pass.
+
+    ``snapshot_create`` writes a snapshot's rows in one statement, so their ids form one block.
+    Bounding the ids lets SQLite and PostgreSQL read that block sequentially instead of probing
+    the (snapshot, ...) indexes row by row: at 100,000 rows on SQLite a SUM over the block took
+    12 ms against 170 ms through the index. ``snapshot_id + 0`` keeps the answer exact even if
+    two blocks ever interleave, without letting the planner prefer the snapshot index. One
+    query (the id bounds, read from the index alone; remembered on the snapshot object).
+    """
+    cached: tuple[int, int] | None = getattr(snapshot, "_row_id_bounds", None)  # rows never change: once per object
+    if cached is None:
+        bounds = SnapshotRow.objects.filter(snapshot=snapshot).aggregate(lo=Min("id"), hi=Max("id"))
+        cached = (int(bounds["lo"] or 0), int(bounds["hi"] or -1))
+        snapshot._row_id_bounds = cached  # type: ignore[attr-defined]
+    lo, hi = cached
+    return SnapshotRow.objects.annotate(_sid=F("snapshot_id") + 0).filter(_sid=snapshot.pk, id__gte=lo, id__lte=hi)
+
+
+def team_matrix_scan(snapshot: Snapshot) -> TeamMatrix:
+    """:func:`team_matrix` of the whole team in one pass with conditional sums (no GROUP BY sort).
+
+    Same result as ``team_matrix(snapshot)``; two queries (the id bounds, then the pass).
+    """
+    grid = snapshot.criteria.grid
+    aggs: dict[str, Any] = {"total": Count("id")}
+    for pb in BANDS:
+        for qb in BANDS:
+            cell = Q(price_band=pb, probability_band=qb, zone=grid[pb][qb])
+            aggs[f"n_{pb}_{qb}"] = Count("id", filter=cell)
+            aggs[f"ev_{pb}_{qb}"] = Sum("expected_value", filter=cell)
+    r = snapshot_scan(snapshot).aggregate(**aggs)
+    cells: list[list[MatrixCell]] = []
+    zone_n = dict.fromkeys(ZONES, 0)
+    zone_ev = dict.fromkeys(ZONES, 0.0)
+    for pb in BANDS:
+        row = []
+        for qb in BANDS:
+            zone, n, ev = grid[pb][qb], int(r[f"n_{pb}_{qb}"] or 0), float(r[f"ev_{pb}_{qb}"] or 0)
+            row.append(MatrixCell(pb, qb, zone, n, ev))
+            zone_n[zone] += n
+            zone_ev[zone] += ev
+        cells.append(row)
+    total = int(r["total"] or 0)
+    return TeamMatrix(cells, zone_n, zone_ev, total - sum(zone_n.values()), total)
+
+
+def scatter_sample(snapshot: Snapshot, *, zoned: int, max_points: int = 3000) -> dict[str, Any]:
+    """:func:`scatter_points` in one pass: every k-th account id of the ``zoned`` zoned accounts.
+
+    ``zoned`` is the number of zoned accounts (from the matrix), which sets k. Two queries.
+    """
+    step = max(1, math.ceil(zoned / max(1, max_points)))
+    qs = snapshot_scan(snapshot).exclude(zone="")
+    if step > 1:
+        qs = qs.annotate(bucket=F("account_id") % step).filter(bucket=0)
+    fields = (
+        "account_id",
+        "account__name",
+        "owner__name",
+        "unit_price",
+        "win_probability",
+        "expected_value",
+        "zone",
+        "near_boundary",
+    )
+    points = [
+        {
+            "account_id": r["account_id"],
+            "name": r["account__name"],
+            "owner": r["owner__name"],
+            "unit_price": float(r["unit_price"]),
+            "win_probability": float(r["win_probability"] or 0.0),
+            "expected_value": float(r["expected_value"]),
+            "zone": r["zone"],
+            "near_boundary": r["near_boundary"],
+        }
+        for r in qs.values(*fields)[: max_points * 2]
+    ]
+    return {"points": points, "total": zoned, "sampled": step > 1, "thresholds": snapshot.thresholds}
+
+
+def rep_breakdown_page(snapshot: Snapshot, *, page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], RowPage]:
+    """:func:`rep_breakdown` for one page of owners (by name), unowned accounts on the last page.
+
+    Three queries: count and page of the reps owning rows in the snapshot (index probes), then
+    their aggregates through the (snapshot, owner, zone) index. Returns (rows, paging info).
+    """
+    owners = Rep.objects.filter(Exists(SnapshotRow.objects.filter(snapshot=snapshot, owner_id=OuterRef("pk"))))
+    per_page = max(1, min(int(per_page), 500))
+    total = owners.count()
+    last = max(1, math.ceil(total / per_page))
+    page = max(1, min(int(page), last))
+    reps = list(owners.order_by("name", "id").values("id", "name", "tier")[(page - 1) * per_page : page * per_page])
+    ids = [r["id"] for r in reps]
+    where = Q(owner_id__in=ids) | Q(owner_id__isnull=True) if page == last else Q(owner_id__in=ids)
+    agg = {
+        r["owner_id"]: r
+        for r in SnapshotRow.objects.filter(where, snapshot=snapshot)
+        .values("owner_id")
+        .annotate(
+            total=Count("id"),
+            a=Count("id", filter=Q(zone="A")),
+            b=Count("id", filter=Q(zone="B")),
+            c=Count("id", filter=Q(zone="C")),
+            unzoned=Count("id", filter=Q(zone="")),
+            near=Count("id", filter=Q(near_boundary=True)),
+            ev=Sum("expected_value"),
+            ev_a=Sum("expected_value", filter=Q(zone="A")),
+            dormant=Count("id", filter=Q(lifecycle="dormant")),
+        )
+        .order_by()
+    }
+    people: list[dict[str, Any]] = [dict(r) for r in reps]
+    if None in agg:
+        people.append({"id": None, "name": None, "tier": None})
+    rows = []
+    for rep in people:
+        r = agg.get(rep["id"])
+        if r is None:
+            continue
+        rows.append(
+            {
+                "owner_id": rep["id"],
+                "owner": rep["name"],
+                "tier": rep["tier"],
+                "accounts": r["total"],
+                "zones": {"A": r["a"], "B": r["b"], "C": r["c"]},
+                "unzoned": r["unzoned"],
+                "near_boundary": r["near"],
+                "dormant": r["dormant"],
+                "expected_value": float(r["ev"] or 0),
+                "expected_value_a": float(r["ev_a"] or 0),
+            }
+        )
+    return rows, RowPage([], total, page, per_page)

@@ -145,9 +145,9 @@ def team(request: HttpRequest) -> HttpResponse:
     snapshot = _snapshot(request)
     if snapshot is None:
         return _no_snapshot(request, _("Team portfolio"))
-    matrix = selectors.team_matrix(snapshot)
-    scatter = selectors.scatter_points(snapshot, max_points=SCATTER_POINTS)
-    breakdown = selectors.rep_breakdown(snapshot)
+    matrix = selectors.team_matrix_scan(snapshot)
+    scatter = selectors.scatter_sample(snapshot, zoned=matrix.total - matrix.unzoned, max_points=SCATTER_POINTS)
+    breakdown, reps_page = selectors.rep_breakdown_page(snapshot, page=_int(request.GET.get("reps_page"), 1) or 1)
     context = {
         "snapshot": snapshot,
         "snapshots": selectors.snapshot_list(limit=30),
@@ -159,6 +159,8 @@ def team(request: HttpRequest) -> HttpResponse:
         "scatter_shown": len(scatter["points"]),
         "scatter_sampled": scatter["sampled"],
         "breakdown": breakdown,
+        "reps_page": reps_page,
+        "params": request.GET,
         "account_url": _account_url_template(),
         "currency": _currency(),
         "is_manager": is_manager(request.user),
@@ -625,7 +627,7 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
     month = period_of(today, kind="month", start_month=company.fiscal_year_start_month)
     out.update({"currency": company.currency, "month": month})
     if manager:
-        matrix = selectors.team_matrix(snapshot)
+        matrix = selectors.team_matrix_scan(snapshot)
         out["matrix"] = matrix
         out["matrix_rows"] = _matrix_context(snapshot, matrix, reverse("portfolio:accounts"))
         out["targets"] = targets_context(period=month, accounts_per_rep=0)

@@ -319,7 +319,7 @@ def test_a_manager_sets_targets_and_a_quarter_replaces_its_months(demo: Demo, ma
 @pytest.mark.parametrize(
     ("name", "limit"),
     [
-        ("portfolio:team", 14), ("portfolio:mine", 14), ("portfolio:accounts", 14),
+        ("portfolio:team", 16), ("portfolio:mine", 14), ("portfolio:accounts", 14),
         ("portfolio:review", 16), ("portfolio:effort", 14), ("portfolio:targets", 16),
     ],
 )  # fmt: skip
@@ -335,7 +335,28 @@ def test_the_account_page_and_home_run_a_fixed_number_of_queries(
 ) -> None:
     with django_assert_max_num_queries(16):
         assert rep.get(reverse("portfolio:account", args=[demo.rep_account.pk])).status_code == 200
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(42):
         assert manager.get("/").status_code == 200
     with django_assert_max_num_queries(34):
         assert rep.get("/").status_code == 200
+
+
+def test_the_one_pass_team_selectors_agree_with_the_reference_ones(demo: Demo) -> None:
+    from kokyaku.portfolio.selectors import portfolio_table, rep_breakdown_page, scatter_points, scatter_sample, team_matrix_scan
+
+    for snapshot in (demo.before, demo.after):
+        fast, slow = team_matrix_scan(snapshot), team_matrix(snapshot)
+        assert fast == slow
+        rows, paging = rep_breakdown_page(snapshot, page=1, per_page=500)
+        assert rows == rep_breakdown(snapshot)
+        assert paging.total == len([r for r in rows if r["owner_id"] is not None])
+        zoned = fast.total - fast.unzoned
+        assert scatter_sample(snapshot, zoned=zoned, max_points=25)["points"] == scatter_points(snapshot, max_points=25)["points"]
+        cell = portfolio_table(snapshot, price_band="mid", probability_band="mid", per_page=500)
+        assert (
+            cell.total
+            == fast.cells[1][1].accounts
+            + SnapshotRow.objects.filter(snapshot=snapshot, price_band="mid", probability_band="mid")
+            .exclude(zone=fast.cells[1][1].zone)
+            .count()
+        )
