@@ -38,7 +38,7 @@ from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, pe
 from kokyaku.users.roles import can_edit_account, is_manager
 
 View = Callable[..., HttpResponse]
-SCATTER_POINTS = 3000  # enough to see the shape; the page stays light at a million accounts
+SCATTER_POINTS = 2000  # enough to see the shape; the page stays light at a million accounts
 PER_PAGE = 50
 ZONE_LABELS = [*ZONES, ""]
 
