@@ -40,6 +40,7 @@ from kokyaku.users.roles import can_edit_account, is_manager
 View = Callable[..., HttpResponse]
 SCATTER_POINTS = 2000  # enough to see the shape; the page stays light at a million accounts
 PER_PAGE = 50
+HOME_GAPS = 10  # the largest gaps on a manager's home; the targets page lists every rep
 ZONE_LABELS = [*ZONES, ""]
 
 
@@ -630,7 +631,9 @@ def home_context(request: HttpRequest) -> dict[str, Any]:
         matrix = selectors.team_matrix_scan(snapshot)
         out["matrix"] = matrix
         out["matrix_rows"] = _matrix_context(snapshot, matrix, reverse("portfolio:accounts"))
-        out["targets"] = targets_context(period=month, accounts_per_rep=0)
+        team = targets_context(period=month, accounts_per_rep=0)
+        behind = sorted((r for r in team["reps"] if r["gap"] > 0), key=lambda r: -r["gap"])
+        out["targets"] = {**team, "reps": behind[:HOME_GAPS], "behind": len(behind), "reps_total": len(team["reps"])}
         previous = selectors.snapshot_previous(snapshot)
         if previous is not None:
             out["previous"] = previous
