@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from kokyaku.portfolio.models import SnapshotRow
+from kokyaku.portfolio.models import Criteria, SnapshotRow
 from kokyaku.portfolio.selectors import team_matrix
 from tests.browser.conftest import NewPage, log_in
 from tests.portfolio.pages_demo import PASSWORD, load_demo
@@ -58,3 +58,20 @@ def test_a_rep_filters_their_portfolio_without_a_full_reload(
     expect(page).to_have_url(re.compile(r"/portfolio/mine/\?.*zone=A"))
     expect(page.get_by_test_id("portfolio-table").locator("tbody .badge.zone-B")).to_have_count(0)
     assert page.evaluate("window.__marker") == 1  # HTMX swapped the table; the page was not reloaded
+
+
+def test_a_manager_previews_a_criteria_change_before_saving_it(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    demo = load_demo()
+    page = new_page()
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/criteria/")
+    preview = page.locator("#criteria-preview")
+    expect(preview.get_by_test_id("preview-moved")).to_contain_text("0 of 120 accounts")  # loaded through HTMX
+    page.locator("#id_grid_mid_high").select_option("B")  # mid price × high probability: A -> B
+    moved = SnapshotRow.objects.filter(snapshot=demo.after, price_band="mid", probability_band="high").count()
+    expect(preview.get_by_test_id("preview-moved")).to_contain_text(f"{moved} of 120 accounts")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_text(re.compile(r"Criteria version \d+ saved"))).to_be_visible()
+    assert Criteria.objects.count() == 2
