@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -201,7 +202,9 @@ def _table_response(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "matrix": selectors.team_matrix(snapshot, owner_id=rep.pk) if mine and rep is not None else None,
     }
     template = "portfolio/_table.html" if getattr(request, "htmx", False) else "portfolio/table.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a fragment to HTMX, a page otherwise
+    return response
 
 
 @login_required

@@ -112,6 +112,7 @@ def test_an_htmx_request_gets_only_the_table(demo: Demo, rep: Client) -> None:
     assert response.status_code == 200
     assert html.lstrip().startswith('<section class="card" id="portfolio-table"')
     assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
 
 
 def test_the_account_page_shows_zone_deals_activities_and_zone_history(demo: Demo, rep2: Client) -> None:
