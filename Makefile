@@ -34,7 +34,7 @@ pytest: install
 test: lint typecheck pytest
 
 messages: install
-	cd kokyaku && DEBUG=1 ../$(BIN)/django-admin makemessages -l ja --settings=kokyaku.settings --pythonpath=.. \
+	cd kokyaku && DEBUG=1 ../$(BIN)/django-admin makemessages -l ja --no-obsolete --settings=kokyaku.settings --pythonpath=.. \
 		&& DEBUG=1 ../$(BIN)/django-admin compilemessages --settings=kokyaku.settings --pythonpath=..
 
 clean:
