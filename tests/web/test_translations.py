@@ -11,16 +11,16 @@ from django.utils import translation
 PO = Path(__file__).resolve().parents[2] / "kokyaku" / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 
 
-def _entries() -> list[dict[str, str | bool]]:
-    """Parse the .po file into entries: msgid, msgid_plural, msgstr (first form), fuzzy."""
+def parse_po(path: Path = PO) -> list[dict[str, str | bool]]:
+    """Parse a .po file into entries: msgctxt, msgid, msgid_plural, msgstr (first form), fuzzy."""
     entries: list[dict[str, str | bool]] = []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
         entry: dict[str, str | bool] = {"fuzzy": False}
         key = ""
         for line in block.splitlines():
             if line.startswith("#,") and "fuzzy" in line:
                 entry["fuzzy"] = True
-            elif line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
+            elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
                 key, _, rest = line.partition(" ")
                 key = "msgstr" if key == "msgstr[0]" else key
                 entry[key] = ast.literal_eval(rest)
@@ -34,7 +34,7 @@ def _entries() -> list[dict[str, str | bool]]:
 
 
 def test_every_string_in_the_catalog_has_a_japanese_translation() -> None:
-    entries = _entries()
+    entries = parse_po()
     assert len(entries) > 100
     untranslated = [e["msgid"] for e in entries if not e.get("msgstr") or e["fuzzy"]]
     assert untranslated == []
@@ -43,7 +43,7 @@ def test_every_string_in_the_catalog_has_a_japanese_translation() -> None:
 def test_the_compiled_catalog_matches_the_po_file() -> None:
     with translation.override("ja"):
         stale = [
-            e["msgid"] for e in _entries() if "msgid_plural" not in e and translation.gettext(str(e["msgid"])) != e["msgstr"]
+            e["msgid"] for e in parse_po() if "msgid_plural" not in e and translation.gettext(str(e["msgid"])) != e["msgstr"]
         ]
     assert stale == [], "run `make messages` (compilemessages) and commit the .mo"
 
