@@ -22,11 +22,11 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check kokyaku tests benchmarks
-	$(BIN)/ruff format --check kokyaku tests benchmarks
+	$(BIN)/ruff check kokyaku tests benchmarks scripts
+	$(BIN)/ruff format --check kokyaku tests benchmarks scripts
 
 typecheck: install
-	DEBUG=1 $(BIN)/mypy kokyaku tests benchmarks
+	DEBUG=1 $(BIN)/mypy kokyaku tests benchmarks scripts
 
 pytest: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
