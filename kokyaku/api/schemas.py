@@ -30,7 +30,10 @@ AccountOrdering = Literal[
     "name", "-name", "external_id", "-external_id", "created_at", "-created_at", "updated_at", "-updated_at",
     "employees", "-employees", "annual_revenue", "-annual_revenue", "id", "-id",
 ]  # fmt: skip
-DealOrdering = Literal["opened_on", "-opened_on", "closed_on", "-closed_on", "amount", "-amount", "name", "-name", "id", "-id"]
+DealOrdering = Literal[
+    "opened_on", "-opened_on", "expected_close_on", "-expected_close_on", "closed_on", "-closed_on",
+    "amount", "-amount", "name", "-name", "id", "-id",
+]  # fmt: skip
 ActivityOrdering = Literal["occurred_at", "-occurred_at", "minutes", "-minutes", "id", "-id"]
 RepOrdering = Literal["name", "-name", "tier", "-tier", "capacity", "-capacity", "id", "-id"]
 
@@ -118,7 +121,10 @@ class DealOut(Schema):
     status: DealStatus
     probability: int | None
     opened_on: date
-    closed_on: date | None
+    expected_close_on: date | None = Field(
+        description="When the rep expects the deal to close (open deals; kept on closed ones as the forecast it was)."
+    )
+    closed_on: date | None = Field(description="When a won or lost deal closed; null while open.")
     lost_reason: str | None = Field(description="Lost-reason code (lost deals only).")
     lost_note: str
 
@@ -192,6 +198,8 @@ class DealFilters(Schema):
     opened_to: date | None = Field(None, description="Opened on or before (inclusive).")
     closed_from: date | None = Field(None, description="Closed on or after (inclusive).")
     closed_to: date | None = Field(None, description="Closed on or before (inclusive).")
+    expected_from: date | None = Field(None, description="Expected to close on or after (inclusive).")
+    expected_to: date | None = Field(None, description="Expected to close on or before (inclusive).")
     min_amount: Decimal | None = Field(None, ge=0, description="Amount at least (inclusive).")
     max_amount: Decimal | None = Field(None, ge=0, description="Amount at most (inclusive).")
     ordering: DealOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -opened_on.")
@@ -238,7 +246,10 @@ class DealPatch(Schema):
     stage: str | None = Field(None, max_length=100)
     status: DealStatus | None = None
     probability: int | None = Field(None, ge=0, le=100)
-    closed_on: date | None = None
+    expected_close_on: date | None = Field(
+        None, description="When the deal should close; open deals only (it puts the deal in that period's pipeline)."
+    )
+    closed_on: date | None = Field(None, description="When a won or lost deal closed; open deals have none.")
     lost_reason: str | None = Field(None, description="Lost-reason code; only for lost deals.")
     lost_note: str | None = None
     owner: int | None = Field(None, description="Rep id of the new owner (managers only).")

@@ -38,7 +38,10 @@ class LostReasonAdmin(admin.ModelAdmin[LostReason]):
 
 @admin.register(Deal)
 class DealAdmin(admin.ModelAdmin[Deal]):
-    list_display = ["external_id", "name", "account", "owner", "amount", "currency", "stage", "status", "opened_on", "closed_on"]
+    list_display = [
+        "external_id", "name", "account", "owner", "amount", "currency", "stage", "status", "opened_on",
+        "expected_close_on", "closed_on",
+    ]  # fmt: skip
     list_filter = ["status", "lost_reason"]
     search_fields = ["external_id", "name", "account__name"]
     raw_id_fields = ["account", "owner"]

@@ -7,6 +7,7 @@ the domain core, never on the way in.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +234,16 @@ class Deal(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.external_id
+
+    def clean(self) -> None:
+        """Refuse a closed deal without a closed date, and an open deal with one (its date is ``expected_close_on``)."""
+        super().clean()
+        if self.status == self.Status.OPEN and self.closed_on is not None:
+            raise ValidationError(
+                {"closed_on": _("An open deal has no closed date; put when it should close in the expected close date.")}
+            )
+        if self.status in (self.Status.WON, self.Status.LOST) and self.closed_on is None:
+            raise ValidationError({"closed_on": _("A won or lost deal needs the date it closed.")})
 
 
 class Activity(models.Model):

@@ -23,7 +23,7 @@ _M = TypeVar("_M", bound=Model)
 
 # Public ordering keys per list -> the ORDER BY they mean. A leading "-" sorts descending.
 ACCOUNT_ORDERINGS = ("name", "external_id", "created_at", "updated_at", "employees", "annual_revenue", "id")
-DEAL_ORDERINGS = ("opened_on", "closed_on", "amount", "name", "id")
+DEAL_ORDERINGS = ("opened_on", "expected_close_on", "closed_on", "amount", "name", "id")
 ACTIVITY_ORDERINGS = ("occurred_at", "minutes", "id")
 REP_ORDERINGS = ("name", "tier", "capacity", "id")
 ACCOUNT_DEFAULT_ORDERING = "name"
@@ -109,6 +109,8 @@ def deal_list(
     opened_to: date | None = None,
     closed_from: date | None = None,
     closed_to: date | None = None,
+    expected_from: date | None = None,
+    expected_to: date | None = None,
     min_amount: Decimal | None = None,
     max_amount: Decimal | None = None,
     ordering: str | None = None,
@@ -133,6 +135,10 @@ def deal_list(
         qs = qs.filter(closed_on__gte=closed_from)
     if closed_to is not None:
         qs = qs.filter(closed_on__lte=closed_to)
+    if expected_from is not None:
+        qs = qs.filter(expected_close_on__gte=expected_from)
+    if expected_to is not None:
+        qs = qs.filter(expected_close_on__lte=expected_to)
     if min_amount is not None:
         qs = qs.filter(amount__gte=min_amount)
     if max_amount is not None:
@@ -296,7 +302,7 @@ def _deals_by_status(estimates: dict[str, int], approximate: set[str]) -> dict[s
         if row and row[0] and sum(row[1]) >= 0.999:
             approximate.update({"deals", "deals_open", "deals_won", "deals_lost"})
             return {str(value): round(freq * estimate) for value, freq in zip(row[0], row[1], strict=True)}
-    # GROUP BY reads only the (status, closed_on) index: far cheaper than COUNT(...) FILTER over the
+    # GROUP BY reads only an index led by status: far cheaper than COUNT(...) FILTER over the
     # whole table (26 ms vs 400 ms at 275,000 deals on SQLite).
     return dict(Deal.objects.order_by().values_list("status").annotate(n=Count("*")))
 

@@ -28,8 +28,11 @@ AnyUser = User | AbstractBaseUser | AnonymousUser
 ACCOUNT_EDITABLE_FIELDS = frozenset({"name", "industry", "region", "employees", "annual_revenue", "buyer_type"})
 # What a rep may change on a deal they own; managers may also change ``owner``.
 DEAL_EDITABLE_FIELDS = frozenset(
-    {"name", "product", "amount", "currency", "stage", "status", "probability", "closed_on", "lost_reason", "lost_note"}
-)
+    {
+        "name", "product", "amount", "currency", "stage", "status", "probability", "closed_on", "expected_close_on",
+        "lost_reason", "lost_note",
+    }
+)  # fmt: skip
 
 
 def _actor_rep(user: AnyUser) -> Rep | None:
@@ -145,6 +148,18 @@ def activity_create(
     return activity
 
 
+def _as_date(field: str, value: object) -> date | None:
+    """Return ``value`` as a date (an ISO string is parsed), or raise ValidationError naming the field."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError(f"{field}: {value!r} is not a date (use YYYY-MM-DD).")
+
+
 def _can_edit_deal(user: AnyUser, deal: Deal) -> bool:
     if is_manager(user):
         return True
@@ -160,6 +175,12 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
     ``lost_reason`` is a lost-reason code (or None). Status rules: a won or lost deal gets a
     closed date (today unless given); reopening a deal clears its closed date and lost reason;
     only a lost deal has a lost reason.
+
+    ``expected_close_on`` is the date the rep expects an open deal to close (it may lie in the
+    past: a deal that slipped). It changes only while the deal is open, and not before the deal
+    was opened. Closing a deal keeps it untouched, as the forecast it was (how far deals slip is
+    then measurable); reopening one offers it again, to be corrected. Changing it on a won or lost
+    deal (or in the same change that closes it) is refused: set ``closed_on`` instead.
     """
     _check_unknown(changes, DEAL_EDITABLE_FIELDS | {"owner"})
     _require_perm(actor, "crm.change_deal")
@@ -192,9 +213,21 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
             deal.lost_reason = reason
             changed.add("lost_reason")
 
+    if "expected_close_on" in changed:
+        expected = deal.expected_close_on = _as_date("expected_close_on", deal.expected_close_on)
+        if deal.status != Deal.Status.OPEN:
+            raise ValidationError(
+                f"expected_close_on: a {deal.status} deal has closed, so its expected close date is kept as it was; "
+                "set closed_on for the day it closed, or reopen the deal (status open) to change it."
+            )
+        if expected is not None and expected < deal.opened_on:
+            raise ValidationError(f"expected_close_on: {expected} is before the deal was opened ({deal.opened_on}).")
     if deal.status == Deal.Status.OPEN:
         if "closed_on" in changes and changes["closed_on"] is not None:
-            raise ValidationError("closed_on: an open deal has no closed date; set status to won or lost.")
+            raise ValidationError(
+                "closed_on: an open deal has no closed date; set status to won or lost. "
+                "When it should close goes in expected_close_on."
+            )
         put("closed_on", None)
         if "lost_reason" in changes and changes["lost_reason"] is not None:
             raise ValidationError("lost_reason: only a lost deal has a lost reason.")

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Schema
 from ninja.errors import HttpError
 
@@ -305,6 +306,11 @@ class TargetRowOut(Schema):
     accounts: list[GapAccountOut]
 
 
+class OpenDealDatesOut(Schema):
+    undated: int = Field(description="Open deals without an expected close date: in no period's pipeline.")
+    overdue: int = Field(description="Open deals whose expected close date has passed: still in that date's period.")
+
+
 class TargetsOut(Schema):
     period: str
     start: date
@@ -313,6 +319,7 @@ class TargetsOut(Schema):
     mid: float
     reps: list[TargetRowOut]
     team: dict[str, float | None]
+    open_deals: OpenDealDatesOut
 
 
 def _period(key: str) -> Any:
@@ -326,7 +333,9 @@ def _period(key: str) -> Any:
 def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[str, Any]:
     """Per rep: target, won, weighted pipeline, ヨミ, gap and the zone-A accounts that could close it.
 
-    ``period``: FY2026 (fiscal year), FY2026-Q1 (fiscal quarter) or 2026-04 (month).
+    ``period``: FY2026 (fiscal year), FY2026-Q1 (fiscal quarter) or 2026-04 (month). Won deals
+    count by their closed date, open deals by their expected close date; ``open_deals`` counts
+    the open deals (of ``rep``, or all) that are undated or past their expected date.
     """
     _need_read(request)
     p = _period(period)
@@ -349,7 +358,11 @@ def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[s
         row["accounts"] = accounts.get(int(r["rep_id"]), [])
         reps.append(row)
     team = {str(k): _num(v) for k, v in dict(view["team"]).items()}
-    return {"period": p.key, "start": p.start, "end": p.end, "high": view["high"], "mid": view["mid"], "reps": reps, "team": team}
+    dates = selectors.open_deal_dates(today=timezone.localdate(), rep_ids=[rep] if rep is not None else None)
+    return {
+        "period": p.key, "start": p.start, "end": p.end, "high": view["high"], "mid": view["mid"], "reps": reps,
+        "team": team, "open_deals": dates,
+    }  # fmt: skip
 
 
 class TargetIn(Schema):

@@ -23,10 +23,12 @@ from django.utils import timezone
 from kokyaku.crm.models import Account, Activity, Deal, Rep, Target
 from kokyaku.domain.portfolio import (
     BANDS,
+    DEFAULT_STAGE_PROBABILITIES,
     ZONES,
     CriteriaSpec,
     accounts_to_close_gap,
     criteria_change_matrix,
+    deal_probability,
     effort_vs_return,
     target_forecast,
 )
@@ -519,9 +521,11 @@ def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool =
 # -- targets (予実管理) ---------------------------------------------------------------------------
 
 
-def _open_deal_probability(stage: pd.Series, probability: pd.Series, table: dict[str, float]) -> pd.Series:
-    stage_p = stage.astype(object).map({str(k): float(v) for k, v in table.items()})
-    return (probability.astype(float).fillna(stage_p.astype(float))) / 100.0
+def stage_probabilities_for(snapshot: Snapshot | None) -> dict[str, float]:
+    """Return the stage / ヨミ-rank probability table: the snapshot's criteria, else the current ones, else the default."""
+    criteria = snapshot.criteria if snapshot is not None else Criteria.objects.order_by("-created_at", "-id").first()
+    table = criteria.stage_probabilities if criteria is not None else DEFAULT_STAGE_PROBABILITIES
+    return {str(k): float(v) for k, v in dict(table).items()}
 
 
 def targets_view(
@@ -536,17 +540,19 @@ def targets_view(
 ) -> dict[str, Any]:
     """Return the 予実 table for a period: per rep target, won, weighted pipeline, ヨミ and gap.
 
-    Targets are those whose period lies inside [start, end]. Open deals count when their
-    expected close date (``closed_on`` on an open deal) falls in the period; their probability
-    is the rep's estimate, else the stage table of the snapshot's criteria. ``accounts`` lists
-    per rep the zone-A accounts (latest snapshot) whose expected value could close the gap.
-    Five queries.
+    Targets are those whose period lies inside [start, end]. Won deals count by ``closed_on``;
+    open deals when their ``expected_close_on`` falls in the period (the (status,
+    expected_close_on) index finds them), with the rep's probability, else the stage table of the
+    snapshot's criteria (:func:`stage_probabilities_for`). An open deal whose expected date has
+    passed stays in that date's period (see :func:`open_deal_dates`). ``accounts`` lists per rep
+    the zone-A accounts (latest snapshot) whose expected value could close the gap. Five queries,
+    six without a snapshot.
     """
     snapshot = snapshot or snapshot_latest()
-    table = dict(snapshot.criteria.stage_probabilities) if snapshot else {}
+    table = stage_probabilities_for(snapshot)
     targets_qs = Target.objects.filter(period_start__gte=start, period_end__lte=end)
     won_qs = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
-    open_qs = Deal.objects.filter(status=Deal.Status.OPEN, closed_on__gte=start, closed_on__lte=end)
+    open_qs = Deal.objects.filter(status=Deal.Status.OPEN, expected_close_on__gte=start, expected_close_on__lte=end)
     if rep_ids is not None:
         targets_qs = targets_qs.filter(rep_id__in=rep_ids)
         won_qs = won_qs.filter(owner_id__in=rep_ids)
@@ -562,7 +568,7 @@ def targets_view(
         list(open_qs.exclude(owner_id=None).values_list("owner_id", "amount", "probability", "stage")),
         columns=["rep_id", "amount", "probability", "stage"],
     )
-    pipe["probability"] = _open_deal_probability(pipe["stage"], pipe["probability"], table)
+    pipe["probability"] = deal_probability(pipe["probability"], pipe["stage"], table)
     for frame, col in ((targets, "target"), (won, "amount"), (pipe, "amount")):
         frame[col] = frame[col].astype(float)
     forecast = target_forecast(targets, won, pipe, high=high, mid=mid)
@@ -697,12 +703,21 @@ def account_overview(
     return {"account": account, "row": row, "deals": deal_rows, "activities": activity_rows}
 
 
-def open_deals_without_close_date(*, rep_ids: Sequence[int] | None = None) -> int:
-    """Count open deals with no expected close date: no period's pipeline includes them. One query."""
-    qs = Deal.objects.filter(status=Deal.Status.OPEN, closed_on__isnull=True)
+def open_deal_dates(*, today: date, rep_ids: Sequence[int] | None = None) -> dict[str, int]:
+    """Count the open deals no current period's pipeline shows as the rep would expect. One query.
+
+    ``undated``: no expected close date, so in no period at all; ``overdue``: expected before
+    ``today`` and still open, so they stay in a past period until the rep moves the date (real
+    CRMs are full of these; the targets page asks for them to be re-dated).
+    """
+    qs = Deal.objects.filter(status=Deal.Status.OPEN)
     if rep_ids is not None:
         qs = qs.filter(owner_id__in=rep_ids)
-    return qs.count()
+    counts = qs.aggregate(
+        undated=Count("id", filter=Q(expected_close_on__isnull=True)),
+        overdue=Count("id", filter=Q(expected_close_on__lt=today)),
+    )
+    return {"undated": int(counts["undated"] or 0), "overdue": int(counts["overdue"] or 0)}
 
 
 # -- the team page at scale: one sequential pass per aggregate ------------------------------------

@@ -572,7 +572,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     manager = is_manager(request.user)
     context = {
         **data,
-        "undated_open_deals": selectors.open_deals_without_close_date(),
+        "open_deal_dates": selectors.open_deal_dates(today=today),
         "period": period,
         "periods": fiscal_periods(fy - 1, start_month=company.fiscal_year_start_month)
         + fiscal_periods(fy, start_month=company.fiscal_year_start_month)

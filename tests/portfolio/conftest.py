@@ -38,7 +38,7 @@ def portfolio(strong_rep: Rep, developing_rep: Rep) -> dict[int, Account]:
             probability=i * 10,
             status=Deal.Status.OPEN,
             opened_on=date(2026, 5, 1),
-            closed_on=date(2026, 7, 15),  # expected close
+            expected_close_on=date(2026, 7, 15),
         )
         for i in range(1, 10)
     )

@@ -37,6 +37,7 @@ from kokyaku.domain.portfolio.pipeline import RESULT_COLUMNS, PortfolioResult, c
 from kokyaku.domain.portfolio.review import (
     Migration,
     accounts_to_close_gap,
+    deal_probability,
     effort_vs_return,
     migration_matrix,
     move_direction,
@@ -66,6 +67,7 @@ __all__ = [
     "compute_portfolio",
     "criteria_change_matrix",
     "crosstab_zones",
+    "deal_probability",
     "deals_as_of",
     "effort_vs_return",
     "lifecycle",

@@ -4,8 +4,10 @@ The deals frame (one row per deal) has the columns of :data:`DEAL_COLUMNS`:
 
 ``account_id`` int, ``status`` "open" / "won" / "lost", ``amount`` float (NaN when unknown),
 ``probability`` float 0-100 (the rep's estimate, NaN when empty), ``stage`` str,
-``opened_on`` and ``closed_on`` datetime64 (NaT when not closed). For an open deal ``closed_on``
-is read as its expected close date.
+``opened_on`` and ``closed_on`` datetime64 (NaT while open). An open deal's expected close date
+(``expected_close_on``) is no input here: it only places the deal in a period's pipeline
+(:func:`~kokyaku.domain.portfolio.review.deal_probability`, ``target_forecast``), so a snapshot
+rebuilt as of a past date never reads a forecast that may have been made after that date.
 
 Every function takes the whole portfolio at once and returns arrays aligned with ``account_ids``.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +86,18 @@ def effort_vs_return(minutes: pd.DataFrame, revenue: pd.DataFrame, *, by: tuple[
     return out.reset_index(drop=True)[[*keys, "minutes", "hours", "revenue", "revenue_per_hour", "effort_share", "revenue_share"]]
 
 
+def deal_probability(probability: pd.Series, stage: pd.Series, stage_probabilities: Mapping[str, float]) -> pd.Series:
+    """Return each open deal's probability in [0, 1]: the rep's estimate, else its stage's, else NaN.
+
+    ``probability`` is the rep-entered percent (NaN when empty); ``stage_probabilities`` maps a
+    stage or ヨミ rank to a percent (the criteria's table). Values outside 0-100 are clipped.
+    """
+    table = {str(k): float(v) for k, v in stage_probabilities.items()}
+    by_stage = stage.astype(object).map(table).astype(float)
+    out = probability.astype(float).fillna(by_stage) / 100.0
+    return out.clip(0.0, 1.0)
+
+
 def target_forecast(
     targets: pd.DataFrame,
     won: pd.DataFrame,
@@ -96,8 +109,8 @@ def target_forecast(
     """Return per rep the target, won so far, weighted pipeline, the ヨミ forecast and the gap.
 
     ``targets``: ``rep_id, target``; ``won``: ``rep_id, amount`` (deals won in the period);
-    ``pipeline``: ``rep_id, amount, probability`` (open deals expected to close in the period,
-    probability in [0, 1], NaN when unknown — counted at 0).
+    ``pipeline``: ``rep_id, amount, probability`` (open deals whose ``expected_close_on`` falls in
+    the period, probability in [0, 1] from :func:`deal_probability`, NaN when unknown — counted at 0).
     The ヨミ columns read like a Japanese forecast sheet: ``yomi_won`` (確定), ``yomi_high``
     (+ deals at ``high`` or above, ヨミA), ``yomi_mid`` (+ deals at ``mid`` or above, ヨミB);
     ``gap`` = target − won (what is still missing), ``gap_after_yomi`` = target − yomi_mid.
@@ -153,6 +166,7 @@ __all__ = [
     "ZONES",
     "Migration",
     "accounts_to_close_gap",
+    "deal_probability",
     "effort_vs_return",
     "migration_matrix",
     "move_direction",
