@@ -87,6 +87,18 @@ BASE_LOGIT = -0.7
 # Rep-entered probability on open deals: how often it is filled, and the developing reps' optimism.
 PROBABILITY_ENTERED_SHARE = 0.6
 PROBABILITY_BIAS = (0.0, 15.0)
+# Expected close date of an open deal: the rep expects the deal's cycle to take this share of what it
+# really takes (median, strong / developing: developing reps expect deals to close sooner), log-normal.
+EXPECTED_CYCLE_SHARE = (0.9, 0.75)
+EXPECTED_CYCLE_SIGMA = 0.3
+# A date that has passed while the deal is still open gets moved by its rep with this probability (to
+# today plus the rep's guess of what is left, at least 1-6 weeks); one left behind is at most 60
+# days old, because pipeline reviews catch older ones. So some open deals sit past their date.
+REDATE_SHARE = 0.35
+REDATE_MIN_DAYS, REDATE_MAX_DAYS = 7, 42
+STALE_MAX_DAYS = 60
+# Reps like to put a deal at the end of a month (月末).
+MONTH_END_SHARE = 0.35
 
 # Relationship touches per account per year, the same for every account a rep owns (habit),
 # drawn per rep around this mean. With deal work (counted per deal, never per yen) this spreads
@@ -233,6 +245,12 @@ def _weekday(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
     dow = (days.astype(np.int64) + 3) % 7  # Monday = 0
     shift = np.where(dow == 5, -1, np.where(dow == 6, 1, 0))
     return days + shift * DAY
+
+
+def _weekday_back(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
+    """Move Saturdays and Sundays back to Friday (a month-end date stays in its month)."""
+    dow = (days.astype(np.int64) + 3) % 7  # Monday = 0
+    return days - np.maximum(dow - 4, 0) * DAY
 
 
 def _fiscal_year_start(as_of: date, start_month: int) -> date:
@@ -446,6 +464,8 @@ class DemoGenerator:
         guess = p_win * 100 + np.asarray(PROBABILITY_BIAS)[d_tier] + rng.normal(0, 10, size=m)
         probability = np.where(entered, np.clip(np.round(guess, -1), 10, 90), -1).astype(np.int64)
 
+        expected_close = self._expected_close(k, opened, closed, cycle, d_tier)
+
         lost = status == "lost"
         reason = _pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
         reason_code = np.where(lost, np.asarray(LOST_REASONS, dtype=object)[reason], "").astype(object)
@@ -475,9 +495,11 @@ class DemoGenerator:
             "probability": probability,  # -1: not entered
             "opened_on": opened,
             "closed_on": np.where(is_open, np.datetime64("NaT", "D"), closed),
+            "expected_close_on": np.where(is_open, expected_close, np.datetime64("NaT", "D")),
             "lost_reason": reason_code,  # "" unless lost
             "lost_note": lost_note,
             # Ground truth, not stored.
+            "true_close": closed,  # when an open deal will really close
             "kind": np.asarray(DEAL_KINDS, dtype=object)[kind],
             "p_win": p_win,
         }
@@ -515,6 +537,36 @@ class DemoGenerator:
             "minutes": minutes,
         }
         return DemoChunk(accounts=accounts, deals=deals, activities=activities)
+
+    def _expected_close(
+        self,
+        k: int,
+        opened: npt.NDArray[np.datetime64],
+        closed: npt.NDArray[np.datetime64],
+        cycle: npt.NDArray[np.int64],
+        tier: npt.NDArray[np.intp],
+    ) -> npt.NDArray[np.datetime64]:
+        """Draw the date each deal's rep expects it to close (only open deals keep it).
+
+        The rep expects the cycle to take ``EXPECTED_CYCLE_SHARE`` of its real length; a date that
+        has passed is moved (``REDATE_SHARE``, or when older than ``STALE_MAX_DAYS``) to today plus
+        the rep's share of what is really left; ``MONTH_END_SHARE`` sit on the month's last weekday.
+        Drawn from its own stream (``SeedSequence([seed, 3, chunk])``) so that every other column
+        is exactly what it was before expected close dates existed.
+        """
+        rng = self._rng(3, k)
+        m = len(opened)
+        share = np.asarray(EXPECTED_CYCLE_SHARE)[tier] * np.exp(EXPECTED_CYCLE_SIGMA * rng.standard_normal(m))
+        expected = opened + np.round(cycle * share).astype(np.int64) * DAY
+        passed = expected < self._as_of
+        moved = passed & ((rng.random(m) < REDATE_SHARE) | (expected < self._as_of - STALE_MAX_DAYS * DAY))
+        left = np.maximum((closed - self._as_of) / DAY, 0.0)
+        guess = np.maximum(np.round(left * share), rng.integers(REDATE_MIN_DAYS, REDATE_MAX_DAYS + 1, size=m))
+        moved_to = self._as_of + guess.astype(np.int64) * DAY
+        expected = np.where(moved, moved_to, expected)
+        month_end = (expected.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
+        expected = np.where(rng.random(m) < MONTH_END_SHARE, month_end, expected)
+        return np.maximum(_weekday_back(expected), opened)
 
     # -- targets ----------------------------------------------------------------------------------
 

@@ -342,6 +342,7 @@ def demo_load(
                     "probability": writer.nullable(d["probability"]),
                     "opened_on": writer.dates(d["opened_on"]),
                     "closed_on": writer.dates(d["closed_on"]),
+                    "expected_close_on": writer.dates(d["expected_close_on"]),
                     "lost_reason": lost_reason,
                     "lost_note": d["lost_note"],
                 },

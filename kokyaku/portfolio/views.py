@@ -546,7 +546,10 @@ def targets_context(*, period: Period, rep_ids: list[int] | None = None, account
     team: dict[str, float | None] = {str(k): float(v) for k, v in dict(view["team"]).items()}
     won, target = team.get("won") or 0.0, team.get("target") or 0.0
     team["attainment_pct"] = won / target * 100 if target else None
-    return {"reps": reps, "team": team, "high": view["high"], "mid": view["mid"]}
+    return {
+        "reps": reps, "team": team, "high": view["high"], "mid": view["mid"],
+        "high_pct": round(view["high"] * 100), "mid_pct": round(view["mid"] * 100),
+    }  # fmt: skip
 
 
 @login_required
@@ -581,8 +584,6 @@ def targets(request: HttpRequest) -> HttpResponse:
         "currency": company.currency,
         "is_manager": manager,
         "form": TargetForm(initial={"period": period.key}) if manager else None,
-        "high_pct": round(data["high"] * 100),
-        "mid_pct": round(data["mid"] * 100),
     }
     return render(request, "portfolio/targets.html", context)
 

@@ -21,7 +21,7 @@ def deals(strong_account: Account, developing_account: Account, strong_rep: Rep,
     """Tanaka's won deal D-1 (from the base fixtures) plus an open and a lost deal of Suzuki's."""
     open_deal = Deal.objects.create(
         external_id="D-2", account=developing_account, owner=developing_rep, name="Pilot", amount=Decimal("300000"),
-        status=Deal.Status.OPEN, opened_on=date(2026, 4, 1),
+        status=Deal.Status.OPEN, opened_on=date(2026, 4, 1), expected_close_on=date(2026, 7, 31),
     )  # fmt: skip
     lost = Deal.objects.create(
         external_id="D-3", account=developing_account, owner=developing_rep, name="Big bet", amount=Decimal("9000000"),
@@ -63,6 +63,9 @@ def test_deals_list_newest_opened_first_with_money_as_strings(rep_api: Client, d
         ({"ordering": "amount"}, ["D-2", "D-1", "D-3"]),
         ({"ordering": "-amount"}, ["D-3", "D-1", "D-2"]),
         ({"ordering": "opened_on"}, ["D-3", "D-1", "D-2"]),
+        ({"expected_from": "2026-07-01"}, ["D-2"]),
+        ({"expected_to": "2026-06-30"}, []),
+        ({"ordering": "expected_close_on"}, ["D-2", "D-1", "D-3"]),  # undated deals last, then by id
     ],
 )
 def test_deals_filter_and_order(rep_api: Client, deals: dict[str, Deal], params: dict[str, str], expected: list[str]) -> None:
@@ -171,6 +174,19 @@ def test_reopening_a_lost_deal_clears_its_close_date_and_reason(developing_api: 
     assert (body["closed_on"], body["lost_reason"]) == (None, None)
 
 
+def test_a_rep_moves_the_expected_close_date_of_an_open_deal(developing_api: Client, deals: dict[str, Deal]) -> None:
+    assert patch(developing_api, deals["open"], {})[1]["expected_close_on"] == "2026-07-31"
+    status, body = patch(developing_api, deals["open"], {"expected_close_on": "2026-09-30"})
+    assert status == 200, body
+    assert (body["expected_close_on"], body["closed_on"]) == ("2026-09-30", None)
+
+
+def test_a_closed_deals_expected_close_date_is_refused_with_a_reason(developing_api: Client, deals: dict[str, Deal]) -> None:
+    status, body = patch(developing_api, deals["lost"], {"expected_close_on": "2026-09-30"})
+    assert status == 400
+    assert body["detail"].startswith("expected_close_on: a lost deal has closed")
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -179,6 +195,7 @@ def test_reopening_a_lost_deal_clears_its_close_date_and_reason(developing_api: 
         ({"status": "lost", "lost_reason": "aliens"}, "lost_reason: unknown code 'aliens'"),
         ({"status": "won", "closed_on": "2020-01-01"}, "closed_on: 2020-01-01 is before the deal was opened (2026-04-01)."),
         ({"status": None}, "status:"),
+        ({"expected_close_on": "2026-03-31"}, "expected_close_on: 2026-03-31 is before the deal was opened (2026-04-01)."),
     ],
 )
 def test_inconsistent_deal_changes_are_400_and_change_nothing(

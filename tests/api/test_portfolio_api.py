@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from kokyaku.crm.models import Target
+from kokyaku.crm.models import Deal, Target
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import team_matrix, zone_migration
 from tests.api.conftest import token_client
@@ -92,6 +92,24 @@ def test_targets_show_the_forecast_and_reject_a_bad_period(demo: Demo, rep_api: 
         float(sum(Target.objects.filter(period_start="2026-11-01").values_list("amount", flat=True)))
     )
     assert rep_api.get("/api/portfolio/targets", {"period": "Q5"}).status_code == 422
+
+
+def test_targets_count_open_deals_by_their_expected_close_date(demo: Demo, rep_api: Client) -> None:
+    body = rep_api.get("/api/portfolio/targets", {"period": "2026-11"}).json()
+    team = body["team"]
+    assert team["weighted_pipeline"] > 0
+    assert 0 < team["yomi_won"] < team["yomi_high"] < team["yomi_mid"]
+    assert team["yomi_won"] == team["won"]
+    assert sum(r["weighted_pipeline"] for r in body["reps"]) == pytest.approx(team["weighted_pipeline"])
+    overdue = Deal.objects.filter(status=Deal.Status.OPEN, expected_close_on__lt=NOW.date()).count()
+    assert body["open_deals"] == {"undated": 0, "overdue": overdue}
+    # A rep's own figures, and an open deal that loses its date drops out of the pipeline and is counted.
+    mine = rep_api.get("/api/portfolio/targets", {"period": "2026-11", "rep": str(demo.rep.pk)}).json()
+    assert [r["rep_id"] for r in mine["reps"]] == [demo.rep.pk]
+    Deal.objects.filter(status=Deal.Status.OPEN).update(expected_close_on=None)
+    undated = rep_api.get("/api/portfolio/targets", {"period": "2026-11"}).json()
+    assert undated["team"]["pipeline"] == 0
+    assert undated["open_deals"]["undated"] == Deal.objects.filter(status=Deal.Status.OPEN).count()
 
 
 def test_only_managers_set_targets_or_compute_snapshots(demo: Demo, rep_api: Client, manager_api: Client) -> None:

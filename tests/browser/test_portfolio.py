@@ -75,3 +75,24 @@ def test_a_manager_previews_a_criteria_change_before_saving_it(
     page.get_by_role("button", name="Save as a new version").click()
     expect(page.get_by_text(re.compile(r"Criteria version \d+ saved"))).to_be_visible()
     assert Criteria.objects.count() == 2
+
+
+def test_the_targets_page_draws_a_yomi_with_open_deals_in_it(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    load_demo()
+    page = new_page()
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/targets/?period=2026-11")
+    expect(page.locator("#yomi-chart .main-svg").first).to_be_attached()
+    # Stacked bars per trace: won, + high (ヨミA), + mid (ヨミB); open deals fill the last two.
+    totals = page.evaluate("document.getElementById('yomi-chart').data.slice(0, 3).map(t => t.x.reduce((a, b) => a + b, 0))")
+    assert len(totals) == 3
+    assert all(total > 0 for total in totals), totals
+    expect(page.get_by_test_id("team-weighted-pipeline")).not_to_have_text("¥0")
+    expect(page.get_by_test_id("undated-open-deals")).to_have_count(0)
+    # The period picker reloads with another month; next month has nothing won yet but a pipeline.
+    page.get_by_label("Period").first.select_option("2026-12")
+    expect(page).to_have_url(re.compile(r"period=2026-12"))
+    expect(page.get_by_test_id("team-yomi-won")).to_have_text("¥0")
+    expect(page.get_by_test_id("team-weighted-pipeline")).not_to_have_text("¥0")

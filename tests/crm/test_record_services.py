@@ -103,3 +103,94 @@ def test_a_rep_cannot_change_an_unowned_deal(developing_account: Account) -> Non
     deal = Deal.objects.create(external_id="D-8", account=developing_account, owner=None, opened_on=date(2026, 5, 1))
     with pytest.raises(PermissionDenied, match="deals you own"):
         deal_update(actor=login("suzuki"), deal=deal, changes={"stage": "won it"})
+
+
+# -- expected close dates ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_deal(developing_account: Account, developing_rep: Rep) -> Deal:
+    return Deal.objects.create(
+        external_id="D-E", account=developing_account, owner=developing_rep, amount=Decimal(100), opened_on=date(2026, 5, 1)
+    )
+
+
+def test_a_rep_gives_an_open_deal_an_expected_close_date_even_one_already_past(open_deal: Deal) -> None:
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"expected_close_on": date(2026, 9, 30)})
+    open_deal.refresh_from_db()
+    assert (open_deal.expected_close_on, open_deal.closed_on) == (date(2026, 9, 30), None)
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"expected_close_on": "2026-05-02"})  # slipped: allowed
+    open_deal.refresh_from_db()
+    assert open_deal.expected_close_on == date(2026, 5, 2)
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"expected_close_on": None})
+    open_deal.refresh_from_db()
+    assert open_deal.expected_close_on is None
+
+
+def test_another_rep_cannot_move_an_expected_close_date(open_deal: Deal, strong_rep: Rep) -> None:
+    with pytest.raises(PermissionDenied, match="deals you own"):
+        deal_update(actor=login("tanaka"), deal=open_deal, changes={"expected_close_on": date(2026, 9, 30)})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (date(2026, 4, 30), r"expected_close_on: 2026-04-30 is before the deal was opened \(2026-05-01\)"),
+        ("next month", r"expected_close_on: 'next month' is not a date"),
+    ],
+)
+def test_a_bad_expected_close_date_is_refused_and_nothing_written(open_deal: Deal, value: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        deal_update(actor=login("suzuki"), deal=open_deal, changes={"expected_close_on": value, "stage": "Proposal"})
+    open_deal.refresh_from_db()
+    assert (open_deal.expected_close_on, open_deal.stage) == (None, "")
+
+
+@time_machine.travel(datetime(2026, 6, 1, 12, 0, tzinfo=TOKYO), tick=False)
+def test_closing_a_deal_keeps_its_expected_date_as_the_forecast_it_was(open_deal: Deal) -> None:
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"expected_close_on": date(2026, 5, 29)})
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"status": "won"})
+    open_deal.refresh_from_db()
+    assert (open_deal.status, open_deal.closed_on, open_deal.expected_close_on) == ("won", date(2026, 6, 1), date(2026, 5, 29))
+    # Sending the same value again (a client that PATCHes every field) is no change, so it is fine.
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"expected_close_on": date(2026, 5, 29), "stage": "Won"})
+    # Reopening offers the old date again, to be corrected.
+    deal_update(actor=login("suzuki"), deal=open_deal, changes={"status": "open", "expected_close_on": date(2026, 7, 31)})
+    open_deal.refresh_from_db()
+    assert (open_deal.status, open_deal.closed_on, open_deal.expected_close_on) == ("open", None, date(2026, 7, 31))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "won", "expected_close_on": date(2026, 7, 31)},  # closing it and moving the forecast at once
+        {"status": "lost", "closed_on": date(2026, 5, 20), "expected_close_on": date(2026, 5, 20)},
+    ],
+)
+def test_an_expected_close_date_cannot_change_on_a_closed_deal(open_deal: Deal, changes: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match=r"expected_close_on: a (won|lost) deal has closed"):
+        deal_update(actor=login("suzuki"), deal=open_deal, changes=changes)
+    open_deal.refresh_from_db()
+    assert (open_deal.status, open_deal.closed_on, open_deal.expected_close_on) == ("open", None, None)
+    won = Deal.objects.create(
+        external_id="D-W", account=open_deal.account, owner=open_deal.owner, status=Deal.Status.WON,
+        opened_on=date(2026, 5, 1), closed_on=date(2026, 5, 20),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="expected_close_on: a won deal has closed"):
+        deal_update(actor=login("suzuki"), deal=won, changes={"expected_close_on": date(2026, 6, 30)})
+
+
+def test_an_open_deal_still_refuses_a_closed_date_and_points_to_the_expected_one(open_deal: Deal) -> None:
+    with pytest.raises(ValidationError, match=r"closed_on: an open deal has no closed date.*expected_close_on"):
+        deal_update(actor=login("suzuki"), deal=open_deal, changes={"closed_on": date(2026, 6, 30)})
+
+
+def test_the_model_refuses_a_closed_date_that_does_not_fit_the_status(open_deal: Deal) -> None:
+    open_deal.closed_on = date(2026, 6, 30)
+    with pytest.raises(ValidationError, match="expected close date"):
+        open_deal.full_clean()
+    open_deal.status, open_deal.closed_on = Deal.Status.WON, None
+    with pytest.raises(ValidationError, match="needs the date it closed"):
+        open_deal.full_clean()
+    open_deal.closed_on = date(2026, 6, 30)
+    open_deal.full_clean()

@@ -273,3 +273,33 @@ def test_skeptics_lost_deals_record_their_objections(portfolio: Drawn) -> None:
     notes = set(d["lost_note"][skeptic_lost]) - {""}
     assert notes
     assert notes <= set(g.SKEPTIC_NOTES)
+
+
+def test_open_deals_carry_an_expected_close_date_spread_around_as_of(portfolio: Drawn) -> None:
+    d = portfolio.deals
+    as_of = np.datetime64(AS_OF)
+    is_open = d["status"] == "open"
+    expected = d["expected_close_on"]
+    assert not np.isnat(expected[is_open]).any()
+    assert np.isnat(expected[~is_open]).all()
+    expected = expected[is_open]
+    assert (expected >= d["opened_on"][is_open]).all()
+    assert (((expected.astype(np.int64) + 3) % 7) < 5).all()  # a weekday
+    ahead = (expected - as_of) / np.timedelta64(1, "D")
+    # Some have slipped into the past (at most STALE_MAX_DAYS), most lie within six months.
+    assert ahead.min() >= -g.STALE_MAX_DAYS - 3
+    assert 0.03 < (ahead < 0).mean() < 0.2
+    assert 0.85 < (ahead <= 183).mean() < 1
+    assert 14 < np.median(ahead) < 90
+    # Reps like month ends: far more than the 1 day in 30 chance would give.
+    month_end = (expected.astype("datetime64[M]") + 1).astype("datetime64[D]") - expected <= np.timedelta64(3, "D")
+    assert month_end.mean() > 0.2
+
+
+def test_developing_reps_expect_their_deals_to_close_sooner(portfolio: Drawn) -> None:
+    d = portfolio.deals
+    is_open = d["status"] == "open"
+    tier = portfolio.reps["tier"][d["owner"]]
+    early = (d["true_close"] - d["expected_close_on"]) / np.timedelta64(1, "D")
+    strong, developing = np.median(early[is_open & (tier == "strong")]), np.median(early[is_open & (tier == "developing")])
+    assert developing > strong

@@ -156,3 +156,17 @@ def test_postgres_loads_through_copy_and_restores_indexes_keys_and_sequences(mon
     assert Account.objects.create(external_id="after-demo", name="After").pk > top
     assert not Deal.objects.filter(status=Deal.Status.LOST, lost_reason__isnull=True).exists()
     assert Client().login(username="rep", password=DEMO_PASSWORD)
+
+
+def test_open_deals_are_stored_with_their_expected_close_date_and_no_closed_date() -> None:
+    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    p = draw(DemoSpec(accounts=200, seed=3, as_of=AS_OF))
+    is_open = p.deals["status"] == "open"
+    stored = dict(Deal.objects.filter(status=Deal.Status.OPEN).values_list("external_id", "expected_close_on"))
+    assert len(stored) == int(is_open.sum()) > 0
+    assert None not in stored.values()
+    assert not Deal.objects.filter(status=Deal.Status.OPEN, closed_on__isnull=False).exists()
+    assert not Deal.objects.exclude(status=Deal.Status.OPEN).filter(expected_close_on__isnull=False).exists()
+    first_open = int(np.flatnonzero(is_open)[0])
+    deal = Deal.objects.order_by("pk")[first_open]
+    assert deal.expected_close_on == p.deals["expected_close_on"][first_open].astype(object)

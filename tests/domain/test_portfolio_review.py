@@ -13,6 +13,7 @@ from kokyaku.domain.portfolio import (
     CriteriaSpec,
     accounts_to_close_gap,
     compute_portfolio,
+    deal_probability,
     effort_vs_return,
     migration_matrix,
     move_direction,
@@ -134,3 +135,12 @@ def test_the_pipeline_scores_two_hundred_thousand_accounts_in_one_call() -> None
     zones = res.frame["zone"].value_counts()
     assert set(zones.index) <= {"A", "B", "C", ""}
     assert len(res.frame) == n_acc
+
+
+def test_a_deals_probability_is_the_reps_else_its_stages_else_unknown() -> None:
+    probability = pd.Series([80.0, NAN, NAN, NAN, 120.0])
+    stage = pd.Series(["Lead", "Negotiation", "B", "Mystery", ""])
+    out = deal_probability(probability, stage, {"Lead": 10, "Negotiation": 80, "B": 60})
+    assert out.iloc[:3].tolist() == pytest.approx([0.8, 0.8, 0.6])
+    assert np.isnan(out.iloc[3])
+    assert out.iloc[4] == 1.0  # clipped

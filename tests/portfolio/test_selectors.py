@@ -16,6 +16,7 @@ from kokyaku.portfolio.selectors import (
     account_zone_history,
     criteria_preview,
     effort_return,
+    open_deal_dates,
     rep_breakdown,
     scatter_points,
     snapshot_latest,
@@ -196,6 +197,35 @@ def test_targets_show_won_pipeline_yomi_gap_and_the_zone_a_accounts_to_close_it(
     # Tanaka's zone-A accounts by expected value: 9 (810k), 7 (490k): together still short of the gap
     assert list(picks["account_id"]) == [portfolio[9].pk, portfolio[7].pk]
     assert not picks["covers_gap"].any()
+
+
+def test_the_pipeline_counts_open_deals_by_expected_close_date_not_closed_date(
+    portfolio: dict[int, Account], strong_rep: Rep
+) -> None:
+    Target.objects.create(rep=strong_rep, period_start=date(2026, 7, 1), period_end=date(2026, 7, 31), amount=Decimal(1_000_000))
+    Deal.objects.filter(account=portfolio[3]).update(expected_close_on=date(2026, 8, 3))  # moved to August
+    Deal.objects.filter(account=portfolio[5]).update(expected_close_on=None)  # undated: in no period
+    # No snapshot yet: unentered probabilities come from the default stage table.
+    Deal.objects.filter(account=portfolio[7]).update(probability=None, stage="Negotiation")
+    row = targets_view(start=date(2026, 7, 1), end=date(2026, 7, 31))["reps"].set_index("rep_id").loc[strong_rep.pk]
+    assert row["pipeline"] == 100_000 + 700_000 + 900_000  # Tanaka's deals 1, 7 and 9
+    assert row["weighted_pipeline"] == pytest.approx(0.1 * 100_000 + 0.8 * 700_000 + 0.9 * 900_000)
+    assert (row["yomi_won"], row["yomi_high"], row["yomi_mid"]) == (0, 1_600_000, 1_600_000)
+    august = targets_view(start=date(2026, 8, 1), end=date(2026, 8, 31))["reps"]
+    assert august.empty  # no target in August, so no row, though deal 3 is expected then
+
+
+def test_open_deal_dates_count_the_undated_and_the_overdue(
+    portfolio: dict[int, Account], strong_rep: Rep, django_assert_num_queries: Any
+) -> None:
+    Deal.objects.filter(account=portfolio[5]).update(expected_close_on=None)
+    Deal.objects.filter(account__in=[portfolio[2], portfolio[3]]).update(expected_close_on=date(2026, 6, 30))
+    Deal.objects.filter(account=portfolio[4]).update(status=Deal.Status.WON, closed_on=date(2026, 6, 1))  # closed: not counted
+    with django_assert_num_queries(1):
+        counts = open_deal_dates(today=date(2026, 7, 1))
+    assert counts == {"undated": 1, "overdue": 2}
+    assert open_deal_dates(today=date(2026, 7, 1), rep_ids=[strong_rep.pk]) == {"undated": 1, "overdue": 1}
+    assert open_deal_dates(today=date(2026, 6, 30)) == {"undated": 1, "overdue": 0}
 
 
 def test_a_criteria_preview_counts_the_accounts_a_change_would_move(portfolio: dict[int, Account]) -> None:

@@ -45,6 +45,21 @@ def test_a_snapshot_scores_every_account_as_computed_by_hand(portfolio: dict[int
     assert snapshot.thresholds["price_low"] == pytest.approx(366_666.67, abs=0.01)
 
 
+def _scores(snapshot: Snapshot) -> list[tuple[Any, ...]]:
+    fields = ("account_id", "unit_price", "win_probability", "probability_source", "expected_value", "zone", "lifecycle")
+    return list(SnapshotRow.objects.filter(snapshot=snapshot).order_by("account_id").values_list(*fields))
+
+
+def test_a_past_snapshot_never_reads_expected_close_dates(portfolio: dict[int, Account]) -> None:
+    # An expected close date may have been entered after the as-of date (no history is kept), so
+    # rebuilding a past portfolio must not depend on it: moving every date changes nothing.
+    Deal.objects.filter(account=portfolio[1]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 10))
+    before = _scores(snapshot_create(as_of=AS_OF))
+    Deal.objects.update(expected_close_on=date(2026, 6, 1))
+    Deal.objects.filter(account=portfolio[3]).update(expected_close_on=None)
+    assert _scores(snapshot_create(as_of=AS_OF)) == before
+
+
 def test_the_first_snapshot_saves_the_default_criteria_and_records_them(portfolio: dict[int, Account]) -> None:
     snapshot = snapshot_create(as_of=AS_OF)
     assert Criteria.objects.count() == 1

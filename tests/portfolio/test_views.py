@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.urls import reverse
 
 from kokyaku.crm.models import Activity, Target
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
-from kokyaku.portfolio.selectors import rep_breakdown, team_matrix, zone_migration
+from kokyaku.portfolio.selectors import rep_breakdown, targets_view, team_matrix, zone_migration
 from tests.portfolio.pages_demo import NOW, Demo, demo_client, load_demo
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +161,34 @@ def test_the_targets_page_shows_target_won_yomi_and_gap(demo: Demo, rep: Client)
     assert _testid(html, "team-target") == f"¥{total:,.0f}"
     assert 'data-testid="targets-table"' in html
     assert "yomi-chart" in html
+
+
+def _yen(text: str) -> float:
+    return float(text.replace("¥", "").replace(",", ""))
+
+
+def test_the_targets_page_shows_a_weighted_pipeline_and_a_yomi_that_rises_won_high_mid(demo: Demo, rep: Client) -> None:
+    # The demo's open deals carry expected close dates, so this month's pipeline and ヨミ are not just "won".
+    html = _html(rep, reverse("portfolio:targets") + "?period=2026-11")
+    assert _yen(_testid(html, "team-weighted-pipeline")) > 0
+    won, high, mid = (_yen(_testid(html, t)) for t in ("team-yomi-won", "team-yomi-high", "team-yomi-mid"))
+    assert 0 < won < high < mid
+    assert _yen(_testid(html, "team-yomi")) == mid
+    assert 'data-testid="undated-open-deals"' not in html
+
+
+def test_the_home_gap_panels_show_the_yomi(demo: Demo, rep: Client, manager: Client) -> None:
+    rep_home = _html(rep, "/")
+    mine = targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30), rep_ids=[demo.rep.pk])["reps"].iloc[0]
+    assert _yen(_testid(rep_home, "my-yomi")) == round(mine["yomi_mid"])
+    assert _yen(_testid(rep_home, "my-weighted-pipeline")) == round(mine["weighted_pipeline"])
+    manager_home = _html(manager, "/")
+    rows = re.findall(
+        r'data-testid="home-gap-won">([^<]*)<.*?data-testid="home-gap-yomi">([^<]*)<', manager_home, flags=re.DOTALL
+    )
+    assert rows
+    assert all(_yen(yomi) >= _yen(won) for won, yomi in rows)
+    assert any(_yen(yomi) > _yen(won) for won, yomi in rows)  # open deals count in this month's ヨミ
 
 
 def test_home_gives_a_rep_their_day_and_a_manager_the_team(demo: Demo, rep: Client, manager: Client) -> None:
