@@ -10,6 +10,7 @@ KOKYAKU_UPLOAD_MAX_MB   largest import upload, default 200
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import dj_database_url
@@ -131,6 +132,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise warns "No directory at: .../static" at every start until collectstatic has filled it (tests,
+# runserver); the finders serve the files meanwhile (WHITENOISE_USE_FINDERS), so an empty directory is all it
+# needs. A read-only data directory is fine: collectstatic (run by `kokyaku serve`) then reports the problem.
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

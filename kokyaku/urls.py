@@ -4,8 +4,14 @@ from django.urls import include, path
 
 from kokyaku.api.urls import api
 
+admin.site.site_header = admin.site.site_title = "Kokyaku"  # instead of "Django administration"
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

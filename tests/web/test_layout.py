@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import User
 from django.template import engines
@@ -134,3 +139,27 @@ def test_the_stylesheet_is_served_locally_with_the_zone_badges(client: Client) -
     for selector in (".zone-A", ".zone-B", ".zone-C", "table.data"):
         assert selector in css
     assert "http" not in css  # no CDN, no web fonts fetched from anywhere
+
+
+def test_a_logged_in_user_who_opens_the_login_page_goes_home(rep_client: Client) -> None:
+    response = rep_client.get("/login/")
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_a_logged_in_user_follows_next_from_the_login_page(rep_client: Client) -> None:
+    response = rep_client.get("/login/?next=/tokens/")
+    assert response["Location"] == "/tokens/"
+
+
+def test_a_fresh_data_directory_starts_without_the_static_files_warning(tmp_path: Path) -> None:
+    """WhiteNoise warned "No directory at: .../static" until collectstatic had run (every test run, runserver)."""
+    script = (
+        "import warnings; warnings.simplefilter('error');"
+        "import django; django.setup();"
+        "from whitenoise.middleware import WhiteNoiseMiddleware; WhiteNoiseMiddleware(lambda request: None)"
+    )
+    env = {**os.environ, "KOKYAKU_DATA_DIR": str(tmp_path / "fresh"), "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "kokyaku.settings"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fresh" / "static").is_dir()
