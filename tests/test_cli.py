@@ -76,3 +76,12 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("migrate", "createuser", "serve", "demo", "token"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", ["demo", "import", "snapshot", "export", "createuser", "token", "serve"])
+def test_help_lists_the_commands_own_options_not_djangos(command: str, tmp_path: Path) -> None:
+    result = run_cli(command, "--help", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: kokyaku {command}")
+    for django_only in ("--pythonpath", "--settings", "--traceback", "--force-color"):
+        assert django_only not in result.stdout

@@ -4,9 +4,10 @@ import sys
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.demo.services import DEMO_PASSWORD, DemoDatabaseNotEmpty, DemoError, DemoResult, demo_load
+from kokyaku.lib.commands import KokyakuCommand
 
 MAX_ACCOUNTS = 10_000_000
 
@@ -21,7 +22,7 @@ def _positive(text: str) -> int:
     return value
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     # Loading data does not depend on URLs, templates or admin: skip the system checks (and their cost).
     requires_system_checks: list[str] = []
     help = "Fill an empty database with a seeded demo portfolio (accounts, deals, activities, targets) and demo logins."

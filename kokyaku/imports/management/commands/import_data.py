@@ -7,17 +7,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.fields import KINDS
 from kokyaku.imports.mapping import unescape_delimiter
 from kokyaku.imports.services import ImportSummary, import_run
+from kokyaku.lib.commands import KokyakuCommand
 
 SHOWN_PROBLEMS = 20
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     help = (
         "Import accounts, reps, deals, activities or purchases from a CSV / XLSX file (plain or .gz). "
         "All-or-nothing by default; re-importing the same file changes nothing."

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from kokyaku.lib.commands import KokyakuCommand
 from kokyaku.portfolio.export import ExportError, export_csv, export_xlsx
 from kokyaku.portfolio.selectors import snapshot_get
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     help = "Write a portfolio snapshot as CSV (UTF-8 with BOM by default) or XLSX (one sheet per rep)."
 
     def add_arguments(self, parser: CommandParser) -> None:

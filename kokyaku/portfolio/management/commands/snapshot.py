@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.domain.errors import DomainError
+from kokyaku.lib.commands import KokyakuCommand
 from kokyaku.portfolio.models import Criteria
 from kokyaku.portfolio.selectors import team_matrix
 from kokyaku.portfolio.services import snapshot_create
@@ -20,7 +21,7 @@ def _date(value: str) -> date:
         raise CommandError(f"--as-of: {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     help = "Compute the portfolio from the deals dated up to --as-of (default today) and store it as a snapshot."
 
     def add_arguments(self, parser: CommandParser) -> None:

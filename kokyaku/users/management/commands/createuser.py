@@ -4,13 +4,14 @@ import getpass
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from kokyaku.lib.commands import KokyakuCommand
 from kokyaku.users.roles import Role
 from kokyaku.users.services import UserError, user_create
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     help = "Add a login with a role. The password comes from --password, $KOKYAKU_PASSWORD or a prompt."
 
     def add_arguments(self, parser: CommandParser) -> None:

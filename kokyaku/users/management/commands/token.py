@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from kokyaku.lib.commands import KokyakuCommand
 from kokyaku.users.services import api_token_create
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     help = "Create an API token for a user and print it (it is shown only once)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+
+from kokyaku.lib.commands import KokyakuCommand
 
 
-class Command(BaseCommand):
+class Command(KokyakuCommand):
     help = "Serve the web app with gunicorn (static files by WhiteNoise, no CDN needed)."
 
     def add_arguments(self, parser: CommandParser) -> None:
