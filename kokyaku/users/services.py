@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kokyaku.users.models import ApiToken
 from kokyaku.users.roles import Role, role_permissions
+
+# A token's last_used_at is written at most once per this interval: a script calling the API in a loop
+# would otherwise turn every read into a write (row lock, WAL traffic, SQLite's single writer).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class UserError(Exception):
@@ -72,9 +78,18 @@ def api_token_revoke(*, user: User, token_id: int) -> bool:
 
 
 def api_token_authenticate(plain: str) -> User | None:
-    """Return the active user a plain token belongs to, or None; records when it was last used."""
+    """Return the active user a plain token belongs to, or None; records when it was last used.
+
+    last_used_at is accurate to LAST_USED_RESOLUTION: within that interval of the recorded use no write
+    happens, and the conditional UPDATE lets only one of several concurrent requests write.
+    """
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(plain)).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    stale_before = now - LAST_USED_RESOLUTION
+    if token.last_used_at is None or token.last_used_at <= stale_before:
+        ApiToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale_before), pk=token.pk).update(
+            last_used_at=now
+        )
     return token.user
