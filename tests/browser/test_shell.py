@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Account, Rep
+from kokyaku.demo.services import DEMO_PASSWORD, demo_load
 from tests.browser.conftest import NewPage, log_in
 
 pytestmark = pytest.mark.browser
@@ -29,6 +32,9 @@ def test_a_rep_logs_in_sees_home_switches_to_japanese_and_logs_out(
     expect(page.get_by_role("heading", name="ホーム", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ja")
     expect(page.get_by_text("最近の商談")).to_be_visible()
+
+    page.goto(f"{live_server.url}/login/")  # already logged in: the login page sends you home
+    expect(page).to_have_url(f"{live_server.url}/")
 
     page.get_by_role("button", name="ログアウト").click()
     expect(page).to_have_url(f"{live_server.url}/login/")
@@ -86,3 +92,29 @@ def test_a_rep_creates_an_api_token_sees_it_once_and_revokes_it(page: Page, live
     page.get_by_role("button", name="Revoke").click()
     expect(page.get_by_text("Token revoked.")).to_be_visible()
     expect(page.get_by_test_id("tokens")).to_contain_text("You have no API tokens.")
+
+
+@pytest.mark.parametrize(
+    ("username", "role_badge", "role_link"),
+    [("rep", "Rep", "My portfolio"), ("rep2", "Rep", "My portfolio"),
+     ("manager", "Manager", "Company settings"), ("admin", "Administrator", "Django admin")],
+)  # fmt: skip
+def test_each_demo_login_works_in_the_browser(
+    page: Page, live_server: LiveServer, username: str, role_badge: str, role_link: str
+) -> None:
+    demo_load(accounts=30, seed=1)
+    page.goto(f"{live_server.url}/login/")
+    expect(page.get_by_test_id("demo-logins")).to_contain_text(username)
+    log_in(page, live_server.url, username, DEMO_PASSWORD)
+    expect(page.locator(".role-badge")).to_have_text(role_badge)
+    expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
+    link = page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=role_link)
+    link.click()
+    expect(page.locator("body")).not_to_contain_text("You do not have access to this page")
+    if username == "admin":
+        expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    else:
+        expect(page.get_by_role("link", name=role_link).first).to_have_class(re.compile(r"is-active"))
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{live_server.url}/login/")
