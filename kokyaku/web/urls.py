@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic.base import RedirectView
 
 from kokyaku.web import views
 
@@ -10,4 +12,6 @@ urlpatterns = [
     path("settings/lost-reasons/<int:reason_id>/active/", views.lost_reason_toggle, name="lost_reason_toggle"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    # Pages without our <link rel="icon"> (the admin, the API docs) make browsers ask for /favicon.ico.
+    path("favicon.ico", RedirectView.as_view(url=static("kokyaku/favicon.svg"), permanent=True)),
 ]

@@ -163,3 +163,10 @@ def test_a_fresh_data_directory_starts_without_the_static_files_warning(tmp_path
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "fresh" / "static").is_dir()
+
+
+def test_favicon_ico_points_at_the_svg_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/kokyaku/favicon.svg"
+    assert client.get(response["Location"]).status_code == 200
