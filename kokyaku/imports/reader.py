@@ -284,8 +284,14 @@ def _open_csv(
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             chunk = chunk.fillna("")
-            blank = (chunk == "").all(axis=1)
-            yield chunk[~blank] if blank.any() else chunk
+            # a blank line is empty in every column: look at the others only where the first is empty
+            candidates = chunk.iloc[:, 0].to_numpy(dtype=object) == ""
+            if candidates.any():
+                blank = candidates.copy()
+                blank[candidates] = (chunk[candidates] == "").all(axis=1).to_numpy()
+                yield chunk[~blank] if blank.any() else chunk
+            else:
+                yield chunk
             try:
                 chunk = next(reader, None)
             except pd.errors.ParserError as exc:

@@ -9,11 +9,13 @@ updated and left unchanged. Only id maps (external id / name -> primary key) are
 # ruff: noqa: S608  - SQL here is assembled from model metadata and constants only; values always travel as parameters
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,6 +151,7 @@ class Plan:
         self.file = file
         self.covered = set(columns.sources) | set(mapping.constants) | set(mapping.defaults)
         self.currency = CompanySettings.load().currency
+        self.before_write: Callable[[], None] = lambda: None  # called before this plan writes (creates references)
 
     @property
     def update_columns(self) -> list[str]:
@@ -203,6 +206,7 @@ class Plan:
         if missing.any():
             if create is not None and not bad.all():
                 wanted = pd.Series(refs_col[missing & ~bad]).drop_duplicates().tolist()
+                self.before_write()  # a chunk may still be on its way to the staging table
                 create(wanted, data[missing & ~bad])
                 ids, missing, _amb = refs.lookup(refs_col)
                 missing &= ~ambiguous
@@ -253,14 +257,11 @@ def _insert_returning(model: type[models.Model], columns: list[str], values: lis
         return []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            types = {
-                f.column: f.db_type(connection) for f in model._meta.concrete_fields if f.column in columns
-            }
+            types = {f.column: f.db_type(connection) for f in model._meta.concrete_fields if f.column in columns}
             arrays = [list(col) for col in zip(*values, strict=True)]
             unnest = ", ".join(f"%s::{types[c].split('(')[0]}[]" for c in columns)
             cur.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({unnest})"
-                f" RETURNING external_id, id, name",
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({unnest}) RETURNING external_id, id, name",
                 arrays,
             )
             return [(str(k), int(pk), str(n)) for k, pk, n in cur.fetchall()]
@@ -547,23 +548,27 @@ class Stage:
         self.rows = 0
 
     def load(self, frame: pd.DataFrame) -> None:
-        if frame.empty:
-            return
-        names = ", ".join(c for c, _t in self.columns)
+        """Format and write one chunk, here and now."""
+        if not frame.empty:
+            self.write(_raw_connection(), self.format(frame), len(frame))
+
+    def format(self, frame: pd.DataFrame) -> Any:
+        """The chunk ready to send: COPY text (PostgreSQL) or the columns as lists (SQLite). Touches no database."""
         columns = [self._column(frame, col, kind) for col, kind in self.columns]
         if self.postgres:
-            text = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-            connection.ensure_connection()
-            raw = connection.connection
-            assert raw is not None
+            return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+        return columns
+
+    def write(self, raw: Any, batch: Any, rows: int) -> None:
+        """Send a formatted chunk over the raw DB-API connection (safe from a worker thread: it holds no Django state)."""
+        names = ", ".join(c for c, _t in self.columns)
+        if self.postgres:
             with raw.cursor() as cur, cur.copy(f"COPY {self.name} ({names}) FROM STDIN") as copy:
-                copy.write(text)
+                copy.write(batch)
         else:
             marks = ", ".join("?" for _ in self.columns)
-            raw_sqlite = connection.connection
-            assert raw_sqlite is not None
-            raw_sqlite.executemany(f"INSERT INTO {self.name} ({names}) VALUES ({marks})", zip(*columns, strict=True))
-        self.rows += len(frame)
+            raw.executemany(f"INSERT INTO {self.name} ({names}) VALUES ({marks})", zip(*batch, strict=True))
+        self.rows += rows
 
     def _column(self, frame: pd.DataFrame, col: str, kind: str) -> list[Any]:
         """One staging column as a list: COPY text (NULL as \\N) on PostgreSQL, Python values (None) on SQLite.
@@ -587,7 +592,8 @@ class Stage:
         if kind in {"date", "ts"}:
             stamps = pd.to_datetime(series).to_numpy(dtype="datetime64[s]")
             if kind == "date":
-                return _spread(stamps.astype("datetime64[D]"), lambda u: np.datetime_as_string(u.astype("datetime64[D]")).tolist(), null)
+                days = stamps.astype("datetime64[D]")
+                return _spread(days, lambda u: np.datetime_as_string(u.astype("datetime64[D]")).tolist(), null)
             suffix = "+00:00" if pg else ""
             return _spread(
                 stamps, lambda u: [s.replace("T", " ") + suffix for s in np.datetime_as_string(u, unit="s").tolist()], null
@@ -633,6 +639,56 @@ def _with_nulls(values: list[Any], missing: np.ndarray, null: Any) -> list[Any]:
         for i in np.flatnonzero(missing).tolist():
             values[i] = null
     return values
+
+
+def _raw_connection() -> Any:
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    return raw
+
+
+class _Writer:
+    """Sends staged chunks; on PostgreSQL from a worker thread while the next chunk is read and checked.
+
+    PostgreSQL parses and stores a COPY in its own process, and the driver releases the GIL while it
+    waits, so the server's share overlaps Python's work on the next chunk (1M deals: 32.5 -> 28.3 s).
+    SQLite runs in this process and binding parameters needs the GIL: a thread there only made the
+    two fight (21.9 -> 32.9 s), so SQLite writes inline. At most one chunk is in flight; ``wait()``
+    runs before anything else uses the connection.
+    """
+
+    def __init__(self) -> None:
+        self.raw = _raw_connection()
+        self.pending: Future[None] | None = None
+        self.pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="kk-import-writer")
+            if connection.vendor == "postgresql"
+            else None
+        )
+
+    def submit(self, stage: Stage, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        batch = stage.format(frame)
+        self.wait()
+        if self.pool is None:
+            stage.write(self.raw, batch, len(frame))
+        else:
+            self.pending = self.pool.submit(stage.write, self.raw, batch, len(frame))
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            if self.pending is not None:
+                concurrent.futures.wait([self.pending])
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
 
 
 def _fetch(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
@@ -781,27 +837,14 @@ def _run(
     purchases = isinstance(plan, PurchasesPlan)
     deal_stage = Stage("kk_import_stage", DealsPlan.stage_columns if purchases else plan.stage_columns)
     line_stage = Stage("kk_import_lines", PurchasesPlan.line_columns) if purchases else None
-    for chunk in table.chunks():
-        summary.rows += len(chunk)
-        checked = chunk_check(chunk, mapping, columns, file=summary.file, timezone=tz)
-        if len(checked.skipped):
-            summary.skipped += len(checked.skipped)
-            rejects.write(chunk, checked.skipped, [], f"skipped: {summary.skipped_reason}")
-        problems = checked.problems
-        bad = checked.bad
-        writing = skip_invalid or summary.problem_count + len(problems) == 0
-        if writing and len(checked.data):
-            prepared = plan.prepare(checked.data)
-            problems = sorted([*problems, *prepared.problems], key=lambda p: p.row)
-            bad = bad.union(prepared.bad)
-            if skip_invalid or not problems:
-                (line_stage or deal_stage).load(prepared.frame)
-        if problems:
-            _keep(summary, problems)
-            summary.rejected += len(bad)
-            rejects.write(chunk, bad, problems)
-        if progress is not None:
-            progress(table.done(), table.total)
+    writer = _Writer()
+    plan.before_write = writer.wait
+    try:
+        _stage_all(table, mapping, columns, summary, rejects, plan, line_stage or deal_stage, writer, tz=tz,
+                   skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+        writer.wait()
+    finally:
+        writer.close()
     if summary.problem_count and not skip_invalid:
         return
     if line_stage is not None:
@@ -816,6 +859,44 @@ def _run(
     for stage in (deal_stage, line_stage):
         if stage is not None:
             _execute(f"DROP TABLE IF EXISTS {stage.qualified}")
+
+
+def _stage_all(
+    table: Any,
+    mapping: Mapping,
+    columns: Columns,
+    summary: ImportSummary,
+    rejects: _Rejects,
+    plan: Plan,
+    stage: Stage,
+    writer: _Writer,
+    *,
+    tz: str,
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> None:
+    """Read, check and resolve every chunk; hand the good rows to the writer."""
+    for chunk in table.chunks():
+        summary.rows += len(chunk)
+        checked = chunk_check(chunk, mapping, columns, file=summary.file, timezone=tz)
+        if len(checked.skipped):
+            summary.skipped += len(checked.skipped)
+            rejects.write(chunk, checked.skipped, [], f"skipped: {summary.skipped_reason}")
+        problems = checked.problems
+        bad = checked.bad
+        writing = skip_invalid or summary.problem_count + len(problems) == 0
+        if writing and len(checked.data):
+            prepared = plan.prepare(checked.data)
+            problems = sorted([*problems, *prepared.problems], key=lambda p: p.row)
+            bad = bad.union(prepared.bad)
+            if skip_invalid or not problems:
+                writer.submit(stage, prepared.frame)
+        if problems:
+            _keep(summary, problems)
+            summary.rejected += len(bad)
+            rejects.write(chunk, bad, problems)
+        if progress is not None:
+            progress(table.done(), table.total)
 
 
 def _check_duplicates(summary: ImportSummary, rejects: _Rejects, stage: Stage, width: int, *, skip_invalid: bool) -> None:
@@ -986,9 +1067,7 @@ def _upsert(plan: Plan, stage: Stage, summary: ImportSummary) -> None:
     for name, _sql in [*foreign_keys, *uniques]:
         _execute(f'ALTER TABLE {target} DROP CONSTRAINT "{name}"')
     if postgres:
-        new_only = (
-            "" if existing == 0 else f" WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.external_id = s.external_id)"
-        )
+        new_only = "" if existing == 0 else f" WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.external_id = s.external_id)"
         _execute(f"INSERT INTO {target} ({', '.join(cols)}) SELECT {', '.join(select)} FROM {stage.name} s{new_only}", params)
     else:
         assignments = [f"{c} = {e.format(s='excluded', t=target)}" for c, e in sets.items()]

