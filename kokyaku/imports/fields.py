@@ -67,7 +67,12 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("status", "choice", required=True, choices=STATUSES),
         Field("probability", "int", minimum=ZERO, maximum=Decimal(100)),
         Field("opened_on", "date", required=True),
-        Field("closed_on", "date"),
+        Field(
+            "closed_on",
+            "date",
+            help="when a won or lost deal closed; on an open deal it is the expected close date (stored as expected_close_on)",
+        ),
+        Field("expected_close_on", "date", help="when an open deal is expected to close; kept after it closes"),
         Field("lost_reason", "ref", max_length=40, help="a lost-reason code; must exist"),
         Field("lost_note", "str"),
     ),

@@ -369,13 +369,14 @@ class DealsPlan(Plan):
     stage_columns = [
         ("external_id", "text"), ("account_id", "id"), ("owner_id", "id"), ("name", "text"), ("product", "text"),
         ("amount", "money"), ("currency", "text"), ("stage", "text"), ("status", "text"), ("probability", "int"),
-        ("opened_on", "date"), ("closed_on", "date"), ("lost_reason_id", "id"), ("lost_note", "text"),
+        ("opened_on", "date"), ("closed_on", "date"), ("expected_close_on", "date"), ("lost_reason_id", "id"),
+        ("lost_note", "text"),
     ]  # fmt: skip
     field_columns = {
         "external_id": "external_id", "account": "account_id", "owner": "owner_id", "name": "name",
         "product": "product", "amount": "amount", "currency": "currency", "stage": "stage", "status": "status",
         "probability": "probability", "opened_on": "opened_on", "closed_on": "closed_on",
-        "lost_reason": "lost_reason_id", "lost_note": "lost_note",
+        "expected_close_on": "expected_close_on", "lost_reason": "lost_reason_id", "lost_note": "lost_note",
     }  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -383,6 +384,32 @@ class DealsPlan(Plan):
         self.accounts = RefMap(Account)
         self.reps = RefMap(Rep) if "owner" in self.covered else None
         self.reasons = RefMap(LostReason, key="code", name=None) if "lost_reason" in self.covered else None
+        self.open_dates_moved = 0
+
+    def update_values(self) -> dict[str, str]:
+        """As for every plan, plus the expected close date when only ``closed_on`` is mapped.
+
+        CRM exports have one close date: the actual one on a closed deal, the expected one on an
+        open deal. An open deal's date goes to ``expected_close_on``; a closed deal's forecast,
+        which such a file does not carry, is kept as it was.
+        """
+        values = super().update_values()
+        if "closed_on" in self.covered and "expected_close_on" not in self.covered:
+            values["expected_close_on"] = (
+                "CASE WHEN {s}.status = 'open' THEN {s}.expected_close_on ELSE {t}.expected_close_on END"
+            )
+        return values
+
+    def close_dates(self, data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+        """(closed_on, expected_close_on): an open deal has no closed date; its date in closed_on is its expected one."""
+        none = pd.Series(pd.NaT, index=data.index, dtype="datetime64[ns]")
+        closed = data.get("closed_on", none)
+        expected = data.get("expected_close_on", none)
+        is_open = (data["status"] == "open").to_numpy()
+        moved = is_open & closed.notna().to_numpy() & expected.isna().to_numpy()
+        self.open_dates_moved += int(moved.sum())
+        expected = expected.where(~moved, closed)
+        return closed.where(~is_open), expected
 
     def prepare(self, data: pd.DataFrame) -> Prepared:
         problems: list[Problem] = []
@@ -400,6 +427,7 @@ class DealsPlan(Plan):
             if self.reasons
             else self.column(data, "lost_reason")
         )
+        closed_on, expected_close_on = self.close_dates(data)
         frame = {
             "external_id": data["external_id"],
             "account_id": account,
@@ -412,7 +440,8 @@ class DealsPlan(Plan):
             "status": data["status"],
             "probability": self.column(data, "probability"),
             "opened_on": data["opened_on"],
-            "closed_on": self.column(data, "closed_on"),
+            "closed_on": closed_on,
+            "expected_close_on": expected_close_on,
             "lost_reason_id": reason,
             "lost_note": self.text(data, "lost_note"),
         }
@@ -477,6 +506,9 @@ class PurchasesPlan(DealsPlan):
     @property
     def update_columns(self) -> list[str]:
         return ["account_id", "name", "amount", "currency", "stage", "status", "opened_on", "closed_on"]
+
+    def update_values(self) -> dict[str, str]:
+        return {c: f"{{s}}.{c}" for c in self.update_columns}  # won deals: an expected close date is left alone
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -845,6 +877,10 @@ def _run(
         writer.wait()
     finally:
         writer.close()
+    moved = getattr(plan, "open_dates_moved", 0)
+    if moved:
+        noun = "open deal" if moved == 1 else "open deals"
+        summary.notes.append(f"{moved:,} {noun}: the date in closed_on is stored as the expected close date")
     if summary.problem_count and not skip_invalid:
         return
     if line_stage is not None:
@@ -957,9 +993,9 @@ def _aggregate_purchases(
     name = "'Invoice ' || MIN(invoice)"
     _execute(
         f"INSERT INTO {stage.name} (external_id, account_id, owner_id, name, product, amount, currency, stage, status,"
-        f" probability, opened_on, closed_on, lost_reason_id, lost_note, _row)"
+        f" probability, opened_on, closed_on, expected_close_on, lost_reason_id, lost_note, _row)"
         f" SELECT external_id, MIN(account_id), NULL, {name}, '', {net}, MIN(currency), 'purchase', 'won',"
-        f" NULL, MIN(day), MIN(day), NULL, '', MIN(_row) FROM {lines.name} GROUP BY external_id HAVING {net} > 0"
+        f" NULL, MIN(day), MIN(day), NULL, NULL, '', MIN(_row) FROM {lines.name} GROUP BY external_id HAVING {net} > 0"
     )
     summary.invoices = int(_fetch(f"SELECT COUNT(*) FROM {stage.name}")[0][0])
 

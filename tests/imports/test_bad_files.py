@@ -187,3 +187,24 @@ def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
         import_run(kind="deals", path=write(tmp_path, "many.csv", text))
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "amount"), (2, "opened_on"), (3, "account")]
     assert caught.value.problems[2].reason == "account is required but empty"
+
+
+def test_a_bad_byte_deep_in_the_file_after_rows_were_staged_changes_nothing(tmp_path: Path) -> None:
+    # 8,000 good rows (past the 256 KB the encoding is detected from, and several chunks, whose
+    # references created accounts A1..A49 already), then one line in Shift_JIS
+    data = deals_csv(8_000).encode() + "D8000,A1,Tanaka,東京,1,Won,won,2024-01-01,\n".encode("cp932")
+    assert len(data) > 256 * 1024
+    before = db_state()
+    with pytest.raises(ImportFileError) as caught:
+        import_run(kind="deals", path=write(tmp_path, "late.csv", data), chunk_rows=1_000)
+    assert "late.csv: line 8002 is not valid utf-8" in str(caught.value)
+    assert db_state() == before
+
+
+def test_broken_quoting_in_a_late_chunk_changes_nothing(tmp_path: Path) -> None:
+    text = deals_csv(3_500) + 'D9,A1,Tanaka,"never closed,1,Won,won,2024-01-01,\n' + deals_csv(10)[len(DEALS_HEADER) :]
+    before = db_state()
+    with pytest.raises(ImportFileError) as caught:
+        import_run(kind="deals", path=write(tmp_path, "late_quote.csv", text), chunk_rows=1_000)
+    assert "late_quote.csv: broken CSV (a quoted value opened on row 3502 is never closed)" in str(caught.value)
+    assert db_state() == before

@@ -217,3 +217,76 @@ def test_times_with_an_offset_keep_their_instant_and_dates_are_taken_in_local_ti
     deals = "external_id,account,status,opened_on\nSF1,A0,open,2024-01-05T20:00:00.000Z\n"
     import_run(kind="deals", path=write(tmp_path, "sf.csv", deals))
     assert str(Deal.objects.get(external_id="SF1").opened_on) == "2024-01-06"
+
+
+def test_an_open_deals_close_date_is_its_expected_close_date_never_its_closed_date(tmp_path: Path) -> None:
+    text = (
+        "external_id,account,status,opened_on,closed_on,expected_close_on\n"
+        "W1,A0,won,2024-01-01,2024-02-01,2024-01-20\n"  # a closed deal keeps the forecast it had
+        "O1,A0,open,2024-01-01,2024-06-30,\n"  # generic files from older exports: the date moves
+        "O2,A0,open,2024-01-01,2024-06-30,2024-07-31\n"  # both given: the expected date wins
+        "O3,A0,open,2024-01-01,,\n"
+    )
+    summary = import_run(kind="deals", path=write(tmp_path, "d.csv", text))
+    assert summary.created == 4
+    dates = {
+        d.external_id: (d.closed_on, d.expected_close_on) for d in Deal.objects.filter(external_id__in=["W1", "O1", "O2", "O3"])
+    }
+    assert {k: tuple(str(x) if x else None for x in v) for k, v in dates.items()} == {
+        "W1": ("2024-02-01", "2024-01-20"),
+        "O1": (None, "2024-06-30"),
+        "O2": (None, "2024-07-31"),
+        "O3": (None, None),
+    }
+    assert "1 open deal: the date in closed_on is stored as the expected close date" in summary.notes
+    again = import_run(kind="deals", path=write(tmp_path, "d.csv", text))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_salesforce_close_date_goes_by_is_closed_and_a_closed_deal_keeps_its_forecast(tmp_path: Path) -> None:
+    header = "Id,AccountId,StageName,IsClosed,IsWon,CreatedDate,CloseDate,Amount\n"
+    open_file = header + "006A,A0,Negotiation,false,false,2024-01-05T01:00:00.000Z,2024-09-30,100\n"
+    first = import_run(kind="deals", path=write(tmp_path, "opp1.csv", open_file), mapping="salesforce")
+    assert first.created == 1
+    deal = Deal.objects.get(external_id="006A")
+    assert (deal.status, deal.closed_on, str(deal.expected_close_on)) == ("open", None, "2024-09-30")
+    won_file = header + "006A,A0,Closed Won,true,true,2024-01-05T01:00:00.000Z,2024-10-15,120\n"
+    second = import_run(kind="deals", path=write(tmp_path, "opp2.csv", won_file), mapping="salesforce")
+    assert (second.created, second.updated) == (0, 1)
+    deal.refresh_from_db()
+    assert (deal.status, str(deal.closed_on), str(deal.expected_close_on)) == ("won", "2024-10-15", "2024-09-30")
+    third = import_run(kind="deals", path=write(tmp_path, "opp2.csv", won_file), mapping="salesforce")
+    assert third.unchanged == 1
+
+
+def test_hubspot_close_date_of_an_open_stage_is_the_expected_close_date(tmp_path: Path) -> None:
+    text = (
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date,Create Date,Associated Company IDs\n"
+        "H1,Big one,Contract Sent,500,2024-12-01,2024-01-02,A0\n"
+        "H2,Done,Closed Won,300,2024-03-01,2024-01-02,A0\n"
+    )
+    import_run(kind="deals", path=write(tmp_path, "hs.csv", text), mapping="hubspot")
+    got = {
+        d.external_id: (d.status, str(d.closed_on), str(d.expected_close_on))
+        for d in Deal.objects.filter(external_id__in=["H1", "H2"])
+    }
+    assert got == {"H1": ("open", "None", "2024-12-01"), "H2": ("won", "2024-03-01", "None")}
+
+
+def test_a_bulk_load_puts_back_the_unique_external_id_it_set_aside(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import IntegrityError, connection, transaction
+
+    from kokyaku.imports import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's UNIQUE constraints are part of the table; only PostgreSQL sets them aside")
+    monkeypatch.setattr(services, "BULK_ROWS", 10)
+    uniques_before = services._unique_constraints("crm_deal")
+    assert [name for name, _sql in uniques_before] == ["crm_deal_external_id_key"]
+    summary = import_run(kind="deals", path=write(tmp_path, "bulk.csv", deals_csv(50)))
+    assert summary.created == 50
+    assert services._unique_constraints("crm_deal") == uniques_before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Deal.objects.create(
+            external_id="D1", account_id=Account.objects.get(external_id="A0").pk, status="open", opened_on="2024-01-01"
+        )
