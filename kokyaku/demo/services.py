@@ -30,8 +30,9 @@ from kokyaku.users.services import user_create
 
 DEMO_PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins, not a secret
 SQLITE_BATCH = 50_000
-# From this many accounts on, PostgreSQL loads drop the non-unique indexes and foreign keys of the
-# account, deal and activity tables and restore them at the end (see _drop_for_bulk_load).
+# From this many accounts on, loads drop the non-unique indexes (and on PostgreSQL the foreign keys) of
+# the account, deal and activity tables and restore them at the end (_drop_for_bulk_load,
+# _drop_sqlite_indexes).
 BULK_INDEX_THRESHOLD = 50_000
 
 ProgressCallback = Callable[[int, int], None]
@@ -71,7 +72,7 @@ class DemoResult:
     activities: int = 0
     targets: int = 0
     seconds: float = 0.0
-    rebuild_seconds: float = 0.0  # PostgreSQL bulk loads: restoring indexes and foreign keys (part of seconds)
+    rebuild_seconds: float = 0.0  # bulk loads: restoring indexes (and PostgreSQL's foreign keys); part of seconds
     logins: list[DemoLogin] = field(default_factory=list)
 
     @property
@@ -177,6 +178,30 @@ def _drop_for_bulk_load(models_: Sequence[type[models.Model]]) -> list[str]:
     return indexes + foreign_keys
 
 
+def _drop_sqlite_indexes(models_: Sequence[type[models.Model]]) -> list[str]:
+    """Drop these tables' non-unique indexes on SQLite; return the CREATE INDEX statements that restore them.
+
+    The same idea as :func:`_drop_for_bulk_load`: SQLite builds an index from sorted rows far faster
+    than it updates it row by row. Unique indexes (``sqlite_autoindex_*``, and any CREATE UNIQUE
+    INDEX) stay, so duplicate keys still fail as rows arrive; DDL is transactional in SQLite, so a
+    failed load leaves the indexes as they were.
+    """
+    tables = [m._meta.db_table for m in models_]
+    placeholders = ", ".join(["%s"] * len(tables))
+    restore: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({placeholders})",  # noqa: S608 - placeholders only
+            tables,
+        )
+        for name, sql in cursor.fetchall():
+            if str(sql).lstrip().upper().startswith("CREATE UNIQUE"):
+                continue
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            restore.append(str(sql))
+    return restore
+
+
 def _max_id(model: type[models.Model]) -> int:
     value = model._default_manager.aggregate(m=models.Max("pk"))["m"]
     return int(value or 0)
@@ -275,8 +300,9 @@ def demo_load(
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
         restore: list[str] = []
-        if writer.postgres and accounts >= BULK_INDEX_THRESHOLD and accounts > existing:
-            restore = _drop_for_bulk_load([Account, Deal, Activity])
+        if accounts >= BULK_INDEX_THRESHOLD and accounts > existing:
+            bulk = [Account, Deal, Activity]
+            restore = _drop_for_bulk_load(bulk) if writer.postgres else _drop_sqlite_indexes(bulk)
 
         team_names = _unique_team_names(gen.teams())
         Team.objects.bulk_create([Team(name=n) for n in team_names])
@@ -379,14 +405,15 @@ def demo_load(
                 "amount": targets["amount"],
             },
         )
-        if writer.postgres:
-            with connection.cursor() as cursor:
-                rebuild_started = time.perf_counter()
-                if restore:
-                    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                for sql in restore:
-                    cursor.execute(sql)
+        with connection.cursor() as cursor:
+            rebuild_started = time.perf_counter()
+            if restore and writer.postgres:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for sql in restore:
+                cursor.execute(sql)
+            if restore:
                 result.rebuild_seconds = time.perf_counter() - rebuild_started
+            if writer.postgres:
                 for sql in connection.ops.sequence_reset_sql(no_style(), tables):
                     cursor.execute(sql)
         result.logins = _logins(reps, rep_ids, team_names)

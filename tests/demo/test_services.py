@@ -117,6 +117,57 @@ def test_a_failure_half_way_leaves_nothing_written(monkeypatch: pytest.MonkeyPat
     assert not Team.objects.exists()
 
 
+def _sqlite_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('crm_account', 'crm_deal', 'crm_activity')"
+        )
+        return {str(r[0]) for r in cursor.fetchall()}
+
+
+def test_a_big_sqlite_load_builds_its_indexes_once_at_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only; PostgreSQL's path has its own test")
+    before = _sqlite_indexes()
+    assert any("crm_deal_status_expected_idx" in sql for sql in before)
+    monkeypatch.setattr(services, "BULK_INDEX_THRESHOLD", 100)  # take the drop-and-rebuild path
+    seen: list[set[str]] = []
+    original = services._Writer.write
+
+    def spy(self: services._Writer, model: type, data: dict[str, object], **kwargs: object) -> int:
+        seen.append(_sqlite_indexes())
+        return original(self, model, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services._Writer, "write", spy)
+    result = demo_load(accounts=200, seed=3, as_of=AS_OF)
+    assert seen[1] == set()  # the accounts, deals and activities went into bare tables
+    assert _sqlite_indexes() == before
+    assert result.rebuild_seconds > 0
+    accounts, deals, activities = _expected(200, 3)
+    assert (Account.objects.count(), Deal.objects.count(), Activity.objects.count()) == (accounts, deals, activities)
+
+
+def test_a_failed_big_sqlite_load_leaves_the_indexes_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    before = _sqlite_indexes()
+    monkeypatch.setattr(services, "BULK_INDEX_THRESHOLD", 100)
+
+    original = services._Writer.write
+
+    def broken(self: services._Writer, model: type, data: dict[str, object], **kwargs: object) -> int:
+        if model is Activity:  # half-way: accounts and deals written, indexes still dropped
+            raise RuntimeError("boom")
+        return original(self, model, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services._Writer, "write", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        demo_load(accounts=200, seed=3, as_of=AS_OF)
+    assert _sqlite_indexes() == before
+    assert not Deal.objects.exists()
+
+
 def test_bad_input_is_a_demo_error() -> None:
     with pytest.raises(DemoError, match="accounts must be at least 1"):
         demo_load(accounts=0, seed=0, as_of=AS_OF)
