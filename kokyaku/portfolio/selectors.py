@@ -565,7 +565,7 @@ def targets_view(
         columns=["owner_id", "amount"],
     ).rename(columns={"owner_id": "rep_id"})
     pipe = pd.DataFrame.from_records(
-        list(open_qs.exclude(owner_id=None).values_list("owner_id", "amount", "probability", "stage")),
+        list(open_qs.exclude(owner_id=None).order_by().values_list("owner_id", "amount", "probability", "stage")),
         columns=["rep_id", "amount", "probability", "stage"],
     )
     pipe["probability"] = deal_probability(pipe["probability"], pipe["stage"], table)
