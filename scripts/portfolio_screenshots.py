@@ -32,7 +32,7 @@ PAGES = [
     ("portfolio-review", "manager", "/portfolio/review/?from=B&to=A", True),
     ("portfolio-criteria", "manager", "/portfolio/criteria/", True),
     ("portfolio-effort", "manager", "/portfolio/effort/?start=2025-11-01&end=2026-11-20", True),
-    ("portfolio-targets", "manager", "/portfolio/targets/?period=FY2026-Q2", True),
+    ("portfolio-targets", "manager", "/portfolio/targets/?period=FY2026-Q3", True),  # the current quarter: won + pipeline
 ]
 
 
