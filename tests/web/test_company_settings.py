@@ -66,6 +66,8 @@ def test_a_lower_case_currency_code_is_stored_upper_case(manager_client: Client)
         ("dormancy_days", "0"),
         ("currency", "YEN!"),
         ("currency", "1$3"),
+        ("currency", "YEN"),  # three letters, but not ISO 4217: every revenue figure would drop to 0
+        ("currency", "ABC"),
     ],
 )
 def test_an_invalid_value_is_reported_on_its_field_and_nothing_is_saved(manager_client: Client, field: str, value: str) -> None:
@@ -112,6 +114,20 @@ def test_a_duplicate_lost_reason_code_is_refused_with_a_message(manager_client: 
     assert response.status_code == 400
     assert "code" in response.context["reason_form"].errors
     assert LostReason.objects.filter(code="price").count() == 1
+
+
+def test_a_currency_typo_is_explained_in_the_page_language(manager_client: Client) -> None:
+    response = manager_client.post(URL, {**VALID, "currency": "yen"}, headers={"Accept-Language": "ja"})
+    assert response.context["form"].errors["currency"] == ["「YEN」は ISO 4217 の通貨コードではありません（例: JPY、USD、EUR）。"]
+
+
+def test_a_duplicate_lost_reason_code_reads_naturally_in_japanese(manager_client: Client) -> None:
+    response = manager_client.post(
+        "/settings/lost-reasons/", {"code": "price", "label_ja": "価格", "label_en": "Price"}, headers={"Accept-Language": "ja"}
+    )
+    assert response.context["reason_form"].errors["code"] == [
+        "このコードはすでに一覧にあります（使用を停止した理由のコードも使えません）。"
+    ]
 
 
 def test_a_rep_cannot_add_or_retire_lost_reasons(rep_client: Client, strong_rep: Rep) -> None:
