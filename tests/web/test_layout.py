@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.test import Client, RequestFactory, override_settings
+from django.urls import path
 from django.utils import translation
 
 from kokyaku.crm.models import Rep
@@ -170,3 +172,20 @@ def test_favicon_ico_points_at_the_svg_icon(client: Client) -> None:
     assert response.status_code == 301
     assert response["Location"] == "/static/kokyaku/favicon.svg"
     assert client.get(response["Location"]).status_code == 200
+
+
+def _boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("boom")
+
+
+urlpatterns = [path("boom/", _boom)]
+
+
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_a_server_error_shows_the_styled_bilingual_500_page(db: None) -> None:
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong on our side" in html
+    assert "サーバーでエラーが発生しました" in html
+    assert "kokyaku.css" in html
