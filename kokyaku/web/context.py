@@ -18,6 +18,7 @@ ROLE_LABELS: dict[Role, StrOrPromise] = {
 def navigation(request: HttpRequest) -> dict[str, object]:
     """Return what the layout's navigation needs.
 
+    ``nav_has_rep`` says whether the login is linked to a rep (so has a book of its own);
     ``nav_section`` is the URL namespace of the current page ("web", "portfolio", ...) so a nav
     link can mark itself active; ``nav_page`` is the URL name.
     """
@@ -31,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "nav_role_label": "",
             "nav_is_manager": False,
             "nav_is_admin": False,
+            "nav_has_rep": False,
             "nav_display_name": "",
             "nav_section": section,
             "nav_page": page,
@@ -43,6 +45,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_role_label": ROLE_LABELS[role] if role else "",
         "nav_is_manager": is_manager(user),
         "nav_is_admin": bool(user.is_active and user.is_staff),
+        "nav_has_rep": rep is not None,  # "My portfolio" only for logins that own accounts
         "nav_display_name": display_name,
         "nav_section": section,
         "nav_page": page,

@@ -44,6 +44,13 @@ def test_a_manager_also_sees_company_settings(manager_client: Client) -> None:
     assert 'href="/admin/"' not in html
 
 
+def test_my_portfolio_is_offered_only_to_logins_linked_to_a_rep(rep_client: Client, admin_user: User) -> None:
+    assert 'href="/portfolio/mine/"' in rep_client.get("/").content.decode()
+    admin = client_for("admin")
+    assert 'href="/portfolio/mine/"' not in admin.get("/").content.decode()
+    assert 'href="/portfolio/mine/"' not in admin.get("/portfolio/accounts/").content.decode()
+
+
 def test_an_admin_sees_the_django_admin_link_and_their_username(admin_user: User) -> None:
     html = client_for("admin").get("/").content.decode()
     assert 'href="/admin/"' in html
