@@ -573,7 +573,9 @@ def targets_view(
         frame[col] = frame[col].astype(float)
     forecast = target_forecast(targets, won, pipe, high=high, mid=mid)
     forecast = forecast.loc[forecast["target"].notna()].reset_index(drop=True)
-    names = dict(Rep.objects.filter(id__in=list(forecast["rep_id"])).values_list("id", "name"))
+    # Every rep's name (or the asked-for ones): cheaper than an IN list of thousands of ids to parse.
+    reps_qs = Rep.objects.all() if rep_ids is None else Rep.objects.filter(id__in=rep_ids)
+    names = dict(reps_qs.order_by().values_list("id", "name"))
     forecast.insert(1, "rep", forecast["rep_id"].map(names).fillna(""))
     accounts = pd.DataFrame(columns=["rep_id", "account_id", "name", "expected_value", "cumulative_ev", "covers_gap"])
     gaps = forecast.set_index("rep_id")["gap"]
@@ -713,11 +715,13 @@ def open_deal_dates(*, today: date, rep_ids: Sequence[int] | None = None) -> dic
     qs = Deal.objects.filter(status=Deal.Status.OPEN)
     if rep_ids is not None:
         qs = qs.filter(owner_id__in=rep_ids)
+    # Only status and expected_close_on are read, so the (status, expected_close_on) index answers alone.
     counts = qs.aggregate(
-        undated=Count("id", filter=Q(expected_close_on__isnull=True)),
-        overdue=Count("id", filter=Q(expected_close_on__lt=today)),
+        open=Count("*"),
+        dated=Count("expected_close_on"),
+        overdue=Count("expected_close_on", filter=Q(expected_close_on__lt=today)),
     )
-    return {"undated": int(counts["undated"] or 0), "overdue": int(counts["overdue"] or 0)}
+    return {"undated": int(counts["open"] - counts["dated"]), "overdue": int(counts["overdue"] or 0)}
 
 
 # -- the team page at scale: one sequential pass per aggregate ------------------------------------
