@@ -60,3 +60,10 @@ def test_the_compiled_catalog_matches_the_po_file() -> None:
 def test_tiers_and_buyer_types_use_the_agreed_japanese_terms(english: str, japanese: str) -> None:
     with translation.override("ja"):
         assert translation.gettext(english) == japanese
+
+
+def test_unzoned_accounts_and_unknown_buyer_types_read_differently_in_japanese() -> None:
+    """Both sat side by side on the portfolio pages as 未分類."""
+    with translation.override("ja"):
+        assert translation.gettext("Unzoned") == "ゾーン未判定"
+        assert translation.gettext("Unzoned") != translation.gettext("Unknown")
