@@ -32,7 +32,7 @@ from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.fields import schema
 from kokyaku.imports.mapping import Mapping, mapping_load
 from kokyaku.imports.reader import open_table
-from kokyaku.imports.validate import Columns, chunk_check, columns_resolve
+from kokyaku.imports.validate import Columns, chunk_check, columns_resolve, per_distinct
 
 MAX_PROBLEMS_KEPT = 1000
 BULK_ROWS = 100_000  # from this many new rows on, secondary indexes are rebuilt rather than updated
@@ -443,7 +443,7 @@ class DealsPlan(Plan):
             "name": self.text(data, "name"),
             "product": self.text(data, "product"),
             "amount": self.column(data, "amount"),
-            "currency": self.text(data, "currency").replace("", self.currency).str.upper(),
+            "currency": per_distinct(self.text(data, "currency"), lambda c: (c or self.currency).upper()),
             "stage": self.text(data, "stage"),
             "status": data["status"],
             "probability": self.column(data, "probability"),
@@ -550,7 +550,7 @@ class PurchasesPlan(DealsPlan):
             "account_id": account,
             "day": data["date"],
             "amount": amount,
-            "currency": self.text(data, "currency").replace("", self.currency).str.upper(),
+            "currency": per_distinct(self.text(data, "currency"), lambda c: (c or self.currency).upper()),
         }
         return _finish(frame, data.index, bad, problems)
 
