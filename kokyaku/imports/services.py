@@ -897,6 +897,7 @@ def _attempt(
                 with transaction.atomic():
                     if connection.vendor == "sqlite":
                         _execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
+                        _execute(f"PRAGMA temp.cache_size = -{SQLITE_CACHE_KB}")  # the staging table: 18.6 -> 18.0 CPU s at 1M
                     _run(table, mapping, columns, summary, rejects, tz=tz, skip_invalid=skip_invalid, progress=progress,
                          started=started, direct=direct)  # fmt: skip
                     if summary.problem_count and not skip_invalid:
