@@ -290,3 +290,18 @@ def test_a_bulk_load_puts_back_the_unique_external_id_it_set_aside(tmp_path: Pat
         Deal.objects.create(
             external_id="D1", account_id=Account.objects.get(external_id="A0").pk, status="open", opened_on="2024-01-01"
         )
+
+
+def test_the_sqlite_page_cache_is_raised_for_the_import_only(tmp_path: Path) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite connection setting")
+
+    def sizes() -> list[int]:
+        with connection.cursor() as cur:
+            return [cur.execute(f"PRAGMA {db}.cache_size").fetchone()[0] for db in ("main", "temp")]
+
+    before = sizes()
+    import_run(kind="deals", path=write(tmp_path, "d.csv", deals_csv(20)))
+    assert sizes() == before
