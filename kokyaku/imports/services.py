@@ -106,6 +106,7 @@ class RefMap:
         self.by_key: dict[str, int] = {}
         self.by_name: dict[str, int] = {}
         self.ambiguous: set[str] = set()
+        self._tables: dict[str, tuple[pd.Index, np.ndarray]] = {}
         cols = [key, "pk"] + ([name] if name else [])
         for row in model._default_manager.values_list(*cols).iterator(chunk_size=20_000):
             if row[0]:
@@ -117,22 +118,47 @@ class RefMap:
                 self.by_name[label] = int(row[1])
 
     def lookup(self, refs: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """Return (pk or NaN, missing mask, ambiguous-name mask) for a column of references."""
-        ids = refs.map(self.by_key)
-        todo = ids.isna() & (refs != "")
-        ambiguous = pd.Series(False, index=refs.index)
+        """Return (pk or NaN, missing mask, ambiguous-name mask) for a column of references.
+
+        The keys sit in a pandas Index kept between chunks, so its hash table is built once (not
+        once per chunk, as ``Series.map(dict)`` does), and each chunk costs only its look-ups.
+        """
+        values = refs.to_numpy(dtype=object)
+        filled = values != ""
+        keys, pks = self._table("key")
+        ids = _take(pks, keys.get_indexer(pd.Index(values, dtype=object)))
+        todo = np.isnan(ids) & filled
+        ambiguous = np.zeros(len(values), dtype=bool)
         if todo.any() and self.by_name:
-            by_name = refs[todo].map(self.by_name)
-            ids = ids.where(~todo, by_name)
+            names, name_pks = self._table("name")
+            ids[todo] = _take(name_pks, names.get_indexer(pd.Index(values[todo], dtype=object)))
             if self.ambiguous:
-                ambiguous = todo & refs.isin(self.ambiguous) & ~refs.isin(list(self.by_key))
-        missing = ids.isna() & (refs != "")
-        return ids, missing, ambiguous
+                ambiguous = todo & refs.isin(self.ambiguous).to_numpy() & ~refs.isin(list(self.by_key)).to_numpy()
+        missing = np.isnan(ids) & filled
+        index = refs.index
+        return pd.Series(ids, index=index), pd.Series(missing, index=index), pd.Series(ambiguous, index=index)
+
+    def _table(self, which: str) -> tuple[pd.Index, np.ndarray]:
+        if which not in self._tables:
+            mapping = self.by_key if which == "key" else self.by_name
+            self._tables[which] = (
+                pd.Index(list(mapping), dtype=object),
+                np.fromiter(mapping.values(), dtype=np.float64, count=len(mapping)),
+            )
+        return self._tables[which]
 
     def add(self, key: str, pk: int, name: str | None = None) -> None:
+        self._tables.clear()
         self.by_key[key] = pk
         if name and name not in self.by_name:
             self.by_name[name] = pk
+
+
+def _take(pks: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """pks at positions, NaN where a position is -1 (not found)."""
+    if not len(pks):
+        return np.full(len(positions), np.nan)
+    return np.where(positions >= 0, pks[np.maximum(positions, 0)], np.nan)
 
 
 # ---------------------------------------------------------------------------------------------
