@@ -100,9 +100,15 @@ QueryCounter = Callable[[Client, str], int]
 
 @pytest.fixture
 def queries_for() -> QueryCounter:
-    """Return a function that GETs a path (expecting 200) and returns how many SQL queries it ran."""
+    """Return a function that GETs a path (expecting 200) and returns how many SQL queries it ran.
+
+    The path is fetched once first: a token's ``last_used_at`` is written at most once a minute
+    (tests/users/test_api_tokens.py counts that write), so the counted request measures the
+    endpoint's own queries whichever test runs first.
+    """
 
     def run(client: Client, path: str) -> int:
+        assert client.get(path).status_code == 200
         with count_queries() as ctx:
             response = client.get(path)
         assert response.status_code == 200, response.content
