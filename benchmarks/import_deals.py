@@ -1,6 +1,6 @@
 """Import 1,000,000 deal rows; compare with raw `psql \\copy` of the same file, in one run.
 
-    .venv/bin/python benchmarks/import_deals.py [--rows 1000000] [--skip-postgres] [--skip-sqlite]
+    .venv/bin/python benchmarks/import_deals.py [--rows 1000000] [--repeat 3] [--skip-postgres] [--skip-sqlite]
 
 Generates /tmp/kk_bench_deals.csv (seeded), then
 1. PostgreSQL: `psql \\copy` into a bare, index-free table of the same columns (the floor), then
@@ -11,7 +11,9 @@ Generates /tmp/kk_bench_deals.csv (seeded), then
 Each import runs as the CLI users run it (a new process), timed from start to exit. The table
 gives seconds, rows/s and the speed relative to the raw COPY; below it, the import's own phase
 timings (``timings`` in its JSON summary) show where the time went. `uptime` is printed before
-and after: the machine is shared.
+each round and after: the machine is shared, so ``--repeat N`` gives medians (min-max) of N rounds
+and the CPU seconds of the CLI process (all of SQLite's work; PostgreSQL's server work is not in it).
+The benchmark database and SQLite file are dropped at the end of each round.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,37 +67,27 @@ def psql(sql: str, db: str = "postgres") -> None:
     subprocess.run(["psql", f"{PG}/{db}", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True, capture_output=True)
 
 
-def kokyaku(*args: str, env: dict[str, str]) -> tuple[float, dict[str, object]]:
+def kokyaku(*args: str, env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
+    """Run the CLI; return (wall seconds, CPU seconds of the process, its JSON summary)."""
     started = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
         [str(ROOT / ".venv/bin/kokyaku"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         sys.exit(f"kokyaku {' '.join(args)} failed:\n{result.stderr}")
     summary = json.loads(result.stdout) if "--json" in args else {}
-    return seconds, summary
+    return seconds, (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime), summary
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    args = parser.parse_args()
-    rows = args.rows
+Run = tuple[str, float, float | None, dict[str, float] | None]  # label, wall s, CPU s of the CLI, phases
 
-    t = time.perf_counter()
-    generate(rows, CSV)
-    print(f"generated {rows:,} rows, {CSV.stat().st_size / 1e6:.0f} MB, in {time.perf_counter() - t:.1f} s -> {CSV}")
-    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
-    base_env.update({"DEBUG": "1"})
-    results: list[tuple[str, float]] = []
-    phases: list[tuple[str, dict[str, float]]] = []
-    print("before:", subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
-    raw: float | None = None
 
-    if not args.skip_postgres:
+def one_round(rows: int, base_env: dict[str, str], *, postgres: bool, sqlite: bool) -> list[Run]:
+    runs: list[Run] = []
+    if postgres:
         psql(f"DROP DATABASE IF EXISTS {DB}")
         psql(f"CREATE DATABASE {DB}")
         psql(
@@ -105,45 +100,78 @@ def main() -> None:
             ["psql", f"{PG}/{DB}", "-v", "ON_ERROR_STOP=1", "-q", "-c", f"\\copy bare FROM '{CSV}' WITH (FORMAT csv, HEADER)"],
             check=True,
         )
-        raw = time.perf_counter() - t
-        results.append(("PostgreSQL raw psql \\copy into a bare table", raw))
+        runs.append(("PostgreSQL raw psql \\copy into a bare table", time.perf_counter() - t, None, None))
         env = {**base_env, "DATABASE_URL": f"{PG}/{DB}", "KOKYAKU_DATA_DIR": tempfile.mkdtemp(prefix="kk-bench-pg-")}
         kokyaku("migrate", "-v", "0", env=env)
-        seconds, summary = kokyaku("import", "deals", str(CSV), "--json", env=env)
+        seconds, cpu, summary = kokyaku("import", "deals", str(CSV), "--json", env=env)
         assert summary["created"] == rows, summary
-        results.append((f"PostgreSQL kokyaku import (created {summary['created']:,})", seconds))
-        phases.append(("PostgreSQL import", summary["timings"]))  # type: ignore[arg-type]
-        seconds2, summary2 = kokyaku("import", "deals", str(CSV), "--json", env=env)
-        assert summary2["unchanged"] == rows, summary2
-        results.append((f"PostgreSQL re-import, all unchanged ({summary2['unchanged']:,})", seconds2))
-        phases.append(("PostgreSQL re-import", summary2["timings"]))  # type: ignore[arg-type]
-        print(f"PostgreSQL import / raw COPY speed: {raw / seconds:.0%} (target: 50%)")
-
-    if not args.skip_sqlite:
+        runs.append(("PostgreSQL kokyaku import (all created)", seconds, cpu, summary["timings"]))  # type: ignore[arg-type]
+        seconds, cpu, summary = kokyaku("import", "deals", str(CSV), "--json", env=env)
+        assert summary["unchanged"] == rows, summary
+        runs.append(("PostgreSQL re-import (all unchanged)", seconds, cpu, summary["timings"]))  # type: ignore[arg-type]
+        psql(f"DROP DATABASE IF EXISTS {DB}")
+    if sqlite:
         env = {**base_env, "KOKYAKU_DATA_DIR": tempfile.mkdtemp(prefix="kk-bench-sqlite-")}
         kokyaku("migrate", "-v", "0", env=env)
-        seconds, summary = kokyaku("import", "deals", str(CSV), "--json", env=env)
+        seconds, cpu, summary = kokyaku("import", "deals", str(CSV), "--json", env=env)
         assert summary["created"] == rows, summary
-        results.append((f"SQLite kokyaku import (created {summary['created']:,})", seconds))
-        phases.append(("SQLite import", summary["timings"]))  # type: ignore[arg-type]
-        print(f"SQLite import: {rows / seconds:,.0f} rows/s (target: 50,000)")
-        seconds2, summary2 = kokyaku("import", "deals", str(CSV), "--json", env=env)
-        assert summary2["unchanged"] == rows, summary2
-        results.append((f"SQLite re-import, all unchanged ({summary2['unchanged']:,})", seconds2))
-        phases.append(("SQLite re-import", summary2["timings"]))  # type: ignore[arg-type]
+        runs.append(("SQLite kokyaku import (all created)", seconds, cpu, summary["timings"]))  # type: ignore[arg-type]
+        seconds, cpu, summary = kokyaku("import", "deals", str(CSV), "--json", env=env)
+        assert summary["unchanged"] == rows, summary
+        runs.append(("SQLite re-import (all unchanged)", seconds, cpu, summary["timings"]))  # type: ignore[arg-type]
+        shutil.rmtree(env["KOKYAKU_DATA_DIR"], ignore_errors=True)
+    return runs
 
-    print("after:", subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip())
-    print("\n| run | seconds | rows/s | speed vs raw COPY |\n| --- | ---: | ---: | ---: |")
-    for label, seconds in results:
-        versus = f"{raw / seconds:.0%}" if raw else "-"
-        print(f"| {label} | {seconds:.1f} | {rows / seconds:,.0f} | {versus} |")
-    names = list(dict.fromkeys(name for _label, timing in phases for name in timing))
-    if phases:
-        print("\nphases inside the import (seconds; the rest of each run is process start-up and Django set-up)\n")
-        print("| phase | " + " | ".join(label for label, _t in phases) + " |")
-        print("| --- | " + " | ".join("---:" for _ in phases) + " |")
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the table gives each figure's median (min-max)")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    rows = args.rows
+
+    t = time.perf_counter()
+    generate(rows, CSV)
+    print(f"generated {rows:,} rows, {CSV.stat().st_size / 1e6:.0f} MB, in {time.perf_counter() - t:.1f} s -> {CSV}")
+    base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    base_env.update({"DEBUG": "1"})
+    rounds: list[list[Run]] = []
+    for i in range(args.repeat):
+        print(f"round {i + 1}, before:", _uptime())
+        rounds.append(one_round(rows, base_env, postgres=not args.skip_postgres, sqlite=not args.skip_sqlite))
+        for label, seconds, _cpu, _t in rounds[-1]:
+            print(f"  {label}: {seconds:.1f} s")
+    print("after:", _uptime())
+
+    def spread(values: list[float], fmt: str) -> str:
+        middle = statistics.median(values)
+        return fmt.format(middle) + (f" ({fmt.format(min(values))}-{fmt.format(max(values))})" if len(values) > 1 else "")
+
+    labels = [label for label, *_rest in rounds[0]]
+    raws = [r[1] for round_ in rounds for r in round_ if r[0].startswith("PostgreSQL raw")]
+    print("\n| run | seconds | rows/s | CPU s of the CLI | speed vs raw COPY (PostgreSQL) |\n| --- | ---: | ---: | ---: | ---: |")
+    for n, label in enumerate(labels):
+        walls = [round_[n][1] for round_ in rounds]
+        cpus = [c for round_ in rounds if (c := round_[n][2]) is not None]
+        ratios = [raw / round_[n][1] for raw, round_ in zip(raws, rounds, strict=False)] if label.startswith("PostgreSQL") else []
+        print(
+            f"| {label} | {spread(walls, '{:.1f}')} | {spread([rows / w for w in walls], '{:,.0f}')} |"
+            f" {spread(cpus, '{:.1f}') if cpus else '-'} | {spread(ratios, '{:.0%}') if ratios else '-'} |"
+        )
+    timed = [(label, t) for label, _s, _c, t in rounds[len(rounds) // 2] if t]
+    if timed:
+        print(f"\nphases inside the import, round {len(rounds) // 2 + 1} (seconds; the rest is process start-up)\n")
+        names = list(dict.fromkeys(name for _label, timing in timed for name in timing))
+        print("| phase | " + " | ".join(label for label, _t in timed) + " |")
+        print("| --- | " + " | ".join("---:" for _ in timed) + " |")
         for name in names:
-            print(f"| {name} | " + " | ".join(f"{t[name]:.1f}" if name in t else "" for _label, t in phases) + " |")
+            print(f"| {name} | " + " | ".join(f"{t[name]:.1f}" if name in t else "" for _label, t in timed) + " |")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ class ImportSummaryOut(Schema):
     problems: list[ProblemOut]
     notes: list[str]
     seconds: float
+    timings: dict[str, float]  # seconds per phase (read and check, duplicates, write, index rebuild, commit)
 
 
 class ImportRefusedOut(Schema):

@@ -29,6 +29,7 @@ def test_a_manager_imports_and_gets_the_summary(manager: User) -> None:
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["created"], body["updated"], body["unchanged"], body["rejected"]) == (10, 0, 0, 0)
+    assert "commit" in body["timings"]  # seconds per phase, for whoever watches nightly syncs
     again = client.post(URL, {"file": _file(deals_csv(10))}).json()
     assert (again["created"], again["unchanged"]) == (0, 10)
 
