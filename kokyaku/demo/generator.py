@@ -68,7 +68,7 @@ KEY_SHARE = (0.03, 0.10, 0.10, 0.02, 0.03)
 KEY_AMOUNT = 3.0
 KEY_LOGIT = 1.2
 
-INDUSTRIES = ("manufacturing", "it", "retail", "logistics", "healthcare", "finance", "construction")
+INDUSTRIES = ("Manufacturing", "IT", "Retail", "Logistics", "Healthcare", "Finance", "Construction")
 INDUSTRY_SHARE = (0.25, 0.17, 0.14, 0.12, 0.10, 0.08, 0.14)
 INDUSTRY_LOGIT = (0.2, 0.3, 0.0, 0.1, -0.1, -0.5, -0.2)
 INDUSTRY_AMOUNT = (1.2, 1.0, 0.7, 0.9, 1.1, 1.5, 1.3)

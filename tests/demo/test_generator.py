@@ -197,7 +197,7 @@ def test_bigger_deals_win_less_often(portfolio: Drawn) -> None:
 
 def test_win_rate_depends_on_industry(portfolio: Drawn) -> None:
     industry = _deal_accounts(portfolio, "industry")
-    assert _win_rate(portfolio, industry == "it") - _win_rate(portfolio, industry == "finance") > 0.08
+    assert _win_rate(portfolio, industry == "IT") - _win_rate(portfolio, industry == "Finance") > 0.08
 
 
 def test_conservatives_buy_the_most_add_ons_per_account(portfolio: Drawn) -> None:
