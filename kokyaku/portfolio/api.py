@@ -15,7 +15,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Schema
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
 from kokyaku.api.schemas import ErrorOut, ValidationErrorOut
@@ -144,17 +144,17 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
 
 @api.get("/portfolio/snapshots", response={200: list[SnapshotOut], **READ_ERRORS}, tags=TAGS, summary="List snapshots")
 def snapshot_list(request: HttpRequest, limit: int = Query(50, ge=1, le=500)) -> list[SnapshotOut]:  # type: ignore[type-arg]
-    """The latest snapshots, newest first."""
+    """Snapshots by as-of date, latest first (the same as-of: newest computed first)."""
     _need_read(request)
     return [_snapshot_out(s) for s in selectors.snapshot_list(limit=limit)]
 
 
 @api.post("/portfolio/snapshots", response={201: SnapshotOut, **WRITE_ERRORS}, tags=TAGS, summary="Compute a snapshot now")
-def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> tuple[int, SnapshotOut]:
+def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> Status[SnapshotOut]:
     """Compute the portfolio now (managers only). Large portfolios: prefer `kokyaku snapshot` from cron."""
     if not is_manager(request.user):
         raise PermissionDenied("Only managers can compute snapshots.")
-    return 201, _snapshot_out(services.snapshot_create(as_of=as_of))
+    return Status(201, _snapshot_out(services.snapshot_create(as_of=as_of)))
 
 
 @api.get("/portfolio/rows", response={200: RowPageOut, **READ_ERRORS}, tags=TAGS, summary="Portfolio rows")
@@ -234,7 +234,11 @@ class MigrationOut(Schema):
 
 @api.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS}, tags=TAGS, summary="Zone migration")
 def migration(request: HttpRequest, before: int | None = None, after: str = "latest") -> dict[str, Any]:
-    """From-zone × to-zone counts between two snapshots (default: the latest and the one before it)."""
+    """From-zone × to-zone counts between two snapshots.
+
+    Default: ``after`` is the snapshot with the latest as-of date, ``before`` the one before it in
+    time (as-of date, then computation order), whatever order they were computed in.
+    """
     _need_read(request)
     a = _snapshot(after)
     b = _snapshot(before) if before is not None else selectors.snapshot_previous(a)

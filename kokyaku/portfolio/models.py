@@ -135,8 +135,9 @@ class Snapshot(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        get_latest_by = ["created_at", "id"]
+        # Latest as-of first: a snapshot rebuilt today for a past date is not the current one.
+        ordering = ["-as_of", "-created_at", "-id"]
+        get_latest_by = ["as_of", "created_at", "id"]
         verbose_name = _("snapshot")
         verbose_name_plural = _("snapshots")
         indexes = [models.Index(fields=["as_of"])]

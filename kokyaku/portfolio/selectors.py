@@ -77,30 +77,43 @@ def criteria_history(*, limit: int = 50) -> list[Criteria]:
     return list(Criteria.objects.select_related("created_by").order_by("-created_at", "-id")[:limit])
 
 
+# "Latest" means the latest as-of date (the day the portfolio describes), not the most recently
+# computed: `kokyaku snapshot --as-of 2026-08-31` run today rebuilds a past portfolio and must not
+# become the current one. Snapshots with the same as-of date: the newest computed first.
+SNAPSHOT_ORDER: tuple[str, ...] = ("-as_of", "-created_at", "-id")
+
+
 def snapshot_latest() -> Snapshot | None:
-    """Return the newest snapshot (by creation), or None."""
-    return Snapshot.objects.select_related("criteria").order_by("-created_at", "-id").first()
+    """Return the snapshot with the latest as-of date (ties: the newest computed), or None."""
+    return Snapshot.objects.select_related("criteria").order_by(*SNAPSHOT_ORDER).first()
 
 
 def snapshot_previous(snapshot: Snapshot) -> Snapshot | None:
-    """Return the snapshot created just before ``snapshot``, or None."""
-    return (
-        Snapshot.objects.filter(Q(created_at__lt=snapshot.created_at) | Q(created_at=snapshot.created_at, id__lt=snapshot.pk))
-        .order_by("-created_at", "-id")
-        .first()
+    """Return the snapshot just before ``snapshot`` in time (as-of date, then computation), or None."""
+    as_of, created = snapshot.as_of, snapshot.created_at
+    earlier = (
+        Q(as_of__lt=as_of)
+        | Q(as_of=as_of, created_at__lt=created)
+        | Q(as_of=as_of, created_at=created, id__lt=snapshot.pk)
     )
+    return Snapshot.objects.select_related("criteria").filter(earlier).order_by(*SNAPSHOT_ORDER).first()
+
+
+def snapshot_is_before(a: Snapshot, b: Snapshot) -> bool:
+    """True when ``a`` comes before ``b`` in time (the order of :data:`SNAPSHOT_ORDER`, reversed)."""
+    return (a.as_of, a.created_at, a.pk) < (b.as_of, b.created_at, b.pk)
 
 
 def snapshot_get(snapshot_id: int | str | None) -> Snapshot | None:
-    """Return a snapshot by id, "latest" / None for the newest; None if it does not exist."""
+    """Return a snapshot by id, "latest" / None for the latest as-of; None if it does not exist."""
     if snapshot_id is None or str(snapshot_id) == "latest":
         return snapshot_latest()
     return Snapshot.objects.select_related("criteria").filter(pk=int(snapshot_id)).first()
 
 
 def snapshot_list(*, limit: int = 100) -> list[Snapshot]:
-    """Return the latest snapshots, newest first."""
-    return list(Snapshot.objects.select_related("criteria").order_by("-created_at", "-id")[:limit])
+    """Return snapshots by as-of date, latest first (ties: newest computed first)."""
+    return list(Snapshot.objects.select_related("criteria").order_by(*SNAPSHOT_ORDER)[:limit])
 
 
 # -- the rep table --------------------------------------------------------------------------

@@ -293,13 +293,17 @@ def review(request: HttpRequest) -> HttpResponse:
     snapshots = selectors.snapshot_list(limit=100)
     if not snapshots:
         return _no_snapshot(request, _("Review"))
+    # Default: the latest as-of and the one before it in time, whatever order they were computed in.
     after = _pick_snapshot(snapshots, request.GET.get("after")) or snapshots[0]
     before = _pick_snapshot(snapshots, request.GET.get("before")) or selectors.snapshot_previous(after)
     direction = request.GET.get("direction") if request.GET.get("direction") in ("up", "down") else None
+    backwards = before is not None and before.pk != after.pk and not selectors.snapshot_is_before(before, after)
     context: dict[str, Any] = {
         "snapshots": snapshots,
         "after": after,
         "before": before,
+        "backwards": backwards,
+        "swap_query": urlencode({"before": after.pk, "after": before.pk}) if backwards and before is not None else "",
         "direction": direction,
         "currency": _currency(),
         "zones": ZONE_LABELS,

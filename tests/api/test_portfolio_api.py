@@ -13,8 +13,9 @@ from django.test import Client
 from kokyaku.crm.models import Deal, Target
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import team_matrix, zone_migration
+from kokyaku.portfolio.services import snapshot_create
 from tests.api.conftest import token_client
-from tests.portfolio.pages_demo import NOW, Demo, load_demo
+from tests.portfolio.pages_demo import BEFORE, NOW, Demo, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,17 @@ def test_migration_defaults_to_the_latest_two_snapshots(demo: Demo, rep_api: Cli
     assert sum(f["accounts"] for f in body["flows"]) == 120
 
 
+def test_latest_and_the_default_migration_follow_the_as_of_date_not_the_order_computed(demo: Demo, rep_api: Client) -> None:
+    late_august = snapshot_create(as_of=BEFORE)  # a past portfolio rebuilt after the current one
+    listed = [s["id"] for s in rep_api.get("/api/portfolio/snapshots").json()]
+    assert listed == [demo.after.pk, late_august.pk, demo.before.pk]
+    assert rep_api.get("/api/portfolio/rows", {"per_page": 1}).json()["snapshot"]["id"] == demo.after.pk
+    assert rep_api.get("/api/portfolio/matrix").json()["snapshot"]["id"] == demo.after.pk
+    body = rep_api.get("/api/portfolio/migration").json()
+    assert (body["before"]["id"], body["after"]["id"]) == (late_august.pk, demo.after.pk)
+    assert body["counts"] == zone_migration(late_august, demo.after).counts
+
+
 def test_effort_vs_return_per_zone_and_per_rep(demo: Demo, rep_api: Client) -> None:
     team = rep_api.get("/api/portfolio/effort", {"start": "2025-11-01", "end": "2026-11-20"}).json()
     assert {r["zone"] for r in team["rows"]} <= {"A", "B", "C", ""}
@@ -112,6 +124,7 @@ def test_targets_count_open_deals_by_their_expected_close_date(demo: Demo, rep_a
     assert undated["open_deals"]["undated"] == Deal.objects.filter(status=Deal.Status.OPEN).count()
 
 
+@pytest.mark.filterwarnings("error::DeprecationWarning")  # e.g. ninja's "Returning tuple (status_code, response)"
 def test_only_managers_set_targets_or_compute_snapshots(demo: Demo, rep_api: Client, manager_api: Client) -> None:
     payload = {"rep_id": demo.rep.pk, "period": "FY2027", "amount": "120000000"}
     assert rep_api.put("/api/portfolio/targets", payload, content_type="application/json").status_code == 403

@@ -42,6 +42,14 @@ def _snapshot_rows(snapshot: Snapshot) -> dict[str, SnapshotRow]:
     return {r.account.external_id: r for r in SnapshotRow.objects.filter(snapshot=snapshot).select_related("account", "owner")}
 
 
+def test_export_latest_is_the_latest_as_of_date_not_the_last_computed(portfolio: dict[int, Account], tmp_path: Path) -> None:
+    run("snapshot", "--as-of", "2026-11-28")
+    run("snapshot", "--as-of", "2026-08-31")  # a past portfolio rebuilt afterwards
+    november = Snapshot.objects.get(as_of="2026-11-28")
+    out = run("export", "portfolio", "--snapshot", "latest", "-o", str(tmp_path / "latest.csv"))
+    assert f"of snapshot {november.pk} (2026-11-28)" in out
+
+
 def test_the_csv_export_has_a_bom_the_columns_and_the_snapshot_values(portfolio: dict[int, Account], tmp_path: Path) -> None:
     run("snapshot", "--as-of", AS_OF.isoformat())
     path = tmp_path / "portfolio.csv"

@@ -19,7 +19,10 @@ from kokyaku.portfolio.selectors import (
     open_deal_dates,
     rep_breakdown,
     scatter_points,
+    snapshot_get,
+    snapshot_is_before,
     snapshot_latest,
+    snapshot_list,
     snapshot_previous,
     snapshot_rows,
     targets_view,
@@ -41,6 +44,23 @@ def test_the_latest_and_previous_snapshots_are_found(portfolio: dict[int, Accoun
     assert snapshot_latest() == second
     assert snapshot_previous(second) == first
     assert snapshot_previous(first) is None
+
+
+def test_latest_means_the_latest_as_of_date_not_the_latest_computed(portfolio: dict[int, Account]) -> None:
+    # The reviewer's case: a demo with a current snapshot, then `kokyaku snapshot --as-of` a past date.
+    november = snapshot_create(as_of=date(2026, 11, 28))
+    august = snapshot_create(as_of=date(2026, 8, 31))
+    assert snapshot_latest() == november
+    assert snapshot_get("latest") == november
+    assert snapshot_previous(november) == august
+    assert snapshot_previous(august) is None
+    assert snapshot_list() == [november, august]
+    assert snapshot_is_before(august, november) and not snapshot_is_before(november, august)
+    # The same as-of date twice: the newest computed is the latest, the other one comes before it.
+    november_again = snapshot_create(as_of=date(2026, 11, 28))
+    assert snapshot_latest() == november_again
+    assert snapshot_previous(november_again) == november
+    assert snapshot_list() == [november_again, november, august]
 
 
 def test_the_rep_table_filters_sorts_and_paginates_in_two_queries(
