@@ -304,8 +304,10 @@ class TargetRowOut(Schema):
     yomi_won: float
     yomi_high: float
     yomi_mid: float
-    gap: float
-    gap_after_yomi: float
+    gap: float = Field(description="target − won, 0 when ahead")
+    gap_after_yomi: float = Field(description="target − ヨミ (yomi_mid), 0 when the ヨミ covers it")
+    surplus: float = Field(description="won − target, 0 when behind")
+    surplus_after_yomi: float = Field(description="ヨミ − target, 0 when behind")
     attainment: float | None
     accounts: list[GapAccountOut]
 
@@ -322,7 +324,11 @@ class TargetsOut(Schema):
     high: float
     mid: float
     reps: list[TargetRowOut]
-    team: dict[str, float | None]
+    team: dict[str, float | None] = Field(
+        description="Sums of the reps' target, won, pipeline and ヨミ; the team's own gap / surplus (target − won) and "
+        "gap_after_yomi / surplus_after_yomi (target − ヨミ), attainment; reps_behind and reps_shortfall (the sum of "
+        "the gaps of the reps behind, not the team's gap), and the same after the ヨミ."
+    )
     open_deals: OpenDealDatesOut
 
 

@@ -31,6 +31,7 @@ from kokyaku.domain.portfolio import (
     deal_probability,
     effort_vs_return,
     target_forecast,
+    team_forecast,
 )
 from kokyaku.domain.portfolio.review import ZONE_RANK
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
@@ -607,10 +608,7 @@ def targets_view(
         cand = pd.DataFrame.from_records(list(ranked), columns=["rep_id", "account_id", "name", "expected_value"])
         cand["expected_value"] = cand["expected_value"].astype(float)
         accounts = accounts_to_close_gap(cand, gaps, limit=accounts_per_rep)
-    totals = forecast[
-        ["target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid", "gap", "gap_after_yomi"]
-    ].sum()
-    return {"reps": forecast, "team": totals.to_dict(), "accounts": accounts, "high": high, "mid": mid}
+    return {"reps": forecast, "team": team_forecast(forecast), "accounts": accounts, "high": high, "mid": mid}
 
 
 def money(value: float | Decimal | None) -> Decimal | None:

@@ -547,9 +547,9 @@ def targets_context(*, period: Period, rep_ids: list[int] | None = None, account
         row["accounts_ev"] = sum(a["ev"] for a in row["accounts"])
         reps.append(row)
     reps.sort(key=lambda r: str(r["rep"]))
-    team: dict[str, float | None] = {str(k): float(v) for k, v in dict(view["team"]).items()}
-    won, target = team.get("won") or 0.0, team.get("target") or 0.0
-    team["attainment_pct"] = won / target * 100 if target else None
+    # The team's own gap (target − won), not the sum of the reps' shortfalls (kept as reps_shortfall).
+    team: dict[str, Any] = {str(k): v if isinstance(v, int) else float(v) for k, v in dict(view["team"]).items()}
+    team["attainment_pct"] = _finite(team["attainment"] * 100)
     return {
         "reps": reps, "team": team, "high": view["high"], "mid": view["mid"],
         "high_pct": round(view["high"] * 100), "mid_pct": round(view["mid"] * 100),

@@ -17,7 +17,8 @@ from django.urls import reverse
 from kokyaku.crm.models import Activity, Target
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import rep_breakdown, targets_view, team_matrix, zone_migration
-from tests.portfolio.pages_demo import NOW, Demo, demo_client, load_demo
+from kokyaku.portfolio.services import snapshot_create
+from tests.portfolio.pages_demo import BEFORE, NOW, Demo, demo_client, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +146,41 @@ def test_the_review_page_lists_moves_and_the_migration_matrix_with_its_cells(dem
         assert f"B → A: {b_to_a} accounts" in cell
 
 
+def test_a_past_snapshot_computed_last_does_not_become_the_current_one(demo: Demo, manager: Client) -> None:
+    # `kokyaku snapshot --as-of 2026-08-31` after the current snapshot: pages keep showing 2026-11-20.
+    late_august = snapshot_create(as_of=BEFORE)
+    as_of = demo.after.as_of.isoformat()
+    assert f"Snapshot {demo.after.pk} as of {as_of}" in _html(manager, reverse("portfolio:team"))
+    assert f"From snapshot {demo.after.pk} as of {as_of}" in _html(manager, reverse("portfolio:accounts"))
+    assert f"snapshot of {as_of}" in _html(manager, "/")
+    criteria = _html(manager, reverse("portfolio:criteria"))
+    assert f"snapshot {demo.after.pk} as of {as_of}" in criteria
+    # The picker lists snapshots by as-of date, latest first.
+    picker = re.findall(r'<option value="(\d+)"[^>]*>#\d+ · ([\d-]+)</option>', _html(manager, reverse("portfolio:team")))
+    assert [d for _id, d in picker] == sorted((d for _id, d in picker), reverse=True)
+    assert int(picker[0][0]) == demo.after.pk
+    # Review compares forward in time by default: the August snapshot (the newest of that date) → November.
+    review = _html(manager, reverse("portfolio:review"))
+    assert re.search(rf'name="before">.*?<option value="{late_august.pk}" selected', review, flags=re.DOTALL)
+    assert re.search(rf'name="after">.*?<option value="{demo.after.pk}" selected', review, flags=re.DOTALL)
+    assert f"{BEFORE.isoformat()} (rows) → {as_of} (columns)" in review
+    assert 'data-testid="review-backwards"' not in review
+    was = dict(SnapshotRow.objects.filter(snapshot=late_august).values_list("account_id", "zone"))
+    rank = {"A": 0, "B": 1, "C": 2, "": 3}
+    ups = [
+        aid
+        for aid, zone in SnapshotRow.objects.filter(snapshot=demo.after).values_list("account_id", "zone")
+        if aid in was and rank[zone] < rank[was[aid]]
+    ]
+    assert ups
+    up_page = _html(manager, reverse("portfolio:review") + "?direction=up")
+    assert f"{len(ups)} account" in up_page
+    # Picking them the wrong way round is allowed, but the page says so and offers the forward comparison.
+    backwards = _html(manager, reverse("portfolio:review") + f"?before={demo.after.pk}&after={late_august.pk}")
+    assert 'data-testid="review-backwards"' in backwards
+    assert f"?before={late_august.pk}&amp;after={demo.after.pk}" in backwards
+
+
 def test_effort_vs_return_shows_hours_and_revenue_per_zone(demo: Demo, rep: Client) -> None:
     html = _html(rep, reverse("portfolio:effort") + "?start=2025-11-01&end=2026-11-20")
     assert 'data-testid="effort-team"' in html
@@ -175,6 +211,40 @@ def test_the_targets_page_shows_a_weighted_pipeline_and_a_yomi_that_rises_won_hi
     assert 0 < won < high < mid
     assert _yen(_testid(html, "team-yomi")) == mid
     assert 'data-testid="undated-open-deals"' not in html
+
+
+def test_the_targets_page_shows_the_teams_own_gap_and_a_surplus_when_ahead(demo: Demo, rep: Client) -> None:
+    # One rep far ahead of a tiny target: the team's gap is target − won, not the sum of the reps' shortfalls.
+    Target.objects.filter(rep=demo.rep, period_start=date(2026, 11, 1)).update(amount=Decimal(1))
+    view = targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30))
+    reps, team = view["reps"], view["team"]
+    assert (reps["surplus"] > 0).any() and (reps["gap"] > 0).any()
+    html = _html(rep, reverse("portfolio:targets") + "?period=2026-11")
+    target, won, yomi = team["target"], team["won"], team["yomi_mid"]
+    shortfall = float(reps["gap"].sum())
+    if target > won:
+        assert _yen(_testid(html, "team-gap")) == round(target - won)
+        assert _yen(_testid(html, "team-gap")) < round(shortfall)
+    else:
+        assert _yen(_testid(html, "team-surplus").lstrip("+")) == round(won - target)
+    after = _testid(html, "team-after-yomi") if target > won else ""
+    if target > won and yomi >= target:
+        assert after == f"the ヨミ covers it, ¥{yomi - target:,.0f} to spare"
+    elif target > won:
+        assert after == f"after the ヨミ: ¥{target - yomi:,.0f}"
+    behind = int((reps["gap"] > 0).sum())
+    assert f"Reps behind their own target{'s' if behind > 1 else ''}: {behind}, their shortfall ¥{shortfall:,.0f}" in html
+    team_row = re.search(r'data-testid="team-row-gap">(.*?)</td>', html)
+    assert team_row and "¥" in team_row.group(1)
+    assert 'class="surplus"' in html  # the rep ahead shows +amount, not a ¥0 gap
+
+
+def test_a_team_ahead_of_target_shows_a_surplus_not_a_gap(demo: Demo, rep: Client) -> None:
+    Target.objects.filter(period_start=date(2026, 11, 1)).update(amount=Decimal(1))
+    html = _html(rep, reverse("portfolio:targets") + "?period=2026-11")
+    team = targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30))["team"]
+    assert _testid(html, "team-surplus") == f"+¥{team['won'] - team['target']:,.0f}"
+    assert 'data-testid="team-gap"' not in html
 
 
 def test_the_home_gap_panels_show_the_yomi(demo: Demo, rep: Client, manager: Client) -> None:

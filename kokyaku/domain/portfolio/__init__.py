@@ -42,6 +42,7 @@ from kokyaku.domain.portfolio.review import (
     migration_matrix,
     move_direction,
     target_forecast,
+    team_forecast,
 )
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "purchase_periods",
     "resolve_thresholds",
     "target_forecast",
+    "team_forecast",
     "unit_price",
     "validate_grid",
     "win_probability",

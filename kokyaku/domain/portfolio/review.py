@@ -113,7 +113,9 @@ def target_forecast(
     the period, probability in [0, 1] from :func:`deal_probability`, NaN when unknown — counted at 0).
     The ヨミ columns read like a Japanese forecast sheet: ``yomi_won`` (確定), ``yomi_high``
     (+ deals at ``high`` or above, ヨミA), ``yomi_mid`` (+ deals at ``mid`` or above, ヨミB);
-    ``gap`` = target − won (what is still missing), ``gap_after_yomi`` = target − yomi_mid.
+    ``gap`` = target − won (what is still missing), ``gap_after_yomi`` = target − yomi_mid, both
+    0 when ahead; ``surplus`` = won − target and ``surplus_after_yomi`` = yomi_mid − target, 0 when
+    behind (a gap is never shown negative).
     """
     if not (0 <= mid < high <= 1):
         raise DomainError(f"ヨミ thresholds must satisfy 0 <= mid < high <= 1, got mid={mid}, high={high}")
@@ -138,9 +140,37 @@ def target_forecast(
     out["yomi_mid"] = out["yomi_high"] + g["md"]
     out["gap"] = (out["target"] - out["won"]).clip(lower=0)
     out["gap_after_yomi"] = (out["target"] - out["yomi_mid"]).clip(lower=0)
+    out["surplus"] = (out["won"] - out["target"]).clip(lower=0)
+    out["surplus_after_yomi"] = (out["yomi_mid"] - out["target"]).clip(lower=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["attainment"] = np.where(out["target"] > 0, out["won"] / out["target"].where(out["target"] > 0, 1.0), np.nan)
     return out.reset_index()
+
+
+TEAM_SUMS: tuple[str, ...] = ("target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid")
+
+
+def team_forecast(forecast: pd.DataFrame) -> dict[str, float]:
+    """Return the team's row of :func:`target_forecast`: its sums and the team's *own* gap.
+
+    The team's gap is its target − its won (and target − ヨミ), 0 when ahead, with the surplus
+    beside it: summing the reps' gaps instead would count the shortfall of the reps behind and
+    ignore the reps ahead (a team at 73% of a ¥183.6M target showed a ¥83.0M gap, not ¥50.2M,
+    and a ヨミ above the target still left a "gap after the ヨミ"). The reps' own shortfalls are
+    kept apart, labelled as such: ``reps_behind`` (how many), ``reps_shortfall`` (the sum of their
+    gaps), and the same after the ヨミ.
+    """
+    out = {c: float(forecast[c].sum()) for c in TEAM_SUMS}
+    out["gap"] = max(out["target"] - out["won"], 0.0)
+    out["surplus"] = max(out["won"] - out["target"], 0.0)
+    out["gap_after_yomi"] = max(out["target"] - out["yomi_mid"], 0.0)
+    out["surplus_after_yomi"] = max(out["yomi_mid"] - out["target"], 0.0)
+    out["attainment"] = out["won"] / out["target"] if out["target"] > 0 else float("nan")
+    out["reps_behind"] = int((forecast["gap"] > 0).sum())
+    out["reps_shortfall"] = float(forecast["gap"].sum())
+    out["reps_behind_after_yomi"] = int((forecast["gap_after_yomi"] > 0).sum())
+    out["reps_shortfall_after_yomi"] = float(forecast["gap_after_yomi"].sum())
+    return out
 
 
 def accounts_to_close_gap(candidates: pd.DataFrame, gaps: pd.Series, *, limit: int = 20) -> pd.DataFrame:
@@ -171,4 +201,5 @@ __all__ = [
     "migration_matrix",
     "move_direction",
     "target_forecast",
+    "team_forecast",
 ]
