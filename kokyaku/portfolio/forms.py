@@ -83,14 +83,30 @@ class ActivityForm(forms.Form):
 GRID_FIELDS = [(p, q) for p in BANDS for q in BANDS]
 
 
+def _shown(value: float) -> float:
+    """A threshold as the form shows it: at most two decimals (1/3 → 33.33)."""
+    return round(float(value), 2)
+
+
 class CriteriaForm(forms.Form):
-    """Every editable field of a criteria version; thresholds are quantiles (0-1) or absolute values."""
+    """Every editable field of a criteria version, thresholds in the units a manager reads.
+
+    Quantile thresholds are percentiles (0-100: 33.33 and 66.67 are the terciles); absolute ones
+    are amounts in the company currency (unit price) or percent (win probability). The model keeps
+    fractions (0-1) for quantiles and probabilities: :meth:`criteria_params` converts, and a value
+    left as shown keeps the exact value of ``baseline`` (the current version), so re-saving the
+    default terciles stores 1/3, not 0.3333.
+    """
 
     price_mode = forms.ChoiceField(label=_("Unit price cut by"), choices=AxisMode.choices)
-    price_low = forms.FloatField(label=_("Unit price: low threshold"))
+    price_low = forms.FloatField(
+        label=_("Unit price: low threshold"), help_text=_("Quantile: a percentile (0-100). Absolute: an amount.")
+    )
     price_high = forms.FloatField(label=_("Unit price: high threshold"))
     probability_mode = forms.ChoiceField(label=_("Win probability cut by"), choices=AxisMode.choices)
-    probability_low = forms.FloatField(label=_("Win probability: low threshold"))
+    probability_low = forms.FloatField(
+        label=_("Win probability: low threshold"), help_text=_("Quantile: a percentile (0-100). Absolute: a probability in %.")
+    )
     probability_high = forms.FloatField(label=_("Win probability: high threshold"))
     near_margin_pct = forms.FloatField(
         label=_("Near-boundary margin (%)"),
@@ -106,32 +122,59 @@ class CriteriaForm(forms.Form):
     )
     note = forms.CharField(label=_("Note for this version"), required=False, max_length=300)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, baseline: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.baseline = baseline or {}
         zone_choices = [(z, z) for z in ZONES]
         for p, q in GRID_FIELDS:
             self.fields[f"grid_{p}_{q}"] = forms.ChoiceField(choices=zone_choices, label=f"{p}/{q}")
 
+    @staticmethod
+    def _scale(axis: str, mode: str) -> float:
+        """How many form units make one stored unit: 100 for percentiles and probabilities, 1 for amounts."""
+        return 1.0 if axis == "price" and mode == "absolute" else 100.0
+
     @classmethod
     def initial_from(cls, params: dict[str, Any]) -> dict[str, Any]:
-        """Return form initial data from ``Criteria.as_params()``."""
-        initial = {
-            k: round(float(params[k]), 6) if k.endswith(("_low", "_high")) else params[k]
-            for k in (
-                "price_mode",
-                "price_low",
-                "price_high",
-                "probability_mode",
-                "probability_low",
-                "probability_high",
-                "lookback_months",
-            )
-        }
+        """Return form initial data from ``Criteria.as_params()`` (thresholds in the form's units)."""
+        initial: dict[str, Any] = {k: params[k] for k in ("price_mode", "probability_mode", "lookback_months")}
+        for axis in ("price", "probability"):
+            scale = cls._scale(axis, str(params[f"{axis}_mode"]))
+            for end in ("low", "high"):
+                initial[f"{axis}_{end}"] = _shown(float(params[f"{axis}_{end}"]) * scale)
         initial["near_margin_pct"] = round(float(params["near_margin"]) * 100, 4)
         initial["stages"] = "\n".join(f"{k} = {float(v):g}" for k, v in dict(params["stage_probabilities"]).items())
         for p, q in GRID_FIELDS:
             initial[f"grid_{p}_{q}"] = params["grid"][p][q]
         return initial
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for axis, name in (("price", _("Unit price")), ("probability", _("Win probability"))):
+            mode, low, high = data.get(f"{axis}_mode"), data.get(f"{axis}_low"), data.get(f"{axis}_high")
+            if mode is None or low is None or high is None:
+                continue
+            if mode == "quantile" and not 0 < low < high < 100:
+                self.add_error(
+                    f"{axis}_low",
+                    _("%(axis)s: the low percentile must be below the high one, both between 0 and 100.") % {"axis": name},
+                )
+            elif mode == "absolute" and axis == "probability" and not 0 <= low < high <= 100:
+                self.add_error(
+                    f"{axis}_low",
+                    _("%(axis)s: the low probability must be below the high one, both from 0 to 100%%.") % {"axis": name},
+                )
+        return data
+
+    def _threshold(self, axis: str, end: str) -> float:
+        """The stored value of a threshold field; the baseline's exact value when it is left as shown."""
+        mode = str(self.cleaned_data[f"{axis}_mode"])
+        value = float(self.cleaned_data[f"{axis}_{end}"])
+        scale = self._scale(axis, mode)
+        base = self.baseline.get(f"{axis}_{end}")
+        if base is not None and self.baseline.get(f"{axis}_mode") == mode and _shown(float(base) * scale) == _shown(value):
+            return float(base)
+        return value / scale
 
     def clean_stages(self) -> dict[str, float]:
         table: dict[str, float] = {}
@@ -156,11 +199,11 @@ class CriteriaForm(forms.Form):
         d = self.cleaned_data
         return {
             "price_mode": d["price_mode"],
-            "price_low": d["price_low"],
-            "price_high": d["price_high"],
+            "price_low": self._threshold("price", "low"),
+            "price_high": self._threshold("price", "high"),
             "probability_mode": d["probability_mode"],
-            "probability_low": d["probability_low"],
-            "probability_high": d["probability_high"],
+            "probability_low": self._threshold("probability", "low"),
+            "probability_high": self._threshold("probability", "high"),
             "grid": {p: {q: d[f"grid_{p}_{q}"] for q in BANDS} for p in BANDS},
             "near_margin": d["near_margin_pct"] / 100.0,
             "lookback_months": d["lookback_months"],

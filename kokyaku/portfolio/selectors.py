@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
@@ -26,10 +27,12 @@ from kokyaku.domain.portfolio import (
     DEFAULT_STAGE_PROBABILITIES,
     ZONES,
     CriteriaSpec,
+    Thresholds,
     accounts_to_close_gap,
     criteria_change_matrix,
     deal_probability,
     effort_vs_return,
+    resolve_thresholds,
     target_forecast,
     team_forecast,
 )
@@ -468,19 +471,59 @@ def account_zone_history(account_id: int, *, limit: int = 60) -> list[dict[str, 
 # -- criteria preview ---------------------------------------------------------------------------
 
 
-def criteria_preview(new: CriteriaSpec, *, snapshot: Snapshot | None = None) -> pd.DataFrame | None:
-    """Count how many accounts of the latest snapshot each proposed criteria change would move.
+@dataclass(frozen=True)
+class CriteriaPreview:
+    """What a criteria change would do to a snapshot: the from × to matrix and the cut-offs before and after."""
 
-    Returns the from-zone × to-zone matrix (current criteria → ``new``) on the snapshot's unit
-    prices and probabilities, or None without a snapshot. One query for the values.
+    snapshot: Snapshot
+    matrix: pd.DataFrame
+    now: Thresholds  # the current criteria's cut-offs on the snapshot's values
+    new: Thresholds  # the proposed criteria's cut-offs on the same values
+
+
+def _snapshot_values(snapshot: Snapshot) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return a snapshot's unit prices and probabilities as two float arrays (NaN when missing): one query."""
+    values = list(SnapshotRow.objects.filter(snapshot=snapshot).values_list("unit_price", "win_probability"))
+    arr = np.array([(float(p) if p is not None else np.nan, q if q is not None else np.nan) for p, q in values], dtype=float)
+    arr = arr.reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def criteria_preview_detail(
+    new: CriteriaSpec, *, snapshot: Snapshot | None = None, current: CriteriaSpec | None = None
+) -> CriteriaPreview | None:
+    """Re-cut the latest snapshot's values with ``new``: the moves and both sets of cut-offs; None without a snapshot.
+
+    ``current`` defaults to the snapshot's own criteria. The cut-offs are what quantile rules
+    resolve to (the yen and percent values behind "high" and "low"). One query for the values.
     """
     snapshot = snapshot or snapshot_latest()
     if snapshot is None:
         return None
-    values = list(SnapshotRow.objects.filter(snapshot=snapshot).values_list("unit_price", "win_probability"))
-    arr = np.array([(float(p) if p is not None else np.nan, q if q is not None else np.nan) for p, q in values], dtype=float)
-    arr = arr.reshape(-1, 2)
-    return criteria_change_matrix(arr[:, 0], arr[:, 1], snapshot.criteria.to_spec(), new)
+    price, probability = _snapshot_values(snapshot)
+    old = current or snapshot.criteria.to_spec()
+    return CriteriaPreview(
+        snapshot=snapshot,
+        matrix=criteria_change_matrix(price, probability, old, new),
+        now=resolve_thresholds(price, probability, old),
+        new=resolve_thresholds(price, probability, new),
+    )
+
+
+def criteria_cutoffs(spec: CriteriaSpec, *, snapshot: Snapshot) -> Thresholds:
+    """Return the cut-offs ``spec`` gives on ``snapshot``'s unit prices and probabilities: one query."""
+    price, probability = _snapshot_values(snapshot)
+    return resolve_thresholds(price, probability, spec)
+
+
+def criteria_preview(new: CriteriaSpec, *, snapshot: Snapshot | None = None) -> pd.DataFrame | None:
+    """Count how many accounts of the latest snapshot each proposed criteria change would move.
+
+    Returns the from-zone × to-zone matrix (the snapshot's criteria → ``new``) on the snapshot's
+    unit prices and probabilities, or None without a snapshot. One query for the values.
+    """
+    detail = criteria_preview_detail(new, snapshot=snapshot)
+    return None if detail is None else detail.matrix
 
 
 # -- effort vs return ---------------------------------------------------------------------------

@@ -25,18 +25,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kokyaku.crm import services as crm_services
 from kokyaku.crm.models import CompanySettings, Deal, Rep
 from kokyaku.domain.errors import DomainError
-from kokyaku.domain.portfolio import BANDS, ZONES
+from kokyaku.domain.portfolio import BANDS, ZONES, CriteriaSpec, Thresholds
 from kokyaku.portfolio import selectors, services
 from kokyaku.portfolio.forms import ActivityForm, CriteriaForm, DateRangeForm, TableFilterForm, TargetForm
 from kokyaku.portfolio.models import Criteria, Snapshot
+from kokyaku.portfolio.templatetags.portfolio_tags import pct
 from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
 from kokyaku.users.roles import can_edit_account, is_manager
+from kokyaku.web.templatetags.kokyaku import money
 
 View = Callable[..., HttpResponse]
 SCATTER_POINTS = 2000  # enough to see the shape; the page stays light at a million accounts
@@ -346,12 +349,45 @@ def _criteria_params() -> dict[str, Any]:
     return current.as_params() if current else Criteria().as_params()
 
 
+def _percentile(q: float) -> str:
+    """A quantile as a percentile: ``1/3`` -> "33rd percentile" (Japanese: "33パーセンタイル")."""
+    x = float(q) * 100
+    whole = round(x)
+    if abs(x - whole) <= 0.35:  # 33.33 reads as the 33rd percentile
+        n = str(whole)
+        if (get_language() or "en").startswith("en"):
+            suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
+            n = f"{whole}{suffix}"
+    else:
+        n = f"{x:.1f}"
+    return _("%(n)s percentile") % {"n": n}
+
+
+def _cutoff_cells(spec: CriteriaSpec, cut: Thresholds, currency: str) -> dict[str, list[dict[str, str]]]:
+    """Per axis, the low and high cut: how it is set (a percentile, or fixed) and the value it gives."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for axis, rule, values in (
+        ("price", spec.price, (cut.price_low, cut.price_high)),
+        ("probability", spec.probability, (cut.probability_low, cut.probability_high)),
+    ):
+        cells = []
+        for q, value in zip((rule.low, rule.high), values, strict=True):
+            if not math.isfinite(value):
+                shown = "—"
+            else:
+                shown = money(value, currency) if axis == "price" else pct(value, 1)
+            cells.append({"rule": _percentile(q) if rule.mode == "quantile" else _("fixed"), "value": shown})
+        out[axis] = cells
+    return out
+
+
 @manager_required
 @require_http_methods(["GET", "POST"])
 def criteria(request: HttpRequest) -> HttpResponse:
     status = 200
+    baseline = _criteria_params()
     if request.method == "POST":
-        form = CriteriaForm(request.POST)
+        form = CriteriaForm(request.POST, baseline=baseline)
         if form.is_valid():
             try:
                 saved = services.criteria_create(created_by=_user(request), **form.criteria_params())
@@ -366,15 +402,21 @@ def criteria(request: HttpRequest) -> HttpResponse:
                 return redirect("portfolio:criteria")
         status = 400
     else:
-        form = CriteriaForm(initial=CriteriaForm.initial_from(_criteria_params()))
+        form = CriteriaForm(initial=CriteriaForm.initial_from(baseline), baseline=baseline)
     grid_rows = [{"band": p, "fields": [form[f"grid_{p}_{q}"] for q in BANDS]} for p in BANDS]
+    snapshot = selectors.snapshot_latest()
+    cutoffs = None
+    if snapshot is not None:
+        spec = Criteria(**baseline).to_spec()
+        cutoffs = _cutoff_cells(spec, selectors.criteria_cutoffs(spec, snapshot=snapshot), _currency())
     context = {
         "form": form,
         "grid_rows": grid_rows,
         "bands": BANDS,
         "versions": selectors.criteria_history(limit=20),
         "current": selectors.criteria_current(),
-        "snapshot": selectors.snapshot_latest(),
+        "snapshot": snapshot,
+        "cutoffs": cutoffs,
     }
     return render(request, "portfolio/criteria.html", context, status=status)
 
@@ -383,7 +425,7 @@ def criteria(request: HttpRequest) -> HttpResponse:
 @require_POST
 def criteria_preview(request: HttpRequest) -> HttpResponse:
     """HTMX: how many accounts of the latest snapshot the edited criteria would move."""
-    form = CriteriaForm(request.POST)
+    form = CriteriaForm(request.POST, baseline=_criteria_params())
     context: dict[str, Any] = {"errors": [], "rows": None}
     if not form.is_valid():
         context["errors"] = [
@@ -398,10 +440,20 @@ def criteria_preview(request: HttpRequest) -> HttpResponse:
     except (DomainError, TypeError, ValueError) as exc:
         context["errors"] = [str(exc)]
         return render(request, "portfolio/_criteria_preview.html", context)
-    table = selectors.criteria_preview(spec)
-    if table is None:
+    detail = selectors.criteria_preview_detail(spec)
+    if detail is None:
         context["no_snapshot"] = True
         return render(request, "portfolio/_criteria_preview.html", context)
+    table = detail.matrix
+    currency = _currency()
+    now = _cutoff_cells(detail.snapshot.criteria.to_spec(), detail.now, currency)
+    new = _cutoff_cells(spec, detail.new, currency)
+    context["cutoffs"] = [
+        {"axis": axis, "end": end, "now": now[axis][i], "new": new[axis][i], "changed": now[axis][i] != new[axis][i]}
+        for axis in ("price", "probability")
+        for i, end in enumerate(("low", "high"))
+    ]
+    context["snapshot"] = detail.snapshot
     rows = []
     moved = 0
     for f in ZONE_LABELS:

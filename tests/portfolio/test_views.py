@@ -341,11 +341,11 @@ def test_reps_cannot_open_or_change_criteria_compute_snapshots_or_set_targets(de
 def _criteria_post(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "price_mode": "quantile",
-        "price_low": "0.3333",
-        "price_high": "0.6667",
+        "price_low": "33.33",  # percentiles, as the form shows the default terciles
+        "price_high": "66.67",
         "probability_mode": "quantile",
-        "probability_low": "0.3333",
-        "probability_high": "0.6667",
+        "probability_low": "33.33",
+        "probability_high": "66.67",
         "near_margin_pct": "10",
         "lookback_months": "24",
         "stages": "A = 90\nB = 60\nProposal = 40",
@@ -377,8 +377,52 @@ def test_the_criteria_preview_counts_the_accounts_a_change_would_move(demo: Demo
         .count()
     )
     assert moved == expected
-    bad = manager.post(reverse("portfolio:criteria_preview"), _criteria_post(price_low="0.9", price_high="0.2"))
+    bad = manager.post(reverse("portfolio:criteria_preview"), _criteria_post(price_low="90", price_high="20"))
     assert "must be below" in bad.content.decode()
+
+
+def _cut(html: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{testid}">([^<]*)<br><span class="muted small">([^<]*)<', html)
+    assert match, testid
+    return f"{match.group(1)} ({match.group(2)})"
+
+
+def test_the_criteria_page_shows_percentiles_and_the_cut_offs_they_give(demo: Demo, manager: Client) -> None:
+    html = _html(manager, reverse("portfolio:criteria"))
+    # Terciles read as percentiles, not 0.333333 / 0.666667.
+    assert re.search(r'name="price_low" value="33.33"', html) and re.search(r'name="probability_high" value="66.67"', html)
+    assert "0.333333" not in html and "0.666667" not in html
+    # Next to them, the cut-offs they give on the latest snapshot, in yen and in percent.
+    cut = demo.after.thresholds
+    price = re.sub(r"\s+", " ", re.search(r'data-testid="cutoffs-price">(.*?)</p>', html, re.DOTALL).group(1))  # type: ignore[union-attr]
+    assert f"low below <strong>¥{cut['price_low']:,.0f}</strong> <span class=\"muted\">(33rd percentile)</span>" in price
+    assert f"high from <strong>¥{cut['price_high']:,.0f}</strong> <span class=\"muted\">(67th percentile)</span>" in price
+    prob = re.search(r'data-testid="cutoffs-probability">(.*?)</p>', html, re.DOTALL).group(1)  # type: ignore[union-attr]
+    assert f"<strong>{cut['probability_low'] * 100:.1f}%</strong>" in prob
+    # The preview shows the cut-offs a change would give: the median as the high price cut.
+    preview = manager.post(reverse("portfolio:criteria_preview"), _criteria_post(price_high="50")).content.decode()
+    prices = sorted(float(p) for p in SnapshotRow.objects.filter(snapshot=demo.after, unit_price__isnull=False).values_list("unit_price", flat=True))
+    median = (prices[(len(prices) - 1) // 2] + prices[len(prices) // 2]) / 2
+    assert _cut(preview, "preview-cut-price-high") == f"¥{median:,.0f} (50th percentile)"
+    assert _cut(preview, "preview-cut-price-low") == f"¥{cut['price_low']:,.0f} (33rd percentile)"
+    # Absolute thresholds: yen for the unit price, percent for the probability.
+    fixed = manager.post(
+        reverse("portfolio:criteria_preview"),
+        _criteria_post(price_mode="absolute", price_low="1000000", price_high="5000000", probability_mode="absolute", probability_low="30", probability_high="70"),
+    ).content.decode()
+    assert _cut(fixed, "preview-cut-price-high") == "¥5,000,000 (fixed)"
+    assert _cut(fixed, "preview-cut-probability-low") == "30.0% (fixed)"
+
+
+def test_saving_the_terciles_as_shown_keeps_them_exact(demo: Demo, manager: Client) -> None:
+    assert manager.post(reverse("portfolio:criteria"), _criteria_post(note="same cuts")).status_code == 302
+    saved = Criteria.objects.order_by("-id").first()
+    assert saved is not None
+    assert (saved.price_low, saved.price_high) == (1 / 3, 2 / 3)
+    assert (saved.probability_low, saved.probability_high) == (1 / 3, 2 / 3)
+    assert manager.post(reverse("portfolio:criteria"), _criteria_post(probability_mode="absolute", probability_low="40", probability_high="75")).status_code == 302
+    fixed = Criteria.objects.order_by("-id").first()
+    assert fixed is not None and (fixed.probability_low, fixed.probability_high) == (0.4, 0.75)
 
 
 def test_a_manager_saves_a_new_criteria_version_and_computes_a_snapshot(demo: Demo, manager: Client) -> None:
