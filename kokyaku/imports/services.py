@@ -1000,14 +1000,26 @@ def _run(
     _note_moved_dates(plan, summary)
     if summary.problem_count and not skip_invalid:
         return
-    if line_stage is not None:
-        _aggregate_purchases(summary, rejects, deal_stage, line_stage, len(table.header), skip_invalid=skip_invalid)
-    else:
-        _check_duplicates(summary, rejects, deal_stage, len(table.header), skip_invalid=skip_invalid)
-    lap = summary.lap("duplicates" if line_stage is None else "sum invoices", lap)
-    if summary.problem_count and not skip_invalid:
-        return
-    _upsert(plan, deal_stage, summary)
+    written = False
+    if line_stage is None and connection.vendor == "sqlite" and _empty(plan.target._meta.db_table):
+        # SQLite's first load into an empty table: the table's UNIQUE external_id finds duplicates
+        # as the rows go in; only if it fails does the duplicate query run, to name every row
+        # (that query costs 0.6 s per million rows otherwise).
+        try:
+            with transaction.atomic():
+                _upsert(plan, deal_stage, summary, first_load=True)
+            written = True
+        except IntegrityError:
+            summary.created = summary.updated = summary.unchanged = 0
+    if not written:
+        if line_stage is not None:
+            _aggregate_purchases(summary, rejects, deal_stage, line_stage, len(table.header), skip_invalid=skip_invalid)
+        else:
+            _check_duplicates(summary, rejects, deal_stage, len(table.header), skip_invalid=skip_invalid)
+        lap = summary.lap("duplicates" if line_stage is None else "sum invoices", lap)
+        if summary.problem_count and not skip_invalid:
+            return
+        _upsert(plan, deal_stage, summary)
     # PostgreSQL drops TEMP tables on commit, but not when the import runs inside an outer transaction;
     # SQLite keeps them for the connection's life.
     for stage in (deal_stage, line_stage):
@@ -1212,7 +1224,7 @@ def _unique_constraints(table: str) -> list[tuple[str, str]]:
     return [(str(name), str(sql)) for name, sql in rows]
 
 
-def _upsert(plan: Plan, stage: Stage, summary: ImportSummary) -> None:
+def _upsert(plan: Plan, stage: Stage, summary: ImportSummary, *, first_load: bool = False) -> None:
     """Count created / updated / unchanged with one join, then write the target.
 
     SQLite: one ``INSERT ... SELECT ... ON CONFLICT (external_id) DO UPDATE ... WHERE <changed>``.
@@ -1230,7 +1242,11 @@ def _upsert(plan: Plan, stage: Stage, summary: ImportSummary) -> None:
     if postgres:
         _execute(f"LOCK TABLE {target} IN SHARE ROW EXCLUSIVE MODE")
     staged = int(_fetch(f"SELECT COUNT(*) FROM {stage.name}")[0][0])
-    existing = int(_fetch(f"SELECT COUNT(*) FROM {target}")[0][0]) if staged >= BULK_ROWS else -1
+    existing = -1  # unknown: the counting join tells
+    if first_load:
+        existing = 0  # the caller saw the table empty, in this transaction
+    elif staged >= BULK_ROWS:
+        existing = int(_fetch(f"SELECT COUNT(*) FROM {target}")[0][0])
     if existing == 0:
         summary.created = staged  # an empty table: no join needed to know
     else:
@@ -1272,7 +1288,7 @@ def _upsert(plan: Plan, stage: Stage, summary: ImportSummary) -> None:
     # constraints: one check of the whole table when they are added back beats one per row.)
     bulk = summary.created >= BULK_ROWS and summary.created >= existing
     restore = _set_aside(target) if bulk else []
-    if postgres:
+    if postgres or first_load:
         new_only = "" if existing == 0 else f" WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE t.external_id = s.external_id)"
         _execute(f"INSERT INTO {target} ({', '.join(cols)}) SELECT {', '.join(select)} FROM {stage.name} s{new_only}", params)
     else:
