@@ -39,7 +39,7 @@ from kokyaku.portfolio.models import Criteria, Snapshot
 from kokyaku.portfolio.templatetags.portfolio_tags import pct
 from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
 from kokyaku.users.roles import can_edit_account, is_manager
-from kokyaku.web.templatetags.kokyaku import money
+from kokyaku.web.templatetags.kokyaku import CURRENCY_SYMBOLS, money
 
 View = Callable[..., HttpResponse]
 SCATTER_POINTS = 2000  # enough to see the shape; the page stays light at a million accounts
@@ -98,6 +98,11 @@ def _currency() -> str:
     return CompanySettings.load().currency
 
 
+def _chart_currency(code: str) -> dict[str, str]:
+    """The currency as charts.js formats it (symbol, else the code after the amount)."""
+    return {"code": code, "symbol": CURRENCY_SYMBOLS.get(code.upper(), "")}
+
+
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     nxt = request.POST.get("next") or ""
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -126,7 +131,7 @@ def _matrix_context(snapshot: Snapshot, matrix: selectors.TeamMatrix, base: str)
     return rows
 
 
-def _scatter_payload(scatter: dict[str, Any]) -> dict[str, Any]:
+def _scatter_payload(scatter: dict[str, Any], currency: str) -> dict[str, Any]:
     """Columns per zone (smaller JSON than one object per point)."""
     by_zone: dict[str, dict[str, list[Any]]] = {z: {"x": [], "y": [], "id": [], "name": [], "owner": [], "ev": []} for z in ZONES}
     for p in scatter["points"]:
@@ -140,9 +145,19 @@ def _scatter_payload(scatter: dict[str, Any]) -> dict[str, Any]:
         col["owner"].append(p["owner"] or "")
         col["ev"].append(round(p["expected_value"]))
     thresholds = scatter.get("thresholds") or {}
-    labels = {"x": _("Unit price (log scale)"), "y": _("Win probability (%)"), "zone": _("Zone")}
+    labels = {
+        "x": _("Unit price (log scale)"),
+        "y": _("Win probability (%)"),
+        "zone": _("Zone"),
+        "price": _("Unit price"),
+        "probability": _("Win probability"),
+        "ev": _("Expected value"),
+    }
     total, sampled = scatter["total"], scatter["sampled"]
-    return {"zones": by_zone, "thresholds": thresholds, "total": total, "sampled": sampled, "labels": labels}
+    return {
+        "zones": by_zone, "thresholds": thresholds, "total": total, "sampled": sampled, "labels": labels,
+        "currency": _chart_currency(currency),
+    }  # fmt: skip
 
 
 @login_required
@@ -153,13 +168,14 @@ def team(request: HttpRequest) -> HttpResponse:
     matrix = selectors.team_matrix_scan(snapshot)
     scatter = selectors.scatter_sample(snapshot, zoned=matrix.total - matrix.unzoned, max_points=SCATTER_POINTS)
     breakdown, reps_page = selectors.rep_breakdown_page(snapshot, page=_int(request.GET.get("reps_page"), 1) or 1)
+    currency = _currency()
     context = {
         "snapshot": snapshot,
         "snapshots": selectors.snapshot_list(limit=30),
         "matrix": matrix,
         "matrix_rows": _matrix_context(snapshot, matrix, reverse("portfolio:accounts")),
         "bands": BANDS,
-        "scatter": _scatter_payload(scatter),
+        "scatter": _scatter_payload(scatter, currency),
         "scatter_total": scatter["total"],
         "scatter_shown": len(scatter["points"]),
         "scatter_sampled": scatter["sampled"],
@@ -167,7 +183,7 @@ def team(request: HttpRequest) -> HttpResponse:
         "reps_page": reps_page,
         "params": request.GET,
         "account_url": _account_url_template(),
-        "currency": _currency(),
+        "currency": currency,
         "is_manager": is_manager(request.user),
     }
     return render(request, "portfolio/team.html", context)
@@ -503,6 +519,7 @@ def effort(request: HttpRequest) -> HttpResponse:
     form = DateRangeForm(request.GET if "start" in request.GET else None, initial={"start": start, "end": end})
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    currency = _currency()
     team = selectors.effort_return(snapshot, start=start, end=end)
     per_rep = selectors.effort_return(snapshot, start=start, end=end, per_rep=True)
     team_rows: list[dict[str, Any]] = [
@@ -543,7 +560,9 @@ def effort(request: HttpRequest) -> HttpResponse:
             "effort": _("Share of time spent (%)"),
             "revenue": _("Share of won revenue (%)"),
             "rph": _("Revenue per hour"),
+            "share": _("Share (%)"),
         },
+        "currency": _chart_currency(currency),
     }
     hours, revenue = sum(r["hours"] for r in team_rows), sum(r["revenue"] for r in team_rows)
     totals = {"hours": hours, "revenue": revenue, "rph": revenue / hours if hours else None}
@@ -557,7 +576,7 @@ def effort(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "chart": chart,
         "zones": ZONE_LABELS,
-        "currency": _currency(),
+        "currency": currency,
     }
     return render(request, "portfolio/effort.html", context)
 
@@ -627,6 +646,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             "mid": _("+ mid probability (ヨミB)"),
             "target": _("Target"),
         },
+        "currency": _chart_currency(company.currency),
     }
     manager = is_manager(request.user)
     context = {

@@ -96,3 +96,44 @@ def test_the_targets_page_draws_a_yomi_with_open_deals_in_it(
     expect(page).to_have_url(re.compile(r"period=2026-12"))
     expect(page.get_by_test_id("team-yomi-won")).to_have_text("¥0")
     expect(page.get_by_test_id("team-weighted-pipeline")).not_to_have_text("¥0")
+
+
+def test_charts_read_money_in_the_company_currency_and_probability_in_percent(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    load_demo()
+    page = new_page(locale="ja-JP")
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/")
+    expect(page.locator("#scatter .main-svg").first).to_be_attached()
+    # The formatter: 万 / 億 in Japanese, k / M in English, the code after the amount without a symbol.
+    formatted = page.evaluate(
+        """() => {
+          const ja = KokyakuCharts.moneyFormat({symbol: "¥", code: "JPY"}, "ja");
+          const en = KokyakuCharts.moneyFormat({symbol: "¥", code: "JPY"}, "en");
+          const chf = KokyakuCharts.moneyFormat({symbol: "", code: "CHF"}, "en");
+          return [ja.axis(5e6), ja.axis(1e8), ja.axis(343000), ja.axis(25e6), ja.hover(123456789), ja.axis(0),
+                  en.axis(5e6), en.axis(343000), en.axis(1e8), en.hover(1234567), chf.axis(5e6)];
+        }"""
+    )
+    assert formatted == ["¥500万", "¥1億", "¥34.3万", "¥2,500万", "¥1.23億", "¥0", "¥5M", "¥343k", "¥100M", "¥1,234,567", "5M CHF"]
+    # The scatter: a yen axis in 万 / 億, percent on the probability axis, hovers in yen, legend A, B, C.
+    layout = page.evaluate("(() => { const l = document.getElementById('scatter').layout; return [l.xaxis.ticktext, l.yaxis.ticksuffix]; })()")
+    ticks, suffix = layout
+    assert ticks and all(t.startswith("¥") for t in ticks), ticks
+    assert any("万" in t for t in ticks), ticks
+    assert suffix == "%"
+    hover = page.evaluate("document.getElementById('scatter').data[0].customdata[0]")
+    assert str(hover[1]).startswith("¥") and str(hover[2]).startswith("¥")
+    legend = page.evaluate("Array.from(document.querySelectorAll('#scatter .legendtext')).map(e => e.textContent)")
+    assert [t[-1] for t in legend] == ["A", "B", "C"], legend
+    # The ヨミ chart's money axis and the effort chart's percent and revenue-per-hour axes.
+    page.goto(f"{live_server.url}/portfolio/targets/?period=2026-11")
+    expect(page.locator("#yomi-chart .main-svg").first).to_be_attached()
+    yomi = page.evaluate("document.getElementById('yomi-chart').layout.xaxis.ticktext")
+    assert yomi[0] == "¥0" and any("万" in t for t in yomi), yomi
+    page.goto(f"{live_server.url}/portfolio/effort/?start=2025-11-01&end=2026-11-20")
+    expect(page.locator("#effort-chart .main-svg").first).to_be_attached()
+    effort = page.evaluate("(() => { const l = document.getElementById('effort-chart').layout; return [l.yaxis.ticksuffix, l.yaxis2.ticktext]; })()")
+    assert effort[0] == "%"
+    assert effort[1] and all(t.startswith("¥") for t in effort[1]), effort

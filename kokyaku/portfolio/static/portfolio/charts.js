@@ -15,16 +15,70 @@
 
   function accountLink(template, id) { return template.replace(/\/0\/$/, "/" + id + "/"); }
 
+  // -- money on axes and in hovers: the company currency, 万 / 億 in Japanese, k / M / B otherwise --
+  function group(text) {
+    var parts = text.split(".");
+    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return parts.join(".");
+  }
+  function fixed(x, places) {  // at most `places` decimals, trailing zeros dropped: 1.50 -> "1.5", 2.00 -> "2"
+    var t = x.toFixed(places);
+    return t.indexOf(".") < 0 ? t : t.replace(/0+$/, "").replace(/\.$/, "");
+  }
+  function moneyFormat(currency, lang) {
+    currency = currency || {};
+    var ja = String(lang || document.documentElement.lang || "en").toLowerCase().indexOf("ja") === 0;
+    function wrap(v, text) { return (v < 0 ? "-" : "") + (currency.symbol ? currency.symbol + text : text + " " + (currency.code || "")); }
+    // precise: hovers (more digits); otherwise axis ticks (short).
+    function format(v, precise) {
+      if (v === null || v === undefined || !isFinite(v)) { return "—"; }
+      var a = Math.abs(v);
+      if (ja) {
+        if (a >= 1e8) { return wrap(v, group(fixed(a / 1e8, precise ? 2 : (a >= 1e9 ? 1 : 2))) + "億"); }
+        if (a >= 1e4) { return wrap(v, group(fixed(a / 1e4, a >= 1e6 ? 0 : 1)) + "万"); }
+        return wrap(v, group(fixed(a, 0)));
+      }
+      if (precise) { return wrap(v, group(fixed(a, a >= 100 ? 0 : 2))); }
+      if (a >= 1e9) { return wrap(v, fixed(a / 1e9, 1) + "B"); }
+      if (a >= 1e6) { return wrap(v, fixed(a / 1e6, 1) + "M"); }
+      if (a >= 1e3) { return wrap(v, fixed(a / 1e3, a >= 1e5 ? 0 : 1) + "k"); }
+      return wrap(v, group(fixed(a, 0)));
+    }
+    return {axis: function (v) { return format(v, false); }, hover: function (v) { return format(v, true); }};
+  }
+  function linearTicks(max, fmt) {  // about five round steps from 0 to max
+    if (!(max > 0)) { return {}; }
+    var raw = max / 5, mag = Math.pow(10, Math.floor(Math.log10(raw))), step = mag;
+    [1, 2, 2.5, 5, 10].some(function (m) { step = m * mag; return step >= raw; });
+    var vals = [];
+    for (var v = 0; v <= max + step * 0.999; v += step) { vals.push(Math.round(v * 1e6) / 1e6); }
+    return {tickmode: "array", tickvals: vals, ticktext: vals.map(fmt)};
+  }
+  function logTicks(min, max, fmt) {  // 1, 2, 5 × 10^k across the data; 1, 3 × 10^k or 10^k over wider ranges
+    if (!(min > 0 && max > 0)) { return {}; }
+    var lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
+    var steps = hi - lo > 5 ? [1] : (hi - lo > 2 ? [1, 3] : [1, 2, 5]), vals = [];
+    for (var k = lo; k <= hi; k++) {
+      steps.forEach(function (m) { var v = m * Math.pow(10, k); if (v >= min / 2 && v <= max * 2) { vals.push(v); } });
+    }
+    return {tickmode: "array", tickvals: vals, ticktext: vals.map(fmt)};
+  }
+  function extend(target, extra) { for (var k in extra) { target[k] = extra[k]; } return target; }
+
   function scatter(el, data, urlTemplate) {
-    var labels = data.labels;
-    var traces = [];
+    var labels = data.labels, money = moneyFormat(data.currency);
+    var traces = [], xs = [];
+    // Drawn C first so that A sits on top; the legend lists them A, B, C (traceorder reversed).
     ["C", "B", "A"].forEach(function (z) {
       var d = data.zones[z];
       if (!d || !d.x.length) { return; }
+      xs = xs.concat(d.x);
       traces.push({
         type: "scattergl", mode: "markers", name: labels.zone + " " + z,
-        x: d.x, y: d.y, customdata: d.id, text: d.name,
-        hovertemplate: "<b>%{text}</b><br>%{x:,.0f} · %{y:.0f}%<extra>" + z + "</extra>",
+        x: d.x, y: d.y, text: d.name,
+        customdata: d.id.map(function (id, i) { return [id, money.hover(d.x[i]), money.hover(d.ev[i])]; }),
+        hovertemplate: "<b>%{text}</b><br>" + labels.price + ": %{customdata[1]}<br>" + labels.probability +
+          ": %{y:.0f}%<br>" + labels.ev + ": %{customdata[2]}<extra>" + labels.zone + " " + z + "</extra>",
         marker: {color: ZONE_COLORS[z], size: 6, opacity: 0.72, line: {width: 0}}
       });
     });
@@ -38,12 +92,14 @@
     });
     var node = document.getElementById(el);
     Plotly.newPlot(node, traces, base({
-      xaxis: {type: "log", title: {text: labels.x}, gridcolor: "#eef1f5"},
-      yaxis: {title: {text: labels.y}, range: [0, 100], gridcolor: "#eef1f5"},
+      xaxis: extend({type: "log", title: {text: labels.x}, gridcolor: "#eef1f5"},
+        logTicks(Math.min.apply(null, xs), Math.max.apply(null, xs), money.axis)),
+      yaxis: {title: {text: labels.y}, range: [0, 100], gridcolor: "#eef1f5", ticksuffix: "%"},
+      legend: {orientation: "h", y: -0.2, traceorder: "reversed"},
       shapes: shapes, height: 360
     }), CONFIG);
     node.on("plotly_click", function (ev) {
-      if (ev.points && ev.points.length) { window.location.href = accountLink(urlTemplate, ev.points[0].customdata); }
+      if (ev.points && ev.points.length) { window.location.href = accountLink(urlTemplate, ev.points[0].customdata[0]); }
     });
   }
 
@@ -67,30 +123,47 @@
   }
 
   function effort(el, chart) {
+    var money = moneyFormat(chart.currency);
+    var rph = chart.rph.filter(function (v) { return v !== null; });
+    var pctHover = "%{x}: %{y:.1f}%<extra>%{fullData.name}</extra>";
     Plotly.newPlot(document.getElementById(el), [
-      {type: "bar", name: chart.labels.effort, x: chart.zones, y: chart.effort_share, marker: {color: "#8cb8ff"}},
-      {type: "bar", name: chart.labels.revenue, x: chart.zones, y: chart.revenue_share, marker: {color: "#1e7a46"}},
+      {type: "bar", name: chart.labels.effort, x: chart.zones, y: chart.effort_share, marker: {color: "#8cb8ff"}, hovertemplate: pctHover},
+      {type: "bar", name: chart.labels.revenue, x: chart.zones, y: chart.revenue_share, marker: {color: "#1e7a46"}, hovertemplate: pctHover},
       {type: "scatter", mode: "lines+markers", name: chart.labels.rph, x: chart.zones, y: chart.rph, yaxis: "y2",
+        customdata: chart.rph.map(function (v) { return money.hover(v); }),
+        hovertemplate: "%{x}: %{customdata}<extra>%{fullData.name}</extra>",
         line: {color: "#b3261e"}, marker: {size: 8}}
-    ], base({barmode: "group", height: 340, yaxis: {title: {text: "%"}, gridcolor: "#eef1f5"},
-      yaxis2: {overlaying: "y", side: "right", showgrid: false, rangemode: "tozero", title: {text: chart.labels.rph}},
-      margin: {l: 56, r: 70, t: 10, b: 48}}), CONFIG);
+    ], base({barmode: "group", height: 340, yaxis: {title: {text: chart.labels.share}, gridcolor: "#eef1f5", ticksuffix: "%", rangemode: "tozero"},
+      yaxis2: extend({overlaying: "y", side: "right", showgrid: false, rangemode: "tozero", automargin: true,
+        title: {text: chart.labels.rph, standoff: 12}},
+        linearTicks(rph.length ? Math.max.apply(null, rph) : 0, money.axis)),
+      margin: {l: 56, r: 78, t: 10, b: 48}}), CONFIG);
   }
 
   function yomi(el, chart) {
     // Horizontal: one bar per rep reads well for 3 reps or 30; the target is a red tick on each bar.
+    var money = moneyFormat(chart.currency);
     var h = {orientation: "h", y: chart.reps};
-    function bar(name, x, color) { return Object.assign({type: "bar", name: name, x: x, marker: {color: color}}, h); }
+    function hover(values) { return values.map(function (v) { return money.hover(v); }); }
+    function bar(name, x, color) {
+      return extend({type: "bar", name: name, x: x, marker: {color: color}, customdata: hover(x),
+        hovertemplate: "<b>%{y}</b><br>" + name + ": %{customdata}<extra></extra>"}, h);
+    }
+    var ends = chart.reps.map(function (_, i) {
+      return Math.max(chart.target[i] || 0, (chart.won[i] || 0) + (chart.high[i] || 0) + (chart.mid[i] || 0));
+    });
     Plotly.newPlot(document.getElementById(el), [
       bar(chart.labels.won, chart.won, "#1e7a46"),
       bar(chart.labels.high, chart.high, "#6fbf8e"),
       bar(chart.labels.mid, chart.mid, "#f1d39a"),
-      {type: "scatter", mode: "markers", name: chart.labels.target, x: chart.target, y: chart.reps,
+      {type: "scatter", mode: "markers", name: chart.labels.target, x: chart.target, y: chart.reps, customdata: hover(chart.target),
+        hovertemplate: "<b>%{y}</b><br>" + chart.labels.target + ": %{customdata}<extra></extra>",
         marker: {symbol: "line-ns-open", size: 16, line: {width: 3, color: "#b3261e"}}}
     ], base({barmode: "stack", height: Math.max(260, 60 + 22 * chart.reps.length),
-      xaxis: {gridcolor: "#eef1f5"}, yaxis: {autorange: "reversed", automargin: true},
-      margin: {l: 10, r: 16, t: 10, b: 40}, legend: {orientation: "h", y: 1.02, yanchor: "bottom"}}), CONFIG);
+      xaxis: extend({gridcolor: "#eef1f5"}, linearTicks(ends.length ? Math.max.apply(null, ends) : 0, money.axis)),
+      yaxis: {autorange: "reversed", automargin: true},
+      margin: {l: 10, r: 16, t: 10, b: 40}, legend: {orientation: "h", y: 1.02, yanchor: "bottom", traceorder: "normal"}}), CONFIG);
   }
 
-  window.KokyakuCharts = {scatter: scatter, sankey: sankey, effort: effort, yomi: yomi};
+  window.KokyakuCharts = {scatter: scatter, sankey: sankey, effort: effort, yomi: yomi, moneyFormat: moneyFormat};
 })();
