@@ -231,7 +231,9 @@ class DateRangeForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    rep = forms.ModelChoiceField(label=_("Rep"), queryset=Rep.objects.filter(active=True).order_by("name"))
+    rep = forms.ModelChoiceField(
+        label=_("Rep"), queryset=Rep.objects.filter(active=True).order_by("name"), empty_label=_("Choose a rep…")
+    )
     period = forms.CharField(label=_("Period"), max_length=12)
     amount = forms.DecimalField(
         label=_("Target"), min_value=Decimal(0), max_digits=18, decimal_places=2, required=False,

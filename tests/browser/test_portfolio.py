@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from kokyaku.portfolio.models import Criteria, SnapshotRow
+from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import team_matrix
 from tests.browser.conftest import NewPage, log_in
 from tests.portfolio.pages_demo import PASSWORD, load_demo
@@ -137,3 +137,39 @@ def test_charts_read_money_in_the_company_currency_and_probability_in_percent(
     effort = page.evaluate("(() => { const l = document.getElementById('effort-chart').layout; return [l.yaxis.ticksuffix, l.yaxis2.ticktext]; })()")
     assert effort[0] == "%"
     assert effort[1] and all(t.startswith("¥") for t in effort[1]), effort
+
+
+def _box(page: Page, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return box
+
+
+def test_filter_and_picker_labels_line_up_with_their_fields_and_the_compute_button_works(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    load_demo()
+    page = new_page()
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/accounts/")
+    # Every filter's label on one line, every control on another: Search's text input as tall as the selects.
+    labels = [_box(page, f"form.filters label[for=id_{name}]") for name in ("q", "zone", "buyer_type", "owner")]
+    fields = [_box(page, f"form.filters #id_{name}") for name in ("q", "zone", "buyer_type", "owner")]
+    assert max(b["y"] for b in labels) - min(b["y"] for b in labels) < 1.5, labels
+    assert max(b["y"] for b in fields) - min(b["y"] for b in fields) < 1.5, fields
+    assert max(b["height"] for b in fields) - min(b["height"] for b in fields) < 1.5, fields
+    # Review's From / To: each label centred on its select.
+    page.goto(f"{live_server.url}/portfolio/review/")
+    for name in ("before", "after"):
+        label, select = _box(page, f"label[for=review-{name}]"), _box(page, f"#review-{name}")
+        assert abs((label["y"] + label["height"] / 2) - (select["y"] + select["height"] / 2)) < 2, (name, label, select)
+    # The compute button is its own POST form, not nested in the GET picker (a nested form is dropped).
+    assert page.evaluate("document.querySelector('[data-testid=review-pick] button[type=submit]').textContent.trim()") == "Compare"
+    before = Snapshot.objects.count()
+    page.get_by_role("button", name="Compute snapshot now").click()
+    expect(page.get_by_text(re.compile(r"Snapshot \d+ computed"))).to_be_visible()
+    assert Snapshot.objects.count() == before + 1
+    # The target form's rep select starts at a prompt, under its label.
+    page.goto(f"{live_server.url}/portfolio/targets/")
+    rep = page.get_by_label("Rep", exact=True)
+    expect(rep.locator("option:checked")).to_have_text("Choose a rep…")
