@@ -283,7 +283,7 @@ def _open_csv(
             chunk.columns = pd.Index(header)
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
-            chunk = chunk.fillna("")
+            # no fillna: with na_filter=False the C parser gives "" for empty and missing fields alike
             # a blank line is empty in every column: look at the others only where the first is empty
             candidates = chunk.iloc[:, 0].to_numpy(dtype=object) == ""
             if candidates.any():

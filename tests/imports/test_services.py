@@ -305,3 +305,11 @@ def test_the_sqlite_page_cache_is_raised_for_the_import_only(tmp_path: Path) -> 
     before = sizes()
     import_run(kind="deals", path=write(tmp_path, "d.csv", deals_csv(20)))
     assert sizes() == before
+
+
+def test_a_row_with_fewer_fields_than_the_header_reads_the_missing_ones_as_empty(tmp_path: Path) -> None:
+    text = "external_id,account,status,opened_on,closed_on,name\nS1,A0,won,2024-01-01,2024-02-01\nS2,A0,open,2024-01-01\n"
+    summary = import_run(kind="deals", path=write(tmp_path, "short.csv", text))
+    assert summary.created == 2
+    s2 = Deal.objects.get(external_id="S2")
+    assert (s2.closed_on, s2.name) == (None, "")
