@@ -8,7 +8,7 @@ aggregates meant for charts.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -95,11 +95,7 @@ def snapshot_latest() -> Snapshot | None:
 def snapshot_previous(snapshot: Snapshot) -> Snapshot | None:
     """Return the snapshot just before ``snapshot`` in time (as-of date, then computation), or None."""
     as_of, created = snapshot.as_of, snapshot.created_at
-    earlier = (
-        Q(as_of__lt=as_of)
-        | Q(as_of=as_of, created_at__lt=created)
-        | Q(as_of=as_of, created_at=created, id__lt=snapshot.pk)
-    )
+    earlier = Q(as_of__lt=as_of) | Q(as_of=as_of, created_at__lt=created) | Q(as_of=as_of, created_at=created, id__lt=snapshot.pk)
     return Snapshot.objects.select_related("criteria").filter(earlier).order_by(*SNAPSHOT_ORDER).first()
 
 
@@ -157,6 +153,18 @@ def snapshot_rows_queryset(
         qs = qs.filter(owner_id=owner_id)
     if zone is not None:
         qs = qs.filter(zone=zone)
+    return _filter_rows(qs, buyer_type=buyer_type, lifecycle=lifecycle, near_boundary=near_boundary, search=search)
+
+
+def _filter_rows(
+    qs: QuerySet[SnapshotRow],
+    *,
+    buyer_type: str | None = None,
+    lifecycle: str | None = None,
+    near_boundary: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[SnapshotRow]:
+    """Apply the table's filters other than owner and zone (empty values filter nothing)."""
     if buyer_type:
         qs = qs.filter(buyer_type=buyer_type)
     if lifecycle:
@@ -195,16 +203,27 @@ def snapshot_rows(
         near_boundary=near_boundary,
         search=search,
     )
-    desc = sort.startswith("-")
-    column = SORTS.get(sort.lstrip("-"), "expected_value")
-    if column not in SORTS.values() or sort.lstrip("-") not in SORTS:
-        desc = True
-    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    return _sorted_page(qs, sort=sort, page=page, per_page=per_page)
+
+
+def _paging(total: int, page: int, per_page: int) -> tuple[int, int, int]:
+    """Return (page, per_page, start): per_page clamped to 1-500, the page to the existing ones."""
     per_page = max(1, min(int(per_page), 500))
+    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
+    return page, per_page, (page - 1) * per_page
+
+
+def _sorted_page(qs: QuerySet[SnapshotRow], *, sort: str, page: int, per_page: int) -> RowPage:
+    """Return one page of ``qs`` sorted by ``sort`` (a key of :data:`SORTS`, "-" for descending): two queries.
+
+    Unknown keys fall back to expected value, descending; empty values sort last either way.
+    """
+    key = sort.lstrip("-")
+    desc = sort.startswith("-") if key in SORTS else True
+    column = SORTS.get(key, "expected_value")
+    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
     total = qs.count()
-    last = max(1, math.ceil(total / per_page))
-    page = max(1, min(int(page), last))
-    start = (page - 1) * per_page
+    page, per_page, start = _paging(total, page, per_page)
     return RowPage(rows=_page_rows(qs, [order, "account_id"], start, per_page), total=total, page=page, per_page=per_page)
 
 
@@ -251,6 +270,14 @@ def team_matrix(snapshot: Snapshot, *, owner_id: int | None = None) -> TeamMatri
         for r in qs.values("price_band", "probability_band", "zone").annotate(n=Count("id"), ev=Sum("expected_value")).order_by()
     }
     grid = snapshot.criteria.grid
+    return _matrix(grid, lambda pb, qb: agg.get((pb, qb, grid[pb][qb]), (0, 0.0)), sum(n for n, _ in agg.values()))
+
+
+def _matrix(grid: dict[str, dict[str, str]], cell: Callable[[str, str], tuple[int, float]], total: int) -> TeamMatrix:
+    """Lay out the 3×3 grid from ``cell(price band, probability band) -> (accounts, expected value)``.
+
+    ``total`` counts every row, so the unzoned ones are what the nine cells do not hold.
+    """
     cells: list[list[MatrixCell]] = []
     zone_n = dict.fromkeys(ZONES, 0)
     zone_ev = dict.fromkeys(ZONES, 0.0)
@@ -258,13 +285,24 @@ def team_matrix(snapshot: Snapshot, *, owner_id: int | None = None) -> TeamMatri
         row = []
         for qb in BANDS:
             zone = grid[pb][qb]
-            n, ev = agg.get((pb, qb, zone), (0, 0.0))
+            n, ev = cell(pb, qb)
             row.append(MatrixCell(pb, qb, zone, n, ev))
             zone_n[zone] += n
             zone_ev[zone] += ev
         cells.append(row)
-    total = sum(n for n, _ in agg.values())
     return TeamMatrix(cells, zone_n, zone_ev, total - sum(zone_n.values()), total)
+
+
+SCATTER_FIELDS = (
+    "account_id",
+    "account__name",
+    "owner__name",
+    "unit_price",
+    "win_probability",
+    "expected_value",
+    "zone",
+    "near_boundary",
+)
 
 
 def scatter_points(snapshot: Snapshot, *, max_points: int = 5000, owner_id: int | None = None) -> dict[str, Any]:
@@ -277,31 +315,26 @@ def scatter_points(snapshot: Snapshot, *, max_points: int = 5000, owner_id: int 
     qs = SnapshotRow.objects.filter(snapshot=snapshot).exclude(zone="")
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
-    total = qs.count()
+    return _scatter(snapshot, qs, total=qs.count(), max_points=max_points)
+
+
+def _scatter(snapshot: Snapshot, zoned: QuerySet[SnapshotRow], *, total: int, max_points: int) -> dict[str, Any]:
+    """Every k-th account id of the ``total`` zoned rows in ``zoned`` (k keeps it near ``max_points``): one query."""
     step = max(1, math.ceil(total / max(1, max_points)))
     if step > 1:
-        qs = qs.annotate(bucket=F("account_id") % step).filter(bucket=0)
+        zoned = zoned.annotate(bucket=F("account_id") % step).filter(bucket=0)
     points = [
         {
-            "account_id": r["account_id"],
-            "name": r["account__name"],
-            "owner": r["owner__name"],
-            "unit_price": float(r["unit_price"]),
-            "win_probability": float(r["win_probability"] or 0.0),
-            "expected_value": float(r["expected_value"]),
-            "zone": r["zone"],
-            "near_boundary": r["near_boundary"],
+            "account_id": aid,
+            "name": name,
+            "owner": owner,
+            "unit_price": float(price),
+            "win_probability": float(prob or 0.0),
+            "expected_value": float(ev),
+            "zone": zone,
+            "near_boundary": near,
         }
-        for r in qs.values(
-            "account_id",
-            "account__name",
-            "owner__name",
-            "unit_price",
-            "win_probability",
-            "expected_value",
-            "zone",
-            "near_boundary",
-        )[: max_points * 2]
+        for aid, name, owner, price, prob, ev, zone, near in zoned.values_list(*SCATTER_FIELDS)[: max_points * 2]
     ]
     return {"points": points, "total": total, "sampled": step > 1, "thresholds": snapshot.thresholds}
 
@@ -312,41 +345,43 @@ def rep_breakdown(snapshot: Snapshot) -> list[dict[str, Any]]:
     Two queries: the aggregate by owner id (no join, so the database hashes instead of sorting
     every row by name), then the reps' names. Rows sorted by owner name, unowned accounts last.
     """
-    rows = list(
-        SnapshotRow.objects.filter(snapshot=snapshot)
-        .values("owner_id")
-        .annotate(
-            total=Count("id"),
-            a=Count("id", filter=Q(zone="A")),
-            b=Count("id", filter=Q(zone="B")),
-            c=Count("id", filter=Q(zone="C")),
-            unzoned=Count("id", filter=Q(zone="")),
-            near=Count("id", filter=Q(near_boundary=True)),
-            ev=Sum("expected_value"),
-            ev_a=Sum("expected_value", filter=Q(zone="A")),
-            dormant=Count("id", filter=Q(lifecycle="dormant")),
-        )
-        .order_by()
-    )
+    rows = list(SnapshotRow.objects.filter(snapshot=snapshot).values("owner_id").annotate(**_rep_aggregates()).order_by())
     owner_ids = [r["owner_id"] for r in rows if r["owner_id"] is not None]
     reps = {r["id"]: r for r in Rep.objects.filter(id__in=owner_ids).values("id", "name", "tier")}
     names: dict[int, str] = {i: str(r["name"]) for i, r in reps.items()}
     rows.sort(key=lambda r: (r["owner_id"] is None, names.get(r["owner_id"], ""), r["owner_id"] or 0))
-    return [
-        {
-            "owner_id": r["owner_id"],
-            "owner": reps[r["owner_id"]]["name"] if r["owner_id"] in reps else None,
-            "tier": reps[r["owner_id"]]["tier"] if r["owner_id"] in reps else None,
-            "accounts": r["total"],
-            "zones": {"A": r["a"], "B": r["b"], "C": r["c"]},
-            "unzoned": r["unzoned"],
-            "near_boundary": r["near"],
-            "dormant": r["dormant"],
-            "expected_value": float(r["ev"] or 0),
-            "expected_value_a": float(r["ev_a"] or 0),
-        }
-        for r in rows
-    ]
+    return [_rep_row(r, reps.get(r["owner_id"], {})) for r in rows]
+
+
+def _rep_aggregates() -> dict[str, Any]:
+    """Per owner: accounts, per zone, unzoned, near-boundary, dormant, expected value (all, zone A)."""
+    return {
+        "total": Count("id"),
+        "a": Count("id", filter=Q(zone="A")),
+        "b": Count("id", filter=Q(zone="B")),
+        "c": Count("id", filter=Q(zone="C")),
+        "unzoned": Count("id", filter=Q(zone="")),
+        "near": Count("id", filter=Q(near_boundary=True)),
+        "ev": Sum("expected_value"),
+        "ev_a": Sum("expected_value", filter=Q(zone="A")),
+        "dormant": Count("id", filter=Q(lifecycle="dormant")),
+    }
+
+
+def _rep_row(r: dict[str, Any], rep: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of the per-rep breakdown from :func:`_rep_aggregates` and the rep's id, name and tier."""
+    return {
+        "owner_id": r["owner_id"],
+        "owner": rep.get("name"),
+        "tier": rep.get("tier"),
+        "accounts": r["total"],
+        "zones": {"A": r["a"], "B": r["b"], "C": r["c"]},
+        "unzoned": r["unzoned"],
+        "near_boundary": r["near"],
+        "dormant": r["dormant"],
+        "expected_value": float(r["ev"] or 0),
+        "expected_value_a": float(r["ev_a"] or 0),
+    }
 
 
 # -- review: moves, migration, history --------------------------------------------------------
@@ -385,10 +420,8 @@ def zone_moves(
         qs = qs.filter(up)
     elif direction == "down":
         qs = qs.exclude(up)
-    per_page = max(1, min(int(per_page), 500))
     total = qs.count()
-    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
-    start = (page - 1) * per_page
+    page, per_page, start = _paging(total, page, per_page)
     rows = list(
         qs.order_by(F("expected_value").desc(nulls_last=True), "account_id").values(*ROW_FIELDS, "previous_zone")[
             start : start + per_page
@@ -431,10 +464,8 @@ def zone_migration_accounts(
     """Return the accounts behind one cell of :func:`zone_migration` (rows of ``after``)."""
     qs = _with_previous_zone(after, before).filter(zone=to_zone)
     qs = qs.filter(Q(previous_zone__isnull=True) | Q(previous_zone="")) if from_zone == "" else qs.filter(previous_zone=from_zone)
-    per_page = max(1, min(int(per_page), 500))
     total = qs.count()
-    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
-    start = (page - 1) * per_page
+    page, per_page, start = _paging(total, page, per_page)
     rows = list(qs.order_by("account__name", "account_id").values(*ROW_FIELDS, "previous_zone")[start : start + per_page])
     return RowPage(rows, total, page, per_page)
 
@@ -689,27 +720,12 @@ def portfolio_table(
         if owner_id is not None
         else snapshot_scan(snapshot).filter(**({} if zone is None else {"zone": zone}))
     )
-    if buyer_type:
-        qs = qs.filter(buyer_type=buyer_type)
-    if lifecycle:
-        qs = qs.filter(lifecycle=lifecycle)
-    if near_boundary is not None:
-        qs = qs.filter(near_boundary=near_boundary)
-    if search:
-        qs = qs.filter(Q(account__name__icontains=search) | Q(account__external_id__icontains=search))
+    qs = _filter_rows(qs, buyer_type=buyer_type, lifecycle=lifecycle, near_boundary=near_boundary, search=search)
     if price_band is not None:
         qs = qs.filter(price_band=price_band)
     if probability_band is not None:
         qs = qs.filter(probability_band=probability_band)
-    key = sort.lstrip("-")
-    desc = sort.startswith("-") if key in SORTS else True
-    column = SORTS.get(key, "expected_value")
-    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
-    per_page = max(1, min(int(per_page), 500))
-    total = qs.count()
-    page = max(1, min(int(page), max(1, math.ceil(total / per_page))))
-    start = (page - 1) * per_page
-    return RowPage(rows=_page_rows(qs, [order, "account_id"], start, per_page), total=total, page=page, per_page=per_page)
+    return _sorted_page(qs, sort=sort, page=page, per_page=per_page)
 
 
 def rep_focus(snapshot: Snapshot, *, rep_id: int, today: date, idle_days: int = 30, limit: int = 10) -> dict[str, Any]:
@@ -821,56 +837,18 @@ def team_matrix_scan(snapshot: Snapshot) -> TeamMatrix:
         .order_by()
         .values_list("cell", "n", "ev")
     }
-    grid = snapshot.criteria.grid
-    cells: list[list[MatrixCell]] = []
-    zone_n = dict.fromkeys(ZONES, 0)
-    zone_ev = dict.fromkeys(ZONES, 0.0)
-    for pb in BANDS:
-        row = []
-        for qb in BANDS:
-            zone = grid[pb][qb]
-            n, ev = agg.get(3 * rank[pb] + rank[qb], (0, 0.0))
-            row.append(MatrixCell(pb, qb, zone, n, ev))
-            zone_n[zone] += n
-            zone_ev[zone] += ev
-        cells.append(row)
-    total = sum(n for n, _ev in agg.values())
-    return TeamMatrix(cells, zone_n, zone_ev, total - sum(zone_n.values()), total)
+    return _matrix(
+        snapshot.criteria.grid, lambda pb, qb: agg.get(3 * rank[pb] + rank[qb], (0, 0.0)), sum(n for n, _ev in agg.values())
+    )
 
 
 def scatter_sample(snapshot: Snapshot, *, zoned: int, max_points: int = 3000) -> dict[str, Any]:
     """:func:`scatter_points` in one pass: every k-th account id of the ``zoned`` zoned accounts.
 
-    ``zoned`` is the number of zoned accounts (from the matrix), which sets k. Two queries.
+    ``zoned`` is the number of zoned accounts (from the matrix), which sets k. Two queries (the id
+    bounds of :func:`snapshot_scan`, then the points).
     """
-    step = max(1, math.ceil(zoned / max(1, max_points)))
-    qs = snapshot_scan(snapshot).exclude(zone="")
-    if step > 1:
-        qs = qs.annotate(bucket=F("account_id") % step).filter(bucket=0)
-    fields = (
-        "account_id",
-        "account__name",
-        "owner__name",
-        "unit_price",
-        "win_probability",
-        "expected_value",
-        "zone",
-        "near_boundary",
-    )
-    points = [
-        {
-            "account_id": aid,
-            "name": name,
-            "owner": owner,
-            "unit_price": float(price),
-            "win_probability": float(prob or 0.0),
-            "expected_value": float(ev),
-            "zone": zone,
-            "near_boundary": near,
-        }
-        for aid, name, owner, price, prob, ev, zone, near in qs.values_list(*fields)[: max_points * 2]
-    ]
-    return {"points": points, "total": zoned, "sampled": step > 1, "thresholds": snapshot.thresholds}
+    return _scatter(snapshot, snapshot_scan(snapshot).exclude(zone=""), total=zoned, max_points=max_points)
 
 
 def rep_breakdown_page(snapshot: Snapshot, *, page: int = 1, per_page: int = 50) -> tuple[list[dict[str, Any]], RowPage]:
@@ -880,50 +858,18 @@ def rep_breakdown_page(snapshot: Snapshot, *, page: int = 1, per_page: int = 50)
     their aggregates through the (snapshot, owner, zone) index. Returns (rows, paging info).
     """
     owners = Rep.objects.filter(Exists(SnapshotRow.objects.filter(snapshot=snapshot, owner_id=OuterRef("pk"))))
-    per_page = max(1, min(int(per_page), 500))
     total = owners.count()
+    page, per_page, start = _paging(total, page, per_page)
     last = max(1, math.ceil(total / per_page))
-    page = max(1, min(int(page), last))
-    reps = list(owners.order_by("name", "id").values("id", "name", "tier")[(page - 1) * per_page : page * per_page])
+    reps = list(owners.order_by("name", "id").values("id", "name", "tier")[start : start + per_page])
     ids = [r["id"] for r in reps]
     where = Q(owner_id__in=ids) | Q(owner_id__isnull=True) if page == last else Q(owner_id__in=ids)
     agg = {
         r["owner_id"]: r
-        for r in SnapshotRow.objects.filter(where, snapshot=snapshot)
-        .values("owner_id")
-        .annotate(
-            total=Count("id"),
-            a=Count("id", filter=Q(zone="A")),
-            b=Count("id", filter=Q(zone="B")),
-            c=Count("id", filter=Q(zone="C")),
-            unzoned=Count("id", filter=Q(zone="")),
-            near=Count("id", filter=Q(near_boundary=True)),
-            ev=Sum("expected_value"),
-            ev_a=Sum("expected_value", filter=Q(zone="A")),
-            dormant=Count("id", filter=Q(lifecycle="dormant")),
-        )
-        .order_by()
+        for r in SnapshotRow.objects.filter(where, snapshot=snapshot).values("owner_id").annotate(**_rep_aggregates()).order_by()
     }
     people: list[dict[str, Any]] = [dict(r) for r in reps]
     if None in agg:
         people.append({"id": None, "name": None, "tier": None})
-    rows = []
-    for rep in people:
-        r = agg.get(rep["id"])
-        if r is None:
-            continue
-        rows.append(
-            {
-                "owner_id": rep["id"],
-                "owner": rep["name"],
-                "tier": rep["tier"],
-                "accounts": r["total"],
-                "zones": {"A": r["a"], "B": r["b"], "C": r["c"]},
-                "unzoned": r["unzoned"],
-                "near_boundary": r["near"],
-                "dormant": r["dormant"],
-                "expected_value": float(r["ev"] or 0),
-                "expected_value_a": float(r["ev_a"] or 0),
-            }
-        )
+    rows = [_rep_row(agg[rep["id"]], rep) for rep in people if rep["id"] in agg]
     return rows, RowPage([], total, page, per_page)

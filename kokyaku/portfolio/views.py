@@ -36,8 +36,8 @@ from kokyaku.domain.portfolio import BANDS, ZONES, CriteriaSpec, Thresholds
 from kokyaku.portfolio import selectors, services
 from kokyaku.portfolio.forms import ActivityForm, CriteriaForm, DateRangeForm, TableFilterForm, TargetForm
 from kokyaku.portfolio.models import Criteria, Snapshot
-from kokyaku.portfolio.templatetags.portfolio_tags import pct
 from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
+from kokyaku.portfolio.templatetags.portfolio_tags import pct
 from kokyaku.users.roles import can_edit_account, is_manager
 from kokyaku.web.templatetags.kokyaku import CURRENCY_SYMBOLS, money
 
@@ -388,10 +388,7 @@ def _cutoff_cells(spec: CriteriaSpec, cut: Thresholds, currency: str) -> dict[st
     ):
         cells = []
         for q, value in zip((rule.low, rule.high), values, strict=True):
-            if not math.isfinite(value):
-                shown = "—"
-            else:
-                shown = money(value, currency) if axis == "price" else pct(value, 1)
+            shown = "—" if not math.isfinite(value) else money(value, currency) if axis == "price" else pct(value, 1)
             cells.append({"rule": _percentile(q) if rule.mode == "quantile" else _("fixed"), "value": shown})
         out[axis] = cells
     return out

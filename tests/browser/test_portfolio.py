@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
@@ -116,30 +116,50 @@ def test_charts_read_money_in_the_company_currency_and_probability_in_percent(
                   en.axis(5e6), en.axis(343000), en.axis(1e8), en.hover(1234567), chf.axis(5e6)];
         }"""
     )
-    assert formatted == ["¥500万", "¥1億", "¥34.3万", "¥2,500万", "¥1.23億", "¥0", "¥5M", "¥343k", "¥100M", "¥1,234,567", "5M CHF"]
+    assert formatted == [
+        "¥500万",
+        "¥1億",
+        "¥34.3万",
+        "¥2,500万",
+        "¥1.23億",
+        "¥0",
+        "¥5M",
+        "¥343k",
+        "¥100M",
+        "¥1,234,567",
+        "5M CHF",
+    ]
     # The scatter: a yen axis in 万 / 億, percent on the probability axis, hovers in yen, legend A, B, C.
-    layout = page.evaluate("(() => { const l = document.getElementById('scatter').layout; return [l.xaxis.ticktext, l.yaxis.ticksuffix]; })()")
+    layout = page.evaluate(
+        "(() => { const l = document.getElementById('scatter').layout; return [l.xaxis.ticktext, l.yaxis.ticksuffix]; })()"
+    )
     ticks, suffix = layout
-    assert ticks and all(t.startswith("¥") for t in ticks), ticks
+    assert ticks, ticks
+    assert all(t.startswith("¥") for t in ticks), ticks
     assert any("万" in t for t in ticks), ticks
     assert suffix == "%"
     hover = page.evaluate("document.getElementById('scatter').data[0].customdata[0]")
-    assert str(hover[1]).startswith("¥") and str(hover[2]).startswith("¥")
+    assert str(hover[1]).startswith("¥")
+    assert str(hover[2]).startswith("¥")
     legend = page.evaluate("Array.from(document.querySelectorAll('#scatter .legendtext')).map(e => e.textContent)")
     assert [t[-1] for t in legend] == ["A", "B", "C"], legend
     # The ヨミ chart's money axis and the effort chart's percent and revenue-per-hour axes.
     page.goto(f"{live_server.url}/portfolio/targets/?period=2026-11")
     expect(page.locator("#yomi-chart .main-svg").first).to_be_attached()
     yomi = page.evaluate("document.getElementById('yomi-chart').layout.xaxis.ticktext")
-    assert yomi[0] == "¥0" and any("万" in t for t in yomi), yomi
+    assert yomi[0] == "¥0", yomi
+    assert any("万" in t for t in yomi), yomi
     page.goto(f"{live_server.url}/portfolio/effort/?start=2025-11-01&end=2026-11-20")
     expect(page.locator("#effort-chart .main-svg").first).to_be_attached()
-    effort = page.evaluate("(() => { const l = document.getElementById('effort-chart').layout; return [l.yaxis.ticksuffix, l.yaxis2.ticktext]; })()")
+    effort = page.evaluate(
+        "(() => { const l = document.getElementById('effort-chart').layout; return [l.yaxis.ticksuffix, l.yaxis2.ticktext]; })()"
+    )
     assert effort[0] == "%"
-    assert effort[1] and all(t.startswith("¥") for t in effort[1]), effort
+    assert effort[1], effort
+    assert all(t.startswith("¥") for t in effort[1]), effort
 
 
-def _box(page: Page, selector: str) -> dict[str, float]:
+def _box(page: Page, selector: str) -> FloatRect:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, selector
     return box
@@ -164,7 +184,9 @@ def test_filter_and_picker_labels_line_up_with_their_fields_and_the_compute_butt
         label, select = _box(page, f"label[for=review-{name}]"), _box(page, f"#review-{name}")
         assert abs((label["y"] + label["height"] / 2) - (select["y"] + select["height"] / 2)) < 2, (name, label, select)
     # The compute button is its own POST form, not nested in the GET picker (a nested form is dropped).
-    assert page.evaluate("document.querySelector('[data-testid=review-pick] button[type=submit]').textContent.trim()") == "Compare"
+    assert (
+        page.evaluate("document.querySelector('[data-testid=review-pick] button[type=submit]').textContent.trim()") == "Compare"
+    )
     before = Snapshot.objects.count()
     page.get_by_role("button", name="Compute snapshot now").click()
     expect(page.get_by_text(re.compile(r"Snapshot \d+ computed"))).to_be_visible()

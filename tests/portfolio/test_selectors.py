@@ -55,7 +55,8 @@ def test_latest_means_the_latest_as_of_date_not_the_latest_computed(portfolio: d
     assert snapshot_previous(november) == august
     assert snapshot_previous(august) is None
     assert snapshot_list() == [november, august]
-    assert snapshot_is_before(august, november) and not snapshot_is_before(november, august)
+    assert snapshot_is_before(august, november)
+    assert not snapshot_is_before(november, august)
     # The same as-of date twice: the newest computed is the latest, the other one comes before it.
     november_again = snapshot_create(as_of=date(2026, 11, 28))
     assert snapshot_latest() == november_again

@@ -218,7 +218,8 @@ def test_the_targets_page_shows_the_teams_own_gap_and_a_surplus_when_ahead(demo:
     Target.objects.filter(rep=demo.rep, period_start=date(2026, 11, 1)).update(amount=Decimal(1))
     view = targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30))
     reps, team = view["reps"], view["team"]
-    assert (reps["surplus"] > 0).any() and (reps["gap"] > 0).any()
+    assert (reps["surplus"] > 0).any()
+    assert (reps["gap"] > 0).any()
     html = _html(rep, reverse("portfolio:targets") + "?period=2026-11")
     target, won, yomi = team["target"], team["won"], team["yomi_mid"]
     shortfall = float(reps["gap"].sum())
@@ -235,7 +236,8 @@ def test_the_targets_page_shows_the_teams_own_gap_and_a_surplus_when_ahead(demo:
     behind = int((reps["gap"] > 0).sum())
     assert f"Reps behind their own target{'s' if behind > 1 else ''}: {behind}, their shortfall ¥{shortfall:,.0f}" in html
     team_row = re.search(r'data-testid="team-row-gap">(.*?)</td>', html)
-    assert team_row and "¥" in team_row.group(1)
+    assert team_row
+    assert "¥" in team_row.group(1)
     assert 'class="surplus"' in html  # the rep ahead shows +amount, not a ¥0 gap
 
 
@@ -390,25 +392,37 @@ def _cut(html: str, testid: str) -> str:
 def test_the_criteria_page_shows_percentiles_and_the_cut_offs_they_give(demo: Demo, manager: Client) -> None:
     html = _html(manager, reverse("portfolio:criteria"))
     # Terciles read as percentiles, not 0.333333 / 0.666667.
-    assert re.search(r'name="price_low" value="33.33"', html) and re.search(r'name="probability_high" value="66.67"', html)
-    assert "0.333333" not in html and "0.666667" not in html
+    assert re.search(r'name="price_low" value="33.33"', html)
+    assert re.search(r'name="probability_high" value="66.67"', html)
+    assert "0.333333" not in html
+    assert "0.666667" not in html
     # Next to them, the cut-offs they give on the latest snapshot, in yen and in percent.
     cut = demo.after.thresholds
     price = re.sub(r"\s+", " ", re.search(r'data-testid="cutoffs-price">(.*?)</p>', html, re.DOTALL).group(1))  # type: ignore[union-attr]
-    assert f"low below <strong>¥{cut['price_low']:,.0f}</strong> <span class=\"muted\">(33rd percentile)</span>" in price
-    assert f"high from <strong>¥{cut['price_high']:,.0f}</strong> <span class=\"muted\">(67th percentile)</span>" in price
+    assert f'low below <strong>¥{cut["price_low"]:,.0f}</strong> <span class="muted">(33rd percentile)</span>' in price
+    assert f'high from <strong>¥{cut["price_high"]:,.0f}</strong> <span class="muted">(67th percentile)</span>' in price
     prob = re.search(r'data-testid="cutoffs-probability">(.*?)</p>', html, re.DOTALL).group(1)  # type: ignore[union-attr]
     assert f"<strong>{cut['probability_low'] * 100:.1f}%</strong>" in prob
     # The preview shows the cut-offs a change would give: the median as the high price cut.
     preview = manager.post(reverse("portfolio:criteria_preview"), _criteria_post(price_high="50")).content.decode()
-    prices = sorted(float(p) for p in SnapshotRow.objects.filter(snapshot=demo.after, unit_price__isnull=False).values_list("unit_price", flat=True))
+    prices = sorted(
+        float(p)
+        for p in SnapshotRow.objects.filter(snapshot=demo.after, unit_price__isnull=False).values_list("unit_price", flat=True)
+    )
     median = (prices[(len(prices) - 1) // 2] + prices[len(prices) // 2]) / 2
     assert _cut(preview, "preview-cut-price-high") == f"¥{median:,.0f} (50th percentile)"
     assert _cut(preview, "preview-cut-price-low") == f"¥{cut['price_low']:,.0f} (33rd percentile)"
     # Absolute thresholds: yen for the unit price, percent for the probability.
     fixed = manager.post(
         reverse("portfolio:criteria_preview"),
-        _criteria_post(price_mode="absolute", price_low="1000000", price_high="5000000", probability_mode="absolute", probability_low="30", probability_high="70"),
+        _criteria_post(
+            price_mode="absolute",
+            price_low="1000000",
+            price_high="5000000",
+            probability_mode="absolute",
+            probability_low="30",
+            probability_high="70",
+        ),
     ).content.decode()
     assert _cut(fixed, "preview-cut-price-high") == "¥5,000,000 (fixed)"
     assert _cut(fixed, "preview-cut-probability-low") == "30.0% (fixed)"
@@ -420,9 +434,16 @@ def test_saving_the_terciles_as_shown_keeps_them_exact(demo: Demo, manager: Clie
     assert saved is not None
     assert (saved.price_low, saved.price_high) == (1 / 3, 2 / 3)
     assert (saved.probability_low, saved.probability_high) == (1 / 3, 2 / 3)
-    assert manager.post(reverse("portfolio:criteria"), _criteria_post(probability_mode="absolute", probability_low="40", probability_high="75")).status_code == 302
+    assert (
+        manager.post(
+            reverse("portfolio:criteria"),
+            _criteria_post(probability_mode="absolute", probability_low="40", probability_high="75"),
+        ).status_code
+        == 302
+    )
     fixed = Criteria.objects.order_by("-id").first()
-    assert fixed is not None and (fixed.probability_low, fixed.probability_high) == (0.4, 0.75)
+    assert fixed is not None
+    assert (fixed.probability_low, fixed.probability_high) == (0.4, 0.75)
 
 
 def test_a_manager_saves_a_new_criteria_version_and_computes_a_snapshot(demo: Demo, manager: Client) -> None:
