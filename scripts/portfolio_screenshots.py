@@ -7,7 +7,8 @@
 Reuses the web shell's screenshot helpers (scripts/screenshots.py): a throw-away SQLite database in
 a temporary directory, `kokyaku demo --seed 7 --as-of 2026-11-20`, then two snapshots (as of
 2026-08-31 and 2026-11-20, so the review has moves), Django's development server on a free port,
-and /usr/bin/chromium through Playwright. Pages in English, and the team page in Japanese.
+and /usr/bin/chromium through Playwright. Pages in English; the team, a rep's home, targets and criteria
+also in Japanese.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ def _shoot(base: str, out: Path) -> list[Path]:
             page.wait_for_load_state("networkidle")
             saved.append(out / "portfolio-account-en.png")
             page.screenshot(path=saved[-1], full_page=True)
-            for stem, user, path in (("portfolio-team", "manager", "/portfolio/"), ("portfolio-home-rep", "rep", "/")):
+            for stem, user, path in (
+                ("portfolio-team", "manager", "/portfolio/"),
+                ("portfolio-home-rep", "rep", "/"),
+                ("portfolio-targets", "manager", "/portfolio/targets/?period=FY2026-Q3"),
+                ("portfolio-criteria", "manager", "/portfolio/criteria/"),
+            ):
                 page = contexts[("ja-JP", user)]
                 page.goto(f"{base}{path}")
                 page.wait_for_load_state("networkidle")
