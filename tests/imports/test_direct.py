@@ -79,3 +79,14 @@ def test_a_dry_run_of_a_first_load_counts_and_writes_nothing(db: None, tmp_path:
     assert summary.created == 200
     assert Deal.objects.count() == 0
     assert Account.objects.count() == 0
+
+
+def test_a_bad_byte_late_in_a_first_load_leaves_the_table_empty_and_its_indexes_in_place(db: None, tmp_path: Path) -> None:
+    from kokyaku.imports.errors import ImportFileError
+
+    data = deals_csv(8_000).encode() + "D8000,A1,Tanaka,東京,1,Won,won,2024-01-01,\n".encode("cp932")
+    indexes = _set_aside_state()
+    with pytest.raises(ImportFileError, match="line 8002 is not valid utf-8"):
+        import_run(kind="deals", path=write(tmp_path, "late.csv", data), chunk_rows=1_000)
+    assert (Deal.objects.count(), Account.objects.count(), Rep.objects.count()) == (0, 0, 0)
+    assert _set_aside_state() == indexes
