@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from kokyaku.crm.models import Account, Deal
+from kokyaku.demo.management.commands.demo import snapshot_dates
+from kokyaku.portfolio.models import Snapshot
 from tests.test_cli import run_cli
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,8 @@ def test_it_refuses_a_database_with_data_unless_forced(strong_account: Account) 
         (["--seed", "x"], "--seed must be a whole number"),
         (["--as-of", "2026-13-01"], "--as-of must be a date like 2026-03-31"),
         (["--force", "--if-empty"], "contradict"),
+        (["--snapshots", "-1"], "--snapshots must be between 0 and 36; got -1"),
+        (["--snapshots", "a few"], "--snapshots must be a whole number"),
     ],
 )
 def test_bad_input_is_a_clear_command_error(args: list[str], message: str) -> None:
@@ -74,3 +78,33 @@ def test_the_cli_loads_once_then_skips_with_if_empty(tmp_path: Path) -> None:
     second = run_cli("demo", "--if-empty", data_dir=tmp_path)
     assert second.returncode == 0
     assert second.stdout == "demo: skipped, the database already holds 150 accounts\n"
+
+
+@time_machine.travel(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), tick=False)
+def test_it_computes_month_end_snapshots_so_review_has_history() -> None:
+    out = _demo("--accounts", "200", "--seed", "4", "--snapshots", "3")
+    assert [s.isoformat() for s in Snapshot.objects.order_by("as_of").values_list("as_of", flat=True)] == [
+        "2026-09-30",
+        "2026-10-31",
+        "2026-11-20",
+    ]
+    assert "as of 2026-11-20: A " in out
+    assert all(s.account_count == 200 for s in Snapshot.objects.all())
+
+
+def test_no_snapshots_when_asked_for_none() -> None:
+    _demo("--accounts", "50", "--snapshots", "0", "--as-of", "2026-11-20")
+    assert not Snapshot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "count", "expected"),
+    [
+        (date(2026, 3, 31), 3, [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)]),
+        (date(2024, 3, 15), 3, [date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 15)]),
+        (date(2026, 1, 5), 2, [date(2025, 12, 31), date(2026, 1, 5)]),
+        (date(2026, 1, 5), 1, [date(2026, 1, 5)]),
+    ],
+)
+def test_snapshot_dates_are_month_ends_then_the_as_of_day(as_of: date, count: int, expected: list[date]) -> None:
+    assert snapshot_dates(as_of, count) == expected

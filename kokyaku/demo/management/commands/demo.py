@@ -1,15 +1,27 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils import timezone
 
 from kokyaku.demo.services import DEMO_PASSWORD, DemoDatabaseNotEmpty, DemoError, DemoResult, demo_load
 from kokyaku.lib.commands import KokyakuCommand
 
 MAX_ACCOUNTS = 10_000_000
+MAX_SNAPSHOTS = 36
+
+
+def snapshot_dates(as_of: date, count: int) -> list[date]:
+    """The month-ends before ``as_of`` and ``as_of`` itself: ``count`` dates, oldest first."""
+    dates = [as_of]
+    month_end = as_of.replace(day=1) - timedelta(days=1)
+    while len(dates) < count:
+        dates.append(month_end)
+        month_end = month_end.replace(day=1) - timedelta(days=1)
+    return sorted(dates[:count])
 
 
 def _positive(text: str) -> int:
@@ -33,6 +45,11 @@ class Command(KokyakuCommand):
         parser.add_argument("--as-of", default=None, help="the last day of the demo history, YYYY-MM-DD (default today)")
         parser.add_argument("--force", action="store_true", help="add the demo even if the database holds accounts")
         parser.add_argument("--if-empty", action="store_true", help="do nothing (and succeed) if the database holds accounts")
+        parser.add_argument(
+            "--snapshots",
+            default="6",
+            help="portfolio snapshots to compute after the load: the last N-1 month-ends and the as-of day (default 6; 0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = _positive(str(options["accounts"]))
@@ -51,6 +68,12 @@ class Command(KokyakuCommand):
         if options["force"] and options["if_empty"]:
             raise CommandError("--force and --if-empty contradict each other; pass one")
         try:
+            snapshots = int(options["snapshots"])
+        except ValueError:
+            raise CommandError(f"--snapshots must be a whole number; got {options['snapshots']!r}") from None
+        if not 0 <= snapshots <= MAX_SNAPSHOTS:
+            raise CommandError(f"--snapshots must be between 0 and {MAX_SNAPSHOTS}; got {snapshots}")
+        try:
             result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"])
         except DemoDatabaseNotEmpty as exc:
             if options["if_empty"]:
@@ -60,6 +83,21 @@ class Command(KokyakuCommand):
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         self._report(result)
+        if snapshots:
+            self._snapshots(as_of or timezone.localdate(), snapshots)
+
+    def _snapshots(self, as_of: date, count: int) -> None:
+        """Compute month-end snapshots from the demo history, so Review and zone history have something to show."""
+        from kokyaku.portfolio.selectors import team_matrix
+        from kokyaku.portfolio.services import snapshot_create
+
+        for day in snapshot_dates(as_of, count):
+            snapshot = snapshot_create(as_of=day)
+            zones = team_matrix(snapshot).zone_accounts
+            self.stdout.write(
+                f"snapshot {snapshot.pk} as of {day.isoformat()}: A {zones['A']:,} / B {zones['B']:,} / C {zones['C']:,}"
+                f" in {snapshot.seconds:.1f} s"
+            )
 
     def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool) -> DemoResult:
         if not (sys.stderr.isatty() and self.stdout.isatty()):
@@ -82,7 +120,7 @@ class Command(KokyakuCommand):
             f"demo: {r.accounts:,} accounts, {r.deals:,} deals, {r.activities:,} activities, "
             f"{r.reps:,} reps in {r.teams:,} teams, {r.targets:,} targets in {r.seconds:.1f} s"
         )
-        w("Serve it with `kokyaku serve` (or `make run`) and open http://127.0.0.1:8000/")
+        w("Serve it with `kokyaku serve` (or `make run`) and open http://127.0.0.1:8000/ (or the address it prints)")
         w(f"Demo logins (password {DEMO_PASSWORD}):")
         for login in r.logins:
             who = f" - {login.rep}" if login.rep else ""
