@@ -78,7 +78,7 @@ def _prepare_database(env: dict[str, str], accounts: int) -> str:
     migrated = _kokyaku(env, "migrate", "--no-input", "-v", "0")
     if migrated.returncode:
         sys.exit(f"migrate failed:\n{migrated.stderr}")
-    demo = _kokyaku(env, "demo", "--accounts", str(accounts), "--seed", "7", "--as-of", AS_OF)
+    demo = _kokyaku(env, "demo", "--accounts", str(accounts), "--seed", "7", "--as-of", AS_OF, "--snapshots", "0")
     if demo.returncode == 0:
         return f"kokyaku demo --accounts {accounts} --seed 7 --as-of {AS_OF}"
     print(f"kokyaku demo unavailable ({demo.stderr.strip().splitlines()[-1:]}); using hand-made rows", file=sys.stderr)
