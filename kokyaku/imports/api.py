@@ -8,11 +8,14 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
 from ninja import File, Form, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from kokyaku.api.urls import api
-from kokyaku.imports.errors import ImportFileError, ImportInvalid
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
+from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_load, mapping_parse
 from kokyaku.imports.services import import_run
 from kokyaku.users.roles import is_manager
@@ -79,12 +82,14 @@ def import_file(
     `mapping_file`. 422 lists the rows that failed validation (nothing was written); 400 means
     the file or mapping could not be used at all. With skip_invalid the refused rows are in
     `problems` of the summary (at most 1,000 of them; `problem_count` has the total).
+    Messages are in English unless the request's `Accept-Language` asks for Japanese (`ja`).
     """
     if not is_manager(request.user):
-        raise HttpError(403, "Only managers can import data.")
+        raise HttpError(403, _("Only managers can import data."))
     limit = int(settings.UPLOAD_MAX_MB)
     if file.size is not None and file.size > limit * 1024 * 1024:
-        return Status(413, {"detail": f"{file.name}: larger than the upload limit of {limit} MB (KOKYAKU_UPLOAD_MAX_MB)"})
+        detail = _("%(file)s: larger than the upload limit of %(limit)s MB (KOKYAKU_UPLOAD_MAX_MB)")
+        return Status(413, {"detail": detail % {"file": file.name, "limit": limit}})
     try:
         chosen: Mapping
         if mapping_file is not None:
@@ -94,7 +99,8 @@ def import_file(
             chosen = mapping_load(mapping, kind=kind)
         else:  # never a server path: only built-in names over the API
             known = ", ".join(builtin_mappings(kind))
-            return Status(400, {"detail": f"no built-in mapping {mapping!r} for {kind}; built-in: {known}, or send mapping_file"})
+            detail = _("no built-in mapping %(mapping)s for %(kind)s; built-in: %(known)s, or send mapping_file")
+            return Status(400, {"detail": detail % {"mapping": repr(mapping), "kind": kind, "known": known}})
         with tempfile.TemporaryDirectory(prefix="kk-import-") as folder:
             path = Path(folder) / "upload"
             with path.open("wb") as out:
@@ -109,10 +115,37 @@ def import_file(
                 skip_invalid=skip_invalid,
             )
     except ImportFileError as exc:
-        return Status(400, {"detail": f"{exc}; nothing was written"})
+        return Status(400, {"detail": _("%(error)s; nothing was written") % {"error": translated(exc)}})
     except ImportInvalid as exc:
-        problems = [p.__dict__ for p in exc.problems]
-        return Status(422, {"detail": str(exc), "problem_count": exc.problem_count, "problems": problems})
+        problems = _problems(exc.problems)
+        return Status(422, {"detail": _detail(exc), "problem_count": exc.problem_count, "problems": problems})
     except UnicodeDecodeError:
-        return Status(400, {"detail": "mapping_file is not UTF-8 text; nothing was written"})
-    return Status(200, summary.as_dict())
+        return Status(400, {"detail": _("mapping_file is not UTF-8 text; nothing was written")})
+    answer = summary.as_dict()
+    answer["problems"] = _problems(summary.problems)
+    answer["skipped_reason"] = translated(summary.skipped_reason)
+    answer["notes"] = [translated(n) for n in summary.notes]
+    return Status(200, answer)
+
+
+def _problems(problems: list[Problem]) -> list[dict[str, object]]:
+    """The problems as JSON, each reason in the request's language (English by default)."""
+    return [{**p.__dict__, "reason": translated(p.reason)} for p in problems]
+
+
+def _detail(exc: ImportInvalid) -> str:
+    """The 422's detail: the CLI's English sentence, or its translation when the request asks for another language."""
+    if (translation.get_language() or "en").startswith("en") or not exc.problems:
+        return str(exc)
+    first = exc.problems[0]
+    return _(
+        "%(count)s problem(s) found, nothing was written; first: %(file)s: row %(row)s, column %(column)s, value %(value)s: "
+        "%(reason)s. Fix the file or the mapping, or send skip_invalid=true to import the good rows."
+    ) % {
+        "count": f"{exc.problem_count:,}",
+        "file": first.file,
+        "row": first.row,
+        "column": repr(first.column),
+        "value": repr(first.value),
+        "reason": translated(first.reason),
+    }

@@ -1,17 +1,66 @@
-"""What can go wrong in an import. Pure: no Django import."""
+"""What can go wrong in an import. Pure: no Django import.
+
+Every message is a :class:`Message`: it *is* its English text (the CLI, the API's JSON and the rejects
+file show it as before) and it keeps its msgid and parameters, so a web page renders it in the
+reader's language at display time (``kokyaku.imports.i18n.translated``). Problems are rare: a message
+is built once per check that found something, never per row, and translated only when shown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 
+def gettext_noop(text: str) -> str:
+    """Mark ``text`` for ``make messages`` (xgettext knows this name) without translating it here."""
+    return text
+
+
+class Message(str):
+    """English text that remembers how to be translated: its msgid (``%(name)s`` placeholders) and params.
+
+    Parameters are data (file, row, column, value...) and are never translated, except those that
+    are Messages themselves. Wording that depends on a count uses two msgids (one / other), picked in
+    English: right for English and Japanese, the two languages Kokyaku ships.
+    """
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **params: object) -> Message:
+        self = super().__new__(cls, msgid % {k: _text(v) for k, v in params.items()} if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:  # copy / pickle keep msgid and params
+        return (_message, (self.msgid, self.params))
+
+
+def _text(value: object) -> str:
+    """A parameter as English text; a tuple is a list of items (each may be a Message), comma-separated."""
+    return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def _message(msgid: str, params: dict[str, object]) -> Message:
+    return Message(msgid, **params)
+
+
 class ImportFileError(Exception):
     """The file (or the mapping) cannot be used at all: unreadable, empty, wrong encoding, bad TOML..."""
+
+    @property
+    def message(self) -> str:
+        """The message (a :class:`Message` when raised by the import code), for translation."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One bad value: where it is and why it was refused. ``row`` counts the header as row 1, like Excel."""
+    """One bad value: where it is and why it was refused. ``row`` counts the header as row 1, like Excel.
+
+    ``reason`` is a :class:`Message` (a str) made once per check and shared by the rows it refused.
+    """
 
     file: str
     row: int

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from kokyaku.imports.errors import gettext_noop
+
 FieldType = Literal["str", "int", "decimal", "date", "datetime", "bool", "choice", "ref"]
 
 KINDS = ("accounts", "reps", "deals", "activities", "purchases")
@@ -25,6 +27,7 @@ class Field:
     maximum: Decimal | None = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    label: str = ""  # the human name, for fields the crm models do not name (kokyaku.imports.i18n.field_label)
 
 
 ZERO = Decimal(0)
@@ -56,8 +59,20 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
     "deals": (
         Field("external_id", "str", required=True, max_length=100),
         Field("account", "ref", required=True, max_length=100, help="account external id or name; created when missing"),
-        Field("account_name", "str", max_length=300, help="name for an account created from this row"),
-        Field("account_region", "str", max_length=100, help="region for an account created from this row"),
+        Field(
+            "account_name",
+            "str",
+            max_length=300,
+            help="name for an account created from this row",
+            label=gettext_noop("account name"),
+        ),
+        Field(
+            "account_region",
+            "str",
+            max_length=100,
+            help="region for an account created from this row",
+            label=gettext_noop("account region"),
+        ),
         Field("owner", "ref", max_length=100, help="rep external id or name; created when missing"),
         Field("name", "str", max_length=300),
         Field("product", "str", max_length=200),
@@ -87,15 +102,29 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("note", "str"),
     ),
     "purchases": (
-        Field("invoice", "str", required=True, max_length=90, help="invoice / order number; its lines are summed"),
-        Field("account", "ref", required=True, max_length=100, help="customer id or name; created when missing"),
-        Field("account_name", "str", max_length=300),
-        Field("account_region", "str", max_length=100),
-        Field("date", "date", required=True, help="invoice date; a time of day is ignored"),
-        Field("quantity", "decimal"),
-        Field("unit_price", "decimal"),
-        Field("amount", "decimal", help="line amount; if absent, quantity x unit_price"),
-        Field("currency", "str", max_length=3),
+        Field(
+            "invoice",
+            "str",
+            required=True,
+            max_length=90,
+            help="invoice / order number; its lines are summed",
+            label=gettext_noop("invoice number"),
+        ),
+        Field(
+            "account",
+            "ref",
+            required=True,
+            max_length=100,
+            help="customer id or name; created when missing",
+            label=gettext_noop("customer"),
+        ),
+        Field("account_name", "str", max_length=300, label=gettext_noop("customer name")),
+        Field("account_region", "str", max_length=100, label=gettext_noop("customer region")),
+        Field("date", "date", required=True, help="invoice date; a time of day is ignored", label=gettext_noop("invoice date")),
+        Field("quantity", "decimal", label=gettext_noop("quantity")),
+        Field("unit_price", "decimal", label=gettext_noop("unit price")),
+        Field("amount", "decimal", help="line amount; if absent, quantity x unit_price", label=gettext_noop("line amount")),
+        Field("currency", "str", max_length=3, label=gettext_noop("currency")),
     ),
 }
 

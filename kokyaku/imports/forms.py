@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from kokyaku.imports.fields import KINDS
+from kokyaku.imports.i18n import MAPPING_LABELS
 from kokyaku.imports.mapping import BUILTIN_NAMES
 
 KIND_LABELS = {
@@ -18,11 +19,6 @@ KIND_LABELS = {
     "deals": _("Deals"),
     "activities": _("Activities"),
     "purchases": _("Purchases (invoice lines)"),
-}
-MAPPING_LABELS = {
-    "generic": _("Kokyaku columns"),
-    "salesforce": _("Salesforce export"),
-    "hubspot": _("HubSpot export"),
 }
 
 

@@ -46,7 +46,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kokyaku.imports.errors import ImportFileError
+from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
 from kokyaku.imports.fields import KINDS, schema
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "mappings"
@@ -109,20 +109,26 @@ def _template(text: str, where: str) -> str | Template:
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise ImportFileError(f"{where}: bad template {text!r}: {exc}") from None
+        raise ImportFileError(
+            Message(gettext_noop("%(where)s: bad template %(template)s: %(error)s"), where=where, template=repr(text), error=exc)
+        ) from None
     parts = tuple((literal, name if name is not None else None) for literal, name, _spec, _conv in parsed)
     return Template(parts)
 
 
 def _str_table(data: object, where: str) -> dict[str, str]:
     if not isinstance(data, dict):
-        raise ImportFileError(f'{where} must be a table of name = "value"')
+        raise ImportFileError(Message(gettext_noop('%(where)s must be a table of name = "value"'), where=where))
     out: dict[str, str] = {}
     for key, value in data.items():
         if isinstance(value, bool):
             value = "true" if value else "false"
         if not isinstance(value, str | int | float):
-            raise ImportFileError(f"{where}.{key} must be a string, got {value!r}")
+            raise ImportFileError(
+                Message(
+                    gettext_noop("%(where)s.%(key)s must be a string, got %(value)s"), where=where, key=key, value=repr(value)
+                )
+            )
         out[str(key)] = str(value)
     return out
 
@@ -132,15 +138,38 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ImportFileError(f"mapping {name}: not valid TOML: {exc}") from None
+        raise ImportFileError(
+            Message(gettext_noop("mapping %(mapping)s: not valid TOML: %(error)s"), mapping=name, error=exc)
+        ) from None
     unknown = set(data) - _SECTIONS
     if unknown:
-        raise ImportFileError(f"mapping {name}: unknown section(s) {sorted(unknown)}; allowed: {sorted(_SECTIONS)}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("mapping %(mapping)s: unknown section(s) %(sections)s; allowed: %(allowed)s"),
+                mapping=name,
+                sections=sorted(unknown),
+                allowed=sorted(_SECTIONS),
+            )
+        )
     file_kind = data.get("kind", kind)
     if kind is not None and file_kind != kind:
-        raise ImportFileError(f"mapping {name} is for {file_kind!r}, not {kind!r}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("mapping %(mapping)s is for %(found)s, not %(kind)s"),
+                mapping=name,
+                found=repr(file_kind),
+                kind=repr(kind),
+            )
+        )
     if file_kind not in KINDS:
-        raise ImportFileError(f"mapping {name}: kind must be one of {', '.join(KINDS)}; got {file_kind!r}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("mapping %(mapping)s: kind must be one of %(kinds)s; got %(kind)s"),
+                mapping=name,
+                kinds=", ".join(KINDS),
+                kind=repr(file_kind),
+            )
+        )
     fields = schema(file_kind)
 
     columns_raw = _str_table(data.get("columns", {}), f"mapping {name}: [columns]")
@@ -150,42 +179,76 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         for key in table:
             if key not in fields:
                 raise ImportFileError(
-                    f"mapping {name}: [{section}] {key!r} is not a {file_kind} field; fields: {', '.join(fields)}"
+                    Message(
+                        gettext_noop("mapping %(mapping)s: [%(section)s] %(key)s is not a %(kind)s field; fields: %(fields)s"),
+                        mapping=name,
+                        section=section,
+                        key=repr(key),
+                        kind=file_kind,
+                        fields=", ".join(fields),
+                    )
                 )
     columns = {k: _template(v, f"mapping {name}: [columns].{k}") for k, v in columns_raw.items()}
     values_raw = data.get("values", {})
     if not isinstance(values_raw, dict):
-        raise ImportFileError(f"mapping {name}: [values] must hold tables like [values.status]")
+        raise ImportFileError(
+            Message(gettext_noop("mapping %(mapping)s: [values] must hold tables like [values.status]"), mapping=name)
+        )
     values: dict[str, dict[str, str]] = {}
     for key, table in values_raw.items():
         if key not in fields:
-            raise ImportFileError(f"mapping {name}: [values.{key}]: {key!r} is not a {file_kind} field")
+            raise ImportFileError(
+                Message(
+                    gettext_noop("mapping %(mapping)s: [values.%(field)s]: %(key)s is not a %(kind)s field"),
+                    mapping=name,
+                    field=key,
+                    key=repr(key),
+                    kind=file_kind,
+                )
+            )
         values[key] = {k.strip(): v for k, v in _str_table(table, f"mapping {name}: [values.{key}]").items()}
         if fields[key].choices:
             bad = sorted({v for v in values[key].values() if v not in fields[key].choices})
             if bad:
                 raise ImportFileError(
-                    f"mapping {name}: [values.{key}] maps to {bad}, but {key} must be one of {', '.join(fields[key].choices)}"
+                    Message(
+                        gettext_noop(
+                            "mapping %(mapping)s: [values.%(field)s] maps to %(bad)s, but %(field)s must be one of %(choices)s"
+                        ),
+                        mapping=name,
+                        field=key,
+                        bad=bad,
+                        choices=", ".join(fields[key].choices),
+                    )
                 )
 
     file_sec = _str_table(data.get("file", {}), f"mapping {name}: [file]")
     fmt = data.get("format", {})
     if not isinstance(fmt, dict):
-        raise ImportFileError(f"mapping {name}: [format] must be a table")
+        raise ImportFileError(Message(gettext_noop("mapping %(mapping)s: [format] must be a table"), mapping=name))
     fmt_str = _str_table({k: v for k, v in fmt.items() if k not in {"true", "false"}}, f"mapping {name}: [format]")
     options = data.get("options", {})
     if not isinstance(options, dict):
-        raise ImportFileError(f"mapping {name}: [options] must be a table")
+        raise ImportFileError(Message(gettext_noop("mapping %(mapping)s: [options] must be a table"), mapping=name))
     skip = options.get("skip_when_empty", [])
     if not isinstance(skip, list) or any(s not in fields for s in skip):
-        raise ImportFileError(f"mapping {name}: options.skip_when_empty must list {file_kind} fields; got {skip!r}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("mapping %(mapping)s: options.skip_when_empty must list %(kind)s fields; got %(value)s"),
+                mapping=name,
+                kind=file_kind,
+                value=repr(skip),
+            )
+        )
 
     def _flags(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         raw = fmt.get(key)
         if raw is None:
             return default
         if not isinstance(raw, list):
-            raise ImportFileError(f"mapping {name}: format.{key} must be a list of strings")
+            raise ImportFileError(
+                Message(gettext_noop("mapping %(mapping)s: format.%(key)s must be a list of strings"), mapping=name, key=key)
+            )
         return tuple(str(x).strip().lower() for x in raw)
 
     mapping = Mapping(
@@ -211,11 +274,18 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         cancellation_prefix=str(options.get("cancellation_prefix", "")),
         ref_separator=str(options.get("ref_separator", "")),
     )
-    missing = [f.name for f in fields.values() if f.required and f.name not in mapping.covered]
+    missing: list[str] = [f.name for f in fields.values() if f.required and f.name not in mapping.covered]
     if file_kind == "purchases" and not ({"amount"} & mapping.covered or {"quantity", "unit_price"} <= mapping.covered):
-        missing.append("amount (or quantity and unit_price)")
+        missing.append(Message(gettext_noop("amount (or quantity and unit_price)")))
     if missing:
-        raise ImportFileError(f"mapping {name}: required {file_kind} field(s) not mapped: {', '.join(missing)}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("mapping %(mapping)s: required %(kind)s field(s) not mapped: %(fields)s"),
+                mapping=name,
+                kind=file_kind,
+                fields=tuple(missing),
+            )
+        )
     return mapping
 
 
@@ -223,7 +293,9 @@ def _unescape_delimiter(value: str) -> str:
     named = {"\\t": "\t", "tab": "\t", "TAB": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     value = named.get(value, value)
     if len(value) != 1:
-        raise ImportFileError(f"delimiter must be one character (or 'tab'); got {value!r}")
+        raise ImportFileError(
+            Message(gettext_noop("delimiter must be one character (or 'tab'); got %(value)s"), value=repr(value))
+        )
     return value
 
 
@@ -244,15 +316,22 @@ def mapping_load(name_or_path: str | None, *, kind: str) -> Mapping:
         if not builtin.exists():
             known = [n for n in BUILTIN_NAMES if (BUILTIN_DIR / n / f"{kind}.toml").exists()]
             raise ImportFileError(
-                f"no built-in mapping {name_or_path!r} for {kind}; built-in: {', '.join(known)}, or give a path to a .toml file"
+                Message(
+                    gettext_noop(
+                        "no built-in mapping %(mapping)s for %(kind)s; built-in: %(known)s, or give a path to a .toml file"
+                    ),
+                    mapping=repr(name_or_path),
+                    kind=kind,
+                    known=", ".join(known),
+                )
             )
         return mapping_parse(builtin.read_text(encoding="utf-8"), name=name_or_path, kind=kind)
     if not path.is_file():
-        raise ImportFileError(f"mapping file not found: {name_or_path}")
+        raise ImportFileError(Message(gettext_noop("mapping file not found: %(path)s"), path=name_or_path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError(f"mapping file {name_or_path} is not UTF-8 text") from None
+        raise ImportFileError(Message(gettext_noop("mapping file %(path)s is not UTF-8 text"), path=name_or_path)) from None
     return mapping_parse(text, name=path.name, kind=kind)
 
 

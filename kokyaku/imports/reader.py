@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import pandas as pd
 
-from kokyaku.imports.errors import ImportFileError
+from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -79,8 +79,16 @@ class _DecodingReader:
             line = self._line + data[:start].count(b"\n")
             bad = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
             raise ImportFileError(
-                f"{self._name}: line {line} is not valid {self._encoding} (byte 0x{bad}); "
-                "the file is in another encoding: pass --encoding (e.g. utf-8, cp932, latin-1)"
+                Message(
+                    gettext_noop(
+                        "%(file)s: line %(line)s is not valid %(encoding)s (byte 0x%(byte)s); "
+                        "the file is in another encoding: pass --encoding (e.g. utf-8, cp932, latin-1)"
+                    ),
+                    file=self._name,
+                    line=line,
+                    encoding=self._encoding,
+                    byte=bad,
+                )
             ) from None
         self._line += data.count(b"\n")
         return text
@@ -102,7 +110,12 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
             continue
         return encoding
     raise ImportFileError(
-        "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); pass --encoding (e.g. latin-1, cp1252)"
+        Message(
+            gettext_noop(
+                "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); "
+                "pass --encoding (e.g. latin-1, cp1252)"
+            )
+        )
     )
 
 
@@ -170,11 +183,13 @@ def open_table(
     try:
         raw = path.open("rb")
     except OSError as exc:
-        raise ImportFileError(f"cannot open {name}: {exc.strerror or exc}") from None
+        raise ImportFileError(
+            Message(gettext_noop("cannot open %(file)s: %(error)s"), file=name, error=exc.strerror or exc)
+        ) from None
     try:
         size = path.stat().st_size
         if size == 0:
-            raise ImportFileError(f"{name} is empty (0 bytes)")
+            raise ImportFileError(Message(gettext_noop("%(file)s is empty (0 bytes)"), file=name))
         magic = raw.read(4)
         raw.seek(0)
         compressed = magic.startswith(GZIP_MAGIC)
@@ -182,7 +197,7 @@ def open_table(
         try:
             head = binary.read(SAMPLE_BYTES)
         except (OSError, EOFError) as exc:
-            raise ImportFileError(f"{name}: broken gzip file ({exc})") from None
+            raise ImportFileError(Message(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=exc)) from None
         if head.startswith(ZIP_MAGIC):
             if compressed:  # openpyxl needs a seekable file: unpack the .xlsx.gz first
                 spooled = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)  # noqa: SIM115 - closed by the Table
@@ -193,18 +208,18 @@ def open_table(
                 return _open_xlsx(spooled, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=True)
             return _open_xlsx(raw, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=False)
         if not head.strip():
-            raise ImportFileError(f"{name} is empty: no header row")
+            raise ImportFileError(_no_header(name))
         if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise ImportFileError(f"{name} is not a CSV or XLSX file (it holds binary data)")
+            raise ImportFileError(Message(gettext_noop("%(file)s is not a CSV or XLSX file (it holds binary data)"), file=name))
         if encoding is None:
             try:
                 encoding = detect_encoding(head, complete=len(head) < SAMPLE_BYTES)
             except ImportFileError as exc:
-                raise ImportFileError(f"{name}: {exc}") from None
+                raise ImportFileError(Message(gettext_noop("%(file)s: %(error)s"), file=name, error=exc.message)) from None
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ImportFileError(f"unknown encoding {encoding!r}") from None
+            raise ImportFileError(Message(gettext_noop("unknown encoding %(encoding)s"), encoding=repr(encoding))) from None
         if delimiter is None:
             try:
                 sample = head.decode(encoding, errors="ignore")
@@ -231,15 +246,34 @@ def open_table(
         raise
 
 
+def _no_header(name: str) -> Message:
+    return Message(gettext_noop("%(file)s is empty: no header row"), file=name)
+
+
+def _no_rows(name: str) -> Message:
+    return Message(gettext_noop("%(file)s has a header but no data rows"), file=name)
+
+
 def _parse_error(name: str, exc: Exception) -> ImportFileError:
-    detail = str(exc).split("C error: ")[-1].strip()
+    detail: str = str(exc).split("C error: ")[-1].strip()
     if m := re.search(r"EOF inside string starting at row (\d+)", detail):
-        detail = f"a quoted value opened on row {int(m.group(1)) + 1} is never closed"
+        detail = Message(gettext_noop("a quoted value opened on row %(row)s is never closed"), row=int(m.group(1)) + 1)
     elif m := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail):
-        detail = f"row {m.group(2)} has {m.group(3)} fields but the header has {m.group(1)}"
+        detail = Message(
+            gettext_noop("row %(row)s has %(fields)s fields but the header has %(header)s"),
+            row=m.group(2),
+            fields=m.group(3),
+            header=m.group(1),
+        )
     return ImportFileError(
-        f"{name}: broken CSV ({detail}); a value holding the delimiter, a quote or a line break must be "
-        'quoted, with quotes inside doubled (""); or the delimiter is wrong: pass --delimiter'
+        Message(
+            gettext_noop(
+                "%(file)s: broken CSV (%(detail)s); a value holding the delimiter, a quote or a line break must be "
+                'quoted, with quotes inside doubled (""); or the delimiter is wrong: pass --delimiter'
+            ),
+            file=name,
+            detail=detail,
+        )
     )
 
 
@@ -269,11 +303,11 @@ def _open_csv(
         )
         first = next(reader, None)
     except pd.errors.EmptyDataError:
-        raise ImportFileError(f"{name} is empty: no header row") from None
+        raise ImportFileError(_no_header(name)) from None
     except pd.errors.ParserError as exc:
         raise _parse_error(name, exc) from None
     if first is None or (first.empty and len(first.columns) == 0):
-        raise ImportFileError(f"{name} has a header but no data rows")
+        raise ImportFileError(_no_rows(name))
     header = _unique_header([str(c) for c in first.columns])
 
     def chunks() -> Iterator[pd.DataFrame]:
@@ -298,7 +332,7 @@ def _open_csv(
                 raise _parse_error(name, exc) from None
 
     if first.empty:
-        raise ImportFileError(f"{name} has a header but no data rows")
+        raise ImportFileError(_no_rows(name))
 
     def done() -> int:
         try:
@@ -353,9 +387,18 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
             copy = io.BytesIO(fileobj.read())
             formula_book = openpyxl.load_workbook(copy, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(f"{name} is not a readable XLSX file ({exc})") from None
+        raise ImportFileError(
+            Message(gettext_noop("%(file)s is not a readable XLSX file (%(error)s)"), file=name, error=exc)
+        ) from None
     if sheet is not None and sheet not in book.sheetnames:
-        raise ImportFileError(f"{name} has no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("%(file)s has no sheet %(sheet)s; sheets: %(sheets)s"),
+                file=name,
+                sheet=repr(sheet),
+                sheets=", ".join(book.sheetnames),
+            )
+        )
     ws = book[sheet] if sheet else book.worksheets[0]
     rows: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
     formula_rows: Iterator[tuple[Any, ...]] | None = None
@@ -380,8 +423,15 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
                 if value is None and isinstance(formula, str) and formula.startswith("="):
                     letter = openpyxl.utils.get_column_letter(col + 1)
                     raise ImportFileError(
-                        f"{name}: cell {letter}{counter['rows']} holds the formula {formula} with no saved value "
-                        "(the file was never calculated in Excel); open and save it in Excel, or paste values, then retry"
+                        Message(
+                            gettext_noop(
+                                "%(file)s: cell %(cell)s holds the formula %(formula)s with no saved value "
+                                "(the file was never calculated in Excel); open and save it in Excel, or paste values, then retry"
+                            ),
+                            file=name,
+                            cell=f"{letter}{counter['rows']}",
+                            formula=formula,
+                        )
                     )
         return row
 
@@ -390,7 +440,9 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
         first = next_row()
     if first is None:
         close()
-        raise ImportFileError(f"{name} is empty: the sheet {ws.title!r} has no header row")
+        raise ImportFileError(
+            Message(gettext_noop("%(file)s is empty: the sheet %(sheet)s has no header row"), file=name, sheet=repr(ws.title))
+        )
     header = _unique_header([_cell_text(v) for v in first])
     header_row = counter["rows"]
     width = len(header)
@@ -416,7 +468,9 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
             buffer.append(values)
             index.append(counter["rows"])
         if not seen_data:
-            raise ImportFileError(f"{name} has a header (row {header_row}) but no data rows")
+            raise ImportFileError(
+                Message(gettext_noop("%(file)s has a header (row %(row)s) but no data rows"), file=name, row=header_row)
+            )
 
     return Table(
         name=name,

@@ -29,13 +29,28 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
-from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop
 from kokyaku.imports.fields import schema
 from kokyaku.imports.mapping import Mapping, mapping_load
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import Columns, chunk_check, columns_resolve, per_distinct
 
 MAX_PROBLEMS_KEPT = 1000
+# a reference that names no record, or a name that several records share (per kind of record referred to)
+NOT_FOUND = {
+    "account": gettext_noop("no account with this external id or name"),
+    "rep": gettext_noop("no rep with this external id or name"),
+    "team": gettext_noop("no team with this external id or name"),
+    "deal": gettext_noop("no deal with this external id or name"),
+    "lost reason": gettext_noop("no lost reason with this external id or name"),
+}
+AMBIGUOUS = {
+    "account": gettext_noop("several accounts have this name; use the external id"),
+    "rep": gettext_noop("several reps have this name; use the external id"),
+    "team": gettext_noop("several teams have this name; use the external id"),
+    "deal": gettext_noop("several deals have this name; use the external id"),
+    "lost reason": gettext_noop("several lost reasons have this name; use the external id"),
+}
 BULK_ROWS = 100_000  # from this many new rows on, secondary indexes are rebuilt rather than updated
 BULK_MAINTENANCE_MEM = "256MB"  # PostgreSQL: memory for rebuilding indexes after a bulk load
 SQLITE_CACHE_KB = 128 * 1024  # a bigger page cache for the import's connection: index updates stay in memory
@@ -232,10 +247,10 @@ class Plan:
             return pd.Series([None] * len(data), index=data.index, dtype=object)
         refs_col = data[name].astype(object)
         ids, missing, ambiguous = refs.lookup(refs_col)
-        for row, value in zip(refs_col.index[ambiguous.to_numpy()], refs_col[ambiguous], strict=True):
-            problems.append(
-                Problem(self.file, int(row), self.label(name), str(value), f"several {what}s have this name; use the external id")
-            )
+        if ambiguous.any():
+            several = Message(AMBIGUOUS[what])
+            for row, value in zip(refs_col.index[ambiguous.to_numpy()], refs_col[ambiguous], strict=True):
+                problems.append(Problem(self.file, int(row), self.label(name), str(value), several))
         bad |= ambiguous
         missing &= ~ambiguous
         if missing.any():
@@ -245,10 +260,9 @@ class Plan:
                 create(wanted, data[missing & ~bad])
                 ids, missing, _amb = refs.lookup(refs_col)
                 missing &= ~ambiguous
+            unknown = Message(NOT_FOUND[what])
             for row, value in zip(refs_col.index[missing.to_numpy()], refs_col[missing], strict=True):
-                problems.append(
-                    Problem(self.file, int(row), self.label(name), str(value), f"no {what} with this external id or name")
-                )
+                problems.append(Problem(self.file, int(row), self.label(name), str(value), unknown))
             bad |= missing
         return ids
 
@@ -548,7 +562,11 @@ class PurchasesPlan(DealsPlan):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "amount" not in self.covered and not {"quantity", "unit_price"} <= self.covered:
-            raise ImportFileError(f"{self.file}: purchases need an amount column, or quantity and unit price columns")
+            raise ImportFileError(
+                Message(
+                    gettext_noop("%(file)s: purchases need an amount column, or quantity and unit price columns"), file=self.file
+                )
+            )
 
     def prepare(self, data: pd.DataFrame) -> Prepared:
         problems: list[Problem] = []
@@ -566,10 +584,9 @@ class PurchasesPlan(DealsPlan):
         else:
             amount = (data["quantity"] * data["unit_price"]).round(4)
             missing = data["quantity"].isna() | data["unit_price"].isna()
+            both = Message(gettext_noop("quantity and unit price are both needed"))
             for row in data.index[missing.to_numpy()]:
-                problems.append(
-                    Problem(self.file, int(row), self.label("quantity"), "", "quantity and unit price are both needed")
-                )
+                problems.append(Problem(self.file, int(row), self.label("quantity"), "", both))
             bad |= missing
         frame = {
             "external_id": self.mapping.id_prefix + invoice,
@@ -855,7 +872,9 @@ def import_run(
     path = Path(path)
     file = file_name or path.name
     if kind not in PLANS:
-        raise ImportFileError(f"unknown kind {kind!r}; one of: {', '.join(PLANS)}")
+        raise ImportFileError(
+            Message(gettext_noop("unknown kind %(kind)s; one of: %(kinds)s"), kind=repr(kind), kinds=", ".join(PLANS))
+        )
     if not isinstance(mapping, Mapping):
         mapping = mapping_load(mapping, kind=kind)
     attempt = functools.partial(
@@ -917,9 +936,11 @@ def _attempt(
         with table:
             columns = columns_resolve(table.header, mapping, file=file)
             if columns.absent:
-                summary.notes.append(f"not in the file, left as they are: {', '.join(columns.absent)}")
+                summary.notes.append(
+                    Message(gettext_noop("not in the file, left as they are: %(columns)s"), columns=", ".join(columns.absent))
+                )
             if mapping.skip_when_empty:
-                summary.skipped_reason = " or ".join(mapping.skip_when_empty) + " empty"
+                summary.skipped_reason = Message(gettext_noop("%(fields)s empty"), fields=" or ".join(mapping.skip_when_empty))
             try:
                 with _sqlite_cache(), transaction.atomic():
                     _run(table, mapping, columns, summary, rejects, tz=tz, skip_invalid=skip_invalid, progress=progress,
@@ -1081,8 +1102,12 @@ def _run_direct(
 def _note_moved_dates(plan: Plan, summary: ImportSummary) -> None:
     moved = getattr(plan, "open_dates_moved", 0)
     if moved:
-        noun = "open deal" if moved == 1 else "open deals"
-        summary.notes.append(f"{moved:,} {noun}: the date in closed_on is stored as the expected close date")
+        text = (
+            gettext_noop("%(count)s open deal: the date in closed_on is stored as the expected close date")
+            if moved == 1
+            else gettext_noop("%(count)s open deals: the date in closed_on is stored as the expected close date")
+        )
+        summary.notes.append(Message(text, count=f"{moved:,}"))
 
 
 def _stage_all(
@@ -1133,7 +1158,11 @@ def _check_duplicates(summary: ImportSummary, rejects: _Rejects, stage: Stage, w
         return
     problems = [
         Problem(
-            summary.file, int(row), "external_id", str(ext), f"duplicate external id: {n} rows have it (first on row {first})"
+            summary.file,
+            int(row),
+            "external_id",
+            str(ext),
+            Message(gettext_noop("duplicate external id: %(count)s rows have it (first on row %(first)s)"), count=n, first=first),
         )
         for row, ext, n, first in dupes
     ]
@@ -1158,7 +1187,13 @@ def _aggregate_purchases(
     )
     if mixed:
         problems = [
-            Problem(summary.file, int(first), "account", str(ext), f"one invoice, two customers (rows {first} and {last})")
+            Problem(
+                summary.file,
+                int(first),
+                "account",
+                str(ext),
+                Message(gettext_noop("one invoice, two customers (rows %(first)s and %(last)s)"), first=first, last=last),
+            )
             for ext, first, last in mixed
         ]
         _keep(summary, problems)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kokyaku.imports.errors import ImportFileError, Problem
+from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.fields import Field, schema
 from kokyaku.imports.mapping import Mapping, Template
 
@@ -52,7 +52,7 @@ def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Column
     fields = schema(mapping.kind)
     sources: dict[str, str | Template] = {}
     notes: list[str] = []
-    missing_required: list[str] = []
+    missing_required: list[Message] = []
     for name, spec in mapping.columns.items():
         wanted = spec.columns if isinstance(spec, Template) else [spec]
         found = [find(c) for c in wanted]
@@ -65,12 +65,21 @@ def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Column
             continue
         absent = [c for c, f in zip(wanted, found, strict=True) if f is None]
         if fields[name].required and name not in mapping.constants and name not in mapping.defaults:
-            missing_required.extend(f"{c!r} (for {name})" for c in absent)
+            missing_required.extend(
+                Message(gettext_noop("%(column)s (for %(field)s)"), column=repr(c), field=name) for c in absent
+            )
         else:
             notes.extend(absent)
     if missing_required:
         shown = ", ".join(header[:30]) + (" ..." if len(header) > 30 else "")
-        raise ImportFileError(f"{file}: missing required column {', '.join(missing_required)}; the file has: {shown}")
+        raise ImportFileError(
+            Message(
+                gettext_noop("%(file)s: missing required column %(columns)s; the file has: %(header)s"),
+                file=file,
+                columns=tuple(missing_required),
+                header=shown,
+            )
+        )
     return Columns(sources, list(dict.fromkeys(notes)))
 
 
@@ -224,7 +233,7 @@ def _dates_each(values: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
     return parsed
 
 
-def _problems(out: list[Problem], mask: pd.Series, values: pd.Series, *, file: str, column: str, reason: str) -> None:
+def _problems(out: list[Problem], mask: pd.Series, values: pd.Series, *, file: str, column: str, reason: Message) -> None:
     if not mask.any():
         return
     for row, value in zip(values.index[mask.to_numpy()], values[mask], strict=True):
@@ -251,7 +260,8 @@ def chunk_check(chunk: pd.DataFrame, mapping: Mapping, columns: Columns, *, file
         if f.name in mapping.skip_when_empty:
             skipped |= empty
         elif f.required:
-            _problems(problems, empty, raw, file=file, column=label, reason=f"{f.name} is required but empty")
+            required = Message(gettext_noop("%(field)s is required but empty"), field=f.name)
+            _problems(problems, empty, raw, file=file, column=label, reason=required)
             errors |= empty
         bad |= errors
         data[f.name] = values
@@ -279,7 +289,7 @@ def _convert(
     problems: list[Problem] = []
     errors = pd.Series(False, index=raw.index)
 
-    def fail(mask: pd.Series | np.ndarray, reason: str) -> None:
+    def fail(mask: pd.Series | np.ndarray, reason: Message) -> None:
         nonlocal errors
         found = np.asarray(mask, dtype=bool) & ~errors.to_numpy()
         if found.any():
@@ -296,7 +306,14 @@ def _convert(
             mapped = mapped.fillna(direct)
             unknown = present & mapped.isna()
             listed = ", ".join(sorted(table)[:12]) + (" ..." if len(table) > 12 else "")
-            fail(unknown, f"unknown {f.name} value; the mapping knows: {listed} (add it under [values.{f.name}])")
+            fail(
+                unknown,
+                Message(
+                    gettext_noop("unknown %(field)s value; the mapping knows: %(known)s (add it under [values.%(field)s])"),
+                    field=f.name,
+                    known=listed,
+                ),
+            )
             raw_mapped = mapped.fillna("").astype(object)
         else:
             raw_mapped = mapped.fillna(raw).astype(object)
@@ -310,45 +327,67 @@ def _convert(
         if f.type == "ref":
             values = _whole_ids(values)
         if f.max_length and max(map(len, values.tolist()), default=0) > f.max_length:  # one C-speed pass first
-            fail(values.str.len() > f.max_length, f"longer than {f.max_length} characters")
+            fail(values.str.len() > f.max_length, Message(gettext_noop("longer than %(limit)s characters"), limit=f.max_length))
     elif f.type == "choice":
         values = per_distinct(raw_mapped, str.lower) if f.name not in mapping.values else raw_mapped
-        fail(present & ~values.isin(f.choices) & ~errors, f"must be one of {', '.join(f.choices)}")
+        fail(
+            present & ~values.isin(f.choices) & ~errors,
+            Message(gettext_noop("must be one of %(choices)s"), choices=", ".join(f.choices)),
+        )
     elif f.type in {"int", "decimal"}:
         numbers = _numbers(raw_mapped.astype(object), mapping)
         # checks on plain arrays: the same masks as Series operations, without their per-call cost
         got, given = numbers.to_numpy(dtype=np.float64), present.to_numpy(dtype=bool)
         known = np.where(np.isnan(got), 0.0, got)
-        fail(given & np.isnan(got), "not a number")
-        fail(given & ~np.isfinite(known), "not a finite number")
+        fail(given & np.isnan(got), Message(gettext_noop("not a number")))
+        fail(given & ~np.isfinite(known), Message(gettext_noop("not a finite number")))
         with np.errstate(invalid="ignore"):
             if f.type == "int":
-                fail(given & (known % 1 != 0), "not a whole number")
+                fail(given & (known % 1 != 0), Message(gettext_noop("not a whole number")))
             if f.minimum is not None:
-                reason = "negative value not allowed" if f.minimum == 0 else f"less than {f.minimum}"
+                reason = (
+                    Message(gettext_noop("negative value not allowed"))
+                    if f.minimum == 0
+                    else Message(gettext_noop("less than %(minimum)s"), minimum=f.minimum)
+                )
                 fail(given & (got < float(f.minimum)), reason)
             if f.maximum is not None:
-                fail(given & (got > float(f.maximum)), f"more than {f.maximum}")
+                fail(given & (got > float(f.maximum)), Message(gettext_noop("more than %(maximum)s"), maximum=f.maximum))
             if f.type == "decimal":
-                fail(given & (np.abs(got) >= 1e16), "too large (at most 16 digits before the decimal point)")
+                fail(
+                    given & (np.abs(got) >= 1e16), Message(gettext_noop("too large (at most 16 digits before the decimal point)"))
+                )
         values = numbers
     elif f.type in {"date", "datetime"}:
         fmt = mapping.date_format if f.type == "date" else (mapping.datetime_format or mapping.date_format)
         parsed = _dates(raw_mapped.astype(object), fmt, timezone)
-        expected = f" (expected {fmt} or ISO 8601)" if fmt else " (expected ISO 8601, e.g. 2026-04-01)"
-        fail(present & parsed.isna(), f"not a date{expected}")
+        not_a_date = (
+            Message(gettext_noop("not a date (expected %(format)s or ISO 8601)"), format=fmt)
+            if fmt
+            else Message(gettext_noop("not a date (expected ISO 8601, e.g. 2026-04-01)"))
+        )
+        fail(present & parsed.isna(), not_a_date)
         if f.type == "datetime":
             try:
                 parsed = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
             except (TypeError, ValueError) as exc:  # pragma: no cover - an unknown timezone name
-                raise ImportFileError(f"mapping {mapping.name}: bad timezone {timezone!r}: {exc}") from None
+                raise ImportFileError(
+                    Message(
+                        gettext_noop("mapping %(mapping)s: bad timezone %(timezone)s: %(error)s"),
+                        mapping=mapping.name,
+                        timezone=repr(timezone),
+                        error=exc,
+                    )
+                ) from None
             parsed = parsed.dt.tz_convert(None)
         values = parsed
     elif f.type == "bool":
         lowered = per_distinct(raw_mapped, str.lower)
         truthy = lowered.isin(mapping.true_values)
         falsy = lowered.isin(mapping.false_values)
-        fail(present & ~truthy & ~falsy, f"not yes/no (true: {', '.join(mapping.true_values)})")
+        fail(
+            present & ~truthy & ~falsy, Message(gettext_noop("not yes/no (true: %(true)s)"), true=", ".join(mapping.true_values))
+        )
         values = truthy
     else:  # pragma: no cover - the schema only uses the types above
         raise AssertionError(f.type)

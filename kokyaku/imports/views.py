@@ -9,10 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
+from kokyaku.imports.fields import SCHEMAS
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
+from kokyaku.imports.i18n import field_label, mapping_label, translated
 from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse
 from kokyaku.imports.preview import Preview, preview_rows
 from kokyaku.imports.services import ImportSummary, import_run
@@ -58,7 +61,7 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
     try:
         mapping = mapping_parse(upload.mapping_text, name=f"{upload.mapping_name} (edited)", kind=upload.kind)
     except ImportFileError as exc:
-        error = str(exc)
+        error = translated(exc)
     preview: Preview | None = None
     summary: ImportSummary | None = None
     problems = []
@@ -71,9 +74,9 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
                     kind=upload.kind, path=upload.path, mapping=mapping, file_name=upload.name, dry_run=action == "validate"
                 )
         except ImportFileError as exc:
-            error, status = str(exc), 400
+            error, status = translated(exc), 400
         except ImportInvalid as exc:
-            error, status, problems = str(exc), 400, exc.problems
+            error, status, problems = _invalid(exc.problem_count), 400, exc.problems
     if summary is not None and not summary.dry_run:
         upload_delete(upload=upload)
         messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
@@ -85,5 +88,17 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         "summary": summary,
         "error": error,
         "problems": problems,
+        "mapping_label": mapping_label(upload.mapping_name),
+        # (code, human name) of each mapped field: the preview's column headers
+        "kind_fields": [(f.name, field_label(upload.kind, f.name), f.required) for f in SCHEMAS[upload.kind]],
+        "preview_fields": [(code, field_label(upload.kind, code)) for code in preview.fields] if preview else [],
     }
     return render(request, "imports/review.html", context, status=status)
+
+
+def _invalid(count: int) -> str:
+    return ngettext(
+        "%(count)s problem found. Fix the file or the mapping, then validate again.",
+        "%(count)s problems found. Fix the file or the mapping, then validate again.",
+        count,
+    ) % {"count": f"{count:,}"}
