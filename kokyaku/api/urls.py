@@ -17,7 +17,8 @@ api = NinjaAPI(
         "Authenticate with `Authorization: Bearer <token>` (create one with `kokyaku token USERNAME`) "
         "or the logged-in browser session (unsafe methods then need the CSRF token). "
         "Lists take `limit` (at most 500), `offset` and `count=true` for the total. "
-        "Money amounts are decimal strings."
+        "Money amounts are decimal strings. "
+        "How-to and examples: docs/api.md in the repository. [Back to Kokyaku](/)"
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",

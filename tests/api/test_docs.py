@@ -60,3 +60,8 @@ def test_openapi_documents_the_filters_and_pagination_of_the_account_list() -> N
     schema = Client().get("/api/openapi.json").json()
     params = {p["name"] for p in schema["paths"]["/api/accounts"]["get"]["parameters"]}
     assert params == {"owner", "team", "buyer_type", "industry", "region", "q", "ordering", "limit", "offset", "cursor", "count"}
+
+
+def test_the_api_description_links_back_to_the_app() -> None:
+    schema = Client().get("/api/openapi.json").json()
+    assert "[Back to Kokyaku](/)" in schema["info"]["description"]
