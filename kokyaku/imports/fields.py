@@ -122,7 +122,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("account_region", "str", max_length=100, label=gettext_noop("customer region")),
         Field("date", "date", required=True, help="invoice date; a time of day is ignored", label=gettext_noop("invoice date")),
         Field("quantity", "decimal", label=gettext_noop("quantity")),
-        Field("unit_price", "decimal", label=gettext_noop("unit price")),
+        Field("unit_price", "decimal", label=gettext_noop("price per unit")),
         Field("amount", "decimal", help="line amount; if absent, quantity x unit_price", label=gettext_noop("line amount")),
         Field("currency", "str", max_length=3, label=gettext_noop("currency")),
     ),
