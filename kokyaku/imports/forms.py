@@ -27,6 +27,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV (UTF-8 or Shift_JIS, any delimiter), XLSX, or either gzipped."),
+        error_messages={"empty": _("The file is empty (0 bytes).")},  # Django's own check comes before clean_file
     )
     mapping = forms.ChoiceField(
         label=_("Mapping"),
