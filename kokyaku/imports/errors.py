@@ -49,6 +49,11 @@ def _message(msgid: str, params: dict[str, object]) -> Message:
 class ImportFileError(Exception):
     """The file (or the mapping) cannot be used at all: unreadable, empty, wrong encoding, bad TOML..."""
 
+    @classmethod
+    def of(cls, msgid: str, /, **params: object) -> ImportFileError:
+        """``raise ImportFileError.of(gettext_noop("%(file)s is empty"), file=name)``: the error of a Message."""
+        return cls(Message(msgid, **params))
+
     @property
     def message(self) -> str:
         """The message (a :class:`Message` when raised by the import code), for translation."""

@@ -103,14 +103,19 @@ class Mapping:
         return cols
 
 
+def _where(name: str, section: str) -> Message:
+    """Where in a mapping a problem is: "mapping deals.toml: [columns]"."""
+    return Message(gettext_noop("mapping %(mapping)s: %(section)s"), mapping=name, section=section)
+
+
 def _template(text: str, where: str) -> str | Template:
     if "{" not in text:
         return text
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise ImportFileError(
-            Message(gettext_noop("%(where)s: bad template %(template)s: %(error)s"), where=where, template=repr(text), error=exc)
+        raise ImportFileError.of(
+            gettext_noop("%(where)s: bad template %(template)s: %(error)s"), where=where, template=repr(text), error=exc
         ) from None
     parts = tuple((literal, name if name is not None else None) for literal, name, _spec, _conv in parsed)
     return Template(parts)
@@ -118,16 +123,14 @@ def _template(text: str, where: str) -> str | Template:
 
 def _str_table(data: object, where: str) -> dict[str, str]:
     if not isinstance(data, dict):
-        raise ImportFileError(Message(gettext_noop('%(where)s must be a table of name = "value"'), where=where))
+        raise ImportFileError.of(gettext_noop('%(where)s must be a table of name = "value"'), where=where)
     out: dict[str, str] = {}
     for key, value in data.items():
         if isinstance(value, bool):
             value = "true" if value else "false"
         if not isinstance(value, str | int | float):
-            raise ImportFileError(
-                Message(
-                    gettext_noop("%(where)s.%(key)s must be a string, got %(value)s"), where=where, key=key, value=repr(value)
-                )
+            raise ImportFileError.of(
+                gettext_noop("%(where)s.%(key)s must be a string, got %(value)s"), where=where, key=key, value=repr(value)
             )
         out[str(key)] = str(value)
     return out
@@ -138,107 +141,93 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ImportFileError(
-            Message(gettext_noop("mapping %(mapping)s: not valid TOML: %(error)s"), mapping=name, error=exc)
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: not valid TOML: %(error)s"), mapping=name, error=exc
         ) from None
     unknown = set(data) - _SECTIONS
     if unknown:
-        raise ImportFileError(
-            Message(
-                gettext_noop("mapping %(mapping)s: unknown section(s) %(sections)s; allowed: %(allowed)s"),
-                mapping=name,
-                sections=sorted(unknown),
-                allowed=sorted(_SECTIONS),
-            )
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: unknown section(s) %(sections)s; allowed: %(allowed)s"),
+            mapping=name,
+            sections=sorted(unknown),
+            allowed=sorted(_SECTIONS),
         )
     file_kind = data.get("kind", kind)
     if kind is not None and file_kind != kind:
-        raise ImportFileError(
-            Message(
-                gettext_noop("mapping %(mapping)s is for %(found)s, not %(kind)s"),
-                mapping=name,
-                found=repr(file_kind),
-                kind=repr(kind),
-            )
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s is for %(found)s, not %(kind)s"),
+            mapping=name,
+            found=repr(file_kind),
+            kind=repr(kind),
         )
     if file_kind not in KINDS:
-        raise ImportFileError(
-            Message(
-                gettext_noop("mapping %(mapping)s: kind must be one of %(kinds)s; got %(kind)s"),
-                mapping=name,
-                kinds=", ".join(KINDS),
-                kind=repr(file_kind),
-            )
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: kind must be one of %(kinds)s; got %(kind)s"),
+            mapping=name,
+            kinds=", ".join(KINDS),
+            kind=repr(file_kind),
         )
     fields = schema(file_kind)
 
-    columns_raw = _str_table(data.get("columns", {}), f"mapping {name}: [columns]")
-    constants = _str_table(data.get("constants", {}), f"mapping {name}: [constants]")
-    defaults = _str_table(data.get("defaults", {}), f"mapping {name}: [defaults]")
+    columns_raw = _str_table(data.get("columns", {}), _where(name, "[columns]"))
+    constants = _str_table(data.get("constants", {}), _where(name, "[constants]"))
+    defaults = _str_table(data.get("defaults", {}), _where(name, "[defaults]"))
     for section, table in (("columns", columns_raw), ("constants", constants), ("defaults", defaults)):
         for key in table:
             if key not in fields:
-                raise ImportFileError(
-                    Message(
-                        gettext_noop("mapping %(mapping)s: [%(section)s] %(key)s is not a %(kind)s field; fields: %(fields)s"),
-                        mapping=name,
-                        section=section,
-                        key=repr(key),
-                        kind=file_kind,
-                        fields=", ".join(fields),
-                    )
+                raise ImportFileError.of(
+                    gettext_noop("mapping %(mapping)s: [%(section)s] %(key)s is not a %(kind)s field; fields: %(fields)s"),
+                    mapping=name,
+                    section=section,
+                    key=repr(key),
+                    kind=file_kind,
+                    fields=", ".join(fields),
                 )
-    columns = {k: _template(v, f"mapping {name}: [columns].{k}") for k, v in columns_raw.items()}
+    columns = {k: _template(v, _where(name, f"[columns].{k}")) for k, v in columns_raw.items()}
     values_raw = data.get("values", {})
     if not isinstance(values_raw, dict):
-        raise ImportFileError(
-            Message(gettext_noop("mapping %(mapping)s: [values] must hold tables like [values.status]"), mapping=name)
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: [values] must hold tables like [values.status]"), mapping=name
         )
     values: dict[str, dict[str, str]] = {}
     for key, table in values_raw.items():
         if key not in fields:
-            raise ImportFileError(
-                Message(
-                    gettext_noop("mapping %(mapping)s: [values.%(field)s]: %(key)s is not a %(kind)s field"),
-                    mapping=name,
-                    field=key,
-                    key=repr(key),
-                    kind=file_kind,
-                )
+            raise ImportFileError.of(
+                gettext_noop("mapping %(mapping)s: [values.%(field)s]: %(key)s is not a %(kind)s field"),
+                mapping=name,
+                field=key,
+                key=repr(key),
+                kind=file_kind,
             )
-        values[key] = {k.strip(): v for k, v in _str_table(table, f"mapping {name}: [values.{key}]").items()}
+        values[key] = {k.strip(): v for k, v in _str_table(table, _where(name, f"[values.{key}]")).items()}
         if fields[key].choices:
             bad = sorted({v for v in values[key].values() if v not in fields[key].choices})
             if bad:
-                raise ImportFileError(
-                    Message(
-                        gettext_noop(
-                            "mapping %(mapping)s: [values.%(field)s] maps to %(bad)s, but %(field)s must be one of %(choices)s"
-                        ),
-                        mapping=name,
-                        field=key,
-                        bad=bad,
-                        choices=", ".join(fields[key].choices),
-                    )
+                raise ImportFileError.of(
+                    gettext_noop(
+                        "mapping %(mapping)s: [values.%(field)s] maps to %(bad)s, but %(field)s must be one of %(choices)s"
+                    ),
+                    mapping=name,
+                    field=key,
+                    bad=bad,
+                    choices=", ".join(fields[key].choices),
                 )
 
-    file_sec = _str_table(data.get("file", {}), f"mapping {name}: [file]")
+    file_sec = _str_table(data.get("file", {}), _where(name, "[file]"))
     fmt = data.get("format", {})
     if not isinstance(fmt, dict):
-        raise ImportFileError(Message(gettext_noop("mapping %(mapping)s: [format] must be a table"), mapping=name))
-    fmt_str = _str_table({k: v for k, v in fmt.items() if k not in {"true", "false"}}, f"mapping {name}: [format]")
+        raise ImportFileError.of(gettext_noop("mapping %(mapping)s: [format] must be a table"), mapping=name)
+    fmt_str = _str_table({k: v for k, v in fmt.items() if k not in {"true", "false"}}, _where(name, "[format]"))
     options = data.get("options", {})
     if not isinstance(options, dict):
-        raise ImportFileError(Message(gettext_noop("mapping %(mapping)s: [options] must be a table"), mapping=name))
+        raise ImportFileError.of(gettext_noop("mapping %(mapping)s: [options] must be a table"), mapping=name)
     skip = options.get("skip_when_empty", [])
     if not isinstance(skip, list) or any(s not in fields for s in skip):
-        raise ImportFileError(
-            Message(
-                gettext_noop("mapping %(mapping)s: options.skip_when_empty must list %(kind)s fields; got %(value)s"),
-                mapping=name,
-                kind=file_kind,
-                value=repr(skip),
-            )
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: options.skip_when_empty must list %(kind)s fields; got %(value)s"),
+            mapping=name,
+            kind=file_kind,
+            value=repr(skip),
         )
 
     def _flags(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -246,8 +235,8 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         if raw is None:
             return default
         if not isinstance(raw, list):
-            raise ImportFileError(
-                Message(gettext_noop("mapping %(mapping)s: format.%(key)s must be a list of strings"), mapping=name, key=key)
+            raise ImportFileError.of(
+                gettext_noop("mapping %(mapping)s: format.%(key)s must be a list of strings"), mapping=name, key=key
             )
         return tuple(str(x).strip().lower() for x in raw)
 
@@ -278,13 +267,11 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
     if file_kind == "purchases" and not ({"amount"} & mapping.covered or {"quantity", "unit_price"} <= mapping.covered):
         missing.append(Message(gettext_noop("amount (or quantity and unit_price)")))
     if missing:
-        raise ImportFileError(
-            Message(
-                gettext_noop("mapping %(mapping)s: required %(kind)s field(s) not mapped: %(fields)s"),
-                mapping=name,
-                kind=file_kind,
-                fields=tuple(missing),
-            )
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: required %(kind)s field(s) not mapped: %(fields)s"),
+            mapping=name,
+            kind=file_kind,
+            fields=tuple(missing),
         )
     return mapping
 
@@ -293,9 +280,7 @@ def _unescape_delimiter(value: str) -> str:
     named = {"\\t": "\t", "tab": "\t", "TAB": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     value = named.get(value, value)
     if len(value) != 1:
-        raise ImportFileError(
-            Message(gettext_noop("delimiter must be one character (or 'tab'); got %(value)s"), value=repr(value))
-        )
+        raise ImportFileError.of(gettext_noop("delimiter must be one character (or 'tab'); got %(value)s"), value=repr(value))
     return value
 
 
@@ -315,23 +300,19 @@ def mapping_load(name_or_path: str | None, *, kind: str) -> Mapping:
         builtin = BUILTIN_DIR / name_or_path / f"{kind}.toml"
         if not builtin.exists():
             known = [n for n in BUILTIN_NAMES if (BUILTIN_DIR / n / f"{kind}.toml").exists()]
-            raise ImportFileError(
-                Message(
-                    gettext_noop(
-                        "no built-in mapping %(mapping)s for %(kind)s; built-in: %(known)s, or give a path to a .toml file"
-                    ),
-                    mapping=repr(name_or_path),
-                    kind=kind,
-                    known=", ".join(known),
-                )
+            raise ImportFileError.of(
+                gettext_noop("no built-in mapping %(mapping)s for %(kind)s; built-in: %(known)s, or give a path to a .toml file"),
+                mapping=repr(name_or_path),
+                kind=kind,
+                known=", ".join(known),
             )
         return mapping_parse(builtin.read_text(encoding="utf-8"), name=name_or_path, kind=kind)
     if not path.is_file():
-        raise ImportFileError(Message(gettext_noop("mapping file not found: %(path)s"), path=name_or_path))
+        raise ImportFileError.of(gettext_noop("mapping file not found: %(path)s"), path=name_or_path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError(Message(gettext_noop("mapping file %(path)s is not UTF-8 text"), path=name_or_path)) from None
+        raise ImportFileError.of(gettext_noop("mapping file %(path)s is not UTF-8 text"), path=name_or_path) from None
     return mapping_parse(text, name=path.name, kind=kind)
 
 

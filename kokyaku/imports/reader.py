@@ -78,17 +78,15 @@ class _DecodingReader:
             start = max(0, min(exc.start, len(data)))
             line = self._line + data[:start].count(b"\n")
             bad = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
-            raise ImportFileError(
-                Message(
-                    gettext_noop(
-                        "%(file)s: line %(line)s is not valid %(encoding)s (byte 0x%(byte)s); "
-                        "the file is in another encoding: pass --encoding (e.g. utf-8, cp932, latin-1)"
-                    ),
-                    file=self._name,
-                    line=line,
-                    encoding=self._encoding,
-                    byte=bad,
-                )
+            raise ImportFileError.of(
+                gettext_noop(
+                    "%(file)s: line %(line)s is not valid %(encoding)s (byte 0x%(byte)s); "
+                    "the file is in another encoding: pass --encoding (e.g. utf-8, cp932, latin-1)"
+                ),
+                file=self._name,
+                line=line,
+                encoding=self._encoding,
+                byte=bad,
             ) from None
         self._line += data.count(b"\n")
         return text
@@ -109,12 +107,9 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         except UnicodeDecodeError:
             continue
         return encoding
-    raise ImportFileError(
-        Message(
-            gettext_noop(
-                "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); "
-                "pass --encoding (e.g. latin-1, cp1252)"
-            )
+    raise ImportFileError.of(
+        gettext_noop(
+            "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); pass --encoding (e.g. latin-1, cp1252)"
         )
     )
 
@@ -183,13 +178,11 @@ def open_table(
     try:
         raw = path.open("rb")
     except OSError as exc:
-        raise ImportFileError(
-            Message(gettext_noop("cannot open %(file)s: %(error)s"), file=name, error=exc.strerror or exc)
-        ) from None
+        raise ImportFileError.of(gettext_noop("cannot open %(file)s: %(error)s"), file=name, error=exc.strerror or exc) from None
     try:
         size = path.stat().st_size
         if size == 0:
-            raise ImportFileError(Message(gettext_noop("%(file)s is empty (0 bytes)"), file=name))
+            raise ImportFileError.of(gettext_noop("%(file)s is empty (0 bytes)"), file=name)
         magic = raw.read(4)
         raw.seek(0)
         compressed = magic.startswith(GZIP_MAGIC)
@@ -197,7 +190,7 @@ def open_table(
         try:
             head = binary.read(SAMPLE_BYTES)
         except (OSError, EOFError) as exc:
-            raise ImportFileError(Message(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=exc)) from None
+            raise ImportFileError.of(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=exc) from None
         if head.startswith(ZIP_MAGIC):
             if compressed:  # openpyxl needs a seekable file: unpack the .xlsx.gz first
                 spooled = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)  # noqa: SIM115 - closed by the Table
@@ -210,16 +203,16 @@ def open_table(
         if not head.strip():
             raise ImportFileError(_no_header(name))
         if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise ImportFileError(Message(gettext_noop("%(file)s is not a CSV or XLSX file (it holds binary data)"), file=name))
+            raise ImportFileError.of(gettext_noop("%(file)s is not a CSV or XLSX file (it holds binary data)"), file=name)
         if encoding is None:
             try:
                 encoding = detect_encoding(head, complete=len(head) < SAMPLE_BYTES)
             except ImportFileError as exc:
-                raise ImportFileError(Message(gettext_noop("%(file)s: %(error)s"), file=name, error=exc.message)) from None
+                raise ImportFileError.of(gettext_noop("%(file)s: %(error)s"), file=name, error=exc.message) from None
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise ImportFileError(Message(gettext_noop("unknown encoding %(encoding)s"), encoding=repr(encoding))) from None
+            raise ImportFileError.of(gettext_noop("unknown encoding %(encoding)s"), encoding=repr(encoding)) from None
         if delimiter is None:
             try:
                 sample = head.decode(encoding, errors="ignore")
@@ -265,15 +258,13 @@ def _parse_error(name: str, exc: Exception) -> ImportFileError:
             fields=m.group(3),
             header=m.group(1),
         )
-    return ImportFileError(
-        Message(
-            gettext_noop(
-                "%(file)s: broken CSV (%(detail)s); a value holding the delimiter, a quote or a line break must be "
-                'quoted, with quotes inside doubled (""); or the delimiter is wrong: pass --delimiter'
-            ),
-            file=name,
-            detail=detail,
-        )
+    return ImportFileError.of(
+        gettext_noop(
+            "%(file)s: broken CSV (%(detail)s); a value holding the delimiter, a quote or a line break must be "
+            'quoted, with quotes inside doubled (""); or the delimiter is wrong: pass --delimiter'
+        ),
+        file=name,
+        detail=detail,
     )
 
 
@@ -387,17 +378,13 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
             copy = io.BytesIO(fileobj.read())
             formula_book = openpyxl.load_workbook(copy, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(
-            Message(gettext_noop("%(file)s is not a readable XLSX file (%(error)s)"), file=name, error=exc)
-        ) from None
+        raise ImportFileError.of(gettext_noop("%(file)s is not a readable XLSX file (%(error)s)"), file=name, error=exc) from None
     if sheet is not None and sheet not in book.sheetnames:
-        raise ImportFileError(
-            Message(
-                gettext_noop("%(file)s has no sheet %(sheet)s; sheets: %(sheets)s"),
-                file=name,
-                sheet=repr(sheet),
-                sheets=", ".join(book.sheetnames),
-            )
+        raise ImportFileError.of(
+            gettext_noop("%(file)s has no sheet %(sheet)s; sheets: %(sheets)s"),
+            file=name,
+            sheet=repr(sheet),
+            sheets=", ".join(book.sheetnames),
         )
     ws = book[sheet] if sheet else book.worksheets[0]
     rows: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
@@ -422,16 +409,14 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
             for col, (value, formula) in enumerate(zip(row, frow, strict=False)):
                 if value is None and isinstance(formula, str) and formula.startswith("="):
                     letter = openpyxl.utils.get_column_letter(col + 1)
-                    raise ImportFileError(
-                        Message(
-                            gettext_noop(
-                                "%(file)s: cell %(cell)s holds the formula %(formula)s with no saved value "
-                                "(the file was never calculated in Excel); open and save it in Excel, or paste values, then retry"
-                            ),
-                            file=name,
-                            cell=f"{letter}{counter['rows']}",
-                            formula=formula,
-                        )
+                    raise ImportFileError.of(
+                        gettext_noop(
+                            "%(file)s: cell %(cell)s holds the formula %(formula)s with no saved value "
+                            "(the file was never calculated in Excel); open and save it in Excel, or paste values, then retry"
+                        ),
+                        file=name,
+                        cell=f"{letter}{counter['rows']}",
+                        formula=formula,
                     )
         return row
 
@@ -440,8 +425,8 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
         first = next_row()
     if first is None:
         close()
-        raise ImportFileError(
-            Message(gettext_noop("%(file)s is empty: the sheet %(sheet)s has no header row"), file=name, sheet=repr(ws.title))
+        raise ImportFileError.of(
+            gettext_noop("%(file)s is empty: the sheet %(sheet)s has no header row"), file=name, sheet=repr(ws.title)
         )
     header = _unique_header([_cell_text(v) for v in first])
     header_row = counter["rows"]
@@ -468,8 +453,8 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
             buffer.append(values)
             index.append(counter["rows"])
         if not seen_data:
-            raise ImportFileError(
-                Message(gettext_noop("%(file)s has a header (row %(row)s) but no data rows"), file=name, row=header_row)
+            raise ImportFileError.of(
+                gettext_noop("%(file)s has a header (row %(row)s) but no data rows"), file=name, row=header_row
             )
 
     return Table(

@@ -562,10 +562,8 @@ class PurchasesPlan(DealsPlan):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "amount" not in self.covered and not {"quantity", "unit_price"} <= self.covered:
-            raise ImportFileError(
-                Message(
-                    gettext_noop("%(file)s: purchases need an amount column, or quantity and unit price columns"), file=self.file
-                )
+            raise ImportFileError.of(
+                gettext_noop("%(file)s: purchases need an amount column, or quantity and unit price columns"), file=self.file
             )
 
     def prepare(self, data: pd.DataFrame) -> Prepared:
@@ -872,8 +870,8 @@ def import_run(
     path = Path(path)
     file = file_name or path.name
     if kind not in PLANS:
-        raise ImportFileError(
-            Message(gettext_noop("unknown kind %(kind)s; one of: %(kinds)s"), kind=repr(kind), kinds=", ".join(PLANS))
+        raise ImportFileError.of(
+            gettext_noop("unknown kind %(kind)s; one of: %(kinds)s"), kind=repr(kind), kinds=", ".join(PLANS)
         )
     if not isinstance(mapping, Mapping):
         mapping = mapping_load(mapping, kind=kind)

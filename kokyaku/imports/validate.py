@@ -72,13 +72,11 @@ def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Column
             notes.extend(absent)
     if missing_required:
         shown = ", ".join(header[:30]) + (" ..." if len(header) > 30 else "")
-        raise ImportFileError(
-            Message(
-                gettext_noop("%(file)s: missing required column %(columns)s; the file has: %(header)s"),
-                file=file,
-                columns=tuple(missing_required),
-                header=shown,
-            )
+        raise ImportFileError.of(
+            gettext_noop("%(file)s: missing required column %(columns)s; the file has: %(header)s"),
+            file=file,
+            columns=tuple(missing_required),
+            header=shown,
         )
     return Columns(sources, list(dict.fromkeys(notes)))
 
@@ -371,13 +369,11 @@ def _convert(
             try:
                 parsed = parsed.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
             except (TypeError, ValueError) as exc:  # pragma: no cover - an unknown timezone name
-                raise ImportFileError(
-                    Message(
-                        gettext_noop("mapping %(mapping)s: bad timezone %(timezone)s: %(error)s"),
-                        mapping=mapping.name,
-                        timezone=repr(timezone),
-                        error=exc,
-                    )
+                raise ImportFileError.of(
+                    gettext_noop("mapping %(mapping)s: bad timezone %(timezone)s: %(error)s"),
+                    mapping=mapping.name,
+                    timezone=repr(timezone),
+                    error=exc,
                 ) from None
             parsed = parsed.dt.tz_convert(None)
         values = parsed
