@@ -1006,17 +1006,10 @@ def _run(
         return
     deal_stage = Stage("kk_import_stage", DealsPlan.stage_columns if purchases else plan.stage_columns)
     line_stage = Stage("kk_import_lines", PurchasesPlan.line_columns) if purchases else None
-    writer = _Writer()
-    plan.before_write = writer.wait
-    lap = summary.lap("open, load id maps", started)
-    try:
-        _stage_all(table, mapping, columns, summary, rejects, plan, line_stage or deal_stage, writer, tz=tz,
-                   skip_invalid=skip_invalid, progress=progress)  # fmt: skip
-        writer.wait()
-    finally:
-        writer.close()
-    lap = summary.lap("read, check, stage", lap)
-    _note_moved_dates(plan, summary)
+    lap = _read_check_write(
+        table, mapping, columns, summary, rejects, plan, line_stage or deal_stage, "read, check, stage",
+        tz=tz, skip_invalid=skip_invalid, progress=progress, started=started,
+    )  # fmt: skip
     if summary.problem_count and not skip_invalid:
         return
     written = False
@@ -1079,22 +1072,49 @@ def _run_direct(
     target = plan.target._meta.db_table
     restore = _set_aside(target)
     load = Stage(target, list(plan.stage_columns), direct=True)
-    writer = _Writer()
-    plan.before_write = writer.wait
-    lap = summary.lap("open, load id maps", started)
-    try:
-        _stage_all(table, mapping, columns, summary, rejects, plan, load, writer, tz=tz,
-                   skip_invalid=skip_invalid, progress=progress)  # fmt: skip
-        writer.wait()
-    finally:
-        writer.close()
-    lap = summary.lap("read, check, load", lap)
-    _note_moved_dates(plan, summary)
+    lap = _read_check_write(
+        table, mapping, columns, summary, rejects, plan, load, "read, check, load",
+        tz=tz, skip_invalid=skip_invalid, progress=progress, started=started,
+    )  # fmt: skip
     if summary.problem_count and not skip_invalid:
         return
     summary.created = load.rows
     _restore(restore)
     summary.lap("rebuild indexes, constraints", lap)
+
+
+def _read_check_write(
+    table: Any,
+    mapping: Mapping,
+    columns: Columns,
+    summary: ImportSummary,
+    rejects: _Rejects,
+    plan: Plan,
+    stage: Stage,
+    label: str,
+    *,
+    tz: str,
+    skip_invalid: bool,
+    progress: Progress | None,
+    started: float,
+) -> float:
+    """Read and check every chunk while a worker thread writes the previous one into ``stage``.
+
+    Records the phase timings under ``label`` and notes dates moved to expected close dates;
+    returns the time the phase ended (for the next lap).
+    """
+    writer = _Writer()
+    plan.before_write = writer.wait
+    lap = summary.lap("open, load id maps", started)
+    try:
+        _stage_all(table, mapping, columns, summary, rejects, plan, stage, writer, tz=tz,
+                   skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+        writer.wait()
+    finally:
+        writer.close()
+    lap = summary.lap(label, lap)
+    _note_moved_dates(plan, summary)
+    return lap
 
 
 def _note_moved_dates(plan: Plan, summary: ImportSummary) -> None:
