@@ -15,6 +15,7 @@ from typing import Any, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
@@ -232,18 +233,33 @@ class MigrationOut(Schema):
     flows: list[FlowOut]
 
 
-@api.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS}, tags=TAGS, summary="Zone migration")
+@api.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS, 400: ErrorOut}, tags=TAGS, summary="Zone migration")
 def migration(request: HttpRequest, before: int | None = None, after: str = "latest") -> dict[str, Any]:
-    """From-zone × to-zone counts between two snapshots.
+    """From-zone × to-zone counts between two snapshots, forward in time.
 
     Default: ``after`` is the snapshot with the latest as-of date, ``before`` the one before it in
-    time (as-of date, then computation order), whatever order they were computed in.
+    time (as-of date, then computation order), whatever order they were computed in. A ``before``
+    that does not come before ``after`` in that order (a later as-of date, the same snapshot, or the
+    same as-of date computed later) is a 400 naming both snapshots.
     """
     _need_read(request)
     a = _snapshot(after)
     b = _snapshot(before) if before is not None else selectors.snapshot_previous(a)
     if b is None:
         raise HttpError(404, "There is no earlier snapshot to compare with.")
+    if b.pk == a.pk:
+        same = _(
+            "before and after are the same snapshot %(id)s (as of %(as_of)s); "
+            "give an earlier snapshot as before, or leave before out."
+        )
+        raise HttpError(400, same % {"id": a.pk, "as_of": a.as_of.isoformat()})
+    if not selectors.snapshot_is_before(b, a):
+        backwards = _(
+            "before: snapshot %(before)s (as of %(before_as_of)s) is not earlier than after: snapshot %(after)s "
+            "(as of %(after_as_of)s); a migration runs forward in time, so swap them."
+        )
+        dates = {"before_as_of": b.as_of.isoformat(), "after_as_of": a.as_of.isoformat()}
+        raise HttpError(400, backwards % {"before": b.pk, "after": a.pk, **dates})
     m = selectors.zone_migration(b, a)
     flows = [{"from_zone": f["from"], "to_zone": f["to"], "accounts": f["accounts"]} for f in m.flows()]
     return {"before": _snapshot_out(b), "after": _snapshot_out(a), "counts": m.counts, "flows": flows}

@@ -316,18 +316,24 @@ def review(request: HttpRequest) -> HttpResponse:
     after = _pick_snapshot(snapshots, request.GET.get("after")) or snapshots[0]
     before = _pick_snapshot(snapshots, request.GET.get("before")) or selectors.snapshot_previous(after)
     direction = request.GET.get("direction") if request.GET.get("direction") in ("up", "down") else None
-    backwards = before is not None and before.pk != after.pk and not selectors.snapshot_is_before(before, after)
     context: dict[str, Any] = {
         "snapshots": snapshots,
         "after": after,
         "before": before,
-        "backwards": backwards,
-        "swap_query": urlencode({"before": after.pk, "after": before.pk}) if backwards and before is not None else "",
         "direction": direction,
         "currency": _currency(),
         "zones": ZONE_LABELS,
         "account_url": _account_url_template(),
     }
+    if before is not None and not selectors.snapshot_is_before(before, after):
+        # A review runs forward in time: refuse the backward (or empty) comparison, keep the picks, offer the right one.
+        if before.pk == after.pk:
+            context["same_snapshot"] = True
+            context["fix_query"] = urlencode({"after": after.pk}) if selectors.snapshot_previous(after) else ""
+        else:
+            context["backwards"] = True
+            context["fix_query"] = urlencode({"before": after.pk, "after": before.pk})
+        return render(request, "portfolio/review.html", context, status=400)
     if before is not None:
         moves = selectors.zone_moves(after, previous=before, direction=direction, page=_int(request.GET.get("page"), 1) or 1)
         migration = selectors.zone_migration(before, after)

@@ -24,10 +24,10 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=TOKYO)
 
 
-def token_client(username: str) -> Client:
-    """Return a client that sends a fresh bearer token of ``username`` on every request."""
+def token_client(username: str, **headers: str) -> Client:
+    """Return a client that sends a fresh bearer token of ``username`` (and ``headers``) on every request."""
     _token, plain = api_token_create(user=User.objects.get(username=username), name="test")
-    return Client(headers={"Authorization": f"Bearer {plain}"})
+    return Client(headers={"Authorization": f"Bearer {plain}", **headers})
 
 
 @pytest.fixture

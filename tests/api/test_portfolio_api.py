@@ -15,7 +15,7 @@ from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import team_matrix, zone_migration
 from kokyaku.portfolio.services import snapshot_create
 from tests.api.conftest import token_client
-from tests.portfolio.pages_demo import BEFORE, NOW, Demo, load_demo
+from tests.portfolio.pages_demo import AS_OF, BEFORE, NOW, Demo, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +85,43 @@ def test_latest_and_the_default_migration_follow_the_as_of_date_not_the_order_co
     body = rep_api.get("/api/portfolio/migration").json()
     assert (body["before"]["id"], body["after"]["id"]) == (late_august.pk, demo.after.pk)
     assert body["counts"] == zone_migration(late_august, demo.after).counts
+
+
+def test_migration_refuses_snapshots_in_the_wrong_order(demo: Demo, rep_api: Client) -> None:
+    backwards = rep_api.get("/api/portfolio/migration", {"before": demo.after.pk, "after": demo.before.pk})
+    assert backwards.status_code == 400
+    assert backwards.json() == {
+        "detail": f"before: snapshot {demo.after.pk} (as of 2026-11-20) is not earlier than after: snapshot {demo.before.pk} "
+        "(as of 2026-08-31); a migration runs forward in time, so swap them."
+    }
+    # The same as-of date: the one computed first comes first, so the one computed later cannot be before.
+    recomputed = snapshot_create(as_of=AS_OF)
+    same_day = rep_api.get("/api/portfolio/migration", {"before": recomputed.pk, "after": demo.after.pk})
+    assert same_day.status_code == 400
+    assert (
+        f"snapshot {recomputed.pk} (as of 2026-11-20) is not earlier than after: snapshot {demo.after.pk}"
+        in same_day.json()["detail"]
+    )
+    forward = rep_api.get("/api/portfolio/migration", {"before": demo.after.pk, "after": recomputed.pk})
+    assert forward.status_code == 200
+    same = rep_api.get("/api/portfolio/migration", {"before": demo.before.pk, "after": demo.before.pk})
+    assert same.status_code == 400
+    assert same.json()["detail"] == (
+        f"before and after are the same snapshot {demo.before.pk} (as of 2026-08-31); give an earlier snapshot as before,"
+        " or leave before out."
+    )
+    latest = rep_api.get("/api/portfolio/migration", {"before": recomputed.pk})  # after=latest is the recomputed one
+    assert latest.status_code == 400
+    assert "the same snapshot" in latest.json()["detail"]
+
+
+def test_migration_in_the_wrong_order_is_refused_in_the_readers_language(demo: Demo) -> None:
+    client = token_client("rep", **{"Accept-Language": "ja"})
+    body = client.get("/api/portfolio/migration", {"before": demo.after.pk, "after": demo.before.pk}).json()
+    assert body["detail"] == (
+        f"before（スナップショット {demo.after.pk}、2026-11-20 時点）が after（スナップショット {demo.before.pk}、"
+        "2026-08-31 時点）より前ではありません。移動は時系列順に比較するため、入れ替えてください。"
+    )
 
 
 def test_effort_vs_return_per_zone_and_per_rep(demo: Demo, rep_api: Client) -> None:

@@ -18,7 +18,7 @@ from kokyaku.crm.models import Activity, Target
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import rep_breakdown, targets_view, team_matrix, zone_migration
 from kokyaku.portfolio.services import snapshot_create
-from tests.portfolio.pages_demo import BEFORE, NOW, Demo, demo_client, load_demo
+from tests.portfolio.pages_demo import AS_OF, BEFORE, NOW, Demo, demo_client, load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -175,10 +175,46 @@ def test_a_past_snapshot_computed_last_does_not_become_the_current_one(demo: Dem
     assert ups
     up_page = _html(manager, reverse("portfolio:review") + "?direction=up")
     assert f"{len(ups)} account" in up_page
-    # Picking them the wrong way round is allowed, but the page says so and offers the forward comparison.
-    backwards = _html(manager, reverse("portfolio:review") + f"?before={demo.after.pk}&after={late_august.pk}")
+    # Picking them the wrong way round is refused: the page says so and offers the forward comparison.
+    backwards = _html(manager, reverse("portfolio:review") + f"?before={demo.after.pk}&after={late_august.pk}", status=400)
     assert 'data-testid="review-backwards"' in backwards
     assert f"?before={late_august.pk}&amp;after={demo.after.pk}" in backwards
+
+
+def test_review_refuses_a_backward_or_empty_comparison(demo: Demo, manager: Client) -> None:
+    url = reverse("portfolio:review")
+    backwards = _html(manager, url + f"?before={demo.after.pk}&after={demo.before.pk}", status=400)
+    assert _testid(backwards, "review-backwards") == (
+        f"“From” (snapshot #{demo.after.pk}, as of 2026-11-20) is not earlier than “To” (snapshot #{demo.before.pk},"
+        " as of 2026-08-31): a review compares forward in time."
+    )
+    assert f'href="?before={demo.before.pk}&amp;after={demo.after.pk}"' in backwards
+    # No backward flow: no matrix, no moves, no chart data; the picker keeps what was asked.
+    for shown in ('data-testid="migration"', 'data-testid="moves"', 'id="flows-data"', 'data-testid="no-previous"'):
+        assert shown not in backwards
+    assert re.search(rf'name="before">.*?<option value="{demo.after.pk}" selected', backwards, flags=re.DOTALL)
+    assert re.search(rf'name="after">.*?<option value="{demo.before.pk}" selected', backwards, flags=re.DOTALL)
+    # The same snapshot twice compares nothing: said so, with the comparison to the one before it.
+    same = _html(manager, url + f"?before={demo.after.pk}&after={demo.after.pk}", status=400)
+    assert _testid(same, "review-same-snapshot").startswith(
+        f"“From” and “To” are the same snapshot (#{demo.after.pk}, as of 2026-11-20): pick an earlier one for “From”."
+    )
+    assert f'href="?after={demo.after.pk}"' in same
+    assert 'data-testid="migration"' not in same
+    first = _html(manager, url + f"?before={demo.before.pk}&after={demo.before.pk}", status=400)
+    assert 'data-testid="review-same-snapshot"' in first
+    assert "Compare with the snapshot before it" not in first  # there is none
+    # The same as-of date, computed later: not before either (the order the default and the API use).
+    recomputed = snapshot_create(as_of=AS_OF)
+    assert 'data-testid="review-backwards"' in _html(manager, url + f"?before={recomputed.pk}&after={demo.after.pk}", status=400)
+    assert 'data-testid="migration"' in _html(manager, url + f"?before={demo.after.pk}&after={recomputed.pk}")
+    # In Japanese too.
+    ja = manager.get(url + f"?before={demo.after.pk}&after={demo.before.pk}", headers={"Accept-Language": "ja"})
+    assert ja.status_code == 400
+    assert _testid(ja.content.decode(), "review-backwards") == (
+        f"「開始」（スナップショット #{demo.after.pk}、2026-11-20 時点）が「終了」（スナップショット #{demo.before.pk}、"
+        "2026-08-31 時点）より前ではありません。レビューは時系列順に比較します。"
+    )
 
 
 def test_effort_vs_return_shows_hours_and_revenue_per_zone(demo: Demo, rep: Client) -> None:
