@@ -19,6 +19,17 @@ def money_field(verbose_name: StrOrPromise, *, null: bool = False) -> models.Dec
     return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, null=null, blank=null)
 
 
+def external_id_unique(table: str) -> models.UniqueConstraint:
+    """The one-record-per-external-id rule, as a constraint rather than ``unique=True``.
+
+    On PostgreSQL ``unique=True`` on a CharField also builds a ``varchar_pattern_ops`` index for
+    ``LIKE 'x%'``, which no query here makes (searches are ``icontains``): for deals that was 30 MB
+    and 0.23 s of every million-row import. The name is PostgreSQL's own for the old constraint, so
+    the migration only drops the spare index.
+    """
+    return models.UniqueConstraint(fields=["external_id"], name=f"{table}_external_id_key")
+
+
 class CompanySettings(models.Model):
     """The company-wide settings; a single row (pk=1), read with :meth:`load`."""
 
@@ -77,7 +88,7 @@ class Rep(models.Model):
         on_delete=models.SET_NULL,
         related_name="rep",
     )
-    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)  # unique: Meta.constraints
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
     team = models.ForeignKey(
@@ -92,6 +103,7 @@ class Rep(models.Model):
         verbose_name = _("rep")
         verbose_name_plural = _("reps")
         indexes = [models.Index(fields=["team", "tier"])]
+        constraints = [external_id_unique("crm_rep")]
 
     def __str__(self) -> str:
         return self.name
@@ -107,7 +119,7 @@ class Account(models.Model):
         SKEPTIC = "skeptic", _("Skeptic")
         UNKNOWN = "unknown", _("Unknown")
 
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    external_id = models.CharField(_("external id"), max_length=100)  # unique: Meta.constraints
     name = models.CharField(_("name"), max_length=300)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
@@ -136,6 +148,7 @@ class Account(models.Model):
             models.Index(fields=["industry"]),
             models.Index(fields=["name"]),
         ]
+        constraints = [external_id_unique("crm_account")]
 
     def __str__(self) -> str:
         return self.name
@@ -171,7 +184,7 @@ class Deal(models.Model):
         WON = "won", _("Won")
         LOST = "lost", _("Lost")
 
-    external_id = models.CharField(_("external id"), max_length=100, unique=True)
+    external_id = models.CharField(_("external id"), max_length=100)  # unique: Meta.constraints
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="deals", db_index=False
     )  # the composite index led by this column serves it
@@ -205,7 +218,13 @@ class Deal(models.Model):
         ),
     )
     lost_reason = models.ForeignKey(
-        LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT, related_name="deals"
+        LostReason,
+        verbose_name=_("lost reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        db_index=False,  # the partial index below serves it
     )
     lost_note = models.TextField(_("what the customer said"), blank=True)
 
@@ -223,8 +242,18 @@ class Deal(models.Model):
             # The pipeline and ヨミ: open deals expected to close in a period.
             models.Index(fields=["status", "expected_close_on"], name="crm_deal_status_expected_idx"),
             models.Index(fields=["opened_on"]),
+            # Most deals have no lost reason: indexing only those that do keeps the index a few pages,
+            # and still serves the reason's PROTECT check and the admin's filter (lost_reason = X).
+            models.Index(fields=["lost_reason"], condition=models.Q(lost_reason__isnull=False), name="crm_deal_lost_reason_idx"),
         ]
         constraints = [
+            external_id_unique("crm_deal"),
+            # An open deal has no closed date (its date is expected_close_on); a won or lost one has one.
+            models.CheckConstraint(
+                condition=models.Q(status="open", closed_on__isnull=True)
+                | models.Q(status__in=["won", "lost"], closed_on__isnull=False),
+                name="deal_closed_on_matches_status",
+            ),
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0) | models.Q(amount__isnull=True), name="deal_amount_not_negative"
             ),
@@ -257,7 +286,7 @@ class Activity(models.Model):
         MEETING = "meeting", _("Meeting")
         PROPOSAL = "proposal", _("Proposal")
 
-    external_id = models.CharField(_("external id"), max_length=100, unique=True, null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)  # unique: Meta.constraints
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="activities", db_index=False
     )  # the composite index led by this column serves it
@@ -281,6 +310,7 @@ class Activity(models.Model):
             models.Index(fields=["rep", "occurred_at"]),
             models.Index(fields=["occurred_at"]),
         ]
+        constraints = [external_id_unique("crm_activity")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

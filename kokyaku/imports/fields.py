@@ -12,7 +12,7 @@ from typing import Literal
 
 from kokyaku.imports.errors import gettext_noop
 
-FieldType = Literal["str", "int", "decimal", "date", "datetime", "bool", "choice", "ref"]
+FieldType = Literal["str", "int", "decimal", "date", "datetime", "bool", "choice", "ref", "currency"]
 
 KINDS = ("accounts", "reps", "deals", "activities", "purchases")
 
@@ -77,7 +77,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("name", "str", max_length=300),
         Field("product", "str", max_length=200),
         Field("amount", "decimal", minimum=ZERO),
-        Field("currency", "str", max_length=3),
+        Field("currency", "currency", help="ISO 4217 code, e.g. JPY; empty: the company currency"),
         Field("stage", "str", max_length=100),
         Field("status", "choice", required=True, choices=STATUSES),
         Field("probability", "int", minimum=ZERO, maximum=Decimal(100)),
@@ -124,7 +124,9 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("quantity", "decimal", label=gettext_noop("quantity")),
         Field("unit_price", "decimal", label=gettext_noop("price per unit")),
         Field("amount", "decimal", help="line amount; if absent, quantity x unit_price", label=gettext_noop("line amount")),
-        Field("currency", "str", max_length=3, label=gettext_noop("currency")),
+        Field(
+            "currency", "currency", help="ISO 4217 code, e.g. JPY; empty: the company currency", label=gettext_noop("currency")
+        ),
     ),
 }
 

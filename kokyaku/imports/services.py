@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -443,6 +444,8 @@ class DealsPlan(Plan):
         which such a file does not carry, is kept as it was.
         """
         values = super().update_values()
+        if "closed_on" not in self.covered:  # a deal reopened by a file without close dates loses its closed date
+            values["closed_on"] = "CASE WHEN {s}.status = 'open' THEN NULL ELSE {t}.closed_on END"
         if "closed_on" in self.covered and "expected_close_on" not in self.covered:
             values["expected_close_on"] = (
                 "CASE WHEN {s}.status = 'open' THEN {s}.expected_close_on ELSE {t}.expected_close_on END"
@@ -459,6 +462,16 @@ class DealsPlan(Plan):
         self.open_dates_moved += int(moved.sum())
         expected = expected.where(~moved, closed)
         return closed.where(~is_open), expected
+
+    @staticmethod
+    def closed_dates(external_ids: list[str]) -> dict[str, date]:
+        """The stored closed date of those of these deals that have one (in batches: SQLite caps a query's parameters)."""
+        found: dict[str, date] = {}
+        for start in range(0, len(external_ids), 5_000):
+            batch = external_ids[start : start + 5_000]
+            stored = Deal.objects.filter(external_id__in=batch, closed_on__isnull=False).values_list("external_id", "closed_on")
+            found.update((key, closed) for key, closed in stored if closed is not None)
+        return found
 
     def prepare(self, data: pd.DataFrame) -> Prepared:
         problems: list[Problem] = []
@@ -477,6 +490,19 @@ class DealsPlan(Plan):
             else self.column(data, "lost_reason")
         )
         closed_on, expected_close_on = self.close_dates(data)
+        undated = (data["status"] != "open") & closed_on.isna()
+        if undated.any() and "closed_on" not in self.covered:
+            # a file without close dates: a closed deal keeps the date it has (staged with it, so the row
+            # is valid as written); only one without is a problem
+            stored = data["external_id"].map(self.closed_dates(data["external_id"][undated].tolist()))
+            closed_on = closed_on.where(~undated, pd.to_datetime(stored).astype(closed_on.dtype))
+            undated &= closed_on.isna()
+        if undated.any():
+            needs_date = Message(gettext_noop("a won or lost deal needs the date it closed"))
+            problems.extend(
+                Problem(self.file, int(row), self.label("closed_on"), "", needs_date) for row in data.index[undated.to_numpy()]
+            )
+            bad |= undated
         frame = {
             "external_id": data["external_id"],
             "account_id": account,

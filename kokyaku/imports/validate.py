@@ -17,6 +17,7 @@ import pandas as pd
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.fields import Field, schema
 from kokyaku.imports.mapping import Mapping, Template
+from kokyaku.lib.currency import ISO_4217
 
 _MONEY_NOISE = re.compile(r"[\s¥$€£円]")
 
@@ -331,6 +332,12 @@ def _convert(
         fail(
             present & ~values.isin(f.choices) & ~errors,
             Message(gettext_noop("must be one of %(choices)s"), choices=", ".join(f.choices)),
+        )
+    elif f.type == "currency":
+        values = per_distinct(raw_mapped, str.upper)
+        fail(
+            present & ~values.isin(ISO_4217),
+            Message(gettext_noop("not an ISO 4217 currency code (for example JPY, USD or EUR)")),
         )
     elif f.type in {"int", "decimal"}:
         numbers = _numbers(raw_mapped.astype(object), mapping)

@@ -31,7 +31,8 @@ def bumpy(strong_rep: Rep, developing_rep: Rep) -> list[Account]:
     for i, deal in enumerate(deals):
         deal.amount = None if i % 6 == 0 else Decimal(i % 3) * 10
         deal.closed_on = None if i % 2 else NOW.date() - timedelta(days=i % 4)
-    Deal.objects.bulk_update(deals, ["amount", "closed_on"])
+        deal.status = Deal.Status.OPEN if i % 2 else Deal.Status.WON  # only a closed deal has a closed date
+    Deal.objects.bulk_update(deals, ["amount", "closed_on", "status"])
     Activity.objects.filter(account__in=accounts[:10]).update(occurred_at=NOW - timedelta(hours=1))  # ties on time
     return accounts
 

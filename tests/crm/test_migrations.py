@@ -3,49 +3,66 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from django.apps import apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
-from kokyaku.crm.models import Account, Deal, Rep
-
 migration = importlib.import_module("kokyaku.crm.migrations.0004_deal_expected_close_on")
+AFTER_0004 = ("crm", "0005_deal_won_cover_owner")  # before 0006's rule that open deals have no closed date
 
 
 @pytest.fixture
-def deals(strong_rep: Rep) -> dict[str, Deal]:
-    account = Account.objects.create(external_id="ACC-M", name="Mori Shoji", owner=strong_rep)
+def schema_0005(transactional_db: None) -> Iterator[Any]:
+    """The database at crm 0005, where an open deal could still carry a closed date; migrated back to the latest after."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([AFTER_0004])
+    historical = executor.loader.project_state([AFTER_0004]).apps
+    yield historical
+    historical.get_model("crm", "Deal").objects.all().delete()  # the latest schema refuses what these tests made
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
-    def deal(key: str, status: str, closed_on: date | None) -> Deal:
-        return Deal.objects.create(
-            external_id=key, account=account, owner=strong_rep, amount=Decimal(1000), status=status,
+
+@pytest.fixture
+def deals(schema_0005: Any) -> dict[str, Any]:
+    deal_model, account_model, rep_model = (schema_0005.get_model("crm", m) for m in ("Deal", "Account", "Rep"))
+    rep = rep_model.objects.create(external_id="R-M", name="Mori", tier="strong")
+    account = account_model.objects.create(external_id="ACC-M", name="Mori Shoji", owner=rep)
+
+    def deal(key: str, status: str, closed_on: date | None) -> Any:
+        return deal_model.objects.create(
+            external_id=key, account=account, owner=rep, amount=Decimal(1000), status=status,
             opened_on=date(2026, 1, 5), closed_on=closed_on,
         )  # fmt: skip
 
     return {
-        "open_dated": deal("D-open-dated", Deal.Status.OPEN, date(2026, 6, 30)),
-        "open_undated": deal("D-open-undated", Deal.Status.OPEN, None),
-        "won": deal("D-won", Deal.Status.WON, date(2026, 3, 1)),
-        "lost": deal("D-lost", Deal.Status.LOST, date(2026, 2, 1)),
+        "open_dated": deal("D-open-dated", "open", date(2026, 6, 30)),
+        "open_undated": deal("D-open-undated", "open", None),
+        "won": deal("D-won", "won", date(2026, 3, 1)),
+        "lost": deal("D-lost", "lost", date(2026, 2, 1)),
     }
 
 
-def _dates() -> dict[str, tuple[date | None, date | None]]:
+def _dates(historical: Any) -> dict[str, tuple[date | None, date | None]]:
     return {
         ext: (closed, expected)
-        for ext, closed, expected in Deal.objects.values_list("external_id", "closed_on", "expected_close_on")
+        for ext, closed, expected in historical.get_model("crm", "Deal").objects.values_list(
+            "external_id", "closed_on", "expected_close_on"
+        )
     }
 
 
-def test_it_moves_open_deals_close_dates_to_expected_close_on_in_one_update(deals: dict[str, Deal]) -> None:
+def test_it_moves_open_deals_close_dates_to_expected_close_on_in_one_update(deals: dict[str, Any], schema_0005: Any) -> None:
     with CaptureQueriesContext(connection) as ctx:
-        migration.move_open_close_dates(apps, None)
+        migration.move_open_close_dates(schema_0005, None)
     assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["UPDATE"]
-    assert _dates() == {
+    assert _dates(schema_0005) == {
         "D-open-dated": (None, date(2026, 6, 30)),
         "D-open-undated": (None, None),
         "D-won": (date(2026, 3, 1), None),
@@ -53,11 +70,13 @@ def test_it_moves_open_deals_close_dates_to_expected_close_on_in_one_update(deal
     }
 
 
-def test_it_moves_the_dates_back_when_unapplied(deals: dict[str, Deal]) -> None:
-    before = _dates()
-    migration.move_open_close_dates(apps, None)
+def test_it_moves_the_dates_back_when_unapplied(deals: dict[str, Any], schema_0005: Any) -> None:
+    before = _dates(schema_0005)
+    migration.move_open_close_dates(schema_0005, None)
     with CaptureQueriesContext(connection) as ctx:
-        migration.restore_open_close_dates(apps, None)
+        migration.restore_open_close_dates(schema_0005, None)
     assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["UPDATE"]
     # expected_close_on is dropped right after this step, so only closed_on has to be as it was.
-    assert {ext: closed for ext, (closed, _expected) in _dates().items()} == {ext: c for ext, (c, _e) in before.items()}
+    assert {ext: closed for ext, (closed, _expected) in _dates(schema_0005).items()} == {
+        ext: c for ext, (c, _e) in before.items()
+    }

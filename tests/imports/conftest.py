@@ -55,4 +55,6 @@ def seeded(db: None) -> None:
     team = Team.objects.create(name="Osaka")
     rep = Rep.objects.create(external_id="R1", name="Tanaka", team=team)
     account = Account.objects.create(external_id="A0", name="Existing Co", owner=rep)
-    Deal.objects.create(external_id="SEED-D", account=account, owner=rep, amount=5, status="won", opened_on="2024-01-01")
+    Deal.objects.create(
+        external_id="SEED-D", account=account, owner=rep, amount=5, status="won", opened_on="2024-01-01", closed_on="2024-02-01"
+    )

@@ -53,7 +53,7 @@ def test_anonymous_callers_get_401(db: None) -> None:
 
 
 def test_invalid_rows_give_422_with_every_problem(manager: User) -> None:
-    text = DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,\nD2,A1,Tanaka,x,4,Won,won,someday,\n"
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,4,Won,won,someday,\n"
     response = _token_client("sato").post(URL, {"file": _file(text)})
     assert response.status_code == 422
     body = response.json()
@@ -69,8 +69,11 @@ def test_a_server_path_is_never_accepted_as_a_mapping(manager: User) -> None:
 
 
 def test_an_own_mapping_can_be_sent_as_a_toml_file(manager: User) -> None:
-    mapping = 'kind = "deals"\n[columns]\nexternal_id = "id"\naccount = "acct"\nstatus = "s"\nopened_on = "o"\n'
-    files = {"file": _file("id,acct,s,o\nX,A,won,2024-01-01\n"), "mapping_file": SimpleUploadedFile("m.toml", mapping.encode())}
+    mapping = 'kind = "deals"\n[columns]\nexternal_id = "id"\naccount = "acct"\nstatus = "s"\nopened_on = "o"\nclosed_on = "c"\n'
+    files = {
+        "file": _file("id,acct,s,o,c\nX,A,won,2024-01-01,2024-02-01\n"),
+        "mapping_file": SimpleUploadedFile("m.toml", mapping.encode()),
+    }
     response = _token_client("sato").post(URL, files)
     assert response.status_code == 200, response.content
     assert Deal.objects.filter(external_id="X").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kokyaku.crm.models import Deal
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.services import import_run
 from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, write
@@ -66,13 +67,16 @@ def test_an_undetectable_encoding_is_refused_with_advice(tmp_path: Path) -> None
 
 
 def test_broken_quoting_names_the_row_where_the_quote_opened(tmp_path: Path) -> None:
-    text = DEALS_HEADER + 'D1,A1,Tanaka,"Deal one,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,1,Won,won,2024-01-01,\n'
+    text = (
+        DEALS_HEADER
+        + 'D1,A1,Tanaka,"Deal one,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,1,Won,won,2024-01-01,2024-02-01\n'
+    )
     message = _expect(ImportFileError, lambda p: write(p, "quotes.csv", text), "deals", tmp_path)
     assert "quotes.csv: broken CSV (a quoted value opened on row 2 is never closed)" in message
 
 
 def test_a_row_with_too_many_fields_is_named(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,1,000,Won,won,2024-01-01,\n"
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,1,000,Won,won,2024-01-01,2024-02-01\n"
     message = _expect(ImportFileError, lambda p: write(p, "fields.csv", text), "deals", tmp_path)
     assert "row 3 has 10 fields but the header has 9" in message
 
@@ -91,7 +95,7 @@ def test_a_bad_date_on_row_9999_is_reported_with_file_row_column_and_value(tmp_p
 
 
 def test_duplicate_ids_in_the_file_name_every_row(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "".join(f"D{i},A1,Tanaka,x,100,Won,won,2024-01-01,\n" for i in (1, 2, 1, 3, 1))
+    text = DEALS_HEADER + "".join(f"D{i},A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\n" for i in (1, 2, 1, 3, 1))
     before = db_state()
     with pytest.raises(ImportInvalid) as caught:
         import_run(kind="deals", path=write(tmp_path, "dupes.csv", text))
@@ -102,7 +106,7 @@ def test_duplicate_ids_in_the_file_name_every_row(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_across_chunks_are_found_too(tmp_path: Path) -> None:
-    text = deals_csv(2_500) + "D7,A1,Tanaka,x,100,Won,won,2024-01-01,\n"
+    text = deals_csv(2_500) + "D7,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\n"
     with pytest.raises(ImportInvalid) as caught:
         import_run(kind="deals", path=write(tmp_path, "dupes.csv", text), chunk_rows=1_000)
     assert [p.row for p in caught.value.problems] == [9, 2_502]
@@ -142,12 +146,31 @@ def test_an_xlsx_formula_with_a_saved_value_imports_that_value(tmp_path: Path) -
 
 
 def test_a_negative_amount_is_refused_with_its_row(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,\nD2,A1,Tanaka,x,-5,Won,won,2024-01-01,\n"
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,-5,Won,won,2024-01-01,2024-02-01\n"
     before = db_state()
     with pytest.raises(ImportInvalid) as caught:
         import_run(kind="deals", path=write(tmp_path, "neg.csv", text))
     assert [str(p) for p in caught.value.problems] == ["neg.csv: row 3, column 'amount', value '-5': negative value not allowed"]
     assert db_state() == before
+
+
+def test_a_currency_that_is_not_iso_4217_is_refused_and_lowercase_codes_are_read(tmp_path: Path) -> None:
+    """Revenue counts deals in the company currency only: a "YEN" deal would silently vanish from it."""
+    header = DEALS_HEADER.rstrip("\n") + ",currency\n"
+    text = header + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01,usd\nD2,A1,Tanaka,x,5,Won,won,2024-01-01,2024-02-01,YEN\n"
+    before = db_state()
+    with pytest.raises(ImportInvalid) as caught:
+        import_run(kind="deals", path=write(tmp_path, "cur.csv", text))
+    assert [str(p) for p in caught.value.problems] == [
+        "cur.csv: row 3, column 'currency', value 'YEN': not an ISO 4217 currency code (for example JPY, USD or EUR)"
+    ]
+    assert db_state() == before
+    summary = import_run(kind="deals", path=write(tmp_path, "cur.csv", text.replace("YEN", "")))
+    assert summary.created == 2
+    assert dict(Deal.objects.filter(external_id__in=["D1", "D2"]).values_list("external_id", "currency")) == {
+        "D1": "USD",
+        "D2": "JPY",
+    }
 
 
 def test_an_unknown_stage_is_refused_and_the_mapping_is_named(tmp_path: Path) -> None:
@@ -182,7 +205,7 @@ def test_a_bad_mapping_file_is_refused_before_reading(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "D1,A1,Tanaka,x,abc,Won,won,01/02/2024,\nD2,,Tanaka,x,5,Won,won,2024-01-01,\n"
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,abc,Won,won,01/02/2024,\nD2,,Tanaka,x,5,Won,won,2024-01-01,2024-02-01\n"
     with pytest.raises(ImportInvalid) as caught:
         import_run(kind="deals", path=write(tmp_path, "many.csv", text))
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "amount"), (2, "opened_on"), (3, "account")]
@@ -192,7 +215,7 @@ def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
 def test_a_bad_byte_deep_in_the_file_after_rows_were_staged_changes_nothing(tmp_path: Path) -> None:
     # 8,000 good rows (past the 256 KB the encoding is detected from, and several chunks, whose
     # references created accounts A1..A49 already), then one line in Shift_JIS
-    data = deals_csv(8_000).encode() + "D8000,A1,Tanaka,東京,1,Won,won,2024-01-01,\n".encode("cp932")
+    data = deals_csv(8_000).encode() + "D8000,A1,Tanaka,東京,1,Won,won,2024-01-01,2024-02-01\n".encode("cp932")
     assert len(data) > 256 * 1024
     before = db_state()
     with pytest.raises(ImportFileError) as caught:
@@ -202,7 +225,7 @@ def test_a_bad_byte_deep_in_the_file_after_rows_were_staged_changes_nothing(tmp_
 
 
 def test_broken_quoting_in_a_late_chunk_changes_nothing(tmp_path: Path) -> None:
-    text = deals_csv(3_500) + 'D9,A1,Tanaka,"never closed,1,Won,won,2024-01-01,\n' + deals_csv(10)[len(DEALS_HEADER) :]
+    text = deals_csv(3_500) + 'D9,A1,Tanaka,"never closed,1,Won,won,2024-01-01,2024-02-01\n' + deals_csv(10)[len(DEALS_HEADER) :]
     before = db_state()
     with pytest.raises(ImportFileError) as caught:
         import_run(kind="deals", path=write(tmp_path, "late_quote.csv", text), chunk_rows=1_000)

@@ -38,7 +38,7 @@ def test_a_dry_run_says_so_and_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_invalid_rows_fail_with_one_clear_line_and_the_first_problems_listed(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "D1,A1,Tanaka,x,-1,Won,won,2024-01-01,\n"
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,-1,Won,won,2024-01-01,2024-02-01\n"
     err = StringIO()
     with pytest.raises(CommandError, match=r"1 problem found, nothing was written; first: d.csv: row 2, column 'amount'"):
         call_command("import_data", "deals", str(write(tmp_path, "d.csv", text)), stderr=err, stdout=StringIO())
@@ -51,7 +51,7 @@ def test_skip_invalid_needs_a_rejects_file(tmp_path: Path) -> None:
 
 
 def test_skip_invalid_imports_the_good_rows_and_points_to_the_rejects(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "D1,A1,Tanaka,x,1,Won,won,2024-01-01,\nD2,A1,Tanaka,x,-1,Won,won,2024-01-01,\n"
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,1,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,-1,Won,won,2024-01-01,2024-02-01\n"
     rejects = tmp_path / "rejects.csv"
     out, _err = run("deals", str(write(tmp_path, "d.csv", text)), "--skip-invalid", "--rejects", str(rejects))
     assert re.search(r"rejected +1\n", out)
@@ -60,7 +60,7 @@ def test_skip_invalid_imports_the_good_rows_and_points_to_the_rejects(tmp_path: 
 
 
 def test_encoding_and_delimiter_can_be_forced(tmp_path: Path) -> None:
-    text = DEALS_HEADER.replace(",", "|") + "D1|A1|Tanaka|東京|1|Won|won|2024-01-01|\n"
+    text = DEALS_HEADER.replace(",", "|") + "D1|A1|Tanaka|東京|1|Won|won|2024-01-01|2024-02-01\n"
     path = write(tmp_path, "d.txt", text, encoding="cp932")
     out, _err = run("deals", str(path), "--encoding", "cp932", "--delimiter", "|", "--json")
     assert json.loads(out)["created"] == 1

@@ -52,7 +52,7 @@ def test_duplicate_ids_in_a_first_load_are_named_row_by_row_and_nothing_is_writt
 
 
 def test_skip_invalid_in_a_first_load_rejects_every_row_of_a_duplicate(db: None, tmp_path: Path) -> None:
-    text = DEALS_HEADER + "".join(f"D{i},A1,Tanaka,x,100,Won,won,2024-01-01,\n" for i in (1, 2, 1, 3))
+    text = DEALS_HEADER + "".join(f"D{i},A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\n" for i in (1, 2, 1, 3))
     rejects = tmp_path / "rejects.csv"
     summary = import_run(kind="deals", path=write(tmp_path, "d.csv", text), skip_invalid=True, rejects_path=rejects)
     assert (summary.created, summary.rejected) == (2, 2)
@@ -84,7 +84,7 @@ def test_a_dry_run_of_a_first_load_counts_and_writes_nothing(db: None, tmp_path:
 def test_a_bad_byte_late_in_a_first_load_leaves_the_table_empty_and_its_indexes_in_place(db: None, tmp_path: Path) -> None:
     from kokyaku.imports.errors import ImportFileError
 
-    data = deals_csv(8_000).encode() + "D8000,A1,Tanaka,東京,1,Won,won,2024-01-01,\n".encode("cp932")
+    data = deals_csv(8_000).encode() + "D8000,A1,Tanaka,東京,1,Won,won,2024-01-01,2024-02-01\n".encode("cp932")
     indexes = _set_aside_state()
     with pytest.raises(ImportFileError, match="line 8002 is not valid utf-8"):
         import_run(kind="deals", path=write(tmp_path, "late.csv", data), chunk_rows=1_000)

@@ -187,7 +187,7 @@ def _token_client(username: str, **headers: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {plain}", **headers})
 
 
-BAD_AMOUNT = DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,\n"
+BAD_AMOUNT = DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n"
 
 
 def test_the_api_answers_in_english_without_accept_language(manager: User) -> None:

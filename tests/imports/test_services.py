@@ -52,8 +52,35 @@ def test_unmapped_fields_keep_their_values_on_update(tmp_path: Path) -> None:
     assert (deal.name, deal.probability, deal.amount) == ("Kept name", 40, Decimal("77"))
 
 
+def test_a_won_deal_without_a_close_date_is_refused_with_its_row(tmp_path: Path) -> None:
+    text = DEALS_HEADER + "D1,A0,Tanaka,x,10,Won,won,2024-01-01,2024-02-01\nD2,A0,Tanaka,y,5,Lost,lost,2024-01-01,\n"
+    before = db_state()
+    with pytest.raises(ImportInvalid) as caught:
+        import_run(kind="deals", path=write(tmp_path, "d.csv", text))
+    assert [str(p) for p in caught.value.problems] == [
+        "d.csv: row 3, column 'closed_on': a won or lost deal needs the date it closed"
+    ]
+    assert db_state() == before
+
+
+def test_a_file_without_close_dates_keeps_a_closed_deals_date_and_a_reopened_deal_loses_it(tmp_path: Path) -> None:
+    header = "external_id,account,status,opened_on\n"
+    assert import_run(kind="deals", path=write(tmp_path, "a.csv", header + "SEED-D,A0,won,2024-01-01\n")).unchanged == 1
+    assert str(Deal.objects.get(external_id="SEED-D").closed_on) == "2024-02-01"
+    assert import_run(kind="deals", path=write(tmp_path, "b.csv", header + "SEED-D,A0,open,2024-01-01\n")).updated == 1
+    assert Deal.objects.get(external_id="SEED-D").closed_on is None
+    # closed again, but the file says nothing of when and the deal has no date left: refused, by row
+    with pytest.raises(ImportInvalid) as caught:
+        import_run(kind="deals", path=write(tmp_path, "c.csv", header + "SEED-D,A0,won,2024-01-01\nNEW,A0,lost,2024-01-01\n"))
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "closed_on"), (3, "closed_on")]
+    assert Deal.objects.get(external_id="SEED-D").status == "open"
+
+
 def test_deals_create_missing_accounts_and_reps_and_say_so(tmp_path: Path) -> None:
-    text = DEALS_HEADER + "D1,NEW-1,Kimura,x,10,Won,won,2024-01-01,\nD2,Existing Co,Tanaka,y,5,Won,won,2024-01-01,\n"
+    text = (
+        DEALS_HEADER
+        + "D1,NEW-1,Kimura,x,10,Won,won,2024-01-01,2024-02-01\nD2,Existing Co,Tanaka,y,5,Won,won,2024-01-01,2024-02-01\n"
+    )
     summary = import_run(kind="deals", path=write(tmp_path, "d.csv", text))
     assert (summary.accounts_created, summary.reps_created) == (1, 1)
     assert Account.objects.get(external_id="NEW-1").name == "NEW-1"
@@ -87,7 +114,9 @@ def test_activity_times_without_an_offset_are_read_in_the_company_timezone(tmp_p
 def test_skip_invalid_writes_good_rows_and_rejects_the_rest_with_reasons(tmp_path: Path) -> None:
     text = (
         DEALS_HEADER
-        + "D1,A1,Tanaka,x,10,Won,won,2024-01-01,\nD2,A1,Tanaka,y,-3,Won,won,2024-01-01,\nD3,A1,Tanaka,z,1,Won,won,soon,\n"
+        + "D1,A1,Tanaka,x,10,Won,won,2024-01-01,2024-02-01\n"
+        + "D2,A1,Tanaka,y,-3,Won,won,2024-01-01,2024-02-01\n"
+        + "D3,A1,Tanaka,z,1,Won,won,soon,\n"
     )
     rejects = tmp_path / "rejects.csv"
     summary = import_run(kind="deals", path=write(tmp_path, "d.csv", text), skip_invalid=True, rejects_path=rejects)
@@ -104,7 +133,9 @@ def test_skip_invalid_writes_good_rows_and_rejects_the_rest_with_reasons(tmp_pat
 def test_skip_invalid_leaves_out_every_row_of_a_duplicated_id(tmp_path: Path) -> None:
     text = (
         DEALS_HEADER
-        + "D1,A1,Tanaka,x,10,Won,won,2024-01-01,\nD1,A1,Tanaka,y,3,Won,won,2024-01-01,\nD2,A1,Tanaka,z,1,Won,won,2024-01-01,\n"
+        + "D1,A1,Tanaka,x,10,Won,won,2024-01-01,2024-02-01\n"
+        + "D1,A1,Tanaka,y,3,Won,won,2024-01-01,2024-02-01\n"
+        + "D2,A1,Tanaka,z,1,Won,won,2024-01-01,2024-02-01\n"
     )
     summary = import_run(kind="deals", path=write(tmp_path, "d.csv", text), skip_invalid=True, rejects_path=tmp_path / "r.csv")
     assert (summary.created, summary.rejected) == (1, 2)
@@ -161,11 +192,11 @@ def test_an_xlsx_sheet_imports_like_a_csv(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["external_id", "account", "status", "opened_on", "amount"])
+    sheet.append(["external_id", "account", "status", "opened_on", "amount", "closed_on"])
     from datetime import datetime
 
-    sheet.append(["D1", "A0", "won", datetime(2024, 4, 1), 1500.0])
-    sheet.append([17850.0, "A0", "open", "2024-04-02", None])  # a numeric id Excel keeps as a float
+    sheet.append(["D1", "A0", "won", datetime(2024, 4, 1), 1500.0, datetime(2024, 5, 1)])
+    sheet.append([17850.0, "A0", "open", "2024-04-02", None, None])  # a numeric id Excel keeps as a float
     book.save(tmp_path / "deals.xlsx")
     summary = import_run(kind="deals", path=tmp_path / "deals.xlsx")
     assert summary.created == 2

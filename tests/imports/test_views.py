@@ -56,9 +56,10 @@ def test_a_manager_uploads_previews_validates_and_imports(manager_client: Client
 
 
 def test_the_manager_edits_the_mapping_in_the_textarea(manager_client: Client) -> None:
-    review = _upload(manager_client, "id,acct,state,opened\nX1,A1,Closed Won,2024-01-01\n")
+    review = _upload(manager_client, "id,acct,state,opened,closed\nX1,A1,Closed Won,2024-01-01,2024-02-01\n")
     mapping = (
         'kind = "deals"\n[columns]\nexternal_id = "id"\naccount = "acct"\nstatus = "state"\nopened_on = "opened"\n'
+        'closed_on = "closed"\n'
         '[values.status]\n"Closed Won" = "won"\n'
     )
     manager_client.post(review, {"action": "import", "mapping_text": mapping})
@@ -66,7 +67,7 @@ def test_the_manager_edits_the_mapping_in_the_textarea(manager_client: Client) -
 
 
 def test_problems_are_listed_with_row_column_and_value_and_nothing_is_written(manager_client: Client) -> None:
-    review = _upload(manager_client, DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,\n")
+    review = _upload(manager_client, DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n")
     response = manager_client.post(review, {"action": "import", "mapping_text": _generic_deals()})
     assert response.status_code == 400
     html = response.content.decode()
