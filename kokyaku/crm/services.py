@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.lib.currency import ISO_4217
 from kokyaku.users.roles import can_edit_account, is_manager
 
 AnyUser = User | AbstractBaseUser | AnonymousUser
@@ -198,6 +199,11 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
             raise PermissionDenied("Only a manager can change a deal's owner.")
         deal.owner = _rep_for_owner(changes["owner"])
         changed.add("owner")
+    if "currency" in changes:
+        code = str(changes["currency"] or "").strip().upper()
+        if code not in ISO_4217:
+            raise ValidationError(f"currency: use an ISO 4217 code such as JPY or USD, not {changes['currency']!r}.")
+        changes = {**changes, "currency": code}
     for field in DEAL_EDITABLE_FIELDS - {"lost_reason"}:
         if field in changes:
             put(field, changes[field])
@@ -260,8 +266,8 @@ def company_settings_update(
     _require_perm(actor, "crm.change_companysettings")
     code = currency.strip().upper()
     errors: dict[str, str] = {}
-    if len(code) != 3 or not code.isascii() or not code.isalpha():
-        errors["currency"] = f"use a three-letter currency code such as JPY or USD, not {currency!r}."
+    if code not in ISO_4217:
+        errors["currency"] = f"use an ISO 4217 currency code such as JPY or USD, not {currency!r}."
     if not 1 <= fiscal_year_start_month <= 12:
         errors["fiscal_year_start_month"] = f"a month is 1..12, not {fiscal_year_start_month}."
     if dormancy_days < 1:

@@ -1,8 +1,9 @@
-"""POST /api/imports/{kind}: the same import as the CLI, for nightly syncs (managers only)."""
+"""The import API: POST /api/imports/{kind} (the CLI's import, for nightly syncs) and GET /api/imports (the history)."""
 
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -10,14 +11,16 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import File, Form, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from kokyaku.api.urls import api
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_load, mapping_parse
-from kokyaku.imports.services import import_run
+from kokyaku.imports.models import ImportRun
+from kokyaku.imports.selectors import import_runs_recent
+from kokyaku.imports.services import import_recorded
 from kokyaku.users.roles import is_manager
 
 Kind = Literal["accounts", "reps", "deals", "activities", "purchases"]
@@ -106,7 +109,9 @@ def import_file(
             with path.open("wb") as out:
                 for chunk in file.chunks():
                     out.write(chunk)
-            summary = import_run(
+            summary = import_recorded(
+                source="api",
+                user=request.user,
                 kind=kind,
                 path=path,
                 mapping=chosen,
@@ -149,3 +154,53 @@ def _detail(exc: ImportInvalid) -> str:
         "value": repr(first.value),
         "reason": translated(first.reason),
     }
+
+
+class ImportRunOut(Schema):
+    id: int
+    started_at: datetime
+    seconds: float
+    kind: str
+    file: str
+    mapping: str
+    source: Literal["web", "api", "cli"]
+    user: str | None = Field(None, description="Who ran it; null from the command line.")
+    outcome: Literal["imported", "refused", "unusable"] = Field(
+        description="imported; refused: rows had problems, nothing was written; unusable: the file or mapping could not be read."
+    )
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    skipped: int
+    problem_count: int
+    error: str = Field("", description="Why the file or mapping could not be used (outcome unusable).")
+    problems: list[ProblemOut] = Field([], description="The first problems (at most 20), in the request's language.")
+
+
+class ImportHistoryQuery(Schema):
+    limit: int = Field(20, ge=1, le=100, description="How many runs, newest first.")
+    kind: Kind | None = Field(None, description="Only imports of this kind.")
+
+
+@api.get("/imports", response=list[ImportRunOut], tags=["imports"], summary="The import history")
+def import_history(request: HttpRequest, query: Query[ImportHistoryQuery]) -> list[dict[str, object]]:
+    """The latest imports, newest first: from the web, the API and the command line, imported or refused.
+
+    A nightly sync can check that last night's run happened and what it changed. Dry runs are not
+    recorded. Managers only.
+    """
+    if not is_manager(request.user):
+        raise HttpError(403, _("Only managers can import data."))
+    return [_run_out(run) for run in import_runs_recent(limit=query.limit, kind=query.kind)]
+
+
+def _run_out(run: ImportRun) -> dict[str, object]:
+    return {
+        "id": run.pk, "started_at": run.started_at, "seconds": run.seconds, "kind": run.kind, "file": run.file_name,
+        "mapping": run.mapping, "source": run.source, "user": run.user.get_username() if run.user else None,
+        "outcome": run.outcome, "rows": run.rows, "created": run.created, "updated": run.updated,
+        "unchanged": run.unchanged, "rejected": run.rejected, "skipped": run.skipped,
+        "problem_count": run.problem_count, "error": translated(run.error), "problems": _problems(run.problems),
+    }  # fmt: skip

@@ -46,6 +46,28 @@ def _message(msgid: str, params: dict[str, object]) -> Message:
     return Message(msgid, **params)
 
 
+def message_json(value: object) -> object:
+    """A message as JSON data that keeps it translatable (for the import history); plain text stays text."""
+    if isinstance(value, Message):
+        return {"msgid": value.msgid, "params": {k: message_json(v) for k, v in value.params.items()}}
+    if isinstance(value, tuple):
+        return {"items": [message_json(v) for v in value]}
+    return str(value)
+
+
+def message_from_json(data: object) -> str:
+    """The :class:`Message` (or text) that :func:`message_json` stored."""
+    if isinstance(data, dict) and "msgid" in data:
+        return Message(str(data["msgid"]), **{k: _from_param(v) for k, v in dict(data.get("params") or {}).items()})
+    return str(data)
+
+
+def _from_param(data: object) -> object:
+    if isinstance(data, dict) and "items" in data:
+        return tuple(message_from_json(v) for v in data["items"])
+    return message_from_json(data)
+
+
 class ImportFileError(Exception):
     """The file (or the mapping) cannot be used at all: unreadable, empty, wrong encoding, bad TOML..."""
 

@@ -30,9 +30,10 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
-from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop, message_json
 from kokyaku.imports.fields import schema
 from kokyaku.imports.mapping import Mapping, mapping_load
+from kokyaku.imports.models import ImportRun
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import Columns, chunk_check, columns_resolve, per_distinct
 
@@ -925,6 +926,59 @@ def import_run(
         summary.timings[f"first pass, rolled back ({fallback})"] = round(fallback.seconds, 3)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+HISTORY_PROBLEMS = 20  # problems kept with a refused or partly rejected run in the import history
+
+
+def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportSummary:
+    """:func:`import_run`, and a line in the import history (:class:`ImportRun`) whatever the outcome.
+
+    ``source`` is web, api or cli; ``user`` who asked (None from the command line). A dry run is
+    not recorded: it changes nothing. The line is written after the import's own transaction, so a
+    refused import leaves only its history line behind.
+    """
+    if options.get("dry_run"):
+        return import_run(**options)
+    started = timezone.now()
+    clock = time.perf_counter()
+    kind = str(options["kind"])
+    mapping = options.get("mapping")
+    run = ImportRun(
+        started_at=started,
+        kind=kind,
+        file_name=str(options.get("file_name") or Path(options["path"]).name),
+        mapping=mapping.name if isinstance(mapping, Mapping) else str(mapping or "generic"),
+        source=source,
+        user=user if getattr(user, "pk", None) else None,
+    )
+    try:
+        summary = import_run(**options)
+    except ImportInvalid as exc:
+        run.outcome, run.problem_count = ImportRun.Outcome.REFUSED, exc.problem_count
+        run.details = {"problems": [_problem_json(p) for p in exc.problems[:HISTORY_PROBLEMS]]}
+        raise
+    except ImportFileError as exc:
+        run.outcome, run.details = ImportRun.Outcome.UNUSABLE, {"error": message_json(exc.message)}
+        raise
+    else:
+        run.outcome = ImportRun.Outcome.IMPORTED
+        for counted in ("rows", "created", "updated", "unchanged", "rejected", "skipped", "problem_count"):
+            setattr(run, counted, getattr(summary, counted))
+        run.mapping = summary.mapping
+        run.details = {
+            "problems": [_problem_json(p) for p in summary.problems[:HISTORY_PROBLEMS]],
+            "notes": [message_json(n) for n in summary.notes],
+        }
+        return summary
+    finally:
+        run.seconds = round(time.perf_counter() - clock, 3)
+        if run.outcome:
+            run.save()
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {**asdict(problem), "reason": message_json(problem.reason)}
 
 
 def _attempt(

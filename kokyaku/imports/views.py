@@ -18,7 +18,8 @@ from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
 from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse
 from kokyaku.imports.preview import Preview, preview_rows
-from kokyaku.imports.services import ImportSummary, import_run
+from kokyaku.imports.selectors import import_runs_recent
+from kokyaku.imports.services import ImportSummary, import_recorded
 from kokyaku.imports.uploads import upload_delete, upload_get, upload_set_mapping, upload_store
 from kokyaku.users.roles import is_manager
 
@@ -42,7 +43,7 @@ def start(request: HttpRequest) -> HttpResponse:
         text = (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
         upload = upload_store(file=form.cleaned_data["file"], kind=kind, user_id=user_id, mapping_name=name, mapping_text=text)
         return redirect("imports:review", upload_id=upload.id)
-    context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB}
+    context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB, "runs": import_runs_recent(), "kind_labels": KIND_LABELS}
     return render(request, "imports/start.html", context, status=400 if form.errors else 200)
 
 
@@ -70,8 +71,14 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         try:
             preview = preview_rows(upload.path, mapping, name=upload.name, timezone=str(settings.TIME_ZONE), rows=PREVIEW_ROWS)
             if request.method == "POST" and action in {"validate", "import"}:
-                summary = import_run(
-                    kind=upload.kind, path=upload.path, mapping=mapping, file_name=upload.name, dry_run=action == "validate"
+                summary = import_recorded(
+                    source="web",
+                    user=request.user,
+                    kind=upload.kind,
+                    path=upload.path,
+                    mapping=mapping,
+                    file_name=upload.name,
+                    dry_run=action == "validate",
                 )
         except ImportFileError as exc:
             error, status = translated(exc), 400

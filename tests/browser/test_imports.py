@@ -46,3 +46,24 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
     page.click("button[value=import]")
     page.wait_for_selector("[data-testid=import-done]")
     assert Deal.objects.count() == 7_375
+
+    # a file with a bad row: refused, nothing written; the import page's history shows both runs
+    bad = tmp_path / "nightly.csv"
+    bad.write_text("external_id,account,status,opened_on,closed_on,currency\nN1,Cancity,won,2024-01-01,2024-02-01,YEN\n")
+    page.click("nav.mainnav >> text=Import")
+    page.select_option("#id_kind", "deals")
+    page.set_input_files("#id_file", str(bad))
+    page.click("[data-testid=import-upload-form] button[type=submit]")
+    page.click("button[value=import]")
+    assert "not an ISO 4217 currency code" in page.inner_text("[data-testid=import-problems]")
+    assert Deal.objects.count() == 7_375
+    page.click("nav.mainnav >> text=Import")
+    runs = page.locator("[data-testid=import-run]")
+    assert runs.count() == 2
+    assert runs.nth(0).get_attribute("data-outcome") == "refused"
+    assert runs.nth(1).get_attribute("data-outcome") == "imported"
+    assert "7,375" in runs.nth(1).inner_text()
+    runs.nth(0).locator("details summary").click()
+    assert "row 2, currency YEN: not an ISO 4217 currency code" in runs.nth(0).inner_text()
+    if os.environ.get("KOKYAKU_SCREENSHOTS") == "1":
+        page.locator("[data-testid=import-history]").screenshot(path=str(SCREENSHOTS / "import-history-en.png"))

@@ -105,6 +105,17 @@ def test_a_rep_cannot_change_an_unowned_deal(developing_account: Account) -> Non
         deal_update(actor=login("suzuki"), deal=deal, changes={"stage": "won it"})
 
 
+def test_a_deals_currency_must_be_iso_4217_and_is_stored_upper_case(developing_account: Account, developing_rep: Rep) -> None:
+    deal = Deal.objects.create(external_id="D-C", account=developing_account, owner=developing_rep, opened_on=date(2026, 5, 1))
+    with pytest.raises(ValidationError, match="currency: use an ISO 4217 code such as JPY or USD, not 'yen'"):
+        deal_update(actor=login("suzuki"), deal=deal, changes={"currency": "yen"})
+    deal.refresh_from_db()
+    assert deal.currency == "JPY"
+    deal_update(actor=login("suzuki"), deal=deal, changes={"currency": "usd"})
+    deal.refresh_from_db()
+    assert deal.currency == "USD"
+
+
 # -- expected close dates ----------------------------------------------------------------------------
 
 

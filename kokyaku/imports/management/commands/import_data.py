@@ -12,7 +12,7 @@ from django.core.management.base import CommandError, CommandParser
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.fields import KINDS
 from kokyaku.imports.mapping import unescape_delimiter
-from kokyaku.imports.services import ImportSummary, import_run
+from kokyaku.imports.services import ImportSummary, import_recorded
 from kokyaku.lib.commands import KokyakuCommand
 
 SHOWN_PROBLEMS = 20
@@ -48,7 +48,8 @@ class Command(KokyakuCommand):
             if delimiter is not None:
                 delimiter = unescape_delimiter(delimiter)
             with _Progress(enabled=not options["json"] and sys.stderr.isatty()) as progress:
-                summary = import_run(
+                summary = import_recorded(
+                    source="cli",
                     kind=options["kind"],
                     path=Path(options["file"]),
                     mapping=options["mapping"],

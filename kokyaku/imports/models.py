@@ -1,0 +1,69 @@
+"""The import history: one row per import that was meant to write (dry runs are not kept).
+
+A nightly sync through the API, a manager's upload and a run of ``kokyaku import`` all leave a line
+here, imported or refused, so that "did last night's sync run, and what did it change?" has an
+answer on the import page and at ``GET /api/imports``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kokyaku.imports.errors import Problem, message_from_json
+
+
+class ImportRun(models.Model):
+    class Source(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("API")
+        CLI = "cli", _("Command line")
+
+    class Outcome(models.TextChoices):
+        IMPORTED = "imported", _("Imported")
+        REFUSED = "refused", _("Refused: rows with problems")
+        UNUSABLE = "unusable", _("Refused: file or mapping unusable")
+
+    started_at = models.DateTimeField(_("started at"))
+    seconds = models.FloatField(_("seconds"), default=0.0)
+    kind = models.CharField(_("kind"), max_length=16)
+    file_name = models.CharField(_("file"), max_length=255)
+    mapping = models.CharField(_("mapping"), max_length=255)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    # the first problems, the file error and the notes, as translatable message data (errors.message_json)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        indexes = [models.Index(fields=["-started_at", "-id"], name="imports_run_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The first problems, their reasons translatable again."""
+        return [Problem(**{**p, "reason": message_from_json(p["reason"])}) for p in self.details.get("problems", [])]
+
+    @property
+    def error(self) -> str:
+        """Why the file or mapping could not be used ('' otherwise), translatable again."""
+        return message_from_json(self.details["error"]) if "error" in self.details else ""
+
+    @property
+    def notes(self) -> list[str]:
+        return [message_from_json(n) for n in self.details.get("notes", [])]

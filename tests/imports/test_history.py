@@ -1,0 +1,114 @@
+"""The import history: every import meant to write leaves a line, imported or refused; dry runs leave none."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from kokyaku.imports.i18n import translated
+from kokyaku.imports.models import ImportRun
+from kokyaku.users.services import api_token_create
+from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, write
+
+BAD_ROW = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,-5,Won,won,2024-01-01,2024-02-01\n"
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path: Path, settings: object) -> None:
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+
+
+def _cli(*args: str) -> None:
+    call_command("import_data", *args, stdout=StringIO(), stderr=StringIO())
+
+
+def _counts(run: ImportRun) -> tuple[int, int, int, int, int]:
+    return run.rows, run.created, run.updated, run.unchanged, run.rejected
+
+
+def test_command_line_imports_are_recorded_and_a_dry_run_is_not(db: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "d.csv", deals_csv(12))
+    _cli("deals", str(path), "--dry-run")
+    assert not ImportRun.objects.exists()
+    _cli("deals", str(path))
+    _cli("deals", str(path))
+    again, first = ImportRun.objects.all()  # newest first
+    assert (first.source, first.user, first.kind, first.file_name, first.mapping) == ("cli", None, "deals", "d.csv", "generic")
+    assert (first.outcome, _counts(first)) == ("imported", (12, 12, 0, 0, 0))
+    assert (again.outcome, _counts(again)) == ("imported", (12, 0, 0, 12, 0))
+    assert first.seconds > 0
+    assert first.started_at <= again.started_at
+
+
+def test_a_refused_import_is_recorded_with_its_problems_and_writes_nothing_else(db: None, tmp_path: Path) -> None:
+    before = db_state()
+    with pytest.raises(CommandError):
+        _cli("deals", str(write(tmp_path, "bad.csv", BAD_ROW)))
+    assert db_state() == before
+    (run,) = ImportRun.objects.all()
+    assert (run.outcome, run.problem_count, run.created) == ("refused", 1, 0)
+    (problem,) = run.problems
+    assert (problem.file, problem.row, problem.column, problem.value) == ("bad.csv", 3, "amount", "-5")
+    # stored as message data, so the history speaks the reader's language
+    assert translated(problem.reason) == "negative value not allowed"
+    with translation.override("ja"):
+        assert translated(problem.reason) == "負の値は使えません"
+
+
+def test_an_unusable_file_is_recorded_with_the_reason(db: None, tmp_path: Path) -> None:
+    with pytest.raises(CommandError):
+        _cli("deals", str(write(tmp_path, "empty.csv", "")))
+    (run,) = ImportRun.objects.all()
+    assert run.outcome == "unusable"
+    assert translated(run.error) == "empty.csv is empty (0 bytes)"
+
+
+def test_the_import_page_lists_recent_imports_with_who_and_what(manager_client: Client, manager: User) -> None:
+    upload = manager_client.post(
+        reverse("imports:start"), {"kind": "deals", "mapping": "generic", "file": SimpleUploadedFile("web.csv", BAD_ROW.encode())}
+    )
+    review = str(upload["Location"])
+    mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
+    assert manager_client.post(review, {"action": "validate", "mapping_text": mapping}).status_code == 400
+    assert manager_client.post(review, {"action": "import", "mapping_text": mapping}).status_code == 400
+    (run,) = ImportRun.objects.all()  # the validation was a dry run: not recorded
+    assert (run.source, run.user, run.outcome) == ("web", manager, "refused")
+
+    html = manager_client.get(reverse("imports:start")).content.decode()
+    assert 'data-testid="import-history"' in html
+    assert html.count('data-testid="import-run"') == 1
+    assert "web.csv" in html
+    assert "Refused: rows with problems" in html
+    assert "negative value not allowed" in html
+    ja = manager_client.get(reverse("imports:start"), headers={"accept-language": "ja"})
+    assert "負の値は使えません" in ja.content.decode()
+
+
+def test_the_api_records_its_imports_and_lists_the_history(manager: User, strong_rep: object) -> None:
+    _token, plain = api_token_create(user=manager, name="nightly")
+    api = Client(headers={"Authorization": f"Bearer {plain}"})
+    assert api.post("/api/imports/deals", {"file": SimpleUploadedFile("n1.csv", deals_csv(5).encode())}).status_code == 200
+    assert api.post("/api/imports/deals", {"file": SimpleUploadedFile("n2.csv", BAD_ROW.encode())}).status_code == 422
+
+    runs = api.get("/api/imports").json()
+    assert [(r["file"], r["source"], r["user"], r["outcome"], r["created"]) for r in runs] == [
+        ("n2.csv", "api", "sato", "refused", 0),
+        ("n1.csv", "api", "sato", "imported", 5),
+    ]
+    assert runs[0]["problems"][0]["reason"] == "negative value not allowed"
+    ja = api.get("/api/imports?limit=1&kind=deals", headers={"accept-language": "ja"}).json()
+    assert [r["file"] for r in ja] == ["n2.csv"]
+    assert ja[0]["problems"][0]["reason"] == "負の値は使えません"
+    assert api.get("/api/imports?kind=accounts").json() == []
+    assert api.get("/api/imports?limit=0").status_code == 422
+
+    _token, rep_plain = api_token_create(user=User.objects.get(username="tanaka"), name="rep")
+    assert Client(headers={"Authorization": f"Bearer {rep_plain}"}).get("/api/imports").status_code == 403
