@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from kokyaku.imports.errors import Problem
+from kokyaku.imports.fields import SCHEMAS
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import chunk_check, columns_resolve
@@ -63,3 +65,74 @@ def preview_rows(
             absent=columns.absent,
             file_info=info,
         )
+
+
+def header_sample(path: Path, mapping: Mapping, *, name: str, rows: int = 20) -> tuple[list[str], dict[str, str]]:
+    """The file's columns and, for each, its first non-empty value among the first ``rows`` rows.
+
+    For the column picker of the review page: it works whatever the mapping says (even when the
+    mapping does not fit the file yet, which is when the picker is needed). Raises ImportFileError
+    if the file cannot be read at all.
+    """
+    with open_table(path, name=name, encoding=mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet,
+                    chunk_rows=rows) as table:  # fmt: skip
+        chunk = next(iter(table.chunks()), None)
+        examples: dict[str, str] = {}
+        for column in table.header:
+            values = [] if chunk is None else [str(v).strip() for v in chunk[column].tolist()]
+            examples[column] = next((v for v in values if v and v.lower() != "nan"), "")
+        return table.header, examples
+
+
+KEEP = "__keep__"  # the picker's value for "as the TOML says" (a template over several columns)
+
+
+@dataclass
+class PickerRow:
+    """One Kokyaku field in the review page's column picker."""
+
+    field: str
+    required: bool
+    selected: str  # a header column, KEEP, or "" (not imported)
+    written: str  # what the TOML says under [columns] ("" if nothing)
+    missing: bool  # the TOML names a column this file does not have
+    example: str  # the selected column's first value in the file
+
+
+def column_picker(text: str, kind: str, header: list[str], examples: dict[str, str]) -> list[PickerRow]:
+    """The picker's rows: each field of ``kind`` with the file column the mapping ``text`` gives it.
+
+    Reads ``[columns]`` leniently (a mapping that does not parse yet still shows what it says), and
+    matches columns as the import does: exactly, then ignoring case and spaces.
+    """
+    try:
+        written = tomllib.loads(text).get("columns", {})
+    except tomllib.TOMLDecodeError:
+        written = {}
+    if not isinstance(written, dict):
+        written = {}
+    folded = {h.strip().casefold(): h for h in header}
+    rows = []
+    for f in SCHEMAS[kind]:
+        spec = written.get(f.name)
+        spec = spec if isinstance(spec, str) else ""
+        if "{" in spec:
+            selected, missing = KEEP, False
+        elif spec:
+            found = spec if spec in header else folded.get(spec.strip().casefold())
+            selected, missing = (found or ""), found is None
+        else:
+            selected, missing = "", False
+        rows.append(PickerRow(f.name, f.required, selected, spec, missing, examples.get(selected, "")))
+    return rows
+
+
+def picker_changes(form: dict[str, str], kind: str) -> dict[str, str | None]:
+    """The fields whose picked column differs from what the page showed: field -> column (None: not imported)."""
+    changes: dict[str, str | None] = {}
+    for f in SCHEMAS[kind]:
+        picked, shown = form.get(f"column__{f.name}"), form.get(f"initial__{f.name}")
+        if picked is None or picked in (shown, KEEP):
+            continue
+        changes[f.name] = picked or None
+    return changes

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +16,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
-from kokyaku.imports.fields import SCHEMAS
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
-from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse
-from kokyaku.imports.preview import Preview, preview_rows
+from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse, mapping_set_columns
+from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
 from kokyaku.imports.selectors import import_runs_recent
 from kokyaku.imports.services import ImportSummary, import_recorded
 from kokyaku.imports.uploads import upload_delete, upload_get, upload_set_mapping, upload_store
@@ -56,7 +58,9 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         raise Http404(_("This upload does not exist any more."))
     action = request.POST.get("action", "preview")
     if request.method == "POST" and "mapping_text" in request.POST:
-        upload_set_mapping(upload=upload, mapping_text=request.POST["mapping_text"])
+        # the column picker's changes are written into the TOML's [columns]; the rest stays as typed
+        picked = picker_changes(request.POST.dict(), upload.kind)
+        upload_set_mapping(upload=upload, mapping_text=mapping_set_columns(request.POST["mapping_text"], picked))
     error = ""
     mapping: Mapping | None = None
     try:
@@ -89,6 +93,8 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
         return render(request, "imports/done.html", {"summary": summary, "kind_label": KIND_LABELS[upload.kind]})
     context = {
+        "picker": _picker(upload.path, upload.name, upload.kind, upload.mapping_text, mapping),
+        "keep": KEEP,
         "upload": upload,
         "kind_label": KIND_LABELS[upload.kind],
         "preview": preview,
@@ -97,10 +103,19 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         "problems": problems,
         "mapping_label": mapping_label(upload.mapping_name),
         # (code, human name) of each mapped field: the preview's column headers
-        "kind_fields": [(f.name, field_label(upload.kind, f.name), f.required) for f in SCHEMAS[upload.kind]],
         "preview_fields": [(code, field_label(upload.kind, code)) for code in preview.fields] if preview else [],
     }
     return render(request, "imports/review.html", context, status=status)
+
+
+def _picker(path: Path, name: str, kind: str, text: str, mapping: Mapping | None) -> dict[str, Any]:
+    """The column picker: the file's columns, and each field with its label and the column it reads."""
+    try:
+        header, examples = header_sample(path, mapping or Mapping(kind=kind), name=name)
+    except ImportFileError:
+        return {}  # the page already says why the file cannot be read
+    rows = [(row, field_label(kind, row.field)) for row in column_picker(text, kind, header, examples)]
+    return {"header": [(column, examples[column]) for column in header], "rows": rows}
 
 
 def _invalid(count: int) -> str:

@@ -32,6 +32,7 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
     # the default (generic) mapping does not fit this export: the page says which column is missing
     assert "missing required column" in page.inner_text("[data-testid=import-error]")
     mapping = (ROOT / "docs" / "mappings" / "maven_crm_deals.toml").read_text(encoding="utf-8")
+    page.click("[data-testid=mapping-toml] summary")  # the TOML, under the column picker
     page.fill("#mapping_text", mapping)
     page.click("button[value=preview]")
     preview = page.inner_text("[data-testid=import-preview]")
