@@ -97,6 +97,8 @@ class PickerRow:
     written: str  # what the TOML says under [columns] ("" if nothing)
     missing: bool  # the TOML names a column this file does not have
     example: str  # the selected column's first value in the file
+    constant: str | None = None  # [constants]: this value, whatever the column says
+    default: str | None = None  # [defaults]: this value where the column is empty
 
 
 def column_picker(text: str, kind: str, header: list[str], examples: dict[str, str]) -> list[PickerRow]:
@@ -106,11 +108,10 @@ def column_picker(text: str, kind: str, header: list[str], examples: dict[str, s
     matches columns as the import does: exactly, then ignoring case and spaces.
     """
     try:
-        written = tomllib.loads(text).get("columns", {})
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        written = {}
-    if not isinstance(written, dict):
-        written = {}
+        data = {}
+    written, constants, defaults = (t if isinstance(t := data.get(k), dict) else {} for k in ("columns", "constants", "defaults"))
     folded = {h.strip().casefold(): h for h in header}
     rows = []
     for f in SCHEMAS[kind]:
@@ -123,7 +124,13 @@ def column_picker(text: str, kind: str, header: list[str], examples: dict[str, s
             selected, missing = (found or ""), found is None
         else:
             selected, missing = "", False
-        rows.append(PickerRow(f.name, f.required, selected, spec, missing, examples.get(selected, "")))
+        constant, default = constants.get(f.name), defaults.get(f.name)
+        rows.append(
+            PickerRow(
+                f.name, f.required, selected, spec, missing and f.name not in constants, examples.get(selected, ""),
+                constant=None if constant is None else str(constant), default=None if default is None else str(default),
+            )
+        )  # fmt: skip
     return rows
 
 

@@ -50,6 +50,17 @@ def test_the_picker_matches_columns_like_the_import_and_keeps_templates() -> Non
     assert [r.field for r in rows.values() if r.required] == ["external_id", "account", "status", "opened_on"]
 
 
+def test_the_picker_shows_constants_and_defaults() -> None:
+    text = (
+        'kind = "deals"\n[columns]\nopened_on = "engage_date"\n'
+        '[constants]\ncurrency = "USD"\n[defaults]\nopened_on = "2017-12-31"\n'
+    )
+    rows = {r.field: r for r in column_picker(text, "deals", ["engage_date"], {})}
+    assert (rows["currency"].constant, rows["currency"].selected) == ("USD", "")
+    assert (rows["opened_on"].default, rows["opened_on"].selected) == ("2017-12-31", "engage_date")
+    assert rows["account"].constant is None
+
+
 def test_only_the_picks_that_changed_are_applied() -> None:
     form = {
         "column__external_id": "ID", "initial__external_id": "ID",  # untouched
