@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
@@ -18,7 +19,7 @@ from kokyaku.api.urls import api
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_load, mapping_parse
-from kokyaku.imports.models import ImportRun
+from kokyaku.imports.models import ImportRun, rejects_filename
 from kokyaku.imports.selectors import import_runs_recent
 from kokyaku.imports.services import import_recorded
 from kokyaku.users.roles import is_manager
@@ -57,6 +58,10 @@ class ImportSummaryOut(Schema):
     notes: list[str]
     seconds: float
     timings: dict[str, float]  # seconds per phase (read and check, duplicates, write, index rebuild, commit)
+    history_id: int | None = Field(
+        None,
+        description="This import's line in GET /api/imports; rows set aside (skip_invalid) at /api/imports/{id}/rejects.",
+    )
 
 
 class ImportRefusedOut(Schema):
@@ -177,6 +182,7 @@ class ImportRunOut(Schema):
     problem_count: int
     error: str = Field("", description="Why the file or mapping could not be used (outcome unusable).")
     problems: list[ProblemOut] = Field([], description="The first problems (at most 20), in the request's language.")
+    rejects_url: str | None = Field(None, description="The rows set aside (skip_invalid), as CSV with the reasons.")
 
 
 class ImportHistoryQuery(Schema):
@@ -203,4 +209,17 @@ def _run_out(run: ImportRun) -> dict[str, object]:
         "outcome": run.outcome, "rows": run.rows, "created": run.created, "updated": run.updated,
         "unchanged": run.unchanged, "rejected": run.rejected, "skipped": run.skipped,
         "problem_count": run.problem_count, "error": translated(run.error), "problems": _problems(run.problems),
+        "rejects_url": f"/api/imports/{run.pk}/rejects" if run.rejects_path else None,
     }  # fmt: skip
+
+
+@api.get("/imports/{run_id}/rejects", response={200: None, 404: ImportRefusedOut}, tags=["imports"], summary="Rows set aside")
+def import_rejects(request: HttpRequest, run_id: int) -> HttpResponseBase:
+    """The rows an import with skip_invalid set aside, as CSV: the file's columns, then row, column and reason."""
+    if not is_manager(request.user):
+        raise HttpError(403, _("Only managers can import data."))
+    run = ImportRun.objects.filter(pk=run_id).first()
+    path = run.rejects_path if run is not None else None
+    if run is None or path is None:
+        raise HttpError(404, _("This import kept no rejected rows."))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=rejects_filename(run), content_type="text/csv")

@@ -7,11 +7,18 @@ answer on the import page and at ``GET /api/imports``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kokyaku.imports.errors import Problem, message_from_json
+
+
+def rejects_dir() -> Path:
+    """Where web and API imports keep their rejected rows: KOKYAKU_DATA_DIR/rejects/."""
+    return Path(settings.DATA_DIR) / "rejects"
 
 
 class ImportRun(models.Model):
@@ -44,6 +51,9 @@ class ImportRun(models.Model):
     problem_count = models.PositiveIntegerField(_("problems"), default=0)
     # the first problems, the file error and the notes, as translatable message data (errors.message_json)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # the refused and skipped rows with their reasons, a CSV under KOKYAKU_DATA_DIR/rejects/ (web and API imports
+    # with skip_invalid; the command line writes its own --rejects file)
+    rejects_file = models.CharField(_("rejected rows file"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -65,5 +75,18 @@ class ImportRun(models.Model):
         return message_from_json(self.details["error"]) if "error" in self.details else ""
 
     @property
+    def rejects_path(self) -> Path | None:
+        """The stored rejects CSV, if this run kept one and it is still there."""
+        if not self.rejects_file:
+            return None
+        path = rejects_dir() / self.rejects_file
+        return path if path.is_file() else None
+
+    @property
     def notes(self) -> list[str]:
         return [message_from_json(n) for n in self.details.get("notes", [])]
+
+
+def rejects_filename(run: ImportRun) -> str:
+    """The download name of a run's rejected rows: the imported file's name with "-rejects.csv"."""
+    return f"{Path(run.file_name).name.split('.')[0] or 'import'}-rejects.csv"

@@ -16,6 +16,7 @@ import functools
 import io
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -32,8 +33,9 @@ from django.utils import timezone
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop, message_json
 from kokyaku.imports.fields import schema
+from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, mapping_load
-from kokyaku.imports.models import ImportRun
+from kokyaku.imports.models import ImportRun, rejects_dir
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import Columns, chunk_check, columns_resolve, per_distinct
 
@@ -98,6 +100,7 @@ class ImportSummary:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks and the curious
+    history_id: int | None = None  # its line in the import history (ImportRun), when recorded
 
     def lap(self, phase: str, since: float) -> float:
         """Add the time since ``since`` to ``phase``; return now."""
@@ -848,7 +851,7 @@ class _Rejects:
         for row, values in zip(wanted, block, strict=True):
             found = by_row.get(int(row), [])
             column = "; ".join(dict.fromkeys(p.column for p in found)) if found else ""
-            text = "; ".join(f"{p.reason}" for p in found) if found else reason
+            text = "; ".join(translated(p.reason) for p in found) if found else translated(reason)
             self.writer.writerow([*values, int(row), column, text])
 
     def write_plain(self, header_len: int, row: int, column: str, reason: str, values: dict[int, str] | None = None) -> None:
@@ -857,7 +860,7 @@ class _Rejects:
         cells = [""] * header_len
         for i, v in (values or {}).items():
             cells[i] = v
-        self.writer.writerow([*cells, row, column, reason])
+        self.writer.writerow([*cells, row, column, translated(reason)])
 
     def close(self) -> None:
         if self.handle is not None:
@@ -940,6 +943,10 @@ def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportS
     """
     if options.get("dry_run"):
         return import_run(**options)
+    kept: Path | None = None
+    if options.get("skip_invalid") and not options.get("rejects_path"):  # kept for download from the history
+        rejects_dir().mkdir(parents=True, exist_ok=True)
+        kept = options["rejects_path"] = rejects_dir() / f"{uuid.uuid4().hex}.csv"
     started = timezone.now()
     clock = time.perf_counter()
     kind = str(options["kind"])
@@ -970,11 +977,17 @@ def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportS
             "problems": [_problem_json(p) for p in summary.problems[:HISTORY_PROBLEMS]],
             "notes": [message_json(n) for n in summary.notes],
         }
+        if kept is not None and (summary.rejected or summary.skipped):
+            run.rejects_file, kept = kept.name, None
         return summary
     finally:
+        if kept is not None:
+            kept.unlink(missing_ok=True)
         run.seconds = round(time.perf_counter() - clock, 3)
         if run.outcome:
             run.save()
+            if run.outcome == ImportRun.Outcome.IMPORTED:
+                summary.history_id = run.pk
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +19,7 @@ from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
 from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse, mapping_set_columns
+from kokyaku.imports.models import ImportRun, rejects_filename
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
 from kokyaku.imports.selectors import import_runs_recent
 from kokyaku.imports.services import ImportSummary, import_recorded
@@ -74,7 +75,7 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
     if mapping is not None:
         try:
             preview = preview_rows(upload.path, mapping, name=upload.name, timezone=str(settings.TIME_ZONE), rows=PREVIEW_ROWS)
-            if request.method == "POST" and action in {"validate", "import"}:
+            if request.method == "POST" and action in {"validate", "import", "import_valid"}:
                 summary = import_recorded(
                     source="web",
                     user=request.user,
@@ -83,6 +84,7 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
                     mapping=mapping,
                     file_name=upload.name,
                     dry_run=action == "validate",
+                    skip_invalid=action == "import_valid",  # the refused rows go to a CSV kept with the history line
                 )
         except ImportFileError as exc:
             error, status = translated(exc), 400
@@ -91,7 +93,9 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
     if summary is not None and not summary.dry_run:
         upload_delete(upload=upload)
         messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
-        return render(request, "imports/done.html", {"summary": summary, "kind_label": KIND_LABELS[upload.kind]})
+        run = ImportRun.objects.filter(pk=summary.history_id).first() if summary.history_id else None
+        context = {"summary": summary, "kind_label": KIND_LABELS[upload.kind], "run": run}
+        return render(request, "imports/done.html", context)
     context = {
         "picker": _picker(upload.path, upload.name, upload.kind, upload.mapping_text, mapping),
         "keep": KEEP,
@@ -124,3 +128,15 @@ def _invalid(count: int) -> str:
         "%(count)s problems found. Fix the file or the mapping, then validate again.",
         count,
     ) % {"count": f"{count:,}"}
+
+
+@login_required
+@require_http_methods(["GET"])
+def rejects(request: HttpRequest, run_id: int) -> FileResponse:
+    """The rows an import set aside (``import_valid`` on this page, ``skip_invalid`` over the API), with the reasons."""
+    _require_manager(request)
+    run = ImportRun.objects.filter(pk=run_id).first()
+    path = run.rejects_path if run is not None else None
+    if run is None or path is None:
+        raise Http404(_("This import kept no rejected rows."))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=rejects_filename(run), content_type="text/csv")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -13,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from kokyaku.crm.models import Deal
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.models import ImportRun
 from kokyaku.users.services import api_token_create
@@ -112,3 +116,57 @@ def test_the_api_records_its_imports_and_lists_the_history(manager: User, strong
 
     _token, rep_plain = api_token_create(user=User.objects.get(username="tanaka"), name="rep")
     assert Client(headers={"Authorization": f"Bearer {rep_plain}"}).get("/api/imports").status_code == 403
+
+
+def test_the_web_imports_the_good_rows_and_keeps_the_others_for_download(manager_client: Client, tmp_path: Path) -> None:
+    upload = manager_client.post(
+        reverse("imports:start"),
+        {"kind": "deals", "mapping": "generic", "file": SimpleUploadedFile("mixed.csv", BAD_ROW.encode())},
+    )
+    review = str(upload["Location"])
+    mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
+    refused = manager_client.post(review, {"action": "validate", "mapping_text": mapping}).content.decode()
+    assert 'data-testid="import-valid"' in refused  # offered once there are problems
+
+    done = manager_client.post(review, {"action": "import_valid", "mapping_text": mapping}, headers={"accept-language": "ja"})
+    assert done.status_code == 200
+    (run,) = ImportRun.objects.all()
+    assert (run.outcome, run.created, run.rejected, run.problem_count) == ("imported", 1, 1, 1)
+    link = reverse("imports:rejects", args=[run.pk])
+    assert link in done.content.decode()
+    assert Deal.objects.filter(external_id="D1").exists()
+    assert not Deal.objects.filter(external_id="D2").exists()
+
+    download = manager_client.get(link)
+    assert download["Content-Disposition"] == 'attachment; filename="mixed-rejects.csv"'
+    rows = list(csv.reader(io.StringIO(b"".join(download).decode("utf-8-sig"))))
+    assert rows[0][-3:] == ["row", "column", "reason"]
+    assert rows[1][0] == "D2"
+    assert rows[1][-3:] == ["3", "amount", "負の値は使えません"]  # the reason in the manager's language
+    assert link in manager_client.get(reverse("imports:start")).content.decode()  # and from the history
+
+
+def test_the_api_keeps_the_rows_set_aside_for_the_nightly_sync(manager: User, strong_rep: object) -> None:
+    _token, plain = api_token_create(user=manager, name="nightly")
+    api = Client(headers={"Authorization": f"Bearer {plain}"})
+    answer = api.post(
+        "/api/imports/deals", {"file": SimpleUploadedFile("n.csv", BAD_ROW.encode()), "skip_invalid": "true"}
+    ).json()
+    assert (answer["created"], answer["rejected"]) == (1, 1)
+    (run,) = api.get("/api/imports").json()
+    assert run["id"] == answer["history_id"]
+    assert run["rejects_url"] == f"/api/imports/{run['id']}/rejects"
+    body = b"".join(api.get(run["rejects_url"])).decode("utf-8-sig")
+    assert "negative value not allowed" in body
+    assert api.get("/api/imports/999999/rejects").status_code == 404
+    _token, rep_plain = api_token_create(user=User.objects.get(username="tanaka"), name="rep")
+    assert Client(headers={"Authorization": f"Bearer {rep_plain}"}).get(run["rejects_url"]).status_code == 403
+
+
+def test_a_run_without_rows_set_aside_keeps_no_file(manager: User) -> None:
+    _token, plain = api_token_create(user=manager, name="nightly")
+    api = Client(headers={"Authorization": f"Bearer {plain}"})
+    api.post("/api/imports/deals", {"file": SimpleUploadedFile("ok.csv", deals_csv(3).encode()), "skip_invalid": "true"})
+    (run,) = ImportRun.objects.all()
+    assert (run.rejected, run.rejects_file) == (0, "")
+    assert not list((Path(str(settings.DATA_DIR)) / "rejects").iterdir())
