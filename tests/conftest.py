@@ -13,10 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
-from django.utils import translation
+from django.test import Client, override_settings
 
 from kokyaku.crm.models import Account, Deal, Rep, Team
 from kokyaku.users.roles import Role
@@ -24,6 +24,8 @@ from kokyaku.users.services import user_create
 
 PASSWORD = "correct-horse-9"
 CHROMIUM = "/usr/bin/chromium"
+# What production (DEBUG off, as in tests) stores static files with: hashed names from collectstatic's manifest.
+PRODUCTION_STORAGES = dict(settings.STORAGES)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -45,6 +47,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _static_files_without_collectstatic() -> Iterator[None]:
+    """Pages render without running collectstatic first: the same WhiteNoise storage, minus the manifest.
+
+    Production's manifest storage needs collectstatic's staticfiles.json to name any file; tests read the
+    app folders through WhiteNoise's finders, as before. tests/web/test_static_files.py runs collectstatic
+    into a temporary folder and checks the production storage itself.
+    """
+    plain = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
+    with override_settings(STORAGES={**PRODUCTION_STORAGES, "staticfiles": plain}):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _require_postgres_reachable() -> None:
     """In CI, fail the whole run if PostgreSQL is not there, instead of quietly running SQLite only."""
     if os.environ.get("KOKYAKU_REQUIRE_POSTGRES") != "1":
@@ -56,15 +71,6 @@ def _require_postgres_reachable() -> None:
         psycopg.connect(url, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         pytest.fail(f"KOKYAKU_REQUIRE_POSTGRES=1 but PostgreSQL at {url} is unreachable: {exc}", pytrace=False)
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test() -> Iterator[None]:
-    """A test request with Accept-Language: ja leaves Japanese active in this thread (LocaleMiddleware activates,
-    nothing deactivates); in the product every request activates its own and the CLI starts fresh in English.
-    Reset it, so that code outside a request (the rejects file of import_run) sees what the CLI would."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from django.templatetags.static import static
 from django.urls import path
+from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
 
 from kokyaku.web import views
@@ -13,5 +14,7 @@ urlpatterns = [
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     # Pages without our <link rel="icon"> (the admin, the API docs) make browsers ask for /favicon.ico.
-    path("favicon.ico", RedirectView.as_view(url=static("kokyaku/favicon.svg"), permanent=True)),
+    # Lazy: in production the name comes from collectstatic's manifest, which does not exist yet when
+    # collectstatic itself loads these URLs. Temporary (302): the target's hashed name changes with the file.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("kokyaku/favicon.svg"), permanent=False)),
 ]
