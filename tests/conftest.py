@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client, override_settings
+from django.utils import translation
 
 from kokyaku.crm.models import Account, Deal, Rep, Team
 from kokyaku.users.roles import Role
@@ -71,6 +72,15 @@ def _require_postgres_reachable() -> None:
         psycopg.connect(url, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         pytest.fail(f"KOKYAKU_REQUIRE_POSTGRES=1 but PostgreSQL at {url} is unreachable: {exc}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """A test request with Accept-Language: ja leaves Japanese active in this thread (LocaleMiddleware activates,
+    nothing deactivates); in the product every request activates its own and the CLI starts fresh in English.
+    Reset it, so that code outside a request (the rejects file of import_run) sees what the CLI would."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
