@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,10 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import screenshots as shell  # the web shell's helpers, next to this file
+
+ROOT = shell.ROOT
 KOKYAKU = str(Path(sys.executable).parent / "kokyaku")
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins
 WAIT_PAST_MAX_AGE = 65
 
 # Collected once the scatter is drawn: navigation timing, the plotly entry of resource timing.
@@ -41,22 +41,6 @@ PROBE = """() => {
     body: js ? js.encodedBodySize : null, status: js ? js.responseStatus : null, fetch: js ? js.duration : null,
   };
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(port: int, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"the server did not start on port {port}")
 
 
 def _visit(page: Any, cdp: Any, url: str) -> dict[str, Any]:
@@ -80,14 +64,14 @@ def _measure(base: str, rounds: int, mbps: float, rtt: int) -> list[list[dict[st
 
     results: list[list[dict[str, Any]]] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"], headless=True)
+        browser = pw.chromium.launch(executable_path=shell.CHROMIUM, args=shell.CHROMIUM_ARGS, headless=True)
         sessions = []
         for _ in range(rounds):
             context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
             page = context.new_page()
             page.goto(f"{base}/login/")
             page.fill("#id_username", "manager")
-            page.fill("#id_password", PASSWORD)
+            page.fill("#id_password", shell.DEMO_PASSWORD)
             page.click("form.form button[type=submit]")
             page.wait_for_url(f"{base}/")
             cdp = context.new_cdp_session(page)
@@ -115,7 +99,7 @@ def main() -> None:
     parser.add_argument("--mbps", type=float, default=0, help="emulate a network of this many Mbit/s (default: none)")
     parser.add_argument("--rtt", type=int, default=40, help="with --mbps: added latency per request, ms (default 40)")
     args = parser.parse_args()
-    port = args.port or _free_port()
+    port = args.port or shell._free_port()
     with tempfile.TemporaryDirectory(prefix="kk-static-") as tmp:
         # PYTHONPATH: this checkout's code even when the venv's editable install points at another one
         env = {**os.environ, "PYTHONPATH": str(ROOT), "KOKYAKU_DATA_DIR": tmp, "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3"}
@@ -128,7 +112,7 @@ def main() -> None:
             [KOKYAKU, "serve", "--port", str(port), "--workers", "1"], env=prod, cwd=ROOT, stdout=subprocess.DEVNULL
         )
         try:
-            _wait_for(port)
+            shell._wait_for(f"http://127.0.0.1:{port}/login/", seconds=60)
             results = _measure(f"http://127.0.0.1:{port}", args.rounds, args.mbps, args.rtt)
         finally:
             server.terminate()
