@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 
 from kokyaku.api.schemas import ErrorOut, ValidationErrorOut
 from kokyaku.api.urls import api
@@ -40,13 +40,18 @@ def _need_read(request: HttpRequest) -> None:
         raise PermissionDenied("Your role does not allow reading the portfolio.")
 
 
+def _bad_parameter(name: str, message: str) -> ValidationError:
+    """A 422 shaped like Ninja's own (docs/api.md: a list under detail), for a query parameter checked here."""
+    return ValidationError([{"type": "value_error", "loc": ["query", name], "msg": message}])
+
+
 def _snapshot(value: str | int | None) -> Snapshot:
     """Return a snapshot by id or "latest"; 404 when there is none."""
     if value not in (None, "", "latest"):
         try:
             snapshot = selectors.snapshot_get(int(str(value)))
         except ValueError:
-            raise HttpError(422, f"snapshot: an id or 'latest', not {value!r}.") from None
+            raise _bad_parameter("snapshot", f"an id or 'latest', not {value!r}.") from None
     else:
         snapshot = selectors.snapshot_latest()
     if snapshot is None:
@@ -289,7 +294,7 @@ def effort(request: HttpRequest, start: date, end: date, per_rep: bool = False, 
     """Activity minutes and won revenue per zone (and per rep) between two dates, inclusive."""
     _need_read(request)
     if start > end:
-        raise HttpError(422, f"start ({start}) is after end ({end}).")
+        raise HttpError(400, f"start ({start}) is after end ({end}).")
     s = _snapshot(snapshot)
     frame = selectors.effort_return(s, start=start, end=end, per_rep=per_rep)
     out = []
@@ -352,7 +357,7 @@ def _period(key: str) -> Any:
     try:
         return period_parse(key, start_month=CompanySettings.load().fiscal_year_start_month)
     except ValueError as exc:
-        raise HttpError(422, str(exc)) from None
+        raise _bad_parameter("period", str(exc)) from None
 
 
 @api.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, tags=TAGS, summary="Targets and ヨミ forecast")

@@ -130,7 +130,11 @@ def test_effort_vs_return_per_zone_and_per_rep(demo: Demo, rep_api: Client) -> N
     assert sum(r["effort_share"] for r in team["rows"]) == pytest.approx(1.0)
     per_rep = rep_api.get("/api/portfolio/effort", {"start": "2025-11-01", "end": "2026-11-20", "per_rep": "true"}).json()
     assert any(r["rep_id"] == demo.rep.pk for r in per_rep["rows"])
-    assert rep_api.get("/api/portfolio/effort", {"start": "2026-11-20", "end": "2026-01-01"}).status_code == 422
+    backwards = rep_api.get("/api/portfolio/effort", {"start": "2026-11-20", "end": "2026-01-01"})
+    assert (backwards.status_code, backwards.json()) == (400, {"detail": "start (2026-11-20) is after end (2026-01-01)."})
+    not_an_id = rep_api.get("/api/portfolio/effort", {"start": "2025-11-01", "end": "2026-11-20", "snapshot": "last"})
+    assert not_an_id.status_code == 422
+    assert not_an_id.json()["detail"][0]["loc"] == ["query", "snapshot"]
 
 
 def test_targets_show_the_forecast_and_reject_a_bad_period(demo: Demo, rep_api: Client) -> None:
@@ -140,7 +144,10 @@ def test_targets_show_the_forecast_and_reject_a_bad_period(demo: Demo, rep_api: 
     assert body["team"]["target"] == pytest.approx(
         float(sum(Target.objects.filter(period_start="2026-11-01").values_list("amount", flat=True)))
     )
-    assert rep_api.get("/api/portfolio/targets", {"period": "Q5"}).status_code == 422
+    bad = rep_api.get("/api/portfolio/targets", {"period": "Q5"})
+    assert bad.status_code == 422
+    (error,) = bad.json()["detail"]  # shaped like every other 422: a list (docs/api.md)
+    assert error["loc"] == ["query", "period"]
 
 
 def test_targets_count_open_deals_by_their_expected_close_date(demo: Demo, rep_api: Client) -> None:

@@ -92,7 +92,7 @@ def test_the_targets_page_draws_a_yomi_with_open_deals_in_it(
     expect(page.get_by_test_id("team-weighted-pipeline")).not_to_have_text("¥0")
     expect(page.get_by_test_id("undated-open-deals")).to_have_count(0)
     # The period picker reloads with another month; next month has nothing won yet but a pipeline.
-    page.get_by_label("Period").first.select_option("2026-12")
+    page.get_by_label("Period shown").select_option("2026-12")
     expect(page).to_have_url(re.compile(r"period=2026-12"))
     expect(page.get_by_test_id("team-yomi-won")).to_have_text("¥0")
     expect(page.get_by_test_id("team-weighted-pipeline")).not_to_have_text("¥0")
