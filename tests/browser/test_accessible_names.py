@@ -8,6 +8,7 @@ count) and the name Chromium's accessibility tree computes for it (through CDP).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +115,27 @@ def test_the_check_catches_an_unnamed_control(page: Page) -> None:
     assert [c["name"] for c in given_names(page)] == ["Code", "", "", "Retire price"]
     with pytest.raises(AssertionError):
         assert_every_control_is_named(page)
+
+
+def test_every_control_on_the_targets_page_has_its_own_name(page: Page, live_server: LiveServer, manager: User) -> None:
+    log_in(page, live_server.url, "sato")
+    page.goto(f"{live_server.url}/portfolio/targets/")
+    names = assert_every_control_is_named(page)
+    assert {"Period shown", "Target period"} <= set(names), names  # the page's picker and the form's field
+    assert len(set(names)) == len(names), names
+
+
+def test_every_control_of_the_import_column_picker_has_its_own_name(
+    page: Page, live_server: LiveServer, manager: User, tmp_path: Path, settings: object
+) -> None:
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    log_in(page, live_server.url, "sato")
+    page.goto(f"{live_server.url}/imports/")
+    page.select_option("#id_kind", "deals")
+    export = tmp_path / "deals.csv"
+    export.write_text("id,customer,state,opened\nD1,Fuji Seiki,open,2026-01-05\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(export))
+    page.click("[data-testid=import-upload-form] button[type=submit]")
+    names = assert_every_control_is_named(page)
+    assert any(n.startswith("External id") and "external_id" in n for n in names), names  # a picker's drop-down
+    assert len(set(names)) == len(names), names
