@@ -37,7 +37,7 @@ BandParam = Literal["high", "mid", "low"]
 
 def _need_read(request: HttpRequest) -> None:
     if not request.user.has_perm("crm.view_account"):
-        raise PermissionDenied("Your role does not allow reading the portfolio.")
+        raise PermissionDenied(_("Your role does not allow reading the portfolio."))
 
 
 def _bad_parameter(name: str, message: str) -> ValidationError:
@@ -51,11 +51,13 @@ def _snapshot(value: str | int | None) -> Snapshot:
         try:
             snapshot = selectors.snapshot_get(int(str(value)))
         except ValueError:
-            raise _bad_parameter("snapshot", f"an id or 'latest', not {value!r}.") from None
+            raise _bad_parameter("snapshot", _("an id or 'latest', not %(value)s.") % {"value": repr(value)}) from None
     else:
         snapshot = selectors.snapshot_latest()
     if snapshot is None:
-        raise HttpError(404, "No such snapshot." if value not in (None, "", "latest") else "No snapshot yet: compute one first.")
+        raise HttpError(
+            404, _("No such snapshot.") if value not in (None, "", "latest") else _("No snapshot yet: compute one first.")
+        )
     return snapshot
 
 
@@ -159,7 +161,7 @@ def snapshot_list(request: HttpRequest, limit: int = Query(50, ge=1, le=500)) ->
 def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> Status[SnapshotOut]:
     """Compute the portfolio now (managers only). Large portfolios: prefer `kokyaku snapshot` from cron."""
     if not is_manager(request.user):
-        raise PermissionDenied("Only managers can compute snapshots.")
+        raise PermissionDenied(_("Only managers can compute snapshots."))
     return Status(201, _snapshot_out(services.snapshot_create(as_of=as_of)))
 
 
@@ -251,7 +253,7 @@ def migration(request: HttpRequest, before: int | None = None, after: str = "lat
     a = _snapshot(after)
     b = _snapshot(before) if before is not None else selectors.snapshot_previous(a)
     if b is None:
-        raise HttpError(404, "There is no earlier snapshot to compare with.")
+        raise HttpError(404, _("There is no earlier snapshot to compare with."))
     if b.pk == a.pk:
         same = _(
             "before and after are the same snapshot %(id)s (as of %(as_of)s); "
@@ -294,7 +296,7 @@ def effort(request: HttpRequest, start: date, end: date, per_rep: bool = False, 
     """Activity minutes and won revenue per zone (and per rep) between two dates, inclusive."""
     _need_read(request)
     if start > end:
-        raise HttpError(400, f"start ({start}) is after end ({end}).")
+        raise HttpError(400, _("start (%(start)s) is after end (%(end)s).") % {"start": start, "end": end})
     s = _snapshot(snapshot)
     frame = selectors.effort_return(s, start=start, end=end, per_rep=per_rep)
     out = []
@@ -356,8 +358,9 @@ class TargetsOut(Schema):
 def _period(key: str) -> Any:
     try:
         return period_parse(key, start_month=CompanySettings.load().fiscal_year_start_month)
-    except ValueError as exc:
-        raise _bad_parameter("period", str(exc)) from None
+    except ValueError:
+        forms = _("%(key)s: use FY2026 (a fiscal year), FY2026-Q1 (a fiscal quarter) or 2026-04 (a month).")
+        raise _bad_parameter("period", forms % {"key": repr(key)}) from None
 
 
 @api.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, tags=TAGS, summary="Targets and ヨミ forecast")
@@ -415,7 +418,7 @@ def target_put(request: HttpRequest, body: TargetIn) -> dict[str, Any]:
     """Set or remove a rep's target for a period (managers only); a quarter replaces its months."""
     rep = Rep.objects.filter(pk=body.rep_id).first()
     if rep is None:
-        raise HttpError(404, f"Rep {body.rep_id} not found.")
+        raise HttpError(404, _("Rep %(id)s not found.") % {"id": body.rep_id})
     p = _period(body.period)
     crm_services.target_set(actor=request.user, rep=rep, period_start=p.start, period_end=p.end, amount=body.amount)
     return {"rep_id": rep.pk, "period": p.key, "start": p.start, "end": p.end, "amount": body.amount}

@@ -132,6 +132,8 @@ def test_effort_vs_return_per_zone_and_per_rep(demo: Demo, rep_api: Client) -> N
     assert any(r["rep_id"] == demo.rep.pk for r in per_rep["rows"])
     backwards = rep_api.get("/api/portfolio/effort", {"start": "2026-11-20", "end": "2026-01-01"})
     assert (backwards.status_code, backwards.json()) == (400, {"detail": "start (2026-11-20) is after end (2026-01-01)."})
+    ja = rep_api.get("/api/portfolio/effort", {"start": "2026-11-20", "end": "2026-01-01"}, headers={"accept-language": "ja"})
+    assert ja.json() == {"detail": "start（2026-11-20）が end（2026-01-01）より後です。"}
     not_an_id = rep_api.get("/api/portfolio/effort", {"start": "2025-11-01", "end": "2026-11-20", "snapshot": "last"})
     assert not_an_id.status_code == 422
     assert not_an_id.json()["detail"][0]["loc"] == ["query", "snapshot"]
@@ -148,6 +150,9 @@ def test_targets_show_the_forecast_and_reject_a_bad_period(demo: Demo, rep_api: 
     assert bad.status_code == 422
     (error,) = bad.json()["detail"]  # shaped like every other 422: a list (docs/api.md)
     assert error["loc"] == ["query", "period"]
+    assert error["msg"] == "'Q5': use FY2026 (a fiscal year), FY2026-Q1 (a fiscal quarter) or 2026-04 (a month)."
+    (ja,) = rep_api.get("/api/portfolio/targets", {"period": "Q5"}, headers={"accept-language": "ja"}).json()["detail"]
+    assert ja["msg"] == "'Q5': FY2026（会計年度）、FY2026-Q1（四半期）、2026-04（月）のいずれかの形で指定してください。"
 
 
 def test_targets_count_open_deals_by_their_expected_close_date(demo: Demo, rep_api: Client) -> None:
