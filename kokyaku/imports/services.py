@@ -954,8 +954,8 @@ def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportS
     run = ImportRun(
         started_at=started,
         kind=kind,
-        file_name=str(options.get("file_name") or Path(options["path"]).name),
-        mapping=mapping.name if isinstance(mapping, Mapping) else str(mapping or "generic"),
+        file_name=str(options.get("file_name") or Path(options["path"]).name)[:255],  # the history's column widths
+        mapping=(mapping.name if isinstance(mapping, Mapping) else str(mapping or "generic"))[:255],
         source=source,
         user=user if getattr(user, "pk", None) else None,
     )
@@ -972,7 +972,7 @@ def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportS
         run.outcome = ImportRun.Outcome.IMPORTED
         for counted in ("rows", "created", "updated", "unchanged", "rejected", "skipped", "problem_count"):
             setattr(run, counted, getattr(summary, counted))
-        run.mapping = summary.mapping
+        run.mapping = summary.mapping[:255]
         run.details = {
             "problems": [_problem_json(p) for p in summary.problems[:HISTORY_PROBLEMS]],
             "notes": [message_json(n) for n in summary.notes],

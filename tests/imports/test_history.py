@@ -170,3 +170,15 @@ def test_a_run_without_rows_set_aside_keeps_no_file(manager: User) -> None:
     (run,) = ImportRun.objects.all()
     assert (run.rejected, run.rejects_file) == (0, "")
     assert not list((Path(str(settings.DATA_DIR)) / "rejects").iterdir())
+
+
+def test_a_mapping_path_longer_than_the_column_is_recorded_cut(db: None, tmp_path: Path) -> None:
+    folder = tmp_path.joinpath(*["a-rather-long-folder-name-for-mappings"] * 7)
+    folder.mkdir(parents=True)
+    mapping = folder / "deals.toml"
+    mapping.write_text((Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8"))
+    assert len(str(mapping)) > 255
+    with pytest.raises(CommandError):  # refused: the history keeps the mapping as given, a path (PostgreSQL: varchar 255)
+        _cli("deals", str(write(tmp_path, "bad.csv", BAD_ROW)), "--mapping", str(mapping))
+    (run,) = ImportRun.objects.all()
+    assert (run.outcome, run.mapping) == ("refused", str(mapping)[:255])
