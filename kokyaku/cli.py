@@ -21,6 +21,7 @@ commands:
   serve [--host H] [--port P]     serve the web app
   demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
   import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
+  imports [--limit N] [--json]    the import history: recent imports, imported or refused
   snapshot [--as-of DATE]         compute and store the portfolio
   export portfolio ...            write the portfolio as CSV or XLSX
 

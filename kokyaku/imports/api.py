@@ -199,10 +199,11 @@ def import_history(request: HttpRequest, query: Query[ImportHistoryQuery]) -> li
     """
     if not is_manager(request.user):
         raise HttpError(403, _("Only managers can import data."))
-    return [_run_out(run) for run in import_runs_recent(limit=query.limit, kind=query.kind)]
+    return [run_as_json(run) for run in import_runs_recent(limit=query.limit, kind=query.kind)]
 
 
-def _run_out(run: ImportRun) -> dict[str, object]:
+def run_as_json(run: ImportRun) -> dict[str, object]:
+    """One history line as GET /api/imports answers it (also `kokyaku imports --json`)."""
     return {
         "id": run.pk, "started_at": run.started_at, "seconds": run.seconds, "kind": run.kind, "file": run.file_name,
         "mapping": run.mapping, "source": run.source, "user": run.user.get_username() if run.user else None,

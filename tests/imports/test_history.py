@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -182,3 +183,24 @@ def test_a_mapping_path_longer_than_the_column_is_recorded_cut(db: None, tmp_pat
         _cli("deals", str(write(tmp_path, "bad.csv", BAD_ROW)), "--mapping", str(mapping))
     (run,) = ImportRun.objects.all()
     assert (run.outcome, run.mapping) == ("refused", str(mapping)[:255])
+
+
+def test_kokyaku_imports_lists_the_history_for_the_terminal_and_scripts(db: None, tmp_path: Path) -> None:
+    out = StringIO()
+    call_command("imports", stdout=out)
+    assert out.getvalue() == "no imports yet\n"
+    _cli("deals", str(write(tmp_path, "good.csv", deals_csv(3))))
+    with pytest.raises(CommandError):
+        _cli("deals", str(write(tmp_path, "bad.csv", BAD_ROW)))
+    out = StringIO()
+    call_command("imports", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "refused  deals      bad.csv  created 0" in lines[0]
+    assert lines[1] == "    bad.csv: row 3, column 'amount', value '-5': negative value not allowed"
+    assert "imported deals      good.csv  created 3 updated 0 unchanged 0 rejected 0  (cli, -," in lines[2]
+    out = StringIO()
+    call_command("imports", "--json", "--limit", "1", stdout=out)
+    (line,) = out.getvalue().splitlines()
+    assert json.loads(line)["file"] == "bad.csv"
+    with pytest.raises(CommandError, match="--limit must be at least 1"):
+        call_command("imports", "--limit", "0")
