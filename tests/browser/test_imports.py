@@ -50,7 +50,10 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
 
     # a file with a bad row: refused, nothing written; the import page's history shows both runs
     bad = tmp_path / "nightly.csv"
-    bad.write_text("external_id,account,status,opened_on,closed_on,currency\nN1,Cancity,won,2024-01-01,2024-02-01,YEN\n")
+    bad.write_text(
+        "external_id,account,status,opened_on,closed_on,currency\n"
+        "N1,Cancity,won,2024-01-01,2024-02-01,YEN\nN2,Cancity,won,2024-01-01,2024-02-01,USD\n"
+    )
     page.click("nav.mainnav >> text=Import")
     page.select_option("#id_kind", "deals")
     page.set_input_files("#id_file", str(bad))
@@ -58,13 +61,25 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
     page.click("button[value=import]")
     assert "not an ISO 4217 currency code" in page.inner_text("[data-testid=import-problems]")
     assert Deal.objects.count() == 7_375
+
+    # then only its good row, the other set aside in a CSV with the reason
+    page.click("[data-testid=import-valid]")
+    page.wait_for_selector("[data-testid=import-done]")
+    assert Deal.objects.filter(external_id="N2").exists()
+    assert not Deal.objects.filter(external_id="N1").exists()
+    with page.expect_download() as download_info:
+        page.click("[data-testid=rejects-download]")
+    download = download_info.value
+    assert download.suggested_filename == "nightly-rejects.csv"
+    rejected = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert "N1,Cancity,won" in rejected
+    assert "not an ISO 4217 currency code" in rejected
     page.click("nav.mainnav >> text=Import")
     runs = page.locator("[data-testid=import-run]")
-    assert runs.count() == 2
-    assert runs.nth(0).get_attribute("data-outcome") == "refused"
-    assert runs.nth(1).get_attribute("data-outcome") == "imported"
-    assert "7,375" in runs.nth(1).inner_text()
-    runs.nth(0).locator("details summary").click()
-    assert "row 2, currency YEN: not an ISO 4217 currency code" in runs.nth(0).inner_text()
+    assert [runs.nth(i).get_attribute("data-outcome") for i in range(runs.count())] == ["imported", "refused", "imported"]
+    assert "Rows set aside (CSV)" in runs.nth(0).inner_text()
+    assert "7,375" in runs.nth(2).inner_text()
+    runs.nth(1).locator("details summary").click()
+    assert "row 2, currency YEN: not an ISO 4217 currency code" in runs.nth(1).inner_text()
     if os.environ.get("KOKYAKU_SCREENSHOTS") == "1":
         page.locator("[data-testid=import-history]").screenshot(path=str(SCREENSHOTS / "import-history-en.png"))
