@@ -6,6 +6,7 @@ SECRET_KEY          mandatory when DEBUG is off
 DEBUG               default off
 ALLOWED_HOSTS       comma-separated, default localhost,127.0.0.1
 KOKYAKU_UPLOAD_MAX_MB   largest import upload, default 200
+KOKYAKU_REJECTS_KEEP_DAYS   how long the rows an import set aside stay downloadable, default 90
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 UPLOAD_MAX_MB = envint("KOKYAKU_UPLOAD_MAX_MB", "200", minimum=1)
+REJECTS_KEEP_DAYS = envint("KOKYAKU_REJECTS_KEEP_DAYS", "90", minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -946,6 +946,7 @@ def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportS
     kept: Path | None = None
     if options.get("skip_invalid") and not options.get("rejects_path"):  # kept for download from the history
         rejects_dir().mkdir(parents=True, exist_ok=True)
+        _prune_rejects()
         kept = options["rejects_path"] = rejects_dir() / f"{uuid.uuid4().hex}.csv"
     started = timezone.now()
     clock = time.perf_counter()
@@ -988,6 +989,15 @@ def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportS
             run.save()
             if run.outcome == ImportRun.Outcome.IMPORTED:
                 summary.history_id = run.pk
+
+
+def _prune_rejects() -> None:
+    """Delete the kept rejects files older than KOKYAKU_REJECTS_KEEP_DAYS (their history lines stay, without the link)."""
+    cutoff = time.time() - int(settings.REJECTS_KEEP_DAYS) * 86_400
+    for path in rejects_dir().glob("*.csv"):
+        with contextlib.suppress(OSError):  # another import may be pruning too
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

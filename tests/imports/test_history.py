@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -204,3 +206,21 @@ def test_kokyaku_imports_lists_the_history_for_the_terminal_and_scripts(db: None
     assert json.loads(line)["file"] == "bad.csv"
     with pytest.raises(CommandError, match="--limit must be at least 1"):
         call_command("imports", "--limit", "0")
+
+
+def test_rows_set_aside_are_kept_for_the_configured_days_then_pruned(manager: User, settings: object) -> None:
+    settings.REJECTS_KEEP_DAYS = 30  # type: ignore[attr-defined]
+    folder = Path(str(settings.DATA_DIR)) / "rejects"  # type: ignore[attr-defined]
+    folder.mkdir(parents=True)
+    old, recent = folder / "old.csv", folder / "recent.csv"
+    for path, days in ((old, 31), (recent, 29)):
+        path.write_text("row,column,reason\n")
+        stamp = time.time() - days * 86_400
+        os.utime(path, (stamp, stamp))
+    _token, plain = api_token_create(user=manager, name="nightly")
+    api = Client(headers={"Authorization": f"Bearer {plain}"})
+    api.post("/api/imports/deals", {"file": SimpleUploadedFile("n.csv", BAD_ROW.encode()), "skip_invalid": "true"})
+    assert not old.exists()
+    assert recent.exists()
+    (run,) = ImportRun.objects.all()
+    assert run.rejects_path is not None  # the new one
