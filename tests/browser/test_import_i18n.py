@@ -72,7 +72,8 @@ def test_a_manager_maps_a_japanese_export_with_the_column_picker_only(
     export = tmp_path / "案件一覧.csv"
     export.write_bytes(JAPANESE_EXPORT.encode("cp932"))  # as Japanese Excel saves it
     page.set_input_files("#id_file", str(export))
-    page.click("[data-testid=import-upload-form] button[type=submit]")
+    with page.expect_navigation(wait_until="load"):  # picker.js listens once loaded; a pick before would go unseen
+        page.click("[data-testid=import-upload-form] button[type=submit]")
     assert "必須の列" in page.inner_text("[data-testid=import-error]")  # the generic names are not in this file
     assert not page.is_visible("#mapping_text")  # the TOML waits under its summary
     picks = {"external_id": "商談ID", "account": "顧客", "owner": "担当", "status": "状態", "opened_on": "開始日",
