@@ -18,10 +18,10 @@ from ninja.errors import HttpError
 from kokyaku.api.urls import api
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.i18n import translated
-from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_load, mapping_parse
+from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_parse
 from kokyaku.imports.models import ImportRun, rejects_filename
-from kokyaku.imports.selectors import import_runs_recent
-from kokyaku.imports.services import import_recorded
+from kokyaku.imports.selectors import import_runs_recent, saved_mappings
+from kokyaku.imports.services import import_recorded, mapping_for
 from kokyaku.users.roles import is_manager
 
 Kind = Literal["accounts", "reps", "deals", "activities", "purchases"]
@@ -103,11 +103,11 @@ def import_file(
         if mapping_file is not None:
             text = mapping_file.read().decode("utf-8-sig")
             chosen = mapping_parse(text, name=mapping_file.name or "mapping.toml", kind=kind)
-        elif mapping in builtin_mappings(kind):
-            chosen = mapping_load(mapping, kind=kind)
-        else:  # never a server path: only built-in names over the API
-            known = ", ".join(builtin_mappings(kind))
-            detail = _("no built-in mapping %(mapping)s for %(kind)s; built-in: %(known)s, or send mapping_file")
+        elif mapping in builtin_mappings(kind) or saved_mappings(kind=kind).filter(name=mapping).exists():
+            chosen = mapping_for(mapping, kind=kind)
+        else:  # never a server path: only built-in and saved names over the API
+            known = ", ".join([*builtin_mappings(kind), *saved_mappings(kind=kind).values_list("name", flat=True)])
+            detail = _("no built-in or saved mapping %(mapping)s for %(kind)s; there are: %(known)s, or send mapping_file")
             return Status(400, {"detail": detail % {"mapping": repr(mapping), "kind": kind, "known": known}})
         with tempfile.TemporaryDirectory(prefix="kk-import-") as folder:
             path = Path(folder) / "upload"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kokyaku.imports.fields import KINDS
 from kokyaku.imports.i18n import MAPPING_LABELS
 from kokyaku.imports.mapping import BUILTIN_NAMES
+from kokyaku.imports.selectors import saved_mappings
 
 KIND_LABELS = {
     "accounts": _("Accounts"),
@@ -35,6 +36,16 @@ class UploadForm(forms.Form):
         help_text=_("You can edit it on the next page."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the mappings managers saved from the review page, after the built-in ones: "saved:<kind>:<name>"
+        self.saved = {f"saved:{m.kind}:{m.name}": m for m in saved_mappings()}
+        field = self.fields["mapping"]
+        assert isinstance(field, forms.ChoiceField)
+        builtin = [(n, MAPPING_LABELS[n]) for n in BUILTIN_NAMES]
+        saved = [(key, f"{m.name} · {KIND_LABELS.get(m.kind, m.kind)}") for key, m in self.saved.items()]
+        field.choices = [*builtin, (_("Saved mappings"), saved)] if saved else builtin
+
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
         limit = int(settings.UPLOAD_MAX_MB)
@@ -47,6 +58,14 @@ class UploadForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind, mapping = data.get("kind"), data.get("mapping")
+        saved = self.saved.get(str(mapping))
+        if saved is not None:
+            if saved.kind != kind:
+                self.add_error(
+                    "mapping",
+                    _("The saved mapping %(name)s is for %(kind)s.") % {"name": saved.name, "kind": KIND_LABELS.get(saved.kind)},
+                )
+            return data
         if kind == "purchases" and mapping not in (None, "generic"):
             self.add_error("mapping", _("Purchases have only the Kokyaku-columns mapping built in; edit it on the next page."))
         return data

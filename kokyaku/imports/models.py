@@ -90,3 +90,24 @@ class ImportRun(models.Model):
 def rejects_filename(run: ImportRun) -> str:
     """The download name of a run's rejected rows: the imported file's name with "-rejects.csv"."""
     return f"{Path(run.file_name).name.split('.')[0] or 'import'}-rejects.csv"
+
+
+class SavedMapping(models.Model):
+    """A mapping a manager saved from the review page, to pick again next time (web, API ``mapping=``, CLI ``--mapping``)."""
+
+    kind = models.CharField(_("kind"), max_length=16)
+    name = models.CharField(_("name"), max_length=60)  # a lowercase slug, so that it works as --mapping NAME too
+    text = models.TextField(_("mapping (TOML)"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="imports_saved_mapping_kind_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from kokyaku.imports.models import ImportRun
+from kokyaku.imports.models import ImportRun, SavedMapping
 
 HISTORY_SHOWN = 20
 
@@ -15,3 +15,9 @@ def import_runs_recent(*, limit: int = HISTORY_SHOWN, kind: str | None = None) -
     if kind:
         runs = runs.filter(kind=kind)
     return runs[:limit]
+
+
+def saved_mappings(*, kind: str | None = None) -> QuerySet[SavedMapping]:
+    """The mappings managers saved, by kind and name."""
+    saved = SavedMapping.objects.order_by("kind", "name")
+    return saved.filter(kind=kind) if kind else saved

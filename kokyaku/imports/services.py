@@ -27,17 +27,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop, message_json
 from kokyaku.imports.fields import schema
 from kokyaku.imports.i18n import translated
-from kokyaku.imports.mapping import Mapping, mapping_load
-from kokyaku.imports.models import ImportRun, rejects_dir
+from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, mapping_load, mapping_parse
+from kokyaku.imports.models import ImportRun, SavedMapping, rejects_dir
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import Columns, chunk_check, columns_resolve, per_distinct
+from kokyaku.users.roles import is_manager
 
 MAX_PROBLEMS_KEPT = 1000
 # a reference that names no record, or a name that several records share (per kind of record referred to)
@@ -904,7 +907,7 @@ def import_run(
             gettext_noop("unknown kind %(kind)s; one of: %(kinds)s"), kind=repr(kind), kinds=", ".join(PLANS)
         )
     if not isinstance(mapping, Mapping):
-        mapping = mapping_load(mapping, kind=kind)
+        mapping = mapping_for(mapping, kind=kind)
     attempt = functools.partial(
         _attempt,
         kind=kind,
@@ -932,6 +935,45 @@ def import_run(
 
 
 HISTORY_PROBLEMS = 20  # problems kept with a refused or partly rejected run in the import history
+SAVED_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
+
+
+def mapping_for(name_or_path: str | None, *, kind: str) -> Mapping:
+    """A built-in mapping by name, else one a manager saved under that name for ``kind``, else a TOML file by path."""
+    name = name_or_path or "generic"
+    if name not in BUILTIN_NAMES and SAVED_NAME.match(name):
+        saved = SavedMapping.objects.filter(kind=kind, name=name).only("text").first()
+        if saved is not None:
+            return mapping_parse(saved.text, name=name, kind=kind)
+    return mapping_load(name, kind=kind)
+
+
+@transaction.atomic
+def mapping_save(*, actor: Any, kind: str, name: str, text: str) -> SavedMapping:
+    """Save (or replace) a mapping under ``name`` for ``kind``; managers only.
+
+    The name is a lowercase slug (letters, digits, - and _), so that it also works as ``--mapping
+    NAME`` and ``mapping=NAME``; it cannot be a built-in's. The text must be a valid mapping for
+    ``kind``. Raises ValidationError (translated) with nothing saved otherwise.
+    """
+    if not is_manager(actor):
+        raise PermissionDenied(gettext("Only managers can import data."))
+    name = name.strip()
+    if not SAVED_NAME.match(name):
+        raise ValidationError(
+            gettext("A mapping name is 1 to 60 lowercase letters, digits, - or _, starting with a letter; not %(name)s.")
+            % {"name": repr(name)}
+        )
+    if name in BUILTIN_NAMES:
+        raise ValidationError(gettext("%(name)s is a built-in mapping's name; choose another.") % {"name": repr(name)})
+    try:
+        mapping_parse(text, name=name, kind=kind)
+    except ImportFileError as exc:
+        raise ValidationError(translated(exc)) from None
+    saved, _created = SavedMapping.objects.update_or_create(
+        kind=kind, name=name, defaults={"text": text, "updated_by": actor if getattr(actor, "pk", None) else None}
+    )
+    return saved
 
 
 def import_recorded(*, source: str, user: Any = None, **options: Any) -> ImportSummary:

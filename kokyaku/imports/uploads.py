@@ -82,8 +82,10 @@ def upload_get(*, upload_id: str, user_id: int) -> Upload | None:
     return upload if upload.user_id == user_id else None
 
 
-def upload_set_mapping(*, upload: Upload, mapping_text: str) -> None:
+def upload_set_mapping(*, upload: Upload, mapping_text: str, mapping_name: str | None = None) -> None:
     upload.mapping_text = mapping_text
+    if mapping_name is not None:  # saved under this name: the page now says it starts from it
+        upload.mapping_name = mapping_name
     _save(upload)
 
 

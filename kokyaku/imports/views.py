@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
-from kokyaku.imports.mapping import BUILTIN_DIR, Mapping, mapping_parse, mapping_set_columns
+from kokyaku.imports.mapping import BUILTIN_DIR, BUILTIN_NAMES, Mapping, mapping_parse, mapping_set_columns
 from kokyaku.imports.models import ImportRun, rejects_filename
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
 from kokyaku.imports.selectors import import_runs_recent
-from kokyaku.imports.services import ImportSummary, import_recorded
+from kokyaku.imports.services import ImportSummary, import_recorded, mapping_save
 from kokyaku.imports.uploads import upload_delete, upload_get, upload_set_mapping, upload_store
 from kokyaku.users.roles import is_manager
 
@@ -43,7 +43,11 @@ def start(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         kind, name = form.cleaned_data["kind"], form.cleaned_data["mapping"]
-        text = (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
+        saved = form.saved.get(name)
+        if saved is not None:
+            name, text = saved.name, saved.text
+        else:
+            text = (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
         upload = upload_store(file=form.cleaned_data["file"], kind=kind, user_id=user_id, mapping_name=name, mapping_text=text)
         return redirect("imports:review", upload_id=upload.id)
     context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB, "runs": import_runs_recent(), "kind_labels": KIND_LABELS}
@@ -63,6 +67,19 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         picked = picker_changes(request.POST.dict(), upload.kind)
         upload_set_mapping(upload=upload, mapping_text=mapping_set_columns(request.POST["mapping_text"], picked))
     error = ""
+    if request.method == "POST" and action == "save_mapping":
+        name = request.POST.get("save_as", "")
+        try:
+            mapping_save(actor=request.user, kind=upload.kind, name=name, text=upload.mapping_text)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            upload_set_mapping(upload=upload, mapping_text=upload.mapping_text, mapping_name=name.strip())
+            messages.success(
+                request,
+                _("Mapping saved as %(name)s: pick it on the upload page next time, or use it by name (--mapping, mapping=).")
+                % {"name": name.strip()},
+            )
     mapping: Mapping | None = None
     try:
         mapping = mapping_parse(upload.mapping_text, name=f"{upload.mapping_name} (edited)", kind=upload.kind)
@@ -98,6 +115,7 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
         return render(request, "imports/done.html", context)
     context = {
         "picker": _picker(upload.path, upload.name, upload.kind, upload.mapping_text, mapping),
+        "save_as": "" if upload.mapping_name in BUILTIN_NAMES else upload.mapping_name,
         "keep": KEEP,
         "upload": upload,
         "kind_label": KIND_LABELS[upload.kind],

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Deal
+from kokyaku.imports.models import SavedMapping
 from tests.browser.conftest import NewPage, log_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -90,6 +91,10 @@ def test_a_manager_maps_a_japanese_export_with_the_column_picker_only(
     assert page.inner_text("[data-testid=column-picker] tr[data-field=external_id] [data-example-of-pick]") == "J-1"
     page.click("[data-testid=mapping-toml] summary")
     assert 'external_id = "商談ID"' in page.input_value("#mapping_text")  # the TOML followed the picks
+    page.fill("#save_as", "anken_export")  # kept for next week's file
+    page.click("button[value=save_mapping]")
+    assert "anken_export" in page.inner_text(".messages, [role=status], body")
+    assert SavedMapping.objects.filter(kind="deals", name="anken_export").exists()
     page.click("button[value=import]")
     page.wait_for_selector("[data-testid=import-done]")
     deals = sorted(Deal.objects.values_list("external_id", "status", "owner__name"))

@@ -65,7 +65,7 @@ def test_invalid_rows_give_422_with_every_problem(manager: User) -> None:
 def test_a_server_path_is_never_accepted_as_a_mapping(manager: User) -> None:
     response = _token_client("sato").post(URL, {"file": _file(deals_csv(2)), "mapping": "/etc/passwd"})
     assert response.status_code == 400
-    assert "no built-in mapping '/etc/passwd'" in response.json()["detail"]
+    assert "no built-in or saved mapping '/etc/passwd'" in response.json()["detail"]
 
 
 def test_an_own_mapping_can_be_sent_as_a_toml_file(manager: User) -> None:
