@@ -162,6 +162,7 @@ def one_round(rows: int, base_env: dict[str, str], *, postgres: bool, sqlite: bo
         runs.append(("PostgreSQL re-import (all unchanged)", seconds, cpu, summary["timings"]))  # type: ignore[arg-type]
         runs.append((INDEXED_FLOOR, indexed_floor(DB), None, None))
         psql(f"DROP DATABASE IF EXISTS {DB}")
+        shutil.rmtree(env["KOKYAKU_DATA_DIR"], ignore_errors=True)
     if sqlite:
         env = {**base_env, "KOKYAKU_DATA_DIR": tempfile.mkdtemp(prefix="kk-bench-sqlite-")}
         kokyaku("migrate", "-v", "0", env=env)
