@@ -39,7 +39,7 @@ from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, mapping_load, mapping_parse
 from kokyaku.imports.models import ImportRun, SavedMapping, rejects_dir
 from kokyaku.imports.reader import open_table
-from kokyaku.imports.validate import Columns, chunk_check, columns_resolve, per_distinct
+from kokyaku.imports.validate import Columns, chunk_check, columns_resolve
 from kokyaku.users.roles import is_manager
 
 MAX_PROBLEMS_KEPT = 1000
@@ -233,6 +233,11 @@ class Plan:
         if name in data:
             return data[name].astype(object)
         return pd.Series([default] * len(data), index=data.index, dtype=object)
+
+    def currency_or_default(self, data: pd.DataFrame) -> pd.Series:
+        """The currency column (already upper-cased and checked against ISO 4217), the company's where empty."""
+        codes = self.text(data, "currency")
+        return codes.where(codes.to_numpy(dtype=object) != "", self.currency)
 
     def column(self, data: pd.DataFrame, name: str) -> pd.Series:
         if name in data:
@@ -517,7 +522,7 @@ class DealsPlan(Plan):
             "name": self.text(data, "name"),
             "product": self.text(data, "product"),
             "amount": self.column(data, "amount"),
-            "currency": per_distinct(self.text(data, "currency"), lambda c: (c or self.currency).upper()),
+            "currency": self.currency_or_default(data),
             "stage": self.text(data, "stage"),
             "status": data["status"],
             "probability": self.column(data, "probability"),
@@ -625,7 +630,7 @@ class PurchasesPlan(DealsPlan):
             "account_id": account,
             "day": data["date"],
             "amount": amount,
-            "currency": per_distinct(self.text(data, "currency"), lambda c: (c or self.currency).upper()),
+            "currency": self.currency_or_default(data),
         }
         return _finish(frame, data.index, bad, problems)
 
