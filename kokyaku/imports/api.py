@@ -19,8 +19,8 @@ from kokyaku.api.urls import api
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_parse
-from kokyaku.imports.models import ImportRun, rejects_filename
-from kokyaku.imports.selectors import import_runs_recent, saved_mappings
+from kokyaku.imports.models import ImportRun
+from kokyaku.imports.selectors import import_runs_recent, run_rejects, saved_mappings
 from kokyaku.imports.services import import_recorded, mapping_for
 from kokyaku.users.roles import is_manager
 
@@ -219,8 +219,8 @@ def import_rejects(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The rows an import with skip_invalid set aside, as CSV: the file's columns, then row, column and reason."""
     if not is_manager(request.user):
         raise HttpError(403, _("Only managers can import data."))
-    run = ImportRun.objects.filter(pk=run_id).first()
-    path = run.rejects_path if run is not None else None
-    if run is None or path is None:
+    found = run_rejects(run_id)
+    if found is None:
         raise HttpError(404, _("This import kept no rejected rows."))
-    return FileResponse(path.open("rb"), as_attachment=True, filename=rejects_filename(run), content_type="text/csv")
+    path, name = found
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")

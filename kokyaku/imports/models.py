@@ -87,11 +87,6 @@ class ImportRun(models.Model):
         return [message_from_json(n) for n in self.details.get("notes", [])]
 
 
-def rejects_filename(run: ImportRun) -> str:
-    """The download name of a run's rejected rows: the imported file's name with "-rejects.csv"."""
-    return f"{Path(run.file_name).name.split('.')[0] or 'import'}-rejects.csv"
-
-
 class SavedMapping(models.Model):
     """A mapping a manager saved from the review page, to pick again next time (web, API ``mapping=``, CLI ``--mapping``)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db.models import QuerySet
 
 from kokyaku.imports.models import ImportRun, SavedMapping
@@ -21,3 +23,12 @@ def saved_mappings(*, kind: str | None = None) -> QuerySet[SavedMapping]:
     """The mappings managers saved, by kind and name."""
     saved = SavedMapping.objects.order_by("kind", "name")
     return saved.filter(kind=kind) if kind else saved
+
+
+def run_rejects(run_id: int) -> tuple[Path, str] | None:
+    """The CSV of rows an import set aside and its download name ("<file>-rejects.csv"), if it kept one still there."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    path = run.rejects_path if run is not None else None
+    if run is None or path is None:
+        return None
+    return path, f"{Path(run.file_name).name.split('.')[0] or 'import'}-rejects.csv"

@@ -19,9 +19,9 @@ from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
 from kokyaku.imports.mapping import BUILTIN_DIR, BUILTIN_NAMES, Mapping, mapping_parse, mapping_set_columns
-from kokyaku.imports.models import ImportRun, rejects_filename
+from kokyaku.imports.models import ImportRun
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
-from kokyaku.imports.selectors import import_runs_recent
+from kokyaku.imports.selectors import import_runs_recent, run_rejects
 from kokyaku.imports.services import ImportSummary, import_recorded, mapping_save
 from kokyaku.imports.uploads import upload_delete, upload_get, upload_set_mapping, upload_store
 from kokyaku.users.roles import is_manager
@@ -153,8 +153,8 @@ def _invalid(count: int) -> str:
 def rejects(request: HttpRequest, run_id: int) -> FileResponse:
     """The rows an import set aside (``import_valid`` on this page, ``skip_invalid`` over the API), with the reasons."""
     _require_manager(request)
-    run = ImportRun.objects.filter(pk=run_id).first()
-    path = run.rejects_path if run is not None else None
-    if run is None or path is None:
+    found = run_rejects(run_id)
+    if found is None:
         raise Http404(_("This import kept no rejected rows."))
-    return FileResponse(path.open("rb"), as_attachment=True, filename=rejects_filename(run), content_type="text/csv")
+    path, name = found
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
