@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 import tomllib
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.urls import reverse
 from kokyaku.crm.models import Deal
 from kokyaku.imports.mapping import BUILTIN_DIR, mapping_parse, mapping_set_columns
 from kokyaku.imports.preview import KEEP, column_picker, picker_changes
+from tests.imports.conftest import picker_form
 
 SALESFORCE = (BUILTIN_DIR / "salesforce" / "deals.toml").read_text(encoding="utf-8")
 
@@ -93,10 +93,7 @@ def test_a_manager_maps_a_japanese_export_with_the_picker_alone(manager_client: 
     assert "missing required column" in html
     assert 'data-testid="column-picker"' in html
     assert '<option value="商談ID" data-example="J-1">商談ID</option>' in html
-    # submit the form as the browser would: the TOML as shown, every picker's initial value, six picks
-    text = html_lib.unescape(re.search(r'<textarea id="mapping_text"[^>]*>(.*?)</textarea>', html, re.S)[1])  # type: ignore[index]
-    initial: dict[str, str] = dict(re.findall(r'name="initial__(\w+)" value="([^"]*)"', html))
-    assert set(initial.values()) == {""}  # no generic column name is in this file
+    assert set(re.findall(r'name="initial__\w+" value="([^"]*)"', html)) == {""}  # no generic column name is in this file
     picks = {
         "external_id": "商談ID",
         "account": "顧客",
@@ -105,10 +102,7 @@ def test_a_manager_maps_a_japanese_export_with_the_picker_alone(manager_client: 
         "closed_on": "完了日",
         "amount": "金額",
     }
-    form: dict[str, str] = {"action": "preview", "mapping_text": str(text)}
-    for field, shown in initial.items():
-        form[f"column__{field}"] = picks.get(field, shown)
-        form[f"initial__{field}"] = shown
+    form = picker_form(html, picks, action="preview")  # as the browser submits it, six columns picked
     preview = manager_client.post(review, form)
     assert preview.status_code == 200, preview.content.decode()[:3000]
     assert 'data-testid="import-preview"' in preview.content.decode()

@@ -19,9 +19,10 @@ from kokyaku.imports.mapping import mapping_set_columns
 from kokyaku.imports.models import SavedMapping
 from kokyaku.imports.services import mapping_save
 from kokyaku.users.services import api_token_create
+from tests.imports.conftest import picker_form
 
 EXPORT = "商談ID,顧客,状態,開始日,完了日\nJ-1,北陸精機,won,2024-04-01,2024-05-10\n"
-PICKS: dict[str, str | None] = {
+PICKS: dict[str, str] = {
     "external_id": "商談ID",
     "account": "顧客",
     "status": "状態",
@@ -47,10 +48,7 @@ def _upload(client: Client, text: str, mapping: str = "generic", name: str = "ex
 def test_a_manager_saves_the_picked_mapping_and_picks_it_on_the_next_upload(manager_client: Client, manager: User) -> None:
     review = _upload(manager_client, EXPORT)
     html = manager_client.get(review).content.decode()
-    initial: dict[str, str] = dict(re.findall(r'name="initial__(\w+)" value="([^"]*)"', html))
-    form = {"action": "save_mapping", "save_as": "weekly_export", "mapping_text": GENERIC}
-    for field, shown in initial.items():
-        form[f"column__{field}"], form[f"initial__{field}"] = PICKS.get(field) or shown, shown
+    form = {**picker_form(html, PICKS, action="save_mapping"), "save_as": "weekly_export"}
     saved_page = manager_client.post(review, form, follow=True).content.decode()
     assert "Mapping saved as weekly_export" in saved_page
     saved = SavedMapping.objects.get(kind="deals", name="weekly_export")
@@ -98,7 +96,9 @@ def test_a_rep_cannot_save_a_mapping(strong_rep: object) -> None:
 
 
 def test_the_api_and_the_command_line_take_a_saved_mapping_by_name(manager: User, tmp_path: Path) -> None:
-    mapping_save(actor=manager, kind="deals", name="weekly_export", text=mapping_set_columns(GENERIC, PICKS))
+    mapping_save(
+        actor=manager, kind="deals", name="weekly_export", text=mapping_set_columns(GENERIC, dict[str, str | None](PICKS))
+    )
     _token, plain = api_token_create(user=manager, name="nightly")
     api = Client(headers={"Authorization": f"Bearer {plain}"})
     answer = api.post("/api/imports/deals", {"file": SimpleUploadedFile("e.csv", EXPORT.encode()), "mapping": "weekly_export"})
