@@ -183,6 +183,7 @@ class ImportRunOut(Schema):
     error: str = Field("", description="Why the file or mapping could not be used (outcome unusable).")
     problems: list[ProblemOut] = Field([], description="The first problems (at most 20), in the request's language.")
     rejects_url: str | None = Field(None, description="The rows set aside (skip_invalid), as CSV with the reasons.")
+    notes: list[str] = Field([], description="What the import noted (e.g. open deals' dates stored as expected close dates).")
 
 
 class ImportHistoryQuery(Schema):
@@ -211,6 +212,7 @@ def run_as_json(run: ImportRun) -> dict[str, object]:
         "unchanged": run.unchanged, "rejected": run.rejected, "skipped": run.skipped,
         "problem_count": run.problem_count, "error": translated(run.error), "problems": _problems(run.problems),
         "rejects_url": f"/api/imports/{run.pk}/rejects" if run.rejects_path else None,
+        "notes": [translated(n) for n in run.notes],
     }  # fmt: skip
 
 

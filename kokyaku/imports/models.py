@@ -84,6 +84,7 @@ class ImportRun(models.Model):
 
     @property
     def notes(self) -> list[str]:
+        """What the import noted (its summary's notes), translatable again."""
         return [message_from_json(n) for n in self.details.get("notes", [])]
 
 

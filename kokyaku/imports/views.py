@@ -50,7 +50,7 @@ def start(request: HttpRequest) -> HttpResponse:
             text = (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
         upload = upload_store(file=form.cleaned_data["file"], kind=kind, user_id=user_id, mapping_name=name, mapping_text=text)
         return redirect("imports:review", upload_id=upload.id)
-    context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB, "runs": import_runs_recent(), "kind_labels": KIND_LABELS}
+    context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB, "runs": import_runs_recent()}
     return render(request, "imports/start.html", context, status=400 if form.errors else 200)
 
 

@@ -224,3 +224,15 @@ def test_rows_set_aside_are_kept_for_the_configured_days_then_pruned(manager: Us
     assert recent.exists()
     (run,) = ImportRun.objects.all()
     assert run.rejects_path is not None  # the new one
+
+
+def test_what_an_import_noted_is_in_its_history_line(manager_client: Client, manager: User, tmp_path: Path) -> None:
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Open,open,2024-01-01,2024-03-31\n"  # an open deal's date: its expected one
+    _cli("deals", str(write(tmp_path, "open.csv", text)))
+    (run,) = ImportRun.objects.all()
+    note = "1 open deal: the date in closed_on is stored as the expected close date"
+    assert note in [translated(n) for n in run.notes]
+    assert note in manager_client.get(reverse("imports:start")).content.decode()
+    _token, plain = api_token_create(user=manager, name="nightly")
+    (line,) = Client(headers={"Authorization": f"Bearer {plain}"}).get("/api/imports").json()
+    assert note in line["notes"]
