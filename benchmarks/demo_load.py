@@ -45,7 +45,7 @@ def main() -> int:
             print(f"  {done:>10,} / {total:,} accounts  {now - started:7.1f} s", file=sys.stderr, flush=True)
 
     print(f"loading {args.accounts:,} accounts into {connection.vendor} ({connection.settings_dict['NAME']})", flush=True)
-    result = demo_load(accounts=args.accounts, seed=args.seed, force=args.force, progress=progress)
+    result = demo_load(actor=None, accounts=args.accounts, seed=args.seed, force=args.force, progress=progress)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"accounts    {result.accounts:>12,}")
     print(f"deals       {result.deals:>12,}")

@@ -49,7 +49,7 @@ def main() -> int:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     if not Account.objects.exists():
         started = time.perf_counter()
-        demo_load(accounts=args.accounts, seed=0)
+        demo_load(actor=None, accounts=args.accounts, seed=0)
         print(f"loaded the demo: {args.accounts:,} accounts in {time.perf_counter() - started:.0f} s", flush=True)
     snapshot = snapshot_latest()
     if snapshot is None:

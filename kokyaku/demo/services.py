@@ -1,14 +1,14 @@
 """Load the synthetic demo portfolio into the database, in bulk and in one transaction.
 
-PostgreSQL gets each chunk through ``COPY ... FROM STDIN`` (psycopg 3); SQLite through
-``executemany`` in large batches. Primary keys are explicit (after the current maximum) so that
-deals and activities can refer to rows written in the same chunk without reading them back;
-PostgreSQL's sequences are reset afterwards.
+Each chunk is written by :mod:`kokyaku.lib.bulk` (``COPY ... FROM STDIN`` on PostgreSQL,
+``executemany`` on SQLite); a big load into smaller tables sets the account, deal and activity
+tables' indexes and constraints aside until the end (``bulk.set_aside``). Primary keys are
+explicit (after the current maximum) so that deals and activities can refer to rows written in
+the same chunk without reading them back; PostgreSQL's sequences are reset afterwards.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,28 +18,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target, Team
 from kokyaku.demo.generator import Array, DemoGenerator, DemoSpec
 from kokyaku.domain.errors import DomainError
-from kokyaku.users.roles import Role
+from kokyaku.lib import bulk
+from kokyaku.users.roles import Role, is_manager
 from kokyaku.users.services import user_create
 
 DEMO_PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins, not a secret
-SQLITE_BATCH = 50_000
-# From this many accounts on, loads drop the non-unique indexes (and on PostgreSQL the foreign keys) of
-# the account, deal and activity tables and restore them at the end (_drop_for_bulk_load,
-# _drop_sqlite_indexes).
+# From this many accounts on, a load sets the indexes and constraints of the account, deal and activity
+# tables aside and puts them back at the end (bulk.set_aside / bulk.restore).
 BULK_INDEX_THRESHOLD = 50_000
 
 ProgressCallback = Callable[[int, int], None]
-
-
-def _accounts(n: int) -> str:
-    return f"{n:,} account" + ("" if n == 1 else "s")
 
 
 class DemoError(Exception):
@@ -51,8 +48,10 @@ class DemoDatabaseNotEmpty(DemoError):
 
     def __init__(self, accounts: int) -> None:
         self.accounts = accounts
-        self.what = f"the database already holds {_accounts(accounts)}"
-        super().__init__(f"{self.what}; pass --force to add the demo anyway")
+        self.what = ngettext(
+            "the database already holds %(count)s account", "the database already holds %(count)s accounts", accounts
+        ) % {"count": f"{accounts:,}"}
+        super().__init__(gettext("%(what)s; pass --force to add the demo anyway") % {"what": self.what})
 
 
 @dataclass(frozen=True)
@@ -80,126 +79,19 @@ class DemoResult:
         return self.teams + self.reps + self.accounts + self.deals + self.activities + self.targets
 
 
-def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
-    columns = []
-    for name in names:
-        f = model._meta.get_field(name)
-        assert isinstance(f, models.Field)
-        columns.append(str(f.column))
-    return columns
+def _write(model: type[models.Model], data: dict[str, Any]) -> int:
+    """Write ``data`` (field name -> array, or a scalar for every row) into ``model``'s table; return the row count."""
+    n = max(len(v) for v in data.values() if isinstance(v, np.ndarray | list))
+    if n == 0:
+        return 0
+    frame = pd.DataFrame({name: (v if isinstance(v, np.ndarray | list) else [v] * n) for name, v in data.items()})
+    frame.columns = [column for column, _kind in bulk.model_columns(model, data)]
+    return bulk.write(model._meta.db_table, bulk.model_columns(model, data), frame)
 
 
-class _Writer:
-    """Insert column arrays into one table: COPY on PostgreSQL, executemany on SQLite."""
-
-    def __init__(self) -> None:
-        self.postgres = connection.vendor == "postgresql"
-
-    def dates(self, values: Array) -> Array:
-        """Render datetime64[D] as ISO dates, NaT as NULL."""
-        out = np.datetime_as_string(values.astype("datetime64[D]")).astype(object)
-        out[np.isnat(values)] = None
-        return out
-
-    def timestamps(self, values: Array) -> Array:
-        """Render UTC datetime64[s]: with an explicit offset for PostgreSQL, as Django stores them on SQLite."""
-        text = np.datetime_as_string(values.astype("datetime64[s]"))
-        if self.postgres:
-            return np.char.add(text, "+00").astype(object)
-        return np.char.replace(text, "T", " ").astype(object)
-
-    @staticmethod
-    def nullable(values: Array, missing: int = -1) -> Array:
-        out = values.astype(object)
-        out[values == missing] = None
-        return out
-
-    def write(self, model: type[models.Model], data: dict[str, Any], *, not_null_text: Sequence[str] = ()) -> int:
-        """Write ``data`` (field name -> array or scalar) into ``model``'s table; return the row count."""
-        n = max(len(v) for v in data.values() if isinstance(v, np.ndarray | list))
-        if n == 0:
-            return 0
-        names = list(data)
-        columns = _columns(model, names)
-        table = model._meta.db_table
-        qn = connection.ops.quote_name
-        frame = pd.DataFrame(
-            {c: (v if isinstance(v, np.ndarray | list) else [v] * n) for c, v in zip(columns, data.values(), strict=True)}
-        )
-        if self.postgres:
-            buffer = io.StringIO()
-            frame.to_csv(buffer, header=False, index=False)
-            force = ", ".join(qn(c) for c in _columns(model, not_null_text))
-            options = "FORMAT csv" + (f", FORCE_NOT_NULL ({force})" if force else "")
-            sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN ({options})"
-            with connection.cursor() as cursor, cursor.connection.cursor() as raw, raw.copy(sql) as copy:
-                copy.write(buffer.getvalue())
-        else:
-            # Table and column names come from the models' _meta, quoted; values are parameters.
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({placeholders})"  # noqa: S608
-            frame = frame.astype(object).where(frame.notna(), None)
-            rows = list(frame.itertuples(index=False, name=None))
-            with connection.cursor() as cursor:
-                for start in range(0, n, SQLITE_BATCH):
-                    cursor.executemany(sql, rows[start : start + SQLITE_BATCH])
-        return n
-
-
-def _drop_for_bulk_load(models_: Sequence[type[models.Model]]) -> list[str]:
-    """Drop these tables' non-unique indexes and foreign keys; return the statements that restore them.
-
-    PostgreSQL's advice for bulk loads ("Populating a Database"): build an index once, by sorting,
-    and check a foreign key once, by one join, rather than row by row (the row-by-row checks cost
-    five times the COPY itself). Primary keys and unique indexes stay, so keys are still checked as
-    rows arrive; the rest is restored, and so checked, before the transaction commits.
-    """
-    indexes: list[str] = []
-    foreign_keys: list[str] = []
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for model in models_:
-            table = model._meta.db_table
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
-                [table],
-            )
-            for name, definition in cursor.fetchall():
-                cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
-                foreign_keys.append(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
-            cursor.execute(
-                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
-                " WHERE indrelid = %s::regclass AND NOT indisunique AND NOT indisprimary",
-                [table],
-            )
-            for name, definition in cursor.fetchall():
-                cursor.execute(f"DROP INDEX {name}")
-                indexes.append(definition)
-    return indexes + foreign_keys
-
-
-def _drop_sqlite_indexes(models_: Sequence[type[models.Model]]) -> list[str]:
-    """Drop these tables' non-unique indexes on SQLite; return the CREATE INDEX statements that restore them.
-
-    The same idea as :func:`_drop_for_bulk_load`: SQLite builds an index from sorted rows far faster
-    than it updates it row by row. Unique indexes (``sqlite_autoindex_*``, and any CREATE UNIQUE
-    INDEX) stay, so duplicate keys still fail as rows arrive; DDL is transactional in SQLite, so a
-    failed load leaves the indexes as they were.
-    """
-    tables = [m._meta.db_table for m in models_]
-    placeholders = ", ".join(["%s"] * len(tables))
-    restore: list[str] = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({placeholders})",  # noqa: S608 - placeholders only
-            tables,
-        )
-        for name, sql in cursor.fetchall():
-            if str(sql).lstrip().upper().startswith("CREATE UNIQUE"):
-                continue
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-            restore.append(str(sql))
-    return restore
+def _nullable(values: Array, missing: int = -1) -> Array:
+    """Whole numbers with ``missing`` marking none: as floats, NaN (NULL) for the missing ones."""
+    return np.where(values == missing, np.nan, values.astype(np.float64))
 
 
 def _max_id(model: type[models.Model]) -> int:
@@ -259,6 +151,7 @@ def _logins(reps: dict[str, Array], rep_ids: Array, team_names: list[str]) -> li
 
 def demo_load(
     *,
+    actor: User | None,
     accounts: int = 2000,
     seed: int = 0,
     as_of: date | None = None,
@@ -268,9 +161,12 @@ def demo_load(
 ) -> DemoResult:
     """Fill the database with a seeded demo portfolio and demo logins; all or nothing.
 
-    Refuses a database that already holds accounts unless ``force`` (then the demo is added beside
-    them, with its own ids). ``progress(done, total)`` is called after each chunk of accounts.
+    ``actor`` is who asks: a manager or admin, or None for the command line. Refuses a database
+    that already holds accounts unless ``force`` (then the demo is added beside them, with its own
+    ids). ``progress(done, total)`` is called after each chunk of accounts.
     """
+    if actor is not None and not is_manager(actor):
+        raise PermissionDenied(gettext("Only managers can load the demo."))
     started = time.perf_counter()
     with transaction.atomic():
         existing = Account.objects.count()
@@ -288,10 +184,10 @@ def demo_load(
         except DomainError as exc:
             raise DemoError(str(exc)) from None
         gen = DemoGenerator(spec)
-        writer = _Writer()
         result = DemoResult()
         tables = [Team, Rep, Account, Deal, Activity, Target]
-        if writer.postgres:
+        postgres = connection.vendor == "postgresql"
+        if postgres:
             with connection.cursor() as cursor:
                 # Explicit ids need the tables to ourselves; and foreign keys are checked at the end of
                 # each COPY rather than queued for the commit (the queue would grow with the portfolio).
@@ -299,10 +195,9 @@ def demo_load(
                 cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
-        restore: list[str] = []
+        rebuilds: list[bulk.Rebuild] = []
         if accounts >= BULK_INDEX_THRESHOLD and accounts > existing:
-            bulk = [Account, Deal, Activity]
-            restore = _drop_for_bulk_load(bulk) if writer.postgres else _drop_sqlite_indexes(bulk)
+            rebuilds = bulk.set_aside(m._meta.db_table for m in (Account, Deal, Activity))
 
         team_names = _unique_team_names(gen.teams())
         Team.objects.bulk_create([Team(name=n) for n in team_names])
@@ -312,7 +207,7 @@ def demo_load(
 
         reps = gen.reps()
         rep_ids = _max_id(Rep) + 1 + reps["index"]
-        result.reps = writer.write(
+        result.reps = _write(
             Rep,
             {
                 "id": rep_ids,
@@ -324,16 +219,15 @@ def demo_load(
                 "capacity": reps["capacity"],
                 "active": True,
             },
-            not_null_text=["external_id", "name", "email", "tier"],
         )
 
         account_base, deal_base, activity_base = _max_id(Account) + 1, _max_id(Deal) + 1, _max_id(Activity) + 1
         reasons = _lost_reason_ids(["price", "features", "competitor", "timing", "no_need", "rejected", "relationship", "other"])
-        now = writer.timestamps(np.array([np.datetime64(timezone.now().replace(tzinfo=None), "s")]))[0]
+        now = np.datetime64(timezone.now().replace(tzinfo=None), "s")  # UTC (USE_TZ), to the second
         for chunk in gen.chunks():
             a, d, act = chunk.accounts, chunk.deals, chunk.activities
             account_ids = account_base + a["index"]
-            result.accounts += writer.write(
+            result.accounts += _write(
                 Account,
                 {
                     "id": account_ids,
@@ -348,11 +242,10 @@ def demo_load(
                     "created_at": now,
                     "updated_at": now,
                 },
-                not_null_text=["external_id", "name", "industry", "region", "buyer_type"],
             )
             deal_ids = deal_base + d["index"]
             lost_reason = np.array([reasons.get(c) if c else None for c in d["lost_reason"]], dtype=object)
-            result.deals += writer.write(
+            result.deals += _write(
                 Deal,
                 {
                     "id": deal_ids,
@@ -365,57 +258,51 @@ def demo_load(
                     "currency": "JPY",
                     "stage": d["stage"],
                     "status": d["status"],
-                    "probability": writer.nullable(d["probability"]),
-                    "opened_on": writer.dates(d["opened_on"]),
-                    "closed_on": writer.dates(d["closed_on"]),
-                    "expected_close_on": writer.dates(d["expected_close_on"]),
+                    "probability": _nullable(d["probability"]),
+                    "opened_on": d["opened_on"],
+                    "closed_on": d["closed_on"],
+                    "expected_close_on": d["expected_close_on"],
                     "lost_reason": lost_reason,
                     "lost_note": d["lost_note"],
                 },
-                not_null_text=["external_id", "name", "product", "currency", "stage", "status", "lost_note"],
             )
             n_act = len(act["account"])
             deal_fk = act["deal"] + deal_base
-            result.activities += writer.write(
+            result.activities += _write(
                 Activity,
                 {
                     "id": activity_base + result.activities + np.arange(n_act),
                     "account": account_base + act["account"],
                     "rep": rep_ids[act["rep"]],
-                    "deal": writer.nullable(np.where(act["deal"] < 0, -1, deal_fk)),
+                    "deal": _nullable(np.where(act["deal"] < 0, -1, deal_fk)),
                     "kind": act["kind"],
-                    "occurred_at": writer.timestamps(act["occurred_at"]),
+                    "occurred_at": act["occurred_at"],
                     "minutes": act["minutes"],
                     "note": "",
                 },
-                not_null_text=["kind", "note"],
             )
             if progress is not None:
                 progress(result.accounts, spec.accounts)
 
         targets = gen.targets()
         target_base = _max_id(Target) + 1
-        result.targets = writer.write(
+        result.targets = _write(
             Target,
             {
                 "id": target_base + np.arange(len(targets["rep"])),
                 "rep": rep_ids[targets["rep"]],
-                "period_start": writer.dates(targets["period_start"]),
-                "period_end": writer.dates(targets["period_end"]),
+                "period_start": targets["period_start"],
+                "period_end": targets["period_end"],
                 "amount": targets["amount"],
             },
         )
-        with connection.cursor() as cursor:
+        if rebuilds:
             rebuild_started = time.perf_counter()
-            if restore and writer.postgres:
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for sql in restore:
-                cursor.execute(sql)
-            if restore:
-                result.rebuild_seconds = time.perf_counter() - rebuild_started
-            if writer.postgres:
-                for sql in connection.ops.sequence_reset_sql(no_style(), tables):
-                    cursor.execute(sql)
+            bulk.restore(rebuilds)
+            result.rebuild_seconds = time.perf_counter() - rebuild_started
+        if postgres:
+            for sql in connection.ops.sequence_reset_sql(no_style(), tables):
+                bulk.execute(sql)
         result.logins = _logins(reps, rep_ids, team_names)
     result.seconds = time.perf_counter() - started
     return result

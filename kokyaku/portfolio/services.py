@@ -1,15 +1,13 @@
 """Writes of the portfolio app: criteria versions and snapshots.
 
 ``snapshot_create`` is the heavy job: it loads accounts and deals in two bulk queries, scores the
-whole portfolio with the domain core and writes every row in one statement (COPY on PostgreSQL,
-``executemany`` on SQLite), all inside ONE transaction, so a crash leaves the previous snapshot
-exactly as it was.
+whole portfolio with the domain core and writes every row in bulk (``kokyaku.lib.bulk``: COPY
+on PostgreSQL, ``executemany`` on SQLite), all inside ONE transaction, so a crash leaves the
+previous snapshot exactly as it was.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -25,6 +23,8 @@ from django.utils import timezone
 from kokyaku.crm.models import CompanySettings
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import compute_portfolio
+from kokyaku.lib import bulk
+from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 from kokyaku.users.roles import is_manager
 
@@ -94,38 +94,19 @@ def _days(column: str) -> str:
     return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
 
 
-def _read_frame(sql: str, params: list[Any], columns: list[str]) -> pd.DataFrame:
-    """Run one query and return its rows as a data frame; COPY on PostgreSQL for speed."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.BytesIO()
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                for chunk in copy:
-                    buffer.write(chunk)
-            if connection.queries_log is not None and connection.force_debug_cursor:
-                connection.queries_log.append({"sql": f"COPY ({sql}) TO STDOUT", "time": "0"})
-            buffer.seek(0)
-            if buffer.getbuffer().nbytes == 0:
-                return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-            return pd.read_csv(buffer, names=columns, header=None, keep_default_na=False, na_values=[""])
-        cursor.execute(sql, params)
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-
-
 def load_portfolio_inputs(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (accounts, deals) frames with only deals opened up to ``as_of``: two queries.
 
     accounts: ``account_id, owner_id, buyer_type``; deals: the domain's deal columns.
     """
-    accounts = _read_frame(
+    accounts = read_frame(
         "SELECT id, owner_id, buyer_type FROM crm_account ORDER BY id", [], ["account_id", "owner_id", "buyer_type"]
     )
     deal_sql = (
         f"SELECT account_id, status, amount, probability, stage, {_days('opened_on')}, {_days('closed_on')} "  # noqa: S608 - fixed SQL, the date is a bound parameter
         "FROM crm_deal WHERE opened_on <= %s"
     )
-    deals = _read_frame(deal_sql, [as_of], ["account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on"])
+    deals = read_frame(deal_sql, [as_of], ["account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on"])
     deals["amount"] = pd.to_numeric(deals["amount"], errors="coerce").astype(float)
     deals["probability"] = pd.to_numeric(deals["probability"], errors="coerce").astype(float)
     stage = deals["stage"].astype(object)
@@ -161,35 +142,11 @@ def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame) 
     return out
 
 
-def _copy_text(frame: pd.DataFrame) -> str:
-    """Format rows for COPY's text format: tabs, \\N for NULL (our values hold no tabs or newlines)."""
-    return frame.to_csv(sep="\t", header=False, index=False, na_rep="\\N", quoting=csv.QUOTE_NONE, lineterminator="\n")
-
-
 def _write_rows(rows: pd.DataFrame) -> None:
-    """Insert every row in one statement: COPY on PostgreSQL, executemany on SQLite."""
+    """Insert every row in bulk (COPY on PostgreSQL, executemany on SQLite), then refresh the table's statistics."""
     table = SnapshotRow._meta.db_table
-    cols = ", ".join(ROW_COLUMNS)
-    if rows.empty:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Chunks let the server parse and index one chunk while Python formats the next.
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for start in range(0, len(rows), COPY_CHUNK):
-                    copy.write(_copy_text(rows.iloc[start : start + COPY_CHUNK]))
-            # Fresh statistics, or the planner takes a million new rows for a few thousand and
-            # sorts before it aggregates (seen: 470 ms instead of ~100 ms for the rep breakdown).
-            cursor.execute(f"ANALYZE {table}")
-            if connection.queries_log is not None and connection.force_debug_cursor:
-                connection.queries_log.append({"sql": f"COPY {table} FROM STDIN", "time": "0"})
-            return
-        placeholders = ", ".join(["%s"] * len(ROW_COLUMNS))
-        values = rows.astype(object).where(rows.notna(), None)
-        cursor.executemany(
-            f"INSERT INTO {table} ({cols}) VALUES ({placeholders})",  # noqa: S608 - table and columns are ours
-            list(values.itertuples(index=False, name=None)),
-        )
+    bulk.write(table, bulk.model_columns(SnapshotRow, ROW_COLUMNS), rows, chunk_rows=COPY_CHUNK)
+    bulk.analyze(table)
 
 
 def snapshot_create(

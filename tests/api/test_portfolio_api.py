@@ -192,7 +192,7 @@ def test_without_a_snapshot_the_reads_say_so(db: None) -> None:
     from kokyaku.demo.services import demo_load
     from tests.portfolio.pages_demo import AS_OF
 
-    demo_load(accounts=30, seed=1, as_of=AS_OF)
+    demo_load(actor=None, accounts=30, seed=1, as_of=AS_OF)
     response = token_client("rep").get("/api/portfolio/matrix")
     assert response.status_code == 404
     assert "compute one" in response.json()["detail"]

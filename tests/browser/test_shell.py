@@ -102,7 +102,7 @@ def test_a_rep_creates_an_api_token_sees_it_once_and_revokes_it(page: Page, live
 def test_each_demo_login_works_in_the_browser(
     page: Page, live_server: LiveServer, username: str, role_badge: str, role_link: str
 ) -> None:
-    demo_load(accounts=30, seed=1)
+    demo_load(actor=None, accounts=30, seed=1)
     page.goto(f"{live_server.url}/login/")
     expect(page.get_by_test_id("demo-logins")).to_contain_text(username)
     log_in(page, live_server.url, username, DEMO_PASSWORD)

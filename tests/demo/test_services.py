@@ -28,7 +28,7 @@ def _expected(accounts: int, seed: int) -> tuple[int, int, int]:
 
 
 def test_it_writes_what_the_generator_draws() -> None:
-    result = demo_load(accounts=200, seed=3, as_of=AS_OF)
+    result = demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     accounts, deals, activities = _expected(200, 3)
     assert (result.accounts, result.deals, result.activities) == (accounts, deals, activities)
     assert Account.objects.count() == accounts
@@ -40,7 +40,7 @@ def test_it_writes_what_the_generator_draws() -> None:
 
 
 def test_values_round_trip_exactly() -> None:
-    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     p = draw(DemoSpec(accounts=200, seed=3, as_of=AS_OF))
     first_deal = Deal.objects.order_by("pk").first()
     assert first_deal is not None
@@ -58,7 +58,7 @@ def test_values_round_trip_exactly() -> None:
 
 
 def test_lost_deals_point_at_the_companys_lost_reasons() -> None:
-    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     lost = Deal.objects.filter(status=Deal.Status.LOST)
     assert lost.exists()
     assert not lost.filter(lost_reason__isnull=True).exists()
@@ -66,16 +66,17 @@ def test_lost_deals_point_at_the_companys_lost_reasons() -> None:
 
 
 def test_the_number_of_queries_does_not_grow_with_the_portfolio(django_assert_max_num_queries) -> None:
-    # Four logins with their roles take most of these; each chunk adds four inserts.
-    with django_assert_max_num_queries(100):
-        demo_load(accounts=1000, seed=1, as_of=AS_OF, chunk_size=250)
+    # Four logins with their roles take most of these; each chunk adds three writes (a COPY or an
+    # executemany, counted on both databases), and PostgreSQL locks tables and resets six sequences.
+    with django_assert_max_num_queries(110):
+        demo_load(actor=None, accounts=1000, seed=1, as_of=AS_OF, chunk_size=250)
     assert Account.objects.count() == 1000
 
 
 def test_it_refuses_a_database_that_holds_accounts(strong_account: Account) -> None:
     deals_before = Deal.objects.count()
     with pytest.raises(DemoDatabaseNotEmpty, match="already holds 1 account; pass --force"):
-        demo_load(accounts=200, seed=1, as_of=AS_OF)
+        demo_load(actor=None, accounts=200, seed=1, as_of=AS_OF)
     assert Account.objects.count() == 1
     assert Deal.objects.count() == deals_before
 
@@ -83,7 +84,7 @@ def test_it_refuses_a_database_that_holds_accounts(strong_account: Account) -> N
 def test_force_adds_the_demo_beside_existing_data_and_leaves_existing_logins_alone(
     strong_account: Account, admin_user: User
 ) -> None:
-    result = demo_load(accounts=200, seed=1, as_of=AS_OF, force=True)
+    result = demo_load(actor=None, accounts=200, seed=1, as_of=AS_OF, force=True)
     assert Account.objects.count() == 201
     assert Account.objects.get(pk=strong_account.pk).name == "Fuji Seiki"
     # The fixture's team is called Tokyo: the demo's own Tokyo team gets another name.
@@ -94,7 +95,7 @@ def test_force_adds_the_demo_beside_existing_data_and_leaves_existing_logins_alo
 
 
 def test_the_demo_logins_work_and_are_linked_to_reps_of_the_right_tier() -> None:
-    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     for username in ("manager", "rep", "rep2", "admin"):
         assert Client().login(username=username, password=DEMO_PASSWORD), username
     assert is_manager(User.objects.get(username="manager"))
@@ -111,7 +112,7 @@ def test_a_failure_half_way_leaves_nothing_written(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(services, "user_create", broken)
     with pytest.raises(RuntimeError, match="boom"):
-        demo_load(accounts=200, seed=3, as_of=AS_OF)
+        demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     assert not Account.objects.exists()
     assert not Rep.objects.exists()
     assert not Team.objects.exists()
@@ -133,14 +134,14 @@ def test_a_big_sqlite_load_builds_its_indexes_once_at_the_end(monkeypatch: pytes
     assert any("crm_deal_status_expected_idx" in sql for sql in before)
     monkeypatch.setattr(services, "BULK_INDEX_THRESHOLD", 100)  # take the drop-and-rebuild path
     seen: list[set[str]] = []
-    original = services._Writer.write
+    original = services._write
 
-    def spy(self: services._Writer, model: type, data: dict[str, object], **kwargs: object) -> int:
+    def spy(model: type, data: dict[str, object]) -> int:
         seen.append(_sqlite_indexes())
-        return original(self, model, data, **kwargs)  # type: ignore[arg-type]
+        return original(model, data)
 
-    monkeypatch.setattr(services._Writer, "write", spy)
-    result = demo_load(accounts=200, seed=3, as_of=AS_OF)
+    monkeypatch.setattr(services, "_write", spy)
+    result = demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     assert seen[1] == set()  # the accounts, deals and activities went into bare tables
     assert _sqlite_indexes() == before
     assert result.rebuild_seconds > 0
@@ -154,23 +155,23 @@ def test_a_failed_big_sqlite_load_leaves_the_indexes_in_place(monkeypatch: pytes
     before = _sqlite_indexes()
     monkeypatch.setattr(services, "BULK_INDEX_THRESHOLD", 100)
 
-    original = services._Writer.write
+    original = services._write
 
-    def broken(self: services._Writer, model: type, data: dict[str, object], **kwargs: object) -> int:
+    def broken(model: type, data: dict[str, object]) -> int:
         if model is Activity:  # half-way: accounts and deals written, indexes still dropped
             raise RuntimeError("boom")
-        return original(self, model, data, **kwargs)  # type: ignore[arg-type]
+        return original(model, data)
 
-    monkeypatch.setattr(services._Writer, "write", broken)
+    monkeypatch.setattr(services, "_write", broken)
     with pytest.raises(RuntimeError, match="boom"):
-        demo_load(accounts=200, seed=3, as_of=AS_OF)
+        demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     assert _sqlite_indexes() == before
     assert not Deal.objects.exists()
 
 
 def test_bad_input_is_a_demo_error() -> None:
     with pytest.raises(DemoError, match="accounts must be at least 1"):
-        demo_load(accounts=0, seed=0, as_of=AS_OF)
+        demo_load(actor=None, accounts=0, seed=0, as_of=AS_OF)
 
 
 def _schema(table: str) -> tuple[set[str], set[str]]:
@@ -188,15 +189,14 @@ def test_postgres_loads_through_copy_and_restores_indexes_keys_and_sequences(mon
     before = {t: _schema(t) for t in tables}
     monkeypatch.setattr(services, "BULK_INDEX_THRESHOLD", 100)  # take the drop-and-rebuild path
     copies: list[str] = []
-    original = services._Writer.write
+    original = services._write
 
-    def spy(self: services._Writer, model: type, data: dict[str, object], **kwargs: object) -> int:
-        assert self.postgres
+    def spy(model: type, data: dict[str, object]) -> int:
         copies.append(model.__name__)
-        return original(self, model, data, **kwargs)  # type: ignore[arg-type]
+        return original(model, data)
 
-    monkeypatch.setattr(services._Writer, "write", spy)
-    result = demo_load(accounts=200, seed=3, as_of=AS_OF)
+    monkeypatch.setattr(services, "_write", spy)
+    result = demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     accounts, deals, activities = _expected(200, 3)
     assert (Account.objects.count(), Deal.objects.count(), Activity.objects.count()) == (accounts, deals, activities)
     assert result.activities == activities
@@ -210,7 +210,7 @@ def test_postgres_loads_through_copy_and_restores_indexes_keys_and_sequences(mon
 
 
 def test_open_deals_are_stored_with_their_expected_close_date_and_no_closed_date() -> None:
-    demo_load(accounts=200, seed=3, as_of=AS_OF)
+    demo_load(actor=None, accounts=200, seed=3, as_of=AS_OF)
     p = draw(DemoSpec(accounts=200, seed=3, as_of=AS_OF))
     is_open = p.deals["status"] == "open"
     stored = dict(Deal.objects.filter(status=Deal.Status.OPEN).values_list("external_id", "expected_close_on"))
@@ -221,3 +221,12 @@ def test_open_deals_are_stored_with_their_expected_close_date_and_no_closed_date
     first_open = int(np.flatnonzero(is_open)[0])
     deal = Deal.objects.order_by("pk")[first_open]
     assert deal.expected_close_on == p.deals["expected_close_on"][first_open].astype(object)
+
+
+def test_a_rep_may_not_load_the_demo_and_a_manager_may(strong_rep: Rep, manager: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied, match="Only managers can load the demo"):
+        demo_load(actor=User.objects.get(username="tanaka"), accounts=30, seed=3, as_of=AS_OF)
+    assert not Account.objects.exists()
+    assert demo_load(actor=manager, accounts=30, seed=3, as_of=AS_OF).accounts == Account.objects.count() == 30

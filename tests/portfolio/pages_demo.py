@@ -34,7 +34,7 @@ class Demo:
 
 
 def load_demo(accounts: int = 120) -> Demo:
-    demo_load(accounts=accounts, seed=3, as_of=AS_OF)
+    demo_load(actor=None, accounts=accounts, seed=3, as_of=AS_OF)
     before = snapshot_create(as_of=BEFORE)
     after = snapshot_create(as_of=AS_OF)
     rep = Rep.objects.get(user__username="rep")

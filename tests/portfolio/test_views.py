@@ -325,7 +325,7 @@ def load_demo_without_snapshots() -> None:
     from kokyaku.demo.services import demo_load
     from tests.portfolio.pages_demo import AS_OF
 
-    demo_load(accounts=60, seed=3, as_of=AS_OF)
+    demo_load(actor=None, accounts=60, seed=3, as_of=AS_OF)
 
 
 def test_plotly_is_served_from_the_installed_wheel() -> None:

@@ -101,12 +101,13 @@ class Command(KokyakuCommand):
 
     def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool) -> DemoResult:
         if not (sys.stderr.isatty() and self.stdout.isatty()):
-            return demo_load(accounts=accounts, seed=seed, as_of=as_of, force=force)
+            return demo_load(actor=None, accounts=accounts, seed=seed, as_of=as_of, force=force)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("demo accounts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("demo", total=accounts)
             return demo_load(
+                actor=None,  # the command line
                 accounts=accounts,
                 seed=seed,
                 as_of=as_of,
