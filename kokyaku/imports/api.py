@@ -116,7 +116,7 @@ def import_file(
                     out.write(chunk)
             summary = import_recorded(
                 source="api",
-                user=request.user,
+                actor=request.user,
                 kind=kind,
                 path=path,
                 mapping=chosen,

@@ -95,7 +95,7 @@ def review(request: HttpRequest, upload_id: str) -> HttpResponse:
             if request.method == "POST" and action in {"validate", "import", "import_valid"}:
                 summary = import_recorded(
                     source="web",
-                    user=request.user,
+                    actor=request.user,
                     kind=upload.kind,
                     path=upload.path,
                     mapping=mapping,

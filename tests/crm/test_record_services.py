@@ -56,6 +56,8 @@ def test_an_account_update_runs_a_bounded_number_of_queries(strong_account: Acco
     actor = login("tanaka")
     with django_assert_max_num_queries(6):
         account_update(actor=actor, account=strong_account, changes={"region": "Kanto", "annual_revenue": Decimal("10.00")})
+    fresh = Account.objects.get(pk=strong_account.pk)
+    assert (fresh.region, fresh.annual_revenue) == ("Kanto", Decimal("10.00"))
 
 
 def test_an_invalid_value_names_the_field_and_writes_nothing(strong_account: Account) -> None:

@@ -46,7 +46,7 @@ def _expect(error: type[Exception], make: Callable[[Path], Path], kind: str, tmp
     before = db_state()
     path = make(tmp_path)
     with pytest.raises(error) as caught:
-        import_run(kind=kind, path=path, **kwargs)  # type: ignore[arg-type]
+        import_run(actor=None, kind=kind, path=path, **kwargs)  # type: ignore[arg-type]
     assert db_state() == before
     return str(caught.value)
 
@@ -85,7 +85,7 @@ def test_a_bad_date_on_row_9999_is_reported_with_file_row_column_and_value(tmp_p
     before = db_state()
     path = write(tmp_path, "big.csv", deals_csv(10_000, bad_row=9_999))
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=path, chunk_rows=1_000)
+        import_run(actor=None, kind="deals", path=path, chunk_rows=1_000)
     assert caught.value.problem_count == 1
     problem = caught.value.problems[0]
     assert (problem.file, problem.row, problem.column, problem.value) == ("big.csv", 9_999, "closed_on", "2017-13-45")
@@ -98,7 +98,7 @@ def test_duplicate_ids_in_the_file_name_every_row(tmp_path: Path) -> None:
     text = DEALS_HEADER + "".join(f"D{i},A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\n" for i in (1, 2, 1, 3, 1))
     before = db_state()
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "dupes.csv", text))
+        import_run(actor=None, kind="deals", path=write(tmp_path, "dupes.csv", text))
     rows = [(p.row, p.value) for p in caught.value.problems]
     assert rows == [(2, "D1"), (4, "D1"), (6, "D1")]
     assert "3 rows have it (first on row 2)" in caught.value.problems[0].reason
@@ -108,7 +108,7 @@ def test_duplicate_ids_in_the_file_name_every_row(tmp_path: Path) -> None:
 def test_duplicate_ids_across_chunks_are_found_too(tmp_path: Path) -> None:
     text = deals_csv(2_500) + "D7,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\n"
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "dupes.csv", text), chunk_rows=1_000)
+        import_run(actor=None, kind="deals", path=write(tmp_path, "dupes.csv", text), chunk_rows=1_000)
     assert [p.row for p in caught.value.problems] == [9, 2_502]
 
 
@@ -140,7 +140,7 @@ def test_an_xlsx_formula_without_a_saved_value_is_refused_by_cell(tmp_path: Path
 def test_an_xlsx_formula_with_a_saved_value_imports_that_value(tmp_path: Path) -> None:
     from kokyaku.crm.models import Account
 
-    summary = import_run(kind="accounts", path=_xlsx_with_formula(tmp_path / "saved.xlsx", cached="60"))
+    summary = import_run(actor=None, kind="accounts", path=_xlsx_with_formula(tmp_path / "saved.xlsx", cached="60"))
     assert summary.created == 2
     assert Account.objects.get(external_id="A2").annual_revenue == 60
 
@@ -149,7 +149,7 @@ def test_a_negative_amount_is_refused_with_its_row(tmp_path: Path) -> None:
     text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,-5,Won,won,2024-01-01,2024-02-01\n"
     before = db_state()
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "neg.csv", text))
+        import_run(actor=None, kind="deals", path=write(tmp_path, "neg.csv", text))
     assert [str(p) for p in caught.value.problems] == ["neg.csv: row 3, column 'amount', value '-5': negative value not allowed"]
     assert db_state() == before
 
@@ -160,12 +160,12 @@ def test_a_currency_that_is_not_iso_4217_is_refused_and_lowercase_codes_are_read
     text = header + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01,usd\nD2,A1,Tanaka,x,5,Won,won,2024-01-01,2024-02-01,YEN\n"
     before = db_state()
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "cur.csv", text))
+        import_run(actor=None, kind="deals", path=write(tmp_path, "cur.csv", text))
     assert [str(p) for p in caught.value.problems] == [
         "cur.csv: row 3, column 'currency', value 'YEN': not an ISO 4217 currency code (for example JPY, USD or EUR)"
     ]
     assert db_state() == before
-    summary = import_run(kind="deals", path=write(tmp_path, "cur.csv", text.replace("YEN", "")))
+    summary = import_run(actor=None, kind="deals", path=write(tmp_path, "cur.csv", text.replace("YEN", "")))
     assert summary.created == 2
     assert dict(Deal.objects.filter(external_id__in=["D1", "D2"]).values_list("external_id", "currency")) == {
         "D1": "USD",
@@ -182,7 +182,7 @@ def test_an_unknown_stage_is_refused_and_the_mapping_is_named(tmp_path: Path) ->
     text = "id,acct,stage,opened\nD1,A1,Won,2024-01-01\nD2,A1,Negotiating,2024-01-01\n"
     before = db_state()
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "stages.csv", text), mapping=str(mapping))
+        import_run(actor=None, kind="deals", path=write(tmp_path, "stages.csv", text), mapping=str(mapping))
     (problem,) = caught.value.problems
     assert (problem.row, problem.column, problem.value) == (3, "stage", "Negotiating")
     assert "unknown status value" in problem.reason
@@ -193,7 +193,7 @@ def test_an_unknown_stage_is_refused_and_the_mapping_is_named(tmp_path: Path) ->
 def test_an_unknown_status_without_a_value_map_lists_the_choices(tmp_path: Path) -> None:
     text = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,maybe,2024-01-01,\n"
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "s.csv", text))
+        import_run(actor=None, kind="deals", path=write(tmp_path, "s.csv", text))
     assert caught.value.problems[0].reason == "must be one of open, won, lost"
 
 
@@ -207,7 +207,7 @@ def test_a_bad_mapping_file_is_refused_before_reading(tmp_path: Path) -> None:
 def test_every_problem_is_collected_not_just_the_first(tmp_path: Path) -> None:
     text = DEALS_HEADER + "D1,A1,Tanaka,x,abc,Won,won,01/02/2024,\nD2,,Tanaka,x,5,Won,won,2024-01-01,2024-02-01\n"
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="deals", path=write(tmp_path, "many.csv", text))
+        import_run(actor=None, kind="deals", path=write(tmp_path, "many.csv", text))
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "amount"), (2, "opened_on"), (3, "account")]
     assert caught.value.problems[2].reason == "account is required but empty"
 
@@ -219,7 +219,7 @@ def test_a_bad_byte_deep_in_the_file_after_rows_were_staged_changes_nothing(tmp_
     assert len(data) > 256 * 1024
     before = db_state()
     with pytest.raises(ImportFileError) as caught:
-        import_run(kind="deals", path=write(tmp_path, "late.csv", data), chunk_rows=1_000)
+        import_run(actor=None, kind="deals", path=write(tmp_path, "late.csv", data), chunk_rows=1_000)
     assert "late.csv: line 8002 is not valid utf-8" in str(caught.value)
     assert db_state() == before
 
@@ -228,6 +228,6 @@ def test_broken_quoting_in_a_late_chunk_changes_nothing(tmp_path: Path) -> None:
     text = deals_csv(3_500) + 'D9,A1,Tanaka,"never closed,1,Won,won,2024-01-01,2024-02-01\n' + deals_csv(10)[len(DEALS_HEADER) :]
     before = db_state()
     with pytest.raises(ImportFileError) as caught:
-        import_run(kind="deals", path=write(tmp_path, "late_quote.csv", text), chunk_rows=1_000)
+        import_run(actor=None, kind="deals", path=write(tmp_path, "late_quote.csv", text), chunk_rows=1_000)
     assert "late_quote.csv: broken CSV (a quoted value opened on row 3502 is never closed)" in str(caught.value)
     assert db_state() == before

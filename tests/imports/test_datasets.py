@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not MAVEN.exists(), reason=f"shared data sets no
 
 
 def _maven(kind: str, file: str) -> tuple[int, int, int, int]:
-    s = import_run(kind=kind, path=MAVEN / file, mapping=str(MAPPINGS / f"maven_crm_{kind}.toml"))
+    s = import_run(actor=None, kind=kind, path=MAVEN / file, mapping=str(MAPPINGS / f"maven_crm_{kind}.toml"))
     return s.created, s.updated, s.unchanged, s.skipped
 
 
@@ -53,7 +53,7 @@ def test_online_retail_head_imports_as_purchases_then_reimports_unchanged(db: No
                 break
             out.write(line)
     mapping = str(MAPPINGS / "online_retail_purchases.toml")
-    first = import_run(kind="purchases", path=head, mapping=mapping)
+    first = import_run(actor=None, kind="purchases", path=head, mapping=mapping)
     assert first.rows == 20_000
     assert first.created == first.invoices > 0
     assert first.skipped > 0
@@ -63,5 +63,5 @@ def test_online_retail_head_imports_as_purchases_then_reimports_unchanged(db: No
     assert Account.objects.filter(name__startswith="Customer ").count() == first.accounts_created
     assert not Account.objects.filter(name__endswith=".0").exists()
     assert Deal.objects.filter(amount__lte=0).count() == 0
-    second = import_run(kind="purchases", path=head, mapping=mapping)
+    second = import_run(actor=None, kind="purchases", path=head, mapping=mapping)
     assert (second.created, second.updated, second.unchanged, second.accounts_created) == (0, 0, first.created, 0)

@@ -47,7 +47,7 @@ C200,D,-4,2011-01-08 12:00:00,2.00,12345.0,France
 
 
 def test_invoice_lines_become_one_won_purchase_reduced_by_its_returns_and_cancellation(tmp_path: Path) -> None:
-    summary = import_run(kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
+    summary = import_run(actor=None, kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
     deal = Deal.objects.get(external_id="INV-100")
     # 2 x 10 + 5.50 - 10 (return line) - 5.50 (cancellation C100) = 10
     assert (deal.amount, deal.status, deal.currency, str(deal.closed_on)) == (Decimal("10.00"), "won", "GBP", "2011-01-05")
@@ -59,7 +59,7 @@ def test_invoice_lines_become_one_won_purchase_reduced_by_its_returns_and_cancel
 
 
 def test_purchases_with_a_net_of_zero_or_less_are_counted_not_stored(tmp_path: Path) -> None:
-    summary = import_run(kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
+    summary = import_run(actor=None, kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
     assert not Deal.objects.filter(external_id__in=["INV-200", "INV-C200", "INV-300"]).exists()
     assert summary.credit_notes == 2  # C200 (-8) and 300 (0)
     assert summary.credit_total == pytest.approx(-8.0)
@@ -67,7 +67,9 @@ def test_purchases_with_a_net_of_zero_or_less_are_counted_not_stored(tmp_path: P
 
 def test_lines_without_a_customer_are_skipped_counted_and_listed(tmp_path: Path) -> None:
     rejects = tmp_path / "rejects.csv"
-    summary = import_run(kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING, rejects_path=rejects)
+    summary = import_run(
+        actor=None, kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING, rejects_path=rejects
+    )
     assert (summary.skipped, summary.skipped_reason) == (1, "account empty")
     assert not Deal.objects.filter(external_id="INV-101").exists()
     listed = rejects.read_text(encoding="utf-8-sig").splitlines()
@@ -77,10 +79,10 @@ def test_lines_without_a_customer_are_skipped_counted_and_listed(tmp_path: Path)
 
 def test_customers_are_created_once_and_a_reimport_is_all_unchanged(tmp_path: Path) -> None:
     path = write(tmp_path, "retail.csv.gz", LINES)
-    first = import_run(kind="purchases", path=path, mapping=MAPPING)
+    first = import_run(actor=None, kind="purchases", path=path, mapping=MAPPING)
     assert first.accounts_created == 2  # 17850 and 12345 (the latter only has a credit, but exists)
     assert Account.objects.filter(external_id="17850").count() == 1
-    second = import_run(kind="purchases", path=path, mapping=MAPPING)
+    second = import_run(actor=None, kind="purchases", path=path, mapping=MAPPING)
     assert (second.created, second.updated, second.unchanged, second.accounts_created) == (0, 0, 1, 0)
 
 
@@ -89,6 +91,6 @@ def test_one_invoice_with_two_customers_is_refused(tmp_path: Path) -> None:
     from kokyaku.imports.errors import ImportInvalid
 
     with pytest.raises(ImportInvalid) as caught:
-        import_run(kind="purchases", path=write(tmp_path, "mixed.csv", text), mapping=MAPPING)
+        import_run(actor=None, kind="purchases", path=write(tmp_path, "mixed.csv", text), mapping=MAPPING)
     assert "one invoice, two customers" in caught.value.problems[0].reason
     assert not Deal.objects.filter(external_id="INV-100").exists()

@@ -50,6 +50,7 @@ class Command(KokyakuCommand):
             with _Progress(enabled=not options["json"] and sys.stderr.isatty()) as progress:
                 summary = import_recorded(
                     source="cli",
+                    actor=None,  # the command line
                     kind=options["kind"],
                     path=Path(options["file"]),
                     mapping=options["mapping"],

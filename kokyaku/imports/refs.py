@@ -1,0 +1,123 @@
+"""Reference maps: external id or name -> primary key, loaded once per import, and the rows created for what is missing."""
+
+# ruff: noqa: S608  - SQL here is assembled from model metadata and constants only; values always travel as parameters
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import connection, models
+
+from kokyaku.imports.errors import gettext_noop
+
+# a reference that names no record, or a name that several records share (per kind of record referred to)
+NOT_FOUND = {
+    "account": gettext_noop("no account with this external id or name"),
+    "rep": gettext_noop("no rep with this external id or name"),
+    "team": gettext_noop("no team with this external id or name"),
+    "deal": gettext_noop("no deal with this external id or name"),
+    "lost reason": gettext_noop("no lost reason with this external id or name"),
+}
+AMBIGUOUS = {
+    "account": gettext_noop("several accounts have this name; use the external id"),
+    "rep": gettext_noop("several reps have this name; use the external id"),
+    "team": gettext_noop("several teams have this name; use the external id"),
+    "deal": gettext_noop("several deals have this name; use the external id"),
+    "lost reason": gettext_noop("several lost reasons have this name; use the external id"),
+}
+
+
+class RefMap:
+    """External id -> pk and unique name -> pk for one model, loaded once, grown as rows are created."""
+
+    def __init__(self, model: type[models.Model], *, key: str = "external_id", name: str | None = "name") -> None:
+        self.model = model
+        self.by_key: dict[str, int] = {}
+        self.by_name: dict[str, int] = {}
+        self.ambiguous: set[str] = set()
+        self._tables: dict[str, tuple[pd.Index, np.ndarray]] = {}
+        cols = [key, "pk"] + ([name] if name else [])
+        for row in model._default_manager.values_list(*cols).iterator(chunk_size=20_000):
+            if row[0]:
+                self.by_key[str(row[0])] = int(row[1])
+            if name and row[2]:
+                label = str(row[2])
+                if label in self.by_name and self.by_name[label] != row[1]:
+                    self.ambiguous.add(label)
+                self.by_name[label] = int(row[1])
+
+    def lookup(self, refs: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Return (pk or NaN, missing mask, ambiguous-name mask) for a column of references.
+
+        The keys sit in a pandas Index kept between chunks, so its hash table is built once (not
+        once per chunk, as ``Series.map(dict)`` does), and each chunk costs only its look-ups.
+        """
+        values = refs.to_numpy(dtype=object)
+        filled = values != ""
+        keys, pks = self._table("key")
+        ids = _take(pks, keys.get_indexer(pd.Index(values, dtype=object)))
+        todo = np.isnan(ids) & filled
+        ambiguous = np.zeros(len(values), dtype=bool)
+        if todo.any() and self.by_name:
+            names, name_pks = self._table("name")
+            ids[todo] = _take(name_pks, names.get_indexer(pd.Index(values[todo], dtype=object)))
+            if self.ambiguous:
+                ambiguous = todo & refs.isin(self.ambiguous).to_numpy() & ~refs.isin(list(self.by_key)).to_numpy()
+        missing = np.isnan(ids) & filled
+        index = refs.index
+        return pd.Series(ids, index=index), pd.Series(missing, index=index), pd.Series(ambiguous, index=index)
+
+    def _table(self, which: str) -> tuple[pd.Index, np.ndarray]:
+        if which not in self._tables:
+            mapping = self.by_key if which == "key" else self.by_name
+            self._tables[which] = (
+                pd.Index(list(mapping), dtype=object),
+                np.fromiter(mapping.values(), dtype=np.float64, count=len(mapping)),
+            )
+        return self._tables[which]
+
+    def add(self, key: str, pk: int, name: str | None = None) -> None:
+        self._tables.clear()
+        self.by_key[key] = pk
+        if name and name not in self.by_name:
+            self.by_name[name] = pk
+
+
+def _take(pks: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """pks at positions, NaN where a position is -1 (not found)."""
+    if not len(pks):
+        return np.full(len(positions), np.nan)
+    return np.where(positions >= 0, pks[np.maximum(positions, 0)], np.nan)
+
+
+def insert_returning(model: type[models.Model], columns: list[str], values: list[tuple[Any, ...]]) -> list[tuple[str, int, str]]:
+    """Insert rows whose first column is external_id; return (external_id, pk, name) of each, in bulk.
+
+    PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) RETURNING`` (one round trip whatever the
+    count); SQLite: executemany in-process, then the keys read back in batches.
+    """
+    table = model._meta.db_table
+    if not values:
+        return []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            types = {f.column: str(f.db_type(connection)) for f in model._meta.concrete_fields if f.column in columns}
+            arrays = [list(col) for col in zip(*values, strict=True)]
+            unnest = ", ".join(f"%s::{types[c].split('(')[0]}[]" for c in columns)
+            cur.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({unnest}) RETURNING external_id, id, name",
+                arrays,
+            )
+            return [(str(k), int(pk), str(n)) for k, pk, n in cur.fetchall()]
+        marks = ", ".join(["%s"] * len(columns))
+        cur.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+        keys = [v[0] for v in values]
+        found: list[tuple[str, int, str]] = []
+        for start in range(0, len(keys), 5000):
+            batch = keys[start : start + 5000]
+            cur.execute(
+                f"SELECT external_id, id, name FROM {table} WHERE external_id IN ({', '.join(['%s'] * len(batch))})", batch
+            )
+            found.extend((str(k), int(pk), str(n)) for k, pk, n in cur.fetchall())
+    return found

@@ -1,0 +1,140 @@
+"""Staging: the TEMP tables an import writes its checked rows into, and the checks SQL makes there.
+
+Each chunk goes in through :mod:`kokyaku.lib.bulk` (COPY on PostgreSQL, executemany on SQLite).
+Once every chunk is in, SQL finds duplicate external ids (and, for purchases, sums invoice
+lines into purchases) over the whole file at once.
+"""
+
+# ruff: noqa: S608  - SQL here is assembled from model metadata and constants only; values always travel as parameters
+from __future__ import annotations
+
+import pandas as pd
+from django.db import connection
+
+from kokyaku.imports.context import ImportPass
+from kokyaku.imports.errors import Message, Problem, gettext_noop
+from kokyaku.imports.summary import keep
+from kokyaku.lib import bulk
+from kokyaku.lib.bulk import Kind, execute, fetch
+
+# Staging column types: (PostgreSQL, SQLite). SQLite types keep the same affinity Django gives
+# the target columns, so values compare equal after a round trip.
+SQL_TYPES: dict[Kind, tuple[str, str]] = {
+    "text": ("text", "text"),
+    "id": ("bigint", "integer"),
+    "money": ("numeric(18,2)", "decimal"),
+    "number": ("numeric", "real"),
+    "date": ("date", "date"),
+    "ts": ("timestamp with time zone", "datetime"),
+    "bool": ("boolean", "bool"),
+    "int": ("integer", "integer"),
+}
+
+
+class Stage:
+    """A TEMP table in the import's transaction; or, with ``direct``, the target table itself (no ``_row``).
+
+    ``_row`` keeps each staged row's row number in the file (the chunk's index), so that what SQL
+    finds later (a duplicate id) names the rows it is on.
+    """
+
+    def __init__(self, name: str, columns: list[tuple[str, Kind]], *, direct: bool = False) -> None:
+        self.name = name
+        self.columns: list[tuple[str, Kind]] = list(columns) if direct else [*columns, ("_row", "int")]
+        self.postgres = connection.vendor == "postgresql"
+        self.direct = direct
+        self.qualified = name if direct else f"pg_temp.{name}" if self.postgres else f"temp.{name}"
+        self.rows = 0
+        if direct:
+            return
+        slot = 0 if self.postgres else 1
+        cols = ", ".join(f"{c} {SQL_TYPES[t][slot]}" for c, t in self.columns)
+        execute(f"DROP TABLE IF EXISTS {self.qualified}")
+        execute(f"CREATE TEMP TABLE {name} ({cols})" + (" ON COMMIT DROP" if self.postgres else ""))
+
+    def batch(self, frame: pd.DataFrame) -> bulk.Batch:
+        """One chunk's rows, formatted for this table (touches no database)."""
+        self.rows += len(frame)
+        return bulk.format_rows(self.name, self.columns, frame, index_as=None if self.direct else "_row")
+
+    def drop(self) -> None:
+        """PostgreSQL drops TEMP tables on commit, but not when the import runs inside an outer
+        transaction; SQLite keeps them for the connection's life."""
+        if not self.direct:
+            execute(f"DROP TABLE IF EXISTS {self.qualified}")
+
+
+def check_duplicates(run: ImportPass, stage: Stage) -> None:
+    """Name every row whose external id another row has too; with skip_invalid, unstage all of them."""
+    summary = run.summary
+    dupes = fetch(
+        f"SELECT s._row, s.external_id, d.n, d.first_row FROM {stage.name} s JOIN ("
+        f" SELECT external_id, COUNT(*) AS n, MIN(_row) AS first_row FROM {stage.name}"
+        f" GROUP BY external_id HAVING COUNT(*) > 1) d ON d.external_id = s.external_id ORDER BY s._row"
+    )
+    if not dupes:
+        return
+    problems = [
+        Problem(
+            summary.file,
+            int(row),
+            "external_id",
+            str(ext),
+            Message(gettext_noop("duplicate external id: %(count)s rows have it (first on row %(first)s)"), count=n, first=first),
+        )
+        for row, ext, n, first in dupes
+    ]
+    keep(summary, problems)
+    for p in problems:
+        run.rejects.write_plain(run.width, p.row, p.column, p.reason)
+    summary.rejected += len(problems)
+    if run.skip_invalid:
+        execute(
+            f"DELETE FROM {stage.name} WHERE external_id IN"
+            f" (SELECT external_id FROM {stage.name} GROUP BY external_id HAVING COUNT(*) > 1)"
+        )
+
+
+def aggregate_purchases(run: ImportPass, stage: Stage, lines: Stage) -> None:
+    """Sum invoice lines into one purchase each; report invoices of two customers and net credits."""
+    summary = run.summary
+    mixed = fetch(
+        f"SELECT external_id, MIN(_row), MAX(_row) FROM {lines.name} GROUP BY external_id"
+        f" HAVING MIN(account_id) <> MAX(account_id) ORDER BY MIN(_row)"
+    )
+    if mixed:
+        problems = [
+            Problem(
+                summary.file,
+                int(first),
+                "account",
+                str(ext),
+                Message(gettext_noop("one invoice, two customers (rows %(first)s and %(last)s)"), first=first, last=last),
+            )
+            for ext, first, last in mixed
+        ]
+        keep(summary, problems)
+        for p in problems:
+            run.rejects.write_plain(run.width, p.row, p.column, p.reason)
+        summary.rejected += len(problems)
+        if not run.skip_invalid:
+            return
+        execute(
+            f"DELETE FROM {lines.name} WHERE external_id IN (SELECT external_id FROM {lines.name}"
+            f" GROUP BY external_id HAVING MIN(account_id) <> MAX(account_id))"
+        )
+    net = "ROUND(SUM(amount), 2)"
+    credit = fetch(
+        f"SELECT COUNT(*), COALESCE(SUM(net), 0) FROM"
+        f" (SELECT {net} AS net FROM {lines.name} GROUP BY external_id HAVING {net} <= 0) c"
+    )
+    summary.credit_notes = int(credit[0][0])
+    summary.credit_total = float(credit[0][1])
+    name = "'Invoice ' || MIN(invoice)"
+    execute(
+        f"INSERT INTO {stage.name} (external_id, account_id, owner_id, name, product, amount, currency, stage, status,"
+        f" probability, opened_on, closed_on, expected_close_on, lost_reason_id, lost_note, _row)"
+        f" SELECT external_id, MIN(account_id), NULL, {name}, '', {net}, MIN(currency), 'purchase', 'won',"
+        f" NULL, MIN(day), MIN(day), NULL, NULL, '', MIN(_row) FROM {lines.name} GROUP BY external_id HAVING {net} > 0"
+    )
+    summary.invoices = int(fetch(f"SELECT COUNT(*) FROM {stage.name}")[0][0])
