@@ -317,15 +317,17 @@ class BackgroundWriter:
         self.wait()
         _log(statement)
         if self.pool is None:
-            batch.send(self.raw, statement)
+            with connection.wrap_database_errors:  # the driver's errors as Django's (IntegrityError, ...)
+                batch.send(self.raw, statement)
         else:
             self.pending = self.pool.submit(batch.send, self.raw, statement)
 
     def wait(self) -> None:
-        """Block until the batch in flight is written; raise what writing it raised."""
+        """Block until the batch in flight is written; raise what writing it raised (as Django's errors)."""
         pending, self.pending = self.pending, None
         if pending is not None:
-            pending.result()
+            with connection.wrap_database_errors:
+                pending.result()
 
     def close(self) -> None:
         try:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
 from kokyaku.crm.models import Account, Activity, Deal, Rep, Team
@@ -329,3 +331,13 @@ def test_a_row_with_fewer_fields_than_the_header_reads_the_missing_ones_as_empty
     assert summary.created == 2
     s2 = Deal.objects.get(external_id="S2")
     assert (s2.closed_on, s2.name) == (None, "")
+
+
+def test_only_a_manager_or_the_command_line_may_import(tmp_path: Path, strong_rep: Rep, manager: User) -> None:
+    path = write(tmp_path, "d.csv", deals_csv(3))
+    before = db_state()
+    with pytest.raises(PermissionDenied, match="Only managers can import data"):
+        import_run(actor=User.objects.get(username="tanaka"), kind="deals", path=path)
+    assert db_state() == before
+    assert import_run(actor=manager, kind="deals", path=path).created == 3
+    assert import_run(actor=None, kind="deals", path=path).unchanged == 3
