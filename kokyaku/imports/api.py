@@ -20,7 +20,7 @@ from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_parse
 from kokyaku.imports.models import ImportRun
-from kokyaku.imports.selectors import import_runs_recent, run_rejects, saved_mappings
+from kokyaku.imports.selectors import import_runs_recent, run_rejects, saved_mapping_names
 from kokyaku.imports.services import import_recorded, mapping_for
 from kokyaku.users.roles import is_manager
 
@@ -103,10 +103,10 @@ def import_file(
         if mapping_file is not None:
             text = mapping_file.read().decode("utf-8-sig")
             chosen = mapping_parse(text, name=mapping_file.name or "mapping.toml", kind=kind)
-        elif mapping in builtin_mappings(kind) or saved_mappings(kind=kind).filter(name=mapping).exists():
+        elif mapping in builtin_mappings(kind) or mapping in saved_mapping_names(kind=kind):
             chosen = mapping_for(mapping, kind=kind)
         else:  # never a server path: only built-in and saved names over the API
-            known = ", ".join([*builtin_mappings(kind), *saved_mappings(kind=kind).values_list("name", flat=True)])
+            known = ", ".join([*builtin_mappings(kind), *saved_mapping_names(kind=kind)])
             detail = _("no built-in or saved mapping %(mapping)s for %(kind)s; there are: %(known)s, or send mapping_file")
             return Status(400, {"detail": detail % {"mapping": repr(mapping), "kind": kind, "known": known}})
         with tempfile.TemporaryDirectory(prefix="kk-import-") as folder:

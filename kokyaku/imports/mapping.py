@@ -316,6 +316,11 @@ def mapping_load(name_or_path: str | None, *, kind: str) -> Mapping:
     return mapping_parse(text, name=path.name, kind=kind)
 
 
+def builtin_mapping_text(name: str, *, kind: str) -> str:
+    """The TOML of a built-in mapping, as shipped (comments and all), for editing on the review page."""
+    return (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
+
+
 def builtin_mappings(kind: str) -> list[str]:
     """Return the names of the built-in mappings that exist for a kind."""
     return [n for n in BUILTIN_NAMES if (BUILTIN_DIR / n / f"{kind}.toml").exists()]

@@ -1,7 +1,12 @@
-"""Import pages (managers only): upload, review the mapping and the first rows, validate, confirm."""
+"""Import pages (managers only): upload, review the mapping and the first rows, validate, confirm.
+
+One view per action on an upload (review, preview, save the mapping, validate, import, import the
+good rows); each posts the review form, whose TOML and column picks apply first.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from kokyaku.imports.errors import ImportFileError, ImportInvalid
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
-from kokyaku.imports.mapping import BUILTIN_DIR, BUILTIN_NAMES, Mapping, mapping_parse, mapping_set_columns
-from kokyaku.imports.models import ImportRun
+from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, builtin_mapping_text, mapping_parse, mapping_set_columns
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
-from kokyaku.imports.selectors import import_runs_recent, run_rejects
+from kokyaku.imports.selectors import import_run_get, import_runs_recent, run_rejects
 from kokyaku.imports.services import ImportSummary, import_recorded, mapping_save
-from kokyaku.imports.uploads import upload_delete, upload_get, upload_set_mapping, upload_store
+from kokyaku.imports.uploads import Upload, upload_delete, upload_get, upload_set_mapping, upload_store
 from kokyaku.users.roles import is_manager
 
 PREVIEW_ROWS = 20
@@ -47,87 +51,157 @@ def start(request: HttpRequest) -> HttpResponse:
         if saved is not None:
             name, text = saved.name, saved.text
         else:
-            text = (BUILTIN_DIR / name / f"{kind}.toml").read_text(encoding="utf-8")
+            text = builtin_mapping_text(name, kind=kind)
         upload = upload_store(file=form.cleaned_data["file"], kind=kind, user_id=user_id, mapping_name=name, mapping_text=text)
         return redirect("imports:review", upload_id=upload.id)
     context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB, "runs": import_runs_recent()}
     return render(request, "imports/start.html", context, status=400 if form.errors else 200)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def review(request: HttpRequest, upload_id: str) -> HttpResponse:
-    user_id = _require_manager(request)
-    upload = upload_get(upload_id=upload_id, user_id=user_id)
+def _upload(request: HttpRequest, upload_id: str) -> Upload:
+    upload = upload_get(upload_id=upload_id, user_id=_require_manager(request))
     if upload is None:
         raise Http404(_("This upload does not exist any more."))
-    action = request.POST.get("action", "preview")
-    if request.method == "POST" and "mapping_text" in request.POST:
-        # the column picker's changes are written into the TOML's [columns]; the rest stays as typed
+    return upload
+
+
+def _picked(request: HttpRequest, upload_id: str) -> Upload:
+    """The upload, with the TOML as posted and the column picker's changes written into its [columns]."""
+    upload = _upload(request, upload_id)
+    if "mapping_text" in request.POST:  # the rest of the TOML stays as typed
         picked = picker_changes(request.POST.dict(), upload.kind)
         upload_set_mapping(upload=upload, mapping_text=mapping_set_columns(request.POST["mapping_text"], picked))
-    error = ""
-    if request.method == "POST" and action == "save_mapping":
-        name = request.POST.get("save_as", "")
-        try:
-            mapping_save(actor=request.user, kind=upload.kind, name=name, text=upload.mapping_text)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            upload_set_mapping(upload=upload, mapping_text=upload.mapping_text, mapping_name=name.strip())
-            messages.success(
-                request,
-                _("Mapping saved as %(name)s: pick it on the upload page next time, or use it by name (--mapping, mapping=).")
-                % {"name": name.strip()},
-            )
-    mapping: Mapping | None = None
+    return upload
+
+
+@login_required
+@require_http_methods(["GET"])
+def review(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """The review page: the mapping with its column picker, and the first rows as mapped."""
+    return _Review.of(_upload(request, upload_id)).render(request)
+
+
+@login_required
+@require_http_methods(["POST"])
+def preview(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """The review page again, with the mapping as edited."""
+    return _Review.of(_picked(request, upload_id)).render(request)
+
+
+@login_required
+@require_http_methods(["POST"])
+def save_mapping(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """Save the mapping as edited under a name, for the next upload, the API and the command line."""
+    upload = _picked(request, upload_id)
+    name = request.POST.get("save_as", "")
     try:
-        mapping = mapping_parse(upload.mapping_text, name=f"{upload.mapping_name} (edited)", kind=upload.kind)
+        mapping_save(actor=request.user, kind=upload.kind, name=name, text=upload.mapping_text)
+    except ValidationError as exc:
+        return _Review.of(upload, error=" ".join(exc.messages)).render(request)
+    upload_set_mapping(upload=upload, mapping_text=upload.mapping_text, mapping_name=name.strip())
+    messages.success(
+        request,
+        _("Mapping saved as %(name)s: pick it on the upload page next time, or use it by name (--mapping, mapping=).")
+        % {"name": name.strip()},
+    )
+    return _Review.of(upload).render(request)
+
+
+@login_required
+@require_http_methods(["POST"])
+def validate(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """Check every row and count what an import would do; write nothing."""
+    return _import(request, upload_id, dry_run=True, skip_invalid=False)
+
+
+@login_required
+@require_http_methods(["POST"])
+def import_all(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """Import every row, or none if any has a problem."""
+    return _import(request, upload_id, dry_run=False, skip_invalid=False)
+
+
+@login_required
+@require_http_methods(["POST"])
+def import_valid(request: HttpRequest, upload_id: str) -> HttpResponse:
+    """Import the rows without problems; the others go to a CSV kept with the history line."""
+    return _import(request, upload_id, dry_run=False, skip_invalid=True)
+
+
+def _import(request: HttpRequest, upload_id: str, *, dry_run: bool, skip_invalid: bool) -> HttpResponse:
+    upload = _picked(request, upload_id)
+    page = _Review.of(upload)
+    if page.mapping is None or page.preview is None:  # the page says why the file or mapping cannot be used
+        return page.render(request)
+    try:
+        summary = import_recorded(
+            source="web",
+            actor=request.user,
+            kind=upload.kind,
+            path=upload.path,
+            mapping=page.mapping,
+            file_name=upload.name,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+        )
     except ImportFileError as exc:
-        error = translated(exc)
+        page.error, page.status = translated(exc), 400
+    except ImportInvalid as exc:
+        page.error, page.status, page.problems = _invalid(exc.problem_count), 400, exc.problems
+    else:
+        if not dry_run:
+            upload_delete(upload=upload)
+            messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
+            context = {"summary": summary, "kind_label": KIND_LABELS[upload.kind], "run": import_run_get(summary.history_id)}
+            return render(request, "imports/done.html", context)
+        page.summary = summary
+    return page.render(request)
+
+
+@dataclass
+class _Review:
+    """What the review page shows: the mapping as parsed, the first rows as mapped, and what went wrong."""
+
+    upload: Upload
+    error: str = ""
+    mapping: Mapping | None = None
     preview: Preview | None = None
-    summary: ImportSummary | None = None
-    problems = []
-    status = 200
-    if mapping is not None:
+    summary: ImportSummary | None = None  # a validation's (dry run's) counts
+    problems: list[Problem] = field(default_factory=list)
+    status: int = 200
+
+    @classmethod
+    def of(cls, upload: Upload, *, error: str = "") -> _Review:
+        page = cls(upload, error=error)
         try:
-            preview = preview_rows(upload.path, mapping, name=upload.name, timezone=str(settings.TIME_ZONE), rows=PREVIEW_ROWS)
-            if request.method == "POST" and action in {"validate", "import", "import_valid"}:
-                summary = import_recorded(
-                    source="web",
-                    actor=request.user,
-                    kind=upload.kind,
-                    path=upload.path,
-                    mapping=mapping,
-                    file_name=upload.name,
-                    dry_run=action == "validate",
-                    skip_invalid=action == "import_valid",  # the refused rows go to a CSV kept with the history line
-                )
+            page.mapping = mapping_parse(upload.mapping_text, name=f"{upload.mapping_name} (edited)", kind=upload.kind)
         except ImportFileError as exc:
-            error, status = translated(exc), 400
-        except ImportInvalid as exc:
-            error, status, problems = _invalid(exc.problem_count), 400, exc.problems
-    if summary is not None and not summary.dry_run:
-        upload_delete(upload=upload)
-        messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
-        run = ImportRun.objects.filter(pk=summary.history_id).first() if summary.history_id else None
-        context = {"summary": summary, "kind_label": KIND_LABELS[upload.kind], "run": run}
-        return render(request, "imports/done.html", context)
-    context = {
-        "picker": _picker(upload.path, upload.name, upload.kind, upload.mapping_text, mapping),
-        "save_as": "" if upload.mapping_name in BUILTIN_NAMES else upload.mapping_name,
-        "keep": KEEP,
-        "upload": upload,
-        "kind_label": KIND_LABELS[upload.kind],
-        "preview": preview,
-        "summary": summary,
-        "error": error,
-        "problems": problems,
-        "mapping_label": mapping_label(upload.mapping_name),
-        # (code, human name) of each mapped field: the preview's column headers
-        "preview_fields": [(code, field_label(upload.kind, code)) for code in preview.fields] if preview else [],
-    }
-    return render(request, "imports/review.html", context, status=status)
+            page.error = translated(exc)
+            return page
+        try:
+            name, zone = upload.name, str(settings.TIME_ZONE)
+            page.preview = preview_rows(upload.path, page.mapping, name=name, timezone=zone, rows=PREVIEW_ROWS)
+        except ImportFileError as exc:
+            page.error, page.status = translated(exc), 400
+        return page
+
+    def render(self, request: HttpRequest) -> HttpResponse:
+        upload, preview = self.upload, self.preview
+        context = {
+            "picker": _picker(upload.path, upload.name, upload.kind, upload.mapping_text, self.mapping),
+            "save_as": "" if upload.mapping_name in BUILTIN_NAMES else upload.mapping_name,
+            "keep": KEEP,
+            "upload": upload,
+            "kind_label": KIND_LABELS[upload.kind],
+            "preview": preview,
+            "summary": self.summary,
+            "error": self.error,
+            "problems": self.problems,
+            "mapping_label": mapping_label(upload.mapping_name),
+            # (code, human name) of each mapped field: the preview's column headers
+            "preview_fields": [(code, field_label(upload.kind, code)) for code in preview.fields] if preview else [],
+        }
+        return render(request, "imports/review.html", context, status=self.status)
 
 
 def _picker(path: Path, name: str, kind: str, text: str, mapping: Mapping | None) -> dict[str, Any]:

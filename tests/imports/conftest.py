@@ -62,12 +62,12 @@ def seeded(db: None) -> None:
     )
 
 
-def picker_form(html: str, picks: dict[str, str], *, action: str) -> dict[str, str]:
+def picker_form(html: str, picks: dict[str, str]) -> dict[str, str]:
     """The review page's form as a browser submits it: the TOML as shown, every picker at its shown
     column (and that as its initial value) except the fields in ``picks``, which get the column picked."""
     shown = re.search(r'<textarea id="mapping_text"[^>]*>(.*?)</textarea>', html, re.S)
     assert shown is not None, "no mapping textarea on the page"
-    form = {"action": action, "mapping_text": html_lib.unescape(shown[1])}
+    form = {"mapping_text": html_lib.unescape(shown[1])}
     for field, initial in re.findall(r'name="initial__(\w+)" value="([^"]*)"', html):
         form[f"column__{field}"], form[f"initial__{field}"] = picks.get(field, initial), initial
     return form

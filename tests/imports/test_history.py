@@ -84,8 +84,8 @@ def test_the_import_page_lists_recent_imports_with_who_and_what(manager_client: 
     )
     review = str(upload["Location"])
     mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
-    assert manager_client.post(review, {"action": "validate", "mapping_text": mapping}).status_code == 400
-    assert manager_client.post(review, {"action": "import", "mapping_text": mapping}).status_code == 400
+    assert manager_client.post(review + "validate/", {"mapping_text": mapping}).status_code == 400
+    assert manager_client.post(review + "import/", {"mapping_text": mapping}).status_code == 400
     (run,) = ImportRun.objects.all()  # the validation was a dry run: not recorded
     assert (run.source, run.user, run.outcome) == ("web", manager, "refused")
 
@@ -128,10 +128,10 @@ def test_the_web_imports_the_good_rows_and_keeps_the_others_for_download(manager
     )
     review = str(upload["Location"])
     mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
-    refused = manager_client.post(review, {"action": "validate", "mapping_text": mapping}).content.decode()
+    refused = manager_client.post(review + "validate/", {"mapping_text": mapping}).content.decode()
     assert 'data-testid="import-valid"' in refused  # offered once there are problems
 
-    done = manager_client.post(review, {"action": "import_valid", "mapping_text": mapping}, headers={"accept-language": "ja"})
+    done = manager_client.post(review + "import-valid/", {"mapping_text": mapping}, headers={"accept-language": "ja"})
     assert done.status_code == 200
     (run,) = ImportRun.objects.all()
     assert (run.outcome, run.created, run.rejected, run.problem_count) == ("imported", 1, 1, 1)

@@ -48,7 +48,7 @@ def _generic_deals() -> str:
 
 def _validate(client: Client, data: bytes, *, mapping: str | None = None, name: str = "deals.csv") -> str:
     review = _upload(client, data, name=name)
-    response = client.post(review, {"action": "validate", "mapping_text": mapping or _generic_deals()})
+    response = client.post(review + "validate/", {"mapping_text": mapping or _generic_deals()})
     return str(response.content.decode())
 
 

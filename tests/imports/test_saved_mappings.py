@@ -48,8 +48,8 @@ def _upload(client: Client, text: str, mapping: str = "generic", name: str = "ex
 def test_a_manager_saves_the_picked_mapping_and_picks_it_on_the_next_upload(manager_client: Client, manager: User) -> None:
     review = _upload(manager_client, EXPORT)
     html = manager_client.get(review).content.decode()
-    form = {**picker_form(html, PICKS, action="save_mapping"), "save_as": "weekly_export"}
-    saved_page = manager_client.post(review, form, follow=True).content.decode()
+    form = {**picker_form(html, PICKS), "save_as": "weekly_export"}
+    saved_page = manager_client.post(review + "save-mapping/", form, follow=True).content.decode()
     assert "Mapping saved as weekly_export" in saved_page
     saved = SavedMapping.objects.get(kind="deals", name="weekly_export")
     assert 'external_id = "商談ID"' in saved.text
@@ -61,7 +61,7 @@ def test_a_manager_saves_the_picked_mapping_and_picks_it_on_the_next_upload(mana
     page = manager_client.get(review2).content.decode()
     assert 'data-testid="import-preview"' in page  # fits at once: no picking this time
     assert 'value="weekly_export"' in page  # saving again updates it
-    manager_client.post(review2, {"action": "import", "mapping_text": saved.text})
+    manager_client.post(review2 + "import/", {"mapping_text": saved.text})
     assert Deal.objects.filter(external_id="J-2").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,12 +44,12 @@ def test_a_manager_uploads_previews_validates_and_imports(manager_client: Client
     assert "Deal 0" in html
     assert "external_id" in html
 
-    dry = manager_client.post(review, {"action": "validate", "mapping_text": _generic_deals()})
+    dry = manager_client.post(review + "validate/", {"mapping_text": _generic_deals()})
     assert dry.status_code == 200
     assert 'data-testid="import-dry-run"' in dry.content.decode()
     assert not Deal.objects.exists()
 
-    done = manager_client.post(review, {"action": "import", "mapping_text": _generic_deals()})
+    done = manager_client.post(review + "import/", {"mapping_text": _generic_deals()})
     assert done.status_code == 200
     assert 'data-testid="import-done"' in done.content.decode()
     assert Deal.objects.count() == 30
@@ -62,13 +63,13 @@ def test_the_manager_edits_the_mapping_in_the_textarea(manager_client: Client) -
         'closed_on = "closed"\n'
         '[values.status]\n"Closed Won" = "won"\n'
     )
-    manager_client.post(review, {"action": "import", "mapping_text": mapping})
+    manager_client.post(review + "import/", {"mapping_text": mapping})
     assert Deal.objects.get(external_id="X1").status == "won"
 
 
 def test_problems_are_listed_with_row_column_and_value_and_nothing_is_written(manager_client: Client) -> None:
     review = _upload(manager_client, DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n")
-    response = manager_client.post(review, {"action": "import", "mapping_text": _generic_deals()})
+    response = manager_client.post(review + "import/", {"mapping_text": _generic_deals()})
     assert response.status_code == 400
     html = response.content.decode()
     assert 'data-testid="import-problems"' in html
@@ -79,7 +80,7 @@ def test_problems_are_listed_with_row_column_and_value_and_nothing_is_written(ma
 
 def test_a_broken_mapping_is_explained_on_the_page(manager_client: Client) -> None:
     review = _upload(manager_client, deals_csv(2))
-    response = manager_client.post(review, {"action": "preview", "mapping_text": "kind = 'deals'\n[columns\n"})
+    response = manager_client.post(review + "preview/", {"mapping_text": "kind = 'deals'\n[columns\n"})
     assert "not valid TOML" in response.content.decode()
 
 
@@ -108,3 +109,29 @@ def _generic_deals() -> str:
     from kokyaku.imports.mapping import BUILTIN_DIR
 
     return (BUILTIN_DIR / "generic" / "deals.toml").read_text(encoding="utf-8")
+
+
+ACTIONS = ["preview/", "save-mapping/", "validate/", "import/", "import-valid/"]
+
+
+def test_each_action_has_its_own_url_the_form_posts_to(manager_client: Client) -> None:
+    review = _upload(manager_client, DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n")
+    refused = manager_client.post(review + "validate/", {"mapping_text": _generic_deals()}).content.decode()  # shows import-valid
+    posts_to = set(re.findall(r'formaction="([^"]+)"', refused)) | set(
+        re.findall(r'action="([^"]+)" data-testid="import-review-form"', refused)
+    )
+    assert posts_to == {review + action for action in ACTIONS}
+
+
+def test_the_action_urls_take_posts_only_from_the_manager_who_uploaded(
+    manager_client: Client, admin_user: object, rep_client: Client
+) -> None:
+    from tests.conftest import client_for
+
+    review = _upload(manager_client, deals_csv(2))
+    for action in ACTIONS:
+        assert manager_client.get(review + action).status_code == 405, action
+        assert client_for("admin").post(review + action, {"mapping_text": _generic_deals()}).status_code == 404, action
+        assert rep_client.post(review + action, {"mapping_text": _generic_deals()}).status_code == 403, action
+    assert not Deal.objects.exists()
+    assert manager_client.get(review).status_code == 200  # the upload is still there
