@@ -46,6 +46,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomlkit
+import tomlkit.exceptions
+
 from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
 from kokyaku.imports.fields import KINDS, schema
 
@@ -326,58 +329,30 @@ def builtin_mappings(kind: str) -> list[str]:
     return [n for n in BUILTIN_NAMES if (BUILTIN_DIR / n / f"{kind}.toml").exists()]
 
 
-_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-
-
-def toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (quotes, backslashes and control characters escaped)."""
-    out = []
-    for ch in text:
-        if ch in {'"', "\\"}:
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
 def mapping_set_columns(text: str, changes: dict[str, str | None]) -> str:
     """Return the mapping TOML ``text`` with ``[columns]`` entries set (field -> source column) or removed (None).
 
-    Only the changed lines are touched: comments, other sections and every other entry stay as
-    written, so a mapping edited by hand keeps its notes. A field not yet under ``[columns]`` is
-    added at the end of that table (the table is added at the end when the text has none). The
-    field names come from the import schema (plain keys); the columns are written as TOML strings.
+    tomlkit edits the document in place: comments (even one after a changed entry), other sections
+    and every other entry stay as written, so a mapping edited by hand keeps its notes. A field not
+    yet under ``[columns]`` is added at the end of that table (the table is added at the end when
+    the text has none). Text that is not valid TOML comes back unchanged: the review page says what
+    is wrong with it, and the picks can be made again once it parses.
     """
     if not changes:
         return text
-    lines = text.splitlines()
-    start = end = None
-    for i, line in enumerate(lines):
-        header = _TABLE_HEADER.match(line)
-        if header and start is None and header.group(1) == "columns":
-            start = i
-        elif header and start is not None:
-            end = i
-            break
-    if start is None:
-        lines += ["", "[columns]"]
-        start = len(lines) - 1
-    if end is None:
-        end = len(lines)
-    todo = dict(changes)
-    kept: list[str] = []
-    for line in lines[start + 1 : end]:
-        key = re.match(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=', line)
-        if key and key.group(1) in todo:
-            column = todo.pop(key.group(1))
-            if column is not None:
-                kept.append(f"{key.group(1)} = {toml_string(column)}")
-            continue
-        kept.append(line)
-    while kept and not kept[-1].strip():  # new entries go right after the last one, before blank lines
-        kept.pop()
-    added = [f"{name} = {toml_string(column)}" for name, column in todo.items() if column is not None]
-    tail = [""] if end < len(lines) else []
-    return "\n".join([*lines[: start + 1], *kept, *added, *tail, *lines[end:]]) + "\n"
+    try:
+        document = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError:
+        return text
+    columns = document.get("columns")
+    if columns is None:
+        columns = tomlkit.table()
+        document.add("columns", columns)
+    if not isinstance(columns, dict):  # `columns = "x"`: not a mapping; mapping_parse says so
+        return text
+    for name, column in changes.items():
+        if column is not None:
+            columns[name] = column
+        elif name in columns:
+            del columns[name]
+    return tomlkit.dumps(document)

@@ -39,6 +39,24 @@ def test_a_mapping_without_columns_gets_the_table() -> None:
     assert mapping_set_columns(text, {}) == text
 
 
+def test_a_changed_entry_keeps_its_comment_and_an_inline_table_stays_inline() -> None:
+    head, tail = 'kind = "deals"\n[columns]\n', '\n[values.status]\n"Won" = "won"\n'
+    text = head + 'currency = "Curr"   # multi-currency orgs only\n' + tail
+    assert mapping_set_columns(text, {"currency": "通貨", "account": "Acct"}) == (
+        head + 'currency = "通貨"   # multi-currency orgs only\naccount = "Acct"\n' + tail
+    )
+    inline = 'kind = "deals"\ncolumns = { external_id = "Id", closed_on = "Closed" }\n'
+    edited = mapping_set_columns(inline, {"closed_on": None, "status": "State"})
+    assert tomllib.loads(edited)["columns"] == {"external_id": "Id", "status": "State"}
+    assert edited.startswith('kind = "deals"\ncolumns = {')
+    assert "[columns]" not in edited
+
+
+def test_text_that_is_not_toml_comes_back_as_typed() -> None:
+    broken = 'kind = "deals"\n[columns\nexternal_id = "Id"\n'
+    assert mapping_set_columns(broken, {"external_id": "Opp Id"}) == broken
+
+
 def test_the_picker_matches_columns_like_the_import_and_keeps_templates() -> None:
     header = ["ID", "AccountId", "StageName", "IsWon", "IsClosed", "createddate"]
     rows = {r.field: r for r in column_picker(SALESFORCE, "deals", header, {"ID": "006A", "createddate": "2024-01-05"})}
