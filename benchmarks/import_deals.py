@@ -36,7 +36,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = "kk_import_bench"
-BULK_MAINTENANCE_MEM = "256MB"  # as kokyaku.imports.services sets for its own rebuild
+BULK_MAINTENANCE_MEM = "256MB"  # as kokyaku.lib.bulk sets for its own rebuild (MAINTENANCE_MEM)
 INDEXED_FLOOR = "PostgreSQL raw psql \\copy of the resolved rows into crm_deal, indexes and constraints rebuilt"
 CSV = Path("/tmp/kk_bench_deals.csv")  # noqa: S108 - a throw-away benchmark input, as the task asks
 
