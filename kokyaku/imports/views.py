@@ -33,17 +33,15 @@ from kokyaku.users.roles import is_manager
 PREVIEW_ROWS = 20
 
 
-def _require_manager(request: HttpRequest) -> int:
+def _require_manager(request: HttpRequest) -> None:
     if not is_manager(request.user):
         raise PermissionDenied(_("Only managers can import data."))
-    assert request.user.pk is not None
-    return int(request.user.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
-    user_id = _require_manager(request)
+    _require_manager(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         kind, name = form.cleaned_data["kind"], form.cleaned_data["mapping"]
@@ -52,14 +50,14 @@ def start(request: HttpRequest) -> HttpResponse:
             name, text = saved.name, saved.text
         else:
             text = builtin_mapping_text(name, kind=kind)
-        upload = upload_store(file=form.cleaned_data["file"], kind=kind, user_id=user_id, mapping_name=name, mapping_text=text)
+        upload = upload_store(actor=request.user, file=form.cleaned_data["file"], kind=kind, mapping_name=name, mapping_text=text)
         return redirect("imports:review", upload_id=upload.id)
     context = {"form": form, "max_mb": settings.UPLOAD_MAX_MB, "runs": import_runs_recent()}
     return render(request, "imports/start.html", context, status=400 if form.errors else 200)
 
 
 def _upload(request: HttpRequest, upload_id: str) -> Upload:
-    upload = upload_get(upload_id=upload_id, user_id=_require_manager(request))
+    upload = upload_get(actor=request.user, upload_id=upload_id)
     if upload is None:
         raise Http404(_("This upload does not exist any more."))
     return upload
@@ -70,7 +68,8 @@ def _picked(request: HttpRequest, upload_id: str) -> Upload:
     upload = _upload(request, upload_id)
     if "mapping_text" in request.POST:  # the rest of the TOML stays as typed
         picked = picker_changes(request.POST.dict(), upload.kind)
-        upload_set_mapping(upload=upload, mapping_text=mapping_set_columns(request.POST["mapping_text"], picked))
+        text = mapping_set_columns(request.POST["mapping_text"], picked)
+        upload_set_mapping(actor=request.user, upload=upload, mapping_text=text)
     return upload
 
 
@@ -98,7 +97,7 @@ def save_mapping(request: HttpRequest, upload_id: str) -> HttpResponse:
         mapping_save(actor=request.user, kind=upload.kind, name=name, text=upload.mapping_text)
     except ValidationError as exc:
         return _Review.of(upload, error=" ".join(exc.messages)).render(request)
-    upload_set_mapping(upload=upload, mapping_text=upload.mapping_text, mapping_name=name.strip())
+    upload_set_mapping(actor=request.user, upload=upload, mapping_text=upload.mapping_text, mapping_name=name.strip())
     messages.success(
         request,
         _("Mapping saved as %(name)s: pick it on the upload page next time, or use it by name (--mapping, mapping=).")
@@ -150,7 +149,7 @@ def _import(request: HttpRequest, upload_id: str, *, dry_run: bool, skip_invalid
         page.error, page.status, page.problems = _invalid(exc.problem_count), 400, exc.problems
     else:
         if not dry_run:
-            upload_delete(upload=upload)
+            upload_delete(actor=request.user, upload=upload)
             messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
             context = {"summary": summary, "kind_label": KIND_LABELS[upload.kind], "run": import_run_get(summary.history_id)}
             return render(request, "imports/done.html", context)
