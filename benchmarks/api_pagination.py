@@ -133,13 +133,13 @@ def timed(client: Client, path: str, runs: int = 5) -> tuple[float, int, int]:
 
 def compare_fetch() -> None:
     """Time one page read as one joined query against ids first, then rows by id (interleaved runs)."""
-    from kokyaku.api.pagination import _ids, _rows
     from kokyaku.crm import selectors
+    from kokyaku.lib.pagination import ids_of, rows_of
 
     cases: dict[str, Callable[[], QuerySet[Any]]] = {
         "accounts by name": lambda: selectors.account_list(),
         "accounts by -annual_revenue": lambda: selectors.account_list(ordering="-annual_revenue"),
-        "accounts of team 2": lambda: selectors.account_list(team=Team.objects.order_by("id")[1].pk),
+        "accounts of team 2": lambda: selectors.account_list(where=selectors.accounts_of_team(Team.objects.order_by("id")[1].pk)),
         "deals by -opened_on": lambda: selectors.deal_list(),
         "activities by -occurred_at": lambda: selectors.activity_list(),
     }
@@ -154,7 +154,7 @@ def compare_fetch() -> None:
             one.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             qs = make()
-            _rows(qs, _ids(qs[:51]))
+            rows_of(qs, ids_of(qs[:51]))
             two.append((time.perf_counter() - started) * 1000)
         print(f"| {name} | {statistics.median(one):.1f} | {statistics.median(two):.1f} |")
 

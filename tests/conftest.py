@@ -20,8 +20,8 @@ from django.test import Client, override_settings
 from django.utils import translation
 
 from kokyaku.crm.models import Account, Deal, Rep, Team
+from kokyaku.crm.services import login_create
 from kokyaku.users.roles import Role
-from kokyaku.users.services import user_create
 
 PASSWORD = "correct-horse-9"
 CHROMIUM = "/usr/bin/chromium"
@@ -89,7 +89,7 @@ def team(db: None) -> Team:
 
 
 def _login(username: str, role: Role, rep: Rep | None = None) -> User:
-    return user_create(username=username, password=PASSWORD, role=role, rep_id=rep.pk if rep else None)
+    return login_create(actor=None, username=username, password=PASSWORD, role=role, rep_id=rep.pk if rep else None)
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target, Team
+from kokyaku.crm.services import login_create
 from kokyaku.demo.generator import Array, DemoGenerator, DemoSpec
 from kokyaku.domain.errors import DomainError
 from kokyaku.users.roles import Role
-from kokyaku.users.services import user_create
 
 DEMO_PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins, not a secret
 SQLITE_BATCH = 50_000
@@ -246,7 +246,8 @@ def _logins(reps: dict[str, Array], rep_ids: Array, team_names: list[str]) -> li
         if username in existing:
             out.append(DemoLogin(username, role.value, "", created=False))
             continue
-        user_create(
+        login_create(
+            actor=None,
             username=username,
             password=DEMO_PASSWORD,
             role=role,

@@ -226,13 +226,13 @@ def _matrix_sheet(wb: Workbook, snapshot: Snapshot, used: set[str], bold: Font) 
     for r in rep_breakdown(snapshot):
         ws.append(
             [
-                _text_cell(ws, r["owner"] or "(unassigned)"),
-                r["accounts"],
-                r["zones"]["A"],
-                r["zones"]["B"],
-                r["zones"]["C"],
-                r["unzoned"],
-                r["near_boundary"],
-                r["expected_value"],
+                _text_cell(ws, r.owner or "(unassigned)"),
+                r.accounts,
+                r.zones["A"],
+                r.zones["B"],
+                r.zones["C"],
+                r.unzoned,
+                r.near_boundary,
+                r.expected_value,
             ]
         )

@@ -77,7 +77,7 @@ def test_migration_defaults_to_the_latest_two_snapshots(demo: Demo, rep_api: Cli
 
 
 def test_latest_and_the_default_migration_follow_the_as_of_date_not_the_order_computed(demo: Demo, rep_api: Client) -> None:
-    late_august = snapshot_create(as_of=BEFORE)  # a past portfolio rebuilt after the current one
+    late_august = snapshot_create(actor=None, as_of=BEFORE)  # a past portfolio rebuilt after the current one
     listed = [s["id"] for s in rep_api.get("/api/portfolio/snapshots").json()]
     assert listed == [demo.after.pk, late_august.pk, demo.before.pk]
     assert rep_api.get("/api/portfolio/rows", {"per_page": 1}).json()["snapshot"]["id"] == demo.after.pk
@@ -95,7 +95,7 @@ def test_migration_refuses_snapshots_in_the_wrong_order(demo: Demo, rep_api: Cli
         "(as of 2026-08-31); a migration runs forward in time, so swap them."
     }
     # The same as-of date: the one computed first comes first, so the one computed later cannot be before.
-    recomputed = snapshot_create(as_of=AS_OF)
+    recomputed = snapshot_create(actor=None, as_of=AS_OF)
     same_day = rep_api.get("/api/portfolio/migration", {"before": recomputed.pk, "after": demo.after.pk})
     assert same_day.status_code == 400
     assert (

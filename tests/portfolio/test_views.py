@@ -148,7 +148,7 @@ def test_the_review_page_lists_moves_and_the_migration_matrix_with_its_cells(dem
 
 def test_a_past_snapshot_computed_last_does_not_become_the_current_one(demo: Demo, manager: Client) -> None:
     # `kokyaku snapshot --as-of 2026-08-31` after the current snapshot: pages keep showing 2026-11-20.
-    late_august = snapshot_create(as_of=BEFORE)
+    late_august = snapshot_create(actor=None, as_of=BEFORE)
     as_of = demo.after.as_of.isoformat()
     assert f"Snapshot {demo.after.pk} as of {as_of}" in _html(manager, reverse("portfolio:team"))
     assert f"From snapshot {demo.after.pk} as of {as_of}" in _html(manager, reverse("portfolio:accounts"))
@@ -205,7 +205,7 @@ def test_review_refuses_a_backward_or_empty_comparison(demo: Demo, manager: Clie
     assert 'data-testid="review-same-snapshot"' in first
     assert "Compare with the snapshot before it" not in first  # there is none
     # The same as-of date, computed later: not before either (the order the default and the API use).
-    recomputed = snapshot_create(as_of=AS_OF)
+    recomputed = snapshot_create(actor=None, as_of=AS_OF)
     assert 'data-testid="review-backwards"' in _html(manager, url + f"?before={recomputed.pk}&after={demo.after.pk}", status=400)
     assert 'data-testid="migration"' in _html(manager, url + f"?before={demo.after.pk}&after={recomputed.pk}")
     # In Japanese too.
