@@ -70,8 +70,11 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
 
 def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
     account, deal, other, reason, snapshot = w["account"], w["deal"], w["other_rep"], w["reason"], w["snapshot"]
-    assert isinstance(account, Account) and isinstance(deal, Deal) and isinstance(other, Rep)
-    assert isinstance(reason, LostReason) and isinstance(snapshot, Snapshot)
+    assert isinstance(account, Account)
+    assert isinstance(deal, Deal)
+    assert isinstance(other, Rep)
+    assert isinstance(reason, LostReason)
+    assert isinstance(snapshot, Snapshot)
     return {
         "account_update": lambda u: services.account_update(actor=u, account=account, changes={"region": "Kanto"}),
         "account_reassign": lambda u: services.account_update(actor=u, account=account, changes={"owner": other.pk}),

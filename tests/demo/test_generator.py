@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import tracemalloc
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,16 +94,6 @@ def test_a_big_portfolio_gets_one_rep_per_67_accounts() -> None:
 def test_the_spec_rejects_bad_input_with_a_clear_message(kwargs: dict[str, int], message: str) -> None:
     with pytest.raises(DomainError, match=message):
         DemoSpec(as_of=AS_OF, **kwargs)
-
-
-def test_the_generator_imports_no_django() -> None:
-    tree = ast.parse(Path(g.__file__).read_text(encoding="utf-8"))
-    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert not {m for m in imported if m.split(".")[0] == "django"}
-
-
-# -- well-formed records ------------------------------------------------------------------------
 
 
 def test_every_buyer_type_industry_and_region_is_present(portfolio: Drawn) -> None:
