@@ -8,6 +8,7 @@ and their ownership rules live in :mod:`kokyaku.crm.services` and :mod:`kokyaku.
 endpoints' annotations in its own module, so they must be real types.)
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -64,7 +65,10 @@ def _found(kind: str, pk: int, record: Any) -> Any:
     return record
 
 
-# ---- accounts -------------------------------------------------------------------------------
+def _one(request: HttpRequest, perm: str, kind: str, pk: int, get: Callable[[], Any]) -> Any:
+    """One record for a login whose role may read it: 403 without ``perm``, 404 when ``get`` finds nothing."""
+    _need(request, perm)
+    return _found(kind, pk, get())
 
 
 @router.get("/accounts", response={200: AccountPage, **READ_ERRORS}, tags=["accounts"], summary="List accounts")
@@ -78,8 +82,7 @@ def account_list(request: HttpRequest, filters: Query[AccountFilters]) -> QueryS
 @router.get("/accounts/{account_id}", response={200: AccountOut, **ONE_ERRORS}, tags=["accounts"], summary="Get an account")
 def account_detail(request: HttpRequest, account_id: int) -> Any:
     """Return one account."""
-    _need(request, "crm.view_account")
-    return _found(_("Account"), account_id, selectors.account_get(account_id=account_id))
+    return _one(request, "crm.view_account", _("Account"), account_id, lambda: selectors.account_get(account_id=account_id))
 
 
 @router.patch(
@@ -88,12 +91,12 @@ def account_detail(request: HttpRequest, account_id: int) -> Any:
 def account_patch(request: HttpRequest, account_id: int, body: AccountPatch) -> Any:
     """Change an account: a rep only their own accounts; the owner only by a manager."""
     _need(request, "crm.view_account")
-    account = _found(_("Account"), account_id, selectors.account_get(account_id=account_id))
-    services.account_update(actor=request.user, account=account, changes=body.dict(exclude_unset=True))
+    services.account_update(
+        actor=request.user,
+        account=_found(_("Account"), account_id, selectors.account_get(account_id=account_id)),
+        changes=body.dict(exclude_unset=True),
+    )
     return selectors.account_get(account_id=account_id)
-
-
-# ---- deals ----------------------------------------------------------------------------------
 
 
 @router.get("/deals", response={200: DealPage, **READ_ERRORS}, tags=["deals"], summary="List deals")
@@ -110,8 +113,7 @@ def deal_list(request: HttpRequest, filters: Query[DealFilters]) -> QuerySet[Dea
 @router.get("/deals/{deal_id}", response={200: DealOut, **ONE_ERRORS}, tags=["deals"], summary="Get a deal")
 def deal_detail(request: HttpRequest, deal_id: int) -> Any:
     """Return one deal."""
-    _need(request, "crm.view_deal")
-    return _found(_("Deal"), deal_id, selectors.deal_get(deal_id=deal_id))
+    return _one(request, "crm.view_deal", _("Deal"), deal_id, lambda: selectors.deal_get(deal_id=deal_id))
 
 
 @router.patch("/deals/{deal_id}", response={200: DealOut, **WRITE_ERRORS}, tags=["deals"], summary="Update a deal")
@@ -121,9 +123,6 @@ def deal_patch(request: HttpRequest, deal_id: int, body: DealPatch) -> Any:
     deal = _found(_("Deal"), deal_id, selectors.deal_get(deal_id=deal_id))
     services.deal_update(actor=request.user, deal=deal, changes=body.dict(exclude_unset=True))
     return selectors.deal_get(deal_id=deal_id)
-
-
-# ---- activities -----------------------------------------------------------------------------
 
 
 @router.get("/activities", response={200: ActivityPage, **READ_ERRORS}, tags=["activities"], summary="List activities")
@@ -139,8 +138,7 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilters]) -> Quer
 )
 def activity_detail(request: HttpRequest, activity_id: int) -> Any:
     """Return one activity."""
-    _need(request, "crm.view_activity")
-    return _found(_("Activity"), activity_id, selectors.activity_get(activity_id=activity_id))
+    return _one(request, "crm.view_activity", _("Activity"), activity_id, lambda: selectors.activity_get(activity_id=activity_id))
 
 
 def _exists(field: str, pk: int | None, record: Any) -> Any:
@@ -170,9 +168,6 @@ def activity_post(request: HttpRequest, body: ActivityIn) -> Any:
     return Status(201, selectors.activity_get(activity_id=activity.pk))
 
 
-# ---- reps and teams -------------------------------------------------------------------------
-
-
 @router.get("/reps", response={200: RepPage, **READ_ERRORS}, tags=["reps"], summary="List reps")
 @paginate(KeysetPagination, params=RepListParams)
 def rep_list(request: HttpRequest, filters: Query[RepFilters]) -> QuerySet[Rep]:
@@ -184,8 +179,7 @@ def rep_list(request: HttpRequest, filters: Query[RepFilters]) -> QuerySet[Rep]:
 @router.get("/reps/{rep_id}", response={200: RepOut, **ONE_ERRORS}, tags=["reps"], summary="Get a rep")
 def rep_detail(request: HttpRequest, rep_id: int) -> Any:
     """Return one rep."""
-    _need(request, "crm.view_rep")
-    return _found(_("Rep"), rep_id, selectors.rep_get(rep_id=rep_id))
+    return _one(request, "crm.view_rep", _("Rep"), rep_id, lambda: selectors.rep_get(rep_id=rep_id))
 
 
 @router.get("/teams", response={200: TeamPage, **READ_ERRORS}, tags=["reps"], summary="List teams")
@@ -199,5 +193,4 @@ def team_list(request: HttpRequest) -> QuerySet[Team]:
 @router.get("/teams/{team_id}", response={200: TeamOut, **ONE_ERRORS}, tags=["reps"], summary="Get a team")
 def team_detail(request: HttpRequest, team_id: int) -> Any:
     """Return one team."""
-    _need(request, "crm.view_team")
-    return _found(_("Team"), team_id, selectors.team_get(team_id=team_id))
+    return _one(request, "crm.view_team", _("Team"), team_id, lambda: selectors.team_get(team_id=team_id))

@@ -245,31 +245,26 @@ class RepFilters(FilterSchema):
 
 
 class AccountListParams(PageParams):
-    ORDERINGS: ClassVar[tuple[str, ...]] = selectors.ACCOUNT_ORDERINGS
     DEFAULT_ORDERING: ClassVar[str] = selectors.ACCOUNT_DEFAULT_ORDERING
     ordering: AccountOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")
 
 
 class DealListParams(PageParams):
-    ORDERINGS: ClassVar[tuple[str, ...]] = selectors.DEAL_ORDERINGS
     DEFAULT_ORDERING: ClassVar[str] = selectors.DEAL_DEFAULT_ORDERING
     ordering: DealOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -opened_on.")
 
 
 class ActivityListParams(PageParams):
-    ORDERINGS: ClassVar[tuple[str, ...]] = selectors.ACTIVITY_ORDERINGS
     DEFAULT_ORDERING: ClassVar[str] = selectors.ACTIVITY_DEFAULT_ORDERING
     ordering: ActivityOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -occurred_at.")
 
 
 class RepListParams(PageParams):
-    ORDERINGS: ClassVar[tuple[str, ...]] = selectors.REP_ORDERINGS
     DEFAULT_ORDERING: ClassVar[str] = selectors.REP_DEFAULT_ORDERING
     ordering: RepOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")
 
 
 class TeamListParams(PageParams):
-    ORDERINGS: ClassVar[tuple[str, ...]] = ("name",)
     DEFAULT_ORDERING: ClassVar[str] = selectors.TEAM_DEFAULT_ORDERING
 
 

@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Model, Q, QuerySet
@@ -81,11 +81,10 @@ def order(qs: QuerySet[_M], ordering: str, allowed: tuple[str, ...]) -> QuerySet
 class PageParams(Schema):
     """The query parameters of every list: page size, where to start, and whether to count.
 
-    A list subclasses it with its ``ordering`` field (a Literal of its keys) and says which keys
-    and default that is in ``ORDERINGS`` and ``DEFAULT_ORDERING``.
+    A list subclasses it with its ``ordering`` field (a Literal of "key" and "-key" values) and
+    its ``DEFAULT_ORDERING``.
     """
 
-    ORDERINGS: ClassVar[tuple[str, ...]] = ("id",)
     DEFAULT_ORDERING: ClassVar[str] = "id"
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Rows per page, at most {MAX_LIMIT}.")
@@ -96,6 +95,14 @@ class PageParams(Schema):
     @property
     def ordering_or_default(self) -> str:
         return str(getattr(self, "ordering", None) or self.DEFAULT_ORDERING)
+
+    @classmethod
+    def orderings(cls) -> tuple[str, ...]:
+        """The sort keys of the list's ``ordering`` Literal (without "-"); just the default's without one."""
+        field = cls.model_fields.get("ordering")
+        literals = [a for a in get_args(field.annotation) if get_origin(a) is Literal] if field else []
+        keys = [str(k).removeprefix("-") for lit in literals for k in get_args(lit)] or [cls.DEFAULT_ORDERING.removeprefix("-")]
+        return tuple(dict.fromkeys(keys))
 
 
 class PageMeta(Schema):
@@ -162,7 +169,7 @@ def rows_of(qs: QuerySet[_M], ids: list[int]) -> list[_M]:
 def keyset_page(request: HttpRequest, qs: QuerySet[_M], page: PageParams) -> dict[str, Any]:
     """Return one page of ``qs`` in ``page``'s ordering as the body of a ``*Page`` schema (:class:`PageMeta` + items)."""
     ordering = page.ordering_or_default
-    spec = OrderSpec.parse(qs.model, ordering, page.ORDERINGS)
+    spec = OrderSpec.parse(qs.model, ordering, page.orderings())
     qs = spec.apply(qs)
     want = page.limit + 1
     if page.cursor:

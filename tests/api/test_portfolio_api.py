@@ -185,11 +185,8 @@ def test_only_managers_set_targets_or_compute_snapshots(demo: Demo, demo_rep_api
     assert created.json()["account_count"] == 120
 
 
-def test_without_a_snapshot_the_reads_say_so(db: None) -> None:
-    from kokyaku.demo.services import demo_load
-    from tests.portfolio.pages_demo import AS_OF
-
-    demo_load(accounts=30, seed=1, as_of=AS_OF)
+def test_without_a_snapshot_the_reads_say_so(demo: Demo) -> None:
+    Snapshot.objects.all().delete()
     response = token_client("rep").get("/api/portfolio/matrix")
     assert response.status_code == 404
     assert "compute one" in response.json()["detail"]
