@@ -89,8 +89,8 @@ def test_the_rep_table_filters_sorts_and_paginates_in_two_queries(
 def test_the_whole_teams_table_reads_the_snapshot_in_three_queries(
     portfolio: dict[int, Account], django_assert_max_num_queries: Any
 ) -> None:
-    snapshot = snapshot_create(actor=None, as_of=AS_OF)
-    snapshot = snapshot_get(snapshot.pk)  # a fresh object: the id bounds are not remembered yet
+    created = snapshot_create(actor=None, as_of=AS_OF)
+    snapshot = snapshot_get(created.pk)  # a fresh object: the id bounds are not remembered yet
     assert snapshot is not None
     with django_assert_max_num_queries(3):
         page = portfolio_table(snapshot, sort="name", per_page=3)
