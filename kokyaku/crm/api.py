@@ -24,25 +24,20 @@ from kokyaku.crm import selectors, services
 from kokyaku.crm.models import Account, Activity, Deal, Rep, Team
 from kokyaku.crm.schemas import (
     AccountFilters,
-    AccountListParams,
     AccountOut,
     AccountPage,
     AccountPatch,
     ActivityFilters,
     ActivityIn,
-    ActivityListParams,
     ActivityOut,
     ActivityPage,
     DealFilters,
-    DealListParams,
     DealOut,
     DealPage,
     DealPatch,
     RepFilters,
-    RepListParams,
     RepOut,
     RepPage,
-    TeamListParams,
     TeamOut,
     TeamPage,
 )
@@ -72,7 +67,7 @@ def _one(request: HttpRequest, perm: str, kind: str, pk: int, get: Callable[[], 
 
 
 @router.get("/accounts", response={200: AccountPage, **READ_ERRORS}, tags=["accounts"], summary="List accounts")
-@paginate(KeysetPagination, params=AccountListParams)
+@paginate(KeysetPagination, orderings=selectors.ACCOUNT_ORDERINGS, default=selectors.ACCOUNT_DEFAULT_ORDERING)
 def account_list(request: HttpRequest, filters: Query[AccountFilters]) -> QuerySet[Account]:
     """List accounts, filtered and ordered; every role sees the whole portfolio."""
     _need(request, "crm.view_account")
@@ -100,7 +95,7 @@ def account_patch(request: HttpRequest, account_id: int, body: AccountPatch) -> 
 
 
 @router.get("/deals", response={200: DealPage, **READ_ERRORS}, tags=["deals"], summary="List deals")
-@paginate(KeysetPagination, params=DealListParams)
+@paginate(KeysetPagination, orderings=selectors.DEAL_ORDERINGS, default=selectors.DEAL_DEFAULT_ORDERING)
 def deal_list(request: HttpRequest, filters: Query[DealFilters]) -> QuerySet[Deal]:
     """List deals, filtered by status, account, owner, dates and amount."""
     _need(request, "crm.view_deal")
@@ -126,7 +121,7 @@ def deal_patch(request: HttpRequest, deal_id: int, body: DealPatch) -> Any:
 
 
 @router.get("/activities", response={200: ActivityPage, **READ_ERRORS}, tags=["activities"], summary="List activities")
-@paginate(KeysetPagination, params=ActivityListParams)
+@paginate(KeysetPagination, orderings=selectors.ACTIVITY_ORDERINGS, default=selectors.ACTIVITY_DEFAULT_ORDERING)
 def activity_list(request: HttpRequest, filters: Query[ActivityFilters]) -> QuerySet[Activity]:
     """List activities, filtered by account, rep, kind and time window [since, until)."""
     _need(request, "crm.view_activity")
@@ -169,7 +164,7 @@ def activity_post(request: HttpRequest, body: ActivityIn) -> Any:
 
 
 @router.get("/reps", response={200: RepPage, **READ_ERRORS}, tags=["reps"], summary="List reps")
-@paginate(KeysetPagination, params=RepListParams)
+@paginate(KeysetPagination, orderings=selectors.REP_ORDERINGS, default=selectors.REP_DEFAULT_ORDERING)
 def rep_list(request: HttpRequest, filters: Query[RepFilters]) -> QuerySet[Rep]:
     """List reps, filtered by team, tier and active."""
     _need(request, "crm.view_rep")
@@ -183,7 +178,7 @@ def rep_detail(request: HttpRequest, rep_id: int) -> Any:
 
 
 @router.get("/teams", response={200: TeamPage, **READ_ERRORS}, tags=["reps"], summary="List teams")
-@paginate(KeysetPagination, params=TeamListParams)
+@paginate(KeysetPagination, orderings=("name",), default=selectors.TEAM_DEFAULT_ORDERING)
 def team_list(request: HttpRequest) -> QuerySet[Team]:
     """List teams with their number of active reps."""
     _need(request, "crm.view_team")

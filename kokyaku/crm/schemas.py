@@ -1,15 +1,15 @@
 """Typed request and response bodies of the CRM API, and its list filters (ninja ``FilterSchema``).
 
 Money is ``Decimal`` end to end and travels as a JSON string ("1200000.00"), never a float. A
-filter left out (or empty) filters nothing; each list's ``ordering`` is a paging parameter
-(:class:`kokyaku.lib.pagination.PageParams`), since the keyset cursor depends on it.
+filter left out (or empty) filters nothing; each list's ``ordering`` sorts instead (the keyset
+paginator reads it, since its cursor depends on it).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
 from django.utils import timezone
@@ -18,7 +18,7 @@ from pydantic import PlainSerializer, field_validator
 
 from kokyaku.crm import selectors
 from kokyaku.crm.models import Deal, Rep
-from kokyaku.lib.pagination import PageMeta, PageParams
+from kokyaku.lib.pagination import PageMeta
 
 # A Decimal that is written as a JSON string, so no client parses money into a binary float.
 Money = Annotated[
@@ -174,7 +174,14 @@ def _aware(value: datetime | None) -> datetime | None:
     return timezone.make_aware(value) if value is not None and timezone.is_naive(value) else value
 
 
-class AccountFilters(FilterSchema):
+class OrderedFilters(FilterSchema):
+    """Filters with an ``ordering`` field, which sorts and does not filter (the paginator reads it)."""
+
+    def filter_ordering(self, value: str | None) -> Q:
+        return Q()
+
+
+class AccountFilters(OrderedFilters):
     owner: Annotated[int | None, FilterLookup("owner_id")] = Field(None, description="Owner rep id.")
     team: int | None = Field(None, description="Team id of the owner.")
     buyer_type: BuyerType | None = None
@@ -189,11 +196,13 @@ class AccountFilters(FilterSchema):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value  # ?industry= filters nothing, as it always did
 
+    ordering: AccountOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")
+
     def filter_team(self, team: int | None) -> Q:
         return Q() if team is None else selectors.accounts_of_team(team)
 
 
-class DealFilters(FilterSchema):
+class DealFilters(OrderedFilters):
     status: DealStatus | None = None
     account: Annotated[int | None, FilterLookup("account_id")] = Field(None, description="Account id.")
     owner: Annotated[int | None, FilterLookup("owner_id")] = Field(None, description="Owner rep id.")
@@ -221,9 +230,10 @@ class DealFilters(FilterSchema):
     max_amount: Annotated[Decimal | None, FilterLookup("amount__lte")] = Field(
         None, ge=0, description="Amount at most (inclusive)."
     )
+    ordering: DealOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -opened_on.")
 
 
-class ActivityFilters(FilterSchema):
+class ActivityFilters(OrderedFilters):
     account: Annotated[int | None, FilterLookup("account_id")] = Field(None, description="Account id.")
     rep: Annotated[int | None, FilterLookup("rep_id")] = Field(None, description="Rep id.")
     kind: ActivityKind | None = None
@@ -231,6 +241,7 @@ class ActivityFilters(FilterSchema):
         None, description="Occurred at or after (inclusive); a date means its midnight."
     )
     until: Annotated[datetime | None, FilterLookup("occurred_at__lt")] = Field(None, description="Occurred before (exclusive).")
+    ordering: ActivityOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -occurred_at.")
 
     @field_validator("since", "until")
     @classmethod
@@ -238,34 +249,11 @@ class ActivityFilters(FilterSchema):
         return _aware(value)
 
 
-class RepFilters(FilterSchema):
+class RepFilters(OrderedFilters):
     team: Annotated[int | None, FilterLookup("team_id")] = Field(None, description="Team id.")
     tier: Tier | None = None
     active: bool | None = None
-
-
-class AccountListParams(PageParams):
-    DEFAULT_ORDERING: ClassVar[str] = selectors.ACCOUNT_DEFAULT_ORDERING
-    ordering: AccountOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")
-
-
-class DealListParams(PageParams):
-    DEFAULT_ORDERING: ClassVar[str] = selectors.DEAL_DEFAULT_ORDERING
-    ordering: DealOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -opened_on.")
-
-
-class ActivityListParams(PageParams):
-    DEFAULT_ORDERING: ClassVar[str] = selectors.ACTIVITY_DEFAULT_ORDERING
-    ordering: ActivityOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -occurred_at.")
-
-
-class RepListParams(PageParams):
-    DEFAULT_ORDERING: ClassVar[str] = selectors.REP_DEFAULT_ORDERING
     ordering: RepOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")
-
-
-class TeamListParams(PageParams):
-    DEFAULT_ORDERING: ClassVar[str] = selectors.TEAM_DEFAULT_ORDERING
 
 
 # ---- writes ---------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Pages that stay fast on a million rows: no COUNT(*) unless asked, and a keyset cursor.
 
 :class:`KeysetPagination` is a ninja pagination class: an endpoint decorated with
-``@paginate(KeysetPagination, params=...)`` returns a filtered queryset, and the paginator orders it
-(the ``ordering`` parameter), reads one page and writes the page's links.
+``@paginate(KeysetPagination, orderings=..., default=...)`` returns a filtered queryset, and the
+paginator orders it (by the ``ordering`` of the endpoint's filters), reads one page and writes the
+page's links.
 
 A page is read in two fixed queries: the ids of the page (sorting narrow rows), then those rows
 with their joined owner, team or account by primary key. On SQLite this cut a sort over a million
@@ -29,7 +30,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Model, Q, QuerySet
@@ -79,30 +80,11 @@ def order(qs: QuerySet[_M], ordering: str, allowed: tuple[str, ...]) -> QuerySet
 
 
 class PageParams(Schema):
-    """The query parameters of every list: page size, where to start, and whether to count.
-
-    A list subclasses it with its ``ordering`` field (a Literal of "key" and "-key" values) and
-    its ``DEFAULT_ORDERING``.
-    """
-
-    DEFAULT_ORDERING: ClassVar[str] = "id"
-
+    # The query parameters of every list. (A comment, not a docstring: it would enter the OpenAPI document.)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Rows per page, at most {MAX_LIMIT}.")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip (slow when deep: prefer cursor).")
     cursor: str | None = Field(None, max_length=1000, description="Opaque position from a previous page's next_cursor.")
     count: bool = Field(False, description="Also return the total number of matching rows (slower on large tables).")
-
-    @property
-    def ordering_or_default(self) -> str:
-        return str(getattr(self, "ordering", None) or self.DEFAULT_ORDERING)
-
-    @classmethod
-    def orderings(cls) -> tuple[str, ...]:
-        """The sort keys of the list's ``ordering`` Literal (without "-"); just the default's without one."""
-        field = cls.model_fields.get("ordering")
-        literals = [a for a in get_args(field.annotation) if get_origin(a) is Literal] if field else []
-        keys = [str(k).removeprefix("-") for lit in literals for k in get_args(lit)] or [cls.DEFAULT_ORDERING.removeprefix("-")]
-        return tuple(dict.fromkeys(keys))
 
 
 class PageMeta(Schema):
@@ -166,10 +148,11 @@ def rows_of(qs: QuerySet[_M], ids: list[int]) -> list[_M]:
     return [by_id[i] for i in ids]
 
 
-def keyset_page(request: HttpRequest, qs: QuerySet[_M], page: PageParams) -> dict[str, Any]:
-    """Return one page of ``qs`` in ``page``'s ordering as the body of a ``*Page`` schema (:class:`PageMeta` + items)."""
-    ordering = page.ordering_or_default
-    spec = OrderSpec.parse(qs.model, ordering, page.orderings())
+def keyset_page(
+    request: HttpRequest, qs: QuerySet[_M], page: PageParams, *, ordering: str, allowed: tuple[str, ...]
+) -> dict[str, Any]:
+    """Return one page of ``qs`` in ``ordering`` as the body of a ``*Page`` schema (:class:`PageMeta` + items)."""
+    spec = OrderSpec.parse(qs.model, ordering, allowed)
     qs = spec.apply(qs)
     want = page.limit + 1
     if page.cursor:
@@ -204,17 +187,21 @@ def keyset_page(request: HttpRequest, qs: QuerySet[_M], page: PageParams) -> dic
 
 
 class KeysetPagination(PaginationBase):
-    """ninja's pagination class for :func:`keyset_page`: ``@paginate(KeysetPagination, params=AccountListParams)``.
+    """ninja's pagination class for :func:`keyset_page`.
 
-    ``params`` is the list's :class:`PageParams` subclass (its orderings). The route declares its
+    ``@paginate(KeysetPagination, orderings=ACCOUNT_ORDERINGS, default="name")``: the sort keys the
+    list allows and its default; the order asked for is the ``ordering`` of the endpoint's
+    ``filters`` parameter (a Literal there, so the API docs list the keys). The route declares its
     page schema itself (``response={200: AccountPage}``), so ``Output`` is None and ninja keeps it.
     """
 
+    Input = PageParams  # type: ignore[assignment]  # ninja declares its own empty Input; ours is the page parameters
     Output = None  # type: ignore[assignment]  # the route's own *Page schema: PageMeta + items
 
-    def __init__(self, *, params: type[PageParams] = PageParams, **kwargs: Any) -> None:
-        self.Input = params  # type: ignore[assignment]  # the list's own orderings
+    def __init__(self, *, orderings: tuple[str, ...], default: str, **kwargs: Any) -> None:
+        self.orderings, self.default = orderings, default
         super().__init__(**kwargs)
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
-        return keyset_page(request, queryset, pagination)
+        ordering = getattr(params.get("filters"), "ordering", None) or self.default
+        return keyset_page(request, queryset, pagination, ordering=ordering, allowed=self.orderings)

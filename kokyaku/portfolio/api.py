@@ -163,7 +163,7 @@ class MatrixOut(Schema):
 
 @router.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, summary="The 3×3 matrix")
 def matrix(request: HttpRequest, snapshot: str = "latest", owner: int | None = None) -> dict[str, Any]:
-    """Accounts and expected value per grid cell and per zone (one aggregate pass)."""
+    """Accounts and expected value per grid cell and per zone (one aggregate query)."""
     _need_read(request)
     s = _snapshot(snapshot)
     m = selectors.team_matrix(s, owner_id=owner)
