@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint typecheck pytest demo messages clean
+.PHONY: run test install lint layers typecheck pytest demo messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,16 @@ lint: install
 	$(BIN)/ruff check kokyaku tests benchmarks scripts
 	$(BIN)/ruff format --check kokyaku tests benchmarks scripts
 
+layers: install
+	$(BIN)/lint-imports
+
 typecheck: install
 	DEBUG=1 $(BIN)/mypy kokyaku tests benchmarks scripts
 
 pytest: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint layers typecheck pytest
 
 messages: install
 	cd kokyaku && DEBUG=1 ../$(BIN)/django-admin makemessages -l ja --no-obsolete --settings=kokyaku.settings --pythonpath=.. \

@@ -35,11 +35,11 @@ def main() -> int:
     parser.add_argument("--as-of", type=date.fromisoformat, required=True)
     parser.add_argument("--months", type=int, default=3)
     args = parser.parse_args()
-    snapshot = snapshot_create(as_of=args.as_of)
+    snapshot = snapshot_create(actor=None, as_of=args.as_of)
     start = args.as_of + timedelta(days=1)
     end = (pd.Timestamp(start) + pd.DateOffset(months=args.months) - pd.Timedelta(days=1)).date()
     matrix = team_matrix(snapshot)
-    revenue = effort_return(snapshot, start=start, end=end).set_index("zone")["revenue"]
+    revenue = pd.Series({r.zone: r.revenue for r in effort_return(snapshot, start=start, end=end)}, dtype=float)
     counts = {**matrix.zone_accounts, "": matrix.unzoned}
     print(f"snapshot {snapshot.pk} as of {args.as_of}; revenue {start} .. {end}")
     print("| zone | accounts | next-period revenue | per account | share of revenue |")

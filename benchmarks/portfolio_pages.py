@@ -54,7 +54,7 @@ def main() -> int:
     snapshot = snapshot_latest()
     if snapshot is None:
         started = time.perf_counter()
-        snapshot = snapshot_create()
+        snapshot = snapshot_create(actor=None)
         print(
             f"computed snapshot {snapshot.pk}: {snapshot.account_count:,} rows in {time.perf_counter() - started:.1f} s",
             flush=True,

@@ -42,14 +42,17 @@ def timed(fn: Callable[[], Any]) -> tuple[float, int]:
 
 
 def main() -> int:
-    snapshot = selectors.snapshot_latest() or snapshot_create(as_of=date(2026, 6, 30))
+    snapshot = selectors.snapshot_latest() or snapshot_create(actor=None, as_of=date(2026, 6, 30))
     owner = SnapshotRow.objects.filter(snapshot=snapshot).exclude(owner=None).values_list("owner_id", flat=True).first()
+    zoned = SnapshotRow.objects.filter(snapshot=snapshot).exclude(zone="").count()
     cases: dict[str, Callable[[], Any]] = {
         "team_matrix": lambda: selectors.team_matrix(snapshot),
+        "team_matrix (one rep)": lambda: selectors.team_matrix(snapshot, owner_id=owner),
         "rep_breakdown": lambda: selectors.rep_breakdown(snapshot),
-        "scatter_points (5,000)": lambda: selectors.scatter_points(snapshot),
-        "snapshot_rows (page 1, by EV)": lambda: selectors.snapshot_rows(snapshot),
-        "snapshot_rows (one rep, zone A)": lambda: selectors.snapshot_rows(snapshot, owner_id=owner, zone="A"),
+        "rep_breakdown_page (50 reps)": lambda: selectors.rep_breakdown_page(snapshot),
+        "scatter_points (2,000)": lambda: selectors.scatter_points(snapshot, zoned=zoned, max_points=2000),
+        "portfolio_table (page 1, by EV)": lambda: selectors.portfolio_table(snapshot),
+        "portfolio_table (one rep, zone A)": lambda: selectors.portfolio_table(snapshot, owner_id=owner, zone="A"),
         "account_zone_history": lambda: selectors.account_zone_history(1),
     }
     print(f"{snapshot.account_count:,} accounts in snapshot {snapshot.pk}, {connection.vendor}")

@@ -170,7 +170,7 @@ def main() -> int:
             stages[stage] = now - last[0]
             last[0] = now
 
-        snapshot = snapshot_create(as_of=AS_OF, progress=progress)
+        snapshot = snapshot_create(actor=None, as_of=AS_OF, progress=progress)
         snaps.append(time.perf_counter() - t0)
         stages["commit"] = time.perf_counter() - last[0]
         rows = SnapshotRow.objects.filter(snapshot=snapshot).count()

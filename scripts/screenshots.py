@@ -42,7 +42,7 @@ from datetime import date
 from decimal import Decimal
 from kokyaku.crm.models import Account, Deal, Rep, Team
 from kokyaku.users.roles import Role
-from kokyaku.users.services import user_create
+from kokyaku.crm.services import login_create
 team = Team.objects.create(name="Tokyo")
 lead = Rep.objects.create(name="Sato Kenji", team=team, tier=Rep.Tier.STRONG)
 rep = Rep.objects.create(name="Tanaka Hiroshi", team=team, tier=Rep.Tier.STRONG)
@@ -57,7 +57,7 @@ for i, name in enumerate(names):
         closed_on=None if status == "open" else date(2026, 5 + i, 1))
 logins = [("manager", Role.MANAGER, lead), ("rep", Role.REP, rep), ("rep2", Role.REP, rep2), ("admin", Role.ADMIN, None)]
 for username, role, r in logins:
-    user_create(username=username, password="kokyaku-demo", role=role, email=f"{username}@demo.example.jp",
+    login_create(actor=None, username=username, password="kokyaku-demo", role=role, email=f"{username}@demo.example.jp",
         rep_id=r.pk if r else None)
 """
 

@@ -11,17 +11,20 @@ import shutil
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import translation
 
 from kokyaku.crm.models import Account, Deal, Rep, Team
+from kokyaku.crm.services import login_create
 from kokyaku.users.roles import Role
-from kokyaku.users.services import user_create
+from tests.portfolio.pages_demo import NOW, Demo, load_demo
 
 PASSWORD = "correct-horse-9"
 CHROMIUM = "/usr/bin/chromium"
@@ -89,7 +92,7 @@ def team(db: None) -> Team:
 
 
 def _login(username: str, role: Role, rep: Rep | None = None) -> User:
-    return user_create(username=username, password=PASSWORD, role=role, rep_id=rep.pk if rep else None)
+    return login_create(actor=None, username=username, password=PASSWORD, role=role, rep_id=rep.pk if rep else None)
 
 
 @pytest.fixture
@@ -153,3 +156,16 @@ def developing_client(developing_rep: Rep) -> Client:
 @pytest.fixture
 def manager_client(manager: User) -> Client:
     return client_for("sato")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
+    """The small seeded demo of tests/portfolio/pages_demo.py, loaded once per test module.
+
+    It is loaded inside a transaction rolled back when the module is done; each test runs in a
+    savepoint within it (pytest-django's ``django_db``), so no test's writes reach the next one.
+    Not for ``transactional_db`` tests (the browser's), which load their own.
+    """
+    with django_db_blocker.unblock(), time_machine.travel(NOW, tick=False), transaction.atomic():
+        yield load_demo()
+        transaction.set_rollback(True)

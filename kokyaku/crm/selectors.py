@@ -3,23 +3,24 @@
 Every list selector returns a lazy queryset that already joins what a list row shows
 (``select_related``), so a caller that slices it runs one query per page, never one per row.
 Ordering always ends with ``id`` so that pages are stable, and puts empty values last in both
-directions on SQLite and PostgreSQL alike (``OrderSpec``).
+directions on SQLite and PostgreSQL alike (:class:`kokyaku.lib.pagination.OrderSpec`). Filters come
+as one ``Q`` (the API builds it with ninja's ``FilterSchema``, :mod:`kokyaku.crm.schemas`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import TypeVar
 
+from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, Rep, Team
-
-_M = TypeVar("_M", bound=Model)
+from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
+from kokyaku.crm.permissions import rep_of
+from kokyaku.lib.pagination import order
 
 # Public ordering keys per list -> the ORDER BY they mean. A leading "-" sorts descending.
 ACCOUNT_ORDERINGS = ("name", "external_id", "created_at", "updated_at", "employees", "annual_revenue", "id")
@@ -33,66 +34,22 @@ REP_DEFAULT_ORDERING = "name"
 TEAM_DEFAULT_ORDERING = "name"
 
 
-@dataclass(frozen=True)
-class OrderSpec:
-    """One public ordering: ``key`` ascending or descending, then ``id`` ascending; NULL keys last."""
+def accounts_of_team(team_id: int) -> Q:
+    """The accounts whose owner is in a team, as a filter on accounts.
 
-    key: str
-    desc: bool
-    nullable: bool
-
-    @classmethod
-    def parse(cls, model: type[Model], ordering: str, allowed: tuple[str, ...]) -> OrderSpec:
-        """Read "key" or "-key"; raise ValueError unless key is in ``allowed``."""
-        key = ordering.removeprefix("-")
-        if key not in allowed:
-            raise ValueError(f"unknown ordering {ordering!r}; use one of {', '.join(allowed)} (prefix - for descending)")
-        return cls(key=key, desc=ordering.startswith("-"), nullable=bool(getattr(model._meta.get_field(key), "null", False)))
-
-    def apply(self, qs: QuerySet[_M]) -> QuerySet[_M]:
-        if self.key == "id":
-            return qs.order_by("-id" if self.desc else "id")
-        if not self.nullable:
-            # Plain ORDER BY so that PostgreSQL can walk a b-tree index on the key in either direction.
-            return qs.order_by(f"-{self.key}" if self.desc else self.key, "id")
-        expr = F(self.key).desc(nulls_last=True) if self.desc else F(self.key).asc(nulls_last=True)
-        return qs.order_by(expr, "id")
+    ``owner_id IN (subquery)``, not a join: SQLite then walks the name index instead of sorting a
+    third of the table (1,857 ms against 44 ms at a million accounts).
+    """
+    return Q(owner_id__in=Rep.objects.filter(team_id=team_id).values("id"))
 
 
-def _order(qs: QuerySet[_M], ordering: str, allowed: tuple[str, ...]) -> QuerySet[_M]:
-    return OrderSpec.parse(qs.model, ordering, allowed).apply(qs)
+def account_list(*, where: Q | None = None, ordering: str | None = None) -> QuerySet[Account]:
+    """Return the accounts matching ``where``, with owner and owner's team joined, in ``ordering``.
 
-
-def account_list(
-    *,
-    owner: int | None = None,
-    team: int | None = None,
-    buyer_type: str | None = None,
-    industry: str | None = None,
-    region: str | None = None,
-    q: str | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Account]:
-    """Return accounts matching every given filter, with owner and owner's team joined.
-
-    ``q`` matches a case-insensitive substring of the name or the external id.
     Raises ValueError for an unknown ``ordering``.
     """
-    qs = Account.objects.select_related("owner", "owner__team")
-    if owner is not None:
-        qs = qs.filter(owner_id=owner)
-    if team is not None:
-        # IN (subquery), not a join: SQLite then walks the name index instead of sorting a third of the table.
-        qs = qs.filter(owner_id__in=Rep.objects.filter(team_id=team).values("id"))
-    if buyer_type:
-        qs = qs.filter(buyer_type=buyer_type)
-    if industry:
-        qs = qs.filter(industry=industry)
-    if region:
-        qs = qs.filter(region=region)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(external_id__icontains=q))
-    return _order(qs, ordering or ACCOUNT_DEFAULT_ORDERING, ACCOUNT_ORDERINGS)
+    qs = Account.objects.select_related("owner", "owner__team").filter(where or Q())
+    return order(qs, ordering or ACCOUNT_DEFAULT_ORDERING, ACCOUNT_ORDERINGS)
 
 
 def account_get(*, account_id: int) -> Account | None:
@@ -100,50 +57,13 @@ def account_get(*, account_id: int) -> Account | None:
     return Account.objects.select_related("owner", "owner__team").filter(pk=account_id).first()
 
 
-def deal_list(
-    *,
-    status: str | None = None,
-    account: int | None = None,
-    owner: int | None = None,
-    opened_from: date | None = None,
-    opened_to: date | None = None,
-    closed_from: date | None = None,
-    closed_to: date | None = None,
-    expected_from: date | None = None,
-    expected_to: date | None = None,
-    min_amount: Decimal | None = None,
-    max_amount: Decimal | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Deal]:
-    """Return deals matching every given filter, with account, owner and lost reason joined.
+def deal_list(*, where: Q | None = None, ordering: str | None = None) -> QuerySet[Deal]:
+    """Return the deals matching ``where``, with account, owner and lost reason joined, in ``ordering``.
 
-    Date ranges are inclusive on both ends; a deal without an amount never matches an amount bound.
     Raises ValueError for an unknown ``ordering``.
     """
-    qs = Deal.objects.select_related("account", "owner", "lost_reason")
-    if status:
-        qs = qs.filter(status=status)
-    if account is not None:
-        qs = qs.filter(account_id=account)
-    if owner is not None:
-        qs = qs.filter(owner_id=owner)
-    if opened_from is not None:
-        qs = qs.filter(opened_on__gte=opened_from)
-    if opened_to is not None:
-        qs = qs.filter(opened_on__lte=opened_to)
-    if closed_from is not None:
-        qs = qs.filter(closed_on__gte=closed_from)
-    if closed_to is not None:
-        qs = qs.filter(closed_on__lte=closed_to)
-    if expected_from is not None:
-        qs = qs.filter(expected_close_on__gte=expected_from)
-    if expected_to is not None:
-        qs = qs.filter(expected_close_on__lte=expected_to)
-    if min_amount is not None:
-        qs = qs.filter(amount__gte=min_amount)
-    if max_amount is not None:
-        qs = qs.filter(amount__lte=max_amount)
-    return _order(qs, ordering or DEAL_DEFAULT_ORDERING, DEAL_ORDERINGS)
+    qs = Deal.objects.select_related("account", "owner", "lost_reason").filter(where or Q())
+    return order(qs, ordering or DEAL_DEFAULT_ORDERING, DEAL_ORDERINGS)
 
 
 def deal_get(*, deal_id: int) -> Deal | None:
@@ -151,32 +71,13 @@ def deal_get(*, deal_id: int) -> Deal | None:
     return Deal.objects.select_related("account", "owner", "lost_reason").filter(pk=deal_id).first()
 
 
-def activity_list(
-    *,
-    account: int | None = None,
-    rep: int | None = None,
-    kind: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Activity]:
-    """Return activities matching every given filter, with account and rep joined.
+def activity_list(*, where: Q | None = None, ordering: str | None = None) -> QuerySet[Activity]:
+    """Return the activities matching ``where``, with account and rep joined, in ``ordering``.
 
-    ``since`` is inclusive and ``until`` exclusive, so consecutive windows never count a touch twice.
     Raises ValueError for an unknown ``ordering``.
     """
-    qs = Activity.objects.select_related("account", "rep")
-    if account is not None:
-        qs = qs.filter(account_id=account)
-    if rep is not None:
-        qs = qs.filter(rep_id=rep)
-    if kind:
-        qs = qs.filter(kind=kind)
-    if since is not None:
-        qs = qs.filter(occurred_at__gte=since)
-    if until is not None:
-        qs = qs.filter(occurred_at__lt=until)
-    return _order(qs, ordering or ACTIVITY_DEFAULT_ORDERING, ACTIVITY_ORDERINGS)
+    qs = Activity.objects.select_related("account", "rep").filter(where or Q())
+    return order(qs, ordering or ACTIVITY_DEFAULT_ORDERING, ACTIVITY_ORDERINGS)
 
 
 def activity_get(*, activity_id: int) -> Activity | None:
@@ -184,25 +85,13 @@ def activity_get(*, activity_id: int) -> Activity | None:
     return Activity.objects.select_related("account", "rep").filter(pk=activity_id).first()
 
 
-def rep_list(
-    *,
-    team: int | None = None,
-    tier: str | None = None,
-    active: bool | None = None,
-    ordering: str | None = None,
-) -> QuerySet[Rep]:
-    """Return reps matching every given filter, with their team and login joined.
+def rep_list(*, where: Q | None = None, ordering: str | None = None) -> QuerySet[Rep]:
+    """Return the reps matching ``where``, with their team and login joined, in ``ordering``.
 
     Raises ValueError for an unknown ``ordering``.
     """
-    qs = Rep.objects.select_related("team", "user")
-    if team is not None:
-        qs = qs.filter(team_id=team)
-    if tier:
-        qs = qs.filter(tier=tier)
-    if active is not None:
-        qs = qs.filter(active=active)
-    return _order(qs, ordering or REP_DEFAULT_ORDERING, REP_ORDERINGS)
+    qs = Rep.objects.select_related("team", "user").filter(where or Q())
+    return order(qs, ordering or REP_DEFAULT_ORDERING, REP_ORDERINGS)
 
 
 def rep_get(*, rep_id: int) -> Rep | None:
@@ -218,6 +107,39 @@ def team_list() -> QuerySet[Team]:
 def team_get(*, team_id: int) -> Team | None:
     """Return one team annotated with ``rep_count``, or None."""
     return team_list().filter(pk=team_id).first()
+
+
+def company_settings() -> CompanySettings:
+    """Return the company-wide settings (currency, fiscal year, dormancy), created with defaults on first use."""
+    return CompanySettings.load()
+
+
+def lost_reason_list() -> list[LostReason]:
+    """Return every lost reason, offered or retired, in the order deals offer them."""
+    return list(LostReason.objects.order_by("position", "code"))
+
+
+def lost_reason_get(*, reason_id: int) -> LostReason | None:
+    return LostReason.objects.filter(pk=reason_id).first()
+
+
+def rep_choices(*, active: bool = True) -> list[tuple[int, str]]:
+    """Return (id, name) of the reps, by name: the owner pickers of forms."""
+    return list(Rep.objects.filter(active=active).order_by("name").values_list("id", "name"))
+
+
+def deal_of_account(*, deal_id: int, account_id: int) -> Deal | None:
+    """Return a deal if it belongs to the account, else None."""
+    return Deal.objects.filter(pk=deal_id, account_id=account_id).first()
+
+
+def logins_with_reps(*, usernames: tuple[str, ...], email_suffix: str) -> list[User]:
+    """Return the active logins among ``usernames`` whose e-mail ends with ``email_suffix``, rep and groups joined."""
+    return list(
+        User.objects.filter(username__in=usernames, email__endswith=email_suffix, is_active=True)
+        .select_related("rep")
+        .prefetch_related("groups")
+    )
 
 
 def fiscal_year_bounds(*, today: date, start_month: int) -> tuple[date, date]:
@@ -326,9 +248,9 @@ def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
     won_revenue = Deal.objects.filter(
         status=Deal.Status.WON, closed_on__gte=fy_start, closed_on__lt=fy_end, currency=company.currency
     ).aggregate(total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=money))["total"]
-    rep = getattr(user, "rep", None)
+    rep = rep_of(user)
     my_accounts = my_open = None
-    if isinstance(rep, Rep):
+    if rep is not None:
         mine = Deal.objects.filter(owner=rep, status=Deal.Status.OPEN)
         my_accounts = Account.objects.filter(owner=rep).count()
         my_open = mine.count()

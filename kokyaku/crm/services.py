@@ -1,10 +1,11 @@
 """Writes to CRM records, with the permission checks every caller (UI, API, CLI) shares.
 
-Each function takes the acting user, checks what that user may do (``kokyaku.users.roles``),
-validates, and writes inside one transaction. They raise
+Each function takes the acting user (``actor``), checks what that user may do
+(:mod:`kokyaku.crm.permissions`), validates, and writes inside one transaction. They raise
 ``django.core.exceptions.PermissionDenied`` when the user may not make the change and
 ``django.core.exceptions.ValidationError`` (a message naming the field and value) for bad input;
-nothing is written in either case.
+nothing is written in either case. Messages are translated (the active language: the page's, or
+the API request's ``Accept-Language``).
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.crm.permissions import AnyUser, check, rep_of
 from kokyaku.lib.currency import ISO_4217
-from kokyaku.users.roles import can_edit_account, is_manager
-
-AnyUser = User | AbstractBaseUser | AnonymousUser
+from kokyaku.users.roles import Role, is_manager
+from kokyaku.users.services import UserError, user_create
 
 # What a rep may change on an account they own; managers may also change ``owner``.
 ACCOUNT_EDITABLE_FIELDS = frozenset({"name", "industry", "region", "employees", "annual_revenue", "buyer_type"})
@@ -36,21 +38,10 @@ DEAL_EDITABLE_FIELDS = frozenset(
 )  # fmt: skip
 
 
-def _actor_rep(user: AnyUser) -> Rep | None:
-    """Return the rep linked to a login, or None."""
-    rep = getattr(user, "rep", None)
-    return rep if isinstance(rep, Rep) else None
-
-
-def _require_perm(user: AnyUser, perm: str) -> None:
-    if not (isinstance(user, User) and user.is_active and user.has_perm(perm)):
-        raise PermissionDenied("Your role does not allow this change.")
-
-
 def _check_unknown(changes: Mapping[str, Any], allowed: frozenset[str]) -> None:
     unknown = set(changes) - allowed
     if unknown:
-        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+        raise ValueError(_("unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
 
 
 def _rep_for_owner(rep_id: int | None) -> Rep | None:
@@ -58,10 +49,15 @@ def _rep_for_owner(rep_id: int | None) -> Rep | None:
         return None
     rep = Rep.objects.filter(pk=rep_id).first()
     if rep is None:
-        raise ValidationError(f"owner: rep {rep_id} does not exist.")
+        raise ValidationError(_("owner: rep %(id)s does not exist.") % {"id": rep_id})
     if not rep.active:
-        raise ValidationError(f"owner: rep {rep_id} ({rep.name}) is not active.")
+        raise ValidationError(_("owner: rep %(id)s (%(name)s) is not active.") % {"id": rep_id, "name": rep.name})
     return rep
+
+
+def _field_errors(exc: ValidationError) -> ValidationError:
+    """One message naming each bad field: ``amount: Ensure this value is greater than or equal to 0.``."""
+    return ValidationError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()))
 
 
 def _clean_and_save(obj: Account | Deal | Activity, changed: list[str]) -> None:
@@ -70,13 +66,13 @@ def _clean_and_save(obj: Account | Deal | Activity, changed: list[str]) -> None:
     try:
         obj.full_clean(exclude=list(fields - set(changed)), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ValidationError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())) from None
+        raise _field_errors(exc) from None
     update = [*changed, "updated_at"] if isinstance(obj, Account) else changed
     obj.save(update_fields=update)
 
 
 @transaction.atomic
-def account_update(*, actor: AnyUser, account: Account, changes: Mapping[str, Any]) -> Account:
+def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[str, Any]) -> Account:
     """Apply ``changes`` (field name -> new value) to an account the actor may edit.
 
     A rep changes only their own accounts, and only the fields in ``ACCOUNT_EDITABLE_FIELDS``;
@@ -84,13 +80,10 @@ def account_update(*, actor: AnyUser, account: Account, changes: Mapping[str, An
     the value it already has is not a change and needs no extra right.
     """
     _check_unknown(changes, ACCOUNT_EDITABLE_FIELDS | {"owner"})
-    _require_perm(actor, "crm.change_account")
-    if not can_edit_account(actor, account):
-        raise PermissionDenied("You can only edit accounts you own.")
+    check(actor, "account_update", owner_id=account.owner_id)
     changed: list[str] = []
     if "owner" in changes and changes["owner"] != account.owner_id:
-        if not is_manager(actor):
-            raise PermissionDenied("Only a manager can change an account's owner.")
+        check(actor, "account_reassign")
         account.owner = _rep_for_owner(changes["owner"])
         changed.append("owner")
     for field in ACCOUNT_EDITABLE_FIELDS & set(changes):
@@ -105,7 +98,7 @@ def account_update(*, actor: AnyUser, account: Account, changes: Mapping[str, An
 @transaction.atomic
 def activity_create(
     *,
-    actor: AnyUser,
+    actor: AnyUser | None,
     account: Account,
     kind: str,
     occurred_at: datetime,
@@ -120,22 +113,24 @@ def activity_create(
     a manager logs for any rep on any account (``rep`` defaults to the manager's own rep).
     ``deal``, when given, must belong to the account.
     """
-    _require_perm(actor, "crm.add_activity")
-    own = _actor_rep(actor)
-    if is_manager(actor):
+    own = rep_of(actor)
+    for_anyone = actor is None or is_manager(actor)
+    if not for_anyone and own is None and isinstance(actor, User) and actor.has_perm("crm.add_activity"):
+        raise PermissionDenied(_("Your login is not linked to a rep, so you cannot log activities."))
+    check(actor, "activity_create", owner_id=account.owner_id)
+    if for_anyone:
         rep = rep or own
         if rep is None:
-            raise ValidationError("rep: say which rep made this activity (your login is not linked to a rep).")
+            raise ValidationError(_("rep: say which rep made this activity (your login is not linked to a rep)."))
     else:
-        if own is None:
-            raise PermissionDenied("Your login is not linked to a rep, so you cannot log activities.")
-        if rep is not None and rep.pk != own.pk:
-            raise PermissionDenied("You can only log your own activities.")
-        if not can_edit_account(actor, account):
-            raise PermissionDenied("You can only log activities on accounts you own.")
+        if rep is not None and own is not None and rep.pk != own.pk:
+            check(actor, "activity_for_another_rep")
         rep = own
     if deal is not None and deal.account_id != account.pk:
-        raise ValidationError(f"deal: deal {deal.pk} belongs to another account, not account {account.pk}.")
+        raise ValidationError(
+            _("deal: deal %(deal)s belongs to another account, not account %(account)s.")
+            % {"deal": deal.pk, "account": account.pk}
+        )
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     activity = Activity(
@@ -144,7 +139,7 @@ def activity_create(
     try:
         activity.full_clean(exclude=["external_id"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ValidationError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())) from None
+        raise _field_errors(exc) from None
     activity.save()
     return activity
 
@@ -158,18 +153,11 @@ def _as_date(field: str, value: object) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValidationError(f"{field}: {value!r} is not a date (use YYYY-MM-DD).")
-
-
-def _can_edit_deal(user: AnyUser, deal: Deal) -> bool:
-    if is_manager(user):
-        return True
-    own = _actor_rep(user)
-    return own is not None and deal.owner_id == own.pk
+    raise ValidationError(_("%(field)s: %(value)s is not a date (use YYYY-MM-DD).") % {"field": field, "value": repr(value)})
 
 
 @transaction.atomic
-def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> Deal:
+def deal_update(*, actor: AnyUser | None, deal: Deal, changes: Mapping[str, Any]) -> Deal:
     """Apply ``changes`` (field name -> new value) to a deal the actor may edit.
 
     A rep changes only deals they own; ``owner`` (a rep id) changes only by a manager.
@@ -184,9 +172,7 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
     deal (or in the same change that closes it) is refused: set ``closed_on`` instead.
     """
     _check_unknown(changes, DEAL_EDITABLE_FIELDS | {"owner"})
-    _require_perm(actor, "crm.change_deal")
-    if not _can_edit_deal(actor, deal):
-        raise PermissionDenied("You can only edit deals you own.")
+    check(actor, "deal_update", owner_id=deal.owner_id)
     changed: set[str] = set()
 
     def put(field: str, value: Any) -> None:
@@ -195,14 +181,14 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
             changed.add(field)
 
     if "owner" in changes and changes["owner"] != deal.owner_id:
-        if not is_manager(actor):
-            raise PermissionDenied("Only a manager can change a deal's owner.")
+        check(actor, "deal_reassign")
         deal.owner = _rep_for_owner(changes["owner"])
         changed.add("owner")
     if "currency" in changes:
         code = str(changes["currency"] or "").strip().upper()
         if code not in ISO_4217:
-            raise ValidationError(f"currency: use an ISO 4217 code such as JPY or USD, not {changes['currency']!r}.")
+            message = _("currency: use an ISO 4217 code such as JPY or USD, not %(value)s.")
+            raise ValidationError(message % {"value": repr(changes["currency"])})
         changes = {**changes, "currency": code}
     for field in DEAL_EDITABLE_FIELDS - {"lost_reason"}:
         if field in changes:
@@ -214,7 +200,9 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
             reason = LostReason.objects.filter(code=code, active=True).first()
             if reason is None:
                 codes = ", ".join(LostReason.objects.filter(active=True).values_list("code", flat=True))
-                raise ValidationError(f"lost_reason: unknown code {code!r}; use one of {codes}.")
+                raise ValidationError(
+                    _("lost_reason: unknown code %(code)s; use one of %(codes)s.") % {"code": repr(code), "codes": codes}
+                )
         if deal.lost_reason_id != (reason.pk if reason else None):
             deal.lost_reason = reason
             changed.add("lost_reason")
@@ -222,32 +210,37 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
     if "expected_close_on" in changed:
         expected = deal.expected_close_on = _as_date("expected_close_on", deal.expected_close_on)
         if deal.status != Deal.Status.OPEN:
-            raise ValidationError(
-                f"expected_close_on: a {deal.status} deal has closed, so its expected close date is kept as it was; "
+            closed = _(
+                "expected_close_on: a %(status)s deal has closed, so its expected close date is kept as it was; "
                 "set closed_on for the day it closed, or reopen the deal (status open) to change it."
             )
+            raise ValidationError(closed % {"status": deal.status})
         if expected is not None and expected < deal.opened_on:
-            raise ValidationError(f"expected_close_on: {expected} is before the deal was opened ({deal.opened_on}).")
+            early = _("expected_close_on: %(date)s is before the deal was opened (%(opened)s).")
+            raise ValidationError(early % {"date": expected, "opened": deal.opened_on})
     if deal.status == Deal.Status.OPEN:
         if "closed_on" in changes and changes["closed_on"] is not None:
             raise ValidationError(
-                "closed_on: an open deal has no closed date; set status to won or lost. "
-                "When it should close goes in expected_close_on."
+                _(
+                    "closed_on: an open deal has no closed date; set status to won or lost. "
+                    "When it should close goes in expected_close_on."
+                )
             )
         put("closed_on", None)
         if "lost_reason" in changes and changes["lost_reason"] is not None:
-            raise ValidationError("lost_reason: only a lost deal has a lost reason.")
+            raise ValidationError(_("lost_reason: only a lost deal has a lost reason."))
         put("lost_reason", None)
     else:
         if deal.closed_on is None:
             put("closed_on", timezone.localdate())
         if deal.status == Deal.Status.WON:
             if "lost_reason" in changes and changes["lost_reason"] is not None:
-                raise ValidationError("lost_reason: only a lost deal has a lost reason.")
+                raise ValidationError(_("lost_reason: only a lost deal has a lost reason."))
             put("lost_reason", None)
     closed_on: date | None = deal.closed_on
     if closed_on is not None and closed_on < deal.opened_on:
-        raise ValidationError(f"closed_on: {closed_on} is before the deal was opened ({deal.opened_on}).")
+        early = _("closed_on: %(date)s is before the deal was opened (%(opened)s).")
+        raise ValidationError(early % {"date": closed_on, "opened": deal.opened_on})
     if changed:
         _clean_and_save(deal, sorted(changed))
     return deal
@@ -255,7 +248,7 @@ def deal_update(*, actor: AnyUser, deal: Deal, changes: Mapping[str, Any]) -> De
 
 @transaction.atomic
 def company_settings_update(
-    *, actor: AnyUser, currency: str, fiscal_year_start_month: int, dormancy_days: int
+    *, actor: AnyUser | None, currency: str, fiscal_year_start_month: int, dormancy_days: int
 ) -> CompanySettings:
     """Change the company-wide settings; managers only.
 
@@ -263,15 +256,15 @@ def company_settings_update(
     in any month 1..12; the dormancy period is at least one day. Raises ValidationError keyed by
     field, with nothing saved, when any value is out of range.
     """
-    _require_perm(actor, "crm.change_companysettings")
+    check(actor, "company_settings_update")
     code = currency.strip().upper()
     errors: dict[str, str] = {}
     if code not in ISO_4217:
-        errors["currency"] = f"use an ISO 4217 currency code such as JPY or USD, not {currency!r}."
+        errors["currency"] = _("use an ISO 4217 currency code such as JPY or USD, not %(value)s.") % {"value": repr(currency)}
     if not 1 <= fiscal_year_start_month <= 12:
-        errors["fiscal_year_start_month"] = f"a month is 1..12, not {fiscal_year_start_month}."
+        errors["fiscal_year_start_month"] = _("a month is 1..12, not %(value)s.") % {"value": fiscal_year_start_month}
     if dormancy_days < 1:
-        errors["dormancy_days"] = f"the dormancy period is at least 1 day, not {dormancy_days}."
+        errors["dormancy_days"] = _("the dormancy period is at least 1 day, not %(value)s.") % {"value": dormancy_days}
     if errors:
         raise ValidationError(errors)
     company = CompanySettings.objects.select_for_update().filter(pk=1).first() or CompanySettings.load()
@@ -283,9 +276,9 @@ def company_settings_update(
 
 
 @transaction.atomic
-def lost_reason_create(*, actor: AnyUser, code: str, label_ja: str, label_en: str) -> LostReason:
+def lost_reason_create(*, actor: AnyUser | None, code: str, label_ja: str, label_en: str) -> LostReason:
     """Add a lost reason at the end of the list; managers only. The code is a unique slug."""
-    _require_perm(actor, "crm.add_lostreason")
+    check(actor, "lost_reason_create")
     reason = LostReason(code=code.strip(), label_ja=label_ja.strip(), label_en=label_en.strip())
     last = LostReason.objects.order_by("-position").values_list("position", flat=True).first()
     reason.position = (last or 0) + 1
@@ -295,9 +288,9 @@ def lost_reason_create(*, actor: AnyUser, code: str, label_ja: str, label_en: st
 
 
 @transaction.atomic
-def lost_reason_set_active(*, actor: AnyUser, reason: LostReason, active: bool) -> LostReason:
+def lost_reason_set_active(*, actor: AnyUser | None, reason: LostReason, active: bool) -> LostReason:
     """Offer or retire a lost reason; managers only. Retired reasons stay on the deals that use them."""
-    _require_perm(actor, "crm.change_lostreason")
+    check(actor, "lost_reason_set_active")
     if reason.active != active:
         reason.active = active
         reason.save(update_fields=["active"])
@@ -305,27 +298,36 @@ def lost_reason_set_active(*, actor: AnyUser, reason: LostReason, active: bool) 
 
 
 @transaction.atomic
-def target_set(*, actor: AnyUser, rep: Rep, period_start: date, period_end: date, amount: Decimal | None) -> Target | None:
+def target_set(*, actor: AnyUser | None, rep: Rep, period_start: date, period_end: date, amount: Decimal | None) -> Target | None:
     """Set (or with ``amount`` None, remove) a rep's revenue target for a period; managers only.
 
     Periods nest without double counting: a target replaces the rep's targets that lie inside
     its period (a quarter's target replaces that quarter's monthly ones), and a period that
     lies inside or overlaps an existing larger target is refused with a message naming it.
     """
-    _require_perm(actor, "crm.add_target")
-    _require_perm(actor, "crm.change_target")
+    check(actor, "target_set")
     if period_end < period_start:
-        raise ValidationError(f"period: {period_end} is before {period_start}.")
+        raise ValidationError(_("period: %(end)s is before %(start)s.") % {"end": period_end, "start": period_start})
     if amount is not None and amount < 0:
-        raise ValidationError(f"amount: a target cannot be negative, got {amount}.")
+        raise ValidationError(_("amount: a target cannot be negative, got %(amount)s.") % {"amount": amount})
     mine = Target.objects.select_for_update().filter(rep=rep)
     overlapping = mine.filter(period_start__lte=period_end, period_end__gte=period_start)
     inside = overlapping.filter(period_start__gte=period_start, period_end__lte=period_end)
     blocker = overlapping.exclude(pk__in=inside.values("pk")).order_by("period_start").first()
     if blocker is not None:
+        overlap = _(
+            "period: %(rep)s already has a target for %(start)s..%(end)s, which overlaps %(new_start)s..%(new_end)s; "
+            "change or remove that one first."
+        )
         raise ValidationError(
-            f"period: {rep.name} already has a target for {blocker.period_start}..{blocker.period_end}, "
-            f"which overlaps {period_start}..{period_end}; change or remove that one first."
+            overlap
+            % {
+                "rep": rep.name,
+                "start": blocker.period_start,
+                "end": blocker.period_end,
+                "new_start": period_start,
+                "new_end": period_end,
+            }
         )
     inside.exclude(period_start=period_start, period_end=period_end).delete()
     if amount is None:
@@ -335,3 +337,20 @@ def target_set(*, actor: AnyUser, rep: Rep, period_start: date, period_end: date
         rep=rep, period_start=period_start, period_end=period_end, defaults={"amount": amount}
     )
     return target
+
+
+@transaction.atomic
+def login_create(
+    *, actor: AnyUser | None, username: str, password: str, role: Role, email: str = "", rep_id: int | None = None
+) -> User:
+    """Create a login with a role, linked to rep ``rep_id`` when given (a rep's own book: My portfolio).
+
+    Admins only; ``actor`` None is the command line (``kokyaku createuser``). Raises UserError
+    when the username is taken or the rep does not exist or already has a login; nothing is
+    created then.
+    """
+    check(actor, "login_create")
+    user = user_create(username=username, password=password, role=role, email=email)
+    if rep_id is not None and not Rep.objects.filter(pk=rep_id, user__isnull=True).update(user=user):
+        raise UserError(_("rep %(id)s does not exist or already has a login") % {"id": rep_id})
+    return user

@@ -25,11 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target, Team
+from kokyaku.crm.services import login_create
 from kokyaku.demo.generator import Array, DemoGenerator, DemoSpec
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib import bulk
 from kokyaku.users.roles import Role, is_manager
-from kokyaku.users.services import user_create
 
 DEMO_PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins, not a secret
 # From this many accounts on, a load sets the indexes and constraints of the account, deal and activity
@@ -138,7 +138,8 @@ def _logins(reps: dict[str, Array], rep_ids: Array, team_names: list[str]) -> li
         if username in existing:
             out.append(DemoLogin(username, role.value, "", created=False))
             continue
-        user_create(
+        login_create(
+            actor=None,
             username=username,
             password=DEMO_PASSWORD,
             role=role,

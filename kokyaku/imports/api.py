@@ -12,10 +12,9 @@ from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from kokyaku.api.urls import api
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_parse
@@ -25,6 +24,7 @@ from kokyaku.imports.services import import_recorded, mapping_for
 from kokyaku.users.roles import is_manager
 
 Kind = Literal["accounts", "reps", "deals", "activities", "purchases"]
+router = Router()
 
 
 class ProblemOut(Schema):
@@ -70,7 +70,7 @@ class ImportRefusedOut(Schema):
     problems: list[ProblemOut] = []
 
 
-@api.post(
+@router.post(
     "/imports/{kind}",
     response={200: ImportSummaryOut, 400: ImportRefusedOut, 413: ImportRefusedOut, 422: ImportRefusedOut},
     tags=["imports"],
@@ -191,7 +191,7 @@ class ImportHistoryQuery(Schema):
     kind: Kind | None = Field(None, description="Only imports of this kind.")
 
 
-@api.get("/imports", response=list[ImportRunOut], tags=["imports"], summary="The import history")
+@router.get("/imports", response=list[ImportRunOut], tags=["imports"], summary="The import history")
 def import_history(request: HttpRequest, query: Query[ImportHistoryQuery]) -> list[dict[str, object]]:
     """The latest imports, newest first: from the web, the API and the command line, imported or refused.
 
@@ -216,7 +216,7 @@ def run_as_json(run: ImportRun) -> dict[str, object]:
     }  # fmt: skip
 
 
-@api.get("/imports/{run_id}/rejects", response={200: None, 404: ImportRefusedOut}, tags=["imports"], summary="Rows set aside")
+@router.get("/imports/{run_id}/rejects", response={200: None, 404: ImportRefusedOut}, tags=["imports"], summary="Rows set aside")
 def import_rejects(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The rows an import with skip_invalid set aside, as CSV: the file's columns, then row, column and reason."""
     if not is_manager(request.user):

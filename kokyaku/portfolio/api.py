@@ -1,13 +1,14 @@
-"""Portfolio routes: snapshots, rows, matrix, migration, effort vs return, targets.
+"""Portfolio routes: snapshots, rows, matrix, migration, effort vs return, targets (mounted by ``kokyaku/api/urls.py``).
 
 Same permission model as the pages: every role reads the whole team's portfolio; computing a
-snapshot and setting targets are for managers (the services check it again). Endpoints stay
-thin: parse, call one selector or service, return the schema.
+snapshot and setting targets are for managers (the services check it). Endpoints stay thin:
+parse, call one selector or service, return its typed records, which the schemas below read as
+they are (the pages read the same records).
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -16,21 +17,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Schema, Status
-from ninja.errors import HttpError, ValidationError
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
-from kokyaku.api.schemas import ErrorOut, ValidationErrorOut
-from kokyaku.api.urls import api
+from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm import services as crm_services
-from kokyaku.crm.models import CompanySettings, Rep
+from kokyaku.lib.api import ONE_ERRORS, WRITE_ERRORS, ErrorOut, bad_parameter
 from kokyaku.portfolio import selectors, services
 from kokyaku.portfolio.models import Snapshot
-from kokyaku.portfolio.periods import period_parse
-from kokyaku.users.roles import is_manager
+from kokyaku.portfolio.periods import Period, period_parse
 
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut}
+READ_ERRORS = ONE_ERRORS
 TAGS = ["portfolio"]
+router = Router(tags=TAGS)
 ZoneParam = Literal["A", "B", "C", "none"]
 BandParam = Literal["high", "mid", "low"]
 
@@ -40,18 +39,13 @@ def _need_read(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow reading the portfolio."))
 
 
-def _bad_parameter(name: str, message: str) -> ValidationError:
-    """A 422 shaped like Ninja's own (docs/api.md: a list under detail), for a query parameter checked here."""
-    return ValidationError([{"type": "value_error", "loc": ["query", name], "msg": message}])
-
-
 def _snapshot(value: str | int | None) -> Snapshot:
     """Return a snapshot by id or "latest"; 404 when there is none."""
     if value not in (None, "", "latest"):
         try:
             snapshot = selectors.snapshot_get(int(str(value)))
         except ValueError:
-            raise _bad_parameter("snapshot", _("an id or 'latest', not %(value)s.") % {"value": repr(value)}) from None
+            raise bad_parameter("snapshot", _("an id or 'latest', not %(value)s.") % {"value": repr(value)}) from None
     else:
         snapshot = selectors.snapshot_latest()
     if snapshot is None:
@@ -59,13 +53,6 @@ def _snapshot(value: str | int | None) -> Snapshot:
             404, _("No such snapshot.") if value not in (None, "", "latest") else _("No snapshot yet: compute one first.")
         )
     return snapshot
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    x = float(value)
-    return x if math.isfinite(x) else None
 
 
 class SnapshotOut(Schema):
@@ -119,53 +106,20 @@ class RowFilters(Schema):
     per_page: int = Field(50, ge=1, le=500)
 
 
-def _snapshot_out(s: Snapshot) -> SnapshotOut:
-    return SnapshotOut(
-        id=s.pk,
-        as_of=s.as_of,
-        criteria_id=s.criteria_id,
-        account_count=s.account_count,
-        thresholds=dict(s.thresholds),
-        seconds=s.seconds,
-    )
-
-
-def _row(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "account_id": r["account_id"],
-        "account_external_id": r["account__external_id"],
-        "account_name": r["account__name"],
-        "owner_id": r["owner_id"],
-        "owner": r["owner__name"],
-        "zone": r["zone"],
-        "unit_price": r["unit_price"],
-        "win_probability": r["win_probability"],
-        "probability_source": r["probability_source"],
-        "expected_value": r["expected_value"],
-        "price_band": r["price_band"],
-        "probability_band": r["probability_band"],
-        "near_boundary": r["near_boundary"],
-        "buyer_type": r["buyer_type"],
-        "lifecycle": r["lifecycle"],
-    }
-
-
-@api.get("/portfolio/snapshots", response={200: list[SnapshotOut], **READ_ERRORS}, tags=TAGS, summary="List snapshots")
-def snapshot_list(request: HttpRequest, limit: int = Query(50, ge=1, le=500)) -> list[SnapshotOut]:  # type: ignore[type-arg]
+@router.get("/portfolio/snapshots", response={200: list[SnapshotOut], **READ_ERRORS}, summary="List snapshots")
+def snapshot_list(request: HttpRequest, limit: int = Query(50, ge=1, le=500)) -> list[Snapshot]:  # type: ignore[type-arg]
     """Snapshots by as-of date, latest first (the same as-of: newest computed first)."""
     _need_read(request)
-    return [_snapshot_out(s) for s in selectors.snapshot_list(limit=limit)]
+    return selectors.snapshot_list(limit=limit)
 
 
-@api.post("/portfolio/snapshots", response={201: SnapshotOut, **WRITE_ERRORS}, tags=TAGS, summary="Compute a snapshot now")
-def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> Status[SnapshotOut]:
+@router.post("/portfolio/snapshots", response={201: SnapshotOut, **WRITE_ERRORS}, summary="Compute a snapshot now")
+def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> Status[Snapshot]:
     """Compute the portfolio now (managers only). Large portfolios: prefer `kokyaku snapshot` from cron."""
-    if not is_manager(request.user):
-        raise PermissionDenied(_("Only managers can compute snapshots."))
-    return Status(201, _snapshot_out(services.snapshot_create(as_of=as_of)))
+    return Status(201, services.snapshot_create(actor=request.user, as_of=as_of))
 
 
-@api.get("/portfolio/rows", response={200: RowPageOut, **READ_ERRORS}, tags=TAGS, summary="Portfolio rows")
+@router.get("/portfolio/rows", response={200: RowPageOut, **READ_ERRORS}, summary="Portfolio rows")
 def rows(request: HttpRequest, filters: Query[RowFilters]) -> dict[str, Any]:
     """One page of a snapshot's rows, filtered and sorted (two queries whatever the size)."""
     _need_read(request)
@@ -185,13 +139,9 @@ def rows(request: HttpRequest, filters: Query[RowFilters]) -> dict[str, Any]:
         per_page=filters.per_page,
     )
     return {
-        "snapshot": _snapshot_out(snapshot),
-        "count": page.total,
-        "page": page.page,
-        "pages": page.num_pages,
-        "per_page": page.per_page,
-        "results": [_row(r) for r in page.rows],
-    }
+        "snapshot": snapshot, "count": page.total, "page": page.page, "pages": page.num_pages, "per_page": page.per_page,
+        "results": page.rows,
+    }  # fmt: skip
 
 
 class CellOut(Schema):
@@ -211,20 +161,13 @@ class MatrixOut(Schema):
     total: int
 
 
-@api.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, tags=TAGS, summary="The 3×3 matrix")
+@router.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, summary="The 3×3 matrix")
 def matrix(request: HttpRequest, snapshot: str = "latest", owner: int | None = None) -> dict[str, Any]:
     """Accounts and expected value per grid cell and per zone (one aggregate query)."""
     _need_read(request)
     s = _snapshot(snapshot)
     m = selectors.team_matrix(s, owner_id=owner)
-    return {
-        "snapshot": _snapshot_out(s),
-        "cells": [c.__dict__ for row in m.cells for c in row],
-        "zone_accounts": m.zone_accounts,
-        "zone_expected_value": m.zone_expected_value,
-        "unzoned": m.unzoned,
-        "total": m.total,
-    }
+    return {**asdict(m), "snapshot": s, "cells": [c for row in m.cells for c in row]}
 
 
 class FlowOut(Schema):
@@ -240,7 +183,7 @@ class MigrationOut(Schema):
     flows: list[FlowOut]
 
 
-@api.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS, 400: ErrorOut}, tags=TAGS, summary="Zone migration")
+@router.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS, 400: ErrorOut}, summary="Zone migration")
 def migration(request: HttpRequest, before: int | None = None, after: str = "latest") -> dict[str, Any]:
     """From-zone × to-zone counts between two snapshots, forward in time.
 
@@ -268,8 +211,7 @@ def migration(request: HttpRequest, before: int | None = None, after: str = "lat
         dates = {"before_as_of": b.as_of.isoformat(), "after_as_of": a.as_of.isoformat()}
         raise HttpError(400, backwards % {"before": b.pk, "after": a.pk, **dates})
     m = selectors.zone_migration(b, a)
-    flows = [{"from_zone": f["from"], "to_zone": f["to"], "accounts": f["accounts"]} for f in m.flows()]
-    return {"before": _snapshot_out(b), "after": _snapshot_out(a), "counts": m.counts, "flows": flows}
+    return {"before": b, "after": a, "counts": m.counts, "flows": m.flows()}
 
 
 class EffortOut(Schema):
@@ -291,22 +233,15 @@ class EffortPageOut(Schema):
     rows: list[EffortOut]
 
 
-@api.get("/portfolio/effort", response={200: EffortPageOut, **READ_ERRORS}, tags=TAGS, summary="Effort vs return")
+@router.get("/portfolio/effort", response={200: EffortPageOut, **READ_ERRORS}, summary="Effort vs return")
 def effort(request: HttpRequest, start: date, end: date, per_rep: bool = False, snapshot: str = "latest") -> dict[str, Any]:
     """Activity minutes and won revenue per zone (and per rep) between two dates, inclusive."""
     _need_read(request)
     if start > end:
         raise HttpError(400, _("start (%(start)s) is after end (%(end)s).") % {"start": start, "end": end})
     s = _snapshot(snapshot)
-    frame = selectors.effort_return(s, start=start, end=end, per_rep=per_rep)
-    out = []
-    for r in frame.to_dict("records"):
-        item = {str(k): v for k, v in r.items()}
-        item["revenue_per_hour"] = _num(item["revenue_per_hour"])
-        if per_rep:
-            item["rep_id"] = None if _num(item.get("rep_id")) is None else int(item["rep_id"])
-        out.append(item)
-    return {"snapshot": _snapshot_out(s), "start": start, "end": end, "rows": out}
+    rows = selectors.effort_return(s, start=start, end=end, per_rep=per_rep)
+    return {"snapshot": s, "start": start, "end": end, "rows": rows}
 
 
 class GapAccountOut(Schema):
@@ -355,15 +290,15 @@ class TargetsOut(Schema):
     open_deals: OpenDealDatesOut
 
 
-def _period(key: str) -> Any:
+def _period(key: str) -> Period:
     try:
-        return period_parse(key, start_month=CompanySettings.load().fiscal_year_start_month)
+        return period_parse(key, start_month=crm_selectors.company_settings().fiscal_year_start_month)
     except ValueError:
         forms = _("%(key)s: use FY2026 (a fiscal year), FY2026-Q1 (a fiscal quarter) or 2026-04 (a month).")
-        raise _bad_parameter("period", forms % {"key": repr(key)}) from None
+        raise bad_parameter("period", forms % {"key": repr(key)}) from None
 
 
-@api.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, tags=TAGS, summary="Targets and ヨミ forecast")
+@router.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, summary="Targets and ヨミ forecast")
 def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[str, Any]:
     """Per rep: target, won, weighted pipeline, ヨミ, gap and the zone-A accounts that could close it.
 
@@ -373,29 +308,11 @@ def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[s
     """
     _need_read(request)
     p = _period(period)
-    view = selectors.targets_view(start=p.start, end=p.end, rep_ids=[rep] if rep is not None else None)
-    accounts: dict[int, list[dict[str, Any]]] = {}
-    for a in view["accounts"].to_dict("records"):
-        accounts.setdefault(int(a["rep_id"]), []).append(
-            {
-                "account_id": int(a["account_id"]),
-                "name": a["name"],
-                "expected_value": float(a["expected_value"]),
-                "cumulative_expected_value": float(a["cumulative_ev"]),
-                "covers_gap": bool(a["covers_gap"]),
-            }
-        )
-    reps = []
-    for r in view["reps"].to_dict("records"):
-        row = {str(k): (_num(v) if k not in ("rep_id", "rep") else v) for k, v in r.items()}
-        row["rep_id"] = int(r["rep_id"])
-        row["accounts"] = accounts.get(int(r["rep_id"]), [])
-        reps.append(row)
-    team = {str(k): _num(v) for k, v in dict(view["team"]).items()}
-    dates = selectors.open_deal_dates(today=timezone.localdate(), rep_ids=[rep] if rep is not None else None)
+    rep_ids = [rep] if rep is not None else None
+    view = selectors.targets_view(start=p.start, end=p.end, rep_ids=rep_ids)
     return {
-        "period": p.key, "start": p.start, "end": p.end, "high": view["high"], "mid": view["mid"], "reps": reps,
-        "team": team, "open_deals": dates,
+        "period": p.key, "start": p.start, "end": p.end, "high": view.high, "mid": view.mid, "reps": view.reps,
+        "team": asdict(view.team), "open_deals": selectors.open_deal_dates(today=timezone.localdate(), rep_ids=rep_ids),
     }  # fmt: skip
 
 
@@ -413,10 +330,10 @@ class TargetOut(Schema):
     amount: Decimal | None
 
 
-@api.put("/portfolio/targets", response={200: TargetOut, **WRITE_ERRORS}, tags=TAGS, summary="Set a rep's target")
+@router.put("/portfolio/targets", response={200: TargetOut, **WRITE_ERRORS}, summary="Set a rep's target")
 def target_put(request: HttpRequest, body: TargetIn) -> dict[str, Any]:
     """Set or remove a rep's target for a period (managers only); a quarter replaces its months."""
-    rep = Rep.objects.filter(pk=body.rep_id).first()
+    rep = crm_selectors.rep_get(rep_id=body.rep_id)
     if rep is None:
         raise HttpError(404, _("Rep %(id)s not found.") % {"id": body.rep_id})
     p = _period(body.period)

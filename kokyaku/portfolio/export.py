@@ -20,6 +20,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kokyaku.crm.selectors import company_settings
+from kokyaku.lib.money import currency_places
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import rep_breakdown, team_matrix
 
@@ -56,6 +58,7 @@ ZONE_FILLS = {
     "C": PatternFill("solid", fgColor="F2F2F2"),
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MONEY_COLUMNS = frozenset({"unit_price", "expected_value"})
 
 
 class ExportError(Exception):
@@ -148,13 +151,23 @@ def _text_cell(ws: Any, value: str, **style: Any) -> WriteOnlyCell:
     return cell
 
 
+def money_format(currency: str) -> str:
+    """The spreadsheet number format of amounts in ``currency``: its own decimals (JPY none, USD 2, BHD 3)."""
+    places = currency_places(currency)
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
 def export_xlsx(snapshot: Snapshot, path: Path) -> int:
     """Write one sheet per rep (zone-coloured, frozen header, autofilter) plus the team matrix.
 
-    Streams with openpyxl's write-only mode, so memory stays flat. Returns the number of rows.
+    Streams with openpyxl's write-only mode, so memory stays flat. Money cells keep their stored
+    value and show the company currency's decimals (the CSV carries the stored values as they
+    are). Returns the number of rows.
     """
     count = 0
     bold = Font(bold=True)
+    money = money_format(company_settings().currency)
+    money_at = {i for i, c in enumerate(COLUMNS) if c in MONEY_COLUMNS}
 
     def write(tmp: Path) -> None:
         nonlocal count
@@ -183,11 +196,13 @@ def export_xlsx(snapshot: Snapshot, path: Path) -> int:
                 rows_in_sheet = 0
             fill = ZONE_FILLS.get(row[3])
             cells = []
-            for value in (*row, snapshot.as_of):
+            for i, value in enumerate((*row, snapshot.as_of)):
                 if isinstance(value, str):
                     cell = _text_cell(ws, value)
                 else:
                     cell = WriteOnlyCell(ws, value=float(value) if hasattr(value, "as_tuple") else value)
+                    if i in money_at:
+                        cell.number_format = money
                 if fill is not None:
                     cell.fill = fill
                 cells.append(cell)
@@ -226,13 +241,13 @@ def _matrix_sheet(wb: Workbook, snapshot: Snapshot, used: set[str], bold: Font) 
     for r in rep_breakdown(snapshot):
         ws.append(
             [
-                _text_cell(ws, r["owner"] or "(unassigned)"),
-                r["accounts"],
-                r["zones"]["A"],
-                r["zones"]["B"],
-                r["zones"]["C"],
-                r["unzoned"],
-                r["near_boundary"],
-                r["expected_value"],
+                _text_cell(ws, r.owner or "(unassigned)"),
+                r.accounts,
+                r.zones["A"],
+                r.zones["B"],
+                r.zones["C"],
+                r.unzoned,
+                r.near_boundary,
+                r.expected_value,
             ]
         )

@@ -83,6 +83,18 @@ class ActivityForm(forms.Form):
 GRID_FIELDS = [(p, q) for p in BANDS for q in BANDS]
 
 
+def error_lines(form: forms.Form, *, colon: bool = False) -> list[str]:
+    """Every error of a bound form as one line led by its field's label; empty when the form is valid."""
+    if form.is_valid():
+        return []
+    sep = ": " if colon else " "
+    lines = []
+    for name, errors in form.errors.items():
+        label = str(form.fields[name].label) if name in form.fields else ""
+        lines.append(f"{label}{sep if label else ''}{' '.join(str(m) for m in errors)}".strip())
+    return lines
+
+
 def _shown(value: float) -> float:
     """A threshold as the form shows it: at most two decimals (1/3 → 33.33)."""
     return round(float(value), 2)

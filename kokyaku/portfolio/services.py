@@ -16,17 +16,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kokyaku.crm.models import CompanySettings
+from kokyaku.crm.permissions import AnyUser, check
+from kokyaku.crm.selectors import company_settings
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
-from kokyaku.users.roles import is_manager
 
 COPY_CHUNK = 50_000
 Progress = Callable[[str, int], None]
@@ -63,25 +64,24 @@ CRITERIA_FIELDS = (
 )
 
 
-def criteria_create(*, created_by: User | None, **params: Any) -> Criteria:
+def criteria_create(*, actor: AnyUser | None, **params: Any) -> Criteria:
     """Save a new criteria version after validating it; it becomes the current criteria.
 
     ``params`` are :class:`Criteria` fields; those left out are copied from the current version
-    (or the defaults). Only managers may do this (``created_by=None`` is the system, e.g. cron).
-    Raises ValidationError with a message naming the bad input.
+    (or the defaults). Only managers may do this (``actor=None`` is the system, e.g. cron); the
+    version records who made it. Raises ValidationError with a message naming the bad input.
     """
-    if created_by is not None and not is_manager(created_by):
-        raise PermissionDenied("only managers can change the portfolio criteria")
+    check(actor, "criteria_create")
     unknown = set(params) - set(CRITERIA_FIELDS)
     if unknown:
-        raise ValidationError(f"unknown criteria field(s): {', '.join(sorted(unknown))}")
+        raise ValidationError(_("unknown criteria field(s): %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     current = Criteria.objects.order_by("-created_at", "-id").first()
     base = current.as_params() if current else {}
-    criteria = Criteria(**{**base, **params}, created_by=created_by)
+    criteria = Criteria(**{**base, **params}, created_by=actor if isinstance(actor, User) else None)
     try:
         criteria.to_spec()
     except (DomainError, TypeError, ValueError, AttributeError) as exc:
-        raise ValidationError(f"invalid criteria: {exc}") from None
+        raise ValidationError(_("invalid criteria: %(error)s") % {"error": exc}) from None
     criteria.full_clean(exclude=["created_by"])
     criteria.save()
     return criteria
@@ -151,6 +151,7 @@ def _write_rows(rows: pd.DataFrame) -> None:
 
 def snapshot_create(
     *,
+    actor: AnyUser | None,
     as_of: date | None = None,
     criteria: Criteria | None = None,
     progress: Progress | None = None,
@@ -158,19 +159,21 @@ def snapshot_create(
 ) -> Snapshot:
     """Compute the portfolio as of a date and store it as a new snapshot, atomically.
 
-    Only deals opened up to ``as_of`` (default: today) count, with the status they had then.
-    ``criteria`` defaults to the current version (created with defaults on first use).
-    ``model_probability`` maps account id -> predicted probability of its open deals (the
-    "model" source). Any error rolls everything back: the previous snapshot stays current.
+    Managers only; ``actor`` None is the system (``kokyaku snapshot``, cron, the demo). Only deals
+    opened up to ``as_of`` (default: today) count, with the status they had then. ``criteria``
+    defaults to the current version (created with defaults on first use). ``model_probability``
+    maps account id -> predicted probability of its open deals (the "model" source). Any error
+    rolls everything back: the previous snapshot stays current.
     """
     as_of = as_of or timezone.localdate()
     started = time.perf_counter()
     notify: Progress = progress or (lambda stage, count: None)
+    check(actor, "snapshot_create")
     with transaction.atomic():
         if criteria is None:
-            criteria = Criteria.objects.order_by("-created_at", "-id").first() or criteria_create(created_by=None)
+            criteria = Criteria.objects.order_by("-created_at", "-id").first() or criteria_create(actor=None)
         spec = criteria.to_spec()
-        dormancy_days = int(CompanySettings.load().dormancy_days)
+        dormancy_days = int(company_settings().dormancy_days)
         accounts, deals = load_portfolio_inputs(as_of)
         notify("loaded", len(deals))
         model = None
@@ -195,10 +198,9 @@ def snapshot_create(
     return snapshot
 
 
-def snapshot_delete(*, snapshot: Snapshot, deleted_by: User | None) -> None:
-    """Delete a snapshot and its rows (managers only)."""
-    if deleted_by is not None and not is_manager(deleted_by):
-        raise PermissionDenied("only managers can delete snapshots")
+def snapshot_delete(*, actor: AnyUser | None, snapshot: Snapshot) -> None:
+    """Delete a snapshot and its rows (managers only; ``actor`` None is the system)."""
+    check(actor, "snapshot_delete")
     with transaction.atomic():
         SnapshotRow.objects.filter(snapshot=snapshot).delete()
         snapshot.delete()

@@ -1,19 +1,19 @@
 from django.urls import URLPattern, URLResolver, path
 
-from kokyaku.portfolio import views
+from kokyaku.portfolio.views import account, criteria, effort, review, snapshots, tables, targets, team
 
 app_name = "portfolio"
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", views.team, name="team"),
-    path("mine/", views.mine, name="mine"),
-    path("accounts/", views.accounts, name="accounts"),
-    path("accounts/<int:account_id>/", views.account, name="account"),
-    path("accounts/<int:account_id>/activities/", views.account_activity, name="account_activity"),
-    path("review/", views.review, name="review"),
-    path("criteria/", views.criteria, name="criteria"),
-    path("criteria/preview/", views.criteria_preview, name="criteria_preview"),
-    path("snapshots/compute/", views.snapshot_compute, name="snapshot_compute"),
-    path("effort/", views.effort, name="effort"),
-    path("targets/", views.targets, name="targets"),
-    path("targets/set/", views.target_set, name="target_set"),
+    path("", team.team, name="team"),
+    path("mine/", tables.mine, name="mine"),
+    path("accounts/", tables.accounts, name="accounts"),
+    path("accounts/<int:account_id>/", account.account, name="account"),
+    path("accounts/<int:account_id>/activities/", account.account_activity, name="account_activity"),
+    path("review/", review.review, name="review"),
+    path("criteria/", criteria.criteria, name="criteria"),
+    path("criteria/preview/", criteria.criteria_preview, name="criteria_preview"),
+    path("snapshots/compute/", snapshots.snapshot_compute, name="snapshot_compute"),
+    path("effort/", effort.effort, name="effort"),
+    path("targets/", targets.targets, name="targets"),
+    path("targets/set/", targets.target_set, name="target_set"),
 ]

@@ -1,4 +1,4 @@
-"""The three roles and what each may do; checked on every write, in the UI and the API alike."""
+"""The three roles and the permissions each holds. Which write needs which is :mod:`kokyaku.crm.permissions`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from kokyaku.crm.models import Account
+# The permission that makes a login a manager: criteria, snapshots, targets, and any rep's records.
+MANAGE_PORTFOLIO = "users.manage_portfolio"
 
 
 class Role(StrEnum):
@@ -35,7 +36,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "crm.change_deal",
     ],
     Role.MANAGER: [
-        "users.manage_portfolio",
+        MANAGE_PORTFOLIO,
         "users.import_data",
         "crm.add_target",
         "crm.change_target",
@@ -85,14 +86,4 @@ def user_role(user: User | AbstractBaseUser | AnonymousUser) -> Role | None:
 
 def is_manager(user: User | AbstractBaseUser | AnonymousUser) -> bool:
     """Return True for managers and admins."""
-    return isinstance(user, User) and user.is_active and user.has_perm("users.manage_portfolio")
-
-
-def can_edit_account(user: User | AbstractBaseUser | AnonymousUser, account: Account) -> bool:
-    """Reps edit their own accounts; managers and admins edit any."""
-    if not user.is_authenticated:
-        return False
-    if is_manager(user):
-        return True
-    rep = getattr(user, "rep", None)
-    return rep is not None and account.owner_id == rep.pk
+    return isinstance(user, User) and user.is_active and user.has_perm(MANAGE_PORTFOLIO)

@@ -37,10 +37,8 @@ def roles_ensure() -> None:
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, role: Role, email: str = "", rep_id: int | None = None) -> User:
-    """Create a login with a role, optionally linked to an existing rep."""
-    from kokyaku.crm.models import Rep
-
+def user_create(*, username: str, password: str, role: Role, email: str = "") -> User:
+    """Create a login with a role (a login linked to a rep: ``kokyaku.crm.services.login_create``)."""
     if User.objects.filter(username=username).exists():
         raise UserError(f"user {username!r} already exists")
     roles_ensure()
@@ -48,10 +46,6 @@ def user_create(*, username: str, password: str, role: Role, email: str = "", re
     user.is_staff = role is Role.ADMIN
     user.save(update_fields=["is_staff"])
     user.groups.add(Group.objects.get(name=role.value))
-    if rep_id is not None:
-        updated = Rep.objects.filter(pk=rep_id, user__isnull=True).update(user=user)
-        if not updated:
-            raise UserError(f"rep {rep_id} does not exist or already has a login")
     return user
 
 

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from kokyaku.crm.permissions import rep_of
 from kokyaku.users.roles import Role, is_manager, user_role
 
 ROLE_LABELS: dict[Role, StrOrPromise] = {
@@ -38,7 +39,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             "nav_page": page,
         }
     role = user_role(user)
-    rep = getattr(user, "rep", None)
+    rep = rep_of(user)
     display_name = rep.name if rep is not None else (user.get_full_name() or user.get_username())
     return {
         "nav_role": role,

@@ -1,43 +1,24 @@
-"""Views of the web shell: home, company settings, API tokens. Each validates, calls one service, renders."""
+"""Views of the web shell: home, company settings, API tokens. Each validates, calls selectors or one service, renders."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kokyaku.crm.models import CompanySettings, LostReason
-from kokyaku.crm.selectors import home_summary
+from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
-from kokyaku.portfolio.views import home_context as portfolio_home
+from kokyaku.portfolio.views.home import home_panels
 from kokyaku.users import services as user_services
-from kokyaku.users.roles import is_manager
+from kokyaku.users.decorators import manager_required
+from kokyaku.users.selectors import api_token_list
 from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, LostReasonForm
-
-View = Callable[..., HttpResponse]
-
-
-def manager_required(view: View) -> View:
-    """Let managers and admins in; anyone else logged in gets 403, anonymous users the login page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_manager(request.user):
-            raise PermissionDenied(_("Only managers can open this page."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,14 +28,20 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    summary = home_summary(user=request.user, today=timezone.localdate())
-    return render(request, "web/home.html", {"summary": summary, "portfolio": portfolio_home(request)})
+    summary = crm_selectors.home_summary(user=request.user, today=timezone.localdate())
+    return render(request, "web/home.html", {"summary": summary, "portfolio": home_panels(request)})
+
+
+def _settings_form() -> CompanySettingsForm:
+    company = crm_selectors.company_settings()
+    fields = ("currency", "fiscal_year_start_month", "dormancy_days")
+    return CompanySettingsForm(initial={name: getattr(company, name) for name in fields})
 
 
 def _settings_page(
     request: HttpRequest, form: CompanySettingsForm, reason_form: LostReasonForm, status: int = 200
 ) -> HttpResponse:
-    context = {"form": form, "reason_form": reason_form, "reasons": list(LostReason.objects.order_by("position", "code"))}
+    context = {"form": form, "reason_form": reason_form, "reasons": crm_selectors.lost_reason_list()}
     return render(request, "web/company_settings.html", context, status=status)
 
 
@@ -73,15 +60,7 @@ def company_settings(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Company settings saved."))
                 return redirect("web:company_settings")
         return _settings_page(request, form, LostReasonForm(), status=400)
-    company = CompanySettings.load()
-    form = CompanySettingsForm(
-        initial={
-            "currency": company.currency,
-            "fiscal_year_start_month": company.fiscal_year_start_month,
-            "dormancy_days": company.dormancy_days,
-        }
-    )
-    return _settings_page(request, form, LostReasonForm())
+    return _settings_page(request, _settings_form(), LostReasonForm())
 
 
 @manager_required
@@ -98,21 +77,15 @@ def lost_reason_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Lost reason added."))
             return redirect("web:company_settings")
-    company = CompanySettings.load()
-    form = CompanySettingsForm(
-        initial={
-            "currency": company.currency,
-            "fiscal_year_start_month": company.fiscal_year_start_month,
-            "dormancy_days": company.dormancy_days,
-        }
-    )
-    return _settings_page(request, form, reason_form, status=400)
+    return _settings_page(request, _settings_form(), reason_form, status=400)
 
 
 @manager_required
 @require_POST
 def lost_reason_toggle(request: HttpRequest, reason_id: int) -> HttpResponse:
-    reason = get_object_or_404(LostReason, pk=reason_id)
+    reason = crm_selectors.lost_reason_get(reason_id=reason_id)
+    if reason is None:
+        raise Http404(_("No such lost reason."))
     lost_reason_set_active(actor=request.user, reason=reason, active=request.POST.get("active") == "1")
     return redirect("web:company_settings")
 
@@ -130,8 +103,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     else:
         form = ApiTokenForm()
     # The new token is shown in this response only; it is never stored in a session or a message.
-    tokens = list(user.api_tokens.order_by("-created_at", "-id"))
-    return render(request, "web/api_tokens.html", {"form": form, "tokens": tokens, "new_token": plain})
+    return render(request, "web/api_tokens.html", {"form": form, "tokens": api_token_list(user=user), "new_token": plain})
 
 
 @login_required

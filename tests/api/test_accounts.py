@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def portfolio(strong_account: Account, developing_account: Account, osaka_rep: Rep) -> dict[str, Account]:
+def four_accounts(strong_account: Account, developing_account: Account, osaka_rep: Rep) -> dict[str, Account]:
     """Four accounts: Tanaka's, Suzuki's (both Tokyo), an Osaka rep's, and one without owner."""
     strong_account.buyer_type = Account.BuyerType.CONSERVATIVE
     strong_account.region = "Kanto"
@@ -41,14 +41,14 @@ def names(response_json: dict[str, object]) -> list[str]:
     return [item["name"] for item in items]
 
 
-def test_every_rep_sees_the_whole_portfolio_ordered_by_name(rep_api: Client, portfolio: dict[str, Account]) -> None:
+def test_every_rep_sees_the_whole_portfolio_ordered_by_name(rep_api: Client, four_accounts: dict[str, Account]) -> None:
     body = rep_api.get("/api/accounts").json()
     assert names(body) == ["Aoba Labs", "Blue Ocean", "Fuji Seiki", "Naniwa Foods"]
     assert body["next_offset"] is None
     assert body["count"] is None
 
 
-def test_an_account_row_carries_owner_team_and_money_as_a_string(rep_api: Client, portfolio: dict[str, Account]) -> None:
+def test_an_account_row_carries_owner_team_and_money_as_a_string(rep_api: Client, four_accounts: dict[str, Account]) -> None:
     body = rep_api.get("/api/accounts", {"q": "ACC-1"}).json()
     [row] = body["items"]
     assert row["external_id"] == "ACC-1"
@@ -72,16 +72,18 @@ def test_an_account_row_carries_owner_team_and_money_as_a_string(rep_api: Client
     ],
 )
 def test_accounts_filter_by_field(
-    rep_api: Client, portfolio: dict[str, Account], params: dict[str, str], expected: list[str]
+    rep_api: Client, four_accounts: dict[str, Account], params: dict[str, str], expected: list[str]
 ) -> None:
     assert names(rep_api.get("/api/accounts", params).json()) == expected
 
 
-def test_accounts_filter_by_owner(rep_api: Client, portfolio: dict[str, Account], developing_rep: Rep) -> None:
+def test_accounts_filter_by_owner(rep_api: Client, four_accounts: dict[str, Account], developing_rep: Rep) -> None:
     assert names(rep_api.get("/api/accounts", {"owner": developing_rep.pk}).json()) == ["Aoba Labs"]
 
 
-def test_accounts_filter_by_the_owners_team(rep_api: Client, portfolio: dict[str, Account], team: Team, other_team: Team) -> None:
+def test_accounts_filter_by_the_owners_team(
+    rep_api: Client, four_accounts: dict[str, Account], team: Team, other_team: Team
+) -> None:
     assert names(rep_api.get("/api/accounts", {"team": team.pk}).json()) == ["Aoba Labs", "Fuji Seiki"]
     assert names(rep_api.get("/api/accounts", {"team": other_team.pk}).json()) == ["Naniwa Foods"]
 
@@ -95,11 +97,11 @@ def test_accounts_filter_by_the_owners_team(rep_api: Client, portfolio: dict[str
         ("employees", ["Aoba Labs", "Naniwa Foods", "Fuji Seiki", "Blue Ocean"]),
     ],
 )
-def test_accounts_can_be_ordered(rep_api: Client, portfolio: dict[str, Account], ordering: str, expected: list[str]) -> None:
+def test_accounts_can_be_ordered(rep_api: Client, four_accounts: dict[str, Account], ordering: str, expected: list[str]) -> None:
     assert names(rep_api.get("/api/accounts", {"ordering": ordering}).json()) == expected
 
 
-def test_an_unknown_ordering_or_buyer_type_is_422(rep_api: Client, portfolio: dict[str, Account]) -> None:
+def test_an_unknown_ordering_or_buyer_type_is_422(rep_api: Client, four_accounts: dict[str, Account]) -> None:
     response = rep_api.get("/api/accounts", {"ordering": "password"})
     assert response.status_code == 422
     assert isinstance(response.json()["detail"], list)
@@ -162,8 +164,8 @@ def test_listing_accounts_costs_the_same_queries_for_50_rows_as_for_5(
     assert many <= 6  # token lookup + last-used stamp + permissions (2) + page ids + page rows
 
 
-def test_account_detail_returns_one_account(rep_api: Client, portfolio: dict[str, Account]) -> None:
-    account = portfolio["osaka"]
+def test_account_detail_returns_one_account(rep_api: Client, four_accounts: dict[str, Account]) -> None:
+    account = four_accounts["osaka"]
     body = rep_api.get(f"/api/accounts/{account.pk}").json()
     assert body["name"] == "Naniwa Foods"
     assert body["owner"]["team"] == {"id": account.owner.team_id, "name": "Osaka"}  # type: ignore[union-attr]

@@ -106,28 +106,28 @@ def test_charts_read_money_in_the_company_currency_and_probability_in_percent(
     log_in(page, live_server.url, "manager", PASSWORD)
     page.goto(f"{live_server.url}/portfolio/")
     expect(page.locator("#scatter .main-svg").first).to_be_attached()
-    # The formatter: 万 / 億 in Japanese, k / M in English, the code after the amount without a symbol.
+    # The formatter (Intl.NumberFormat, CLDR): 万 / 億 and ￥ in Japanese, K / M in English, the code for CHF.
     formatted = page.evaluate(
         """() => {
-          const ja = KokyakuCharts.moneyFormat({symbol: "¥", code: "JPY"}, "ja");
-          const en = KokyakuCharts.moneyFormat({symbol: "¥", code: "JPY"}, "en");
-          const chf = KokyakuCharts.moneyFormat({symbol: "", code: "CHF"}, "en");
+          const ja = KokyakuCharts.moneyFormat("JPY", "ja");
+          const en = KokyakuCharts.moneyFormat("JPY", "en");
+          const chf = KokyakuCharts.moneyFormat("CHF", "en");
           return [ja.axis(5e6), ja.axis(1e8), ja.axis(343000), ja.axis(25e6), ja.hover(123456789), ja.axis(0),
                   en.axis(5e6), en.axis(343000), en.axis(1e8), en.hover(1234567), chf.axis(5e6)];
         }"""
     )
     assert formatted == [
-        "¥500万",
-        "¥1億",
-        "¥34.3万",
-        "¥2,500万",
-        "¥1.23億",
-        "¥0",
+        "￥500万",
+        "￥1億",
+        "￥34.3万",
+        "￥2500万",
+        "￥1.235億",
+        "￥0",
         "¥5M",
-        "¥343k",
+        "¥343K",
         "¥100M",
         "¥1,234,567",
-        "5M CHF",
+        "CHF\xa05M",
     ]
     # The scatter: a yen axis in 万 / 億, percent on the probability axis, hovers in yen, legend A, B, C.
     layout = page.evaluate(
@@ -135,19 +135,19 @@ def test_charts_read_money_in_the_company_currency_and_probability_in_percent(
     )
     ticks, suffix = layout
     assert ticks, ticks
-    assert all(t.startswith("¥") for t in ticks), ticks
+    assert all(t.startswith("￥") for t in ticks), ticks
     assert any("万" in t for t in ticks), ticks
     assert suffix == "%"
     hover = page.evaluate("document.getElementById('scatter').data[0].customdata[0]")
-    assert str(hover[1]).startswith("¥")
-    assert str(hover[2]).startswith("¥")
+    assert str(hover[1]).startswith("￥")
+    assert str(hover[2]).startswith("￥")
     legend = page.evaluate("Array.from(document.querySelectorAll('#scatter .legendtext')).map(e => e.textContent)")
     assert [t[-1] for t in legend] == ["A", "B", "C"], legend
     # The ヨミ chart's money axis and the effort chart's percent and revenue-per-hour axes.
     page.goto(f"{live_server.url}/portfolio/targets/?period=2026-11")
     expect(page.locator("#yomi-chart .main-svg").first).to_be_attached()
     yomi = page.evaluate("document.getElementById('yomi-chart').layout.xaxis.ticktext")
-    assert yomi[0] == "¥0", yomi
+    assert yomi[0] == "￥0", yomi
     assert any("万" in t for t in yomi), yomi
     page.goto(f"{live_server.url}/portfolio/effort/?start=2025-11-01&end=2026-11-20")
     expect(page.locator("#effort-chart .main-svg").first).to_be_attached()
@@ -156,7 +156,7 @@ def test_charts_read_money_in_the_company_currency_and_probability_in_percent(
     )
     assert effort[0] == "%"
     assert effort[1], effort
-    assert all(t.startswith("¥") for t in effort[1]), effort
+    assert all(t.startswith("￥") for t in effort[1]), effort
 
 
 def _box(page: Page, selector: str) -> FloatRect:

@@ -30,7 +30,7 @@ def schema_0005(transactional_db: None) -> Iterator[Any]:
 
 
 @pytest.fixture
-def deals(schema_0005: Any) -> dict[str, Any]:
+def migrated_deals(schema_0005: Any) -> dict[str, Any]:
     deal_model, account_model, rep_model = (schema_0005.get_model("crm", m) for m in ("Deal", "Account", "Rep"))
     rep = rep_model.objects.create(external_id="R-M", name="Mori", tier="strong")
     account = account_model.objects.create(external_id="ACC-M", name="Mori Shoji", owner=rep)
@@ -58,7 +58,9 @@ def _dates(historical: Any) -> dict[str, tuple[date | None, date | None]]:
     }
 
 
-def test_it_moves_open_deals_close_dates_to_expected_close_on_in_one_update(deals: dict[str, Any], schema_0005: Any) -> None:
+def test_it_moves_open_deals_close_dates_to_expected_close_on_in_one_update(
+    migrated_deals: dict[str, Any], schema_0005: Any
+) -> None:
     with CaptureQueriesContext(connection) as ctx:
         migration.move_open_close_dates(schema_0005, None)
     assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["UPDATE"]
@@ -70,7 +72,7 @@ def test_it_moves_open_deals_close_dates_to_expected_close_on_in_one_update(deal
     }
 
 
-def test_it_moves_the_dates_back_when_unapplied(deals: dict[str, Any], schema_0005: Any) -> None:
+def test_it_moves_the_dates_back_when_unapplied(migrated_deals: dict[str, Any], schema_0005: Any) -> None:
     before = _dates(schema_0005)
     migration.move_open_close_dates(schema_0005, None)
     with CaptureQueriesContext(connection) as ctx:

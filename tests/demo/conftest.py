@@ -36,5 +36,5 @@ def draw(spec: DemoSpec) -> Drawn:
 
 
 @pytest.fixture(scope="session")
-def portfolio() -> Drawn:
+def drawn() -> Drawn:
     return draw(DemoSpec(accounts=3000, seed=11, as_of=AS_OF, chunk_size=1000))

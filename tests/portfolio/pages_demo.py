@@ -35,8 +35,8 @@ class Demo:
 
 def load_demo(accounts: int = 120) -> Demo:
     demo_load(actor=None, accounts=accounts, seed=3, as_of=AS_OF)
-    before = snapshot_create(as_of=BEFORE)
-    after = snapshot_create(as_of=AS_OF)
+    before = snapshot_create(actor=None, as_of=BEFORE)
+    after = snapshot_create(actor=None, as_of=AS_OF)
     rep = Rep.objects.get(user__username="rep")
     rep2 = Rep.objects.get(user__username="rep2")
     return Demo(

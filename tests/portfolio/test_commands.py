@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from kokyaku.crm.models import Account, Rep
+from kokyaku.crm.models import Account, CompanySettings, Rep
 from kokyaku.portfolio.export import COLUMNS
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from tests.portfolio.conftest import AS_OF, FORMULA_NAME
@@ -137,6 +137,24 @@ def test_the_xlsx_export_has_one_sheet_per_rep_and_the_team_matrix(
     assert "A: 3" in values  # the high-high cell
     zone_rows = {row[0].value: row[1].value for row in matrix.iter_rows() if row[0].value in ("A", "B", "C", "unzoned")}
     assert zone_rows == {"A": 3, "B": 3, "C": 3, "unzoned": 1}
+    money = {header[c.column - 1]: c.number_format for c in next(tanaka.iter_rows(min_row=2)) if c.column - 1 < len(header)}
+    assert (money["unit_price"], money["expected_value"]) == ("#,##0", "#,##0")  # yen: no decimals shown
+
+
+@pytest.mark.parametrize(("currency", "shown"), [("USD", "#,##0.00"), ("VND", "#,##0"), ("BHD", "#,##0.000")])
+def test_the_xlsx_money_cells_show_the_company_currencys_decimals(
+    portfolio: dict[int, Account], tmp_path: Path, currency: str, shown: str
+) -> None:
+    CompanySettings.objects.update_or_create(pk=1, defaults={"currency": currency})
+    run("snapshot", "--as-of", AS_OF.isoformat())
+    path = tmp_path / "portfolio.xlsx"
+    run("export", "portfolio", "--format", "xlsx", "-o", str(path))
+    sheet = load_workbook(path).worksheets[1]
+    header = [c.value for c in sheet[1]]
+    first = next(sheet.iter_rows(min_row=2))
+    assert first[header.index("unit_price")].number_format == shown
+    assert first[header.index("expected_value")].number_format == shown
+    assert first[header.index("win_probability")].number_format == "General"
 
 
 def test_export_without_a_snapshot_says_what_to_run(db: None, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def zones(snapshot: Snapshot) -> dict[str, str]:
 
 
 def test_a_snapshot_scores_every_account_as_computed_by_hand(portfolio: dict[int, Account]) -> None:
-    snapshot = snapshot_create(as_of=AS_OF)
+    snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert snapshot.account_count == 10
     assert zones(snapshot) == {
         **{f"ACC-{i:03d}": "C" for i in (1, 2, 3)},
@@ -54,14 +54,14 @@ def test_a_past_snapshot_never_reads_expected_close_dates(portfolio: dict[int, A
     # An expected close date may have been entered after the as-of date (no history is kept), so
     # rebuilding a past portfolio must not depend on it: moving every date changes nothing.
     Deal.objects.filter(account=portfolio[1]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 10))
-    before = _scores(snapshot_create(as_of=AS_OF))
+    before = _scores(snapshot_create(actor=None, as_of=AS_OF))
     Deal.objects.update(expected_close_on=date(2026, 6, 1))
     Deal.objects.filter(account=portfolio[3]).update(expected_close_on=None)
-    assert _scores(snapshot_create(as_of=AS_OF)) == before
+    assert _scores(snapshot_create(actor=None, as_of=AS_OF)) == before
 
 
 def test_the_first_snapshot_saves_the_default_criteria_and_records_them(portfolio: dict[int, Account]) -> None:
-    snapshot = snapshot_create(as_of=AS_OF)
+    snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert Criteria.objects.count() == 1
     assert snapshot.criteria.price_mode == "quantile"
     assert snapshot.criteria.created_by is None
@@ -74,19 +74,19 @@ def test_a_snapshot_ignores_data_dated_after_as_of(portfolio: dict[int, Account]
         external_id="LATE", account=portfolio[10], owner=strong_rep, amount=Decimal(10**9), probability=99,
         status=Deal.Status.OPEN, opened_on=date(2026, 7, 2),
     )  # fmt: skip
-    past = snapshot_create(as_of=AS_OF)
-    assert zones(past) == zones(snapshot_create(as_of=date(2026, 6, 30)))
+    past = snapshot_create(actor=None, as_of=AS_OF)
+    assert zones(past) == zones(snapshot_create(actor=None, as_of=date(2026, 6, 30)))
     row1 = SnapshotRow.objects.get(snapshot=past, account=portfolio[1])
     assert row1.probability_source == "rep"  # still an open deal at the end of June
     assert row1.lifecycle == "prospect"
     assert SnapshotRow.objects.get(snapshot=past, account=portfolio[10]).zone == ""
-    later = snapshot_create(as_of=date(2026, 7, 31))
+    later = snapshot_create(actor=None, as_of=date(2026, 7, 31))
     assert SnapshotRow.objects.get(snapshot=later, account=portfolio[1]).lifecycle == "new"
     assert SnapshotRow.objects.get(snapshot=later, account=portfolio[10]).zone != ""
 
 
 def test_a_failure_while_writing_leaves_the_previous_snapshot_untouched(portfolio: dict[int, Account]) -> None:
-    first = snapshot_create(as_of=AS_OF)
+    first = snapshot_create(actor=None, as_of=AS_OF)
     rows_before = list(SnapshotRow.objects.filter(snapshot=first).values_list("account_id", "zone").order_by("account_id"))
 
     def crash(stage: str, count: int) -> None:
@@ -95,7 +95,7 @@ def test_a_failure_while_writing_leaves_the_previous_snapshot_untouched(portfoli
 
     Deal.objects.filter(account=portfolio[1]).update(amount=Decimal(10**8))
     with pytest.raises(RuntimeError, match="disk full"):
-        snapshot_create(as_of=AS_OF, progress=crash)
+        snapshot_create(actor=None, as_of=AS_OF, progress=crash)
     assert list(Snapshot.objects.values_list("id", flat=True)) == [first.pk]
     assert SnapshotRow.objects.count() == 10
     assert (
@@ -107,14 +107,14 @@ def test_a_snapshot_takes_a_bounded_number_of_queries_whatever_the_size(
     portfolio: dict[int, Account], strong_rep: Rep, django_assert_max_num_queries: Any
 ) -> None:
     Account.objects.bulk_create(Account(external_id=f"BULK-{i}", name=f"Bulk {i}", owner=strong_rep) for i in range(300))
-    snapshot_create(as_of=AS_OF)  # creates the default criteria and company settings once
+    snapshot_create(actor=None, as_of=AS_OF)  # creates the default criteria and company settings once
     with django_assert_max_num_queries(10):
-        snapshot = snapshot_create(as_of=AS_OF)
+        snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert snapshot.account_count == 310
 
 
 def test_the_model_probability_slot_comes_first(portfolio: dict[int, Account]) -> None:
-    snapshot = snapshot_create(as_of=AS_OF, model_probability={portfolio[1].pk: 0.95})
+    snapshot = snapshot_create(actor=None, as_of=AS_OF, model_probability={portfolio[1].pk: 0.95})
     row = SnapshotRow.objects.get(snapshot=snapshot, account=portfolio[1])
     assert row.probability_source == "model"
     assert row.win_probability == pytest.approx(0.95)
@@ -122,19 +122,19 @@ def test_the_model_probability_slot_comes_first(portfolio: dict[int, Account]) -
 
 def test_stage_probabilities_from_the_criteria_apply_when_the_rep_left_it_empty(portfolio: dict[int, Account]) -> None:
     Deal.objects.filter(account=portfolio[5]).update(probability=None, stage="B")
-    snapshot = snapshot_create(as_of=AS_OF)
+    snapshot = snapshot_create(actor=None, as_of=AS_OF)
     row = SnapshotRow.objects.get(snapshot=snapshot, account=portfolio[5])
     assert row.probability_source == "stage"
     assert row.win_probability == pytest.approx(0.6)
 
 
 def test_a_manager_saves_a_new_criteria_version_which_becomes_current(manager: User, portfolio: dict[int, Account]) -> None:
-    first = criteria_create(created_by=manager)
-    second = criteria_create(created_by=manager, price_mode="absolute", price_low=300_000, price_high=650_000)
+    first = criteria_create(actor=manager)
+    second = criteria_create(actor=manager, price_mode="absolute", price_low=300_000, price_high=650_000)
     assert Criteria.objects.order_by("-created_at", "-id").first() == second
     assert second.pk != first.pk
     assert second.near_margin == first.near_margin  # copied from the current version
-    snapshot = snapshot_create(as_of=AS_OF)
+    snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert snapshot.criteria == second
     assert zones(snapshot)["ACC-003"] == "C"  # 300,000 is mid now, probability 30 % low: mid-low = C
     assert zones(snapshot)["ACC-006"] == "B"  # 600,000 mid, 60 % mid
@@ -143,7 +143,7 @@ def test_a_manager_saves_a_new_criteria_version_which_becomes_current(manager: U
 def test_a_rep_cannot_change_the_criteria(strong_rep: Rep) -> None:
     assert strong_rep.user is not None
     with pytest.raises(PermissionDenied):
-        criteria_create(created_by=strong_rep.user, near_margin=0.2)
+        criteria_create(actor=strong_rep.user, near_margin=0.2)
     assert Criteria.objects.count() == 0
 
 
@@ -158,20 +158,20 @@ def test_a_rep_cannot_change_the_criteria(strong_rep: Rep) -> None:
 )
 def test_invalid_criteria_are_refused_and_nothing_is_saved(manager: User, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
-        criteria_create(created_by=manager, **params)
+        criteria_create(actor=manager, **params)
     assert Criteria.objects.count() == 0
 
 
 def test_deletes_still_cascade_to_snapshot_rows_without_database_constraints(
     portfolio: dict[int, Account], strong_rep: Rep, manager: User
 ) -> None:
-    first = snapshot_create(as_of=AS_OF)
-    second = snapshot_create(as_of=AS_OF)
+    first = snapshot_create(actor=None, as_of=AS_OF)
+    second = snapshot_create(actor=None, as_of=AS_OF)
     portfolio[2].delete()
     assert not SnapshotRow.objects.filter(account_id=portfolio[2].pk).exists()
     tanaka_id = strong_rep.pk
     strong_rep.delete()
     assert not SnapshotRow.objects.filter(owner_id=tanaka_id).exists()
     assert SnapshotRow.objects.filter(snapshot=first, owner=None).count() == 6  # Tanaka's 5 + account 10
-    snapshot_delete(snapshot=first, deleted_by=manager)
+    snapshot_delete(actor=manager, snapshot=first)
     assert set(SnapshotRow.objects.values_list("snapshot_id", flat=True)) == {second.pk}

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import Group, User
 
-from kokyaku.crm.models import Account, Rep
-from kokyaku.users.roles import Role, can_edit_account, is_manager, user_role
+from kokyaku.crm.models import Rep
+from kokyaku.users.roles import Role, is_manager, user_role
 from kokyaku.users.services import api_token_authenticate, api_token_create, roles_ensure
 
 
@@ -23,15 +23,6 @@ def test_roles_are_read_back_from_the_groups(manager: User, strong_rep: Rep, adm
     assert user_role(admin_user) is Role.ADMIN
     assert is_manager(manager)
     assert not is_manager(strong_rep.user)
-
-
-def test_a_rep_edits_only_their_own_accounts(strong_account: Account, developing_rep: Rep, manager: User) -> None:
-    owner_user = strong_account.owner.user if strong_account.owner else None
-    assert owner_user is not None
-    assert developing_rep.user is not None
-    assert can_edit_account(owner_user, strong_account)
-    assert not can_edit_account(developing_rep.user, strong_account)
-    assert can_edit_account(manager, strong_account)
 
 
 def test_api_tokens_are_stored_hashed_and_authenticate(manager: User) -> None:

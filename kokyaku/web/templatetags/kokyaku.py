@@ -6,8 +6,11 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.utils.translation import get_language
 
+from kokyaku.crm.permissions import rep_of
+from kokyaku.crm.selectors import logins_with_reps
+from kokyaku.lib.money import format_money
 from kokyaku.users.roles import Role, user_role
 from kokyaku.web.context import ROLE_LABELS
 
@@ -18,20 +21,11 @@ DEMO_USERNAMES = ("manager", "rep", "rep2", "admin")
 DEMO_EMAIL_DOMAIN = "@demo.example.jp"
 DEMO_PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins, not a secret
 
-CURRENCY_SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "CNY": "CN¥", "KRW": "₩"}
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW"}
-
 
 @register.filter
 def money(amount: Decimal | int | float | None, currency: str = "JPY") -> str:
-    """Format an amount with its currency: ``¥1,234,567`` or ``$1,234.50``; an em dash for None."""
-    if amount is None or amount == "":
-        return "—"
-    code = (currency or "").upper()
-    places = 0 if code in ZERO_DECIMAL_CURRENCIES else 2
-    text = f"{Decimal(amount):,.{places}f}"
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{symbol}{text}" if symbol else f"{text} {code}"
+    """Format an amount in its currency for the page's language: ``¥1,234,567``, ``$1,234.50``; an em dash for None."""
+    return format_money(amount, currency, language=get_language() or "en")
 
 
 @register.filter
@@ -50,18 +44,14 @@ def demo_logins() -> dict[str, object]:
     happens to be called "admin" is never advertised. ``show`` is true when there are some, or when
     DEBUG is on (then the hint says how to create them).
     """
-    users = list(
-        User.objects.filter(username__in=DEMO_USERNAMES, email__endswith=DEMO_EMAIL_DOMAIN, is_active=True)
-        .select_related("rep")
-        .prefetch_related("groups")
-    )
+    users = logins_with_reps(usernames=DEMO_USERNAMES, email_suffix=DEMO_EMAIL_DOMAIN)
     by_name = {u.username: u for u in users}
     rows = []
     for name in DEMO_USERNAMES:
         user = by_name.get(name)
         if user is not None:
             role = user_role(user)
-            rep = getattr(user, "rep", None)
+            rep = rep_of(user)
             label = str(ROLE_LABELS[role]) if role else ""
             if role is Role.REP and rep is not None:
                 label = f"{label} · {rep.get_tier_display()}"

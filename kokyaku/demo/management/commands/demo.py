@@ -92,7 +92,7 @@ class Command(KokyakuCommand):
         from kokyaku.portfolio.services import snapshot_create
 
         for day in snapshot_dates(as_of, count):
-            snapshot = snapshot_create(as_of=day)
+            snapshot = snapshot_create(actor=None, as_of=day)
             zones = team_matrix(snapshot).zone_accounts
             self.stdout.write(
                 f"snapshot {snapshot.pk} as of {day.isoformat()}: A {zones['A']:,} / B {zones['B']:,} / C {zones['C']:,}"

@@ -42,7 +42,7 @@ class Command(KokyakuCommand):
                 self.stderr.write(f"  {stage}: {count:,} rows")
 
         try:
-            snapshot = snapshot_create(as_of=as_of, criteria=criteria, progress=progress)
+            snapshot = snapshot_create(actor=None, as_of=as_of, criteria=criteria, progress=progress)
         except DomainError as exc:
             raise CommandError(f"cannot compute the portfolio: {exc}") from None
         zones = team_matrix(snapshot).zone_accounts

@@ -15,36 +15,25 @@
 
   function accountLink(template, id) { return template.replace(/\/0\/$/, "/" + id + "/"); }
 
-  // -- money on axes and in hovers: the company currency, 万 / 億 in Japanese, k / M / B otherwise --
-  function group(text) {
-    var parts = text.split(".");
-    parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return parts.join(".");
-  }
-  function fixed(x, places) {  // at most `places` decimals, trailing zeros dropped: 1.50 -> "1.5", 2.00 -> "2"
-    var t = x.toFixed(places);
-    return t.indexOf(".") < 0 ? t : t.replace(/0+$/, "").replace(/\.$/, "");
-  }
+  // -- money on axes and in hovers: Intl.NumberFormat in the page's language, from the same CLDR data that
+  // Babel formats the server's pages with: 万 / 億 in Japanese, K / M / B in English, each currency's own
+  // symbol and decimals. `currency` is an ISO 4217 code ("JPY").
   function moneyFormat(currency, lang) {
-    currency = currency || {};
-    var ja = String(lang || document.documentElement.lang || "en").toLowerCase().indexOf("ja") === 0;
-    function wrap(v, text) { return (v < 0 ? "-" : "") + (currency.symbol ? currency.symbol + text : text + " " + (currency.code || "")); }
-    // precise: hovers (more digits); otherwise axis ticks (short).
-    function format(v, precise) {
-      if (v === null || v === undefined || !isFinite(v)) { return "—"; }
-      var a = Math.abs(v);
-      if (ja) {
-        if (a >= 1e8) { return wrap(v, group(fixed(a / 1e8, precise ? 2 : (a >= 1e9 ? 1 : 2))) + "億"); }
-        if (a >= 1e4) { return wrap(v, group(fixed(a / 1e4, a >= 1e6 ? 0 : 1)) + "万"); }
-        return wrap(v, group(fixed(a, 0)));
-      }
-      if (precise) { return wrap(v, group(fixed(a, a >= 100 ? 0 : 2))); }
-      if (a >= 1e9) { return wrap(v, fixed(a / 1e9, 1) + "B"); }
-      if (a >= 1e6) { return wrap(v, fixed(a / 1e6, 1) + "M"); }
-      if (a >= 1e3) { return wrap(v, fixed(a / 1e3, a >= 1e5 ? 0 : 1) + "k"); }
-      return wrap(v, group(fixed(a, 0)));
+    lang = String(lang || document.documentElement.lang || "en");
+    var style = {style: "currency", currency: String(currency || "JPY").toUpperCase()};
+    var ja = lang.toLowerCase().indexOf("ja") === 0;
+    var axis = new Intl.NumberFormat(lang, extend({notation: "compact", maximumSignificantDigits: 3}, style));
+    var compact = new Intl.NumberFormat(lang, extend({notation: "compact", maximumSignificantDigits: 4}, style));
+    var whole = new Intl.NumberFormat(lang, extend({minimumFractionDigits: 0, maximumFractionDigits: 0}, style));
+    var exact = new Intl.NumberFormat(lang, style);
+    function guarded(format) {
+      return function (v) { return v === null || v === undefined || !isFinite(v) ? "—" : format(v); };
     }
-    return {axis: function (v) { return format(v, false); }, hover: function (v) { return format(v, true); }};
+    return {
+      axis: guarded(function (v) { return axis.format(v); }),
+      // hovers: more digits; in English the whole amount (cents only below 100)
+      hover: guarded(function (v) { return ja ? compact.format(v) : (Math.abs(v) >= 100 ? whole : exact).format(v); })
+    };
   }
   function linearTicks(max, fmt) {  // about five round steps from 0 to max
     if (!(max > 0)) { return {}; }

@@ -1,6 +1,8 @@
-"""Typed request and response bodies of the CRM API.
+"""Typed request and response bodies of the CRM API, and its list filters (ninja ``FilterSchema``).
 
-Money is ``Decimal`` end to end and travels as a JSON string ("1200000.00"), never a float.
+Money is ``Decimal`` end to end and travels as a JSON string ("1200000.00"), never a float. A
+filter left out (or empty) filters nothing; each list's ``ordering`` sorts instead (the keyset
+paginator reads it, since its cursor depends on it).
 """
 
 from __future__ import annotations
@@ -9,10 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from ninja import Field, Schema
-from pydantic import PlainSerializer
+from django.db.models import Q
+from django.utils import timezone
+from ninja import Field, FilterLookup, FilterSchema, Schema
+from pydantic import PlainSerializer, field_validator
 
+from kokyaku.crm import selectors
 from kokyaku.crm.models import Deal, Rep
+from kokyaku.lib.pagination import PageMeta
 
 # A Decimal that is written as a JSON string, so no client parses money into a binary float.
 Money = Annotated[
@@ -36,14 +42,6 @@ DealOrdering = Literal[
 ]  # fmt: skip
 ActivityOrdering = Literal["occurred_at", "-occurred_at", "minutes", "-minutes", "id", "-id"]
 RepOrdering = Literal["name", "-name", "tier", "-tier", "capacity", "-capacity", "id", "-id"]
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-class ValidationErrorOut(Schema):
-    detail: list[dict[str, object]]
 
 
 # ---- references embedded in other records -------------------------------------------------
@@ -148,15 +146,6 @@ class ActivityOut(Schema):
 # ---- pages ----------------------------------------------------------------------------------
 
 
-class PageMeta(Schema):
-    limit: int
-    offset: int
-    next_offset: int | None = Field(description="Offset of the next page (offset paging), or null on the last page.")
-    next_cursor: str | None = Field(description="Pass as cursor= to get the next page; null on the last page.")
-    next: str | None = Field(description="Path and query of the next page (cursor-based), or null on the last page.")
-    count: int | None = Field(description="Total matching rows; only computed when asked with count=true.")
-
-
 class AccountPage(PageMeta):
     items: list[AccountOut]
 
@@ -177,45 +166,91 @@ class TeamPage(PageMeta):
     items: list[TeamOut]
 
 
-# ---- filters (query parameters) -------------------------------------------------------------
+# ---- filters and orderings (query parameters) ----------------------------------------------
 
 
-class AccountFilters(Schema):
-    owner: int | None = Field(None, description="Owner rep id.")
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a zone is local time (Asia/Tokyo by default), as everywhere in Kokyaku."""
+    return timezone.make_aware(value) if value is not None and timezone.is_naive(value) else value
+
+
+class OrderedFilters(FilterSchema):
+    """Filters with an ``ordering`` field, which sorts and does not filter (the paginator reads it)."""
+
+    def filter_ordering(self, value: str | None) -> Q:
+        return Q()
+
+
+class AccountFilters(OrderedFilters):
+    owner: Annotated[int | None, FilterLookup("owner_id")] = Field(None, description="Owner rep id.")
     team: int | None = Field(None, description="Team id of the owner.")
     buyer_type: BuyerType | None = None
     industry: str | None = Field(None, description="Exact industry.")
     region: str | None = Field(None, description="Exact region.")
-    q: str | None = Field(None, min_length=1, max_length=100, description="Name or external id contains (case-insensitive).")
+    q: Annotated[str | None, FilterLookup(["name__icontains", "external_id__icontains"])] = Field(
+        None, min_length=1, max_length=100, description="Name or external id contains (case-insensitive)."
+    )
+
+    @field_validator("industry", "region", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value  # ?industry= filters nothing, as it always did
+
     ordering: AccountOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")
 
+    def filter_team(self, team: int | None) -> Q:
+        return Q() if team is None else selectors.accounts_of_team(team)
 
-class DealFilters(Schema):
+
+class DealFilters(OrderedFilters):
     status: DealStatus | None = None
-    account: int | None = Field(None, description="Account id.")
-    owner: int | None = Field(None, description="Owner rep id.")
-    opened_from: date | None = Field(None, description="Opened on or after (inclusive).")
-    opened_to: date | None = Field(None, description="Opened on or before (inclusive).")
-    closed_from: date | None = Field(None, description="Closed on or after (inclusive).")
-    closed_to: date | None = Field(None, description="Closed on or before (inclusive).")
-    expected_from: date | None = Field(None, description="Expected to close on or after (inclusive).")
-    expected_to: date | None = Field(None, description="Expected to close on or before (inclusive).")
-    min_amount: Decimal | None = Field(None, ge=0, description="Amount at least (inclusive).")
-    max_amount: Decimal | None = Field(None, ge=0, description="Amount at most (inclusive).")
+    account: Annotated[int | None, FilterLookup("account_id")] = Field(None, description="Account id.")
+    owner: Annotated[int | None, FilterLookup("owner_id")] = Field(None, description="Owner rep id.")
+    opened_from: Annotated[date | None, FilterLookup("opened_on__gte")] = Field(
+        None, description="Opened on or after (inclusive)."
+    )
+    opened_to: Annotated[date | None, FilterLookup("opened_on__lte")] = Field(
+        None, description="Opened on or before (inclusive)."
+    )
+    closed_from: Annotated[date | None, FilterLookup("closed_on__gte")] = Field(
+        None, description="Closed on or after (inclusive)."
+    )
+    closed_to: Annotated[date | None, FilterLookup("closed_on__lte")] = Field(
+        None, description="Closed on or before (inclusive)."
+    )
+    expected_from: Annotated[date | None, FilterLookup("expected_close_on__gte")] = Field(
+        None, description="Expected to close on or after (inclusive)."
+    )
+    expected_to: Annotated[date | None, FilterLookup("expected_close_on__lte")] = Field(
+        None, description="Expected to close on or before (inclusive)."
+    )
+    min_amount: Annotated[Decimal | None, FilterLookup("amount__gte")] = Field(
+        None, ge=0, description="Amount at least (inclusive)."
+    )
+    max_amount: Annotated[Decimal | None, FilterLookup("amount__lte")] = Field(
+        None, ge=0, description="Amount at most (inclusive)."
+    )
     ordering: DealOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -opened_on.")
 
 
-class ActivityFilters(Schema):
-    account: int | None = Field(None, description="Account id.")
-    rep: int | None = Field(None, description="Rep id.")
+class ActivityFilters(OrderedFilters):
+    account: Annotated[int | None, FilterLookup("account_id")] = Field(None, description="Account id.")
+    rep: Annotated[int | None, FilterLookup("rep_id")] = Field(None, description="Rep id.")
     kind: ActivityKind | None = None
-    since: datetime | None = Field(None, description="Occurred at or after (inclusive); a date means its midnight.")
-    until: datetime | None = Field(None, description="Occurred before (exclusive).")
+    since: Annotated[datetime | None, FilterLookup("occurred_at__gte")] = Field(
+        None, description="Occurred at or after (inclusive); a date means its midnight."
+    )
+    until: Annotated[datetime | None, FilterLookup("occurred_at__lt")] = Field(None, description="Occurred before (exclusive).")
     ordering: ActivityOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: -occurred_at.")
 
+    @field_validator("since", "until")
+    @classmethod
+    def _local_time(cls, value: datetime | None) -> datetime | None:
+        return _aware(value)
 
-class RepFilters(Schema):
-    team: int | None = Field(None, description="Team id.")
+
+class RepFilters(OrderedFilters):
+    team: Annotated[int | None, FilterLookup("team_id")] = Field(None, description="Team id.")
     tier: Tier | None = None
     active: bool | None = None
     ordering: RepOrdering | None = Field(None, description="Sort key; prefix - for descending. Default: name.")

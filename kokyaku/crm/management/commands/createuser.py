@@ -1,3 +1,5 @@
+"""`kokyaku createuser`: a login with a role, optionally linked to a rep (so in crm, which owns that link)."""
+
 from __future__ import annotations
 
 import getpass
@@ -6,9 +8,10 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from kokyaku.crm.services import login_create
 from kokyaku.lib.commands import KokyakuCommand
 from kokyaku.users.roles import Role
-from kokyaku.users.services import UserError, user_create
+from kokyaku.users.services import UserError
 
 
 class Command(KokyakuCommand):
@@ -30,7 +33,8 @@ class Command(KokyakuCommand):
         if len(password) < 8:
             raise CommandError("the password must have at least 8 characters")
         try:
-            user = user_create(
+            user = login_create(
+                actor=None,  # the command line: whoever can run it administers the installation
                 username=options["username"],
                 password=password,
                 role=Role(options["role"]),

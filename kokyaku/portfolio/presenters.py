@@ -1,0 +1,211 @@
+"""Shape the portfolio's read models for templates and charts; pure functions of the selectors' records.
+
+Views and the API share the read models themselves (the API serialises the dataclasses as they
+are); what is here is what only a page needs: links, heat, chart columns, labels, percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kokyaku.domain.portfolio import BANDS, ZONES, CriteriaSpec, Thresholds
+from kokyaku.lib.money import format_money
+from kokyaku.portfolio.selectors import ZONE_LABELS, CriteriaPreview, EffortRow, MigrationCounts, Scatter, Targets, TeamMatrix
+from kokyaku.portfolio.templatetags.portfolio_tags import pct
+
+# -- the team page ---------------------------------------------------------------------------
+
+
+def matrix_rows(snapshot_id: int, matrix: TeamMatrix, base_url: str) -> list[dict[str, Any]]:
+    """Rows of the heatmap: each cell with its heat (0-1 share of the fullest cell) and the link to its accounts."""
+    top = max((c.accounts for row in matrix.cells for c in row), default=0) or 1
+    rows = []
+    for band, row in zip(BANDS, matrix.cells, strict=True):
+        cells = []
+        for cell in row:
+            query = urlencode({"snapshot": snapshot_id, "price_band": cell.price_band, "probability_band": cell.probability_band})
+            cells.append({"cell": cell, "heat": round(cell.accounts / top, 3), "url": f"{base_url}?{query}"})
+        rows.append({"band": band, "cells": cells})
+    return rows
+
+
+def scatter_chart(scatter: Scatter, currency: str) -> dict[str, Any]:
+    """The scatter's JSON: columns per zone (smaller than one object per point), thresholds and labels."""
+    by_zone: dict[str, dict[str, list[Any]]] = {z: {"x": [], "y": [], "id": [], "name": [], "owner": [], "ev": []} for z in ZONES}
+    for p in scatter.points:
+        if p.unit_price <= 0 or p.zone not in by_zone:
+            continue  # a log axis cannot show zero
+        col = by_zone[p.zone]
+        col["x"].append(p.unit_price)
+        col["y"].append(round(p.win_probability * 100, 2))
+        col["id"].append(p.account_id)
+        col["name"].append(p.name)
+        col["owner"].append(p.owner or "")
+        col["ev"].append(round(p.expected_value))
+    labels = {
+        "x": _("Unit price (log scale)"),
+        "y": _("Win probability (%)"),
+        "zone": _("Zone"),
+        "price": _("Unit price"),
+        "probability": _("Win probability"),
+        "ev": _("Expected value"),
+    }
+    return {
+        "zones": by_zone, "thresholds": dict(scatter.thresholds or {}), "total": scatter.total, "sampled": scatter.sampled,
+        "labels": labels, "currency": currency,
+    }  # fmt: skip
+
+
+# -- the review page -------------------------------------------------------------------------
+
+
+def migration_rows(migration: MigrationCounts, base: dict[str, int]) -> list[dict[str, Any]]:
+    """The from × to table: per from-zone its cells (count and the link to their accounts) and its total."""
+    rows = []
+    for f in ZONE_LABELS:
+        cells = [
+            {
+                "to": t,
+                "n": migration.counts[f][t],
+                "url": "?" + urlencode({**base, "from": f or "none", "to": t or "none"}) + "#cell",
+            }
+            for t in ZONE_LABELS
+        ]
+        rows.append({"from": f, "cells": cells, "total": sum(migration.counts[f].values())})
+    return rows
+
+
+def sankey_flows(migration: MigrationCounts) -> list[dict[str, Any]]:
+    """The flows as charts.js's Sankey reads them."""
+    return [{"from": f.from_zone, "to": f.to_zone, "accounts": f.accounts} for f in migration.flows()]
+
+
+# -- the criteria page -----------------------------------------------------------------------
+
+
+def percentile(q: float) -> str:
+    """A quantile as a percentile: ``1/3`` -> "33rd percentile" (Japanese: "33パーセンタイル")."""
+    x = float(q) * 100
+    whole = round(x)
+    if abs(x - whole) <= 0.35:  # 33.33 reads as the 33rd percentile
+        n = str(whole)
+        if (get_language() or "en").startswith("en"):
+            suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
+            n = f"{whole}{suffix}"
+    else:
+        n = f"{x:.1f}"
+    return _("%(n)s percentile") % {"n": n}
+
+
+def cutoff_cells(spec: CriteriaSpec, cut: Thresholds, currency: str) -> dict[str, list[dict[str, str]]]:
+    """Per axis, the low and high cut: how it is set (a percentile, or fixed) and the value it gives."""
+    out: dict[str, list[dict[str, str]]] = {}
+    language = get_language() or "en"
+    for axis, rule, values in (
+        ("price", spec.price, (cut.price_low, cut.price_high)),
+        ("probability", spec.probability, (cut.probability_low, cut.probability_high)),
+    ):
+        cells = []
+        for q, value in zip((rule.low, rule.high), values, strict=True):
+            if not math.isfinite(value):
+                shown = "—"
+            else:
+                shown = format_money(value, currency, language=language) if axis == "price" else pct(value, 1)
+            cells.append({"rule": percentile(q) if rule.mode == "quantile" else _("fixed"), "value": shown})
+        out[axis] = cells
+    return out
+
+
+def preview_context(preview: CriteriaPreview, spec: CriteriaSpec, currency: str) -> dict[str, Any]:
+    """The criteria preview: the moves table, how many move, and each cut-off now and with the change."""
+    now = cutoff_cells(preview.snapshot.criteria.to_spec(), preview.now, currency)
+    new = cutoff_cells(spec, preview.new, currency)
+    cutoffs = [
+        {"axis": axis, "end": end, "now": now[axis][i], "new": new[axis][i], "changed": now[axis][i] != new[axis][i]}
+        for axis in ("price", "probability")
+        for i, end in enumerate(("low", "high"))
+    ]
+    rows = [{"from": f, "cells": [{"to": t, "n": preview.moves[f][t], "stay": f == t} for t in ZONE_LABELS]} for f in ZONE_LABELS]
+    return {
+        "snapshot": preview.snapshot, "cutoffs": cutoffs, "rows": rows, "moved": preview.moved, "total": preview.total,
+        "zones": ZONE_LABELS,
+    }  # fmt: skip
+
+
+# -- effort vs return ----------------------------------------------------------------------------
+
+
+@dataclass
+class EffortRep:
+    """One rep's line of the effort table: per zone (A, B, C, unzoned) hours, revenue and revenue per hour."""
+
+    rep_id: int | None
+    rep: str
+    cells: list[EffortRow | None]
+    hours: float = 0.0
+    revenue: float = 0.0
+
+    @property
+    def rph(self) -> float | None:
+        return self.revenue / self.hours if self.hours > 0 else None
+
+
+def effort_reps(per_rep: list[EffortRow]) -> list[EffortRep]:
+    """Pivot the per-rep rows into one line per rep (by name, no rep last), a cell per zone."""
+    reps: dict[int | None, EffortRep] = {}
+    for r in per_rep:
+        entry = reps.setdefault(r.rep_id, EffortRep(r.rep_id, r.rep or _("No rep"), [None] * len(ZONE_LABELS)))
+        entry.cells[ZONE_LABELS.index(r.zone)] = r
+        entry.hours += r.hours
+        entry.revenue += r.revenue
+    return sorted(reps.values(), key=lambda e: (e.rep_id is None, e.rep))
+
+
+def effort_totals(team: list[EffortRow]) -> dict[str, float | None]:
+    hours, revenue = sum(r.hours for r in team), sum(r.revenue for r in team)
+    return {"hours": hours, "revenue": revenue, "rph": revenue / hours if hours else None}
+
+
+def effort_chart(team: list[EffortRow], currency: str) -> dict[str, Any]:
+    """Shares of time and of revenue per zone, and revenue per hour, for charts.js."""
+    return {
+        "zones": [r.zone or _("Unzoned") for r in team],
+        "effort_share": [round(r.effort_share * 100, 2) for r in team],
+        "revenue_share": [round(r.revenue_share * 100, 2) for r in team],
+        "rph": [round(r.revenue_per_hour) if r.revenue_per_hour is not None else None for r in team],
+        "labels": {
+            "effort": _("Share of time spent (%)"),
+            "revenue": _("Share of won revenue (%)"),
+            "rph": _("Revenue per hour"),
+            "share": _("Share (%)"),
+        },
+        "currency": currency,
+    }
+
+
+# -- targets -------------------------------------------------------------------------------------
+
+
+def yomi_chart(targets: Targets, currency: str) -> dict[str, Any]:
+    """Per rep the stacked ヨミ (won, + ヨミA, + ヨミB) and the target, for charts.js."""
+    reps = targets.reps
+    return {
+        "reps": [r.rep for r in reps],
+        "target": [r.target for r in reps],
+        "won": [r.yomi_won for r in reps],
+        "high": [r.yomi_high - r.yomi_won for r in reps],
+        "mid": [r.yomi_mid - r.yomi_high for r in reps],
+        "labels": {
+            "won": _("Won (確定)"),
+            "high": _("+ high probability (ヨミA)"),
+            "mid": _("+ mid probability (ヨミB)"),
+            "target": _("Target"),
+        },
+        "currency": currency,
+    }

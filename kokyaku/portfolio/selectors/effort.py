@@ -1,0 +1,96 @@
+"""The effort page: activity time against won revenue per zone (and per rep)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.utils import timezone
+
+from kokyaku.crm.models import Activity, Deal, Rep
+from kokyaku.domain.portfolio import effort_vs_return
+from kokyaku.portfolio.models import Snapshot, SnapshotRow
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Return [start's midnight, the midnight after ``end``) in the current time zone."""
+    tz = timezone.get_current_timezone()
+    return datetime.combine(start, time.min, tz), datetime.combine(end + timedelta(days=1), time.min, tz)
+
+
+@dataclass(frozen=True)
+class EffortRow:
+    """Time spent and revenue won in one zone (of one rep, per rep); shares are within the whole table."""
+
+    zone: str
+    minutes: float
+    hours: float
+    revenue: float
+    revenue_per_hour: float | None  # None when no time was spent
+    effort_share: float  # 0-1
+    revenue_share: float  # 0-1
+    rep_id: int | None = None
+    rep: str | None = None
+
+
+def _finite(value: object) -> float | None:
+    x = float(value)  # type: ignore[arg-type]
+    return x if math.isfinite(x) else None
+
+
+def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False) -> list[EffortRow]:
+    """Activity minutes vs won revenue per zone (and per rep) between two dates, inclusive.
+
+    Zones are those of ``snapshot``. Two aggregate queries (three per rep, with the names); the
+    ratios come from the domain core. Activities and deals count under the rep who did / owns them.
+    Rows by zone (A, B, C, unzoned), per rep by rep id first.
+    """
+    zone_of = SnapshotRow.objects.filter(snapshot=snapshot, account_id=OuterRef("account_id")).values("zone")[:1]
+    lo, hi = day_bounds(start, end)
+    rep_key = ["rep_id"] if per_rep else []
+    minutes = pd.DataFrame.from_records(
+        list(
+            Activity.objects.filter(occurred_at__gte=lo, occurred_at__lt=hi)
+            .annotate(zone=Subquery(zone_of))
+            .values(*rep_key, "zone")
+            .annotate(minutes=Sum("minutes"))
+            .order_by()
+        ),
+        columns=[*rep_key, "zone", "minutes"],
+    )
+    revenue = pd.DataFrame.from_records(
+        list(
+            Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
+            .annotate(zone=Subquery(zone_of), rep_id=F("owner_id"))
+            .values(*rep_key, "zone")
+            .annotate(revenue=Sum("amount"))
+            .order_by()
+        ),
+        columns=[*rep_key, "zone", "revenue"],
+    )
+    for frame in (minutes, revenue):
+        frame["zone"] = frame["zone"].fillna("").astype(object)
+    minutes["minutes"] = minutes["minutes"].astype(float)
+    revenue["revenue"] = revenue["revenue"].astype(float)
+    out = effort_vs_return(minutes, revenue, by=(*rep_key, "zone"))
+    names = dict(Rep.objects.values_list("id", "name")) if per_rep else {}
+    rows = []
+    for r in out.to_dict("records"):
+        rep_id = _finite(r["rep_id"]) if per_rep else None
+        rows.append(
+            EffortRow(
+                zone=str(r["zone"]),
+                minutes=float(r["minutes"]),
+                hours=float(r["hours"]),
+                revenue=float(r["revenue"]),
+                revenue_per_hour=_finite(r["revenue_per_hour"]),
+                effort_share=float(r["effort_share"]),
+                revenue_share=float(r["revenue_share"]),
+                rep_id=None if rep_id is None else int(rep_id),
+                rep=None if not per_rep else names.get(int(rep_id), "") if rep_id is not None else "",
+            )
+        )
+    return rows

@@ -1,0 +1,101 @@
+"""The review page: which accounts changed zone between two snapshots, and the from × to migration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+
+from kokyaku.domain.portfolio import ZONES
+from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, RowPage, paging, rows_of
+from kokyaku.portfolio.selectors.snapshots import snapshot_previous
+
+# Rank: A < B < C < "" (unzoned), so "up" means the new rank is smaller.
+_UP = Q(zone="A", previous_zone__in=["B", "C", ""]) | Q(zone="B", previous_zone__in=["C", ""]) | Q(zone="C", previous_zone="")
+
+
+def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
+    """Return ``current``'s rows annotated with ``previous_zone`` (None when not in ``previous``)."""
+    prev = SnapshotRow.objects.filter(snapshot=previous, account_id=OuterRef("account_id")).values("zone")[:1]
+    return SnapshotRow.objects.filter(snapshot=current).annotate(previous_zone=Subquery(prev))
+
+
+def zone_moves(
+    snapshot: Snapshot,
+    *,
+    previous: Snapshot | None = None,
+    direction: str | None = None,
+    owner_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> RowPage:
+    """Return the accounts whose zone changed since the previous snapshot (the review list).
+
+    ``direction``: "up" (toward A), "down", or None for both. Accounts that were not in the
+    previous snapshot are not moves. Rows carry ``previous_zone`` (and so ``direction``); sorted
+    by expected value. Two queries (three when ``previous`` is looked up).
+    """
+    previous = previous or snapshot_previous(snapshot)
+    if previous is None:
+        return Page([], 0, 1, per_page)
+    qs = _with_previous_zone(snapshot, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if direction == "up":
+        qs = qs.filter(_UP)
+    elif direction == "down":
+        qs = qs.exclude(_UP)
+    total = qs.count()
+    page, per_page, start = paging(total, page, per_page)
+    return Page(
+        rows_of(qs.order_by(*BY_EXPECTED_VALUE), "previous_zone", start=start, stop=start + per_page), total, page, per_page
+    )
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A non-empty cell of the migration: ``accounts`` went from ``from_zone`` to ``to_zone``."""
+
+    from_zone: str
+    to_zone: str
+    accounts: int
+
+
+@dataclass(frozen=True)
+class MigrationCounts:
+    """From-zone × to-zone counts between two snapshots ("" = unzoned / not present)."""
+
+    before: Snapshot
+    after: Snapshot
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def flows(self) -> list[Flow]:
+        """Return the non-empty cells as (source, target, value) links, e.g. for a Sankey chart."""
+        return [Flow(f, t, n) for f, row in self.counts.items() for t, n in row.items() if n > 0]
+
+
+def zone_migration(before: Snapshot, after: Snapshot) -> MigrationCounts:
+    """Count accounts per (zone in ``before``, zone in ``after``), aggregated in the database.
+
+    Accounts new in ``after`` count from "" (not present). One query.
+    """
+    labels = [*ZONES, ""]
+    counts = {f: dict.fromkeys(labels, 0) for f in labels}
+    qs = _with_previous_zone(after, before).values("previous_zone", "zone").annotate(n=Count("id")).order_by()
+    for r in qs:
+        counts[r["previous_zone"] or ""][r["zone"]] += int(r["n"])
+    return MigrationCounts(before, after, counts)
+
+
+def zone_migration_accounts(
+    before: Snapshot, after: Snapshot, *, from_zone: str, to_zone: str, page: int = 1, per_page: int = 50
+) -> RowPage:
+    """Return the accounts behind one cell of :func:`zone_migration` (rows of ``after``): two queries."""
+    qs = _with_previous_zone(after, before).filter(zone=to_zone)
+    qs = qs.filter(Q(previous_zone__isnull=True) | Q(previous_zone="")) if from_zone == "" else qs.filter(previous_zone=from_zone)
+    total = qs.count()
+    page, per_page, start = paging(total, page, per_page)
+    rows = rows_of(qs.order_by("account__name", "account_id"), "previous_zone", start=start, stop=start + per_page)
+    return Page(rows, total, page, per_page)

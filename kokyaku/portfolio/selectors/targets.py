@@ -1,0 +1,238 @@
+"""The targets page (予実管理): per rep target, won, weighted pipeline, ヨミ and gap, and the accounts that could close it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
+
+from kokyaku.crm.models import Deal, Rep, Target
+from kokyaku.domain.portfolio import accounts_to_close_gap, deal_probability, target_forecast, team_forecast
+from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors.snapshots import snapshot_latest, stage_probabilities_for
+
+
+def _finite(value: Any) -> float | None:
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+def _pct(part: float | None, whole: float) -> float | None:
+    return None if part is None or whole <= 0 else part / whole * 100
+
+
+@dataclass(frozen=True)
+class GapAccount:
+    """A zone-A account whose expected value could help close its owner's gap, with the running total."""
+
+    account_id: int
+    name: str
+    expected_value: float
+    cumulative_expected_value: float
+    covers_gap: bool  # True on the account where the running total first reaches the gap
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One rep's 予実 for the period (money as floats in the company currency)."""
+
+    rep_id: int
+    rep: str
+    target: float
+    won: float
+    pipeline: float
+    weighted_pipeline: float
+    yomi_won: float  # 確定
+    yomi_high: float  # + deals at ``high`` or above (ヨミA)
+    yomi_mid: float  # + deals at ``mid`` or above (ヨミB): the ヨミ
+    gap: float  # target − won, 0 when ahead
+    gap_after_yomi: float
+    surplus: float  # won − target, 0 when behind
+    surplus_after_yomi: float
+    attainment: float | None  # won / target; None without a target
+    accounts: list[GapAccount] = field(default_factory=list)
+
+    @property
+    def attainment_pct(self) -> float | None:
+        return None if self.attainment is None else self.attainment * 100
+
+    @property
+    def yomi_pct(self) -> float | None:
+        return _pct(self.yomi_mid, self.target)
+
+    @property
+    def accounts_ev(self) -> float:
+        return sum(a.expected_value for a in self.accounts)
+
+
+@dataclass(frozen=True)
+class TeamTargets:
+    """The team's sums, its own gap (target − won, not the sum of the reps' gaps) and the reps' shortfall apart."""
+
+    target: float
+    won: float
+    pipeline: float
+    weighted_pipeline: float
+    yomi_won: float
+    yomi_high: float
+    yomi_mid: float
+    gap: float
+    surplus: float
+    gap_after_yomi: float
+    surplus_after_yomi: float
+    attainment: float | None
+    reps_behind: int
+    reps_shortfall: float
+    reps_behind_after_yomi: int
+    reps_shortfall_after_yomi: float
+
+    @property
+    def attainment_pct(self) -> float | None:
+        return None if self.attainment is None else self.attainment * 100
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The 予実 of a period: per rep (by name) and the team, with the ヨミ's probability thresholds."""
+
+    reps: list[TargetRow]
+    team: TeamTargets
+    high: float
+    mid: float
+
+    @property
+    def high_pct(self) -> int:
+        return round(self.high * 100)
+
+    @property
+    def mid_pct(self) -> int:
+        return round(self.mid * 100)
+
+
+def _gap_accounts(snapshot: Snapshot, gaps: pd.Series, per_rep: int) -> dict[int, list[GapAccount]]:
+    """Per rep with a gap: the zone-A accounts (by expected value) whose expected value could close it. One query."""
+    rep_with_gap = [int(r) for r in gaps.index[gaps > 0]]
+    if not rep_with_gap or per_rep <= 0:
+        return {}
+    ranked = (
+        SnapshotRow.objects.filter(snapshot=snapshot, zone="A", owner_id__in=rep_with_gap, expected_value__isnull=False)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("owner_id")], order_by=[F("expected_value").desc(), F("account_id").asc()])
+        )
+        .filter(rank__lte=per_rep * 5)
+        .values_list("owner_id", "account_id", "account__name", "expected_value")
+    )
+    cand = pd.DataFrame.from_records(list(ranked), columns=["rep_id", "account_id", "name", "expected_value"])
+    cand["expected_value"] = cand["expected_value"].astype(float)
+    out: dict[int, list[GapAccount]] = {}
+    for a in accounts_to_close_gap(cand, gaps, limit=per_rep).to_dict("records"):
+        out.setdefault(int(a["rep_id"]), []).append(
+            GapAccount(
+                int(a["account_id"]), str(a["name"]), float(a["expected_value"]), float(a["cumulative_ev"]), bool(a["covers_gap"])
+            )
+        )
+    return out
+
+
+def targets_view(
+    *,
+    start: date,
+    end: date,
+    snapshot: Snapshot | None = None,
+    rep_ids: Sequence[int] | None = None,
+    high: float = 0.7,
+    mid: float = 0.4,
+    accounts_per_rep: int = 10,
+) -> Targets:
+    """Return the 予実 of a period: per rep target, won, weighted pipeline, ヨミ and gap.
+
+    Targets are those whose period lies inside [start, end]; reps without one are left out. Won
+    deals count by ``closed_on``; open deals when their ``expected_close_on`` falls in the period
+    (the (status, expected_close_on) index finds them), with the rep's probability, else the stage
+    table of the snapshot's criteria (:func:`stage_probabilities_for`). An open deal whose
+    expected date has passed stays in that date's period (see :func:`open_deal_dates`). Each rep
+    behind target lists up to ``accounts_per_rep`` zone-A accounts (latest snapshot) whose expected
+    value could close the gap. Five queries, six without a snapshot.
+    """
+    snapshot = snapshot or snapshot_latest()
+    table = stage_probabilities_for(snapshot)
+    targets_qs = Target.objects.filter(period_start__gte=start, period_end__lte=end)
+    won_qs = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
+    open_qs = Deal.objects.filter(status=Deal.Status.OPEN, expected_close_on__gte=start, expected_close_on__lte=end)
+    if rep_ids is not None:
+        targets_qs = targets_qs.filter(rep_id__in=rep_ids)
+        won_qs = won_qs.filter(owner_id__in=rep_ids)
+        open_qs = open_qs.filter(owner_id__in=rep_ids)
+    targets = pd.DataFrame.from_records(
+        list(targets_qs.values("rep_id").annotate(target=Sum("amount")).order_by()), columns=["rep_id", "target"]
+    )
+    won = pd.DataFrame.from_records(
+        list(won_qs.exclude(owner_id=None).values("owner_id").annotate(amount=Sum("amount")).order_by()),
+        columns=["owner_id", "amount"],
+    ).rename(columns={"owner_id": "rep_id"})
+    pipe = pd.DataFrame.from_records(
+        list(open_qs.exclude(owner_id=None).order_by().values_list("owner_id", "amount", "probability", "stage")),
+        columns=["rep_id", "amount", "probability", "stage"],
+    )
+    pipe["probability"] = deal_probability(pipe["probability"], pipe["stage"], table)
+    for frame, col in ((targets, "target"), (won, "amount"), (pipe, "amount")):
+        frame[col] = frame[col].astype(float)
+    forecast = target_forecast(targets, won, pipe, high=high, mid=mid)
+    forecast = forecast.loc[forecast["target"].notna()].reset_index(drop=True)
+    # Every rep's name (or the asked-for ones): cheaper than an IN list of thousands of ids to parse.
+    reps_qs = Rep.objects.all() if rep_ids is None else Rep.objects.filter(id__in=rep_ids)
+    names = dict(reps_qs.order_by().values_list("id", "name"))
+    gaps = forecast.set_index("rep_id")["gap"]
+    accounts = _gap_accounts(snapshot, gaps, accounts_per_rep) if snapshot is not None else {}
+    money = ("target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid")
+    reps = [
+        TargetRow(
+            rep_id=int(r["rep_id"]),
+            rep=str(names.get(int(r["rep_id"]), "")),
+            **{c: float(r[c]) for c in (*money, "gap", "gap_after_yomi", "surplus", "surplus_after_yomi")},
+            attainment=_finite(r["attainment"]),
+            accounts=accounts.get(int(r["rep_id"]), []),
+        )
+        for r in forecast.to_dict("records")
+    ]
+    reps.sort(key=lambda r: (r.rep, r.rep_id))
+    team = team_forecast(forecast)
+    counts = ("reps_behind", "reps_behind_after_yomi")
+    team_targets = TeamTargets(
+        **{k: (int(v) if k in counts else float(v)) for k, v in team.items() if k != "attainment"},  # type: ignore[arg-type]
+        attainment=_finite(team["attainment"]),
+    )
+    return Targets(reps=reps, team=team_targets, high=high, mid=mid)
+
+
+@dataclass(frozen=True)
+class OpenDealDates:
+    """Open deals no current period shows as the rep would expect: no expected date, or one already past."""
+
+    undated: int
+    overdue: int
+
+
+def open_deal_dates(*, today: date, rep_ids: Sequence[int] | None = None) -> OpenDealDates:
+    """Count the open deals no current period's pipeline shows as the rep would expect. One query.
+
+    ``undated``: no expected close date, so in no period at all; ``overdue``: expected before
+    ``today`` and still open, so they stay in a past period until the rep moves the date (real
+    CRMs are full of these; the targets page asks for them to be re-dated).
+    """
+    qs = Deal.objects.filter(status=Deal.Status.OPEN)
+    if rep_ids is not None:
+        qs = qs.filter(owner_id__in=rep_ids)
+    # Only status and expected_close_on are read, so the (status, expected_close_on) index answers alone.
+    counts = qs.aggregate(
+        open=Count("*"),
+        dated=Count("expected_close_on"),
+        overdue=Count("expected_close_on", filter=Q(expected_close_on__lt=today)),
+    )
+    return OpenDealDates(undated=int(counts["open"] - counts["dated"]), overdue=int(counts["overdue"] or 0))

@@ -1,0 +1,138 @@
+"""Every write of kokyaku.crm.permissions.RIGHTS, made through its real service, by every role.
+
+The expected table is written here by hand; the test fails if a write is added to RIGHTS without a
+row here, if a service lets through someone the table refuses (or refuses someone it allows), or
+if ``allowed`` (what pages offer) disagrees with what the service does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+
+from kokyaku.crm import services
+from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
+from kokyaku.portfolio import services as portfolio_services
+from kokyaku.portfolio.models import Criteria, Snapshot
+from kokyaku.users.roles import Role
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("owner", "other_rep", "manager", "admin", "no_role")
+MANAGERS = {"manager", "admin"}
+EXPECTED: dict[str, set[str]] = {
+    "account_update": {"owner", *MANAGERS},
+    "account_reassign": MANAGERS,
+    "deal_update": {"owner", *MANAGERS},
+    "deal_reassign": MANAGERS,
+    "activity_create": {"owner", *MANAGERS},
+    "activity_for_another_rep": MANAGERS,
+    "target_set": MANAGERS,
+    "company_settings_update": MANAGERS,
+    "lost_reason_create": MANAGERS,
+    "lost_reason_set_active": MANAGERS,
+    "login_create": {"admin"},
+    "criteria_create": MANAGERS,
+    "snapshot_create": MANAGERS,
+    "snapshot_delete": MANAGERS,
+}
+WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+@pytest.fixture
+def world(strong_account: Account, developing_rep: Rep, manager: User, admin_user: User) -> dict[str, object]:
+    """Records owned by Tanaka (the "owner"), and one login per role."""
+    deal = Deal.objects.get(account=strong_account)
+    nobody = User.objects.create_user(username="nobody", password=PASSWORD)  # a login with no role at all
+    return {
+        "account": strong_account,
+        "deal": deal,
+        "other_rep": developing_rep,
+        "reason": LostReason.objects.create(code="test-reason", label_ja="試験", label_en="Test", position=99),
+        "snapshot": portfolio_services.snapshot_create(actor=None, as_of=date(2026, 6, 30)),
+        "logins": {
+            "owner": User.objects.get(username="tanaka"),
+            "other_rep": User.objects.get(username="suzuki"),
+            "manager": manager,
+            "admin": admin_user,
+            "no_role": nobody,
+        },
+    }
+
+
+def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
+    account, deal, other, reason, snapshot = w["account"], w["deal"], w["other_rep"], w["reason"], w["snapshot"]
+    assert isinstance(account, Account)
+    assert isinstance(deal, Deal)
+    assert isinstance(other, Rep)
+    assert isinstance(reason, LostReason)
+    assert isinstance(snapshot, Snapshot)
+    return {
+        "account_update": lambda u: services.account_update(actor=u, account=account, changes={"region": "Kanto"}),
+        "account_reassign": lambda u: services.account_update(actor=u, account=account, changes={"owner": other.pk}),
+        "deal_update": lambda u: services.deal_update(actor=u, deal=deal, changes={"stage": "B"}),
+        "deal_reassign": lambda u: services.deal_update(actor=u, deal=deal, changes={"owner": other.pk}),
+        "activity_create": lambda u: services.activity_create(
+            actor=u, account=account, kind="call", occurred_at=WHEN, rep=None if rep_of(u) else account.owner
+        ),
+        "activity_for_another_rep": lambda u: services.activity_create(
+            actor=u, account=account, kind="call", occurred_at=WHEN, rep=other
+        ),
+        "target_set": lambda u: services.target_set(
+            actor=u, rep=other, period_start=date(2026, 7, 1), period_end=date(2026, 7, 31), amount=Decimal(1)
+        ),
+        "company_settings_update": lambda u: services.company_settings_update(
+            actor=u, currency="USD", fiscal_year_start_month=4, dormancy_days=90
+        ),
+        "lost_reason_create": lambda u: services.lost_reason_create(actor=u, code="test-new", label_ja="新規", label_en="New"),
+        "lost_reason_set_active": lambda u: services.lost_reason_set_active(actor=u, reason=reason, active=False),
+        "login_create": lambda u: services.login_create(actor=u, username="new", password=PASSWORD, role=Role.REP),
+        "criteria_create": lambda u: portfolio_services.criteria_create(actor=u, near_margin=0.2),
+        "snapshot_create": lambda u: portfolio_services.snapshot_create(actor=u, as_of=date(2026, 7, 31)),
+        "snapshot_delete": lambda u: portfolio_services.snapshot_delete(actor=u, snapshot=snapshot),
+    }
+
+
+def _state() -> tuple[object, ...]:
+    """Everything the writes above could change."""
+    account = Account.objects.get(external_id="ACC-1")
+    deal = Deal.objects.get(external_id="D-1")
+    return (
+        account.region, account.owner_id, deal.stage, deal.owner_id, Activity.objects.count(), Target.objects.count(),
+        LostReason.objects.filter(active=True).count(), LostReason.objects.count(), User.objects.count(),
+        Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
+    )  # fmt: skip
+
+
+def test_the_table_names_every_write_there_is() -> None:
+    assert set(EXPECTED) == set(RIGHTS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("write", sorted(EXPECTED))
+def test_each_role_may_make_exactly_the_writes_of_the_table(world: dict[str, object], write: str, role: str) -> None:
+    user = world["logins"][role]  # type: ignore[index]
+    make = _writes(world)[write]
+    before = _state()
+    if role in EXPECTED[write]:
+        make(user)
+        assert _state() != before, f"{role} was allowed {write} but nothing changed"
+    else:
+        with pytest.raises(PermissionDenied):
+            make(user)
+        assert _state() == before, f"{role} was refused {write} but something was written"
+    owner_id = world["account"].owner_id if RIGHTS[write].own_only else None  # type: ignore[attr-defined]
+    assert allowed(user, write, owner_id=owner_id) is (role in EXPECTED[write])
+
+
+def test_the_system_itself_may_make_every_write(world: dict[str, object]) -> None:
+    services.account_update(actor=None, account=world["account"], changes={"region": "Kansai"})  # type: ignore[arg-type]
+    assert Account.objects.get(external_id="ACC-1").region == "Kansai"
