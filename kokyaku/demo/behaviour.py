@@ -11,10 +11,12 @@ Buyer types are the generator's codes: 0 visionary, 1 pragmatist, 2 conservative
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 Array = npt.NDArray[Any]
 IntArray = npt.NDArray[np.intp]
@@ -290,3 +292,35 @@ def draw_objections(
         "said": said,
         "answer": np.where(answered, answer, "").astype(object),  # "": nothing worked
     }
+
+
+def buyer_type_inputs(chunks: Iterable[Any], products: dict[str, Array]) -> dict[str, pd.DataFrame]:
+    """Join drawn chunks into the frames ``kokyaku.domain.buyer_types`` reads (what phase 2's loader reads back).
+
+    Returns ``accounts`` (``account_id``, ``buyer_type`` as recorded, ``owner``), ``deals``,
+    ``products``, ``key_persons`` and ``objections``, with the domain's column names. For tests,
+    docs and benchmarks; the web app reads the same frames from the database.
+    """
+    parts: dict[str, list[pd.DataFrame]] = {"accounts": [], "deals": [], "key_persons": [], "objections": []}
+    for c in chunks:
+        a, d = c.accounts, c.deals
+        parts["accounts"].append(pd.DataFrame({"account_id": a["index"], "buyer_type": a["buyer_type"], "owner": a["owner"]}))
+        parts["deals"].append(
+            pd.DataFrame(
+                {
+                    "account_id": d["account"],
+                    "status": d["status"],
+                    "product": d["product"],
+                    "opened_on": d["opened_on"],
+                    "closed_on": d["closed_on"],
+                    "lost_reason": d["lost_reason"],
+                }
+            )
+        )
+        parts["key_persons"].append(pd.DataFrame(c.key_persons).rename(columns={"account": "account_id"}))
+        parts["objections"].append(pd.DataFrame(c.objections).rename(columns={"account": "account_id"}))
+    out = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    out["products"] = pd.DataFrame(
+        {"product": products["name"], "launched_on": products["launched_on"], "service": products["service"]}
+    )
+    return out
