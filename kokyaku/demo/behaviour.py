@@ -135,7 +135,7 @@ ANSWERS = {
 ANSWER_SHARE = {"won": 0.8, "lost": 0.15, "open": 0.4}
 
 
-def _rows(rng: np.random.Generator, rows: IntArray, table: Array) -> IntArray:
+def pick_rows(rng: np.random.Generator, rows: IntArray, table: Array) -> IntArray:
     """Draw one category per element from its own row of a probability table (vectorised)."""
     cum = np.cumsum(np.asarray(table, dtype=float), axis=1)
     cum /= cum[:, -1:]
@@ -222,11 +222,11 @@ def draw_key_persons(
     q = len(k_acc)
     first = np.ones(q, dtype=bool)
     first[1:] = k_acc[1:] != k_acc[:-1]
-    role = _rows(rng, np.zeros(q, dtype=np.intp), np.asarray([ROLE_SHARE]))
+    role = pick_rows(rng, np.zeros(q, dtype=np.intp), np.asarray([ROLE_SHARE]))
     first_dm = first & (rng.random(q) < FIRST_IS_DECISION_MAKER)
     role = np.where(first_dm, 0, np.where(first & (role == 0), 1, role))  # a first non-DM is a user
     influence = np.maximum(np.asarray(ROLE_INFLUENCE)[role] - rng.integers(0, 2, size=q), 1)
-    stance = _rows(rng, btype[k_acc], np.asarray(STANCE_SHARE))
+    stance = pick_rows(rng, btype[k_acc], np.asarray(STANCE_SHARE))
     back = np.round(rng.exponential(LAST_CONTACT_MEAN_DAYS, size=q)).astype(np.int64)
     last_contact = np.maximum(end[k_acc] - back * DAY, since[k_acc])
     family = rng.integers(len(family_names), size=q)
@@ -266,7 +266,7 @@ def draw_objections(
     per_deal = rng.poisson(np.asarray(OBJECTIONS_PER_DEAL)[btype])
     o = np.repeat(np.arange(len(deal)), per_deal)
     q = len(o)
-    tag = _rows(rng, btype[o], np.asarray(TAG_SHARE))
+    tag = pick_rows(rng, btype[o], np.asarray(TAG_SHARE))
     reason_tag = np.array([TAGS.index(REASON_TAG[r]) if r in REASON_TAG else -1 for r in lost_reason], dtype=np.intp)
     linked = (reason_tag[o] >= 0) & (rng.random(q) < LOSS_LINK_SHARE)
     tag = np.where(linked, reason_tag[o], tag)

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kokyaku.demo import behaviour
-from kokyaku.demo.behaviour import PRODUCTS
+from kokyaku.demo.behaviour import PRODUCTS, pick_rows
 from kokyaku.domain.errors import DomainError
 
 Array = npt.NDArray[Any]  # column arrays of mixed dtypes (ints, objects, datetime64)
@@ -241,15 +241,6 @@ def _pick(rng: np.random.Generator, n: int, shares: tuple[float, ...] | Array) -
     return rng.choice(len(p), size=n, p=p / p.sum())
 
 
-def _pick_rows(rng: np.random.Generator, rows: npt.NDArray[np.intp], table: Array) -> npt.NDArray[np.intp]:
-    """Draw one category per element, each from its own row of a probability table (vectorised)."""
-    cum = np.cumsum(np.asarray(table, dtype=float), axis=1)
-    cum /= cum[:, -1:]
-    u = rng.random(len(rows))
-    picked: npt.NDArray[np.intp] = (u[:, None] > cum[rows]).sum(axis=1).astype(np.intp)
-    return picked
-
-
 def _weekday(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
     """Move Saturdays back to Friday and Sundays on to Monday (1970-01-01 was a Thursday)."""
     dow = (days.astype(np.int64) + 3) % 7  # Monday = 0
@@ -446,7 +437,7 @@ class DemoGenerator:
         first_deal = np.ones(m, dtype=bool)
         first_deal[1:] = d_acc[1:] != d_acc[:-1]
 
-        kind = _pick_rows(rng, d_type, np.asarray(KIND_SHARE))
+        kind = pick_rows(rng, d_type, np.asarray(KIND_SHARE))
         kind[first_deal & is_new[d_acc]] = 0  # a new account's first deal is new business
         median = (
             np.asarray(DEAL_MEDIAN_JPY)[d_type]
@@ -491,7 +482,7 @@ class DemoGenerator:
         expected_close = self._expected_close(k, opened, closed, cycle, d_tier)
 
         lost = status == "lost"
-        reason = _pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
+        reason = pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
         reason_code = np.where(lost, np.asarray(LOST_REASONS, dtype=object)[reason], "").astype(object)
         note_pick = rng.integers(0, 1 << 30, size=m)
         has_note = lost & (rng.random(m) < LOST_NOTE_SHARE)
