@@ -53,6 +53,7 @@ DEALS = frame(
     (5, "won", "New", "2026-12-31", "2027-01-10"),  # 364 days after launch, but after as_of
     (6, "lost", "New", "2026-12-31", "2027-01-02"),
     (99, "won", "Old", "2026-01-01", "2026-01-02"),  # an account not asked for
+    (4, "lost", "Old", "2026-05-01", NAT),  # closed without a date: closed the day it opened
     dates=("opened_on", "closed_on"),
 )
 KEY_PERSONS = frame(["account_id"], (3,), (3,), (3,), (1,), (99,))
@@ -80,7 +81,8 @@ def test_features_count_what_each_account_did_up_to_as_of() -> None:
     assert f.loc[3, "objections_per_deal"] == 1.0
     assert np.isnan(f["median_cycle_days"].to_numpy()[2])
     assert np.isnan(f["lost_share"].to_numpy()[2])
-    assert list(f.loc[4, ["deals", "closed", "won"]]) == [1, 0, 0]
+    assert list(f.loc[4, ["deals", "closed", "won", "lost"]]) == [2, 1, 0, 1]
+    assert f.loc[4, "median_cycle_days"] == 0.0
 
 
 def test_a_product_is_new_for_early_days_after_its_launch() -> None:
@@ -98,6 +100,10 @@ def test_features_reject_missing_columns_and_duplicate_accounts() -> None:
     with pytest.raises(DomainError, match="deals: missing column"):
         behaviour_features(
             [1], DEALS.drop(columns="product"), products=PRODUCTS, key_persons=KEY_PERSONS, objections=OBJECTIONS, as_of=AS_OF
+        )
+    with pytest.raises(DomainError, match="unknown status"):
+        behaviour_features(
+            [1], DEALS.assign(status="pending"), products=PRODUCTS, key_persons=KEY_PERSONS, objections=OBJECTIONS, as_of=AS_OF
         )
     with pytest.raises(DomainError, match="unique"):
         behaviour_features([1, 1], DEALS, products=PRODUCTS, key_persons=KEY_PERSONS, objections=OBJECTIONS, as_of=AS_OF)

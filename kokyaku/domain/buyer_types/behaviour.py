@@ -10,7 +10,8 @@ Inputs are data frames (one row per record), never the recorded buyer type:
 - ``objections``: ``account_id``, ``date``.
 
 Everything dated after ``as_of`` is left out, and a deal closed after ``as_of`` counts as open
-then, so a suggestion rebuilt for a past day reads only what was known on it.
+then, so a suggestion rebuilt for a past day reads only what was known on it. A won or lost deal
+without a close date is taken to have closed the day it opened (as the portfolio's measures do).
 """
 
 from __future__ import annotations
@@ -97,13 +98,17 @@ def behaviour_features(
         raise DomainError("account ids must be unique")
     if not pd.Index(products["product"]).is_unique:
         raise DomainError("products: each product must appear once")
+    bad = set(map(str, pd.unique(deals["status"]))) - {"open", "won", "lost"}
+    if bad:
+        raise DomainError(f"deals: unknown status value(s) {sorted(bad)}")
     end = pd.Timestamp(as_of)
 
     opened = pd.to_datetime(deals["opened_on"]).to_numpy(dtype="datetime64[ns]")
     closed_on = pd.to_datetime(deals["closed_on"]).to_numpy(dtype="datetime64[ns]")
     known = opened <= end.to_datetime64()
     status = deals["status"].to_numpy(dtype=object)
-    closed = known & (status != "open") & ~np.isnat(closed_on) & (closed_on <= end.to_datetime64())
+    closed_on = np.where((status != "open") & np.isnat(closed_on), opened, closed_on)
+    closed = known & (status != "open") & (closed_on <= end.to_datetime64())
     won = closed & (status == "won")
     lost = closed & (status == "lost")
     pos = idx.get_indexer(pd.Index(deals["account_id"]))
