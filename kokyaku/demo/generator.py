@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kokyaku.demo import behaviour
+from kokyaku.demo.behaviour import PRODUCTS, pick_rows
 from kokyaku.domain.errors import DomainError
 
 Array = npt.NDArray[Any]  # column arrays of mixed dtypes (ints, objects, datetime64)
@@ -140,8 +142,10 @@ SKEPTIC_NOTES = (
 )
 LOST_NOTE_SHARE = 0.7
 
-PRODUCTS = ("Sales analytics suite", "Production scheduler", "IoT sensor kit", "Support plan", "Cloud ERP", "Training")
-PRODUCT_SHARE = (0.20, 0.15, 0.15, 0.20, 0.15, 0.15)
+# Products (with launch dates), key persons and objections are planted by kokyaku/demo/behaviour.py.
+# This was the product draw before products had launch dates; it is still drawn (and not used) so that
+# the activities drawn after it from the same stream stay exactly what they were.
+LEGACY_PRODUCT_SHARE = (0.20, 0.15, 0.15, 0.20, 0.15, 0.15)
 
 NAME_ROOTS = (
     "Fuji", "Sakura", "Aoba", "Taka", "Naka", "Matsu", "Hoshi", "Asa", "Kita", "Minami", "Nishi", "Higashi",
@@ -216,11 +220,17 @@ class DemoSpec:
 
 @dataclass(frozen=True)
 class DemoChunk:
-    """One slice of accounts with all their deals and activities, as column arrays."""
+    """One slice of accounts with all their deals, activities, key persons and objections, as column arrays.
+
+    ``key_persons`` and ``objections`` refer to accounts, reps and deals by index like the rest; see
+    :func:`kokyaku.demo.behaviour.draw_key_persons` and :func:`~kokyaku.demo.behaviour.draw_objections`.
+    """
 
     accounts: dict[str, Array]
     deals: dict[str, Array]
     activities: dict[str, Array]
+    key_persons: dict[str, Array]
+    objections: dict[str, Array]
 
     def __len__(self) -> int:
         return len(self.accounts["index"])
@@ -229,15 +239,6 @@ class DemoChunk:
 def _pick(rng: np.random.Generator, n: int, shares: tuple[float, ...] | Array) -> npt.NDArray[np.intp]:
     p = np.asarray(shares, dtype=float)
     return rng.choice(len(p), size=n, p=p / p.sum())
-
-
-def _pick_rows(rng: np.random.Generator, rows: npt.NDArray[np.intp], table: Array) -> npt.NDArray[np.intp]:
-    """Draw one category per element, each from its own row of a probability table (vectorised)."""
-    cum = np.cumsum(np.asarray(table, dtype=float), axis=1)
-    cum /= cum[:, -1:]
-    u = rng.random(len(rows))
-    picked: npt.NDArray[np.intp] = (u[:, None] > cum[rows]).sum(axis=1).astype(np.intp)
-    return picked
 
 
 def _weekday(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
@@ -274,9 +275,23 @@ class DemoGenerator:
         self._won_last_year: npt.NDArray[np.float64] = np.zeros(spec.rep_count)
         self._chunks_done = 0
         self._deal_count = 0
+        window_days = int((self._as_of - self._start) / DAY)
+        self._launched = behaviour.launch_dates(self._start, window_days)
 
     def _rng(self, *stream: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([self.spec.seed, *stream]))
+
+    def products(self) -> dict[str, Array]:
+        """Return the product catalogue: name, launch day, and whether it is a risk-reducing service.
+
+        Six products were launched years before the history opens; three during it (at 20%, 50% and
+        80% of the window), and deals for those open only after their launch.
+        """
+        return {
+            "name": np.asarray(PRODUCTS, dtype=object),
+            "launched_on": self._launched,
+            "service": np.isin(np.asarray(PRODUCTS), behaviour.SERVICE_PRODUCTS),
+        }
 
     # -- teams and reps -----------------------------------------------------------------------
 
@@ -422,7 +437,7 @@ class DemoGenerator:
         first_deal = np.ones(m, dtype=bool)
         first_deal[1:] = d_acc[1:] != d_acc[:-1]
 
-        kind = _pick_rows(rng, d_type, np.asarray(KIND_SHARE))
+        kind = pick_rows(rng, d_type, np.asarray(KIND_SHARE))
         kind[first_deal & is_new[d_acc]] = 0  # a new account's first deal is new business
         median = (
             np.asarray(DEAL_MEDIAN_JPY)[d_type]
@@ -467,7 +482,7 @@ class DemoGenerator:
         expected_close = self._expected_close(k, opened, closed, cycle, d_tier)
 
         lost = status == "lost"
-        reason = _pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
+        reason = pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
         reason_code = np.where(lost, np.asarray(LOST_REASONS, dtype=object)[reason], "").astype(object)
         note_pick = rng.integers(0, 1 << 30, size=m)
         has_note = lost & (rng.random(m) < LOST_NOTE_SHARE)
@@ -479,7 +494,8 @@ class DemoGenerator:
             ],
             dtype=object,
         )
-        product = _pick(rng, m, PRODUCT_SHARE)
+        _pick(rng, m, LEGACY_PRODUCT_SHARE)  # not used: see LEGACY_PRODUCT_SHARE
+        product = behaviour.draw_products(self._rng(4, k), btype=d_type, kind=kind, opened=opened, launched=self._launched)
         deal_names = np.array([f"{p} ({k})" for p in PRODUCTS for k in DEAL_KINDS], dtype=object)
         deal_index = np.arange(self._deal_count, self._deal_count + m)
         self._deal_count += m
@@ -536,7 +552,29 @@ class DemoGenerator:
             "occurred_at": occurred,  # UTC
             "minutes": minutes,
         }
-        return DemoChunk(accounts=accounts, deals=deals, activities=activities)
+        yesterday = self._as_of - DAY
+        key_persons = behaviour.draw_key_persons(
+            self._rng(5, k),
+            account=index,
+            btype=btype,
+            end=np.minimum(end, yesterday),
+            since=since,
+            family_names=FAMILY_NAMES,
+            given_names=GIVEN_NAMES,
+        )
+        objections = behaviour.draw_objections(
+            self._rng(6, k),
+            deal=deal_index,
+            account=index[d_acc],
+            owner=d_owner,
+            btype=d_type,
+            product=deals["product"],
+            status=status,
+            lost_reason=reason_code,
+            opened=opened,
+            last_day=np.maximum(np.where(is_open, yesterday, closed - DAY), opened),
+        )
+        return DemoChunk(accounts=accounts, deals=deals, activities=activities, key_persons=key_persons, objections=objections)
 
     def _expected_close(
         self,

@@ -21,6 +21,9 @@ class Drawn:
     deals: dict[str, Array]
     activities: dict[str, Array]
     targets: dict[str, Array]
+    key_persons: dict[str, Array]
+    objections: dict[str, Array]
+    products: dict[str, Array]
 
 
 def draw(spec: DemoSpec) -> Drawn:
@@ -32,7 +35,17 @@ def draw(spec: DemoSpec) -> Drawn:
         tables = [getattr(c, part) for c in chunks]
         return {k: np.concatenate([t[k] for t in tables]) for k in tables[0]}
 
-    return Drawn(spec, gen.reps(), join("accounts"), join("deals"), join("activities"), gen.targets())
+    return Drawn(
+        spec,
+        gen.reps(),
+        join("accounts"),
+        join("deals"),
+        join("activities"),
+        gen.targets(),
+        join("key_persons"),
+        join("objections"),
+        gen.products(),
+    )
 
 
 @pytest.fixture(scope="session")

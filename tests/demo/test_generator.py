@@ -29,7 +29,7 @@ def _deal_accounts(p: Drawn, column: str) -> np.ndarray:
 def test_the_same_seed_gives_the_same_portfolio() -> None:
     spec = DemoSpec(accounts=700, seed=5, as_of=AS_OF, chunk_size=300)
     first, second = draw(spec), draw(spec)
-    for part in ("reps", "accounts", "deals", "activities", "targets"):
+    for part in ("reps", "accounts", "deals", "activities", "targets", "key_persons", "objections", "products"):
         a, b = getattr(first, part), getattr(second, part)
         assert a.keys() == b.keys()
         for key in a:
