@@ -21,7 +21,7 @@ import numpy as np
 from kokyaku.domain.assignment.explain import moved, policy_fit
 from kokyaku.domain.assignment.flow import solve_counts
 from kokyaku.domain.assignment.inputs import NO_CODE, IntArray, Problem
-from kokyaku.domain.assignment.network import _deal, fixed_load
+from kokyaku.domain.assignment.network import _deal, _group_ids, fixed_load
 
 BASELINES: tuple[str, ...] = ("round_robin", "equal_split")
 
@@ -59,9 +59,9 @@ def round_robin(p: Problem) -> IntArray:
     owner[move] = NO_CODE
     room = np.where(q.rep_active, np.maximum(q.rep_capacity - fixed_load(q), 0), 0)
     cells = _cells(q, move)
-    keys, inverse = np.unique(cells, axis=0, return_inverse=True)
-    for k, (team, region) in enumerate(keys.tolist()):
-        accounts = move[inverse.ravel() == k]  # input order
+    cell_of, first = _group_ids([cells[:, 0], cells[:, 1]])
+    for k, (team, region) in enumerate(cells[first].tolist()):
+        accounts = move[cell_of == k]  # input order
         reps = np.flatnonzero(q.allowed(team, region) & (room > 0))
         dealt = _deal(reps, room[reps])[: len(accounts)]
         owner[accounts[: len(dealt)]] = dealt

@@ -38,6 +38,11 @@ MOVE_REASONS: tuple[str, ...] = (
 )
 
 
+REASON_TABLE: npt.NDArray[np.object_] = np.asarray(("", *MOVE_REASONS), dtype=object)
+_CODE = {r: i for i, r in enumerate(REASON_TABLE)}
+TERM_OFFSET = _CODE[TERMS[0]]
+
+
 def counted(p: Problem) -> BoolArray:
     """The accounts the policy fit counts: a wanted tier, and not held for the follow-up queue."""
     out: BoolArray = (p.wanted >= 0) & ~p.held
@@ -86,20 +91,22 @@ def move_reasons(p: Problem, owner: IntArray) -> npt.NDArray[np.object_]:
     b = np.maximum(before, 0)
     a = np.maximum(owner, 0)
     count, value = loads(p, before)
-    term = np.where(p.term >= 0, np.asarray(TERMS, dtype=object)[np.maximum(p.term, 0)], "")
-    toward = (p.wanted >= 0) & (p.rep_tier[a] == p.wanted) & (p.rep_tier[b] != p.wanted) & (term != "")
-    conditions = [
-        before < 0,
-        ~p.rep_active[b],
-        ~scope_ok(p, np.where(before >= 0, before, NO_CODE)),
-        toward,
-        count[b] > p.rep_capacity[b],
-        value[b] > p.rep_value_capacity[b],
-    ]
-    fixed = [np.full(p.n, code, dtype=object) for code in ("unowned", "inactive_owner", "out_of_scope")]
-    over = [np.full(p.n, code, dtype=object) for code in ("over_capacity", "over_value_capacity")]
-    reason: npt.NDArray[np.object_] = np.select(conditions, [*fixed, term.astype(object), *over], default="rebalance")
-    reason[~moved(p, owner)] = ""
+    toward = (p.wanted >= 0) & (p.rep_tier[a] == p.wanted) & (p.rep_tier[b] != p.wanted) & (p.term >= 0)
+    # Codes index REASON_TABLE: 0 is "" (stays), then MOVE_REASONS, whose terms sit at TERM_OFFSET.
+    code = np.select(
+        [
+            before < 0,
+            ~p.rep_active[b],
+            ~scope_ok(p, np.where(before >= 0, before, NO_CODE)),
+            toward,
+            count[b] > p.rep_capacity[b],
+            value[b] > p.rep_value_capacity[b],
+        ],
+        [1, 2, 3, TERM_OFFSET + np.maximum(p.term, 0), _CODE["over_capacity"], _CODE["over_value_capacity"]],
+        default=_CODE["rebalance"],
+    )
+    code[~moved(p, owner)] = 0
+    reason: npt.NDArray[np.object_] = REASON_TABLE[code]
     return reason
 
 
@@ -116,8 +123,9 @@ def account_table(p: Problem, owner: IntArray, *, follow_up_enabled: bool) -> pd
     return pd.DataFrame(
         {
             "account_id": p.account_ids,
-            "owner_before": _ids(p, p.owner),
-            "owner_after": _ids(p, owner),
+            # object columns, so that "no owner" stays None (pandas 3 would make a str column with NaN)
+            "owner_before": pd.Series(_ids(p, p.owner), dtype=object),
+            "owner_after": pd.Series(_ids(p, owner), dtype=object),
             "moved": moved(p, owner),
             "reason": move_reasons(p, owner),
             "wanted_tier": wanted,

@@ -36,7 +36,9 @@ def solve_counts(problem: Problem, net: Network | None = None) -> FlowOutcome:
     net = net if net is not None else build_network(problem)
     total = int(net.size.sum())
     if total == 0:
-        return FlowOutcome(True, problem.owner.copy(), 0, None, None, 0, net)
+        empty = np.zeros(0, dtype=np.int64)
+        flows = (np.zeros(len(net.stay_group), dtype=np.int64), np.zeros(len(net.out_group), dtype=np.int64), empty)
+        return FlowOutcome(True, problem.owner.copy(), 0, None, None, 0, net, flows)
     m = len(net.free)
     top = int(max(net.stay_score.max(initial=0), net.out_score.max(initial=0)))
     reps = np.arange(m, dtype=np.int64)

@@ -84,21 +84,17 @@ def build_network(problem: Problem, *, level: IntArray | None = None, levels: in
     owner = p.owner[move]
     owner_ok = owner >= 0
     owner_ok[owner_ok] = p.rep_active[owner[owner_ok]]
-    keys = pd.DataFrame(
-        {
-            "owner": np.where(owner_ok, owner, NO_CODE),
-            "team": p.team[move] if p.keep_team else NO_CODE,
-            "region": p.region[move] if p.keep_region else NO_CODE,
-            "strong": p.tier_score[move, 0],
-            "developing": p.tier_score[move, 1],
-            "level": level[move] if level is not None else 0,
-        }
-    )
-    grouped = keys.groupby(list(keys.columns), sort=True)
-    gid = grouped.ngroup().to_numpy(dtype=np.int64)
-    first = grouped.head(1).sort_index()  # one row per group; reorder by group number below
-    head = first.assign(g=gid[first.index.to_numpy()]).sort_values("g")
-    size = np.bincount(gid, minlength=len(head)).astype(np.int64)
+    columns = {
+        "owner": np.where(owner_ok, owner, NO_CODE),
+        "team": p.team[move] if p.keep_team else np.full(len(move), NO_CODE),
+        "region": p.region[move] if p.keep_region else np.full(len(move), NO_CODE),
+        "strong": p.tier_score[move, 0],
+        "developing": p.tier_score[move, 1],
+        "level": level[move] if level is not None else np.zeros(len(move), dtype=np.int64),
+    }
+    gid, first = _group_ids(list(columns.values()))
+    head = pd.DataFrame({k: v[first] for k, v in columns.items()})
+    size = np.bincount(gid, minlength=len(first)).astype(np.int64)
     group_of = np.full(p.n, NO_CODE, dtype=np.int64)
     group_of[move] = gid
 
@@ -157,6 +153,31 @@ def build_network(problem: Problem, *, level: IntArray | None = None, levels: in
         out_pool=out_pool,
         out_score=out_score.astype(np.int64),
     )
+
+
+def _group_ids(columns: list[IntArray]) -> tuple[IntArray, IntArray]:
+    """Number the distinct rows of integer columns in lexicographic order; also each group's first row.
+
+    Each column is made dense (0..k-1) and the columns are combined as digits of one integer key,
+    which one sort numbers; if the key could overflow, it is re-numbered after each column.
+    """
+    n = len(columns[0])
+    key = np.zeros(n, dtype=np.int64)
+    span = 1
+    for col in columns:
+        low, high = (int(col.min()), int(col.max())) if n else (0, 0)
+        if high - low < 4 * n + 1024:  # small range (codes, levels): no sort needed to make it dense
+            digit, k = col - low, high - low + 1
+        else:
+            codes, inverse = np.unique(col, return_inverse=True)
+            digit, k = inverse.ravel(), len(codes)
+        if span * k >= 2**62:
+            _, inverse = np.unique(key, return_inverse=True)
+            key, span = inverse.ravel().astype(np.int64), int(inverse.max(initial=0)) + 1
+        key = key * k + digit
+        span *= k
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel().astype(np.int64), first.astype(np.int64)
 
 
 def disaggregate(
