@@ -8,7 +8,7 @@ consequence ("team Osaka has no active rep" rather than "200 accounts short"):
 3. ``team_without_reps`` / ``team_without_active_reps`` / ``region_without_reps``: the policy keeps
    accounts in their team (region) and a team (region) with accounts has no rep who may take them.
 4. ``fixed_over_capacity`` / ``fixed_over_value_capacity``: a rep's pinned accounts (and dormant
-   accounts held for follow-up) already exceed the rep's capacity.
+   accounts held with their owner) already exceed the rep's capacity.
 5. ``capacity_short``: the min cut of the flow — these accounts need more room than the reps they
    may go to have — with the shortfall per team.
 6. ``value_capacity_short``: the accounts' expected value does not fit the value capacities.
@@ -165,7 +165,7 @@ def _fixed_over(p: Problem, over: np.ndarray, load: np.ndarray, cap: np.ndarray,
         {
             "rep": _plain(p.rep_ids[r]),
             "pinned": int(pinned[r]),
-            "held_for_follow_up": int(held[r]),
+            "dormant_held": int(held[r]),
             "load": float(load[r]) if code.endswith("value_capacity") else int(load[r]),
             "capacity": float(cap[r]) if code.endswith("value_capacity") else int(cap[r]),
         }
@@ -173,7 +173,7 @@ def _fixed_over(p: Problem, over: np.ndarray, load: np.ndarray, cap: np.ndarray,
     )
     return Infeasibility(
         code,
-        f"the accounts that may not move (pinned, or dormant and held for follow-up) exceed the {what} capacity of "
+        f"the accounts that may not move (pinned, or dormant and held with their owner) exceed the {what} capacity of "
         f"{len(details)} rep(s)",
         details,
         {"reps": len(details)},

@@ -13,8 +13,8 @@ Every move gets one reason code (the UI translates it), the first that applies:
   policy wants with that owner more (or because continuity weighs nothing).
 
 The *policy fit* is the share of accounts placed where the policy wants them: among the accounts
-with a wanted tier (dormant accounts held for follow-up are in the queue the policy wants, and are
-left out), those whose owner has that tier.
+with a wanted tier (dormant accounts held with their owner are left out: the dormancy rule, not a
+tier, places them), those whose owner has that tier.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ TERM_OFFSET = _CODE[TERMS[0]]
 
 
 def counted(p: Problem) -> BoolArray:
-    """The accounts the policy fit counts: a wanted tier, and not held for the follow-up queue."""
+    """The accounts the policy fit counts: a wanted tier, and not dormant and held with their owner."""
     out: BoolArray = (p.wanted >= 0) & ~p.held
     return out
 

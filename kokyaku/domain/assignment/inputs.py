@@ -45,7 +45,7 @@ class Problem:
     rep_ids: npt.NDArray[Any]
     owner: IntArray  # rep index, -1 when unowned
     pinned: BoolArray
-    held: BoolArray  # dormant, not covered by a strong rep: stays with its (active) owner, follow-up
+    held: BoolArray  # dormant with an active owner: stays (covered by a strong owner, else follow-up queue)
     dormant: BoolArray
     tier_score: IntArray  # [n, 2]: what placing the account with a strong / developing rep earns
     wanted: npt.NDArray[np.int8]  # 0 strong, 1 developing, -1 no preference
@@ -75,7 +75,7 @@ class Problem:
 
     @property
     def movable(self) -> BoolArray:
-        """Accounts the optimiser places: neither pinned nor held for the follow-up queue."""
+        """Accounts the optimiser places: neither pinned nor dormant and held with their owner."""
         return ~(self.pinned | self.held)
 
     @property
@@ -92,6 +92,11 @@ class Problem:
         return ok
 
 
+def _shown(value: Any) -> str:
+    """A value as the error message shows it: repr of the plain Python value (no ``np.int64(...)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise DomainError(f"{what}: expected a data frame, got {type(frame).__name__}")
@@ -105,7 +110,7 @@ def _unique_ids(values: pd.Series, what: str, column: str) -> npt.NDArray[Any]:
         raise DomainError(f"{what}: {column} is empty in row {int(np.flatnonzero(values.isna().to_numpy())[0])}")
     dup = values.duplicated()
     if dup.any():
-        raise DomainError(f"{what}: {column} {values[dup].iloc[0]!r} appears more than once")
+        raise DomainError(f"{what}: {column} {_shown(values[dup].iloc[0])} appears more than once")
     return values.to_numpy()
 
 
@@ -115,7 +120,7 @@ def _labels(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], what: st
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         choices = ", ".join(a or '""' for a in allowed)
-        raise DomainError(f"{what}: {column} {values[i]!r} of {ids[i]!r} is not one of {choices}")
+        raise DomainError(f"{what}: {column} {_shown(values[i])} of {_shown(ids[i])} is not one of {choices}")
     return values
 
 
@@ -126,7 +131,7 @@ def _flags(frame: pd.DataFrame, column: str, what: str, ids: npt.NDArray[Any]) -
     bad = ~pd.Series(values).isin([True, False]).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DomainError(f"{what}: {column} must be true or false, got {values[i]!r} for {ids[i]!r}")
+        raise DomainError(f"{what}: {column} must be true or false, got {_shown(values[i])} for {_shown(ids[i])}")
     return values.astype(bool)
 
 
@@ -138,7 +143,7 @@ def _numbers(frame: pd.DataFrame, column: str, what: str, ids: npt.NDArray[Any],
     bad = np.isnan(values) & raw.notna().to_numpy() | (values < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DomainError(f"{what}: {column} must be a number of at least 0, got {raw.iloc[i]!r} for {ids[i]!r}")
+        raise DomainError(f"{what}: {column} must be a number of at least 0, got {_shown(raw.iloc[i])} for {_shown(ids[i])}")
     return np.where(np.isnan(values), default, values)
 
 
@@ -169,7 +174,7 @@ def read_problem(accounts: pd.DataFrame, reps: pd.DataFrame, policy: AssignmentP
     if np.isnan(capacity).any() or (capacity != np.round(capacity)).any():
         i = int(np.flatnonzero(np.isnan(capacity) | (capacity != np.round(capacity)))[0])
         raise DomainError(
-            f"reps: capacity must be a whole number of accounts, got {reps['capacity'].iloc[i]!r} for {rep_ids[i]!r}"
+            f"reps: capacity must be a whole number of accounts, got {_shown(reps['capacity'].iloc[i])} for {_shown(rep_ids[i])}"
         )
     active = _flags(reps, "active", "reps", rep_ids)
     value_capacity = _numbers(reps, "value_capacity", "reps", rep_ids, default=np.inf)
@@ -180,7 +185,7 @@ def read_problem(accounts: pd.DataFrame, reps: pd.DataFrame, policy: AssignmentP
     unknown = (owner < 0) & ~unowned
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
-        raise DomainError(f"accounts: owner_id {owner_raw.iloc[i]!r} of {ids[i]!r} is not a rep")
+        raise DomainError(f"accounts: owner_id {_shown(owner_raw.iloc[i])} of {_shown(ids[i])} is not a rep")
     owner[unowned] = NO_CODE
 
     buyer = _labels(accounts, "buyer_type", BUYER_TYPES, "accounts", ids)
@@ -223,8 +228,7 @@ def read_problem(accounts: pd.DataFrame, reps: pd.DataFrame, policy: AssignmentP
     rep_tier = np.where(tier == STRONG, 0, 1).astype(np.int8)
     dormant = life == "dormant"
     owner_active = owned & active[np.maximum(owner, 0)]
-    owner_strong = owned & (rep_tier[np.maximum(owner, 0)] == 0)
-    held = policy.dormant_follow_up & dormant & owner_active & ~owner_strong & ~pinned
+    held = policy.dormant_follow_up & dormant & owner_active & ~pinned
 
     return Problem(
         account_ids=ids,

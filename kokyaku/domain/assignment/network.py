@@ -71,7 +71,7 @@ class Network:
 
 
 def fixed_load(problem: Problem) -> IntArray:
-    """Count the accounts that stay put (pinned, held for follow-up) per rep."""
+    """Count the accounts that stay put (pinned, dormant and held with their owner) per rep."""
     fixed = ~problem.movable & (problem.owner >= 0)
     return np.bincount(problem.owner[fixed], minlength=problem.m).astype(np.int64)
 

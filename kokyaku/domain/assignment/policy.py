@@ -3,7 +3,8 @@
 After the second source article: accounts that sell now (pragmatists, conservatives, zone A) go to
 strong reps (主力); accounts the company wants for its future (visionaries, skeptics, prospects with
 nothing won yet) and accounts a strong rep released (見切った) go to developing reps (育成中).
-Dormant accounts that no strong rep covers go to the follow-up queue and stay where they are.
+Dormant accounts are not handed around: they stay with their owner — a strong owner follows them
+up, and those no strong rep covers go to the follow-up queue.
 
 A *term* is one of those rules. Each has a weight a manager edits: placing an account with a rep of
 the term's tier earns the weight. The tier an account *wants* is the one whose terms weigh more (none
@@ -67,8 +68,8 @@ class AssignmentPolicy:
     ``weights``: term -> weight (terms left out take their default weight; unknown terms are an
     error). ``keep_team`` / ``keep_region``: an account may only go to a rep of its own team /
     region (an account or rep without one is not held by that rule). ``dormant_follow_up``: dormant
-    accounts whose owner is not an active strong rep stay with their owner and are flagged for the
-    follow-up queue instead of being assigned away.
+    accounts stay with their active owner instead of being assigned away, and those whose owner is
+    not a strong rep are flagged for the follow-up queue (off: dormant accounts are placed like any).
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
