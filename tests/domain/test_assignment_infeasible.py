@@ -206,3 +206,14 @@ def test_frames_with_a_custom_index_are_read_by_position() -> None:
     accounts.index = pd.Index([10, 3])
     plan = plan_assignment(accounts, reps)
     assert plan.accounts["owner_after"].tolist() == ["S", "S"]
+
+
+def test_running_out_of_time_on_value_capacities_says_so_and_moves_nothing() -> None:
+    reps = [rep("S", "strong", 5, value_capacity=100.0), rep("T", "strong", 5, value_capacity=100.0)]
+    accounts = [acc("a", "S", value=60.0), acc("b", "S", value=60.0), acc("c", "T", value=60.0)]
+    plan = plan_assignment(*frames(accounts, reps), time_limit=1e-9)
+    assert plan.status == "unproven"
+    assert plan.reason is not None
+    assert plan.reason.code == "time_limit"
+    assert plan.reason.message == "no plan within the value capacities was found in the time allowed"
+    assert plan.move_count == 0

@@ -219,3 +219,20 @@ def test_the_same_input_gives_the_same_plan() -> None:
     first = plan_assignment(*frames(accounts, reps))
     second = plan_assignment(*frames(accounts, reps))
     assert owners(first) == owners(second)
+
+
+def test_out_of_time_with_value_capacities_gives_the_repaired_plan_and_the_bound() -> None:
+    # 150 pragmatists of one developing rep; six strong reps with room for 30 each but 1,000 of value.
+    reps = [rep(f"S{i}", "strong", 30, value_capacity=1000.0) for i in range(6)] + [rep("D", "developing", 400)]
+    accounts = [acc(f"y{i}", "D", "pragmatist", value=float(20 + (i * 37) % 180)) for i in range(150)]
+    plan = plan_assignment(*frames(accounts, reps), time_limit=1e-9)
+    assert plan.status == "unproven"
+    assert plan.method == "repair"
+    assert plan.reason is None
+    table = plan.reps.set_index("rep_id")
+    assert (table["value_after"] <= table["value_capacity"].fillna(float("inf"))).all()
+    assert (table["accounts_after"] <= table["capacity"]).all()
+    # The bound: every pragmatist with a strong rep, 150 x 3 points (in hundredths).
+    assert plan.bound == 45000
+    assert plan.score is not None
+    assert 0 < plan.score < plan.bound

@@ -39,6 +39,7 @@ REASONS: tuple[str, ...] = (
     "capacity_short",
     "value_capacity_short",
     "time_limit",
+    "value_not_found",
 )
 
 
@@ -215,8 +216,12 @@ def capacity_reason(p: Problem, outcome: FlowOutcome) -> Infeasibility:
     )
 
 
-def value_reason(p: Problem, *, proven: bool) -> Infeasibility:
-    """Explain why the expected value does not fit the value capacities (``proven``: by CP-SAT)."""
+def value_reason(p: Problem, *, proven: bool, tried: bool = True) -> Infeasibility:
+    """Explain why the expected value does not fit the value capacities.
+
+    ``proven``: no plan exists (the totals, or CP-SAT's proof); otherwise none was found: CP-SAT
+    ran out of time (``tried``) or the problem was too large for it and the greedy repair failed.
+    """
     move = p.movable
     room = np.where(p.rep_active, p.rep_value_capacity - fixed_value(p), 0.0)
     need, have = float(p.value[move].sum()), float(room.sum())
@@ -231,10 +236,13 @@ def value_reason(p: Problem, *, proven: bool) -> Infeasibility:
         )
     elif proven:
         msg = "no plan keeps every rep within both capacities: the accounts' values cannot be packed into the value capacities"
-    else:
+    elif tried:
         msg = "no plan within the value capacities was found in the time allowed"
+    else:
+        msg = "no plan within the value capacities was found: the greedy repair failed and the problem is too large to search"
+    code = "value_capacity_short" if proven or need > have else ("time_limit" if tried else "value_not_found")
     return Infeasibility(
-        "value_capacity_short" if proven or need > have else "time_limit",
+        code,
         msg,
         details,
         {"value": need, "capacity": have, "shortfall": max(need - have, 0.0)},

@@ -31,8 +31,12 @@ class FlowOutcome:
     flows: tuple[IntArray, IntArray, IntArray] | None = None  # stay, group -> pool, pool -> rep
 
 
-def solve_counts(problem: Problem, net: Network | None = None) -> FlowOutcome:
-    """Return the optimal owners under count capacities, or where the capacity runs short."""
+def solve_counts(problem: Problem, net: Network | None = None, *, charge: tuple[IntArray, IntArray] | None = None) -> FlowOutcome:
+    """Return the optimal owners under count capacities, or where the capacity runs short.
+
+    ``charge``: extra integer costs on the stay and pool → rep arcs (value prices, ``value.py``);
+    the returned score is the policy score alone, without them.
+    """
     net = net if net is not None else build_network(problem)
     total = int(net.size.sum())
     if total == 0:
@@ -54,7 +58,8 @@ def solve_counts(problem: Problem, net: Network | None = None) -> FlowOutcome:
         ]
     )
     caps = np.concatenate([net.size[net.stay_group], net.size[net.out_group], net.free[net.link_rep], net.free])
-    costs = np.concatenate([top - net.stay_score, top - net.out_score, np.zeros(len(net.link_pool) + m, dtype=np.int64)])
+    stay_charge, link_charge = charge if charge is not None else (0, np.zeros(len(net.link_pool), dtype=np.int64))
+    costs = np.concatenate([top - net.stay_score + stay_charge, top - net.out_score, link_charge, np.zeros(m, dtype=np.int64)])
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     nodes = np.arange(net.sink + 1, dtype=np.int64)
@@ -68,7 +73,7 @@ def solve_counts(problem: Problem, net: Network | None = None) -> FlowOutcome:
         a, b, c = len(net.stay_group), len(net.out_group), len(net.link_pool)
         parts = (flows[:a], flows[a : a + b], flows[a + b : a + b + c])
         owner = disaggregate(problem, net, *parts)
-        score = top * total - int(smcf.optimal_cost())
+        score = int(parts[0] @ net.stay_score + parts[1] @ net.out_score)
         return FlowOutcome(True, owner, score, None, None, 0, net, parts)
     if status != smcf.INFEASIBLE:  # pragma: no cover - OR-Tools reports bad input; ours is checked
         raise RuntimeError(f"min-cost flow failed with status {status}")

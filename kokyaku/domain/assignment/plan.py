@@ -16,12 +16,12 @@ from kokyaku.domain.assignment.flow import solve_counts
 from kokyaku.domain.assignment.inputs import IntArray, Problem, read_problem
 from kokyaku.domain.assignment.network import disaggregate
 from kokyaku.domain.assignment.policy import AssignmentPolicy
-from kokyaku.domain.assignment.value import fixed_value, solve_values, within_value
+from kokyaku.domain.assignment.value import fixed_value, repair, rounded_values, solve_values, within_value
 from kokyaku.domain.errors import DomainError
 
 STATUSES: tuple[str, ...] = ("optimal", "infeasible", "unproven")
-METHODS: tuple[str, ...] = ("min_cost_flow", "cp_sat", "none")
-DEFAULT_TIME_LIMIT = 60.0
+METHODS: tuple[str, ...] = ("min_cost_flow", "cp_sat", "repair", "none")
+DEFAULT_TIME_LIMIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,13 @@ class AssignmentPlan:
     """A plan: its status, why it is infeasible if so, and what it does, account by account.
 
     ``status``: "optimal" (proven), "infeasible" (``reason`` says why; nothing moves) or
-    "unproven" (value capacities: CP-SAT ran out of time with a plan but no proof; ``bound`` is the
-    best score still possible). ``score`` and ``bound`` are the policy score in hundredths of a
-    weight point. ``accounts`` and ``reps`` are :func:`~.explain.account_table` and
-    :func:`~.explain.rep_table`; ``moves`` the moved rows of ``accounts``.
+    "unproven" (only with value capacities: a plan within every capacity but no proof it is the
+    best — ``gap`` says how far from the bound it may be — or, with ``reason``, no plan found in
+    time). ``score`` and ``bound`` are the policy score in hundredths of a weight point; the bound
+    is the count-capacity optimum, which no plan within value capacities can beat. ``method``:
+    "min_cost_flow", "repair" (the greedy value repair), "cp_sat" or "none".
+    ``accounts`` and ``reps`` are :func:`~.explain.account_table` and :func:`~.explain.rep_table`;
+    ``moves`` the moved rows of ``accounts``.
     ``solver_seconds`` covers grouping, the solver and turning flows back into owners;
     ``seconds`` the whole call (reading the frames, explanations and baselines included).
     """
@@ -55,6 +58,13 @@ class AssignmentPlan:
     @property
     def moves(self) -> pd.DataFrame:
         return self.accounts.loc[self.accounts["moved"], ["account_id", "owner_before", "owner_after", "reason", "term"]]
+
+    @property
+    def gap(self) -> float | None:
+        """How far the score may be below the optimum, as a share of the bound (0.0 when proven)."""
+        if self.score is None or not self.bound:
+            return None
+        return max(0.0, 1 - self.score / self.bound)
 
     @property
     def move_count(self) -> int:
@@ -93,7 +103,8 @@ def plan_assignment(
     Bad input (a missing column, an unknown owner, a negative capacity, ...) raises
     :class:`DomainError` naming the row, column and value. A well-formed input with no plan within
     the rules and capacities returns an "infeasible" plan whose ``reason`` says why; nothing moves.
-    ``time_limit`` (seconds) bounds CP-SAT, which only runs when value capacities bind.
+    ``time_limit`` (seconds) bounds CP-SAT, which only runs when value capacities bind, the greedy
+    repair does not reach the bound, and the value network is small enough.
     """
     if not time_limit > 0:
         raise DomainError(f"time limit must be positive, got {time_limit}")
@@ -141,12 +152,24 @@ def _solve(p: Problem, time_limit: float) -> tuple[str, Infeasibility | None, st
         return "optimal", None, "min_cost_flow", owner, counts.score, counts.score
     if p.value[p.movable].sum() > room.sum():
         return "infeasible", value_reason(p, proven=True), "none", None, None, None
-    v = solve_values(p, hint=owner, time_limit=time_limit)
+    # Repair greedily (with values rounded up as CP-SAT sees them); if that loses nothing against
+    # the count optimum, it is optimal. Otherwise CP-SAT, on models small enough, improves and proves.
+    level, grid = rounded_values(p)
+    repaired = repair(p, owner, grid[level].astype(np.float64))
+    repaired_score = policy_score(p, repaired) if repaired is not None else None
+    if repaired is not None and repaired_score == counts.score:
+        return "optimal", None, "repair", repaired, counts.score, counts.score  # the bound, attained
+    v = solve_values(p, level=level, grid=grid, hint=repaired if repaired is not None else owner, time_limit=time_limit)
     if v.status == "infeasible":
         return "infeasible", value_reason(p, proven=True), "cp_sat", None, None, None
-    if v.owner is None:
-        return "unproven", value_reason(p, proven=False), "cp_sat", None, None, v.bound
-    return v.status, None, "cp_sat", v.owner, v.score, v.bound
+    if v.status == "optimal" and v.owner is not None:
+        return "optimal", None, "cp_sat", v.owner, v.score, v.score
+    # No proof: the better of CP-SAT's best and the repaired plan; the count optimum bounds both.
+    if v.owner is not None and (repaired_score is None or v.score >= repaired_score):
+        return "unproven", None, "cp_sat", v.owner, v.score, counts.score
+    if repaired is not None and repaired_score is not None:
+        return "unproven", None, "repair", repaired, repaired_score, counts.score
+    return "unproven", value_reason(p, proven=False, tried=v.status != "too_large"), "none", None, None, counts.score
 
 
 __all__ = ["AssignmentPlan", "fits", "moved", "plan_assignment", "policy_score"]

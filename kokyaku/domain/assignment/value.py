@@ -14,18 +14,27 @@ and packing values into capacities is NP-hard in general. Two steps keep it exac
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from ortools.sat.python import cp_model
 
-from kokyaku.domain.assignment.inputs import FloatArray, IntArray, Problem
+from kokyaku.domain.assignment.inputs import NO_CODE, FloatArray, IntArray, Problem
 from kokyaku.domain.assignment.network import Network, build_network, disaggregate
 
 VALUE_STEP = 0.05
 # Values below this share of the smallest value capacity count as this much (one grid level),
 # so a long tail of tiny values does not make thousands of levels.
 VALUE_FLOOR_SHARE = 1e-5
+# CP-SAT is tried on value networks up to this many groups (about this many accounts with distinct
+# owner, profile and value level): measured, larger ones rarely gave a first solution in a minute.
+CP_SAT_MAX_GROUPS = 5_000
+# How many of an over-capacity rep's highest-value accounts the repair weighs at a time.
+SWAP_WIDTH = 64
+# ... and how many of each other rep's lowest-value accounts it weighs as swap partners.
+SWAP_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ class ValueOutcome:
     status: str
     owner: IntArray | None
     score: int
-    bound: int
+    bound: int | None  # the best score still possible (None when the solver stopped before one)
     network: Network | None
 
 
@@ -74,15 +83,135 @@ def within_value(problem: Problem, owner: IntArray) -> bool:
     return bool((load <= problem.rep_value_capacity * (1 + 1e-12)).all())
 
 
-def solve_values(
-    problem: Problem, *, hint: IntArray | None, time_limit: float, step: float = VALUE_STEP, workers: int = 1
-) -> ValueOutcome:
-    """Solve the value-limited problem on the grid with CP-SAT (``hint``: the count optimum)."""
+def rounded_values(problem: Problem, step: float = VALUE_STEP) -> tuple[IntArray, IntArray]:
+    """Each account's value level and the grid, with the floor taken from the smallest value capacity."""
     p = problem
     caps = p.rep_value_capacity[p.rep_active & np.isfinite(p.rep_value_capacity)]
     floor = max(float(caps.min(initial=1.0)) * VALUE_FLOOR_SHARE, 1e-9)
-    level, grid = value_levels(p.value, floor, step)
+    return value_levels(p.value, floor, step)
+
+
+def repair(problem: Problem, owner: IntArray, values: FloatArray, *, seconds: float = 10.0) -> IntArray | None:
+    """Bring every rep within its value capacity, losing as little policy score as possible.
+
+    A greedy search, not an optimiser. For the rep furthest over its value capacity it weighs two
+    kinds of step: *move* one of its accounts to another allowed rep with room for it, or *swap*
+    one of its accounts for a lower-value account of another allowed rep (no rep's count changes:
+    this is how value leaves a rep whose peers are full by count). It takes the steps that lose the
+    least score per unit of value shed until the rep fits, then goes to the next rep. Returns None
+    when a rep cannot be brought within capacity this way (or ``seconds`` run out). Values are
+    ``values`` (CP-SAT's rounded-up ones, so the result is a valid start for it).
+    """
+    p = problem
+    started = time.perf_counter()
+    owner = owner.copy()
+    cap_v = np.where(p.rep_active, p.rep_value_capacity, 0.0)
+    cap_n = np.where(p.rep_active, p.rep_capacity, 0)
+    owned = owner >= 0
+    load_v = np.bincount(owner[owned], weights=values[owned], minlength=p.m)
+    load_n = np.bincount(owner[owned], minlength=p.m)
+    movable = p.movable
+    team = p.team if p.keep_team else np.full(p.n, NO_CODE)
+    region = p.region if p.keep_region else np.full(p.n, NO_CODE)
+    bonus = np.where((p.owner >= 0) & p.rep_active[np.maximum(p.owner, 0)], p.continuity, 0).astype(np.float64)
+
+    def score(i: IntArray, r: IntArray) -> FloatArray:
+        out: FloatArray = p.tier_score[i, p.rep_tier[r]] + bonus[i] * (p.owner[i] == r)
+        return out
+
+    def allowed(i: IntArray) -> npt.NDArray[np.bool_]:
+        ok = np.zeros((len(i), p.m), dtype=bool)
+        for t, g in {(int(a), int(b)) for a, b in zip(team[i], region[i], strict=True)}:
+            ok[(team[i] == t) & (region[i] == g)] = p.allowed(t, g)
+        return ok
+
+    tol = 1e-9
+    while time.perf_counter() - started < seconds:
+        over = np.flatnonzero(load_v > cap_v + tol)
+        if over.size == 0:
+            return owner
+        r = int(over[np.argmax((load_v[over] - cap_v[over]) / np.maximum(cap_v[over], tol))])
+        here = np.flatnonzero(movable & (owner == r) & (values > 0))
+        here = here[np.argsort(-values[here], kind="stable")][:SWAP_WIDTH]
+        if here.size == 0:
+            return None
+        ok = allowed(here)
+        ok[:, r] = False
+        rs = np.full(len(here), r)
+        # Moves: each account to its best allowed rep with room for it.
+        fits = ok & (load_n < cap_n)[None, :] & (load_v[None, :] + values[here][:, None] <= cap_v[None, :] + tol)
+        at = np.where(fits, p.tier_score[here][:, p.rep_tier].astype(np.float64), -np.inf)
+        at[np.arange(len(here)), np.maximum(p.owner[here], 0)] += np.where(p.owner[here] >= 0, bonus[here], 0)
+        dest = at.argmax(axis=1)
+        move_gain = at[np.arange(len(here)), dest] - score(here, rs)
+        # Swaps: each account for a lower-value account of a rep that may take it and can give back.
+        # ... taken from the reps r's accounts may go to that have value room: their lowest-value few.
+        givers = ok.any(axis=0) & (load_v < cap_v - tol)
+        partners = np.flatnonzero(movable & (owner >= 0) & givers[np.maximum(owner, 0)])
+        partners = partners[np.lexsort((values[partners], owner[partners]))]
+        first = np.searchsorted(owner[partners], owner[partners], side="left")
+        partners = partners[np.arange(len(partners)) - first < SWAP_DEPTH]
+        po = owner[partners]
+        shed = values[here][:, None] - values[partners][None, :]  # value leaving r
+        can = ok[:, po] & allowed(partners)[:, r][None, :] & (shed > 0)
+        can &= load_v[po][None, :] + shed <= cap_v[po][None, :] + tol
+        gain = score(np.repeat(here, len(partners)), np.tile(po, len(here))).reshape(len(here), -1)
+        gain += score(partners, np.full(len(partners), r))[None, :]
+        gain -= score(here, rs)[:, None] + score(partners, po)[None, :]
+        gain = np.where(can, gain, -np.inf)
+        if len(partners):
+            best_swap = gain.argmax(axis=1)
+            swap_gain = gain[np.arange(len(here)), best_swap]
+            swap_shed = shed[np.arange(len(here)), best_swap]
+        else:
+            best_swap, swap_gain, swap_shed = np.zeros(len(here), dtype=np.int64), np.full(len(here), -np.inf), np.ones(len(here))
+        # One step per account of r, best loss per unit of value shed first, while r is over.
+        move_rate = np.where(np.isfinite(move_gain), move_gain / values[here], -np.inf)
+        swap_rate = np.where(np.isfinite(swap_gain), swap_gain / np.maximum(swap_shed, tol), -np.inf)
+        rate = np.maximum(move_rate, swap_rate)
+        if not np.isfinite(rate).any():
+            return None
+        used: set[int] = set()
+        for k in np.argsort(-rate, kind="stable"):
+            if not np.isfinite(rate[k]) or load_v[r] <= cap_v[r] + tol:
+                break
+            i = int(here[k])
+            if move_rate[k] >= swap_rate[k]:
+                d, v = int(dest[k]), float(values[i])
+                if load_n[d] >= cap_n[d] or load_v[d] + v > cap_v[d] + tol:
+                    continue
+                owner[i] = d
+                load_v[[r, d]] += np.array([-v, v])
+                load_n[[r, d]] += np.array([-1, 1])
+            else:
+                j = int(partners[best_swap[k]])
+                d, v = int(owner[j]), float(values[i] - values[j])
+                if j in used or owner[j] != d or load_v[d] + v > cap_v[d] + tol:
+                    continue
+                owner[i], owner[j] = d, r
+                used.add(j)
+                load_v[[r, d]] += np.array([-v, v])
+    return None
+
+
+def solve_values(
+    problem: Problem,
+    *,
+    level: IntArray,
+    grid: IntArray,
+    hint: IntArray | None,
+    time_limit: float,
+    max_groups: int = CP_SAT_MAX_GROUPS,
+    workers: int = 1,
+) -> ValueOutcome:
+    """Solve the value-limited problem on the grid with CP-SAT (``hint``: a plan to start from).
+
+    Status "too_large" (nothing solved) when the network has more than ``max_groups`` groups.
+    """
+    p = problem
     net = build_network(p, level=level, levels=len(grid))
+    if net.groups > max_groups:
+        return ValueOutcome("too_large", None, 0, None, net)
     free_value = np.floor(p.rep_value_capacity - fixed_value(p))
     model = cp_model.CpModel()
     size = net.size
@@ -130,8 +259,8 @@ def solve_values(
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE:
         return ValueOutcome("infeasible", None, 0, 0, net)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ValueOutcome("unproven", None, 0, int(solver.best_objective_bound), net)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # out of time before a first solution
+        return ValueOutcome("unproven", None, 0, None, net)
     values = np.array([solver.value(v) for v in stay + out + link], dtype=np.int64)
     a, b = len(stay), len(out)
     owner = disaggregate(p, net, values[:a], values[a : a + b], values[a + b :])
