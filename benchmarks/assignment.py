@@ -93,11 +93,11 @@ def fit_ceiling(accounts: pd.DataFrame, reps: pd.DataFrame, policy: AssignmentPo
     return policy_fit(problem, best.owner)
 
 
-def seeds_table(seeds: int, accounts: int) -> None:
+def seeds_table(seeds: int, accounts: int, *, keep_team: bool = True) -> None:
     """Print the demo's policy fit per seed: the plan, the ceiling, round-robin and equal split."""
     print("| seed | developing reps | plan fit | ceiling | round-robin | equal split | plan moves | round-robin moves |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    policy = AssignmentPolicy()
+    policy = AssignmentPolicy(keep_team=keep_team)
     for seed in range(seeds):
         acc, reps = demo_frames(accounts, seed=seed)
         plan = plan_assignment(acc, reps, policy=policy)
@@ -120,11 +120,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--value-capacity", type=float, default=0.0, help="every rep may carry this many times the average value")
     parser.add_argument("--no-team", action="store_true", help="let accounts move between teams")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds CP-SAT may spend when value capacities bind")
+    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds CP-SAT may spend when value capacities bind")
     parser.add_argument("--seeds", type=int, default=0, help="print the demo's policy fit for seeds 0..N-1 instead")
     args = parser.parse_args()
     if args.seeds:
-        seeds_table(args.seeds, args.accounts)
+        seeds_table(args.seeds, args.accounts, keep_team=not args.no_team)
         return 0
     t = time.perf_counter()
     accounts, reps = demo_frames(args.accounts, seed=args.seed, reps=args.reps)
