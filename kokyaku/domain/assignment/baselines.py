@@ -21,7 +21,7 @@ import numpy as np
 from kokyaku.domain.assignment.explain import moved, policy_fit
 from kokyaku.domain.assignment.flow import solve_counts
 from kokyaku.domain.assignment.inputs import NO_CODE, IntArray, Problem
-from kokyaku.domain.assignment.network import _deal, _group_ids, fixed_load
+from kokyaku.domain.assignment.network import deal_in_turn, fixed_load, group_ids
 
 BASELINES: tuple[str, ...] = ("round_robin", "equal_split")
 
@@ -37,7 +37,8 @@ class Baseline:
     unplaced: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"policy_fit": self.policy_fit, "moves": self.moves, "unplaced": self.unplaced}
+        """The issue's JSON shape for a baseline: policy fit and moves."""
+        return {"policy_fit": self.policy_fit, "moves": self.moves}
 
 
 def _blind(p: Problem) -> Problem:
@@ -59,11 +60,11 @@ def round_robin(p: Problem) -> IntArray:
     owner[move] = NO_CODE
     room = np.where(q.rep_active, np.maximum(q.rep_capacity - fixed_load(q), 0), 0)
     cells = _cells(q, move)
-    cell_of, first = _group_ids([cells[:, 0], cells[:, 1]])
+    cell_of, first = group_ids([cells[:, 0], cells[:, 1]])
     for k, (team, region) in enumerate(cells[first].tolist()):
         accounts = move[cell_of == k]  # input order
         reps = np.flatnonzero(q.allowed(team, region) & (room > 0))
-        dealt = _deal(reps, room[reps])[: len(accounts)]
+        dealt = deal_in_turn(reps, room[reps])[: len(accounts)]
         owner[accounts[: len(dealt)]] = dealt
         np.subtract.at(room, dealt, 1)
     return owner

@@ -92,7 +92,7 @@ def build_network(problem: Problem, *, level: IntArray | None = None, levels: in
         "developing": p.tier_score[move, 1],
         "level": level[move] if level is not None else np.zeros(len(move), dtype=np.int64),
     }
-    gid, first = _group_ids(list(columns.values()))
+    gid, first = group_ids(list(columns.values()))
     head = pd.DataFrame({k: v[first] for k, v in columns.items()})
     size = np.bincount(gid, minlength=len(first)).astype(np.int64)
     group_of = np.full(p.n, NO_CODE, dtype=np.int64)
@@ -155,7 +155,7 @@ def build_network(problem: Problem, *, level: IntArray | None = None, levels: in
     )
 
 
-def _group_ids(columns: list[IntArray]) -> tuple[IntArray, IntArray]:
+def group_ids(columns: list[IntArray]) -> tuple[IntArray, IntArray]:
     """Number the distinct rows of integer columns in lexicographic order; also each group's first row.
 
     Each column is made dense (0..k-1) and the columns are combined as digits of one integer key,
@@ -222,7 +222,7 @@ def disaggregate(
         accounts = accounts[np.lexsort((accounts, -problem.value[accounts]))]
         sel = net.link_pool == pool
         if left is None:
-            owner_after[accounts] = _deal(net.link_rep[sel], link[sel])
+            owner_after[accounts] = deal_in_turn(net.link_rep[sel], link[sel])
         else:
             owner_after[accounts] = _deal_by_room(net.link_rep[sel], link[sel], problem.value[accounts], left)
     return owner_after
@@ -244,7 +244,7 @@ def _deal_by_room(reps: IntArray, quota: IntArray, values: FloatArray, left: Flo
     return out
 
 
-def _deal(reps: IntArray, quota: IntArray) -> IntArray:
+def deal_in_turn(reps: IntArray, quota: IntArray) -> IntArray:
     """Deal units to ``reps`` in turn (rep 1, rep 2, ..., rep 1, ...) until each has its quota."""
     rep_units = np.repeat(reps, quota)
     rounds = np.arange(len(rep_units)) - np.repeat(np.cumsum(quota) - quota, quota)

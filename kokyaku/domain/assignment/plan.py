@@ -11,7 +11,7 @@ import pandas as pd
 
 from kokyaku.domain.assignment.baselines import Baseline, baselines
 from kokyaku.domain.assignment.diagnose import Infeasibility, capacity_reason, precheck, value_reason
-from kokyaku.domain.assignment.explain import account_table, counted, fits, moved, policy_fit, rep_table
+from kokyaku.domain.assignment.explain import account_table, counted, policy_fit, rep_table
 from kokyaku.domain.assignment.flow import solve_counts
 from kokyaku.domain.assignment.inputs import IntArray, Problem, read_problem
 from kokyaku.domain.assignment.network import disaggregate
@@ -170,6 +170,3 @@ def _solve(p: Problem, time_limit: float) -> tuple[str, Infeasibility | None, st
     if repaired is not None and repaired_score is not None:
         return "unproven", None, "repair", repaired, repaired_score, counts.score
     return "unproven", value_reason(p, proven=False, tried=v.status != "too_large"), "none", None, None, counts.score
-
-
-__all__ = ["AssignmentPlan", "fits", "moved", "plan_assignment", "policy_score"]
