@@ -4,6 +4,7 @@ Pure and vectorised (no Django): frames in, arrays and JSON-ready dicts out. ``d
 describes the models, the serving rule and the measured figures.
 """
 
+from kokyaku.domain.prediction.backtest import backtest, later_revenue, price_only_zones, zone_summary
 from kokyaku.domain.prediction.baselines import NB_FIELDS, NaiveBayesScorer
 from kokyaku.domain.prediction.deal_model import CANDIDATES, DealWinModel
 from kokyaku.domain.prediction.evaluate import REASONS, evaluate, evaluate_deals, evaluate_repeat, history_probability
@@ -16,7 +17,16 @@ from kokyaku.domain.prediction.features import (
     view_dates,
 )
 from kokyaku.domain.prediction.metrics import Scores, decile_table, expected_calibration_error, score
+from kokyaku.domain.prediction.persist import TRUSTED_TYPES, from_bytes, read_header, to_bytes
 from kokyaku.domain.prediction.repeat import BetaGeoModel, rfm_summary
+from kokyaku.domain.prediction.serve import (
+    AccountProbabilities,
+    account_deal_probability,
+    account_probabilities,
+    score_open_deals,
+    train_deal_model,
+    train_repeat_model,
+)
 
 __all__ = [
     "CANDIDATES",
@@ -25,19 +35,33 @@ __all__ = [
     "NB_FIELDS",
     "NUMERIC_FEATURES",
     "REASONS",
+    "TRUSTED_TYPES",
+    "AccountProbabilities",
     "BetaGeoModel",
     "DealWinModel",
     "NaiveBayesScorer",
     "Scores",
+    "account_deal_probability",
+    "account_probabilities",
+    "backtest",
     "deal_features",
     "decile_table",
     "evaluate",
     "evaluate_deals",
     "evaluate_repeat",
     "expected_calibration_error",
+    "from_bytes",
     "history_probability",
+    "later_revenue",
+    "price_only_zones",
+    "read_header",
     "rfm_summary",
     "score",
+    "score_open_deals",
     "screen_leaks",
+    "to_bytes",
+    "train_deal_model",
+    "train_repeat_model",
     "view_dates",
+    "zone_summary",
 ]

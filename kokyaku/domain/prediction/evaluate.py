@@ -255,7 +255,7 @@ def evaluate_repeat(
         return _report(result)
     y = np.isin(ids, np.asarray(pd.unique(later))).astype(np.int64)
     rfm = rfm_summary(ids, deals, as_of=split, unit_days=unit_days)
-    bg = BetaGeoModel(penalizer=penalizer).fit(rfm["frequency"], rfm["recency"], rfm["age"])
+    bg = BetaGeoModel(penalizer=penalizer, unit_days=unit_days).fit(rfm["frequency"], rfm["recency"], rfm["age"])
     p_model = bg.p_purchase(rfm["frequency"], rfm["recency"], rfm["age"], horizon=horizon_days / unit_days)
     p_hist = history_probability(ids, deals, as_of=split, period_days=horizon_days, periods=periods)
     before = stamp - pd.Timedelta(days=horizon_days)

@@ -192,14 +192,18 @@ def deal_features(
     activities: pd.DataFrame | None = None,
     reps: pd.DataFrame | None = None,
     stages: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return the feature frame (columns :data:`FEATURES`, index ``deal_id``) of each deal seen at ``at``.
 
-    ``at`` holds one view date per deal (datetime64; see the module docstring). ``deals`` is the
-    whole deal table: the account's past wins and losses come from every deal in it closed by each
-    deal's view date. Categories are strings (None when unknown); counts are whole numbers.
+    ``at`` holds one view date per deal (datetime64; see the module docstring). The account's past
+    wins and losses come from every deal of ``history`` (default: ``deals`` itself; give the whole
+    deal table when ``deals`` is only the open ones) closed by each deal's view date. Categories
+    are strings (None when unknown); counts are whole numbers.
     """
     _check(deals, "deals", DEAL_FEATURE_COLUMNS)
+    past = deals if history is None else history
+    _check(past, "history", ("account_id", "status", "closed_on"))
     n = len(deals)
     at_days = _days(at)
     if at_days.shape != (n,):
@@ -211,7 +215,11 @@ def deal_features(
         raise DomainError("deals: every deal needs an opened_on date")
     acc_codes, _ = pd.factorize(
         pd.concat(
-            [deals["account_id"], activities["account_id"] if activities is not None else pd.Series([], dtype=object)],
+            [
+                deals["account_id"],
+                activities["account_id"] if activities is not None else pd.Series([], dtype=object),
+                past["account_id"],
+            ],
             ignore_index=True,
         )
     )
@@ -226,7 +234,7 @@ def deal_features(
     # Activities of the account in the deal's window, opened .. at.
     if activities is not None and len(activities):
         _check(activities, "activities", ("account_id", "occurred_on", "minutes"))
-        act_acc = acc_codes[n:].astype(np.int64)
+        act_acc = acc_codes[n : n + len(activities)].astype(np.int64)
         minutes = pd.to_numeric(activities["minutes"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         count, mins = _count_in(act_acc, _days(activities["occurred_on"]), minutes, deal_acc, opened, at_days)
         frame["activities"] = count.astype(float)
@@ -236,11 +244,12 @@ def deal_features(
         frame["minutes"] = np.zeros(n)
 
     # The account's wins and losses closed by the view date (the deal's own close is later: never counted).
-    closed_day = _days(deals["closed_on"])
-    status = deals["status"].to_numpy(dtype=object)
+    past_acc = acc_codes[len(acc_codes) - len(past) :].astype(np.int64)
+    closed_day = _days(past["closed_on"])
+    status = past["status"].to_numpy(dtype=object)
     for code, label in (("account_won", "won"), ("account_lost", "lost")):
         mask = status == label
-        count, _ = _count_in(deal_acc[mask], closed_day[mask], None, deal_acc, None, at_days)
+        count, _ = _count_in(past_acc[mask], closed_day[mask], None, deal_acc, None, at_days)
         frame[code] = count.astype(float)
 
     frame["product"] = _text(deals["product"])

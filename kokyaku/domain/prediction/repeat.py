@@ -90,10 +90,13 @@ class BetaGeoModel:
     penalizer : float
         L2 penalty on the four parameters (0: plain maximum likelihood); a little keeps a and b
         finite on data with almost no drop-outs.
+    unit_days : float
+        The time unit of recency, age and horizons, in days (default a week).
     """
 
-    def __init__(self, penalizer: float = 0.0) -> None:
+    def __init__(self, penalizer: float = 0.0, unit_days: float = 7.0) -> None:
         self.penalizer = penalizer
+        self.unit_days = unit_days
 
     def fit(self, frequency: npt.ArrayLike, recency: npt.ArrayLike, age: npt.ArrayLike) -> Self:
         """Estimate r, α, a, b from every account's (frequency, recency, age)."""
@@ -146,9 +149,19 @@ class BetaGeoModel:
         out: FloatArray = alive * (1.0 - none_if_alive)
         return out
 
+    def predict_next(self, account_ids: npt.ArrayLike, deals: pd.DataFrame, *, as_of: date, horizon_days: float) -> FloatArray:
+        """Return P(at least one purchase in the ``horizon_days`` after ``as_of``) per account (NaN: never bought)."""
+        rfm = rfm_summary(account_ids, deals, as_of=as_of, unit_days=self.unit_days)
+        out = np.full(len(rfm), np.nan)
+        has = (rfm["purchases"] > 0).to_numpy()
+        if bool(has.any()):
+            r = rfm.loc[has]
+            out[has] = self.p_purchase(r["frequency"], r["recency"], r["age"], horizon=horizon_days / self.unit_days)
+        return out
+
     def get_params(self, deep: bool = True) -> dict[str, float]:
         """Return the constructor's parameters (scikit-learn's contract)."""
-        return {"penalizer": self.penalizer}
+        return {"penalizer": self.penalizer, "unit_days": self.unit_days}
 
     def set_params(self, **params: float) -> Self:
         """Set constructor parameters (scikit-learn's contract)."""
