@@ -44,7 +44,10 @@ def test_tied_probabilities_no_longer_put_two_thirds_in_high_and_leave_zone_c_em
     assert note["tied"] == 10  # ten of the twenty tied at the top were cut by unit price
     # Within a tie the other axis decides: among the 20 who bought twice the pricier half is high.
     twice = result.frame.loc[result.frame["account_id"] % 3 != 0]
-    assert twice.loc[twice["probability_band"] == "high", "unit_price"].min() > twice.loc[twice["probability_band"] == "mid", "unit_price"].max()
+    assert (
+        twice.loc[twice["probability_band"] == "high", "unit_price"].min()
+        > twice.loc[twice["probability_band"] == "mid", "unit_price"].max()
+    )
 
 
 def test_an_axis_whose_values_are_all_equal_puts_everyone_in_mid_and_says_so() -> None:

@@ -55,6 +55,7 @@ def test_counts_and_age_use_only_what_is_dated_by_the_view_date() -> None:
 
 def test_scrambling_every_row_dated_after_the_view_date_changes_no_feature() -> None:
     fr = demo_frames(accounts=300, seed=3, as_of=AS_OF)
+    assert fr.activities is not None
     d = fr.deals
     at = view_dates(d, as_of=AS_OF, random_state=1)
     before = deal_features(d, at=at, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
@@ -73,7 +74,7 @@ def test_scrambling_every_row_dated_after_the_view_date_changes_no_feature() -> 
         acts = fr.activities.copy()
         late_act = (acts["occurred_on"] > cut).to_numpy()
         acts.loc[late_act, "minutes"] = 9999
-        extra = acts.loc[late_act].head(5).assign(account_id=d.loc[i, "account_id"])
+        extra = acts.loc[late_act].head(5).assign(account_id=int(d["account_id"].iloc[i]))
         acts = pd.concat([acts, extra], ignore_index=True)  # more later activity on this very account
         again = deal_features(later.iloc[[i]], at=at[[i]], accounts=fr.accounts, activities=acts, reps=fr.reps, history=later)
         pd.testing.assert_frame_equal(again, before.iloc[[i]], check_dtype=False)
@@ -81,9 +82,11 @@ def test_scrambling_every_row_dated_after_the_view_date_changes_no_feature() -> 
     assert checked == 25
     # The check can fail: moving a row to before the view date does change the features.
     i = int(np.flatnonzero((d["status"] == "open").to_numpy())[0])
-    acts = pd.concat([fr.activities, fr.activities.head(1).assign(account_id=d.loc[i, "account_id"], occurred_on=pd.Timestamp(at[i]))])
+    acts = pd.concat(
+        [fr.activities, fr.activities.head(1).assign(account_id=int(d["account_id"].iloc[i]), occurred_on=pd.Timestamp(at[i]))]
+    )
     changed = deal_features(d.iloc[[i]], at=at[[i]], accounts=fr.accounts, activities=acts, reps=fr.reps, history=d)
-    assert changed.loc[d.loc[i, "deal_id"], "activities"] == before.iloc[i]["activities"] + 1
+    assert changed["activities"].iloc[0] == before["activities"].iloc[i] + 1
 
 
 def test_a_closed_deal_is_seen_before_its_close_and_an_open_one_at_the_as_of_date() -> None:
@@ -102,7 +105,11 @@ def test_a_stage_counts_only_from_a_stage_history_and_as_it_was_on_the_view_date
     d = deals((1, 7, "won", 1.0, "2026-01-01", "2026-03-01"))
     d["stage"] = "Closed won"  # the stored stage is the outcome: never a feature
     stages = pd.DataFrame(
-        {"deal_id": [1, 1, 1], "stage": ["Lead", "Proposal", "Closed won"], "changed_on": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"])}
+        {
+            "deal_id": [1, 1, 1],
+            "stage": ["Lead", "Proposal", "Closed won"],
+            "changed_on": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"]),
+        }
     )
     at = np.array(["2026-01-15"], dtype="datetime64[D]")
     assert deal_features(d, at=at).loc[1, "stage"] is None

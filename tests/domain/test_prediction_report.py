@@ -51,7 +51,8 @@ def test_the_decile_table_compares_predicted_and_actual_from_lowest_to_highest()
     t = decile_table(y, p)
     assert list(t["decile"]) == list(range(1, 11))
     assert list(t["n"]) == [10] * 10
-    assert t["actual"].iloc[0] == 0.0 and t["actual"].iloc[-1] == 1.0
+    assert t["actual"].iloc[0] == 0.0
+    assert t["actual"].iloc[-1] == 1.0
     assert t["predicted"].is_monotonic_increasing
 
 
@@ -84,7 +85,7 @@ def test_a_tampered_payload_is_refused_and_nothing_in_it_runs() -> None:
     body = sio.dumps(model)
     header = {"kind": "deal", "sha256": hashlib.sha256(body).hexdigest(), "meta": {}}
     forged = MAGIC + json.dumps(header).encode() + b"\n" + body
-    with pytest.raises(DomainError, match="not trusted: .*system"):
+    with pytest.raises(DomainError, match=r"not trusted: .*system"):
         from_bytes(forged)
     with pytest.raises(DomainError, match="magic"):
         from_bytes(b"\x80\x04pickle")
@@ -102,7 +103,7 @@ def test_the_serving_rule_decides_which_probabilities_reach_the_portfolio() -> N
             "probability": [90.0, np.nan, np.nan, np.nan],
             "stage": "",
             "opened_on": pd.to_datetime(["2026-06-01", "2026-06-01", "2026-01-05", "2026-04-05"]),
-            "closed_on": pd.to_datetime([None, None, "2026-01-05", "2026-04-05"]),
+            "closed_on": pd.to_datetime(pd.Series([None, None, "2026-01-05", "2026-04-05"])),
         }
     )
     scored = pd.DataFrame({"deal_id": [1, 2], "account_id": [10, 10], "amount": [100.0, 300.0], "probability": [0.2, 0.6]})
@@ -113,16 +114,23 @@ def test_the_serving_rule_decides_which_probabilities_reach_the_portfolio() -> N
     ap = account_probabilities(ids, deals=deals, as_of=AS_OF, report=serving, scored=scored, repeat_model=bg)
     assert ap.model_probability[0] == pytest.approx((0.2 * 100 + 0.6 * 300) / 400)  # amount-weighted
     assert np.isnan(ap.model_probability[1:]).all()
-    assert np.isfinite(ap.repeat_probability[1:3]).all() and np.isnan(ap.repeat_probability[3])
+    assert np.isfinite(ap.repeat_probability[1:3]).all()
+    assert np.isnan(ap.repeat_probability[3])
     result = compute_portfolio(
-        ids, deals, as_of=AS_OF, criteria=CriteriaSpec(), model_probability=ap.model_probability, repeat_probability=ap.repeat_probability
+        ids,
+        deals,
+        as_of=AS_OF,
+        criteria=CriteriaSpec(),
+        model_probability=ap.model_probability,
+        repeat_probability=ap.repeat_probability,
     ).frame
     assert list(result["probability_source"]) == ["model", "model", "model", "none"]
     assert result["win_probability"].iloc[2] == pytest.approx(ap.repeat_probability[2])
     # Neither model serves: the rep's number, then the quarter share, as before.
     off = {"deal": {"serving": "base_rate"}, "repeat": {"serving": "history"}}
     ap = account_probabilities(ids, deals=deals, as_of=AS_OF, report=off, scored=scored, repeat_model=bg)
-    assert np.isnan(ap.model_probability).all() and np.isnan(ap.repeat_probability).all()
+    assert np.isnan(ap.model_probability).all()
+    assert np.isnan(ap.repeat_probability).all()
     result = compute_portfolio(ids, deals, as_of=AS_OF, criteria=CriteriaSpec(), model_probability=ap.model_probability).frame
     assert list(result["probability_source"]) == ["rep", "history", "history", "none"]
     with pytest.raises(DomainError, match="scored open deals"):
@@ -131,14 +139,20 @@ def test_the_serving_rule_decides_which_probabilities_reach_the_portfolio() -> N
 
 def test_the_backtest_sums_later_revenue_per_zone_and_against_price_alone() -> None:
     portfolio = pd.DataFrame(
-        {"account_id": [1, 2, 3, 4, 5, 6], "unit_price": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0], "zone": ["C", "A", "B", "C", "A", ""]}
+        {
+            "account_id": [1, 2, 3, 4, 5, 6],
+            "unit_price": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+            "zone": ["C", "A", "B", "C", "A", ""],
+        }
     )
     deals = pd.DataFrame(
         {
             "account_id": [1, 2, 2, 4, 5, 5, 6],
             "status": ["won", "won", "won", "won", "won", "lost", "won"],
             "amount": [5.0, 100.0, 50.0, 7.0, 300.0, 999.0, 10.0],
-            "closed_on": pd.to_datetime(["2026-07-10", "2026-08-01", "2026-12-31", "2026-07-01", "2027-01-01", "2026-08-01", "2026-06-30"]),
+            "closed_on": pd.to_datetime(
+                ["2026-07-10", "2026-08-01", "2026-12-31", "2026-07-01", "2027-01-01", "2026-08-01", "2026-06-30"]
+            ),
         }
     )
     out = backtest(portfolio, deals, as_of=AS_OF, horizon_months=6)

@@ -63,6 +63,10 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         Categories kept per categorical feature (the most frequent); the rest count as "other".
     max_iter : int
         Boosting rounds of the gradient-boosting candidate (early stopping on 10,000+ deals).
+    max_train_rows : int or None
+        The candidates learn from at most this many of the newest training deals before the
+        validation part (None: all). Keeps training on a million deals within a minute on two
+        busy cores; ``docs/prediction.md`` gives the validation Brier with and without the cap.
     drop_features : tuple of str
         Feature codes left out (e.g. those :func:`~kokyaku.domain.prediction.features.screen_leaks` flags).
     threads : int or None
@@ -83,6 +87,7 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         min_deals: int = 40,
         max_categories: int = 60,
         max_iter: int = 150,
+        max_train_rows: int | None = 250_000,
         drop_features: tuple[str, ...] = (),
         threads: int | None = 1,
         random_state: int = 0,
@@ -93,6 +98,7 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         self.min_deals = min_deals
         self.max_categories = max_categories
         self.max_iter = max_iter
+        self.max_train_rows = max_train_rows
         self.drop_features = drop_features
         self.threads = threads
         self.random_state = random_state
@@ -142,13 +148,14 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         self._learn_encoding(X)
         matrix = self._encode(X)
         cut = round(len(labels) * (1 - self.validation_share))
-        fit_y, val_y = labels[:cut], labels[cut:]
+        first = 0 if self.max_train_rows is None else max(0, cut - int(self.max_train_rows))
+        fit_y, val_y = labels[first:cut], labels[cut:]
         if fit_y.min() == fit_y.max() or val_y.min() == val_y.max():
             self.reason_ = "one_outcome_in_a_split"
             return self._no_model(X)
         fitted = {}
         for name in self.candidates:
-            est = self._candidate(name).fit(matrix[:cut], fit_y)
+            est = self._candidate(name).fit(matrix[first:cut], fit_y)
             p = est.predict_proba(matrix[cut:])[:, 1]
             self.candidate_brier_[name] = float(np.mean((p - val_y) ** 2))
             fitted[name] = est

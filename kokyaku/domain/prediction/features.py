@@ -143,10 +143,12 @@ def _account_table(deals: pd.DataFrame, accounts: pd.DataFrame | None) -> pd.Dat
 
 
 def _text(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
-    """Categories as strings; None, NaN and "" become None (missing)."""
+    """Categories as strings; None, NaN and "" become None (missing). Vectorised: no Python call per row."""
     s = pd.Series(np.asarray(values, dtype=object))
-    s = s.where(s.notna(), None).map(lambda v: None if v is None or str(v) == "" else str(v))
-    return s.to_numpy(dtype=object)
+    missing = s.isna().to_numpy()
+    text = s.astype(str).to_numpy(dtype=object)
+    text[missing | (text == "")] = None
+    return text
 
 
 def _log(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -257,7 +259,9 @@ def deal_features(
     frame["region"] = _text(acc["region"])
     frame["buyer_type"] = _text(acc["buyer_type"])
     owner = pd.to_numeric(deals["owner_id"], errors="coerce")
-    frame["owner"] = _text(owner.map(lambda v: None if pd.isna(v) else str(int(v))).to_numpy(dtype=object))
+    owner_text = owner.round().astype("Int64").astype(str).to_numpy(dtype=object)
+    owner_text[owner.isna().to_numpy()] = None
+    frame["owner"] = owner_text
     tier = np.full(n, None, dtype=object)
     if reps is not None and len(reps):
         _check(reps, "reps", ("rep_id", "tier"))

@@ -1,0 +1,90 @@
+"""Time the deal model: training on 1,000,000 closed deals, scoring 100,000 open ones (issue 9).
+
+Draws the seeded demo portfolio (pure NumPy, no database) big enough to hold both, then times,
+each as one call of the domain API the ``kokyaku train`` / ``kokyaku snapshot`` commands use:
+
+* ``train_deal_model`` on the newest 1,000,000 closed deals (features, both candidates on the
+  older 80%, choice and calibration on the newest 20%);
+* ``score_open_deals`` on 100,000 open deals with and without the three reasons per deal;
+* ``BetaGeoModel`` fitted on every account's purchases, and P(buys next quarter) for all of them.
+
+    .venv/bin/python -m benchmarks.prediction_speed            # 1,000,000 closed / 100,000 open
+    .venv/bin/python -m benchmarks.prediction_speed --closed 100000 --open 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.prediction_data import demo_frames
+from kokyaku.domain.portfolio import deals_as_of
+from kokyaku.domain.prediction import BetaGeoModel, rfm_summary, score_open_deals, train_deal_model
+
+AS_OF = date(2026, 6, 30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--closed", type=int, default=1_000_000)
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    accounts = max(2000, int(args.closed / 2.3))
+    started = time.perf_counter()
+    fr = demo_frames(accounts=accounts, seed=args.seed, as_of=AS_OF)
+    activities = 0 if fr.activities is None else len(fr.activities)
+    print(
+        f"demo: {accounts:,} accounts, {len(fr.deals):,} deals, {activities:,} activities "
+        f"drawn in {time.perf_counter() - started:.1f} s; load {os.getloadavg()[0]:.1f}"
+    )
+    d = fr.deals
+    closed = d.loc[d["status"] != "open"].sort_values("closed_on")
+    train = pd.concat([closed.tail(args.closed), d.loc[d["status"] == "open"]], ignore_index=True)
+    t = time.perf_counter()
+    model = train_deal_model(deals=train, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
+    fit_s = time.perf_counter() - t
+    print(
+        f"train on {model.n_train_:,} closed deals: {fit_s:.1f} s (chosen {model.chosen_}, "
+        f"{model.calibration_}, validation Brier {model.candidate_brier_})"
+    )
+
+    # Open deals: as of a day early enough that at least --open deals were open then.
+    for back in range(0, 400, 20):
+        when = pd.Timestamp(AS_OF) - pd.Timedelta(days=back)
+        seen = deals_as_of(d, when.date())
+        if int((seen["status"] == "open").sum()) >= args.open:
+            break
+    open_ids = seen.loc[seen["status"] == "open", "deal_id"].to_numpy()[: args.open]
+    keep = seen.loc[(seen["status"] != "open") | seen["deal_id"].isin(open_ids)]
+    for explain in (False, True):
+        t = time.perf_counter()
+        scored = score_open_deals(
+            model, deals=keep, as_of=when.date(), accounts=fr.accounts, activities=fr.activities, reps=fr.reps, explain=explain
+        )
+        print(
+            f"score {len(scored):,} open deals as of {when.date()} ({'with' if explain else 'without'} reasons): "
+            f"{time.perf_counter() - t:.2f} s"
+        )
+
+    rfm = rfm_summary(np.asarray(pd.unique(d.loc[d["status"] == "won", "account_id"])), d, as_of=AS_OF)
+    t = time.perf_counter()
+    bg = BetaGeoModel().fit(rfm["frequency"], rfm["recency"], rfm["age"])
+    fit_bg = time.perf_counter() - t
+    t = time.perf_counter()
+    p = bg.p_purchase(rfm["frequency"], rfm["recency"], rfm["age"], horizon=13.0)
+    print(f"BG/NBD on {len(rfm):,} accounts: fit {fit_bg:.2f} s, predict {time.perf_counter() - t:.3f} s (mean {np.mean(p):.3f})")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:,.0f} MB; load {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
