@@ -48,11 +48,11 @@ def main() -> int:
     d = fr.deals
     closed = d.loc[d["status"] != "open"].sort_values("closed_on")
     train = pd.concat([closed.tail(args.closed), d.loc[d["status"] == "open"]], ignore_index=True)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     model = train_deal_model(deals=train, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
-    fit_s = time.perf_counter() - t
+    fit_s, fit_cpu = time.perf_counter() - t, time.process_time() - cpu
     print(
-        f"train on {model.n_train_:,} closed deals: {fit_s:.1f} s (chosen {model.chosen_}, "
+        f"train on {model.n_train_:,} closed deals: {fit_s:.1f} s wall, {fit_cpu:.1f} s CPU (chosen {model.chosen_}, "
         f"{model.calibration_}, validation Brier {model.candidate_brier_})"
     )
 
@@ -62,16 +62,20 @@ def main() -> int:
         seen = deals_as_of(d, when.date())
         if int((seen["status"] == "open").sum()) >= args.open:
             break
-    open_ids = seen.loc[seen["status"] == "open", "deal_id"].to_numpy()[: args.open]
-    keep = seen.loc[(seen["status"] != "open") | seen["deal_id"].isin(open_ids)]
+    open_deals = seen.loc[seen["status"] == "open"]
+    if len(open_deals) < args.open:  # not that many open at once: repeat them under new ids (same work per deal)
+        copies = -(-args.open // len(open_deals))
+        open_deals = pd.concat([open_deals] * copies, ignore_index=True).head(args.open)
+        open_deals["deal_id"] = np.arange(len(open_deals)) + int(d["deal_id"].max()) + 1
+    keep = pd.concat([seen.loc[seen["status"] != "open"], open_deals.head(args.open)], ignore_index=True)
     for explain in (False, True):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         scored = score_open_deals(
             model, deals=keep, as_of=when.date(), accounts=fr.accounts, activities=fr.activities, reps=fr.reps, explain=explain
         )
         print(
             f"score {len(scored):,} open deals as of {when.date()} ({'with' if explain else 'without'} reasons): "
-            f"{time.perf_counter() - t:.2f} s"
+            f"{time.perf_counter() - t:.2f} s wall, {time.process_time() - cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f}"
         )
 
     rfm = rfm_summary(np.asarray(pd.unique(d.loc[d["status"] == "won", "account_id"])), d, as_of=AS_OF)

@@ -63,6 +63,9 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         Categories kept per categorical feature (the most frequent); the rest count as "other".
     max_iter : int
         Boosting rounds of the gradient-boosting candidate (early stopping on 10,000+ deals).
+    explain_features : int or None
+        How many features (those with the largest mean effect on the validation deals) each
+        explanation tries; None: all. Each costs one more prediction per deal.
     max_train_rows : int or None
         The candidates learn from at most this many of the newest training deals before the
         validation part (None: all). Keeps training on a million deals within a minute on two
@@ -88,6 +91,7 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         max_categories: int = 60,
         max_iter: int = 150,
         max_train_rows: int | None = 250_000,
+        explain_features: int | None = 6,
         drop_features: tuple[str, ...] = (),
         threads: int | None = 1,
         random_state: int = 0,
@@ -99,6 +103,7 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         self.max_categories = max_categories
         self.max_iter = max_iter
         self.max_train_rows = max_train_rows
+        self.explain_features = explain_features
         self.drop_features = drop_features
         self.threads = threads
         self.random_state = random_state
@@ -164,11 +169,13 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         calibrated = CalibratedClassifierCV(FrozenEstimator(fitted[self.chosen_]), method=self.calibration_)
         self.estimator_ = calibrated.fit(matrix[cut:], val_y)
         self.shrink_ = self.n_train_ / (self.n_train_ + float(self.prior_deals)) if self.prior_deals > 0 else 1.0
+        self._rank_for_explanations(matrix[cut:])
         return self
 
     def _no_model(self, X: pd.DataFrame) -> Self:
         self._learn_encoding(X)
         self.shrink_ = 0.0
+        self.explain_order_: list[str] = []
         return self
 
     def _learn_encoding(self, X: pd.DataFrame) -> None:
@@ -254,43 +261,53 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         """Return 1 where a deal is more likely won than lost."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
+    def _effects(self, matrix: FloatArray, columns: list[int]) -> tuple[FloatArray, FloatArray]:
+        """Probabilities, and per listed feature the probability minus that with the feature at its typical value."""
+        reference = self._encode(pd.DataFrame({f: [self.reference_[f]] for f in self.features_}))[0]
+        p = self._p(matrix)
+        n, width = matrix.shape
+        stacked = np.repeat(matrix[None, :, :], len(columns), axis=0)
+        for i, j in enumerate(columns):
+            stacked[i, :, j] = reference[j]
+        without = self._p(stacked.reshape(-1, width)).reshape(len(columns), n)
+        return p, (p[None, :] - without).T
+
+    def _rank_for_explanations(self, matrix: FloatArray) -> None:
+        """Order the features by their mean absolute effect on (a sample of) the validation deals."""
+        sample = matrix[:: max(1, len(matrix) // 2000)]
+        _p, effect = self._effects(sample, list(range(len(self.features_))))
+        self.explain_order_ = [self.features_[j] for j in np.argsort(-np.abs(effect).mean(axis=0), kind="stable")]
+
     def explain(self, X: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
         """Return the ``top`` features that moved each deal's probability most, with value and effect.
 
         A feature's effect is the probability minus the probability with that feature set to the
         training deals' typical value (median, or most frequent category): positive raises the
-        chance. Columns ``feature_1, value_1, effect_1, ...`` (codes and raw values for the UI to
-        translate); index as ``X``. The base-rate fallback explains nothing (empty codes).
+        chance. Only the ``explain_features`` features with the largest mean effect on the
+        validation deals are tried (each costs one more prediction of every deal). Columns
+        ``feature_1, value_1, effect_1, ...`` (codes and raw values for the UI to translate); index
+        as ``X``. The base-rate fallback explains nothing (empty codes).
         """
         self._check_fitted()
-        n, feats = len(X), self.features_
-        k = min(top, len(feats))
-        cols: dict[str, Any] = {}
-        if self.estimator_ is None or n == 0 or k == 0:
-            for i in range(1, top + 1):
-                cols[f"feature_{i}"] = np.full(n, "", dtype=object)
-                cols[f"value_{i}"] = np.full(n, None, dtype=object)
-                cols[f"effect_{i}"] = np.zeros(n)
+        n = len(X)
+        cols: dict[str, Any] = {f"{kind}_{i}": None for i in range(1, top + 1) for kind in ("feature", "value", "effect")}
+        for i in range(1, top + 1):
+            cols[f"feature_{i}"] = np.full(n, "", dtype=object)
+            cols[f"value_{i}"] = np.full(n, None, dtype=object)
+            cols[f"effect_{i}"] = np.zeros(n)
+        if self.estimator_ is None or n == 0:
             return pd.DataFrame(cols, index=X.index)
-        base_matrix = self._encode(X)
-        p = self._p(base_matrix)
-        reference = self._encode(pd.DataFrame({f: [self.reference_[f]] for f in feats}))[0]
-        stacked = np.repeat(base_matrix[None, :, :], len(feats), axis=0)
-        for j in range(len(feats)):
-            stacked[j, :, j] = reference[j]
-        without = self._p(stacked.reshape(-1, len(feats))).reshape(len(feats), n)
-        effect = (p[None, :] - without).T  # (n, features)
+        tried = self.explain_order_[: self.explain_features] if self.explain_features else self.explain_order_
+        columns = [self.features_.index(f) for f in tried]
+        k = min(top, len(columns))
+        matrix = self._encode(X)
+        effect = np.vstack([self._effects(matrix[i : i + 50_000], columns)[1] for i in range(0, n, 50_000)])
         order = np.argsort(-np.abs(effect), axis=1, kind="stable")[:, :k]
-        rows = np.arange(n)[:, None]
-        names = np.asarray(feats, dtype=object)[order]
-        raw = X[feats].to_numpy(dtype=object)
-        for i in range(top):
-            if i < k:
-                cols[f"feature_{i + 1}"] = names[:, i]
-                cols[f"value_{i + 1}"] = raw[rows[:, 0], order[:, i]]
-                cols[f"effect_{i + 1}"] = effect[rows[:, 0], order[:, i]]
-            else:
-                cols[f"feature_{i + 1}"] = np.full(n, "", dtype=object)
-                cols[f"value_{i + 1}"] = np.full(n, None, dtype=object)
-                cols[f"effect_{i + 1}"] = np.zeros(n)
+        rows = np.arange(n)
+        names = np.asarray(tried, dtype=object)[order]
+        raw = X[tried].to_numpy(dtype=object)
+        for i in range(k):
+            cols[f"feature_{i + 1}"] = names[:, i]
+            cols[f"value_{i + 1}"] = raw[rows, order[:, i]]
+            cols[f"effect_{i + 1}"] = effect[rows, order[:, i]]
         return pd.DataFrame(cols, index=X.index)
