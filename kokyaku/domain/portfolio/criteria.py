@@ -180,31 +180,42 @@ class BandNote:
         }
 
 
+_BAND_OF_CODE = np.array(["low", "mid", "high"], dtype=object)
+
+
 def _quantile_bands(
     values: FloatArray, other: FloatArray, rule: AxisRule, low: float, high: float, axis: str
 ) -> tuple[npt.NDArray[np.object_], BandNote]:
-    """Bands of one quantile axis cut by rank (ties ordered by ``other``), and the note saying how."""
+    """Bands of one quantile axis cut by rank (ties ordered by ``other``), and the note saying how.
+
+    The rank cut keeps ``ceil((m - 1) * q)`` accounts below each quantile ``q``, which is what the
+    threshold rule keeps when values are distinct; only when a tie straddles a cut does it sort.
+    """
     by_threshold = band(values, low, high)
     known = np.flatnonzero(np.isfinite(values))
     m = len(known)
     if m == 0:
         return by_threshold, BandNote(axis, "no_values", 0, 0, 0, {})
     v = values[known]
-    distinct = int(np.unique(v).size)
-    out = by_threshold.copy()
+    ordered = np.sort(v)
+    distinct = int(1 + np.count_nonzero(np.diff(ordered)))
     if distinct == 1 and m > 1:
+        out = by_threshold.copy()
         out[known] = "mid"
         return out, BandNote(axis, "all_equal", m, 1, m, {"mid": 1.0})
-    o = np.nan_to_num(other[known], nan=-np.inf)
-    order = np.lexsort((known, o, v))
-    rank = np.empty(m, dtype=np.int64)
-    rank[order] = np.arange(m)
     n_low = int(np.ceil((m - 1) * rule.low - 1e-9))
     high_from = int(np.ceil((m - 1) * rule.high - 1e-9))
-    ranked = np.where(rank < n_low, "low", np.where(rank >= high_from, "high", "mid")).astype(object)
-    out[known] = ranked
-    tied = int((ranked != by_threshold[known]).sum())
-    shares = {b: float((ranked == b).mean()) for b in BANDS}
+    shares = {"high": (m - high_from) / m, "mid": (high_from - n_low) / m, "low": n_low / m}
+    if int(np.searchsorted(ordered, low, "left")) == n_low and int(np.searchsorted(ordered, high, "left")) == high_from:
+        return by_threshold, BandNote(axis, "ok", m, distinct, 0, shares)
+    o = np.nan_to_num(other[known], nan=-np.inf)
+    rank = np.empty(m, dtype=np.int64)
+    rank[np.lexsort((known, o, v))] = np.arange(m)
+    code = (rank >= n_low).astype(np.int8) + (rank >= high_from).astype(np.int8)
+    by_value = (v >= low).astype(np.int8) + (v >= high).astype(np.int8)
+    out = by_threshold.copy()
+    out[known] = _BAND_OF_CODE[code]
+    tied = int(np.count_nonzero(code != by_value))
     return out, BandNote(axis, "ties_broken" if tied else "ok", m, distinct, tied, shares)
 
 

@@ -33,6 +33,7 @@ CANDIDATES: tuple[str, ...] = ("logistic", "gradient_boosting")
 # Counts whose log the linear model sees (trees do not care: the log keeps their order).
 _COUNTS = frozenset({"age_days", "activities", "minutes", "account_won", "account_lost"})
 _CLIP = 1e-3
+MIN_EFFECT = 0.005  # half a percentage point: smaller effects are not given as reasons
 
 
 def _labels(y: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -286,7 +287,8 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         chance. Only the ``explain_features`` features with the largest mean effect on the
         validation deals are tried (each costs one more prediction of every deal). Columns
         ``feature_1, value_1, effect_1, ...`` (codes and raw values for the UI to translate); index
-        as ``X``. The base-rate fallback explains nothing (empty codes).
+        as ``X``. A slot is empty ("", None, 0.0) where no further feature moved the probability by
+        half a percentage point; the base-rate fallback explains nothing.
         """
         self._check_fitted()
         n = len(X)
@@ -307,7 +309,8 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         names = np.asarray(tried, dtype=object)[order]
         raw = X[tried].to_numpy(dtype=object)
         for i in range(k):
-            cols[f"feature_{i + 1}"] = names[:, i]
-            cols[f"value_{i + 1}"] = raw[rows, order[:, i]]
-            cols[f"effect_{i + 1}"] = effect[rows, order[:, i]]
+            moved = np.abs(effect[rows, order[:, i]]) >= MIN_EFFECT  # a feature at its typical value moved nothing
+            cols[f"feature_{i + 1}"] = np.where(moved, names[:, i], "")
+            cols[f"value_{i + 1}"] = np.where(moved, raw[rows, order[:, i]], None)
+            cols[f"effect_{i + 1}"] = np.where(moved, effect[rows, order[:, i]], 0.0)
         return pd.DataFrame(cols, index=X.index)
