@@ -311,6 +311,8 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
         for i in range(k):
             moved = np.abs(effect[rows, order[:, i]]) >= MIN_EFFECT  # a feature at its typical value moved nothing
             cols[f"feature_{i + 1}"] = np.where(moved, names[:, i], "")
-            cols[f"value_{i + 1}"] = np.where(moved, raw[rows, order[:, i]], None)
+            values = raw[rows, order[:, i]].copy()
+            values[~moved] = None
+            cols[f"value_{i + 1}"] = values
             cols[f"effect_{i + 1}"] = np.where(moved, effect[rows, order[:, i]], 0.0)
         return pd.DataFrame(cols, index=X.index)
