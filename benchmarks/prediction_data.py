@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kokyaku.demo.generator import DemoGenerator, DemoSpec
+from kokyaku.domain.prediction import CrmFrames
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -36,6 +37,10 @@ class Frames:
     activities: pd.DataFrame | None = None
     reps: pd.DataFrame | None = None
     truth: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def crm(self) -> CrmFrames:
+        """The frames as the domain API takes them."""
+        return CrmFrames(self.deals, self.accounts, self.activities, self.reps)
 
 
 def _stamp(values: np.ndarray) -> pd.Series:

@@ -34,16 +34,16 @@ from kokyaku.domain.prediction import (
     NaiveBayesScorer,
     account_probabilities,
     backtest,
-    deal_features,
     evaluate,
     evaluate_repeat,
     score,
     score_open_deals,
+    team_of,
+    to_json,
     train_deal_model,
     train_repeat_model,
     view_dates,
 )
-from kokyaku.domain.prediction.evaluate import _json, _team_of
 
 
 def metrics_table(metrics: dict[str, Any]) -> str:
@@ -58,24 +58,18 @@ def demo_open_deals(as_of: date, seed: int) -> dict[str, Any]:
     """Score the demo's open deals with every source; outcomes drawn from the planted probabilities."""
     fr = demo_frames(accounts=2000, seed=7, as_of=as_of)
     d = fr.deals
-    model = train_deal_model(deals=d, as_of=as_of, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
-    scored = score_open_deals(model, deals=d, as_of=as_of, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
+    crm = fr.crm()
+    model = train_deal_model(crm, as_of=as_of)
+    scored = score_open_deals(model, crm, as_of=as_of)
     is_open = (d["status"] == "open").to_numpy()
     truth = pd.Series(fr.truth["p_win"][is_open], index=d.loc[is_open, "deal_id"].to_numpy())
     y = (np.random.default_rng(seed).random(len(scored)) < truth.reindex(scored["deal_id"]).to_numpy()).astype(int)
     closed = d.loc[~is_open]
     won = (closed["status"] == "won").to_numpy()
     at = view_dates(closed, as_of=as_of)
-    X_closed = deal_features(closed, at=at, accounts=fr.accounts, activities=fr.activities, reps=fr.reps, history=d)
-    X_open = deal_features(
-        d.loc[is_open],
-        at=np.full(int(is_open.sum()), np.datetime64(as_of, "D")),
-        accounts=fr.accounts,
-        activities=fr.activities,
-        reps=fr.reps,
-        history=d,
-    )
-    teams = _team_of(d, fr.reps)
+    X_closed = crm.features(closed, at=at, history=d)
+    X_open = crm.features(d.loc[is_open], at=np.full(int(is_open.sum()), np.datetime64(as_of, "D")), history=d)
+    teams = team_of(d, fr.reps)
     nb = NaiveBayesScorer().fit(X_closed, won, team=teams[~is_open])
     open_deals = d.loc[is_open].reset_index(drop=True)
     stage = open_deals["stage"].map({k: v / 100 for k, v in DEFAULT_STAGE_PROBABILITIES.items()}).to_numpy(dtype=float)
@@ -145,9 +139,7 @@ def main() -> int:
     results: dict[str, Any] = {}
     t = time.perf_counter()
     fr = demo_frames(accounts=2000, seed=7, as_of=date(2026, 6, 30))
-    results["demo"] = evaluate(
-        deals=fr.deals, as_of=date(2026, 6, 30), accounts=fr.accounts, activities=fr.activities, reps=fr.reps
-    )
+    results["demo"] = evaluate(fr.crm(), as_of=date(2026, 6, 30))
     results["demo_open"] = demo_open_deals(date(2026, 6, 30), seed=11)
     print(f"\n## Demo (2,000 accounts, seed 7, as of 2026-06-30; {time.perf_counter() - t:.1f} s)\n")
     demo_deal = results["demo"]["deal"]
@@ -160,7 +152,7 @@ def main() -> int:
 
     t = time.perf_counter()
     mv = maven_frames()
-    results["maven"] = evaluate(deals=mv.deals, as_of=date(2017, 12, 31), accounts=mv.accounts, reps=mv.reps)
+    results["maven"] = evaluate(mv.crm(), as_of=date(2017, 12, 31))
     deal = results["maven"]["deal"]
     print(f"\n## Maven CRM (as of 2017-12-31; {time.perf_counter() - t:.1f} s)\n")
     print(
@@ -194,7 +186,7 @@ def main() -> int:
     print(f"\nload {os.getloadavg()[0]:.1f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(_json(results), fh, indent=1, default=str)
+            json.dump(to_json(results), fh, indent=1, default=str)
     return 0
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from benchmarks.prediction_data import demo_frames
 from kokyaku.domain.portfolio import deals_as_of
-from kokyaku.domain.prediction import BetaGeoModel, rfm_summary, score_open_deals, train_deal_model
+from kokyaku.domain.prediction import BetaGeoModel, CrmFrames, rfm_summary, score_open_deals, train_deal_model
 
 AS_OF = date(2026, 6, 30)
 
@@ -49,7 +49,8 @@ def main() -> int:
     closed = d.loc[d["status"] != "open"].sort_values("closed_on")
     train = pd.concat([closed.tail(args.closed), d.loc[d["status"] == "open"]], ignore_index=True)
     t, cpu = time.perf_counter(), time.process_time()
-    model = train_deal_model(deals=train, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
+    crm = fr.crm()
+    model = train_deal_model(CrmFrames(train, fr.accounts, fr.activities, fr.reps), as_of=AS_OF)
     fit_s, fit_cpu = time.perf_counter() - t, time.process_time() - cpu
     print(
         f"train on {model.n_train_:,} closed deals: {fit_s:.1f} s wall, {fit_cpu:.1f} s CPU (chosen {model.chosen_}, "
@@ -71,7 +72,7 @@ def main() -> int:
     for explain in (False, True):
         t, cpu = time.perf_counter(), time.process_time()
         scored = score_open_deals(
-            model, deals=keep, as_of=when.date(), accounts=fr.accounts, activities=fr.activities, reps=fr.reps, explain=explain
+            model, CrmFrames(keep, crm.accounts, crm.activities, crm.reps), as_of=when.date(), explain=explain
         )
         print(
             f"score {len(scored):,} open deals as of {when.date()} ({'with' if explain else 'without'} reasons): "

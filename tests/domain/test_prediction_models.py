@@ -92,7 +92,7 @@ def test_each_explanation_names_the_feature_whose_typical_value_changes_the_prob
 
 def test_on_the_demo_data_the_deal_model_beats_every_baseline_on_brier_and_auc() -> None:
     fr = demo_frames(accounts=2000, seed=7, as_of=AS_OF)
-    report = evaluate_deals(deals=fr.deals, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
+    report = evaluate_deals(fr.crm(), as_of=AS_OF)
     m = report["metrics"]
     assert report["serving"] == "model"
     assert report["reason"] == "model_beats_base_rate"
@@ -108,7 +108,7 @@ def test_on_the_demo_data_the_deal_model_beats_every_baseline_on_brier_and_auc()
 
 def test_on_maven_the_model_is_no_better_than_the_base_rate_so_the_base_rate_serves() -> None:
     fr = maven_frames()
-    report = evaluate_deals(deals=fr.deals, as_of=date(2017, 12, 31), accounts=fr.accounts, reps=fr.reps)
+    report = evaluate_deals(fr.crm(), as_of=date(2017, 12, 31))
     assert report["model"]["dropped_features"]["amount_log"] == "amount_records_outcome"
     assert report["serving"] == "base_rate"
     assert report["reason"] == "model_not_better_than_base_rate"

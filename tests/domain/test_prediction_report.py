@@ -17,6 +17,7 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import CriteriaSpec, compute_portfolio
 from kokyaku.domain.prediction import (
     BetaGeoModel,
+    DealWinModel,
     account_probabilities,
     backtest,
     decile_table,
@@ -58,13 +59,14 @@ def test_the_decile_table_compares_predicted_and_actual_from_lowest_to_highest()
 
 def test_a_stored_model_loads_back_with_the_same_predictions_and_metadata() -> None:
     fr = demo_frames(accounts=1500, seed=2, as_of=AS_OF)
-    model = train_deal_model(deals=fr.deals, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
+    model = train_deal_model(fr.crm(), as_of=AS_OF)
     payload = to_bytes(model, meta={"trained_as_of": AS_OF.isoformat(), "version": 3})
     assert read_header(payload)["meta"] == {"trained_as_of": "2026-06-30", "version": 3}
     loaded, meta = from_bytes(payload)
     assert meta["version"] == 3
-    before = score_open_deals(model, deals=fr.deals, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)
-    after = score_open_deals(loaded, deals=fr.deals, as_of=AS_OF, accounts=fr.accounts, activities=fr.activities, reps=fr.reps)  # type: ignore[arg-type]
+    assert isinstance(loaded, DealWinModel)
+    before = score_open_deals(model, fr.crm(), as_of=AS_OF)
+    after = score_open_deals(loaded, fr.crm(), as_of=AS_OF)
     pd.testing.assert_frame_equal(before, after)
     bg = BetaGeoModel()
     bg.r_, bg.alpha_, bg.a_, bg.b_, bg.n_accounts_ = 0.5, 2.0, 1.0, 3.0, 10
@@ -75,7 +77,7 @@ def test_a_stored_model_loads_back_with_the_same_predictions_and_metadata() -> N
 
 def test_a_tampered_payload_is_refused_and_nothing_in_it_runs() -> None:
     fr = demo_frames(accounts=600, seed=2, as_of=AS_OF)
-    model = train_deal_model(deals=fr.deals, as_of=AS_OF, accounts=fr.accounts, reps=fr.reps, candidates=("logistic",))
+    model = train_deal_model(fr.crm(), as_of=AS_OF, candidates=("logistic",))
     payload = bytearray(to_bytes(model))
     payload[-10] ^= 0xFF
     with pytest.raises(DomainError, match="checksum"):

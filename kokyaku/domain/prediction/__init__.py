@@ -7,11 +7,20 @@ describes the models, the serving rule and the measured figures.
 from kokyaku.domain.prediction.backtest import backtest, later_revenue, price_only_zones, zone_summary
 from kokyaku.domain.prediction.baselines import NB_FIELDS, NaiveBayesScorer
 from kokyaku.domain.prediction.deal_model import CANDIDATES, DealWinModel
-from kokyaku.domain.prediction.evaluate import REASONS, evaluate, evaluate_deals, evaluate_repeat, history_probability
+from kokyaku.domain.prediction.evaluate import (
+    REASONS,
+    evaluate,
+    evaluate_deals,
+    evaluate_repeat,
+    history_probability,
+    team_of,
+    to_json,
+)
 from kokyaku.domain.prediction.features import (
     CATEGORICAL_FEATURES,
     FEATURES,
     NUMERIC_FEATURES,
+    CrmFrames,
     deal_features,
     screen_leaks,
     view_dates,
@@ -38,6 +47,7 @@ __all__ = [
     "TRUSTED_TYPES",
     "AccountProbabilities",
     "BetaGeoModel",
+    "CrmFrames",
     "DealWinModel",
     "NaiveBayesScorer",
     "Scores",
@@ -59,7 +69,9 @@ __all__ = [
     "score",
     "score_open_deals",
     "screen_leaks",
+    "team_of",
     "to_bytes",
+    "to_json",
     "train_deal_model",
     "train_repeat_model",
     "view_dates",

@@ -30,7 +30,7 @@ from kokyaku.domain.portfolio.criteria import DEFAULT_STAGE_PROBABILITIES
 from kokyaku.domain.portfolio.measures import RepurchaseRate, deals_as_of, purchase_periods
 from kokyaku.domain.prediction.baselines import NaiveBayesScorer
 from kokyaku.domain.prediction.deal_model import DealWinModel
-from kokyaku.domain.prediction.features import deal_features, screen_leaks, view_dates
+from kokyaku.domain.prediction.features import CrmFrames, screen_leaks, view_dates
 from kokyaku.domain.prediction.metrics import decile_table, score
 from kokyaku.domain.prediction.repeat import BetaGeoModel, rfm_summary
 
@@ -52,14 +52,14 @@ MIN_TEST_DEALS = 20
 MIN_CUSTOMERS = 20
 
 
-def _json(value: Any) -> Any:
+def to_json(value: Any) -> Any:
     """Numbers as plain floats (NaN -> None), arrays and frames as lists: ready for json.dumps."""
     if isinstance(value, Mapping):
-        return {str(k): _json(v) for k, v in value.items()}
+        return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
+        return [to_json(v) for v in value]
     if isinstance(value, pd.DataFrame):
-        return [_json(r) for r in value.to_dict(orient="records")]
+        return [to_json(r) for r in value.to_dict(orient="records")]
     if isinstance(value, np.integer | int) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, np.floating | float):
@@ -70,12 +70,12 @@ def _json(value: Any) -> Any:
 
 
 def _report(result: dict[str, Any]) -> dict[str, Any]:
-    out = _json(result)
+    out = to_json(result)
     assert isinstance(out, dict)
     return out
 
 
-def _team_of(deals: pd.DataFrame, reps: pd.DataFrame | None) -> npt.NDArray[np.object_]:
+def team_of(deals: pd.DataFrame, reps: pd.DataFrame | None) -> npt.NDArray[np.object_]:
     """Each deal's team (its owner's), "" when unknown: the naive-Bayes scorer counts per team."""
     out = np.full(len(deals), "", dtype=object)
     if reps is None or "team_id" not in reps.columns or not len(deals):
@@ -113,13 +113,9 @@ def _table(names: Mapping[str, tuple[npt.NDArray[np.int64], FloatArray]]) -> tup
 
 
 def evaluate_deals(
+    frames: CrmFrames,
     *,
-    deals: pd.DataFrame,
     as_of: date,
-    accounts: pd.DataFrame | None = None,
-    activities: pd.DataFrame | None = None,
-    reps: pd.DataFrame | None = None,
-    stages: pd.DataFrame | None = None,
     test_share: float = 0.25,
     stage_probabilities: Mapping[str, float] = DEFAULT_STAGE_PROBABILITIES,
     model: DealWinModel | None = None,
@@ -135,6 +131,7 @@ def evaluate_deals(
     the ``rep``'s number where the test deals carry them, and the account's ``history`` measure as
     of the split day. ``model`` overrides the estimator's parameters (a fresh clone is fitted).
     """
+    deals = frames.deals
     d = deals_as_of(deals, as_of).reset_index(drop=True)
     closed = (d["status"] != "open").to_numpy()
     result: dict[str, Any] = {"serving": "base_rate", "reason": "too_few_closed_deals", "metrics": {}}
@@ -142,7 +139,7 @@ def evaluate_deals(
         result["split"] = {"as_of": as_of.isoformat(), "closed": int(closed.sum())}
         return _report(result)
     at = view_dates(d, as_of=as_of, random_state=random_state)
-    X = deal_features(d, at=at, accounts=accounts, activities=activities, reps=reps, stages=stages)
+    X = frames.features(d, at=at)
     dc = d.loc[closed]
     order = np.argsort(dc["closed_on"].to_numpy(), kind="stable")
     rows = np.flatnonzero(closed)[order]
@@ -172,7 +169,7 @@ def evaluate_deals(
         "dropped_features": {**est.dropped_, **leaks},
         "shrink": est.shrink_,
     }
-    teams = _team_of(d, reps)
+    teams = team_of(d, frames.reps)
     nb = NaiveBayesScorer().fit(X.iloc[train], y_train, team=teams[train])
     p_model = est.predict_proba(X.iloc[test])[:, 1]
     named: dict[str, tuple[npt.NDArray[np.int64], FloatArray]] = {
@@ -279,28 +276,15 @@ def evaluate_repeat(
 
 
 def evaluate(
+    frames: CrmFrames,
     *,
-    deals: pd.DataFrame,
     as_of: date,
-    accounts: pd.DataFrame | None = None,
-    activities: pd.DataFrame | None = None,
-    reps: pd.DataFrame | None = None,
-    stages: pd.DataFrame | None = None,
     stage_probabilities: Mapping[str, float] = DEFAULT_STAGE_PROBABILITIES,
     horizon_days: int = 91,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Return ``{"deal": ..., "repeat": ...}``: both models against their baselines (see the module docstring)."""
     return {
-        "deal": evaluate_deals(
-            deals=deals,
-            as_of=as_of,
-            accounts=accounts,
-            activities=activities,
-            reps=reps,
-            stages=stages,
-            stage_probabilities=stage_probabilities,
-            random_state=random_state,
-        ),
-        "repeat": evaluate_repeat(deals=deals, as_of=as_of, horizon_days=horizon_days),
+        "deal": evaluate_deals(frames, as_of=as_of, stage_probabilities=stage_probabilities, random_state=random_state),
+        "repeat": evaluate_repeat(deals=frames.deals, as_of=as_of, horizon_days=horizon_days),
     }

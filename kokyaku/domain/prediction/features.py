@@ -35,6 +35,7 @@ model leaves the amount out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,23 @@ _KEY = 1 << 22  # > any span of days we meet (11,000 years): group code * _KEY +
 _NAT = np.iinfo(np.int64).min
 
 DayArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class CrmFrames:
+    """The team's records as the model reads them: deals, and optionally accounts, activities, reps, stages."""
+
+    deals: pd.DataFrame
+    accounts: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    reps: pd.DataFrame | None = None
+    stages: pd.DataFrame | None = None
+
+    def features(self, deals: pd.DataFrame, *, at: npt.ArrayLike, history: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Return :func:`deal_features` of ``deals`` (a subset, or ``deals_as_of``) with these frames."""
+        return deal_features(
+            deals, at=at, accounts=self.accounts, activities=self.activities, reps=self.reps, stages=self.stages, history=history
+        )
 
 
 def _days(values: Any) -> DayArray:

@@ -27,70 +27,34 @@ import pandas as pd
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio.measures import _weighted_mean_by_account, deals_as_of
 from kokyaku.domain.prediction.deal_model import DealWinModel
-from kokyaku.domain.prediction.features import deal_features, screen_leaks, view_dates
+from kokyaku.domain.prediction.features import CrmFrames, screen_leaks, view_dates
 from kokyaku.domain.prediction.repeat import BetaGeoModel, rfm_summary
 
 FloatArray = npt.NDArray[np.float64]
 
 
-def train_deal_model(
-    *,
-    deals: pd.DataFrame,
-    as_of: date,
-    accounts: pd.DataFrame | None = None,
-    activities: pd.DataFrame | None = None,
-    reps: pd.DataFrame | None = None,
-    stages: pd.DataFrame | None = None,
-    random_state: int = 0,
-    **params: Any,
-) -> DealWinModel:
+def train_deal_model(frames: CrmFrames, *, as_of: date, random_state: int = 0, **params: Any) -> DealWinModel:
     """Fit a :class:`DealWinModel` on every deal closed up to ``as_of`` (nothing later is read).
 
     ``params`` go to the estimator; features :func:`screen_leaks` flags are left out.
     """
-    d = deals_as_of(deals, as_of).reset_index(drop=True)
+    d = deals_as_of(frames.deals, as_of).reset_index(drop=True)
     closed = (d["status"] != "open").to_numpy()
-    X = deal_features(
-        d.loc[closed],
-        at=view_dates(d.loc[closed], as_of=as_of, random_state=random_state),
-        accounts=accounts,
-        activities=activities,
-        reps=reps,
-        stages=stages,
-        history=d,
-    )
+    X = frames.features(d.loc[closed], at=view_dates(d.loc[closed], as_of=as_of, random_state=random_state), history=d)
     leaks = tuple(sorted(set(params.pop("drop_features", ())) | set(screen_leaks(d.loc[closed]))))
     model = DealWinModel(drop_features=leaks, random_state=random_state, **params)
     return model.fit(X, (d.loc[closed, "status"] == "won").to_numpy(), time=d.loc[closed, "closed_on"].to_numpy())
 
 
-def score_open_deals(
-    model: DealWinModel,
-    *,
-    deals: pd.DataFrame,
-    as_of: date,
-    accounts: pd.DataFrame | None = None,
-    activities: pd.DataFrame | None = None,
-    reps: pd.DataFrame | None = None,
-    stages: pd.DataFrame | None = None,
-    explain: bool = True,
-) -> pd.DataFrame:
+def score_open_deals(model: DealWinModel, frames: CrmFrames, *, as_of: date, explain: bool = True) -> pd.DataFrame:
     """Return each deal open at ``as_of`` with its probability and (``explain``) its three reasons.
 
     Columns ``deal_id, account_id, amount, probability`` then ``feature_1, value_1, effect_1`` ..
     ``_3`` (see :meth:`DealWinModel.explain`). Only what is dated up to ``as_of`` is read.
     """
-    d = deals_as_of(deals, as_of).reset_index(drop=True)
+    d = deals_as_of(frames.deals, as_of).reset_index(drop=True)
     open_ = d.loc[d["status"] == "open"]
-    X = deal_features(
-        open_,
-        at=np.full(len(open_), np.datetime64(pd.Timestamp(as_of).date(), "D")),
-        accounts=accounts,
-        activities=activities,
-        reps=reps,
-        stages=stages,
-        history=d,
-    )
+    X = frames.features(open_, at=np.full(len(open_), np.datetime64(pd.Timestamp(as_of).date(), "D")), history=d)
     out = pd.DataFrame(
         {
             "deal_id": open_["deal_id"].to_numpy(),
