@@ -4,16 +4,19 @@ Pure and vectorised: every function takes the whole portfolio (arrays / data fra
 """
 
 from kokyaku.domain.portfolio.criteria import (
+    BAND_NOTE_CODES,
     BANDS,
     DEFAULT_GRID,
     DEFAULT_STAGE_PROBABILITIES,
     NO_ZONE,
     ZONES,
     AxisRule,
+    BandNote,
     Classification,
     CriteriaSpec,
     Thresholds,
     band,
+    band_axis,
     classify,
     criteria_change_matrix,
     crosstab_zones,
@@ -47,6 +50,7 @@ from kokyaku.domain.portfolio.review import (
 
 __all__ = [
     "BANDS",
+    "BAND_NOTE_CODES",
     "DEAL_COLUMNS",
     "DEFAULT_GRID",
     "DEFAULT_STAGE_PROBABILITIES",
@@ -56,6 +60,7 @@ __all__ = [
     "SOURCES",
     "ZONES",
     "AxisRule",
+    "BandNote",
     "Classification",
     "CriteriaSpec",
     "Migration",
@@ -64,6 +69,7 @@ __all__ = [
     "Thresholds",
     "accounts_to_close_gap",
     "band",
+    "band_axis",
     "classify",
     "compute_portfolio",
     "criteria_change_matrix",

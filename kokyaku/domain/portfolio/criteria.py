@@ -4,6 +4,14 @@ An axis is cut either at absolute thresholds (e.g. 1,000,000 yen and 5,000,000 y
 quantiles of the portfolio itself (default: terciles, so it works in any currency out of the box).
 A value ``x`` is *low* when ``x < low``, *high* when ``x >= high`` and *mid* otherwise.
 
+**Ties.** Quantile bands cut by rank, so they keep their shares when many accounts share a value
+(a purchase log whose customers all started in one quarter gives most of them the same
+probability): accounts tied on an axis are ordered by the other axis, then by account order,
+and the cut falls inside the tie. Without ties this is exactly the threshold rule above. When all
+values on an axis are equal the axis says nothing: every account is "mid" on it. Each axis
+reports what happened in a :class:`BandNote` (code ``ok`` / ``ties_broken`` / ``all_equal`` /
+``no_values`` / ``absolute``, the tied accounts and the shares reached), which the snapshot stores.
+
 Accounts without a unit price ("unpriced") or without a probability get no band on that axis and
 therefore no zone (the empty string ``""``, shown as "unzoned"): guessing a zone for an account
 we know nothing about would hide it among the accounts we do know.
@@ -146,6 +154,85 @@ def resolve_thresholds(unit_price: FloatArray, probability: FloatArray, spec: Cr
     return Thresholds(pl, ph, ql, qh)
 
 
+BAND_NOTE_CODES: tuple[str, ...] = ("ok", "ties_broken", "all_equal", "no_values", "absolute")
+
+
+@dataclass(frozen=True)
+class BandNote:
+    """How one axis was cut: ``code`` (see the module docstring), accounts with a value, distinct
+    values, accounts whose band the tie-break decided, and the share of accounts per band."""
+
+    axis: str
+    code: str
+    values: int
+    distinct: int
+    tied: int
+    shares: Mapping[str, float]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "axis": self.axis,
+            "code": self.code,
+            "values": self.values,
+            "distinct": self.distinct,
+            "tied": self.tied,
+            "shares": {b: round(float(self.shares.get(b, 0.0)), 4) for b in BANDS},
+        }
+
+
+_BAND_OF_CODE = np.array(["low", "mid", "high"], dtype=object)
+
+
+def _quantile_bands(
+    values: FloatArray, other: FloatArray, rule: AxisRule, low: float, high: float, axis: str
+) -> tuple[npt.NDArray[np.object_], BandNote]:
+    """Bands of one quantile axis cut by rank (ties ordered by ``other``), and the note saying how.
+
+    The rank cut keeps ``ceil((m - 1) * q)`` accounts below each quantile ``q``, which is what the
+    threshold rule keeps when values are distinct; only when a tie straddles a cut does it sort.
+    """
+    by_threshold = band(values, low, high)
+    known = np.flatnonzero(np.isfinite(values))
+    m = len(known)
+    if m == 0:
+        return by_threshold, BandNote(axis, "no_values", 0, 0, 0, {})
+    v = values[known]
+    ordered = np.sort(v)
+    distinct = int(1 + np.count_nonzero(np.diff(ordered)))
+    if distinct == 1 and m > 1:
+        out = by_threshold.copy()
+        out[known] = "mid"
+        return out, BandNote(axis, "all_equal", m, 1, m, {"mid": 1.0})
+    n_low = int(np.ceil((m - 1) * rule.low - 1e-9))
+    high_from = int(np.ceil((m - 1) * rule.high - 1e-9))
+    shares = {"high": (m - high_from) / m, "mid": (high_from - n_low) / m, "low": n_low / m}
+    if int(np.searchsorted(ordered, low, "left")) == n_low and int(np.searchsorted(ordered, high, "left")) == high_from:
+        return by_threshold, BandNote(axis, "ok", m, distinct, 0, shares)
+    o = np.nan_to_num(other[known], nan=-np.inf)
+    rank = np.empty(m, dtype=np.int64)
+    rank[np.lexsort((known, o, v))] = np.arange(m)
+    code = (rank >= n_low).astype(np.int8) + (rank >= high_from).astype(np.int8)
+    by_value = (v >= low).astype(np.int8) + (v >= high).astype(np.int8)
+    out = by_threshold.copy()
+    out[known] = _BAND_OF_CODE[code]
+    tied = int(np.count_nonzero(code != by_value))
+    return out, BandNote(axis, "ties_broken" if tied else "ok", m, distinct, tied, shares)
+
+
+def band_axis(
+    values: FloatArray, other: FloatArray, rule: AxisRule, low: float, high: float, axis: str
+) -> tuple[npt.NDArray[np.object_], BandNote]:
+    """Return the bands of one axis and its note; quantile axes keep their shares through ties."""
+    values = np.asarray(values, dtype=float)
+    if rule.mode == "quantile":
+        return _quantile_bands(values, np.asarray(other, dtype=float), rule, low, high, axis)
+    bands = band(values, low, high)
+    known = bands != ""
+    shares = {b: float((bands[known] == b).mean()) for b in BANDS} if bool(known.any()) else {}
+    finite = values[np.isfinite(values)]
+    return bands, BandNote(axis, "absolute", int(known.sum()), int(np.unique(finite).size), 0, shares)
+
+
 def band(values: FloatArray, low: float, high: float) -> npt.NDArray[np.object_]:
     """Return "high" / "mid" / "low" per value, "" where the value (or a threshold) is NaN."""
     values = np.asarray(values, dtype=float)
@@ -191,24 +278,36 @@ class Classification:
     zone: npt.NDArray[np.object_]
     near_boundary: npt.NDArray[np.bool_]
     thresholds: Thresholds
+    notes: tuple[BandNote, BandNote] = (
+        BandNote("price", "no_values", 0, 0, 0, {}),
+        BandNote("probability", "no_values", 0, 0, 0, {}),
+    )
+
+    def notes_dict(self) -> dict[str, dict[str, object]]:
+        """The two axes' notes as JSON-ready dicts, keyed "price" and "probability"."""
+        return {n.axis: n.as_dict() for n in self.notes}
 
 
 def classify(unit_price: FloatArray, probability: FloatArray, spec: CriteriaSpec) -> Classification:
-    """Cut both axes, map the grid to zones and flag near-boundary accounts, for a whole portfolio."""
+    """Cut both axes, map the grid to zones and flag near-boundary accounts, for a whole portfolio.
+
+    Quantile axes cut by rank with ties ordered by the other axis (see the module docstring);
+    ``notes`` says per axis what happened.
+    """
     up = np.asarray(unit_price, dtype=float)
     pr = np.asarray(probability, dtype=float)
     if up.shape != pr.shape:
         raise DomainError(f"unit price and probability must have the same length ({up.size} != {pr.size})")
     t = resolve_thresholds(up, pr, spec)
-    pb = band(up, t.price_low, t.price_high)
-    qb = band(pr, t.probability_low, t.probability_high)
+    pb, price_note = band_axis(up, pr, spec.price, t.price_low, t.price_high, "price")
+    qb, prob_note = band_axis(pr, up, spec.probability, t.probability_low, t.probability_high, "probability")
     zone = zone_of(pb, qb, spec.grid)
     zoned = zone != NO_ZONE
     near = zoned & (
         near_boundary(up, t.price_low, t.price_high, spec.near_margin)
         | near_boundary(pr, t.probability_low, t.probability_high, spec.near_margin)
     )
-    return Classification(pb, qb, zone, near, t)
+    return Classification(pb, qb, zone, near, t, (price_note, prob_note))
 
 
 ZONE_LABELS: tuple[str, ...] = (*ZONES, NO_ZONE)

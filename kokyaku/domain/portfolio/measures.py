@@ -200,6 +200,7 @@ def win_probability(
     as_of: date,
     stage_probabilities: Mapping[str, float],
     model_probability: npt.ArrayLike | None = None,
+    repeat_probability: npt.ArrayLike | None = None,
     period_days: int = 91,
     periods: int = 8,
     prior_strength: float | None = None,
@@ -210,9 +211,11 @@ def win_probability(
     2. "rep": the amount-weighted mean of the rep-entered probabilities of its open deals;
     3. "stage": the amount-weighted mean of ``stage_probabilities`` (percent) over its open deals
        whose stage (or ヨミ rank) is in the table;
-    4. "history": for an account with past deals, the smoothed share of past periods with a
+    4. "model": ``repeat_probability`` (aligned, NaN where none), the repeat-purchase model's
+       chance of a purchase next period, in place of the history measure where it has a value;
+    5. "history": for an account with past deals, the smoothed share of past periods with a
        purchase (:class:`RepurchaseRate`, fitted on the whole portfolio);
-    5. "none": NaN.
+    6. "none": NaN.
     ``deals`` should already be :func:`deals_as_of`.
     """
     idx = _index_of(account_ids)
@@ -225,11 +228,14 @@ def win_probability(
         prob[fill] = np.clip(candidate[fill], 0.0, 1.0)
         source[fill] = name
 
+    def aligned(values: npt.ArrayLike, name: str) -> FloatArray:
+        arr = np.asarray(values, dtype=float)
+        if arr.shape != (size,):
+            raise DomainError(f"{name} must have one value per account ({size}), got {arr.shape}")
+        return arr
+
     if model_probability is not None:
-        model = np.asarray(model_probability, dtype=float)
-        if model.shape != (size,):
-            raise DomainError(f"model probability must have one value per account ({size}), got {model.shape}")
-        take(model, "model")
+        take(aligned(model_probability, "model probability"), "model")
 
     open_deals = deals.loc[deals["status"] == "open"]
     rep = open_deals.loc[open_deals["probability"].notna()]
@@ -248,6 +254,9 @@ def win_probability(
                 staged["account_id"], stage_p.loc[staged.index].astype(float), staged["amount"].astype(float)
             )
             take(by_stage.reindex(idx).to_numpy(dtype=float), "stage")
+
+    if repeat_probability is not None:
+        take(aligned(repeat_probability, "repeat-purchase probability"), "model")
 
     closed = deals.loc[deals["status"] != "open"]
     if len(closed):

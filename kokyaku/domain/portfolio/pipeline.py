@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.domain.portfolio.criteria import CriteriaSpec, Thresholds, classify
+from kokyaku.domain.portfolio.criteria import BandNote, CriteriaSpec, Thresholds, classify
 from kokyaku.domain.portfolio.measures import deals_as_of, lifecycle, unit_price, win_probability
 
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -29,10 +29,16 @@ RESULT_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class PortfolioResult:
-    """The scored portfolio (one row per account, in the order given) and the thresholds used."""
+    """The scored portfolio (one row per account, in the order given), the thresholds used and how
+    each axis was cut (``band_notes``: ties broken, all values equal, ...; store them with the snapshot)."""
 
     frame: pd.DataFrame
     thresholds: Thresholds
+    band_notes: tuple[BandNote, ...] = ()
+
+    def band_notes_dict(self) -> dict[str, dict[str, object]]:
+        """The notes as JSON-ready dicts keyed by axis ("price", "probability")."""
+        return {n.axis: n.as_dict() for n in self.band_notes}
 
 
 def compute_portfolio(
@@ -43,6 +49,7 @@ def compute_portfolio(
     criteria: CriteriaSpec,
     dormancy_days: int = 365,
     model_probability: npt.ArrayLike | None = None,
+    repeat_probability: npt.ArrayLike | None = None,
 ) -> PortfolioResult:
     """Score every account at ``as_of``: unit price, probability and source, EV, zone, flag, lifecycle.
 
@@ -61,6 +68,7 @@ def compute_portfolio(
         as_of=as_of,
         stage_probabilities=criteria.stage_probabilities,
         model_probability=model_probability,
+        repeat_probability=repeat_probability,
         period_days=criteria.history_period_days,
         periods=criteria.history_periods,
     )
@@ -80,4 +88,4 @@ def compute_portfolio(
         },
         columns=list(RESULT_COLUMNS),
     )
-    return PortfolioResult(frame, cls.thresholds)
+    return PortfolioResult(frame, cls.thresholds, cls.notes)
