@@ -297,7 +297,7 @@ def purchase_rhythm(account_ids: npt.ArrayLike, deals: pd.DataFrame) -> Purchase
     idx = _index_of(account_ids)
     size = len(idx)
     won = deals.loc[deals["status"] == "won", ["account_id", "closed_on"]]
-    pos = idx.get_indexer(won["account_id"].to_numpy())
+    pos = idx.get_indexer(pd.Index(won["account_id"]))
     dated = won["closed_on"].notna().to_numpy()
     day = _days(won["closed_on"].where(dated, pd.Timestamp(0)))
     keep = (pos >= 0) & dated
@@ -377,7 +377,7 @@ def lifecycle(
     today = float(_ts(as_of).value // _DAY_NS)
     rhythm = purchase_rhythm(idx, deals)
     has_open = np.zeros(size, dtype=bool)
-    open_pos = idx.get_indexer(deals.loc[deals["status"] == "open", "account_id"].to_numpy())
+    open_pos = idx.get_indexer(pd.Index(deals.loc[deals["status"] == "open", "account_id"]))
     has_open[open_pos[open_pos >= 0]] = True
     with np.errstate(invalid="ignore"):
         since_last = today - rhythm.last
@@ -413,7 +413,7 @@ def _churned(idx: pd.Index, churned: pd.DataFrame, *, as_of: date, last: FloatAr
     recorded = churned.loc[(when <= _ts(as_of)).to_numpy()]
     latest = _days(pd.to_datetime(recorded["churned_on"])).astype(float)
     day = np.full(len(idx), np.nan)
-    pos = idx.get_indexer(recorded["account_id"].to_numpy())
+    pos = idx.get_indexer(pd.Index(recorded["account_id"]))
     order = np.argsort(latest, kind="stable")  # the latest departure of an account is written last and wins
     pos, latest = pos[order], latest[order]
     day[pos[pos >= 0]] = latest[pos >= 0]
