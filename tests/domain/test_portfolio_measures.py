@@ -172,13 +172,26 @@ def test_an_account_well_past_twice_its_usual_gap_is_at_risk() -> None:
         (4, "open", 1, NAN, "", "2026-06-01", None),  # past its rhythm, but a deal is open: being worked
         *won_on(5, "2025-06-01", "2025-07-01", "2025-08-01", "2026-01-01"),  # not new (394 days), usual gap 31, last 180 days ago
     )
-    out = lifecycle([1, 2, 3, 4, 5], deals_as_of(d, AS_OF), as_of=AS_OF, dormancy_days=365)
+    out = lifecycle([1, 2, 3, 4, 5], deals_as_of(d, AS_OF), as_of=AS_OF, dormancy_days=365, at_risk_share=0)
     assert list(out) == ["at_risk", "new", "new", "new", "at_risk"]
 
 
-def test_dormant_outranks_at_risk_and_the_at_risk_rule_can_be_turned_off() -> None:
-    d = deals(*won_on(1, "2025-01-01", "2025-01-11", "2025-01-21"), *won_on(2, "2026-01-01", "2026-01-08", "2026-01-15"))
+def test_at_risk_also_waits_for_a_share_of_the_dormancy_period() -> None:
+    d = deals(
+        *won_on(1, "2026-03-01", "2026-03-31", "2026-04-30"),  # usual gap 30, quiet 61 days
+        *won_on(2, "2025-09-01", "2025-10-01", "2025-10-31", "2025-11-30"),  # usual gap 30, quiet 212 days
+    )
     seen = deals_as_of(d, AS_OF)
+    # half of 365 is 182.5 days: only the second has been quiet that long
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365)) == ["new", "at_risk"]
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365, at_risk_share=0.1)) == ["at_risk", "at_risk"]
+    with pytest.raises(DomainError, match="share of the dormancy period"):
+        lifecycle([1], seen, as_of=AS_OF, at_risk_share=1.5)
+
+
+def test_dormant_outranks_at_risk_and_the_at_risk_rule_can_be_turned_off() -> None:
+    d = deals(*won_on(1, "2025-01-01", "2025-01-11", "2025-01-21"), *won_on(2, "2025-12-01", "2025-12-08", "2025-12-15"))
+    seen = deals_as_of(d, AS_OF)  # account 2: usual gap 7 days, quiet 197 days (past half of 365)
     assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365)) == ["dormant", "at_risk"]
     assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365, at_risk_factor=None)) == ["dormant", "new"]
     assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365, at_risk_factor=30)) == ["dormant", "new"]
@@ -187,8 +200,8 @@ def test_dormant_outranks_at_risk_and_the_at_risk_rule_can_be_turned_off() -> No
 def test_p_alive_decides_at_risk_where_given_and_the_gap_rule_elsewhere() -> None:
     d = deals(
         *won_on(1, "2026-06-01"),  # one purchase, the model says it is probably gone
-        *won_on(2, "2026-01-01", "2026-01-08", "2026-01-15"),  # past its rhythm, but the model says alive
-        *won_on(3, "2026-01-01", "2026-01-08", "2026-01-15"),  # no prediction: the gap rule
+        *won_on(2, "2025-12-01", "2025-12-08", "2025-12-15"),  # past its rhythm, but the model says alive
+        *won_on(3, "2025-12-01", "2025-12-08", "2025-12-15"),  # no prediction: the gap rule
         *won_on(4, "2026-06-01"),
         (4, "open", 1, NAN, "", "2026-06-10", None),  # the model's doubt does not matter while a deal is open
     )

@@ -44,6 +44,8 @@ def compute_portfolio(
     dormancy_days: int = 365,
     model_probability: npt.ArrayLike | None = None,
     at_risk_factor: float | None = 2.0,
+    at_risk_share: float = 0.5,
+    new_days: int = 365,
     p_alive: npt.ArrayLike | None = None,
     churned: pd.DataFrame | None = None,
 ) -> PortfolioResult:
@@ -52,7 +54,7 @@ def compute_portfolio(
     Only deals opened up to ``as_of`` count, with their status as it was then (see
     :func:`~kokyaku.domain.portfolio.measures.deals_as_of`). Unpriced accounts keep a NaN unit
     price and expected value and get no zone, like accounts with no probability. The lifecycle
-    takes ``dormancy_days``, ``at_risk_factor``, ``p_alive`` and ``churned`` as
+    takes ``dormancy_days``, ``new_days``, ``at_risk_factor``, ``at_risk_share``, ``p_alive`` and ``churned`` as
     :func:`~kokyaku.domain.portfolio.measures.lifecycle` does.
     """
     ids = np.asarray(account_ids)
@@ -82,7 +84,15 @@ def compute_portfolio(
             "zone": cls.zone,
             "near_boundary": cls.near_boundary,
             "lifecycle": lifecycle(
-                ids, d, as_of=as_of, dormancy_days=dormancy_days, at_risk_factor=at_risk_factor, p_alive=p_alive, churned=churned
+                ids,
+                d,
+                as_of=as_of,
+                dormancy_days=dormancy_days,
+                new_days=new_days,
+                at_risk_factor=at_risk_factor,
+                at_risk_share=at_risk_share,
+                p_alive=p_alive,
+                churned=churned,
             ),
         },
         columns=list(RESULT_COLUMNS),
