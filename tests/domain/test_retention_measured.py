@@ -96,6 +96,15 @@ def test_kaplan_meier_matches_the_product_limit_by_hand() -> None:
     assert on_grid["survival"].tolist() == pytest.approx([0.8, 0.6, 0.3])
 
 
+def test_customers_too_recent_to_be_seen_lost_stay_out_of_kaplan_meier() -> None:
+    # two one-time buyers lost at day 0, two more who bought within the dormancy period (censored at 0)
+    life = pd.DataFrame({"observed_days": [0, 0, 0, 0, 40], "lost": [True, True, False, False, False]})
+    km = kaplan_meier(life)
+    assert float(km["survival"].iloc[0]) == pytest.approx(1 / 3)  # 2 of the 3 that could be seen, not 2 of 5
+    with pytest.raises(DomainError, match="observed long enough"):
+        kaplan_meier(life.iloc[2:4])
+
+
 def test_the_cohort_table_counts_who_bought_in_each_later_period() -> None:
     p = purchases(
         (1, "2025-01-10", 1), (1, "2025-04-02", 1), (1, "2025-10-01", 1),  # Q1: buys in Q+1 and Q+3

@@ -112,10 +112,15 @@ def kaplan_meier(lifetimes: pd.DataFrame, *, timeline: npt.ArrayLike | None = No
 
     Index: days since the first purchase (``timeline``, default every day observed); columns
     ``survival``, ``lower``, ``upper`` (the ``level`` interval, exponential Greenwood) and
-    ``at_risk`` (customers still observed at that day).
+    ``at_risk`` (customers still observed at that day). Customers censored at day 0 carry no
+    information and are left out.
     """
+    # A customer censored at day 0 (its tenure is within the dormancy period) could not have been
+    # seen lost yet: left in, it would sit in the risk set of the one-time buyers lost at day 0
+    # (lifelines counts a censoring at t as at risk at t) and lift the curve.
+    lifetimes = lifetimes.loc[lifetimes["lost"] | (lifetimes["observed_days"] > 0)]
     if lifetimes.empty:
-        raise DomainError("Kaplan–Meier: no customer to measure")
+        raise DomainError("Kaplan–Meier: no customer has been observed long enough to be seen lost")
     kmf = KaplanMeierFitter(alpha=1 - level)
     grid = None if timeline is None else np.asarray(timeline, dtype=float)
     kmf.fit(lifetimes["observed_days"].to_numpy(float), event_observed=lifetimes["lost"].to_numpy(bool), timeline=grid)

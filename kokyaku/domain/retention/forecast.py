@@ -181,12 +181,14 @@ def measure_retention(
     curve: RetentionCurve = sbg if sbg is not None else ClassicRetention()
 
     years = np.arange(4, dtype=float)
-    km = kaplan_meier(lifetimes) if len(lifetimes) else pd.DataFrame(columns=["survival", "lower", "upper", "at_risk"])
+    observable = bool((lifetimes["lost"] | (lifetimes["observed_days"] > 0)).any())
+    km = kaplan_meier(lifetimes) if observable else pd.DataFrame(columns=["survival", "lower", "upper", "at_risk"])
     km_years = np.full(4, np.nan)
     if len(km):  # a step function: the survival at day d is the last value at or before d, known up to the last day seen
         days = km.index.to_numpy(float)
         pos = np.searchsorted(days, years * DAYS_PER_YEAR, side="right") - 1
         km_years = np.where(years * DAYS_PER_YEAR <= days.max(), km["survival"].to_numpy(float)[np.maximum(pos, 0)], np.nan)
+        km_years[0] = 1.0  # every customer was one on the day of its first purchase (one-time buyers leave right after)
     model_years = sbg.survival(years * periods_per_year) if sbg is not None else np.full(4, np.nan)
     curves = pd.DataFrame(
         {"classic": classic_survival(years), "model": model_years, "kaplan_meier": km_years},
