@@ -56,11 +56,13 @@ def _check_purchases(purchases: pd.DataFrame, as_of: date) -> pd.DataFrame:
     missing = [c for c in PURCHASE_COLUMNS if c not in purchases.columns]
     if missing:
         raise DomainError(f"purchases: missing column(s) {', '.join(missing)}")
-    when = pd.to_datetime(purchases["purchased_on"])
+    when = purchases["purchased_on"]
+    if not pd.api.types.is_datetime64_dtype(when):  # to_datetime on datetimes walks every value
+        when = pd.to_datetime(when)
     if bool(when.isna().any()):
         raise DomainError("purchases: every purchase needs its date (purchased_on)")
-    seen = purchases.loc[(when <= pd.Timestamp(as_of)).to_numpy()]
-    return seen.assign(purchased_on=pd.to_datetime(seen["purchased_on"]).dt.normalize())
+    keep = (when <= pd.Timestamp(as_of)).to_numpy()
+    return purchases.loc[keep].assign(purchased_on=when.loc[keep].dt.normalize())
 
 
 def customer_lifetimes(purchases: pd.DataFrame, *, as_of: date, dormancy_days: int) -> pd.DataFrame:
