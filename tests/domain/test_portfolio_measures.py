@@ -248,3 +248,13 @@ def test_the_dormancy_period_is_a_parameter() -> None:
 def test_a_deals_frame_missing_columns_is_refused() -> None:
     with pytest.raises(DomainError, match="missing column"):
         deals_as_of(pd.DataFrame({"account_id": [1]}), AS_OF)
+
+
+def test_the_snapshot_pipeline_leaves_at_risk_off_until_asked() -> None:
+    from kokyaku.domain.portfolio import CriteriaSpec, compute_portfolio
+
+    d = deals(*won_on(1, "2025-12-01", "2025-12-08", "2025-12-15"))  # usual gap 7 days, quiet 197 days
+    off = compute_portfolio([1], d, as_of=AS_OF, criteria=CriteriaSpec())
+    on = compute_portfolio([1], d, as_of=AS_OF, criteria=CriteriaSpec(), at_risk_factor=2.0)
+    assert off.frame["lifecycle"].tolist() == ["new"]
+    assert on.frame["lifecycle"].tolist() == ["at_risk"]

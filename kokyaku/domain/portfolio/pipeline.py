@@ -43,7 +43,7 @@ def compute_portfolio(
     criteria: CriteriaSpec,
     dormancy_days: int = 365,
     model_probability: npt.ArrayLike | None = None,
-    at_risk_factor: float | None = 2.0,
+    at_risk_factor: float | None = None,
     at_risk_share: float = 0.5,
     new_days: int = 365,
     p_alive: npt.ArrayLike | None = None,
@@ -55,7 +55,9 @@ def compute_portfolio(
     :func:`~kokyaku.domain.portfolio.measures.deals_as_of`). Unpriced accounts keep a NaN unit
     price and expected value and get no zone, like accounts with no probability. The lifecycle
     takes ``dormancy_days``, ``new_days``, ``at_risk_factor``, ``at_risk_share``, ``p_alive`` and ``churned`` as
-    :func:`~kokyaku.domain.portfolio.measures.lifecycle` does.
+    :func:`~kokyaku.domain.portfolio.measures.lifecycle` does, except that the at-risk rule is off
+    by default (``at_risk_factor=None``) until the snapshot row's lifecycle choices include
+    "at_risk" and "churned"; pass ``at_risk_factor=2.0`` to turn it on.
     """
     ids = np.asarray(account_ids)
     if ids.ndim != 1:
