@@ -134,6 +134,9 @@ def print_retention(purchases: pd.DataFrame, args: argparse.Namespace) -> None:
     print(f"history {report.history_periods} whole months")
     if report.sbg is not None:
         print(f"sBG alpha {report.sbg.alpha_:.3f}, beta {report.sbg.beta_:.3f}")
+    for per_year, name in ((4, "quarterly"), (1, "yearly")):
+        other = measure_retention(purchases, as_of=as_of, dormancy_days=args.dormancy_days, periods_per_year=per_year)
+        print(f"with {name} periods instead: model {other.model} ({other.reason}, {other.history_periods} whole periods)")
     print("\n| after | classic | Kaplan–Meier (measured) | sBG projection |\n| --- | ---: | ---: | ---: |")
     curves = report.curves
     for years in curves.index:
