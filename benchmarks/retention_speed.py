@@ -11,10 +11,11 @@ account, a third of the accounts with none, a quarter of the deals open, dates o
 * ``cohort_table`` (quarterly) and ``measure_retention`` on the won deals.
 
 With ``--baseline COMMIT`` it also times ``compute_portfolio`` from that commit's ``kokyaku``
-package (``git archive``) on the same data, in a subprocess: the before / after of a change.
+package (``git archive``) and from this tree on the same data, alternating, each run in a fresh
+process: the before / after of a change on a shared machine.
 
     .venv/bin/python -m benchmarks.retention_speed                                # 1M accounts / 3M deals
-    .venv/bin/python -m benchmarks.retention_speed --baseline cc4a3c1 --runs 3
+    .venv/bin/python -m benchmarks.retention_speed --baseline cc4a3c1 --runs 5
     .venv/bin/python -m benchmarks.retention_speed --accounts 100000 --deals 300000  # a quick run
 """
 
@@ -85,19 +86,31 @@ def time_compute(accounts: int, deals: int, runs: int) -> float:
     return seconds
 
 
-def time_baseline(commit: str, args: argparse.Namespace) -> float:
-    """compute_portfolio from ``commit``'s kokyaku package, on the same data, in a subprocess."""
+def compare_baseline(commit: str, args: argparse.Namespace) -> tuple[list[float], list[float]]:
+    """compute_portfolio of ``commit`` and of this tree on the same data, alternating, each in a fresh process.
+
+    Alternating (base, now, base, now, ...) spreads the shared machine's load over both.
+    """
     root = Path(__file__).resolve().parents[1]
+
+    def one(cwd: Path) -> float:
+        cmd = [sys.executable, "-m", "benchmarks.retention_speed", "--compute-only", "--runs", "1"]
+        cmd += ["--accounts", str(args.accounts), "--deals", str(args.deals)]
+        out = subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
+        return float(json.loads(out.strip().splitlines()[-1])["compute_portfolio"])
+
+    before: list[float] = []
+    now: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "archive", commit, "kokyaku"], cwd=root, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         (Path(tmp) / "benchmarks").mkdir()
         shutil.copy(Path(__file__), Path(tmp) / "benchmarks" / "retention_speed.py")
         (Path(tmp) / "benchmarks" / "__init__.py").write_text("")
-        cmd = [sys.executable, "-m", "benchmarks.retention_speed", "--compute-only"]
-        cmd += ["--accounts", str(args.accounts), "--deals", str(args.deals), "--runs", str(args.runs)]
-        out = subprocess.run(cmd, cwd=tmp, check=True, capture_output=True, text=True).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["compute_portfolio"])
+        for _ in range(args.runs):
+            before.append(one(Path(tmp)))
+            now.append(one(root))
+    return before, now
 
 
 def main() -> int:
@@ -183,11 +196,14 @@ def main() -> int:
     for step, size, seconds in rows:
         print(f"| {step} | {size} | {seconds:.2f} |")
     if args.baseline:
-        before = time_baseline(args.baseline, args)
-        print(
-            f"\ncompute_portfolio at {args.baseline}: {before:.2f} s; now {t_cp:.2f} s "
-            f"({(t_cp / before - 1) * 100:+.1f}%), best of {args.runs}"
-        )
+        before, now = compare_baseline(args.baseline, args)
+        print(f"\ncompute_portfolio, {args.runs} alternating runs in fresh processes:")
+        for name, times in ((f"at {args.baseline}", before), ("now", now)):
+            listed = ", ".join(f"{t:.2f}" for t in times)
+            print(f"{name}: best {min(times):.2f} s, median {np.median(times):.2f} s ({listed})")
+        best_change = (min(now) / min(before) - 1) * 100
+        median_change = (np.median(now) / np.median(before) - 1) * 100
+        print(f"change: best {best_change:+.1f}%, median {median_change:+.1f}%")
     return 0
 
 
