@@ -144,9 +144,9 @@ def follow_ups_due(
     """
     ids = _ids(np.asarray(account_ids))
     size = len(ids)
-    prev = pd.Series(previous, dtype=object).fillna("").to_numpy(dtype=object)
-    cur = pd.Series(current, dtype=object).fillna("").to_numpy(dtype=object)
-    owner = pd.to_numeric(pd.Series(owner_ids, dtype=object)).to_numpy(dtype=float)
+    prev = np.asarray(previous, dtype=object)  # None / "" (no row) differ from every lifecycle: no need to fill
+    cur = np.asarray(current, dtype=object)
+    owner = np.asarray(pd.to_numeric(pd.Series(owner_ids, dtype=object)), dtype=float)
     if not (len(prev) == len(cur) == len(owner) == size):
         raise DomainError(f"previous, current and owner_ids must have one value per account ({size})")
     if not pd.Index(ids).is_unique:
@@ -170,14 +170,20 @@ def follow_ups_due(
         releaser = pd.to_numeric(by_account.reindex(ids)).to_numpy(dtype=float)
     is_released = np.isfinite(releaser)
 
-    owner_tier = rep_frame["tier"].reindex(owner).to_numpy(dtype=object)
-    owner_active = rep_frame["active"].reindex(owner, fill_value=False).to_numpy(dtype=bool)
-    owner_team = rep_frame["team_id"].reindex(owner, fill_value=_NO_TEAM).to_numpy(dtype=np.int64)
-    releaser_team = rep_frame["team_id"].reindex(releaser, fill_value=_NO_TEAM).to_numpy(dtype=np.int64)
+    # one lookup of each owner's rep row (-1: no owner or an unknown rep), then plain takes
+    at = rep_frame.index.get_indexer(pd.Index(owner))
+    known = at >= 0
+    strong_rep = np.append((rep_frame["tier"] == "strong").to_numpy(bool), False)
+    active_rep = np.append(rep_frame["active"].to_numpy(bool), False)
+    rep_team = np.append(rep_frame["team_id"].to_numpy(np.int64), _NO_TEAM)
+    owner_active = active_rep[at]  # index -1 takes the appended "no rep" entry
+    owner_strong = strong_rep[at] & known
+    owner_team = rep_team[at]
+    releaser_team = rep_team[rep_frame.index.get_indexer(pd.Index(releaser))]
 
-    strong_keeps = ~is_released & owner_active & (owner_tier == "strong")
+    strong_keeps = ~is_released & owner_active & owner_strong
     covered = ids[need & strong_keeps]
-    to_owner = need & ~is_released & owner_active & (owner_tier == "developing")
+    to_owner = need & ~is_released & owner_active & known & ~owner_strong
     to_pool = need & ~strong_keeps & ~to_owner
     rule = np.full(size, "", dtype=object)
     rule[to_owner] = "owner"
@@ -239,7 +245,7 @@ def reactivations(
     if since >= as_of:
         raise DomainError(f"reactivations: since ({since}) must come before as_of ({as_of})")
     ids = _ids(np.asarray(account_ids))
-    prev = pd.Series(previous, dtype=object).fillna("").to_numpy(dtype=object)
+    prev = np.asarray(previous, dtype=object)
     if len(prev) != len(ids):
         raise DomainError(f"previous must have one value per account ({len(ids)})")
     watched = pd.Series(prev[np.isin(prev, states)], index=ids[np.isin(prev, states)])
