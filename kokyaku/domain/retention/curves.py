@@ -157,6 +157,7 @@ class ShiftedBetaGeometric:
             raise DomainError(f"sBG: the likelihood could not be maximised ({result.message})")
         theta = np.asarray(result.x, dtype=float)
         h = np.asarray(hessian(nll, theta).ddf, dtype=float)
+        h = (h + h.T) / 2  # finite differences leave it a hair off symmetric
         with np.errstate(invalid="ignore"):
             positive = bool(np.all(np.isfinite(h))) and bool(np.all(np.linalg.eigvalsh(h) > 0))
         self.cov_ = np.linalg.inv(h) if positive else np.full((2, 2), np.nan)

@@ -142,7 +142,7 @@ def measure_retention(
     *,
     as_of: date,
     dormancy_days: int,
-    periods_per_year: int = 1,
+    periods_per_year: int = 4,
     min_periods: int = 3,
     min_customers: int = 30,
     min_losses: int = 10,
@@ -157,10 +157,12 @@ def measure_retention(
 
     Lifetimes follow :func:`~kokyaku.domain.retention.cohorts.customer_lifetimes` (lost after
     ``dormancy_days`` without a purchase). The sBG is fitted in periods of ``12 / periods_per_year``
-    months; it stands only when the history covers at least ``min_periods`` whole periods and
-    there are ``min_customers`` customers and ``min_losses`` losses, and the fit succeeds;
-    otherwise the classic curve stands in and ``reason`` says why. The forecast covers
-    ``active_ids`` (default: every customer not lost), with its last 12 months' revenue at stake.
+    months (default quarters: three whole quarters past the dormancy period suffice, where yearly
+    periods would need three whole years) and projected to years. It stands only when the
+    history covers at least ``min_periods`` whole periods, there are ``min_customers`` customers
+    and ``min_losses`` losses, and the fit succeeds; otherwise the classic curve stands in and
+    ``reason`` says why. The forecast covers ``active_ids`` (default: every customer not lost),
+    with their last 12 months' revenue at stake.
     """
     lifetimes = customer_lifetimes(purchases, as_of=as_of, dormancy_days=dormancy_days)
     periods, lost = survival_periods(lifetimes, periods_per_year=periods_per_year, dormancy_days=dormancy_days)
