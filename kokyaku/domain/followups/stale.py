@@ -9,20 +9,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kokyaku.domain.days import day_number, day_numbers
 from kokyaku.domain.errors import DomainError
 
 STALE_LEVELS: tuple[int, ...] = (7, 30, 90)
 OPEN_DEAL_COLUMNS: tuple[str, ...] = ("deal_id", "account_id", "opened_on")
 ACTIVITY_COLUMNS: tuple[str, ...] = ("account_id", "deal_id", "occurred_on")
-_DAY_NS = 86_400_000_000_000
-
-
-def _day_numbers(values: pd.Series) -> npt.NDArray[np.float64]:
-    """Whole days since 1970-01-01 as floats, NaN for NaT."""
-    stamps = values if pd.api.types.is_datetime64_dtype(values) else pd.to_datetime(values)  # to_datetime walks datetimes
-    days = np.floor_divide(stamps.to_numpy(dtype="datetime64[ns]").view(np.int64), _DAY_NS).astype(float)
-    days[stamps.isna().to_numpy()] = np.nan
-    return days
 
 
 def _latest(keys: npt.NDArray[np.int64], days: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
@@ -64,14 +56,14 @@ def stale_deals(
         raise DomainError(f"stale levels must be increasing whole days of at least 1, got {levels}")
     if bool(open_deals["opened_on"].isna().any()):
         raise DomainError("open deals: every deal needs its opening date (opened_on)")
-    today = float(pd.Timestamp(as_of).value // _DAY_NS)
+    today = day_number(as_of)
     deal_idx = pd.Index(open_deals["deal_id"].to_numpy())
     if not deal_idx.is_unique:
         raise DomainError("open deals: deal ids must be unique")
     size = len(deal_idx)
-    last = _day_numbers(open_deals["opened_on"])
+    last = day_numbers(open_deals["opened_on"])
 
-    act_day = _day_numbers(activities["occurred_on"])
+    act_day = day_numbers(activities["occurred_on"])
     seen = np.isfinite(act_day) & (act_day <= today)
     deal_of = pd.to_numeric(activities["deal_id"]).to_numpy(dtype=float)
     on_deal = seen & np.isfinite(deal_of)

@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Self
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kokyaku.domain.days import day_number, day_numbers
 from kokyaku.domain.errors import DomainError
 
 DEAL_COLUMNS: tuple[str, ...] = ("account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on")
@@ -31,7 +32,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "at_risk", "dormant", "churned")
 CHURN_COLUMNS: tuple[str, ...] = ("account_id", "churned_on")
-_DAY_NS = 86_400_000_000_000
 _DAY_BITS = 20  # a day offset below 2**20 (2,870 years) packs beside the account position in one int64
 
 
@@ -265,13 +265,6 @@ def win_probability(
     return prob, source
 
 
-def _days(values: pd.Series | npt.NDArray[Any]) -> IntArray:
-    """Whole days since 1970-01-01 of datetime64 values (NaT must be replaced first)."""
-    arr = np.asarray(values, dtype="datetime64[ns]").view(np.int64)
-    out: IntArray = np.floor_divide(arr, _DAY_NS)
-    return out
-
-
 @dataclass(frozen=True)
 class PurchaseRhythm:
     """Per account (aligned with the ids given): its purchase days and its usual interval.
@@ -298,10 +291,9 @@ def purchase_rhythm(account_ids: npt.ArrayLike, deals: pd.DataFrame) -> Purchase
     size = len(idx)
     won = deals.loc[deals["status"] == "won", ["account_id", "closed_on"]]
     pos = idx.get_indexer(pd.Index(won["account_id"]))
-    dated = won["closed_on"].notna().to_numpy()
-    day = _days(won["closed_on"].where(dated, pd.Timestamp(0)))
-    keep = (pos >= 0) & dated
-    pos, day = pos[keep].astype(np.int64), day[keep]
+    day_f = day_numbers(won["closed_on"])
+    keep = (pos >= 0) & np.isfinite(day_f)
+    pos, day = pos[keep].astype(np.int64), day_f[keep].astype(np.int64)
     first = np.full(size, np.nan)
     last = np.full(size, np.nan)
     median_gap = np.full(size, np.nan)
@@ -380,7 +372,7 @@ def lifecycle(
         raise DomainError(f"P(alive) threshold must lie between 0 and 1, got {p_alive_threshold}")
     idx = _index_of(account_ids)
     size = len(idx)
-    today = float(_ts(as_of).value // _DAY_NS)
+    today = day_number(as_of)
     rhythm = purchase_rhythm(idx, deals)
     has_open = np.zeros(size, dtype=bool)
     open_pos = idx.get_indexer(pd.Index(deals.loc[deals["status"] == "open", "account_id"]))
@@ -422,7 +414,7 @@ def _churned(idx: pd.Index, churned: pd.DataFrame, *, as_of: date, last: FloatAr
     if bool(when.isna().any()):
         raise DomainError("churned: every departure needs its date (churned_on)")
     recorded = churned.loc[(when <= _ts(as_of)).to_numpy()]
-    latest = _days(pd.to_datetime(recorded["churned_on"])).astype(float)
+    latest = day_numbers(recorded["churned_on"])
     day = np.full(len(idx), np.nan)
     pos = idx.get_indexer(pd.Index(recorded["account_id"]))
     order = np.argsort(latest, kind="stable")  # the latest departure of an account is written last and wins

@@ -34,7 +34,6 @@ LIFETIME_COLUMNS: tuple[str, ...] = (
     "observed_days",
     "revenue_12m",
 )
-_DAY_NS = 86_400_000_000_000
 
 
 def purchases_from_deals(deals: pd.DataFrame) -> pd.DataFrame:
