@@ -12,13 +12,14 @@ losses would all read as survivors and the curve would come out too high.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from lifelines import KaplanMeierFitter
+from scipy import stats
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.retention.curves import DAYS_PER_YEAR
@@ -109,39 +110,40 @@ def survival_periods(
 
 
 def kaplan_meier(lifetimes: pd.DataFrame, *, timeline: npt.ArrayLike | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Return the Kaplan–Meier survival of customer lifetime (lifelines), with its pointwise interval.
+    """Return the Kaplan–Meier survival of customer lifetime, with its pointwise interval.
 
-    Index: days since the first purchase (``timeline``, default every day observed); columns
-    ``survival``, ``lower``, ``upper`` (the ``level`` interval, exponential Greenwood) and
-    ``at_risk`` (customers still observed at that day). Customers censored at day 0 carry no
-    information and are left out.
+    scipy's ``stats.ecdf`` on right-censored data is the Kaplan–Meier estimator (a loss and a
+    censoring on the same day: the loss first). Index: days since the first purchase
+    (``timeline``, default every day with a loss or a censoring); columns ``survival``, ``lower``,
+    ``upper`` (the ``level`` interval, log-log transformed Greenwood; NaN where the survival is
+    still 1) and ``at_risk`` (customers
+    still observed at that day). Customers censored at day 0 carry no information and are left out.
     """
     # A customer censored at day 0 (its tenure is within the dormancy period) could not have been
     # seen lost yet: left in, it would sit in the risk set of the one-time buyers lost at day 0
-    # (lifelines counts a censoring at t as at risk at t) and lift the curve.
+    # and lift the curve.
     lifetimes = lifetimes.loc[lifetimes["lost"] | (lifetimes["observed_days"] > 0)]
     if lifetimes.empty:
         raise DomainError("Kaplan–Meier: no customer has been observed long enough to be seen lost")
-    kmf = KaplanMeierFitter(alpha=1 - level)
-    grid = None if timeline is None else np.asarray(timeline, dtype=float)
-    kmf.fit(lifetimes["observed_days"].to_numpy(float), event_observed=lifetimes["lost"].to_numpy(bool), timeline=grid)
-    survival = kmf.survival_function_.iloc[:, 0]
-    interval = kmf.confidence_interval_survival_function_
-    table = kmf.event_table
-    at_risk = table["at_risk"].reindex(survival.index, method="ffill") if grid is None else None
-    out = pd.DataFrame(
+    if not 0 < level < 1:
+        raise DomainError(f"Kaplan–Meier: the interval level must lie between 0 and 1, got {level}")
+    days = lifetimes["observed_days"].to_numpy(float)
+    lost = lifetimes["lost"].to_numpy(bool)
+    result = stats.ecdf(stats.CensoredData(uncensored=days[lost], right=days[~lost]))
+    with warnings.catch_warnings():  # where the survival is 1 or 0 the log-log interval is undefined: NaN, as documented
+        warnings.filterwarnings("ignore", message="The confidence interval is undefined", category=RuntimeWarning)
+        interval = result.sf.confidence_interval(confidence_level=level, method="log-log")
+    grid = np.asarray(result.sf.quantiles if timeline is None else timeline, dtype=float)
+    ordered = np.sort(days)
+    return pd.DataFrame(
         {
-            "survival": survival.to_numpy(),
-            "lower": interval.iloc[:, 0].to_numpy(),
-            "upper": interval.iloc[:, 1].to_numpy(),
+            "survival": result.sf.evaluate(grid),
+            "lower": interval.low.evaluate(grid),
+            "upper": interval.high.evaluate(grid),
+            "at_risk": len(ordered) - np.searchsorted(ordered, grid, side="left"),
         },
-        index=pd.Index(survival.index.to_numpy(float), name="days"),
+        index=pd.Index(grid, name="days"),
     )
-    observed = lifetimes["observed_days"].to_numpy(float)
-    out["at_risk"] = (
-        at_risk.to_numpy(np.int64) if at_risk is not None else (observed[None, :] >= out.index.to_numpy()[:, None]).sum(axis=1)
-    )
-    return out
 
 
 @dataclass(frozen=True)
