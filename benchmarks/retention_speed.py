@@ -87,34 +87,42 @@ def best(fn: Callable[[], Any], runs: int) -> tuple[Timing, Any]:
     return Timing(min(walls), min(cpus)), out
 
 
-def time_compute(accounts: int, deals: int, runs: int) -> Timing:
-    """Best wall and CPU seconds of compute_portfolio with the kokyaku package on sys.path (current or a baseline's)."""
-    from kokyaku.domain.portfolio import CriteriaSpec, compute_portfolio
+def time_compute(accounts: int, deals: int, runs: int) -> dict[str, Timing]:
+    """Best wall and CPU seconds of ``lifecycle`` and ``compute_portfolio`` of the kokyaku package on sys.path.
+
+    Run in this tree or in a baseline's (``--baseline``): both functions exist in both.
+    """
+    from kokyaku.domain.portfolio import CriteriaSpec, compute_portfolio, deals_as_of, lifecycle
 
     ids, frame = portfolio(accounts, deals)
+    seen = deals_as_of(frame, AS_OF)
     spec = CriteriaSpec()
     # with the at-risk rule on where this version has it (a baseline before it has no such parameter)
     extra: dict[str, Any] = {"at_risk_factor": 2.0} if "at_risk_factor" in inspect.signature(compute_portfolio).parameters else {}
-    timing, _ = best(lambda: compute_portfolio(ids, frame, as_of=AS_OF, criteria=spec, **extra), runs)
-    return timing
+    alone, _ = best(lambda: lifecycle(ids, seen, as_of=AS_OF), runs)
+    whole, _ = best(lambda: compute_portfolio(ids, frame, as_of=AS_OF, criteria=spec, **extra), runs)
+    return {"lifecycle": alone, "compute_portfolio": whole}
 
 
-def compare_baseline(commit: str, args: argparse.Namespace) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """compute_portfolio of ``commit`` and of this tree on the same data, alternating, each in a fresh process.
+Rounds = dict[str, list[Timing]]
+
+
+def compare_baseline(commit: str, args: argparse.Namespace) -> tuple[Rounds, Rounds]:
+    """The same steps of ``commit`` and of this tree on the same data, alternating, each in a fresh process.
 
     Alternating (base, now, base, now, ...) spreads the shared machine's load over both.
     """
     root = Path(__file__).resolve().parents[1]
 
-    def one(cwd: Path) -> tuple[float, float]:
+    def one(cwd: Path, into: Rounds) -> None:
         cmd = [sys.executable, "-m", "benchmarks.retention_speed", "--compute-only", "--runs", "1"]
         cmd += ["--accounts", str(args.accounts), "--deals", str(args.deals)]
         out = subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
-        got = json.loads(out.strip().splitlines()[-1])
-        return float(got["wall"]), float(got["cpu"])
+        for step, (wall, cpu) in json.loads(out.strip().splitlines()[-1]).items():
+            into.setdefault(step, []).append(Timing(float(wall), float(cpu)))
 
-    before: list[tuple[float, float]] = []
-    now: list[tuple[float, float]] = []
+    before: Rounds = {}
+    now: Rounds = {}
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "archive", commit, "kokyaku"], cwd=root, check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
@@ -122,8 +130,8 @@ def compare_baseline(commit: str, args: argparse.Namespace) -> tuple[list[tuple[
         shutil.copy(Path(__file__), Path(tmp) / "benchmarks" / "retention_speed.py")
         (Path(tmp) / "benchmarks" / "__init__.py").write_text("")
         for _ in range(args.runs):
-            before.append(one(Path(tmp)))
-            now.append(one(root))
+            one(Path(tmp), before)
+            one(root, now)
     return before, now
 
 
@@ -137,8 +145,8 @@ def main() -> int:
     parser.add_argument("--compute-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.compute_only:
-        timing = time_compute(args.accounts, args.deals, args.runs)
-        print(json.dumps({"wall": timing.wall, "cpu": timing.cpu}))
+        timed = time_compute(args.accounts, args.deals, args.runs)
+        print(json.dumps({step: [t.wall, t.cpu] for step, t in timed.items()}))
         return 0
 
     from kokyaku.domain.followups import follow_ups_due, stale_deals
@@ -153,7 +161,7 @@ def main() -> int:
     rows.append(("lifecycle (with at risk)", f"{args.accounts:,} accounts, {args.deals:,} deals", t_lc))
     week = AS_OF - timedelta(days=7)
     previous = lifecycle(ids, deals_as_of(deals, week), as_of=week)
-    t_cp = time_compute(args.accounts, args.deals, args.runs)
+    t_cp = time_compute(args.accounts, args.deals, args.runs)["compute_portfolio"]
     rows.append(("compute_portfolio (the snapshot's domain step)", f"{args.accounts:,} accounts, {args.deals:,} deals", t_cp))
 
     reps = pd.DataFrame(
@@ -212,13 +220,16 @@ def main() -> int:
         print(f"| {step} | {size} | {timing.wall:.2f} | {timing.cpu:.2f} |")
     if args.baseline:
         before, now = compare_baseline(args.baseline, args)
-        print(f"\ncompute_portfolio, {args.runs} alternating runs in fresh processes (wall / CPU seconds):")
-        for name, times in ((f"at {args.baseline}", before), ("now", now)):
-            listed = ", ".join(f"{w:.2f} / {c:.2f}" for w, c in times)
-            print(f"{name}: best {min(w for w, _ in times):.2f} / {min(c for _, c in times):.2f} ({listed})")
-        for i, kind in enumerate(("wall", "CPU")):
-            b, n = min(t[i] for t in before), min(t[i] for t in now)
-            print(f"change, best {kind}: {(n / b - 1) * 100:+.1f}%")
+        print(f"\n{args.runs} alternating runs in fresh processes, wall / CPU seconds, at {args.baseline} and now:")
+        for step in before:
+            pairs = ", ".join(
+                f"{b.wall:.2f} / {b.cpu:.2f} → {n.wall:.2f} / {n.cpu:.2f}" for b, n in zip(before[step], now[step], strict=True)
+            )
+            print(f"{step}: {pairs}")
+            for kind in ("wall", "cpu"):
+                b = min(getattr(t, kind) for t in before[step])
+                n = min(getattr(t, kind) for t in now[step])
+                print(f"  best {kind}: {b:.2f} → {n:.2f} s ({(n / b - 1) * 100:+.1f}%)")
     return 0
 
 
