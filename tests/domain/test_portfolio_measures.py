@@ -14,6 +14,7 @@ from kokyaku.domain.portfolio import (
     deals_as_of,
     lifecycle,
     purchase_periods,
+    purchase_rhythm,
     unit_price,
     win_probability,
 )
@@ -134,6 +135,110 @@ def test_lifecycle_is_prospect_new_active_or_dormant() -> None:
     assert list(out) == ["prospect", "new", "active", "dormant", "active", "prospect"]
 
 
+def won_on(account: int, *days: str) -> list[tuple[int, str, float, float, str, str, str | None]]:
+    return [(account, "won", 1, NAN, "", day, day) for day in days]
+
+
+def test_purchase_rhythm_takes_first_last_and_the_median_gap_between_purchase_days() -> None:
+    d = deals(
+        *won_on(1, "2026-01-01", "2026-01-11", "2026-01-11", "2026-02-10", "2026-02-20"),  # gaps 10, 30, 10 (same day once)
+        *won_on(2, "2026-03-01", "2026-03-31"),  # one gap of 30
+        *won_on(3, "2026-05-05"),  # one purchase: no gap
+        (4, "open", 1, NAN, "", "2026-01-01", None),
+        *won_on(99, "2026-01-01", "2026-01-03"),  # not asked for
+    )
+    r = purchase_rhythm([4, 3, 2, 1], deals_as_of(d, AS_OF))
+    assert r.median_gap[1:].tolist() == [pytest.approx(NAN, nan_ok=True), 30.0, 10.0]
+    assert np.isnan(r.median_gap[0])
+    assert r.intervals.tolist() == [0, 0, 1, 3]
+    first = pd.to_datetime(r.first[2:], unit="D")
+    last = pd.to_datetime(r.last[2:], unit="D")
+    assert [str(x.date()) for x in first] == ["2026-03-01", "2026-01-01"]
+    assert [str(x.date()) for x in last] == ["2026-03-31", "2026-02-20"]
+    assert np.isnan(r.first[:1]).all()
+
+
+def test_an_even_number_of_gaps_takes_the_mean_of_the_middle_two() -> None:
+    d = deals(*won_on(1, "2026-01-01", "2026-01-03", "2026-01-13", "2026-02-12", "2026-05-13"))  # gaps 2, 10, 30, 90
+    assert purchase_rhythm([1], d).median_gap.tolist() == [20.0]
+
+
+def test_an_account_well_past_twice_its_usual_gap_is_at_risk() -> None:
+    d = deals(
+        *won_on(1, "2026-03-01", "2026-03-31", "2026-04-30"),  # usual gap 30 days, last 61 days ago: 61 > 60
+        *won_on(2, "2026-03-02", "2026-04-01", "2026-05-01"),  # last 60 days ago: not past twice the gap
+        *won_on(3, "2026-03-31", "2026-04-30"),  # only one gap: no rhythm to judge by
+        *won_on(4, "2026-02-01", "2026-03-01", "2026-03-31"),
+        (4, "open", 1, NAN, "", "2026-06-01", None),  # past its rhythm, but a deal is open: being worked
+        *won_on(5, "2025-06-01", "2025-07-01", "2025-08-01", "2026-01-01"),  # not new (394 days), usual gap 31, last 180 days ago
+    )
+    out = lifecycle([1, 2, 3, 4, 5], deals_as_of(d, AS_OF), as_of=AS_OF, dormancy_days=365, at_risk_share=0)
+    assert list(out) == ["at_risk", "new", "new", "new", "at_risk"]
+
+
+def test_at_risk_also_waits_for_a_share_of_the_dormancy_period() -> None:
+    d = deals(
+        *won_on(1, "2026-03-01", "2026-03-31", "2026-04-30"),  # usual gap 30, quiet 61 days
+        *won_on(2, "2025-09-01", "2025-10-01", "2025-10-31", "2025-11-30"),  # usual gap 30, quiet 212 days
+    )
+    seen = deals_as_of(d, AS_OF)
+    # half of 365 is 182.5 days: only the second has been quiet that long
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365)) == ["new", "at_risk"]
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365, at_risk_share=0.1)) == ["at_risk", "at_risk"]
+    with pytest.raises(DomainError, match="share of the dormancy period"):
+        lifecycle([1], seen, as_of=AS_OF, at_risk_share=1.5)
+
+
+def test_dormant_outranks_at_risk_and_the_at_risk_rule_can_be_turned_off() -> None:
+    d = deals(*won_on(1, "2025-01-01", "2025-01-11", "2025-01-21"), *won_on(2, "2025-12-01", "2025-12-08", "2025-12-15"))
+    seen = deals_as_of(d, AS_OF)  # account 2: usual gap 7 days, quiet 197 days (past half of 365)
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365)) == ["dormant", "at_risk"]
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365, at_risk_factor=None)) == ["dormant", "new"]
+    assert list(lifecycle([1, 2], seen, as_of=AS_OF, dormancy_days=365, at_risk_factor=30)) == ["dormant", "new"]
+
+
+def test_p_alive_decides_at_risk_where_given_and_the_gap_rule_elsewhere() -> None:
+    d = deals(
+        *won_on(1, "2026-06-01"),  # one purchase, the model says it is probably gone
+        *won_on(2, "2025-12-01", "2025-12-08", "2025-12-15"),  # past its rhythm, but the model says alive
+        *won_on(3, "2025-12-01", "2025-12-08", "2025-12-15"),  # no prediction: the gap rule
+        *won_on(4, "2026-06-01"),
+        (4, "open", 1, NAN, "", "2026-06-10", None),  # the model's doubt does not matter while a deal is open
+    )
+    p_alive = np.array([0.2, 0.9, NAN, 0.1])
+    out = lifecycle([1, 2, 3, 4], deals_as_of(d, AS_OF), as_of=AS_OF, p_alive=p_alive, p_alive_threshold=0.5)
+    assert list(out) == ["at_risk", "new", "at_risk", "new"]
+    with pytest.raises(DomainError, match="one value per account"):
+        lifecycle([1, 2], deals_as_of(d, AS_OF), as_of=AS_OF, p_alive=[0.5])
+
+
+def test_churned_comes_only_from_the_record_and_a_later_purchase_ends_it() -> None:
+    d = deals(
+        *won_on(1, "2026-05-01"),  # said it is leaving on June 1: churned, though it bought recently
+        *won_on(2, "2026-05-01", "2026-06-15"),  # left on June 1, bought again on June 15: back
+        *won_on(3, "2024-01-01"),  # dormant, but no record: never inferred as churned
+        *won_on(4, "2026-05-01"),  # leaves on July 10: after the as-of date
+        *won_on(5, "2026-01-01"),  # two records: the latest before the as-of date counts
+    )
+    churned = pd.DataFrame(
+        {
+            "account_id": [1, 2, 4, 5, 5, 77],
+            "churned_on": pd.to_datetime(["2026-06-01", "2026-06-01", "2026-07-10", "2025-12-01", "2026-03-01", "2026-01-01"]),
+            "reason": ["moved to a competitor", "closed a branch", "", "", "", "unknown account"],
+        }
+    )
+    out = lifecycle([1, 2, 3, 4, 5], deals_as_of(d, AS_OF), as_of=AS_OF, churned=churned)
+    assert list(out) == ["churned", "new", "dormant", "new", "churned"]
+
+
+def test_a_churn_record_without_its_date_is_refused() -> None:
+    d = deals(*won_on(1, "2026-05-01"))
+    with pytest.raises(DomainError, match="needs its date"):
+        lifecycle([1], d, as_of=AS_OF, churned=pd.DataFrame({"account_id": [1], "churned_on": [pd.NaT]}))
+    with pytest.raises(DomainError, match="missing column"):
+        lifecycle([1], d, as_of=AS_OF, churned=pd.DataFrame({"account_id": [1]}))
+
+
 def test_the_dormancy_period_is_a_parameter() -> None:
     d = deals((1, "won", 1, NAN, "", "2025-01-01", "2026-03-01"))  # last win 121 days ago
     assert list(lifecycle([1], d, as_of=AS_OF, dormancy_days=90)) == ["dormant"]
@@ -143,3 +248,13 @@ def test_the_dormancy_period_is_a_parameter() -> None:
 def test_a_deals_frame_missing_columns_is_refused() -> None:
     with pytest.raises(DomainError, match="missing column"):
         deals_as_of(pd.DataFrame({"account_id": [1]}), AS_OF)
+
+
+def test_the_snapshot_pipeline_leaves_at_risk_off_until_asked() -> None:
+    from kokyaku.domain.portfolio import CriteriaSpec, compute_portfolio
+
+    d = deals(*won_on(1, "2025-12-01", "2025-12-08", "2025-12-15"))  # usual gap 7 days, quiet 197 days
+    off = compute_portfolio([1], d, as_of=AS_OF, criteria=CriteriaSpec())
+    on = compute_portfolio([1], d, as_of=AS_OF, criteria=CriteriaSpec(), at_risk_factor=2.0)
+    assert off.frame["lifecycle"].tolist() == ["new"]
+    assert on.frame["lifecycle"].tolist() == ["at_risk"]

@@ -26,13 +26,16 @@ from kokyaku.domain.portfolio.criteria import (
     zone_of,
 )
 from kokyaku.domain.portfolio.measures import (
+    CHURN_COLUMNS,
     DEAL_COLUMNS,
     LIFECYCLES,
     SOURCES,
+    PurchaseRhythm,
     RepurchaseRate,
     deals_as_of,
     lifecycle,
     purchase_periods,
+    purchase_rhythm,
     unit_price,
     win_probability,
 )
@@ -51,6 +54,7 @@ from kokyaku.domain.portfolio.review import (
 __all__ = [
     "BANDS",
     "BAND_NOTE_CODES",
+    "CHURN_COLUMNS",
     "DEAL_COLUMNS",
     "DEFAULT_GRID",
     "DEFAULT_STAGE_PROBABILITIES",
@@ -65,6 +69,7 @@ __all__ = [
     "CriteriaSpec",
     "Migration",
     "PortfolioResult",
+    "PurchaseRhythm",
     "RepurchaseRate",
     "Thresholds",
     "accounts_to_close_gap",
@@ -82,6 +87,7 @@ __all__ = [
     "move_direction",
     "near_boundary",
     "purchase_periods",
+    "purchase_rhythm",
     "resolve_thresholds",
     "target_forecast",
     "team_forecast",

@@ -15,6 +15,7 @@ Every function takes the whole portfolio at once and returns arrays aligned with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Self
 
@@ -22,13 +23,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kokyaku.domain.days import day_number, day_numbers
 from kokyaku.domain.errors import DomainError
 
 DEAL_COLUMNS: tuple[str, ...] = ("account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on")
 SOURCES: tuple[str, ...] = ("model", "rep", "stage", "history", "none")
-LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "dormant")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "at_risk", "dormant", "churned")
+CHURN_COLUMNS: tuple[str, ...] = ("account_id", "churned_on")
+_DAY_BITS = 20  # a day offset below 2**20 (2,870 years) packs beside the account position in one int64
 
 
 def _ts(d: date) -> pd.Timestamp:
@@ -270,6 +274,69 @@ def win_probability(
     return prob, source
 
 
+@dataclass(frozen=True)
+class PurchaseRhythm:
+    """Per account (aligned with the ids given): its purchase days and its usual interval.
+
+    Days are whole days since 1970-01-01 as floats, NaN for an account that never bought.
+    ``median_gap`` is the median number of days between consecutive purchase days (several
+    purchases on one day count once), NaN with fewer than two purchase days; ``intervals`` is how
+    many such gaps it has (purchase days - 1).
+    """
+
+    first: FloatArray
+    last: FloatArray
+    median_gap: FloatArray
+    intervals: IntArray
+
+
+def purchase_rhythm(account_ids: npt.ArrayLike, deals: pd.DataFrame) -> PurchaseRhythm:
+    """Return each account's first and last purchase day and its median gap between purchase days.
+
+    A purchase is a won deal, dated by its close date. Vectorised: two sorts of packed
+    (account, day) integers, no group-by; won deals of accounts not in ``account_ids`` are ignored.
+    """
+    idx = _index_of(account_ids)
+    size = len(idx)
+    won = deals.loc[deals["status"] == "won", ["account_id", "closed_on"]]
+    pos = idx.get_indexer(pd.Index(won["account_id"]))
+    day_f = day_numbers(won["closed_on"])
+    keep = (pos >= 0) & np.isfinite(day_f)
+    pos, day = pos[keep].astype(np.int64), day_f[keep].astype(np.int64)
+    first = np.full(size, np.nan)
+    last = np.full(size, np.nan)
+    median_gap = np.full(size, np.nan)
+    intervals = np.zeros(size, dtype=np.int64)
+    if len(pos) == 0:
+        return PurchaseRhythm(first, last, median_gap, intervals)
+    base = int(day.min())
+    offset = day - base
+    if int(offset.max()) >= 1 << _DAY_BITS:
+        raise DomainError("purchase dates span more than 2,870 years")
+    key = np.sort((pos << _DAY_BITS) | offset)  # by account then day (np.unique hashes: 10x slower here)
+    key = key[np.r_[True, key[1:] != key[:-1]]]  # one entry per purchase day
+    p = key >> _DAY_BITS
+    d = (key & ((1 << _DAY_BITS) - 1)) + base
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+    ends = np.r_[starts[1:], len(p)] - 1
+    first[p[starts]] = d[starts]
+    last[p[ends]] = d[ends]
+    same = p[1:] == p[:-1]
+    if bool(same.any()):
+        gp = p[1:][same]
+        gap = (d[1:] - d[:-1])[same]
+        sorted_gaps = np.sort((gp << _DAY_BITS) | gap)  # gaps sorted within each account
+        gp = sorted_gaps >> _DAY_BITS
+        gap = sorted_gaps & ((1 << _DAY_BITS) - 1)
+        g_starts = np.flatnonzero(np.r_[True, gp[1:] != gp[:-1]])
+        counts = np.diff(np.r_[g_starts, len(gp)])
+        lo = gap[g_starts + (counts - 1) // 2]
+        hi = gap[g_starts + counts // 2]
+        median_gap[gp[g_starts]] = (lo + hi) / 2.0
+        intervals[gp[g_starts]] = counts
+    return PurchaseRhythm(first, last, median_gap, intervals)
+
+
 def lifecycle(
     account_ids: npt.ArrayLike,
     deals: pd.DataFrame,
@@ -277,25 +344,92 @@ def lifecycle(
     as_of: date,
     dormancy_days: int = 365,
     new_days: int = 365,
+    at_risk_factor: float | None = 2.0,
+    min_intervals: int = 2,
+    at_risk_share: float = 0.5,
+    p_alive: npt.ArrayLike | None = None,
+    p_alive_threshold: float = 0.5,
+    churned: pd.DataFrame | None = None,
 ) -> npt.NDArray[np.object_]:
-    """Return each account's lifecycle stage at ``as_of``, in this order of precedence.
+    """Return each account's lifecycle stage at ``as_of``: the first of these that applies.
 
-    "prospect": never won a deal; "dormant": no won deal for ``dormancy_days`` and nothing open;
-    "new": first win within ``new_days``; "active": everything else.
+    1. "churned" (離反): ``churned`` (columns :data:`CHURN_COLUMNS`, one row per recorded departure)
+       holds a departure dated on or before ``as_of``, and the account has not bought since it.
+       Only ever this explicit record: never inferred from purchases;
+    2. "prospect": never won a deal;
+    3. "dormant" (休眠): no won deal for more than ``dormancy_days`` and nothing open;
+    4. "at_risk" (休眠間近): nothing open, and either ``p_alive`` (a repeat-purchase model's chance
+       that the customer is still active, NaN where it has none) is below ``p_alive_threshold``,
+       or, for accounts without a ``p_alive``, the days since its last purchase exceed both
+       ``at_risk_factor`` × its own median gap between purchase days (counted over at least
+       ``min_intervals`` gaps) and ``at_risk_share`` × the dormancy period
+       (``at_risk_factor=None`` turns this rule off). The second bound keeps a weekly buyer three
+       weeks quiet out of the queue: on the UCI Online Retail back-test such accounts bought again
+       as often as active ones (docs/retention.md);
+    5. "new": first win within ``new_days``;
+    6. "active": everything else.
+
     ``deals`` should already be :func:`deals_as_of`.
     """
     if dormancy_days < 1:
         raise DomainError(f"dormancy period must be at least one day, got {dormancy_days}")
+    if at_risk_factor is not None and at_risk_factor < 1:
+        raise DomainError(f"at-risk factor must be at least 1 (times the usual gap), got {at_risk_factor}")
+    if not 0 <= at_risk_share <= 1:
+        raise DomainError(f"at-risk share of the dormancy period must lie between 0 and 1, got {at_risk_share}")
+    if not 0 < p_alive_threshold < 1:
+        raise DomainError(f"P(alive) threshold must lie between 0 and 1, got {p_alive_threshold}")
     idx = _index_of(account_ids)
-    end = _ts(as_of)
-    won = deals.loc[deals["status"] == "won"]
-    dates = won["closed_on"].groupby(won["account_id"]).agg(["min", "max"]).reindex(idx)
-    has_open = pd.Series(True, index=pd.Index(pd.unique(deals.loc[deals["status"] == "open", "account_id"]))).reindex(idx)
-    has_open_arr = has_open.fillna(False).to_numpy(dtype=bool)
-    first_age = (end - dates["min"]).dt.days.to_numpy(dtype=float)
-    last_age = (end - dates["max"]).dt.days.to_numpy(dtype=float)
-    out = np.full(len(idx), "active", dtype=object)
-    out[first_age <= new_days] = "new"
-    out[(last_age > dormancy_days) & ~has_open_arr] = "dormant"
-    out[np.isnan(first_age)] = "prospect"
+    size = len(idx)
+    today = day_number(as_of)
+    rhythm = purchase_rhythm(idx, deals)
+    has_open = np.zeros(size, dtype=bool)
+    open_pos = idx.get_indexer(pd.Index(deals.loc[deals["status"] == "open", "account_id"]))
+    has_open[open_pos[open_pos >= 0]] = True
+    with np.errstate(invalid="ignore"):
+        since_last = today - rhythm.last
+        since_first = today - rhythm.first
+        idle = ~has_open
+        at_risk = np.zeros(size, dtype=bool)
+        if at_risk_factor is not None:
+            at_risk = (
+                idle
+                & (rhythm.intervals >= min_intervals)
+                & (since_last > at_risk_factor * rhythm.median_gap)
+                & (since_last > at_risk_share * dormancy_days)
+            )
+        if p_alive is not None:
+            alive = np.asarray(p_alive, dtype=float)
+            if alive.shape != (size,):
+                raise DomainError(f"P(alive) must have one value per account ({size}), got {alive.shape}")
+            modelled = np.isfinite(alive)
+            at_risk = np.where(modelled, idle & (alive < p_alive_threshold), at_risk)
+        out = np.full(size, "active", dtype=object)
+        out[since_first <= new_days] = "new"
+        out[at_risk] = "at_risk"
+        out[(since_last > dormancy_days) & idle] = "dormant"
+    out[np.isnan(rhythm.first)] = "prospect"
+    if churned is not None:
+        out[_churned(idx, churned, as_of=as_of, last=rhythm.last)] = "churned"
+    return out
+
+
+def _churned(idx: pd.Index, churned: pd.DataFrame, *, as_of: date, last: FloatArray) -> npt.NDArray[np.bool_]:
+    """Accounts with a recorded departure on or before ``as_of`` and no purchase after it."""
+    missing = [c for c in CHURN_COLUMNS if c not in churned.columns]
+    if missing:
+        raise DomainError(f"churned: missing column(s) {', '.join(missing)}")
+    when = pd.to_datetime(churned["churned_on"])
+    if bool(when.isna().any()):
+        raise DomainError("churned: every departure needs its date (churned_on)")
+    recorded = churned.loc[(when <= _ts(as_of)).to_numpy()]
+    latest = day_numbers(recorded["churned_on"])
+    day = np.full(len(idx), np.nan)
+    pos = idx.get_indexer(pd.Index(recorded["account_id"]))
+    order = np.argsort(latest, kind="stable")  # the latest departure of an account is written last and wins
+    pos, latest = pos[order], latest[order]
+    day[pos[pos >= 0]] = latest[pos >= 0]
+    with np.errstate(invalid="ignore"):
+        bought_since = last > day
+    out: npt.NDArray[np.bool_] = np.isfinite(day) & ~bought_since
     return out

@@ -50,12 +50,21 @@ def compute_portfolio(
     dormancy_days: int = 365,
     model_probability: npt.ArrayLike | None = None,
     repeat_probability: npt.ArrayLike | None = None,
+    at_risk_factor: float | None = None,
+    at_risk_share: float = 0.5,
+    new_days: int = 365,
+    p_alive: npt.ArrayLike | None = None,
+    churned: pd.DataFrame | None = None,
 ) -> PortfolioResult:
     """Score every account at ``as_of``: unit price, probability and source, EV, zone, flag, lifecycle.
 
     Only deals opened up to ``as_of`` count, with their status as it was then (see
     :func:`~kokyaku.domain.portfolio.measures.deals_as_of`). Unpriced accounts keep a NaN unit
-    price and expected value and get no zone, like accounts with no probability.
+    price and expected value and get no zone, like accounts with no probability. The lifecycle
+    takes ``dormancy_days``, ``new_days``, ``at_risk_factor``, ``at_risk_share``, ``p_alive`` and ``churned`` as
+    :func:`~kokyaku.domain.portfolio.measures.lifecycle` does, except that the at-risk rule is off
+    by default (``at_risk_factor=None``) until the snapshot row's lifecycle choices include
+    "at_risk" and "churned"; pass ``at_risk_factor=2.0`` to turn it on.
     """
     ids = np.asarray(account_ids)
     if ids.ndim != 1:
@@ -84,7 +93,17 @@ def compute_portfolio(
             "probability_band": cls.probability_band,
             "zone": cls.zone,
             "near_boundary": cls.near_boundary,
-            "lifecycle": lifecycle(ids, d, as_of=as_of, dormancy_days=dormancy_days),
+            "lifecycle": lifecycle(
+                ids,
+                d,
+                as_of=as_of,
+                dormancy_days=dormancy_days,
+                new_days=new_days,
+                at_risk_factor=at_risk_factor,
+                at_risk_share=at_risk_share,
+                p_alive=p_alive,
+                churned=churned,
+            ),
         },
         columns=list(RESULT_COLUMNS),
     )
