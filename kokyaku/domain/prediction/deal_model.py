@@ -1,8 +1,8 @@
 """DealWinModel: the chance an open deal is won, learned from the team's closed deals.
 
-Two candidates, a regularised logistic regression (its strength, one of LOGISTIC_C, chosen the same way) and a histogram gradient-boosting classifier,
-are fitted on the older part of the training deals and compared on the newest part (Brier
-score); the better one is calibrated there (isotonic with 1,000 or more deals, sigmoid below) and
+Two candidates, a regularised logistic regression (its strength, one of LOGISTIC_C, chosen the
+same way) and a histogram gradient-boosting classifier, are fitted on the older part of the
+training deals and compared on the newest part (Brier score); the better one is calibrated there (isotonic with 1,000 or more deals, sigmoid below) and
 its probability is shrunk toward the base rate in proportion to how few deals it learned from:
 ``p = w * p_model + (1 - w) * base_rate`` with ``w = n / (n + prior_deals)``.
 """
@@ -216,7 +216,12 @@ class DealWinModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # skl
                 )
             if categorical:
                 columns.append(("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=5), categorical))
-            return Pipeline([("encode", ColumnTransformer(columns)), ("model", LogisticRegression(C=LOGISTIC_C[0] if c is None else c, max_iter=300))])
+            return Pipeline(
+                [
+                    ("encode", ColumnTransformer(columns)),
+                    ("model", LogisticRegression(C=LOGISTIC_C[0] if c is None else c, max_iter=300)),
+                ]
+            )
         mask = [f in CATEGORICAL_FEATURES for f in self.features_]
         return HistGradientBoostingClassifier(
             max_iter=self.max_iter,
