@@ -2,8 +2,9 @@
 
 Two candidates, a regularised logistic regression (its strength, one of LOGISTIC_C, chosen the
 same way) and a histogram gradient-boosting classifier, are fitted on the older part of the
-training deals and compared on the newest part (Brier score); the better one is calibrated there (isotonic with 1,000 or more deals, sigmoid below) and
-its probability is shrunk toward the base rate in proportion to how few deals it learned from:
+training deals and compared on the newest part (Brier score); the better one is calibrated there
+(isotonic with 1,000 or more deals, sigmoid below) and its probability is shrunk toward the base
+rate in proportion to how few deals it learned from:
 ``p = w * p_model + (1 - w) * base_rate`` with ``w = n / (n + prior_deals)``.
 """
 
