@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.conftest import CHROMIUM, PASSWORD
 
@@ -28,6 +28,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+# expect() keeps its own timeout (5 s by default), not the context's: a busy two-core machine
+# drew the Plotly scatter after more than 5 s and failed a test whose page was right.
+expect.set_options(timeout=TIMEOUT_MS)
 
 NewPage = Callable[..., Page]
 
