@@ -7,7 +7,7 @@ activities, reps, and nothing per account); the domain core does the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -55,7 +55,7 @@ def crm_frames(as_of: date) -> CrmFrames:
     day = "CAST(occurred_at AS DATE)" if connection.vendor == "postgresql" else "occurred_at"
     activities = read_frame(
         f"SELECT account_id, {sql_days(day)}, minutes FROM crm_activity WHERE occurred_at < %s",  # noqa: S608 - fixed SQL
-        [pd.Timestamp(as_of) + pd.Timedelta(days=1)],
+        [as_of + timedelta(days=1)],
         ["account_id", "occurred_on", "minutes"],
     )
     activities["occurred_on"] = _dates(activities["occurred_on"])
