@@ -61,6 +61,7 @@ def register_probability_provider(provider: ProbabilityProvider) -> None:
 def _provided(as_of: date) -> ProvidedProbabilities | None:
     return _PROVIDERS[-1](as_of) if _PROVIDERS else None
 
+
 ROW_COLUMNS: tuple[str, ...] = (
     "snapshot_id",
     "account_id",
@@ -220,8 +221,12 @@ def snapshot_create(
                     provided.note,
                 )
         ids = accounts["account_id"]
-        model = None if model_probability is None else pd.Series(model_probability, dtype=float).reindex(ids).to_numpy(dtype=float)
-        repeat = None if repeat_probability is None else pd.Series(repeat_probability, dtype=float).reindex(ids).to_numpy(dtype=float)
+        model = (
+            None if model_probability is None else pd.Series(model_probability, dtype=float).reindex(ids).to_numpy(dtype=float)
+        )
+        repeat = (
+            None if repeat_probability is None else pd.Series(repeat_probability, dtype=float).reindex(ids).to_numpy(dtype=float)
+        )
         result = compute_portfolio(
             accounts["account_id"].to_numpy(),
             deals,
@@ -234,7 +239,9 @@ def snapshot_create(
         notes["bands"] = result.band_notes_dict()
         notify("computed", len(result.frame))
         snapshot = Snapshot.objects.create(
-            as_of=as_of, criteria=criteria, thresholds=result.thresholds.as_dict(),
+            as_of=as_of,
+            criteria=criteria,
+            thresholds=result.thresholds.as_dict(),
             notes=notes,
             account_count=len(result.frame),
         )

@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from kokyaku.crm.permissions import rep_of
-from kokyaku.lib.api import ONE_ERRORS
+from kokyaku.lib.api import ONE_ERRORS, ErrorOut
 from kokyaku.prediction import presenters, selectors
 from kokyaku.prediction.models import ModelVersion
 from kokyaku.users.roles import is_manager
@@ -79,7 +79,8 @@ def model_current(request: HttpRequest) -> ModelOut:
         version=v.pk, as_of=v.as_of, trained_at=v.trained_at, data_from=v.data_from, data_to=v.data_to,
         closed_deals=v.closed_deals, customers=v.customers,
         deal_serving=v.deal_serving, deal_reason=v.deal_reason, deal_reason_text=presenters.reason_text(v.deal_reason),
-        repeat_serving=v.repeat_serving, repeat_reason=v.repeat_reason, repeat_reason_text=presenters.reason_text(v.repeat_reason),
+        repeat_serving=v.repeat_serving, repeat_reason=v.repeat_reason,
+        repeat_reason_text=presenters.reason_text(v.repeat_reason),
         report=v.report,
     )  # fmt: skip
 
@@ -90,7 +91,9 @@ class PredictionFilter(Schema):
     offset: int = 0
 
 
-@router.get("/prediction/deals", response={200: list[PredictionOut], **ONE_ERRORS}, summary="Open deals' probabilities")
+@router.get(
+    "/prediction/deals", response={200: list[PredictionOut], **ONE_ERRORS, 400: ErrorOut}, summary="Open deals' probabilities"
+)
 def deal_predictions(request: HttpRequest, filters: Query[PredictionFilter]) -> list[PredictionOut]:
     """Each open deal's probability from the current model, with the three features that moved it most
     (`effect`: probability points, positive raises the chance). Highest probability first; a rep sees the deals they own."""

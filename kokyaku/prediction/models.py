@@ -60,7 +60,9 @@ class ModelVersion(models.Model):
 class DealPrediction(models.Model):
     """An open deal's probability from a model version, with the three features that moved it most."""
 
-    version = models.ForeignKey(ModelVersion, verbose_name=_("model version"), on_delete=models.CASCADE, related_name="predictions")
+    version = models.ForeignKey(
+        ModelVersion, verbose_name=_("model version"), on_delete=models.CASCADE, related_name="predictions"
+    )
     deal = models.ForeignKey(Deal, verbose_name=_("deal"), on_delete=models.CASCADE, related_name="predictions")
     probability = models.FloatField(_("probability"))
     # [{"feature": code, "value": raw value, "effect": signed probability points}, ...] at most three

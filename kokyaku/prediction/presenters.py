@@ -14,12 +14,16 @@ REASON_TEXT: dict[str, StrOrPromise] = {
     ),
     "model_not_better_than_base_rate": _(
         "On the newer closed deals the model is no better than the base rate (Brier score): "
-        "the history holds no signal it can use, so the portfolio keeps the rep's number, the stage table or the purchase history."
+        "the history holds no signal it can use, so the portfolio keeps the rep's number, "
+        "the stage table or the purchase history."
     ),
-    "too_few_closed_deals": _("Too few closed deals to learn from (at least 40 are needed): the portfolio keeps its other sources."),
+    "too_few_closed_deals": _(
+        "Too few closed deals to learn from (at least 40 are needed): the portfolio keeps its other sources."
+    ),
     "one_outcome_only": _("Every case had the same outcome, so there is nothing to rank: the portfolio keeps its other sources."),
     "one_outcome_in_a_split": _(
-        "The older or the newer deals all had the same outcome, so the model cannot be tested: the portfolio keeps its other sources."
+        "The older or the newer deals all had the same outcome, so the model cannot be tested: "
+        "the portfolio keeps its other sources."
     ),
     "no_time_split": _("Too few newer closed deals to test the model on: the portfolio keeps its other sources."),
     "model_beats_history": _(
@@ -118,7 +122,12 @@ def reliability_chart(part: dict[str, Any]) -> dict[str, Any]:
                 "n": [r.get("n") for r in table],
             }
         )
-    return {"series": series, "x_title": str(_("Predicted probability")), "y_title": str(_("Actual rate")), "ideal": str(_("Perfect calibration"))}
+    return {
+        "series": series,
+        "x_title": str(_("Predicted probability")),
+        "y_title": str(_("Actual rate")),
+        "ideal": str(_("Perfect calibration")),
+    }
 
 
 def importance_rows(part: dict[str, Any], top: int = 10) -> list[dict[str, Any]]:

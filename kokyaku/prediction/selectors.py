@@ -104,7 +104,12 @@ class Prediction:
 
 
 def deal_predictions(
-    version: ModelVersion, *, account_id: int | None = None, owner_id: int | None = None, limit: int | None = None, offset: int = 0
+    version: ModelVersion,
+    *,
+    account_id: int | None = None,
+    owner_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Prediction]:
     """The stored predictions of a version (one query), highest probability first."""
     qs = DealPrediction.objects.filter(version=version).select_related("deal", "deal__account")

@@ -132,9 +132,12 @@ def model_train(*, actor: AnyUser | None, as_of: date | None = None, progress: P
         version.repeat_payload = to_bytes(repeat_model, meta=meta) if repeat_model is not None else None
         rows = []
         if scored is not None:
+            deal_ids = scored["deal_id"].to_numpy(dtype=np.int64).tolist()
+            probabilities = scored["probability"].to_numpy(dtype=float).tolist()
+            reasons = [_reasons(r) for r in scored.itertuples(index=False)]
             rows = [
-                DealPrediction(version=version, deal_id=int(r.deal_id), probability=float(r.probability), reasons=_reasons(r))
-                for r in scored.itertuples(index=False)
+                DealPrediction(version=version, deal_id=i, probability=p, reasons=why)
+                for i, p, why in zip(deal_ids, probabilities, reasons, strict=True)
             ]
             DealPrediction.objects.bulk_create(rows, batch_size=PREDICTION_BATCH)
         version.seconds = round(time.perf_counter() - started, 3)
@@ -180,8 +183,13 @@ def probabilities_as_of(as_of: date, account_ids: np.ndarray | None = None) -> P
     if not (deal_serving or repeat_serving):
         return ProvidedProbabilities(None, None, note)
     frames = selectors.crm_frames(as_of)
-    ids = np.asarray(account_ids) if account_ids is not None else frames.accounts["account_id"].to_numpy()  # type: ignore[union-attr]
-    report = {"deal": {"serving": "model" if deal_serving else "base_rate"}, "repeat": {"serving": "model" if repeat_serving else "history"}}
+    accounts = frames.accounts
+    assert accounts is not None  # crm_frames always loads them
+    ids = np.asarray(account_ids) if account_ids is not None else accounts["account_id"].to_numpy()
+    report = {
+        "deal": {"serving": "model" if deal_serving else "base_rate"},
+        "repeat": {"serving": "model" if repeat_serving else "history"},
+    }
     scored = score_open_deals(deal_model, frames, as_of=as_of, explain=False) if deal_serving and deal_model else None
     probs = account_probabilities(
         ids, deals=frames.deals, as_of=as_of, report=report, scored=scored, repeat_model=repeat_model, horizon_days=HORIZON_DAYS
@@ -216,8 +224,12 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
         as_of=as_of,
         criteria=current.to_spec(),
         dormancy_days=int(company_settings().dormancy_days),
-        model_probability=None if provided is None or provided.model_probability is None else provided.model_probability.to_numpy(),
-        repeat_probability=None if provided is None or provided.repeat_probability is None else provided.repeat_probability.to_numpy(),
+        model_probability=None
+        if provided is None or provided.model_probability is None
+        else provided.model_probability.to_numpy(),
+        repeat_probability=None
+        if provided is None or provided.repeat_probability is None
+        else provided.repeat_probability.to_numpy(),
     )
     end = (pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)).date()
     out = backtest(result.frame, selectors.later_deals(as_of, end), as_of=as_of, horizon_months=horizon_months)

@@ -43,9 +43,7 @@ def model(request: HttpRequest) -> HttpResponse:
             serving=serving,
             snapshot=snapshot,
             band_notes=presenters.band_notes((snapshot.notes or {}).get("bands", {})) if snapshot else [],
-            predictions=[
-                (p, presenters.explanations(p.reasons)) for p in selectors.deal_predictions(version, limit=TOP_DEALS)
-            ],
+            predictions=[(p, presenters.explanations(p.reasons)) for p in selectors.deal_predictions(version, limit=TOP_DEALS)],
         )
     return render(request, "prediction/model.html", context)
 
@@ -58,5 +56,8 @@ def account_deals(request: HttpRequest, account_id: int) -> HttpResponse:
     if version is not None:
         rep = rep_of(request.user)
         owner = None if is_manager(request.user) else (rep.pk if rep else -1)
-        rows = [(p, presenters.explanations(p.reasons)) for p in selectors.deal_predictions(version, account_id=account_id, owner_id=owner)]
+        rows = [
+            (p, presenters.explanations(p.reasons))
+            for p in selectors.deal_predictions(version, account_id=account_id, owner_id=owner)
+        ]
     return render(request, "prediction/_deal_predictions.html", {"version": version, "predictions": rows})

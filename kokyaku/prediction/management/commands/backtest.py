@@ -15,9 +15,7 @@ from kokyaku.prediction.services import portfolio_backtest, version_store_backte
 
 def _line(label: str, block: dict[str, Any]) -> str:
     zones = block["zones"]
-    cells = "  ".join(
-        f"{z} {zones[z]['accounts']:,} acc, {zones[z]['per_account'] or 0:,.0f}/acc" for z in ("A", "B", "C")
-    )
+    cells = "  ".join(f"{z} {zones[z]['accounts']:,} acc, {zones[z]['per_account'] or 0:,.0f}/acc" for z in ("A", "B", "C"))
     ratio = "–" if block["a_over_c"] is None else f"{block['a_over_c']:.2f}"
     capture = "–" if block["a_capture"] is None else f"{block['a_capture']:.1%}"
     return f"  {label:<18} {cells}  A/C {ratio}  A's share of revenue {capture}"

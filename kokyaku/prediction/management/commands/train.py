@@ -20,7 +20,9 @@ class Command(KokyakuCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD; only data dated up to this day is used")
-        parser.add_argument("--json", dest="json", default=None, metavar="PATH", help="also write the report as JSON ('-': stdout)")
+        parser.add_argument(
+            "--json", dest="json", default=None, metavar="PATH", help="also write the report as JSON ('-': stdout)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbose = int(options.get("verbosity", 1)) >= 1
@@ -34,7 +36,9 @@ class Command(KokyakuCommand):
         except DomainError as exc:
             raise CommandError(f"cannot train the models: {exc}") from None
         if options["json"]:
-            write_json(options["json"], {"version": version.pk, "as_of": version.as_of.isoformat(), **version.report}, self.stdout)
+            write_json(
+                options["json"], {"version": version.pk, "as_of": version.as_of.isoformat(), **version.report}, self.stdout
+            )
             if options["json"] == "-":
                 return
         self.stdout.write(
