@@ -36,12 +36,6 @@ REASON_TEXT: dict[str, StrOrPromise] = {
     "too_few_customers": _("Too few customers with purchases (at least 20 are needed): the quarter share stays."),
 }
 
-SERVING_TEXT: dict[str, StrOrPromise] = {
-    "model": _("the model"),
-    "base_rate": _("the next source (rep, stage, history)"),
-    "history": _("the quarter share"),
-}
-
 # Candidates and baselines of the report.
 SOURCE_TEXT: dict[str, StrOrPromise] = {
     "model": _("Model"),
