@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
+
+from kokyaku.crm.models import Account, Rep
 
 # Why a model serves or not (kokyaku.domain.prediction.REASONS), in plain words.
 REASON_TEXT: dict[str, StrOrPromise] = {
@@ -73,11 +76,20 @@ def feature_text(code: str) -> str:
     return str(FEATURE_TEXT.get(code, code))
 
 
+# Category values that are codes of the CRM's choices, shown with their label.
+VALUE_LABELS: dict[str, dict[str, StrOrPromise]] = {
+    "tier": dict(Rep.Tier.choices),
+    "buyer_type": dict(Account.BuyerType.choices),
+}
+
+
 def _value(feature: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if feature in VALUE_LABELS:
+        return str(VALUE_LABELS[feature].get(str(value), value))
     if feature.endswith("_log") and isinstance(value, int | float):
-        return f"{value:,.2f} (log)"
+        return f"{math.expm1(value):,.0f}"  # the features hold log(1 + x): show x
     if isinstance(value, float):
         return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
     return str(value)
