@@ -95,7 +95,8 @@ def model_train(*, actor: AnyUser | None, as_of: date | None = None, progress: P
 
     Managers only (``actor`` None is the system: ``kokyaku train``, cron). Stores a new
     :class:`ModelVersion` with the report, the serving decision and its reason, the fitted models
-    (skops / JSON) and every open deal's probability with its three reasons, all or nothing.
+    (skops / JSON) and, when the deal model serves, every open deal's probability with its three
+    reasons, all or nothing.
     """
     check(actor, "model_train")
     as_of = as_of or timezone.localdate()
@@ -110,7 +111,9 @@ def model_train(*, actor: AnyUser | None, as_of: date | None = None, progress: P
     repeat_model = _fit_repeat(frames, as_of)
     closed = d.loc[d["status"] != "open"]
     notify("trained", len(closed))
-    scored = score_open_deals(deal_model, frames, as_of=as_of) if deal_model is not None else None
+    # Reps see stored predictions as the model's word: only a model that serves gives them.
+    serves = deal_model is not None and report["deal"]["serving"] == "model"
+    scored = score_open_deals(deal_model, frames, as_of=as_of) if serves and deal_model is not None else None
     with transaction.atomic():
         version = ModelVersion.objects.create(
             as_of=as_of,

@@ -113,6 +113,7 @@ def test_too_few_closed_deals_fall_back_and_the_snapshot_says_why(demo: Demo) ->
     Deal.objects.exclude(status="open").exclude(id__in=keep).delete()
     version = services.model_train(actor=None, as_of=AS_OF)
     assert (version.deal_serving, version.deal_reason) == ("base_rate", "too_few_closed_deals")
+    assert version.predictions.count() == 0  # no stored probability from a model that does not serve
     snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert snapshot.notes["models"]["deal"] == {"serving": "base_rate", "reason": "too_few_closed_deals"}
     assert _sources(snapshot.pk).get("model", 0) == 0
