@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from kokyaku.portfolio.services import snapshot_create
 from kokyaku.prediction import services
 from kokyaku.prediction.models import DealPrediction
 from kokyaku.users.services import api_token_create
@@ -69,3 +70,7 @@ def test_the_api_gives_the_report_and_each_deal_with_its_reasons(demo: Demo) -> 
     assert rep_deals
     assert {d["owner_id"] for d in rep_deals} == {demo.rep.pk}
     assert manager.get("/api/prediction/deals?limit=0").status_code == 400
+    snapshot = snapshot_create(actor=None, as_of=AS_OF)
+    listed = {s["id"]: s for s in manager.get("/api/portfolio/snapshots").json()}
+    assert listed[snapshot.pk]["notes"]["models"]["version"] == version.pk
+    assert listed[snapshot.pk]["notes"]["bands"]["probability"]["code"] in {"ok", "ties_broken"}
