@@ -63,7 +63,8 @@ class SnapshotOut(Schema):
     thresholds: dict[str, float | None]
     notes: dict[str, Any] = Field(
         default_factory=dict,
-        description='how each axis was cut ("bands": ok, ties_broken, all_equal ...) and which probability model served and why ("models")',
+        description='how each axis was cut ("bands": ok, ties_broken, all_equal ...) '
+        'and which probability model served and why ("models")',
     )
     seconds: float
 

@@ -26,6 +26,11 @@ from tests.portfolio.pages_demo import AS_OF, BEFORE, Demo
 pytestmark = pytest.mark.django_db
 
 
+def _payload(value: bytes | memoryview | None) -> bytes:
+    assert value is not None, "no stored model"
+    return bytes(value)
+
+
 def _sources(snapshot_id: int) -> dict[str, int]:
     rows = SnapshotRow.objects.filter(snapshot_id=snapshot_id).values("probability_source").annotate(n=Count("id"))
     return {r["probability_source"]: r["n"] for r in rows}
@@ -40,11 +45,11 @@ def test_train_stores_both_models_the_report_and_every_open_deal_with_its_reason
     assert {"model", "base_rate", "naive_bayes"} <= set(metrics)
     assert set(metrics["model"]) >= {"auc", "brier", "log_loss", "ece", "n"}
     assert version.closed_deals == Deal.objects.filter(opened_on__lte=AS_OF, closed_on__lte=AS_OF).exclude(status="open").count()
-    deal, meta = from_bytes(bytes(version.deal_payload))
+    deal, meta = from_bytes(_payload(version.deal_payload))
     assert isinstance(deal, DealWinModel)
     assert meta["version"] == version.pk
     assert meta["as_of"] == AS_OF.isoformat()
-    repeat, _meta = from_bytes(bytes(version.repeat_payload))
+    repeat, _meta = from_bytes(_payload(version.repeat_payload))
     assert isinstance(repeat, BetaGeoModel)
     open_deals = Deal.objects.filter(status="open", opened_on__lte=AS_OF).count()
     assert version.predictions.count() == open_deals > 0
@@ -74,8 +79,12 @@ def test_a_snapshot_uses_the_model_trained_as_of_its_date_never_a_later_one(demo
 
 def test_a_model_that_does_not_serve_feeds_nothing(demo: Demo) -> None:
     version = services.model_train(actor=None, as_of=AS_OF)
-    ModelVersion.objects.filter(pk=version.pk).update(deal_serving="base_rate", deal_reason="model_not_better_than_base_rate",
-                                                      repeat_serving="history", repeat_reason="model_not_better_than_history")  # fmt: skip
+    ModelVersion.objects.filter(pk=version.pk).update(
+        deal_serving="base_rate",
+        deal_reason="model_not_better_than_base_rate",
+        repeat_serving="history",
+        repeat_reason="model_not_better_than_history",
+    )
     snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert snapshot.notes["models"]["deal"]["serving"] == "base_rate"
     assert _sources(snapshot.pk).get("model", 0) == 0
@@ -88,7 +97,7 @@ def test_a_model_that_does_not_serve_feeds_nothing(demo: Demo) -> None:
 
 def test_a_changed_stored_model_is_refused_not_run(demo: Demo) -> None:
     version = services.model_train(actor=None, as_of=AS_OF)
-    payload = bytearray(bytes(version.deal_payload))
+    payload = bytearray(_payload(version.deal_payload))
     payload[-10] ^= 0xFF
     ModelVersion.objects.filter(pk=version.pk).update(deal_payload=bytes(payload))
     with pytest.raises(DomainError, match="checksum"):
