@@ -5,6 +5,7 @@ Runs on SQLite and, with DATABASE_URL, on PostgreSQL (the CRM frames are read wi
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -140,6 +141,10 @@ def test_commands_write_the_json_the_issue_names(demo: Demo, tmp_path: Path) -> 
     assert ModelVersion.objects.count() == 0  # evaluate stores nothing
     call_command("train", as_of=BEFORE.isoformat(), verbosity=0)
     assert ModelVersion.objects.get().as_of == BEFORE
+    printed = io.StringIO()
+    call_command("snapshot", as_of=AS_OF.isoformat(), verbosity=0, stdout=printed)
+    assert f"probability models: version {ModelVersion.objects.get().pk} (data up to {BEFORE})" in printed.getvalue()
+    assert "deals: model (model_beats_base_rate)" in printed.getvalue()
     bt = tmp_path / "bt.json"
     call_command("backtest", as_of=BEFORE.isoformat(), horizon=2, json=str(bt))
     result = json.loads(bt.read_text())
