@@ -1,4 +1,7 @@
-"""Words for the prediction app's codes: reasons, sources, features; and the page's tables and chart data."""
+"""Words for the prediction app's codes: reasons, sources, features; and the page's tables and chart data.
+
+How a snapshot cut its bands is worded by ``kokyaku.portfolio.presenters.band_notes`` (the team page shows it too).
+"""
 
 from __future__ import annotations
 
@@ -161,29 +164,3 @@ def backtest_chart(result: dict[str, Any]) -> dict[str, Any]:
         ],
         "y_title": str(_("Later revenue per account")),
     }
-
-
-BAND_CODE_TEXT: dict[str, StrOrPromise] = {
-    "ok": _("cut at its intended shares"),
-    "ties_broken": _("values tie: the tied accounts were ordered by the other axis, so the bands still cut near their shares"),
-    "all_equal": _("every account has the same value, so this axis says nothing: everyone is “mid” on it"),
-    "no_values": _("no account has a value on this axis"),
-    "absolute": _("absolute thresholds: the shares are what they are"),
-}
-AXIS_TEXT: dict[str, StrOrPromise] = {"price": _("Unit price"), "probability": _("Win probability")}
-
-
-def band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
-    """How each axis of a snapshot was cut, in words, with the shares it reached."""
-    return [
-        {
-            "axis": str(AXIS_TEXT.get(axis, axis)),
-            "code": n.get("code"),
-            "text": str(BAND_CODE_TEXT.get(str(n.get("code")), n.get("code"))),
-            "values": n.get("values"),
-            "distinct": n.get("distinct"),
-            "tied": n.get("tied"),
-            "shares": n.get("shares") or {},
-        }
-        for axis, n in notes.items()
-    ]

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from kokyaku.crm.permissions import rep_of
 from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.presenters import band_notes
 from kokyaku.prediction import presenters, selectors
 from kokyaku.users.decorators import manager_required
 from kokyaku.users.roles import is_manager
@@ -42,7 +43,7 @@ def model(request: HttpRequest) -> HttpResponse:
             backtest=report.get("backtest"),
             serving=serving,
             snapshot=snapshot,
-            band_notes=presenters.band_notes((snapshot.notes or {}).get("bands", {})) if snapshot else [],
+            band_notes=band_notes((snapshot.notes or {}).get("bands", {})) if snapshot else [],
             predictions=[(p, presenters.explanations(p.reasons)) for p in selectors.deal_predictions(version, limit=TOP_DEALS)],
         )
     return render(request, "prediction/model.html", context)
