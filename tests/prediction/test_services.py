@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from kokyaku.crm.models import Deal
+from kokyaku.crm.models import Activity, Deal
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.prediction import BetaGeoModel, DealWinModel, from_bytes
 from kokyaku.portfolio.models import SnapshotRow
@@ -168,3 +168,26 @@ def test_commands_refuse_bad_input_plainly(demo: Demo) -> None:
     with pytest.raises(CommandError, match="--json: cannot write"):
         call_command("evaluate", as_of=AS_OF.isoformat(), json="/nonexistent/dir/x.json")
     assert ModelVersion.objects.count() == 0
+
+
+def test_training_as_of_a_date_reads_nothing_dated_after_it(demo: Demo) -> None:
+    """Scramble everything after the date (later deals, later outcomes, later activities): same report, same predictions."""
+    before = services.model_train(actor=None, as_of=BEFORE)
+    later = datetime.combine(BEFORE + timedelta(days=2), time.min, tzinfo=UTC)
+    flipped = list(Deal.objects.filter(closed_on__gt=BEFORE).exclude(status="open"))
+    assert flipped
+    for d in flipped:
+        d.status = "lost" if d.status == "won" else "won"
+        d.closed_on = AS_OF
+    Deal.objects.bulk_update(flipped, ["status", "closed_on"])
+    assert Activity.objects.filter(occurred_at__gte=later).update(minutes=9_999) > 0
+    assert Deal.objects.filter(opened_on__gt=BEFORE).exclude(id__in=[d.id for d in flipped]).update(amount=1) > 0
+    again = services.model_train(actor=None, as_of=BEFORE)
+    assert again.report == before.report
+    first = dict(before.predictions.values_list("deal_id", "probability"))
+    second = dict(again.predictions.values_list("deal_id", "probability"))
+    assert first == second
+    assert first
+    # ... and the check can fail: change what was known by then, and the report changes.
+    Deal.objects.filter(closed_on__lte=BEFORE, status="won").update(status="lost")
+    assert services.model_train(actor=None, as_of=BEFORE).report != before.report
