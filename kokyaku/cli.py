@@ -23,6 +23,9 @@ commands:
   import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
   snapshot [--as-of DATE]         compute and store the portfolio
+  train [--as-of DATE]            fit, evaluate and store the probability models
+  evaluate [--json PATH]          the models' metrics against every baseline
+  backtest --as-of DATE           past zones against what accounts bought afterwards
   export portfolio ...            write the portfolio as CSV or XLSX
 
 `kokyaku COMMAND --help` describes a command's options.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("portfolio/", include("kokyaku.portfolio.urls")),
+    path("prediction/", include("kokyaku.prediction.urls")),
     path("imports/", include("kokyaku.imports.urls")),
     path("", include("kokyaku.web.urls")),
 ]

@@ -58,6 +58,8 @@ RIGHTS: dict[str, Right] = {
     "criteria_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can change the portfolio criteria.")),
     "snapshot_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can compute snapshots.")),
     "snapshot_delete": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can delete snapshots.")),
+    # prediction
+    "model_train": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can train the probability models.")),
 }
 
 

@@ -61,6 +61,11 @@ class SnapshotOut(Schema):
     criteria_id: int
     account_count: int
     thresholds: dict[str, float | None]
+    notes: dict[str, Any] = Field(
+        default_factory=dict,
+        description='how each axis was cut ("bands": ok, ties_broken, all_equal ...) '
+        'and which probability model served and why ("models")',
+    )
     seconds: float
 
 

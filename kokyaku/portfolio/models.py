@@ -129,6 +129,8 @@ class Snapshot(models.Model):
     as_of = models.DateField(_("as of"))
     criteria = models.ForeignKey(Criteria, verbose_name=_("criteria"), on_delete=models.PROTECT, related_name="snapshots")
     thresholds = models.JSONField(_("thresholds used"), default=dict)
+    # How each axis was cut (ties broken, all values equal ...) and which probability models served and why.
+    notes = models.JSONField(_("notes"), default=dict, blank=True)
     account_count = models.PositiveIntegerField(_("accounts"), default=0)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.READY)
     seconds = models.FloatField(_("computed in (s)"), default=0.0)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django_stubs_ext import StrOrPromise
 
 from kokyaku.domain.portfolio import BANDS, ZONES, CriteriaSpec, Thresholds
 from kokyaku.lib.money import format_money
@@ -20,6 +21,39 @@ from kokyaku.portfolio.selectors import ZONE_LABELS, CriteriaPreview, EffortRow,
 from kokyaku.portfolio.templatetags.portfolio_tags import pct
 
 # -- the team page ---------------------------------------------------------------------------
+
+# How a snapshot cut each axis (PortfolioResult.band_notes, stored in Snapshot.notes["bands"]).
+BAND_CODE_TEXT: dict[str, StrOrPromise] = {
+    "ok": gettext_lazy("cut at its intended shares"),
+    "ties_broken": gettext_lazy(
+        "values tie: the tied accounts were ordered by the other axis, so the bands still cut near their shares"
+    ),
+    "all_equal": gettext_lazy("every account has the same value, so this axis says nothing: everyone is “mid” on it"),
+    "no_values": gettext_lazy("no account has a value on this axis"),
+    "absolute": gettext_lazy("absolute thresholds: the shares are what they are"),
+}
+AXIS_TEXT: dict[str, StrOrPromise] = {"price": gettext_lazy("Unit price"), "probability": gettext_lazy("Win probability")}
+
+
+def band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
+    """How each axis of a snapshot was cut, in words, with the shares it reached."""
+    return [
+        {
+            "axis": str(AXIS_TEXT.get(axis, axis)),
+            "code": n.get("code"),
+            "text": str(BAND_CODE_TEXT.get(str(n.get("code")), n.get("code"))),
+            "values": n.get("values"),
+            "distinct": n.get("distinct"),
+            "tied": n.get("tied"),
+            "shares": n.get("shares") or {},
+        }
+        for axis, n in notes.items()
+    ]
+
+
+def unusual_band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
+    """The axes a snapshot could not cut plainly (ties broken, all equal, no values): the team page says why."""
+    return [n for n in band_notes(notes) if n["code"] in ("ties_broken", "all_equal", "no_values")]
 
 
 def matrix_rows(snapshot_id: int, matrix: TeamMatrix, base_url: str) -> list[dict[str, Any]]:

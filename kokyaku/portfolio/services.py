@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,34 @@ from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 COPY_CHUNK = 50_000
 Progress = Callable[[str, int], None]
 """Called with a stage name ("loaded", "computed", "written") and a row count."""
+
+
+@dataclass(frozen=True)
+class ProvidedProbabilities:
+    """What a probability provider gives the snapshot: per account id, and a JSON-ready note of why."""
+
+    model_probability: pd.Series | None  # open deals' model probability (the "model" source)
+    repeat_probability: pd.Series | None  # P(buys next period) for accounts with history
+    note: dict[str, Any]
+
+
+ProbabilityProvider = Callable[[date], ProvidedProbabilities | None]
+_PROVIDERS: list[ProbabilityProvider] = []
+
+
+def register_probability_provider(provider: ProbabilityProvider) -> None:
+    """Let an app above this one feed the snapshot's ``model`` source (the prediction app does, in ready()).
+
+    ``provider(as_of)`` returns the probabilities of the models trained as of that date, or None
+    when there is none. Registered once per provider; the last registered one is asked.
+    """
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+
+
+def _provided(as_of: date) -> ProvidedProbabilities | None:
+    return _PROVIDERS[-1](as_of) if _PROVIDERS else None
+
 
 ROW_COLUMNS: tuple[str, ...] = (
     "snapshot_id",
@@ -87,7 +116,7 @@ def criteria_create(*, actor: AnyUser | None, **params: Any) -> Criteria:
     return criteria
 
 
-def _days(column: str) -> str:
+def sql_days(column: str) -> str:
     """SQL for a date column as whole days since 1970-01-01 (NULL stays NULL)."""
     if connection.vendor == "postgresql":
         return f"({column} - DATE '1970-01-01')"
@@ -103,7 +132,7 @@ def load_portfolio_inputs(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
         "SELECT id, owner_id, buyer_type FROM crm_account ORDER BY id", [], ["account_id", "owner_id", "buyer_type"]
     )
     deal_sql = (
-        f"SELECT account_id, status, amount, probability, stage, {_days('opened_on')}, {_days('closed_on')} "  # noqa: S608 - fixed SQL, the date is a bound parameter
+        f"SELECT account_id, status, amount, probability, stage, {sql_days('opened_on')}, {sql_days('closed_on')} "  # noqa: S608 - fixed SQL, the date is a bound parameter
         "FROM crm_deal WHERE opened_on <= %s"
     )
     deals = read_frame(deal_sql, [as_of], ["account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on"])
@@ -156,13 +185,19 @@ def snapshot_create(
     criteria: Criteria | None = None,
     progress: Progress | None = None,
     model_probability: Mapping[int, float] | pd.Series | None = None,
+    repeat_probability: Mapping[int, float] | pd.Series | None = None,
+    use_models: bool = True,
 ) -> Snapshot:
     """Compute the portfolio as of a date and store it as a new snapshot, atomically.
 
     Managers only; ``actor`` None is the system (``kokyaku snapshot``, cron, the demo). Only deals
     opened up to ``as_of`` (default: today) count, with the status they had then. ``criteria``
     defaults to the current version (created with defaults on first use). ``model_probability``
-    maps account id -> predicted probability of its open deals (the "model" source). Any error
+    maps account id -> predicted probability of its open deals (the "model" source);
+    ``repeat_probability`` account id -> P(buys in the next period) for accounts with history and
+    nothing open (also "model"). When neither is given and ``use_models`` is true, the registered
+    provider (the prediction app: the models trained as of ``as_of``, where they serve) gives them.
+    The snapshot's ``notes`` keep how each axis was cut and which model served and why. Any error
     rolls everything back: the previous snapshot stays current.
     """
     as_of = as_of or timezone.localdate()
@@ -176,9 +211,22 @@ def snapshot_create(
         dormancy_days = int(company_settings().dormancy_days)
         accounts, deals = load_portfolio_inputs(as_of)
         notify("loaded", len(deals))
-        model = None
-        if model_probability is not None:
-            model = pd.Series(model_probability, dtype=float).reindex(accounts["account_id"]).to_numpy(dtype=float)
+        notes: dict[str, Any] = {}
+        if model_probability is None and repeat_probability is None and use_models:
+            provided = _provided(as_of)
+            if provided is not None:
+                model_probability, repeat_probability, notes["models"] = (
+                    provided.model_probability,
+                    provided.repeat_probability,
+                    provided.note,
+                )
+        ids = accounts["account_id"]
+        model = (
+            None if model_probability is None else pd.Series(model_probability, dtype=float).reindex(ids).to_numpy(dtype=float)
+        )
+        repeat = (
+            None if repeat_probability is None else pd.Series(repeat_probability, dtype=float).reindex(ids).to_numpy(dtype=float)
+        )
         result = compute_portfolio(
             accounts["account_id"].to_numpy(),
             deals,
@@ -186,10 +234,16 @@ def snapshot_create(
             criteria=spec,
             dormancy_days=dormancy_days,
             model_probability=model,
+            repeat_probability=repeat,
         )
+        notes["bands"] = result.band_notes_dict()
         notify("computed", len(result.frame))
         snapshot = Snapshot.objects.create(
-            as_of=as_of, criteria=criteria, thresholds=result.thresholds.as_dict(), account_count=len(result.frame)
+            as_of=as_of,
+            criteria=criteria,
+            thresholds=result.thresholds.as_dict(),
+            notes=notes,
+            account_count=len(result.frame),
         )
         _write_rows(_rows_frame(snapshot.pk, accounts, result.frame))
         notify("written", len(result.frame))

@@ -21,6 +21,8 @@ from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostRea
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
 from kokyaku.portfolio import services as portfolio_services
 from kokyaku.portfolio.models import Criteria, Snapshot
+from kokyaku.prediction import services as prediction_services
+from kokyaku.prediction.models import ModelVersion
 from kokyaku.users.roles import Role
 from tests.conftest import PASSWORD
 
@@ -43,6 +45,7 @@ EXPECTED: dict[str, set[str]] = {
     "criteria_create": MANAGERS,
     "snapshot_create": MANAGERS,
     "snapshot_delete": MANAGERS,
+    "model_train": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -98,6 +101,7 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "criteria_create": lambda u: portfolio_services.criteria_create(actor=u, near_margin=0.2),
         "snapshot_create": lambda u: portfolio_services.snapshot_create(actor=u, as_of=date(2026, 7, 31)),
         "snapshot_delete": lambda u: portfolio_services.snapshot_delete(actor=u, snapshot=snapshot),
+        "model_train": lambda u: prediction_services.model_train(actor=u, as_of=date(2026, 6, 30)),
     }
 
 
@@ -108,7 +112,7 @@ def _state() -> tuple[object, ...]:
     return (
         account.region, account.owner_id, deal.stage, deal.owner_id, Activity.objects.count(), Target.objects.count(),
         LostReason.objects.filter(active=True).count(), LostReason.objects.count(), User.objects.count(),
-        Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
+        Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency, ModelVersion.objects.count(),
     )  # fmt: skip
 
 

@@ -37,5 +37,6 @@ def team(request: HttpRequest) -> HttpResponse:
         "account_url": account_url_template(),
         "currency": code,
         "is_manager": is_manager(request.user),
+        "band_notes": presenters.unusual_band_notes((snapshot.notes or {}).get("bands", {})),
     }
     return render(request, "portfolio/team.html", context)

@@ -50,3 +50,10 @@ class Command(KokyakuCommand):
             f"snapshot {snapshot.pk} as of {snapshot.as_of}: {snapshot.account_count:,} accounts "
             f"(A {zones['A']:,} / B {zones['B']:,} / C {zones['C']:,}) in {snapshot.seconds:.1f} s"
         )
+        models = (snapshot.notes or {}).get("models")
+        if models:
+            self.stdout.write(
+                f"  probability models: version {models['version']} (data up to {models['as_of']}); "
+                f"deals: {models['deal']['serving']} ({models['deal']['reason']}), "
+                f"repeat purchases: {models['repeat']['serving']} ({models['repeat']['reason']})"
+            )

@@ -1,0 +1,49 @@
+"""`kokyaku train [--as-of DATE] [--json PATH]`: fit, evaluate and store both probability models (cron)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from kokyaku.domain.errors import DomainError
+from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.prediction.management.commands._common import as_of_date, report_lines, write_json
+from kokyaku.prediction.services import model_train
+
+
+class Command(KokyakuCommand):
+    help = (
+        "Fit the deal model and the repeat-purchase model on the data dated up to --as-of (default today), "
+        "evaluate them against every baseline on a time split, and store them as a new model version."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD; only data dated up to this day is used")
+        parser.add_argument(
+            "--json", dest="json", default=None, metavar="PATH", help="also write the report as JSON ('-': stdout)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbose = int(options.get("verbosity", 1)) >= 1
+
+        def progress(stage: str, count: int) -> None:
+            if verbose:
+                self.stderr.write(f"  {stage}: {count:,}")
+
+        try:
+            version = model_train(actor=None, as_of=as_of_date(options["as_of"]), progress=progress)
+        except DomainError as exc:
+            raise CommandError(f"cannot train the models: {exc}") from None
+        if options["json"]:
+            write_json(
+                options["json"], {"version": version.pk, "as_of": version.as_of.isoformat(), **version.report}, self.stdout
+            )
+            if options["json"] == "-":
+                return
+        self.stdout.write(
+            f"model version {version.pk}, data up to {version.as_of} ({version.closed_deals:,} closed deals, "
+            f"{version.customers:,} customers with purchases, {version.predictions.count():,} open deals scored) "
+            f"in {version.seconds:.1f} s"
+        )
+        self.stdout.write("\n".join(report_lines(version.report)))
