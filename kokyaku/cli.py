@@ -24,6 +24,8 @@ commands:
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
   snapshot [--as-of DATE]         compute and store the portfolio
   export portfolio ...            write the portfolio as CSV or XLSX
+  retention [--as-of DATE] [--json PATH]
+                                  customer retention: classic curve, measured, forecast
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.

@@ -15,6 +15,7 @@ from kokyaku.api.auth import SessionAuth, TokenAuth
 from kokyaku.crm.api import router as crm_router
 from kokyaku.imports.api import router as imports_router
 from kokyaku.portfolio.api import router as portfolio_router
+from kokyaku.retention.api import router as retention_router
 
 
 class KokyakuAPI(NinjaAPI):
@@ -72,3 +73,4 @@ def ping(request: HttpRequest) -> PingOut:
 api.add_router("", crm_router)
 api.add_router("", portfolio_router)
 api.add_router("", imports_router)
+api.add_router("", retention_router)
