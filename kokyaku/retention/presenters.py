@@ -44,7 +44,7 @@ def curve_chart(record: Retention) -> dict[str, Any]:
             "classic": _("Classic curve (50% → 55% → 60%)"),
             "model": _("Projection for your company (shifted-beta-geometric)"),
             "measured": _("Measured (Kaplan–Meier)"),
-            "band": _("Measured: 95% interval"),
+            "band": _("Measured: %(level)s interval") % {"level": "95%"},
             "x": _("Years since the first purchase"),
             "y": _("Customers still buying"),
         },
