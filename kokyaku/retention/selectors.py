@@ -190,9 +190,7 @@ def _cohorts(table: CohortTable, name: str) -> Cohorts:
 
 def _series(report: RetentionReport) -> CurveSeries:
     grid = np.arange(CURVE_YEARS * CURVE_STEPS_PER_YEAR + 1) / CURVE_STEPS_PER_YEAR
-    model = (
-        report.sbg.survival(grid * report.periods_per_year) if report.sbg is not None else np.full(len(grid), np.nan)
-    )
+    model = report.sbg.survival(grid * report.periods_per_year) if report.sbg is not None else np.full(len(grid), np.nan)
     km = report.kaplan_meier
     measured = low = high = np.full(len(grid), np.nan)
     if len(km):
@@ -214,14 +212,10 @@ def _series(report: RetentionReport) -> CurveSeries:
 
 def _record(report: RetentionReport, *, purchases: int, currency: str, level: float, seconds: float) -> Retention:
     curves = report.curves
+    classic, model, measured = (curves[c].to_numpy(float) for c in ("classic", "model", "kaplan_meier"))
     points = [
-        CurvePoint(
-            years=int(y),
-            classic=float(curves.at[y, "classic"]),
-            model=_number(float(curves.at[y, "model"])),
-            measured=_number(float(curves.at[y, "kaplan_meier"])),
-        )
-        for y in curves.index
+        CurvePoint(years=int(y), classic=float(classic[i]), model=_number(model[i]), measured=_number(measured[i]))
+        for i, y in enumerate(curves.index.to_numpy(np.int64))
     ]
     forecast = [
         ForecastRow(
@@ -237,7 +231,12 @@ def _record(report: RetentionReport, *, purchases: int, currency: str, level: fl
             classic_remaining=float(c["remaining"]),
             classic_revenue_at_stake=float(c["revenue_at_stake"]),
         )
-        for (y, f), (_, c) in zip(report.forecast.iterrows(), report.forecast_classic.iterrows(), strict=True)
+        for y, f, c in zip(
+            report.forecast.index.to_numpy(np.int64),
+            report.forecast.to_dict("records"),
+            report.forecast_classic.to_dict("records"),
+            strict=True,
+        )
     ]
     return Retention(
         as_of=report.as_of,
@@ -276,7 +275,9 @@ def measure(as_of: date, *, level: float = 0.9, company: CompanySettings | None 
         quarter_freq=quarter_freq,
         level=level,
     )
-    return _record(report, purchases=len(purchases), currency=company.currency, level=level, seconds=time.perf_counter() - started)
+    return _record(
+        report, purchases=len(purchases), currency=company.currency, level=level, seconds=time.perf_counter() - started
+    )
 
 
 def retention_report(as_of: date) -> Retention:

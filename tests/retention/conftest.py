@@ -23,7 +23,7 @@ def _empty_cache() -> Iterator[None]:
 
 
 def add_purchases(owner: Rep, *, accounts: int, first: date, spacing_days: int, every_days: int, prefix: str) -> list[Account]:
-    """``accounts`` customers, the i-th first buying ``i * spacing_days`` after ``first``, then 1-5 times, ``every_days`` apart."""
+    """``accounts`` customers, the i-th first buying ``i * spacing_days`` after ``first``, 1-5 times ``every_days`` apart."""
     made = Account.objects.bulk_create(
         Account(external_id=f"{prefix}-{i}", name=f"{prefix} customer {i}", owner=owner) for i in range(accounts)
     )
@@ -34,9 +34,15 @@ def add_purchases(owner: Rep, *, accounts: int, first: date, spacing_days: int, 
             day = start + timedelta(days=k * every_days)
             deals.append(
                 Deal(
-                    external_id=f"{prefix}-{i}-{k}", account=account, owner=owner, name="order", amount=Decimal(100_000 + 1_000 * i),
-                    status=Deal.Status.WON, opened_on=day - timedelta(days=10), closed_on=day,
-                )  # fmt: skip
+                    external_id=f"{prefix}-{i}-{k}",
+                    account=account,
+                    owner=owner,
+                    name="order",
+                    amount=Decimal(100_000 + 1_000 * i),
+                    status=Deal.Status.WON,
+                    opened_on=day - timedelta(days=10),
+                    closed_on=day,
+                )
             )
     Deal.objects.bulk_create(deals)
     return made

@@ -25,11 +25,15 @@ def test_prints_the_curves_and_the_forecast_and_writes_json(history: list[Accoun
     path = tmp_path / "retention.json"
     text = run("--as-of", "2026-06-30", "--json", str(path))
     assert "retention as of 2026-06-30: 80 customers" in text
-    assert "model: sbg" in text and "alpha" in text
+    assert "model: sbg" in text
+    assert "alpha" in text
     assert "1 year     50.0%" in text  # the classic curve beside
-    assert "after 3 years:" in text and "revenue at stake" in text
+    assert "after 3 years:" in text
+    assert "revenue at stake" in text
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["as_of"] == "2026-06-30" and data["model"] == "sbg" and data["customers"] == 80
+    assert data["as_of"] == "2026-06-30"
+    assert data["model"] == "sbg"
+    assert data["customers"] == 80
     assert [f["years"] for f in data["forecast"]] == [1, 2, 3]
     assert data["forecast"][0]["remaining_low"] <= data["forecast"][0]["remaining"] <= data["forecast"][0]["remaining_high"]
     assert data["yearly"]["rows"][0]["cohort"] == "2023"
@@ -38,16 +42,20 @@ def test_prints_the_curves_and_the_forecast_and_writes_json(history: list[Accoun
 def test_a_short_history_says_the_classic_curve_stands_in(short_history: list[Account]) -> None:
     text = run("--as-of", "2026-06-30")
     assert "model: classic" in text
-    assert "the history is too short" in text and "the classic curve stands in" in text
+    assert "the history is too short" in text
+    assert "the classic curve stands in" in text
 
 
 def test_an_earlier_day_sees_only_the_purchases_before_it(history: list[Account]) -> None:
-    assert "retention as of 2023-06-30: 12 customers" in run("--as-of", "2023-06-30")  # first bought 2023-01-10 + 15 i days, i < 12
+    assert "retention as of 2023-06-30: 12 customers" in run(
+        "--as-of", "2023-06-30"
+    )  # first bought 2023-01-10 + 15 i days, i < 12
 
 
 def test_no_purchases_at_all(db: None) -> None:
     text = run("--as-of", "2026-06-30")
-    assert "0 customers" in text and "model: classic" in text
+    assert "0 customers" in text
+    assert "model: classic" in text
 
 
 def test_bad_input_is_named(db: None, tmp_path: Path) -> None:

@@ -28,40 +28,54 @@ def test_purchases_are_the_won_deals_up_to_the_day(history: list[Account], stron
     account = history[0]
     common = {"account": account, "owner": strong_rep, "name": "x", "amount": Decimal(5000)}
     Deal.objects.create(external_id="open", status=Deal.Status.OPEN, opened_on=date(2026, 1, 1), **common)
-    Deal.objects.create(external_id="lost", status=Deal.Status.LOST, opened_on=date(2026, 1, 1), closed_on=date(2026, 2, 1), **common)
-    Deal.objects.create(external_id="later", status=Deal.Status.WON, opened_on=date(2026, 6, 1), closed_on=AS_OF + timedelta(days=1), **common)
     Deal.objects.create(
-        external_id="usd", status=Deal.Status.WON, opened_on=date(2026, 1, 1), closed_on=date(2026, 3, 3), currency="USD", **common
+        external_id="lost", status=Deal.Status.LOST, opened_on=date(2026, 1, 1), closed_on=date(2026, 2, 1), **common
+    )
+    Deal.objects.create(
+        external_id="later", status=Deal.Status.WON, opened_on=date(2026, 6, 1), closed_on=AS_OF + timedelta(days=1), **common
+    )
+    Deal.objects.create(
+        external_id="usd", status=Deal.Status.WON, opened_on=date(2026, 1, 1), closed_on=date(2026, 3, 3),
+        currency="USD", **common,
     )  # fmt: skip
     frame = load_purchases(AS_OF, "JPY")
     won = Deal.objects.filter(status=Deal.Status.WON, closed_on__lte=AS_OF)
     assert len(frame) == won.count() > 200  # the USD one included
     assert Deal.objects.filter(status=Deal.Status.WON).count() > won.count()  # "later" (and the fixture's late ones) left out
     assert frame["purchased_on"].max() <= pd.Timestamp(AS_OF)
-    assert frame.loc[frame["purchased_on"] == pd.Timestamp(2026, 3, 3), "amount"].tolist() == [0.0]  # another currency: no revenue
+    assert frame.loc[frame["purchased_on"] == pd.Timestamp(2026, 3, 3), "amount"].tolist() == [
+        0.0
+    ]  # another currency: no revenue
     assert frame["amount"].sum() == float(sum(d.amount for d in won.exclude(currency="USD")))
     assert str(frame["purchased_on"].dtype).startswith("datetime64")
 
 
 def test_the_record_is_the_domain_report(history: list[Account]) -> None:
     record = measure(AS_OF)
-    report = measure_retention(load_purchases(AS_OF, "JPY"), as_of=AS_OF, dormancy_days=365, year_freq="Y-MAR", quarter_freq="Q-MAR")
-    assert record.model == "sbg" and record.reason == "fitted"
+    report = measure_retention(
+        load_purchases(AS_OF, "JPY"), as_of=AS_OF, dormancy_days=365, year_freq="Y-MAR", quarter_freq="Q-MAR"
+    )
+    assert record.model == "sbg"
+    assert record.reason == "fitted"
     assert record.customers == report.customers == 80
     assert record.lost == report.lost > 10
+    assert report.sbg is not None
     assert record.alpha == pytest.approx(report.sbg.alpha_)
     assert [p.model for p in record.points] == pytest.approx(report.curves["model"].tolist())
     assert [p.classic for p in record.points] == [1.0, 0.5, 0.275, 0.165]
     assert [f.remaining for f in record.forecast] == pytest.approx(report.forecast["remaining"].tolist())
     assert record.yearly.rows[0].cohort == "2023"  # fiscal years ending in March: Jan 2023 is in FY "2023"
     assert record.quarterly.rows[0].customers == report.cohorts_quarterly.sizes.iloc[0]
-    assert len(record.series.years) == 37 and record.series.model[0] == pytest.approx(1.0)
+    assert len(record.series.years) == 37
+    assert record.series.model[0] == pytest.approx(1.0)
 
 
 def test_too_short_a_history_lets_the_classic_curve_stand_in(short_history: list[Account]) -> None:
     record = measure(AS_OF)
-    assert record.model == "classic" and record.reason == "short_history"
-    assert record.alpha is None and all(p.model is None for p in record.points)
+    assert record.model == "classic"
+    assert record.reason == "short_history"
+    assert record.alpha is None
+    assert all(p.model is None for p in record.points)
     assert [round(f.classic_remaining, 6) for f in record.forecast] == [round(f.remaining, 6) for f in record.forecast]
 
 
@@ -69,7 +83,8 @@ def test_the_dormancy_period_comes_from_the_company_settings(history: list[Accou
     before = measure(AS_OF)
     CompanySettings.objects.filter(pk=1).update(dormancy_days=200)
     after = measure(AS_OF)
-    assert after.dormancy_days == 200 and after.lost > before.lost
+    assert after.dormancy_days == 200
+    assert after.lost > before.lost
 
 
 def _queries(fn: object) -> int:

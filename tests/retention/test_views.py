@@ -19,13 +19,16 @@ def test_the_manager_sees_the_curves_the_cohorts_and_the_forecast(history: list[
         assert f'data-testid="{testid}"' in html
     assert 'data-testid="retention-fallback"' not in html
     assert "Projection for your company" in html  # the sBG trace's label in the chart data
-    assert "plotly.min.js" in html and "retention/retention.js" in html
+    assert "plotly.min.js" in html
+    assert "retention/retention.js" in html
     assert 'href="/retention/"' in html  # the nav link
     assert response.context["record"].model == "sbg"
     assert [f.years for f in response.context["forecast"]] == [1, 2, 3]
 
 
-def test_a_short_history_shows_the_classic_curve_standing_in_in_japanese(short_history: list[Account], manager_client: Client) -> None:
+def test_a_short_history_shows_the_classic_curve_standing_in_in_japanese(
+    short_history: list[Account], manager_client: Client
+) -> None:
     response = manager_client.get(URL, HTTP_ACCEPT_LANGUAGE="ja")
     html = response.content.decode()
     assert response.status_code == 200
@@ -51,7 +54,10 @@ def test_the_api_returns_the_record(history: list[Account], manager_client: Clie
     response = manager_client.get("/api/retention?as_of=2026-06-30")
     assert response.status_code == 200
     body = response.json()
-    assert body["model"] == "sbg" and body["customers"] == 80 and body["as_of"] == "2026-06-30"
+    assert body["model"] == "sbg"
+    assert body["customers"] == 80
+    assert body["as_of"] == "2026-06-30"
     assert [p["classic"] for p in body["points"]] == [1.0, 0.5, 0.275, 0.165]
-    assert len(body["series"]["years"]) == 37 and body["quarterly"]["rows"]
+    assert len(body["series"]["years"]) == 37
+    assert body["quarterly"]["rows"]
     assert manager_client.get("/api/retention?as_of=June").status_code == 422

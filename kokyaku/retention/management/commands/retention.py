@@ -17,7 +17,9 @@ from kokyaku.retention.selectors import Retention, measure
 
 REASONS = {
     "fitted": "the company's own curve (shifted-beta-geometric fit) stands",
-    "short_history": "the history is too short (fewer than 3 whole quarters past the dormancy period): the classic curve stands in",
+    "short_history": (
+        "the history is too short (fewer than 3 whole quarters past the dormancy period): the classic curve stands in"
+    ),
     "too_few_customers": "fewer than 30 customers: the classic curve stands in",
     "too_few_losses": "fewer than 10 customers lost: the classic curve stands in",
     "fit_failed": "the model could not be fitted: the classic curve stands in",
@@ -43,9 +45,15 @@ def summary(record: Retention) -> list[str]:
         f"model: {record.model} — {REASONS.get(record.reason, record.reason)}",
     ]
     if record.alpha is not None and record.beta is not None:
-        lines.append(f"sBG on quarters: alpha {record.alpha:.3f}, beta {record.beta:.3f} ({record.history_periods} whole quarters)")
+        lines.append(
+            f"sBG on quarters: alpha {record.alpha:.3f}, beta {record.beta:.3f} ({record.history_periods} whole quarters)"
+        )
     lines += ["", "after    classic  measured  projection"]
-    lines += [f"{p.years} year{'s' if p.years > 1 else ' '}  {_pct(p.classic):>7}  {_pct(p.measured):>8}  {_pct(p.model):>10}" for p in record.points if p.years]
+    lines += [
+        f"{p.years} year{'s' if p.years > 1 else ' '}  {_pct(p.classic):>7}  {_pct(p.measured):>8}  {_pct(p.model):>10}"
+        for p in record.points
+        if p.years
+    ]
     level = f"{record.level:.0%}"
     lines += ["", f"today's customers (not dormant), {level} interval; revenue at stake in {record.currency}:"]
     for f in record.forecast:
@@ -59,10 +67,15 @@ def summary(record: Retention) -> list[str]:
 
 
 class Command(KokyakuCommand):
-    help = "Measure customer retention from the purchases (won deals) up to --as-of: the classic curve beside the company's own, and the forecast."
+    help = (
+        "Measure customer retention from the purchases (won deals) up to --as-of: "
+        "the classic curve beside the company's own, and the forecast."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today); only purchases up to it count")
+        parser.add_argument(
+            "--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today); only purchases up to it count"
+        )
         parser.add_argument("--json", dest="json_path", default=None, help="also write the whole record as JSON to this file")
 
     def handle(self, *args: Any, **options: Any) -> None:
