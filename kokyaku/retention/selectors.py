@@ -29,6 +29,7 @@ from kokyaku.crm.models import CompanySettings
 from kokyaku.crm.selectors import company_settings
 from kokyaku.domain.retention import DAYS_PER_YEAR, CohortTable, RetentionReport, classic_survival, measure_retention
 from kokyaku.lib.bulk import fetch, read_frame
+from kokyaku.portfolio.periods import fiscal_year_of
 
 CACHE_SECONDS = 15 * 60
 CACHE_VERSION = 1
@@ -172,13 +173,24 @@ def _number(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def _cohorts(table: CohortTable, name: str) -> Cohorts:
+def cohort_label(label: str, freq: str, start_month: int) -> str:
+    """A cohort's name as the targets pages name fiscal periods (by the year the fiscal year starts in).
+
+    pandas names a fiscal period by the year it ends in ("2027Q3" for October 2026 when the year
+    starts in April); Japanese companies name it by the year it starts in: FY2026-Q3 (2026年度).
+    """
+    period = pd.Period(label, freq=freq)
+    fiscal_year = fiscal_year_of(period.start_time.date(), start_month)
+    return f"FY{fiscal_year}" if freq.startswith("Y") else f"FY{fiscal_year}-Q{period.quarter}"
+
+
+def _cohorts(table: CohortTable, name: str, start_month: int) -> Cohorts:
     periods = [int(k) for k in table.active.columns]
     shares = table.active.to_numpy(float) if periods else np.empty((0, 0))
     counts = table.counts.to_numpy(dtype=float, na_value=np.nan) if periods else np.empty((0, 0))
     rows = [
         CohortRow(
-            cohort=str(cohort),
+            cohort=cohort_label(str(cohort), table.freq, start_month),
             customers=int(size),
             shares=[_number(v) for v in shares[i]],
             counts=[None if math.isnan(v) else int(v) for v in counts[i]],
@@ -210,7 +222,9 @@ def _series(report: RetentionReport) -> CurveSeries:
     )
 
 
-def _record(report: RetentionReport, *, purchases: int, currency: str, level: float, seconds: float) -> Retention:
+def _record(
+    report: RetentionReport, *, purchases: int, currency: str, start_month: int, level: float, seconds: float
+) -> Retention:
     curves = report.curves
     classic, model, measured = (curves[c].to_numpy(float) for c in ("classic", "model", "kaplan_meier"))
     points = [
@@ -254,8 +268,8 @@ def _record(report: RetentionReport, *, purchases: int, currency: str, level: fl
         level=level,
         points=points,
         series=_series(report),
-        yearly=_cohorts(report.cohorts_yearly, "year"),
-        quarterly=_cohorts(report.cohorts_quarterly, "quarter"),
+        yearly=_cohorts(report.cohorts_yearly, "year", start_month),
+        quarterly=_cohorts(report.cohorts_quarterly, "quarter", start_month),
         forecast=forecast,
         seconds=round(seconds, 3),
     )
@@ -265,7 +279,8 @@ def measure(as_of: date, *, level: float = 0.9, company: CompanySettings | None 
     """Measure the company's retention as of ``as_of``, uncached: two queries (settings, purchases), one if given them."""
     started = time.perf_counter()
     company = company or company_settings()
-    year_freq, quarter_freq = cohort_freqs(int(company.fiscal_year_start_month))
+    start_month = int(company.fiscal_year_start_month)
+    year_freq, quarter_freq = cohort_freqs(start_month)
     purchases = load_purchases(as_of, company.currency)
     report = measure_retention(
         purchases,
@@ -276,7 +291,12 @@ def measure(as_of: date, *, level: float = 0.9, company: CompanySettings | None 
         level=level,
     )
     return _record(
-        report, purchases=len(purchases), currency=company.currency, level=level, seconds=time.perf_counter() - started
+        report,
+        purchases=len(purchases),
+        currency=company.currency,
+        start_month=start_month,
+        level=level,
+        seconds=time.perf_counter() - started,
     )
 
 

@@ -36,7 +36,7 @@ def test_prints_the_curves_and_the_forecast_and_writes_json(history: list[Accoun
     assert data["customers"] == 80
     assert [f["years"] for f in data["forecast"]] == [1, 2, 3]
     assert data["forecast"][0]["remaining_low"] <= data["forecast"][0]["remaining"] <= data["forecast"][0]["remaining_high"]
-    assert data["yearly"]["rows"][0]["cohort"] == "2023"
+    assert data["yearly"]["rows"][0]["cohort"] == "FY2022"
 
 
 def test_a_short_history_says_the_classic_curve_stands_in(short_history: list[Account]) -> None:

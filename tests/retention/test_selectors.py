@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kokyaku.crm.models import Account, CompanySettings, Deal, Rep
 from kokyaku.domain.retention import measure_retention
-from kokyaku.retention.selectors import cohort_freqs, load_purchases, measure, retention_report
+from kokyaku.retention.selectors import cohort_freqs, cohort_label, load_purchases, measure, retention_report
 from tests.retention.conftest import AS_OF, add_purchases
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,13 @@ def test_fiscal_frequencies_follow_the_start_month() -> None:
     assert cohort_freqs(4) == ("Y-MAR", "Q-MAR")
     assert cohort_freqs(1) == ("Y-DEC", "Q-DEC")
     assert cohort_freqs(10) == ("Y-SEP", "Q-SEP")
+
+
+def test_cohorts_are_named_by_the_year_their_fiscal_year_starts_in() -> None:
+    assert cohort_label("2027Q3", "Q-MAR", 4) == "FY2026-Q3"  # October-December 2026
+    assert cohort_label("2027", "Y-MAR", 4) == "FY2026"
+    assert cohort_label("2026Q1", "Q-DEC", 1) == "FY2026-Q1"
+    assert cohort_label("2026", "Y-DEC", 1) == "FY2026"
 
 
 def test_purchases_are_the_won_deals_up_to_the_day(history: list[Account], strong_rep: Rep) -> None:
@@ -64,7 +71,7 @@ def test_the_record_is_the_domain_report(history: list[Account]) -> None:
     assert [p.model for p in record.points] == pytest.approx(report.curves["model"].tolist())
     assert [p.classic for p in record.points] == [1.0, 0.5, 0.275, 0.165]
     assert [f.remaining for f in record.forecast] == pytest.approx(report.forecast["remaining"].tolist())
-    assert record.yearly.rows[0].cohort == "2023"  # fiscal years ending in March: Jan 2023 is in FY "2023"
+    assert record.yearly.rows[0].cohort == "FY2022"  # fiscal years starting in April: January 2023 is in FY2022
     assert record.quarterly.rows[0].customers == report.cohorts_quarterly.sizes.iloc[0]
     assert len(record.series.years) == 37
     assert record.series.model[0] == pytest.approx(1.0)
