@@ -154,16 +154,23 @@ def load_purchases(as_of: date, currency: str) -> pd.DataFrame:
     One query. Amounts in another currency than the company's count as purchases with no revenue
     (the revenue at stake is in the company currency).
     """
+    # The date as a day number: SQLite's driver would otherwise make a datetime.date of every row (1.5 s at 150,000).
+    day = (
+        "(closed_on - DATE '1970-01-01')"
+        if connection.vendor == "postgresql"
+        else "CAST(julianday(closed_on) - 2440587.5 AS INTEGER)"
+    )
     frame = read_frame(
-        "SELECT account_id, closed_on, CASE WHEN currency = %s THEN amount ELSE 0 END "
+        f"SELECT account_id, {day}, CASE WHEN currency = %s THEN amount ELSE 0 END "  # noqa: S608 - fixed SQL, values are bound
         "FROM crm_deal WHERE status = 'won' AND closed_on <= %s",
         [currency, as_of],
         ["account_id", "purchased_on", "amount"],
     )
+    days = pd.to_numeric(frame["purchased_on"]).to_numpy(np.int64)
     return pd.DataFrame(
         {
             "account_id": pd.to_numeric(frame["account_id"]).astype(np.int64),
-            "purchased_on": pd.to_datetime(frame["purchased_on"].astype(str), format="%Y-%m-%d"),
+            "purchased_on": pd.to_datetime(days.astype("datetime64[D]").astype("datetime64[ns]")),
             "amount": pd.to_numeric(frame["amount"], errors="coerce").astype(float).fillna(0.0),
         }
     )
