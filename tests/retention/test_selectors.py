@@ -60,7 +60,7 @@ def test_purchases_are_the_won_deals_up_to_the_day(history: list[Account], stron
 def test_the_record_is_the_domain_report(history: list[Account]) -> None:
     record = measure(AS_OF)
     report = measure_retention(
-        load_purchases(AS_OF, "JPY"), as_of=AS_OF, dormancy_days=365, year_freq="Y-MAR", quarter_freq="Q-MAR"
+        load_purchases(AS_OF, "JPY"), as_of=AS_OF, dormancy_days=365, year_freq="Y-MAR", quarter_freq="Q-MAR", n_draws=1000
     )
     assert record.model == "sbg"
     assert record.reason == "fitted"
@@ -71,6 +71,7 @@ def test_the_record_is_the_domain_report(history: list[Account]) -> None:
     assert [p.model for p in record.points] == pytest.approx(report.curves["model"].tolist())
     assert [p.classic for p in record.points] == [1.0, 0.5, 0.275, 0.165]
     assert [f.remaining for f in record.forecast] == pytest.approx(report.forecast["remaining"].tolist())
+    assert [f.revenue_at_stake_high for f in record.forecast] == pytest.approx(report.forecast["revenue_at_stake_high"].tolist())
     assert record.yearly.rows[0].cohort == "FY2022"  # fiscal years starting in April: January 2023 is in FY2022
     assert record.quarterly.rows[0].customers == report.cohorts_quarterly.sizes.iloc[0]
     assert len(record.series.years) == 37
