@@ -27,6 +27,8 @@ commands:
   evaluate [--json PATH]          the models' metrics against every baseline
   backtest --as-of DATE           past zones against what accounts bought afterwards
   export portfolio ...            write the portfolio as CSV or XLSX
+  retention [--as-of DATE] [--json PATH]
+                                  customer retention: classic curve, measured, forecast
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kokyaku.imports",
     "kokyaku.portfolio",
     "kokyaku.prediction",
+    "kokyaku.retention",
     "kokyaku.web",
     "kokyaku.api",
 ]

@@ -19,5 +19,6 @@ urlpatterns = [
     path("portfolio/", include("kokyaku.portfolio.urls")),
     path("prediction/", include("kokyaku.prediction.urls")),
     path("imports/", include("kokyaku.imports.urls")),
+    path("retention/", include("kokyaku.retention.urls")),
     path("", include("kokyaku.web.urls")),
 ]

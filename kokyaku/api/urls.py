@@ -16,6 +16,7 @@ from kokyaku.crm.api import router as crm_router
 from kokyaku.imports.api import router as imports_router
 from kokyaku.portfolio.api import router as portfolio_router
 from kokyaku.prediction.api import router as prediction_router
+from kokyaku.retention.api import router as retention_router
 
 
 class KokyakuAPI(NinjaAPI):
@@ -74,3 +75,4 @@ api.add_router("", crm_router)
 api.add_router("", portfolio_router)
 api.add_router("", imports_router)
 api.add_router("", prediction_router)
+api.add_router("", retention_router)

@@ -1,0 +1,1 @@
+"""The retention pages: one module per page."""
