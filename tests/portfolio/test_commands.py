@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import load_workbook
 
 from kokyaku.crm.models import Account, CompanySettings, Rep
+from kokyaku.portfolio.export import accounts_export, write_file
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from tests.portfolio.conftest import AS_OF, FORMULA_NAME
 
@@ -211,12 +213,23 @@ def test_export_to_a_missing_folder_is_refused(portfolio: dict[int, Account], tm
         run("export", "portfolio", "-o", str(tmp_path / "nope" / "x.csv"))
 
 
-def test_two_reps_with_the_same_name_get_a_sheet_each(portfolio: dict[int, Account], strong_rep: Rep, tmp_path: Path) -> None:
+def test_a_filtered_export_gives_two_reps_with_the_same_name_a_sheet_each(
+    portfolio: dict[int, Account], strong_rep: Rep, tmp_path: Path
+) -> None:
     namesake = Rep.objects.create(name=strong_rep.name)
     Account.objects.filter(pk=portfolio[10].pk).update(owner=namesake)
     run("snapshot", "--as-of", AS_OF.isoformat())
     path = tmp_path / "p.xlsx"
-    run("export", "portfolio", "-o", str(path))
+    with translation.override("en"):
+        write_file(accounts_export(Snapshot.objects.get(), filters={"search": "ACC-"}), path, fmt="xlsx")
     wb = load_workbook(path)
+    assert wb.sheetnames[:4] == ["Accounts", "Matrix", "Zones", "Per rep"]
     assert {strong_rep.name, f"{strong_rep.name}~2"} <= set(wb.sheetnames)
-    assert sum(ws.max_row - 1 for ws in wb.worksheets[1:]) == 10
+    assert sum(ws.max_row - 2 for ws in wb.worksheets[4:]) == 10  # a heading line and the header above each
+
+
+def test_an_unfiltered_export_has_no_sheet_per_rep(portfolio: dict[int, Account], tmp_path: Path) -> None:
+    run("snapshot", "--as-of", AS_OF.isoformat())
+    path = tmp_path / "p.xlsx"
+    run("export", "portfolio", "--lang", "en", "-o", str(path))
+    assert load_workbook(path, read_only=True).sheetnames == ["Accounts", "Matrix", "Zones", "Per rep"]
