@@ -48,7 +48,7 @@ class TabularError(Exception):
 def is_formula_like(value: str) -> bool:
     """True when a spreadsheet could read ``value`` as a formula (leading spaces skipped)."""
     stripped = value.lstrip(" \u3000")
-    return bool(stripped) and stripped[0] in _FORMULA_START or (bool(value) and value[0] in "\t\r")
+    return (bool(stripped) and stripped[0] in _FORMULA_START) or (bool(value) and value[0] in "\t\r")
 
 
 def neutralise(value: str) -> str:

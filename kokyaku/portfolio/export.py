@@ -113,7 +113,7 @@ def _snapshot_line(snapshot: Snapshot) -> str:
 
 def accounts_export(snapshot: Snapshot, *, filters: dict[str, Any] | None = None, mine: bool = False) -> Export:
     """The accounts of a snapshot with the accounts table's filters: one sheet, the summaries, per-rep sheets when filtered."""
-    filters = {k: v for k, v in (filters or {}).items() if v is not None and v != "" or (k == "zone" and v == "")}
+    filters = {k: v for k, v in (filters or {}).items() if (v is not None and v != "") or (k == "zone" and v == "")}
     qs = selectors.portfolio_filtered(snapshot, **filters)
     title = gettext("My portfolio") if mine else pgettext("export", "Accounts")
     columns = _account_columns()
@@ -175,9 +175,15 @@ def rep_breakdown_sheet(snapshot: Snapshot) -> Sheet:
     ]  # fmt: skip
     rows = (
         (
-            r.owner or gettext("(unassigned)"), r.accounts, *(r.zones[z] for z in ZONES), r.unzoned, r.near_boundary,
-            r.dormant, r.expected_value, r.expected_value_a,
-        )  # fmt: skip
+            r.owner or gettext("(unassigned)"),
+            r.accounts,
+            *(r.zones[z] for z in ZONES),
+            r.unzoned,
+            r.near_boundary,
+            r.dormant,
+            r.expected_value,
+            r.expected_value_a,
+        )
         for r in selectors.rep_breakdown(snapshot)
     )
     return Sheet(pgettext("export", "Per rep"), columns, rows)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from kokyaku.lib.tabular import (
     Column,
@@ -23,7 +23,7 @@ from kokyaku.lib.tabular import (
     write_csv,
 )
 
-DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "  =HYPERLINK(\"x\")", "＝1", "＋1", "－1", "＠x", "\u3000=1"]
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '  =HYPERLINK("x")', "＝1", "＋1", "－1", "＠x", "\u3000=1"]
 HARMLESS = ["株式会社テスト", "a=b", "1-2", "", "x@y.jp"]
 COLUMNS = [Column("名前"), Column("単価", "money"), Column("確率", "percent"), Column("日付", "date"), Column("件数", "int")]
 
@@ -67,7 +67,7 @@ def test_money_formats_carry_the_symbol_and_the_currencys_decimals() -> None:
     assert money_format("KWD", "en").endswith("#,##0.000")
 
 
-def _book(rows: list[tuple[object, ...]], heading: tuple[str, ...] = ("見出し",)) -> object:
+def _book(rows: list[tuple[object, ...]], heading: tuple[str, ...] = ("見出し",)) -> Workbook:
     book = XlsxWriter(XlsxStyle(money=money_format("JPY", "ja")))
     book.add(Sheet("表", COLUMNS, rows, fills=lambda r: "C6EFCE" if r[4] == 1 else None), heading=heading)
     out = io.BytesIO()
@@ -82,12 +82,17 @@ def test_xlsx_cells_have_real_number_formats_and_text_stays_text() -> None:
     assert [c.value for c in ws[2]] == ["名前", "単価", "確率", "日付", "件数"]
     name, price, prob, day, count = ws[3]
     assert (name.value, name.data_type, name.quotePrefix) == ("=1+1", "s", True)  # kept as typed, never run
-    assert price.value == 455000000.5 and price.number_format == '"¥"#,##0;-"¥"#,##0'
-    assert prob.value == pytest.approx(0.456) and prob.number_format == "0.0%"
-    assert day.value.date() == date(2026, 6, 30) and day.number_format == "yyyy-mm-dd"
+    assert price.value == 455000000.5
+    assert price.number_format == '"¥"#,##0;-"¥"#,##0'
+    assert prob.value == pytest.approx(0.456)
+    assert prob.number_format == "0.0%"
+    assert day.value.date() == date(2026, 6, 30)
+    assert day.number_format == "yyyy-mm-dd"
     assert count.number_format == "#,##0"
-    assert ws["A4"].quotePrefix and ws["A4"].value == "＠x"
-    assert ws["A3"].fill.fgColor.rgb.endswith("C6EFCE") and not ws["A4"].fill.fgColor.rgb.endswith("C6EFCE")
+    assert ws["A4"].quotePrefix
+    assert ws["A4"].value == "＠x"
+    assert ws["A3"].fill.fgColor.rgb.endswith("C6EFCE")
+    assert not ws["A4"].fill.fgColor.rgb.endswith("C6EFCE")
 
 
 def test_xlsx_sheets_are_set_up_for_reading_and_printing() -> None:
@@ -105,5 +110,7 @@ def test_xlsx_sheets_are_set_up_for_reading_and_printing() -> None:
 def test_xlsx_streams_more_rows_than_its_width_sample() -> None:
     rows = ((f"name {i}", i, 0.5, None, i) for i in range(1200))
     ws = _book(list(rows), heading=())["表"]
-    assert ws.max_row == 1201 and ws["A1201"].value == "name 1199"
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E1201"
+    assert ws.max_row == 1201
+    assert ws["A1201"].value == "name 1199"
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:E1201"

@@ -158,7 +158,8 @@ def test_the_xlsx_export_has_one_accounts_sheet_with_the_rep_as_a_column_then_th
         snap = expected[str(r["取引先コード"].value)]
         assert r["ゾーン"].value == (snap.zone or "ゾーン未判定")
         assert r["期待値"].value == (pytest.approx(float(snap.expected_value)) if snap.expected_value is not None else None)
-        assert r["基準日"].value.date() == AS_OF and r["基準日"].number_format == "yyyy-mm-dd"
+        assert r["基準日"].value.date() == AS_OF
+        assert r["基準日"].number_format == "yyyy-mm-dd"
         if snap.win_probability is not None:
             assert r["受注確率"].number_format == "0.0%"
             assert r["取引単価"].number_format == r["期待値"].number_format == '"¥"#,##0;-"¥"#,##0'

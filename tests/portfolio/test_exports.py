@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 
 from kokyaku.crm.models import Account
 from kokyaku.portfolio.models import SnapshotRow
-from kokyaku.portfolio.selectors import effort_return, rep_breakdown, targets_view, zone_moves
 from kokyaku.portfolio.periods import period_parse
+from kokyaku.portfolio.selectors import effort_return, rep_breakdown, targets_view, zone_moves
 from tests.portfolio.pages_demo import NOW, Demo, demo_client
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,8 @@ def test_the_accounts_download_holds_the_filtered_rows_in_japanese(manager: Clie
     assert header[:6] == ["取引先コード", "取引先", "担当者", "ゾーン", "取引単価", "受注確率"]
     body = list(sheet.iter_rows(min_row=3))
     expected = set(SnapshotRow.objects.filter(snapshot=demo.after, zone="A").values_list("account__external_id", flat=True))
-    assert {r[0].value for r in body} == expected and len(body) == len(expected) > 0
+    assert {r[0].value for r in body} == expected
+    assert len(body) == len(expected) > 0
     assert {r[3].value for r in body} == {"A"}
     owners = [r[2].value for r in body]
     assert owners == sorted(owners, key=lambda o: (o == "（担当者なし）", o))  # by rep
@@ -83,7 +84,8 @@ def test_the_accounts_csv_in_cp932_and_with_a_search(manager: Client, demo: Demo
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("cp932"))))
     assert rows[0][1] == "取引先"
-    assert all(name in r[1] for r in rows[1:]) and len(rows) >= 2
+    assert all(name in r[1] for r in rows[1:])
+    assert len(rows) >= 2
 
 
 def test_a_name_shift_jis_cannot_hold_goes_back_to_the_page_saying_which_row(manager: Client, demo: Demo) -> None:
@@ -124,15 +126,18 @@ def test_the_review_download_lists_every_move(manager: Client, demo: Demo) -> No
     assert header[4:6] == ["Previous zone", "Direction"]
     moves = zone_moves(demo.after, previous=demo.before, direction="up", per_page=500)
     body = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert sorted(r[0] for r in body) == sorted(r.account_external_id for r in moves.rows) and moves.total > 0
+    assert sorted(r[0] for r in body) == sorted(r.account_external_id for r in moves.rows)
+    assert moves.total > 0
     assert {r[5] for r in body} == {"Up"}
     migration = [[c.value for c in row] for row in wb["Migration"].iter_rows(min_row=3)]
-    assert migration[0][0] == "A" and all(isinstance(v, int) for v in migration[0][1:])
+    assert migration[0][0] == "A"
+    assert all(isinstance(v, int) for v in migration[0][1:])
 
 
 def test_a_backwards_review_download_goes_back_to_the_page(manager: Client, demo: Demo) -> None:
     response = manager.get(reverse("portfolio:export_review"), {"before": demo.after.pk, "after": demo.before.pk})
-    assert response.status_code == 302 and response["Location"].startswith(reverse("portfolio:review"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portfolio:review"))
 
 
 def test_the_effort_and_targets_downloads_match_the_selectors(manager: Client, demo: Demo) -> None:
@@ -145,7 +150,8 @@ def test_the_effort_and_targets_downloads_match_the_selectors(manager: Client, d
     data = targets_view(start=period.start, end=period.end, accounts_per_rep=0)
     wb = _xlsx(_get(manager, reverse("portfolio:export_targets"), period="FY2026", fmt="xlsx"))
     body = list(wb["Targets"].iter_rows(min_row=3))
-    assert [r[0].value for r in body] == [r.rep for r in data.reps] and data.reps
+    assert [r[0].value for r in body] == [r.rep for r in data.reps]
+    assert data.reps
     assert [r[1].value for r in body] == pytest.approx([r.target for r in data.reps])
     assert body[0][3].number_format == "0.0%"  # attainment
     assert wb["Team"]["B3"].value == pytest.approx(data.team.target)
@@ -164,7 +170,8 @@ def test_every_page_offers_its_download_with_its_filters(manager: Client, demo: 
 
 def test_a_bad_format_goes_back_to_the_page(manager: Client, demo: Demo) -> None:
     response = manager.get(reverse("portfolio:export_team"), {"fmt": "pdf"})
-    assert response.status_code == 302 and response["Location"] == reverse("portfolio:team")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portfolio:team")
 
 
 def test_the_accounts_download_streams_in_a_fixed_number_of_queries(manager: Client, demo: Demo) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from kokyaku.portfolio.periods import period_of, period_parse
 from kokyaku.portfolio.views.common import int_param, snapshot_asked
 
 
-def _download(request: HttpRequest, page: str, build: Callable[[], export.Export | None]) -> HttpResponse:
+def _download(request: HttpRequest, page: str, build: Callable[[], export.Export | None]) -> HttpResponseBase:
     """Write the export asked for and stream it, or go back to ``page`` (same query) saying why not."""
     fmt = request.GET.get("fmt") or "xlsx"
     encoding = request.GET.get("encoding") or "utf-8-sig"
@@ -50,7 +51,7 @@ def _download(request: HttpRequest, page: str, build: Callable[[], export.Export
     return FileResponse(fh, as_attachment=True, filename=name, content_type=export.content_type(fmt, encoding))
 
 
-def _accounts(request: HttpRequest, *, mine: bool) -> HttpResponse:
+def _accounts(request: HttpRequest, *, mine: bool) -> HttpResponseBase:
     page = "portfolio:mine" if mine else "portfolio:accounts"
 
     def build() -> export.Export | None:
@@ -71,17 +72,17 @@ def _accounts(request: HttpRequest, *, mine: bool) -> HttpResponse:
 
 
 @login_required
-def accounts(request: HttpRequest) -> HttpResponse:
+def accounts(request: HttpRequest) -> HttpResponseBase:
     return _accounts(request, mine=False)
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: HttpRequest) -> HttpResponseBase:
     return _accounts(request, mine=True)
 
 
 @login_required
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: HttpRequest) -> HttpResponseBase:
     def build() -> export.Export | None:
         snapshot = snapshot_asked(request)
         return None if snapshot is None else export.team_export(snapshot)
@@ -90,7 +91,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: HttpRequest) -> HttpResponseBase:
     def build() -> export.Export | None:
         after_id = int_param(request.GET.get("after"))
         after = selectors.snapshot_get(after_id) if after_id else selectors.snapshot_latest()
@@ -105,7 +106,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def effort(request: HttpRequest) -> HttpResponse:
+def effort(request: HttpRequest) -> HttpResponseBase:
     def build() -> export.Export | None:
         snapshot = snapshot_asked(request)
         if snapshot is None:
@@ -120,7 +121,7 @@ def effort(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def targets(request: HttpRequest) -> HttpResponse:
+def targets(request: HttpRequest) -> HttpResponseBase:
     def build() -> export.Export:
         start_month = company_settings().fiscal_year_start_month
         try:
@@ -131,4 +132,3 @@ def targets(request: HttpRequest) -> HttpResponse:
         return export.targets_export(data, period_key=period.key, start=period.start, end=period.end)
 
     return _download(request, "portfolio:targets", build)
-

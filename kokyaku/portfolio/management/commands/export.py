@@ -28,7 +28,10 @@ class Command(KokyakuCommand):
         parser.add_argument("--encoding", choices=["utf-8-sig", "utf-8", "cp932"], default="utf-8-sig", help="CSV only")
         languages = [code for code, _name in settings.LANGUAGES]
         parser.add_argument(
-            "--lang", choices=languages, default=None, help=f"headers and codes in this language (default: {settings.LANGUAGE_CODE})"
+            "--lang",
+            choices=languages,
+            default=None,
+            help=f"headers and codes in this language (default: {settings.LANGUAGE_CODE})",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
