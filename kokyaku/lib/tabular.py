@@ -31,6 +31,7 @@ from babel.numbers import get_currency_precision, get_currency_symbol
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -234,6 +235,7 @@ class XlsxWriter:
         self.bold = Font(bold=True)
         self.used: set[str] = set()
         self._fills: dict[str, PatternFill] = {}
+        self._styles: dict[tuple[str, str | None, bool, bool], StyleArray] = {}
         self._wrap = Alignment(vertical="top")
 
     def _fill(self, rgb: str) -> PatternFill:
@@ -250,16 +252,37 @@ class XlsxWriter:
             setattr(cell, k, v)
         return cell
 
-    def _cell(self, ws: Any, value: Any, col: Column, fill: PatternFill | None) -> WriteOnlyCell:
+    def _styled(self, ws: Any, kind: str, fill: str | None, *, text: bool, quote: bool = False) -> StyleArray:
+        """The style of a cell of ``kind`` (with ``fill``), worked out once per workbook and copied to each cell.
+
+        Setting ``fill`` / ``number_format`` on every cell looks the style up in the workbook's
+        tables by hashing it: two thirds of the time of a 100,000-row sheet. A copied
+        :class:`StyleArray` (the ids those lookups return) is the same cell for a fraction of it.
+        """
+        key = (kind, fill, text, quote)
+        style = self._styles.get(key)
+        if style is None:
+            cell = WriteOnlyCell(ws)
+            if not text:
+                fmt = self.style.money if kind == "money" else self.style.date if kind == "date" else FORMATS.get(kind)
+                if fmt:
+                    cell.number_format = fmt
+            if quote:
+                cell.quotePrefix = True
+            if fill:
+                cell.fill = self._fill(fill)
+            style = self._styles[key] = StyleArray(cell._style) if cell._style is not None else StyleArray()
+        return style
+
+    def _cell(self, ws: Any, value: Any, col: Column, fill: str | None) -> WriteOnlyCell:
         if isinstance(value, str):
-            cell = self._text(ws, value)
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+            cell._style = StyleArray(self._styled(ws, col.kind, fill, text=True, quote=is_formula_like(value)))
         else:
             cell = WriteOnlyCell(ws, value=_plain(value, col.kind))
-            fmt = self.style.money if col.kind == "money" else self.style.date if col.kind == "date" else FORMATS.get(col.kind)
-            if fmt and value is not None:
-                cell.number_format = fmt
-        if fill is not None:
-            cell.fill = fill
+            if value is not None or fill:
+                cell._style = StyleArray(self._styled(ws, col.kind, fill, text=value is None))
         return cell
 
     def add(self, sheet: Sheet, *, heading: Sequence[str] = ()) -> int:
@@ -282,8 +305,7 @@ class XlsxWriter:
         ws.append([self._text(ws, c.header, font=self.bold, alignment=self._wrap) for c in sheet.columns])
         count = 0
         for row in _chain(sample, rows):
-            rgb = sheet.fills(row) if sheet.fills else None
-            fill = self._fill(rgb) if rgb else None
+            fill = sheet.fills(row) if sheet.fills else None
             ws.append([self._cell(ws, v, c, fill) for v, c in zip(row, sheet.columns, strict=False)])
             count += 1
         if sheet.autofilter:
