@@ -71,13 +71,16 @@ class Sheet:
     """A table to write: one XLSX sheet, or the whole CSV.
 
     ``title`` names the sheet (cut to Excel's 31 characters); ``fills`` optionally maps a row to a
-    background colour (hex "RRGGBB") for the whole row, e.g. by zone.
+    background colour (hex "RRGGBB") for the cell in column ``fill_at`` (e.g. the zone), or for
+    the whole row. Cells without a style are written as bare values, which is what keeps 100,000
+    rows fast: every styled cell costs openpyxl a style lookup.
     """
 
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence[Any]]
     fills: Any = None  # Callable[[Sequence[Any]], str | None]
+    fill_at: int | None = None  # the one column ``fills`` colours; None: the whole row
     autofilter: bool = True
     written: int = field(default=0, init=False)
 
@@ -274,15 +277,20 @@ class XlsxWriter:
             style = self._styles[key] = StyleArray(cell._style) if cell._style is not None else StyleArray()
         return style
 
-    def _cell(self, ws: Any, value: Any, col: Column, fill: str | None) -> WriteOnlyCell:
+    def _cell(self, ws: Any, value: Any, col: Column, fill: str | None) -> Any:
+        """A cell to append: the bare value when it needs no style (plain text, empty), else a styled cell."""
         if isinstance(value, str):
+            quote = is_formula_like(value)
+            if not quote and not fill:
+                return value  # openpyxl stores it as text: only a leading "=" would make a formula
             cell = WriteOnlyCell(ws, value=value)
             cell.data_type = "s"  # never a formula, whatever the text starts with
-            cell._style = StyleArray(self._styled(ws, col.kind, fill, text=True, quote=is_formula_like(value)))
-        else:
-            cell = WriteOnlyCell(ws, value=_plain(value, col.kind))
-            if value is not None or fill:
-                cell._style = StyleArray(self._styled(ws, col.kind, fill, text=value is None))
+            cell._style = self._styled(ws, col.kind, fill, text=True, quote=quote)
+            return cell
+        if value is None and not fill:
+            return None
+        cell = WriteOnlyCell(ws, value=_plain(value, col.kind))
+        cell._style = self._styled(ws, col.kind, fill, text=value is None)
         return cell
 
     def add(self, sheet: Sheet, *, heading: Sequence[str] = ()) -> int:
@@ -306,7 +314,13 @@ class XlsxWriter:
         count = 0
         for row in _chain(sample, rows):
             fill = sheet.fills(row) if sheet.fills else None
-            ws.append([self._cell(ws, v, c, fill) for v, c in zip(row, sheet.columns, strict=False)])
+            at = sheet.fill_at
+            ws.append(
+                [
+                    self._cell(ws, v, c, fill if at is None or i == at else None)
+                    for i, (v, c) in enumerate(zip(row, sheet.columns))
+                ]
+            )
             count += 1
         if sheet.autofilter:
             ws.auto_filter.ref = f"A{header_row}:{last}{header_row + count}"

@@ -117,7 +117,9 @@ def accounts_export(snapshot: Snapshot, *, filters: dict[str, Any] | None = None
     qs = selectors.portfolio_filtered(snapshot, **filters)
     title = gettext("My portfolio") if mine else pgettext("export", "Accounts")
     columns = _account_columns()
-    main = Sheet(title, columns, _account_cells(selectors.rows_iter(_by_owner(qs)), snapshot.as_of), fills=_zone_fill(3))
+    main = Sheet(
+        title, columns, _account_cells(selectors.rows_iter(_by_owner(qs)), snapshot.as_of), fills=_zone_fill(3), fill_at=3
+    )
     owner_id = filters.get("owner_id")
     export = Export(
         name=f"{'my-portfolio' if mine else 'accounts'}-{snapshot.as_of.isoformat()}",
@@ -133,7 +135,7 @@ def accounts_export(snapshot: Snapshot, *, filters: dict[str, Any] | None = None
             for oid, name in sorted(owners, key=lambda o: (o[1] is None, o[1] or "", o[0] or 0)):
                 rows = qs.filter(owner_id=oid) if oid is not None else qs.filter(owner_id__isnull=True)
                 cells = _account_cells(selectors.rows_iter(_by_owner(rows)), snapshot.as_of)
-                yield Sheet(name or gettext("(unassigned)"), columns, cells, fills=_zone_fill(3))
+                yield Sheet(name or gettext("(unassigned)"), columns, cells, fills=_zone_fill(3), fill_at=3)
 
         export.extra_sheets = per_rep
     return export
@@ -157,6 +159,7 @@ def _summary_sheets(snapshot: Snapshot, *, owner_id: int | None = None, per_rep:
             (gettext("Unzoned"), matrix.unzoned, None),
         ],
         fills=_zone_fill(0),
+        fill_at=0,
         autofilter=False,
     )
     sheets = [grid, zones]
@@ -218,7 +221,10 @@ def review_export(before: Snapshot, after: Snapshot, *, direction: str | None = 
     }  # fmt: skip
     return Export(
         name=f"review-{before.as_of.isoformat()}-{after.as_of.isoformat()}",
-        sheets=[Sheet(gettext("Review"), columns, _account_cells(moves, after.as_of, review=True), fills=_zone_fill(3)), grid],
+        sheets=[
+            Sheet(gettext("Review"), columns, _account_cells(moves, after.as_of, review=True), fills=_zone_fill(3), fill_at=3),
+            grid,
+        ],
         heading=[line],
     )
 
@@ -250,8 +256,17 @@ def effort_export(snapshot: Snapshot, *, start: date, end: date) -> Export:
     return Export(
         name=f"effort-{start.isoformat()}-{end.isoformat()}",
         sheets=[
-            Sheet(pgettext("export", "Per rep"), _effort_columns(True), _effort_cells(per_rep, True), fills=_zone_fill(1)),
-            Sheet(gettext("Team"), _effort_columns(False), _effort_cells(team, False), fills=_zone_fill(0), autofilter=False),
+            Sheet(
+                pgettext("export", "Per rep"), _effort_columns(True), _effort_cells(per_rep, True), fills=_zone_fill(1), fill_at=1
+            ),
+            Sheet(
+                gettext("Team"),
+                _effort_columns(False),
+                _effort_cells(team, False),
+                fills=_zone_fill(0),
+                fill_at=0,
+                autofilter=False,
+            ),
         ],
         heading=[line],
     )

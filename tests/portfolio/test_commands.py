@@ -163,9 +163,10 @@ def test_the_xlsx_export_has_one_accounts_sheet_with_the_rep_as_a_column_then_th
         if snap.win_probability is not None:
             assert r["受注確率"].number_format == "0.0%"
             assert r["取引単価"].number_format == r["期待値"].number_format == '"¥"#,##0;-"¥"#,##0'
-    fills = {r["取引先コード"].value: r["取引先コード"].fill.fgColor.rgb for r in body}
+    fills = {r["取引先コード"].value: r["ゾーン"].fill.fgColor.rgb for r in body}
     assert fills["ACC-009"].endswith("C6EFCE")  # zone A green
     assert fills["ACC-001"].endswith("F2F2F2")  # zone C grey
+    assert body[0]["取引先"].fill.fill_type is None  # only the zone cell is coloured
     name_width = sheet.column_dimensions["B"].width
     assert name_width >= len('=HYPERLINK("http://evil")'), "the longest name fits"
     zones = {row[0].value: row[1].value for row in wb["ゾーン別"].iter_rows(min_row=3)}
