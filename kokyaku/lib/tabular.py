@@ -39,6 +39,7 @@ Kind = Literal["text", "int", "number", "money", "percent", "date", "bool"]
 ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 WIDTH_SAMPLE = 500  # rows read ahead to size a sheet's columns
 MAX_WIDTH = 60
+MAX_ROWS = 1_048_576  # Excel's rows per sheet
 _FORMULA_START = frozenset("=+-@\t\r＝＋－＠")
 
 
@@ -313,6 +314,11 @@ class XlsxWriter:
         ws.append([self._text(ws, c.header, font=self.bold, alignment=self._wrap) for c in sheet.columns])
         count = 0
         for row in _chain(sample, rows):
+            if header_row + count >= MAX_ROWS:
+                ws.close()  # end the sheet's stream cleanly: nothing will be saved
+                raise TabularError(
+                    f"sheet {sheet.title!r}: more than Excel's {MAX_ROWS:,} rows a sheet; filter the table or choose CSV"
+                )
             fill = sheet.fills(row) if sheet.fills else None
             at = sheet.fill_at
             ws.append(

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from kokyaku.lib import tabular
 from kokyaku.lib.tabular import (
     Column,
     Sheet,
@@ -114,3 +115,10 @@ def test_xlsx_streams_more_rows_than_its_width_sample() -> None:
     assert ws["A1201"].value == "name 1199"
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:E1201"
+
+
+def test_a_sheet_longer_than_excel_allows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tabular, "MAX_ROWS", 10)
+    with pytest.raises(TabularError, match=r"sheet '表': more than Excel's 10 rows a sheet; filter the table or choose CSV"):
+        _book([("x", 1, 0.1, None, 1)] * 9)
+    assert _book([("x", 1, 0.1, None, 1)] * 8)["表"].max_row == 10
