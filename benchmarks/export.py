@@ -10,7 +10,8 @@ Uses the database as it finds it: if it holds no accounts, loads `kokyaku demo` 
 matrix, zones, per-rep breakdown) and as CSV (UTF-8 with BOM and cp932), in Japanese, the way
 ``kokyaku export portfolio`` and the accounts page's download write them; then one filtered
 XLSX (zone A, with a sheet per rep when at most 30 reps) and the team download. Prints wall
-time, CPU time (steadier than wall time on a shared machine), the peak RSS of the process, its growth over the process before the export, and the size.
+time, CPU time (steadier than wall time on a shared machine), the peak RSS of the process, its
+growth over the process before the export, and the size.
 """
 
 from __future__ import annotations

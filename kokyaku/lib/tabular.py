@@ -324,7 +324,7 @@ class XlsxWriter:
             ws.append(
                 [
                     self._cell(ws, v, c, fill if at is None or i == at else None)
-                    for i, (v, c) in enumerate(zip(row, sheet.columns))
+                    for i, (v, c) in enumerate(zip(row, sheet.columns, strict=True))
                 ]
             )
             count += 1
