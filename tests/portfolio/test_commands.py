@@ -161,6 +161,8 @@ def test_the_xlsx_export_has_one_accounts_sheet_with_the_rep_as_a_column_then_th
         assert r["基準日"].value.date() == AS_OF
         assert r["基準日"].number_format == "yyyy-mm-dd"
         if snap.win_probability is not None:
+            assert r["受注確率"].value == pytest.approx(snap.win_probability)
+            assert 0 < r["受注確率"].value <= 1  # a fraction: 0.0% shows 0.7 as 70.0%
             assert r["受注確率"].number_format == "0.0%"
             assert r["取引単価"].number_format == r["期待値"].number_format == '"¥"#,##0;-"¥"#,##0'
     fills = {r["取引先コード"].value: r["ゾーン"].fill.fgColor.rgb for r in body}
