@@ -179,3 +179,11 @@ def test_the_accounts_download_streams_in_a_fixed_number_of_queries(manager: Cli
         _xlsx(_get(manager, reverse("portfolio:export_accounts"), fmt="xlsx"))
     assert SnapshotRow.objects.filter(snapshot=demo.after).count() > 100
     assert len(few) < 30, [q["sql"][:120] for q in few]
+
+
+def test_the_review_download_of_one_rep(manager: Client, demo: Demo) -> None:
+    params = {"before": str(demo.before.pk), "after": str(demo.after.pk), "owner": str(demo.rep.pk), "fmt": "csv"}
+    rows = _csv(_get(manager, reverse("portfolio:export_review"), **params))
+    moves = zone_moves(demo.after, previous=demo.before, owner_id=demo.rep.pk, per_page=500)
+    assert sorted(r[0] for r in rows[1:]) == sorted(r.account_external_id for r in moves.rows)
+    assert {r[2] for r in rows[1:]} <= {demo.rep.name}

@@ -100,7 +100,8 @@ def review(request: HttpRequest) -> HttpResponseBase:
         if after is None or before is None or not selectors.snapshot_is_before(before, after):
             return None
         direction = request.GET.get("direction") if request.GET.get("direction") in ("up", "down") else None
-        return export.review_export(before, after, direction=direction)
+        owner = int_param(request.GET.get("owner"))  # one rep's moves, when the page is filtered by rep
+        return export.review_export(before, after, direction=direction, owner_id=owner)
 
     return _download(request, "portfolio:review", build)
 
