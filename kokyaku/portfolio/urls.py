@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from kokyaku.portfolio.views import account, criteria, effort, review, snapshots, tables, targets, team
+from kokyaku.portfolio.views import account, criteria, effort, exports, review, snapshots, tables, targets, team
 
 app_name = "portfolio"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -16,4 +16,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("effort/", effort.effort, name="effort"),
     path("targets/", targets.targets, name="targets"),
     path("targets/set/", targets.target_set, name="target_set"),
+    path("export/team/", exports.team, name="export_team"),
+    path("export/mine/", exports.mine, name="export_mine"),
+    path("export/accounts/", exports.accounts, name="export_accounts"),
+    path("export/review/", exports.review, name="export_review"),
+    path("export/effort/", exports.effort, name="export_effort"),
+    path("export/targets/", exports.targets, name="export_targets"),
 ]

@@ -17,7 +17,14 @@ Money comes back as ``Decimal`` in rows and ``float`` in aggregates meant for ch
 from kokyaku.portfolio.selectors.accounts import AccountOverview, RepFocus, account_overview, rep_focus
 from kokyaku.portfolio.selectors.criteria import ZONE_LABELS, CriteriaPreview, criteria_cutoffs, criteria_preview
 from kokyaku.portfolio.selectors.effort import EffortRow, effort_return
-from kokyaku.portfolio.selectors.review import Flow, MigrationCounts, zone_migration, zone_migration_accounts, zone_moves
+from kokyaku.portfolio.selectors.review import (
+    Flow,
+    MigrationCounts,
+    zone_migration,
+    zone_migration_accounts,
+    zone_moves,
+    zone_moves_iter,
+)
 from kokyaku.portfolio.selectors.rows import (
     ROW_PATHS,
     SORTS,
@@ -26,7 +33,9 @@ from kokyaku.portfolio.selectors.rows import (
     RowPage,
     ZoneHistoryEntry,
     account_zone_history,
+    portfolio_filtered,
     portfolio_table,
+    rows_iter,
 )
 from kokyaku.portfolio.selectors.snapshots import (
     SNAPSHOT_ORDER,
@@ -94,10 +103,12 @@ __all__ = [
     "criteria_preview",
     "effort_return",
     "open_deal_dates",
+    "portfolio_filtered",
     "portfolio_table",
     "rep_breakdown",
     "rep_breakdown_page",
     "rep_focus",
+    "rows_iter",
     "scatter_points",
     "snapshot_get",
     "snapshot_is_before",
@@ -111,4 +122,5 @@ __all__ = [
     "zone_migration",
     "zone_migration_accounts",
     "zone_moves",
+    "zone_moves_iter",
 ]

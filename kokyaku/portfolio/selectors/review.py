@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 
 from kokyaku.domain.portfolio import ZONES
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
-from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, RowPage, paging, rows_of
+from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, Row, RowPage, paging, rows_iter, rows_of
 from kokyaku.portfolio.selectors.snapshots import snapshot_previous
 
 # Rank: A < B < C < "" (unzoned), so "up" means the new rank is smaller.
@@ -40,6 +41,15 @@ def zone_moves(
     previous = previous or snapshot_previous(snapshot)
     if previous is None:
         return Page([], 0, 1, per_page)
+    qs = _moves(snapshot, previous, direction=direction, owner_id=owner_id)
+    total = qs.count()
+    page, per_page, start = paging(total, page, per_page)
+    return Page(
+        rows_of(qs.order_by(*BY_EXPECTED_VALUE), "previous_zone", start=start, stop=start + per_page), total, page, per_page
+    )
+
+
+def _moves(snapshot: Snapshot, previous: Snapshot, *, direction: str | None, owner_id: int | None) -> Any:
     qs = _with_previous_zone(snapshot, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
@@ -47,11 +57,15 @@ def zone_moves(
         qs = qs.filter(_UP)
     elif direction == "down":
         qs = qs.exclude(_UP)
-    total = qs.count()
-    page, per_page, start = paging(total, page, per_page)
-    return Page(
-        rows_of(qs.order_by(*BY_EXPECTED_VALUE), "previous_zone", start=start, stop=start + per_page), total, page, per_page
-    )
+    return qs
+
+
+def zone_moves_iter(
+    snapshot: Snapshot, *, previous: Snapshot, direction: str | None = None, owner_id: int | None = None
+) -> Iterator[Row]:
+    """Every move of :func:`zone_moves` (no paging), streamed by owner then expected value (the exports)."""
+    qs = _moves(snapshot, previous, direction=direction, owner_id=owner_id)
+    yield from rows_iter(qs.order_by(F("owner__name").asc(nulls_last=True), *BY_EXPECTED_VALUE), "previous_zone")
 
 
 @dataclass(frozen=True)

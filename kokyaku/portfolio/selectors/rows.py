@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -131,7 +132,17 @@ def _sorted_page(qs: QuerySet[SnapshotRow], *, sort: str, page: int, per_page: i
     return Page(rows=rows, total=total, page=page, per_page=per_page)
 
 
-def portfolio_table(
+def rows_iter(qs: QuerySet[SnapshotRow], *extra: str, chunk_size: int = 2000) -> Iterator[Row]:
+    """Stream ``qs`` (ordered by the caller) as :class:`Row` records, ``chunk_size`` rows fetched at a time.
+
+    A server-side cursor on PostgreSQL: memory stays flat however many rows there are (the exports).
+    """
+    paths = list(ROW_PATHS.items())
+    for r in qs.values(*ROW_PATHS.values(), *extra).iterator(chunk_size=chunk_size):
+        yield Row(**{a: r[p] for a, p in paths}, **{e: r[e] for e in extra})
+
+
+def portfolio_filtered(
     snapshot: Snapshot,
     *,
     owner_id: int | None = None,
@@ -142,16 +153,12 @@ def portfolio_table(
     price_band: str | None = None,
     probability_band: str | None = None,
     search: str | None = None,
-    sort: str = "-expected_value",
-    page: int = 1,
-    per_page: int = 50,
-) -> RowPage:
-    """Return one page of a snapshot's rows, filtered and sorted: three queries (two for one owner).
+) -> QuerySet[SnapshotRow]:
+    """A snapshot's rows with the accounts table's filters applied (unordered).
 
-    ``sort`` is a key of :data:`SORTS`, "-" for descending. Empty filter values filter nothing;
-    ``zone`` "" is the unzoned rows. One owner's rows come through the (snapshot, owner, zone)
-    index; the whole team's through :func:`snapshot_scan` (one sequential pass instead of a
-    probe per row).
+    Empty filter values filter nothing; ``zone`` "" is the unzoned rows. One owner's rows come
+    through the (snapshot, owner, zone) index; the whole team's through :func:`snapshot_scan`
+    (one sequential pass instead of a probe per row).
     """
     mine = SnapshotRow.objects.filter(snapshot=snapshot, owner_id=owner_id) if owner_id is not None else None
     qs = mine if mine is not None else snapshot_scan(snapshot)
@@ -163,7 +170,17 @@ def portfolio_table(
         qs = qs.filter(near_boundary=near_boundary)
     if search:
         qs = qs.filter(Q(account__name__icontains=search) | Q(account__external_id__icontains=search))
-    return _sorted_page(qs, sort=sort, page=page, per_page=per_page)
+    return qs
+
+
+def portfolio_table(
+    snapshot: Snapshot, *, sort: str = "-expected_value", page: int = 1, per_page: int = 50, **filters: Any
+) -> RowPage:
+    """Return one page of a snapshot's rows, filtered (:func:`portfolio_filtered`) and sorted: three queries (two for one owner).
+
+    ``sort`` is a key of :data:`SORTS`, "-" for descending.
+    """
+    return _sorted_page(portfolio_filtered(snapshot, **filters), sort=sort, page=page, per_page=per_page)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Template helpers shared by every page: money, and the demo-login hint on the login page."""
+"""Template helpers shared by every page: money, download links' query, and the demo-login hint on the login page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import get_language
 
 from kokyaku.crm.permissions import rep_of
@@ -34,6 +35,15 @@ def count(value: int | None) -> str:
     if value is None:
         return "—"
     return f"{value:,}"
+
+
+@register.simple_tag
+def export_query(request: HttpRequest, *drop: str) -> str:
+    """The page's query string for its download links: its filters, without paging or a previous format."""
+    params = request.GET.copy()
+    for key in ("page", "fmt", "encoding", *drop):
+        params.pop(key, None)
+    return params.urlencode()
 
 
 @register.simple_tag
