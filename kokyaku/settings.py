@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kokyaku.demo",
     "kokyaku.imports",
     "kokyaku.portfolio",
+    "kokyaku.followups",
     "kokyaku.web",
     "kokyaku.api",
 ]
