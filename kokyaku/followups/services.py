@@ -49,9 +49,9 @@ class FollowUpRun:
     skipped: str = ""  # why nothing ran ("" when it ran)
 
 
-def _previous(snapshot: Snapshot) -> Snapshot | None:
-    earlier = Snapshot.objects.filter(as_of__lte=snapshot.as_of).exclude(pk=snapshot.pk)
-    return earlier.order_by("-as_of", "-created_at", "-id").first()
+def _latest_other(snapshot: Snapshot) -> Snapshot | None:
+    """The latest snapshot but this one: a later one means this one was rebuilt for a past date; else the previous."""
+    return Snapshot.objects.exclude(pk=snapshot.pk).order_by("-as_of", "-created_at", "-id").first()
 
 
 def _previous_lifecycle(previous: Snapshot | None, ids: pd.Index) -> np.ndarray:
@@ -127,11 +127,11 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
        strong rep owns it (:func:`kokyaku.domain.followups.follow_ups_due`); with no previous
        snapshot, every dormant and at-risk account is new.
     """
-    if Snapshot.objects.filter(as_of__gt=snapshot.as_of).exists():
+    previous = _latest_other(snapshot)
+    if previous is not None and previous.as_of > snapshot.as_of:
         return FollowUpRun(skipped="not the latest snapshot")
     ids = pd.Index(pd.to_numeric(accounts["account_id"]).to_numpy(dtype=np.int64))
     current = np.asarray(lifecycle, dtype=object)
-    previous = _previous(snapshot)
     before = _previous_lifecycle(previous, ids)
     reactivated, closed = (0, 0) if previous is None else _record_reactivations(snapshot, previous, ids, before, deals)
     now = timezone.now()
