@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.crm.models import Deal, Rep
 from kokyaku.crm.permissions import AnyUser, check
+from kokyaku.crm.services import churn_record
 from kokyaku.domain.followups import NEEDS_FOLLOW_UP, follow_ups_due, reactivations
 from kokyaku.followups.models import FollowUp, Reactivation
 from kokyaku.lib import bulk
@@ -208,13 +209,21 @@ def _close(followup: FollowUp, *, actor: AnyUser | None, status: str, outcome: s
 
 @transaction.atomic
 def followup_complete(*, actor: AnyUser | None, followup: FollowUp, outcome: str, note: str = "") -> FollowUp:
-    """Mark a follow-up done with its outcome (and a note); the assignee or a manager."""
+    """Mark a follow-up done with its outcome (and a note); the assignee or a manager.
+
+    The outcome "the customer is leaving" also records the departure (dated today, the note as the
+    reason), so the next snapshot calls the account churned.
+    """
     check(actor, "followup_complete", owner_id=followup.assignee_id)
     _open(followup)
     if outcome not in CLOSING_OUTCOMES:
         raise ValidationError(
             _("outcome: %(value)r is not one of %(choices)s.") % {"value": outcome, "choices": ", ".join(sorted(CLOSING_OUTCOMES))}
         )
+    if outcome == FollowUp.Outcome.LEAVING:
+        if not (note or "").strip():
+            raise ValidationError(_("note: say why the customer is leaving."))
+        churn_record(actor=None, account=followup.account, churned_on=timezone.localdate(), reason=note)
     return _close(followup, actor=actor, status=FollowUp.Status.DONE, outcome=outcome, note=note)
 
 
