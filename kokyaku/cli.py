@@ -22,7 +22,8 @@ commands:
   demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
   import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
-  snapshot [--as-of DATE]         compute and store the portfolio
+  snapshot [--as-of DATE]         compute and store the portfolio (and move the follow-up queue)
+  followups [--rep NAME] [--json] the open follow-ups of dormant and at-risk accounts
   export portfolio ...            write the portfolio as CSV or XLSX
 
 `kokyaku COMMAND --help` describes a command's options.

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from kokyaku.crm.models import Activity, Deal, Rep
+from kokyaku.crm.models import AccountChurn, Activity, Deal, Rep
 from kokyaku.domain.followups import STALE_LEVELS, stale_deals
 from kokyaku.followups.models import FollowUp, Reactivation
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
@@ -306,3 +306,13 @@ def dormant_list(
 def assignable_reps() -> list[Rep]:
     """Active reps a manager may hand a follow-up to, developing reps first (one query)."""
     return list(Rep.objects.filter(active=True).order_by("tier", "name"))  # "developing" sorts before "strong"
+
+
+def followup_get(followup_id: int) -> FollowUp | None:
+    """One follow-up with its account (one query), or None."""
+    return FollowUp.objects.select_related("account").filter(pk=followup_id).first()
+
+
+def churn_get(churn_id: int) -> AccountChurn | None:
+    """One recorded departure with its account (one query), or None."""
+    return AccountChurn.objects.select_related("account").filter(pk=churn_id).first()

@@ -101,3 +101,20 @@ def test_only_a_manager_reassigns(book: dict[str, Account], strong_rep: Rep, man
         followup_reassign(actor=manager, followup=task, assignee_id=99999)
     cancelled = followup_cancel(actor=User.objects.get(username="tanaka"), followup=task, note="duplicate")
     assert cancelled.status == "cancelled"
+
+
+def test_the_command_lists_follow_ups_by_rep(book: dict[str, Account]) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    snapshot_create(actor=None, as_of=FIRST)
+    out = StringIO()
+    call_command("followups", "--rep", "suzuki", "--json", stdout=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert sorted(x["account_name"] for x in lines) == ["Quiet Co", "Released Co"]
+    assert {x["assignee"] for x in lines} == {"Suzuki Yui"}
+    out = StringIO()
+    call_command("followups", "--rep", "tanaka", stdout=out)
+    assert out.getvalue().startswith("no follow-ups")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +56,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "followups/queue.html", context)
 
 
+def _get(followup_id: int) -> FollowUp:
+    found = selectors.followup_get(followup_id)
+    if found is None:
+        raise Http404(_("No such follow-up."))
+    return found
+
+
 def _done(request: HttpRequest, message: str) -> HttpResponse:
     messages.success(request, message)
     return redirect(safe_next(request, reverse("followups:queue")))
@@ -69,7 +76,7 @@ def _refused(request: HttpRequest, exc: ValidationError | PermissionDenied) -> H
 @login_required
 @require_POST
 def complete(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = get_object_or_404(FollowUp.objects.select_related("account"), pk=followup_id)
+    followup = _get(followup_id)
     form = CompleteForm(request.POST)
     if not form.is_valid():
         return _refused(request, ValidationError(_("Choose an outcome.")))
@@ -83,7 +90,7 @@ def complete(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = get_object_or_404(FollowUp.objects.select_related("account"), pk=followup_id)
+    followup = _get(followup_id)
     form = CancelForm(request.POST)
     form.is_valid()
     try:
@@ -96,7 +103,7 @@ def cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = get_object_or_404(FollowUp.objects.select_related("account"), pk=followup_id)
+    followup = _get(followup_id)
     form = ReassignForm(request.POST, reps=_reps_choices())
     if not form.is_valid():
         return _refused(request, ValidationError(_("Choose an active rep.")))
