@@ -68,7 +68,9 @@ RIGHTS: dict[str, Right] = {
     "followup_complete": Right(
         ("crm.change_account",), own_only=True, not_owner=_("You can only close follow-ups assigned to you.")
     ),
-    "followup_cancel": Right(("crm.change_account",), own_only=True, not_owner=_("You can only close follow-ups assigned to you.")),
+    "followup_cancel": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only close follow-ups assigned to you.")
+    ),
     "followup_reassign": Right((MANAGE_PORTFOLIO,), refused=_("Only a manager can reassign a follow-up.")),
 }
 

@@ -68,7 +68,9 @@ class FollowUpFilters(FilterSchema):
     account: Annotated[int | None, FilterLookup("account_id")] = None
     status: Status | None = Field(None, description="Default: every status.")
     reason: Literal["dormant", "at_risk"] | None = None
-    due_before: Annotated[date | None, FilterLookup("due_on__lt")] = Field(None, description="Due before this day (overdue: today).")
+    due_before: Annotated[date | None, FilterLookup("due_on__lt")] = Field(
+        None, description="Due before this day (overdue: today)."
+    )
     ordering: Literal["due_on", "-due_on", "created_at", "-created_at", "closed_at", "-closed_at", "id", "-id"] | None = Field(
         None, description="Sort key; prefix - for descending. Default: due_on."
     )
@@ -99,25 +101,42 @@ class ReassignIn(Schema):
     due_on: date | None = None
 
 
-@router.post("/followups/{followup_id}/complete", response={200: FollowUpOut, **WRITE_ERRORS}, tags=["followups"], summary="Complete a follow-up")
+@router.post(
+    "/followups/{followup_id}/complete",
+    response={200: FollowUpOut, **WRITE_ERRORS},
+    tags=["followups"],
+    summary="Complete a follow-up",
+)
 def followup_complete(request: HttpRequest, followup_id: int, body: CompleteIn) -> Any:
     """Mark an open follow-up done with its outcome: its assignee, or a manager."""
     _need(request)
     return services.followup_complete(actor=request.user, followup=_followup(followup_id), outcome=body.outcome, note=body.note)
 
 
-@router.post("/followups/{followup_id}/cancel", response={200: FollowUpOut, **WRITE_ERRORS}, tags=["followups"], summary="Cancel a follow-up")
+@router.post(
+    "/followups/{followup_id}/cancel",
+    response={200: FollowUpOut, **WRITE_ERRORS},
+    tags=["followups"],
+    summary="Cancel a follow-up",
+)
 def followup_cancel(request: HttpRequest, followup_id: int, body: CancelIn) -> Any:
     """Cancel an open follow-up that is no longer needed: its assignee, or a manager."""
     _need(request)
     return services.followup_cancel(actor=request.user, followup=_followup(followup_id), note=body.note)
 
 
-@router.post("/followups/{followup_id}/reassign", response={200: FollowUpOut, **WRITE_ERRORS}, tags=["followups"], summary="Reassign a follow-up")
+@router.post(
+    "/followups/{followup_id}/reassign",
+    response={200: FollowUpOut, **WRITE_ERRORS},
+    tags=["followups"],
+    summary="Reassign a follow-up",
+)
 def followup_reassign(request: HttpRequest, followup_id: int, body: ReassignIn) -> Any:
     """Give an open follow-up to another active rep: managers only."""
     _need(request)
-    return services.followup_reassign(actor=request.user, followup=_followup(followup_id), assignee_id=body.assignee, due_on=body.due_on)
+    return services.followup_reassign(
+        actor=request.user, followup=_followup(followup_id), assignee_id=body.assignee, due_on=body.due_on
+    )
 
 
 class RepQueueOut(Schema):
@@ -154,13 +173,14 @@ class StaleDealOut(Schema):
     level: int = Field(..., description="7, 30 or 90: the largest the idle days reach")
 
 
-@router.get("/followups/stale-deals", response={200: list[StaleDealOut], **READ_ERRORS}, tags=["followups"], summary="Stale deals")
-def stale_deal_list(
-    request: HttpRequest, owner: int | None = None, level: Literal[7, 30, 90] = 7, limit: int = Query(200, ge=1, le=1000)
-) -> Any:
-    """Open deals idle for at least ``level`` days, the stalest first."""
+@router.get(
+    "/followups/stale-deals", response={200: list[StaleDealOut], **READ_ERRORS}, tags=["followups"], summary="Stale deals"
+)
+def stale_deal_list(request: HttpRequest, owner: int | None = None, level: Literal[7, 30, 90] = 7, limit: int = 200) -> Any:
+    """Open deals idle for at least ``level`` days, the stalest first (``limit``: 1 to 1,000)."""
     _need(request)
-    return selectors.stale_deal_list(today=timezone.localdate(), owner_id=owner, min_level=level, limit=limit).rows
+    rows = min(max(limit, 1), 1000)
+    return selectors.stale_deal_list(today=timezone.localdate(), owner_id=owner, min_level=level, limit=rows).rows
 
 
 class ChurnIn(Schema):
@@ -177,7 +197,9 @@ class ChurnOut(Schema):
     withdrawn_at: datetime | None
 
 
-@router.post("/accounts/{account_id}/churn", response={200: ChurnOut, **WRITE_ERRORS}, tags=["followups"], summary="Record a departure")
+@router.post(
+    "/accounts/{account_id}/churn", response={200: ChurnOut, **WRITE_ERRORS}, tags=["followups"], summary="Record a departure"
+)
 def account_churn(request: HttpRequest, account_id: int, body: ChurnIn) -> Any:
     """Record that the customer said it is leaving (離反): the owner or a manager. Never inferred."""
     _need(request)
@@ -187,7 +209,9 @@ def account_churn(request: HttpRequest, account_id: int, body: ChurnIn) -> Any:
     return churn_record(actor=request.user, account=account, churned_on=body.churned_on, reason=body.reason)
 
 
-@router.post("/churns/{churn_id}/withdraw", response={200: ChurnOut, **WRITE_ERRORS}, tags=["followups"], summary="Withdraw a departure")
+@router.post(
+    "/churns/{churn_id}/withdraw", response={200: ChurnOut, **WRITE_ERRORS}, tags=["followups"], summary="Withdraw a departure"
+)
 def churn_withdraw_one(request: HttpRequest, churn_id: int) -> Any:
     """Withdraw a recorded departure (kept as history): the owner or a manager."""
     _need(request)
@@ -195,5 +219,3 @@ def churn_withdraw_one(request: HttpRequest, churn_id: int) -> Any:
     if churn is None:
         raise HttpError(404, _("%(kind)s %(id)s not found.") % {"kind": _("Departure"), "id": churn_id})
     return churn_withdraw(actor=request.user, churn=churn)
-
-

@@ -35,7 +35,12 @@ class DormantFilterForm(forms.Form):
     lifecycle = forms.ChoiceField(
         label=_("Lifecycle"),
         required=False,
-        choices=[("dormant", _("Dormant")), ("at_risk", _("At risk")), ("churned", _("Churned")), (LIFECYCLE_ALL, _("All stages"))],
+        choices=[
+            ("dormant", _("Dormant")),
+            ("at_risk", _("At risk")),
+            ("churned", _("Churned")),
+            (LIFECYCLE_ALL, _("All stages")),
+        ],
     )
     zone = forms.ChoiceField(label=_("Zone"), required=False, choices=[("", _("Any zone")), ("A", "A"), ("B", "B"), ("C", "C")])
     owner = forms.TypedChoiceField(label=_("Owner"), required=False, coerce=int, empty_value=None)

@@ -45,7 +45,13 @@ class FollowUp(models.Model):
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="follow_ups", db_index=False
     )  # the (account, status) index serves it
     assignee = models.ForeignKey(
-        Rep, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups", db_index=False
+        Rep,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        db_index=False,
     )  # the (assignee, status, due_on) index serves it
     reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
     rule = models.CharField(_("assigned by"), max_length=10, choices=Rule.choices, default=Rule.OWNER)
@@ -78,10 +84,6 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return f"follow-up {self.pk} ({self.account_id}, {self.status})"
 
-    @property
-    def reactivated(self) -> bool:
-        return self.reactivated_on is not None
-
 
 class Reactivation(models.Model):
     """A dormant (or at-risk) account at one snapshot that bought again before the next (復活)."""
@@ -98,3 +100,6 @@ class Reactivation(models.Model):
         verbose_name_plural = _("reactivations")
         indexes = [models.Index(fields=["reactivated_on"])]
         constraints = [models.UniqueConstraint(fields=["snapshot", "account"], name="reactivation_unique_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} bought again on {self.reactivated_on:%Y-%m-%d}"

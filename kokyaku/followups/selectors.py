@@ -70,7 +70,21 @@ def followup_items(qs: QuerySet[FollowUp], *, today: date, limit: int | None = N
         overdue = status == FollowUp.Status.OPEN and due_on < today
         out.append(
             FollowUpItem(
-                pk, account_id, name, assignee_id, assignee, reason, rule, due_on, status, outcome, note, created, closed, again, overdue
+                pk,
+                account_id,
+                name,
+                assignee_id,
+                assignee,
+                reason,
+                rule,
+                due_on,
+                status,
+                outcome,
+                note,
+                created,
+                closed,
+                again,
+                overdue,
             )
         )
     return out
@@ -119,7 +133,16 @@ def queue_by_rep(*, today: date) -> list[RepQueue]:
         .order_by(F("assignee__name").asc(nulls_last=True))
     )
     return [
-        RepQueue(r["assignee_id"], r["assignee__name"], r["assignee__tier"], r["open"], r["overdue"], r["done"], r["reactivated"], r["cancelled"])
+        RepQueue(
+            r["assignee_id"],
+            r["assignee__name"],
+            r["assignee__tier"],
+            r["open"],
+            r["overdue"],
+            r["done"],
+            r["reactivated"],
+            r["cancelled"],
+        )
         for r in rows
     ]
 
@@ -174,7 +197,9 @@ def _local_day(stamp: datetime | None) -> date | None:
     return None if stamp is None else timezone.localtime(stamp).date()
 
 
-def stale_deal_list(*, today: date, owner_id: int | None = None, min_level: int = STALE_LEVELS[0], limit: int = 200) -> StaleDeals:
+def stale_deal_list(
+    *, today: date, owner_id: int | None = None, min_level: int = STALE_LEVELS[0], limit: int = 200
+) -> StaleDeals:
     """Open deals idle for ``min_level`` days or more (their own activities and their account's), stalest first.
 
     One query reads each open deal with its latest activity and its account's latest activity
@@ -202,7 +227,7 @@ def stale_deal_list(*, today: date, owner_id: int | None = None, min_level: int 
             "opened_on": pd.to_datetime([r[9] for r in rows]),
         }
     )
-    touches = [(r[3], r[0], _local_day(r[10])) for r in rows if r[10] is not None]
+    touches: list[tuple[int, float, date | None]] = [(r[3], r[0], _local_day(r[10])) for r in rows if r[10] is not None]
     touches += [(r[3], np.nan, _local_day(r[11])) for r in rows if r[11] is not None]
     activities = pd.DataFrame(touches, columns=["account_id", "deal_id", "occurred_on"])
     activities["occurred_on"] = pd.to_datetime(activities["occurred_on"])

@@ -66,7 +66,7 @@ def _previous_lifecycle(previous: Snapshot | None, ids: pd.Index) -> np.ndarray:
         [previous.pk, *NEEDS_FOLLOW_UP],
         ["account_id", "lifecycle"],
     )
-    at = ids.get_indexer(pd.to_numeric(frame["account_id"]).to_numpy(dtype=np.int64))
+    at = ids.get_indexer(pd.Index(pd.to_numeric(frame["account_id"]).to_numpy(dtype=np.int64)))
     known = at >= 0
     out[at[known]] = frame["lifecycle"].astype(object).to_numpy()[known]
     return out
@@ -185,7 +185,9 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
     )
 
 
-def on_snapshot_written(sender: object, *, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: Any, deals: pd.DataFrame, **kwargs: Any) -> None:
+def on_snapshot_written(
+    sender: object, *, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: Any, deals: pd.DataFrame, **kwargs: Any
+) -> None:
     """The ``snapshot_written`` receiver: the queue moves in the snapshot's own transaction."""
     followups_create(snapshot=snapshot, accounts=accounts, lifecycle=lifecycle, deals=deals)
 
@@ -218,7 +220,8 @@ def followup_complete(*, actor: AnyUser | None, followup: FollowUp, outcome: str
     _open(followup)
     if outcome not in CLOSING_OUTCOMES:
         raise ValidationError(
-            _("outcome: %(value)r is not one of %(choices)s.") % {"value": outcome, "choices": ", ".join(sorted(CLOSING_OUTCOMES))}
+            _("outcome: %(value)r is not one of %(choices)s.")
+            % {"value": outcome, "choices": ", ".join(sorted(CLOSING_OUTCOMES))}
         )
     if outcome == FollowUp.Outcome.LEAVING:
         if not (note or "").strip():

@@ -75,7 +75,9 @@ def test_a_snapshot_rebuilt_for_a_past_date_leaves_the_queue_alone(book: dict[st
     assert FollowUp.objects.count() == count == 2
 
 
-def test_the_assignee_completes_others_may_not(book: dict[str, Account], strong_rep: Rep, developing_rep: Rep, manager: User) -> None:
+def test_the_assignee_completes_others_may_not(
+    book: dict[str, Account], strong_rep: Rep, developing_rep: Rep, manager: User
+) -> None:
     snapshot_create(actor=None, as_of=FIRST)
     task = FollowUp.objects.get(account=book["quiet"])
     tanaka = User.objects.get(username="tanaka")

@@ -16,7 +16,7 @@ from kokyaku.portfolio.views.common import currency, no_snapshot, page_param, sn
 
 @login_required
 def dormant(request: HttpRequest) -> HttpResponse:
-    """Filters: ``lifecycle`` (dormant by default; at_risk, churned, all), ``zone``, ``owner``, ``idle`` (days without activity)."""
+    """Filters: ``lifecycle`` (dormant by default; at_risk, churned, all), ``zone``, ``owner``, ``idle`` (days quiet)."""
     title = _("Dormant accounts")
     snapshot = snapshot_asked(request)
     if snapshot is None:
@@ -34,5 +34,12 @@ def dormant(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"title": title, "snapshot": snapshot, "form": form, "page": page, "query": query.urlencode(), "currency": currency()}
+    context = {
+        "title": title,
+        "snapshot": snapshot,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "currency": currency(),
+    }
     return render(request, "followups/dormant.html", context)

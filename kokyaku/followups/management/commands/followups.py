@@ -39,4 +39,6 @@ class Command(KokyakuCommand):
         for i in items:
             flag = "OVERDUE" if i.overdue else ""
             who = i.assignee or "(unassigned)"
-            self.stdout.write(f"{i.due_on} {flag:<7} {i.reason:<8} {i.status:<9} {who:<24} {i.account_name} (account {i.account_id})")
+            self.stdout.write(
+                f"{i.due_on} {flag:<7} {i.reason:<8} {i.status:<9} {who:<24} {i.account_name} (account {i.account_id})"
+            )
