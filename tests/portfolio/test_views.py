@@ -625,9 +625,11 @@ def test_the_account_page_and_home_run_a_fixed_number_of_queries(
 ) -> None:
     with django_assert_max_num_queries(16):
         assert demo_rep_client.get(reverse("portfolio:account", args=[demo.rep_account.pk])).status_code == 200
-    with django_assert_max_num_queries(42):
+    # The follow-up panels (kokyaku/followups/views/home.py) add to the home page's fixed count: the queue
+    # per rep for a manager (+2, was 42), a rep's follow-ups due and stale deals (+3, was 34).
+    with django_assert_max_num_queries(44):
         assert demo_manager_client.get("/").status_code == 200
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(37):
         assert demo_rep_client.get("/").status_code == 200
 
 
