@@ -32,6 +32,7 @@ from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 
 TASK_COLUMNS = ("account", "assignee", "reason", "rule", "due_on", "status", "outcome", "note", "snapshot", "created_at")
+IN_CHUNK = 10_000  # ids per IN (...) list: within SQLite's bound on parameters
 REACTIVATION_COLUMNS = ("account", "snapshot", "previous", "reactivated_on", "revenue")
 CLOSING_OUTCOMES = frozenset(FollowUp.Outcome.values) - {"", FollowUp.Outcome.REACTIVATED}
 
@@ -77,10 +78,19 @@ def _reps() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rep_id", "tier", "team_id", "active"])
 
 
-def _released() -> pd.DataFrame:
-    """Accounts without an owner whose latest win was a strong rep's: that rep released them (one query)."""
-    won = Deal.objects.filter(status=Deal.Status.WON, account__owner__isnull=True, owner__isnull=False)
-    rows = list(won.values_list("account_id", "owner_id", "owner__tier", "closed_on").order_by("account_id", "closed_on", "id"))
+def _chunks(ids: np.ndarray) -> list[list[int]]:
+    return [ids[i : i + IN_CHUNK].tolist() for i in range(0, len(ids), IN_CHUNK)]
+
+
+def _released(candidates: np.ndarray) -> pd.DataFrame:
+    """Of ``candidates`` (accounts without an owner), those whose latest win was a strong rep's: that rep released them.
+
+    One query per 10,000 candidates (none when there is no candidate, the usual week).
+    """
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(candidates):
+        won = Deal.objects.filter(status=Deal.Status.WON, account_id__in=chunk, owner__isnull=False)
+        rows += won.values_list("account_id", "owner_id", "owner__tier", "closed_on").order_by("account_id", "closed_on", "id")
     frame = pd.DataFrame(rows, columns=["account_id", "rep_id", "tier", "closed_on"])
     last = frame.drop_duplicates("account_id", keep="last")
     return last.loc[last["tier"] == Rep.Tier.STRONG, ["account_id", "rep_id"]]
@@ -136,10 +146,13 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
     before = _previous_lifecycle(previous, ids)
     reactivated, closed = (0, 0) if previous is None else _record_reactivations(snapshot, previous, ids, before, deals)
     now = timezone.now()
-    churned = SnapshotRow.objects.filter(snapshot=snapshot, lifecycle="churned").values("account_id")
-    cancelled = FollowUp.objects.filter(status=FollowUp.Status.OPEN, account_id__in=churned).update(
-        status=FollowUp.Status.CANCELLED, outcome=FollowUp.Outcome.LEAVING, closed_at=now
-    )
+    cancelled = 0
+    for chunk in _chunks(ids.to_numpy()[current == "churned"]):  # read from memory: no scan of the snapshot's rows
+        cancelled += FollowUp.objects.filter(status=FollowUp.Status.OPEN, account_id__in=chunk).update(
+            status=FollowUp.Status.CANCELLED, outcome=FollowUp.Outcome.LEAVING, closed_at=now
+        )
+    owners = pd.to_numeric(accounts["owner_id"]).to_numpy(dtype=float)
+    new = np.isin(current, NEEDS_FOLLOW_UP) & (before != current)
     open_rows = read_frame(
         f"SELECT account_id, assignee_id FROM {FollowUp._meta.db_table} WHERE status = %s",  # noqa: S608 - fixed SQL
         [FollowUp.Status.OPEN],
@@ -150,10 +163,10 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
         ids.to_numpy(),
         previous=before,
         current=current,
-        owner_ids=pd.to_numeric(accounts["owner_id"]).to_numpy(dtype=float),
+        owner_ids=owners,
         reps=_reps(),
         as_of=snapshot.as_of,
-        released=_released(),
+        released=_released(ids.to_numpy()[new & np.isnan(owners)]),
         open_follow_ups=pd.to_numeric(open_rows["account_id"]).to_numpy(dtype=np.int64),
         open_load=load,
     )
