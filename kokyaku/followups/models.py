@@ -103,3 +103,25 @@ class Reactivation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} bought again on {self.reactivated_on:%Y-%m-%d}"
+
+
+class QueueState(models.Model):
+    """The accounts dormant and at risk at the snapshot that last moved the queue: what the next snapshot compares with.
+
+    Kept so the next run need not read the previous snapshot's rows back (1.7 s of its 2.9 s at
+    200,000 accounts under load): the ids as little-endian int64, sorted. Only the latest is kept;
+    without one (a snapshot from before this table, or the latest deleted) the run reads the rows.
+    """
+
+    snapshot = models.OneToOneField(
+        Snapshot, verbose_name=_("snapshot"), primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    dormant = models.BinaryField(_("dormant account ids"))
+    at_risk = models.BinaryField(_("at-risk account ids"))
+
+    class Meta:
+        verbose_name = _("follow-up queue state")
+        verbose_name_plural = _("follow-up queue states")
+
+    def __str__(self) -> str:
+        return f"queue state of snapshot {self.snapshot_id}"

@@ -26,7 +26,7 @@ from kokyaku.crm.models import Deal, Rep
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.services import churn_record
 from kokyaku.domain.followups import NEEDS_FOLLOW_UP, follow_ups_due, reactivations
-from kokyaku.followups.models import FollowUp, Reactivation
+from kokyaku.followups.models import FollowUp, QueueState, Reactivation
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
@@ -56,10 +56,32 @@ def _latest_other(snapshot: Snapshot) -> Snapshot | None:
     return Snapshot.objects.exclude(pk=snapshot.pk).order_by("-as_of", "-created_at", "-id").first()
 
 
+def _ids_blob(ids: np.ndarray) -> bytes:
+    return np.sort(ids).astype("<i8").tobytes()
+
+
+def _save_state(snapshot: Snapshot, ids: pd.Index, current: np.ndarray) -> None:
+    """Keep this snapshot's dormant and at-risk accounts for the next run (and only this one's)."""
+    bulk.execute(f"DELETE FROM {QueueState._meta.db_table}")  # noqa: S608 - fixed SQL; a new snapshot has none yet
+    every = ids.to_numpy()
+    QueueState.objects.create(
+        snapshot=snapshot, dormant=_ids_blob(every[current == "dormant"]), at_risk=_ids_blob(every[current == "at_risk"])
+    )
+
+
 def _previous_lifecycle(previous: Snapshot | None, ids: pd.Index) -> np.ndarray:
-    """The previous snapshot's lifecycle per account where it was dormant or at risk, "" elsewhere (one query)."""
+    """The previous snapshot's lifecycle per account where it was dormant or at risk, "" elsewhere (one query).
+
+    From its :class:`QueueState` when kept, else from its rows.
+    """
     out = np.full(len(ids), "", dtype=object)
     if previous is None:
+        return out
+    state = QueueState.objects.filter(snapshot=previous).first()
+    if state is not None:
+        for name, blob in (("dormant", state.dormant), ("at_risk", state.at_risk)):
+            at = ids.get_indexer(pd.Index(np.frombuffer(bytes(blob), dtype="<i8")))
+            out[at[at >= 0]] = name
         return out
     table = SnapshotRow._meta.db_table
     frame = read_frame(
@@ -187,6 +209,7 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
     )
     if len(frame):
         bulk.write(FollowUp._meta.db_table, bulk.model_columns(FollowUp, TASK_COLUMNS), frame)
+    _save_state(snapshot, ids, current)
     return FollowUpRun(
         created=len(frame),
         covered=len(plan.covered),

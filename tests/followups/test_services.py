@@ -120,3 +120,16 @@ def test_the_command_lists_follow_ups_by_rep(book: dict[str, Account]) -> None:
     out = StringIO()
     call_command("followups", "--rep", "tanaka", stdout=out)
     assert out.getvalue().startswith("no follow-ups")
+
+
+def test_without_the_kept_state_the_previous_rows_give_the_same_queue(book: dict[str, Account], developing_rep: Rep) -> None:
+    from kokyaku.followups.models import QueueState
+
+    snapshot_create(actor=None, as_of=FIRST)
+    assert QueueState.objects.count() == 1
+    QueueState.objects.all().delete()  # e.g. a snapshot made before the state was kept: read its rows instead
+    won(book["quiet"], developing_rep, date(2026, 7, 10), "D-Q2")
+    second = snapshot_create(actor=None, as_of=SECOND)
+    assert Reactivation.objects.filter(snapshot=second).count() == 1
+    assert open_by_account() == {"R": ("Suzuki Yui", "released", "dormant")}
+    assert QueueState.objects.get().snapshot == second

@@ -108,8 +108,8 @@ def test_a_snapshot_takes_a_bounded_number_of_queries_whatever_the_size(
 ) -> None:
     Account.objects.bulk_create(Account(external_id=f"BULK-{i}", name=f"Bulk {i}", owner=strong_rep) for i in range(300))
     snapshot_create(actor=None, as_of=AS_OF)  # creates the default criteria and company settings once
-    # Was 10; the recorded departures (1) and the follow-up queue the snapshot moves in its transaction
-    # (kokyaku/followups/services.py: previous snapshot, its dormant rows, churned, open tasks, reps, releases) add 7.
+    # Was 10; the recorded departures and the follow-up queue the snapshot moves in its transaction add up to 7
+    # (kokyaku/followups/services.py: previous snapshot, its kept state or rows, open tasks, reps, the state kept).
     with django_assert_max_num_queries(17):
         snapshot = snapshot_create(actor=None, as_of=AS_OF)
     assert snapshot.account_count == 310
