@@ -26,6 +26,8 @@ commands:
   train [--as-of DATE]            fit, evaluate and store the probability models
   evaluate [--json PATH]          the models' metrics against every baseline
   backtest --as-of DATE           past zones against what accounts bought afterwards
+  snapshot [--as-of DATE]         compute and store the portfolio (and move the follow-up queue)
+  followups [--rep NAME] [--json] the open follow-ups of dormant and at-risk accounts
   export portfolio ...            write the portfolio as CSV or XLSX
   retention [--as-of DATE] [--json PATH]
                                   customer retention: classic curve, measured, forecast

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kokyaku.portfolio",
     "kokyaku.prediction",
     "kokyaku.retention",
+    "kokyaku.followups",
     "kokyaku.web",
     "kokyaku.api",
 ]

@@ -20,5 +20,6 @@ urlpatterns = [
     path("prediction/", include("kokyaku.prediction.urls")),
     path("imports/", include("kokyaku.imports.urls")),
     path("retention/", include("kokyaku.retention.urls")),
+    path("followups/", include("kokyaku.followups.urls")),
     path("", include("kokyaku.web.urls")),
 ]

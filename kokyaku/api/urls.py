@@ -13,6 +13,7 @@ from ninja.operation import Operation
 
 from kokyaku.api.auth import SessionAuth, TokenAuth
 from kokyaku.crm.api import router as crm_router
+from kokyaku.followups.api import router as followups_router
 from kokyaku.imports.api import router as imports_router
 from kokyaku.portfolio.api import router as portfolio_router
 from kokyaku.prediction.api import router as prediction_router
@@ -76,3 +77,4 @@ api.add_router("", portfolio_router)
 api.add_router("", imports_router)
 api.add_router("", prediction_router)
 api.add_router("", retention_router)
+api.add_router("", followups_router)

@@ -336,3 +336,42 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep} {self.period_start}..{self.period_end}"
+
+
+class AccountChurn(models.Model):
+    """A customer's recorded departure (離反): it said it is leaving. Recorded, never inferred.
+
+    The snapshot's lifecycle calls an account "churned" from ``churned_on`` on, unless it bought
+    again after that day (the record then stays as history). A withdrawn record (entered by
+    mistake, or the customer changed its mind before leaving) no longer counts but is kept.
+    """
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="churns")
+    churned_on = models.DateField(_("left on"))
+    reason = models.CharField(_("reason"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-churned_on", "-id"]
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.churned_on:%Y-%m-%d}"

@@ -48,6 +48,12 @@ RIGHTS: dict[str, Right] = {
         ("crm.add_activity",), own_only=True, not_owner=_("You can only log activities on accounts you own.")
     ),
     "activity_for_another_rep": Right((MANAGE_PORTFOLIO,), refused=_("You can only log your own activities.")),
+    "churn_record": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only record a departure for accounts you own.")
+    ),
+    "churn_withdraw": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only withdraw a departure of accounts you own.")
+    ),
     # crm: what managers and admins set up
     "target_set": Right(("crm.add_target", "crm.change_target")),
     "company_settings_update": Right(("crm.change_companysettings",)),
@@ -60,6 +66,14 @@ RIGHTS: dict[str, Right] = {
     "snapshot_delete": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can delete snapshots.")),
     # prediction
     "model_train": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can train the probability models.")),
+    # followups: the assignee works the task; managers may reassign
+    "followup_complete": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only close follow-ups assigned to you.")
+    ),
+    "followup_cancel": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only close follow-ups assigned to you.")
+    ),
+    "followup_reassign": Right((MANAGE_PORTFOLIO,), refused=_("Only a manager can reassign a follow-up.")),
 }
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import AnyUser, check, rep_of
 from kokyaku.lib.currency import ISO_4217
 from kokyaku.users.roles import Role, is_manager
@@ -354,3 +354,34 @@ def login_create(
     if rep_id is not None and not Rep.objects.filter(pk=rep_id, user__isnull=True).update(user=user):
         raise UserError(_("rep %(id)s does not exist or already has a login") % {"id": rep_id})
     return user
+
+
+@transaction.atomic
+def churn_record(*, actor: AnyUser | None, account: Account, churned_on: date, reason: str) -> AccountChurn:
+    """Record that a customer said it is leaving (離反), from ``churned_on``, and why.
+
+    The owner (or a manager) records it; the next snapshot calls the account "churned" (never
+    inferred from purchases). A date in the future or an empty reason is refused, naming the value.
+    """
+    check(actor, "churn_record", owner_id=account.owner_id)
+    if churned_on > timezone.localdate():
+        raise ValidationError(_("left on: %(date)s is in the future.") % {"date": churned_on})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("reason: say why the customer is leaving."))
+    if len(reason) > 300:
+        raise ValidationError(_("reason: at most 300 characters, got %(n)s.") % {"n": len(reason)})
+    by = actor if isinstance(actor, User) else None
+    return AccountChurn.objects.create(account=account, churned_on=churned_on, reason=reason, recorded_by=by)
+
+
+@transaction.atomic
+def churn_withdraw(*, actor: AnyUser | None, churn: AccountChurn) -> AccountChurn:
+    """Withdraw a recorded departure (kept as history, no longer counted by the next snapshot)."""
+    check(actor, "churn_withdraw", owner_id=churn.account.owner_id)
+    if churn.withdrawn_at is not None:
+        raise ValidationError(_("departure %(id)s was already withdrawn.") % {"id": churn.pk})
+    churn.withdrawn_at = timezone.now()
+    churn.withdrawn_by = actor if isinstance(actor, User) else None
+    churn.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return churn

@@ -101,7 +101,7 @@ class RowFilters(Schema):
     owner: int | None = Field(None, description="Rep id of the owner.")
     zone: ZoneParam | None = None
     buyer_type: str | None = None
-    lifecycle: Literal["prospect", "new", "active", "dormant"] | None = None
+    lifecycle: Literal["prospect", "new", "active", "at_risk", "dormant", "churned"] | None = None
     near_boundary: bool | None = None
     price_band: BandParam | None = None
     probability_band: BandParam | None = None

@@ -55,7 +55,9 @@ class Lifecycle(models.TextChoices):
     PROSPECT = "prospect", _("Prospect")
     NEW = "new", _("New customer")
     ACTIVE = "active", _("Active customer")
+    AT_RISK = "at_risk", _("At risk")
     DORMANT = "dormant", _("Dormant")
+    CHURNED = "churned", _("Churned")
 
 
 class Criteria(models.Model):

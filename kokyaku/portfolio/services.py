@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kokyaku.crm.models import AccountChurn
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.selectors import company_settings
 from kokyaku.domain.errors import DomainError
@@ -29,8 +30,10 @@ from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
+from kokyaku.portfolio.signals import snapshot_written
 
 COPY_CHUNK = 50_000
+AT_RISK_FACTOR = 2.0  # at risk: quiet for over twice its own usual gap (and half the dormancy period)
 Progress = Callable[[str, int], None]
 """Called with a stage name ("loaded", "computed", "written") and a row count."""
 
@@ -149,6 +152,14 @@ def load_portfolio_inputs(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     return accounts, deals
 
 
+def load_churned(as_of: date) -> pd.DataFrame:
+    """Return the recorded departures (``account_id, churned_on``) dated up to ``as_of``, withdrawn ones left out."""
+    rows = AccountChurn.objects.filter(withdrawn_at__isnull=True, churned_on__lte=as_of).values_list("account_id", "churned_on")
+    frame = pd.DataFrame(list(rows), columns=["account_id", "churned_on"])
+    frame["churned_on"] = pd.to_datetime(frame["churned_on"])
+    return frame
+
+
 def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -235,6 +246,8 @@ def snapshot_create(
             dormancy_days=dormancy_days,
             model_probability=model,
             repeat_probability=repeat,
+            at_risk_factor=AT_RISK_FACTOR,
+            churned=load_churned(as_of),
         )
         notes["bands"] = result.band_notes_dict()
         notify("computed", len(result.frame))
@@ -247,6 +260,9 @@ def snapshot_create(
         )
         _write_rows(_rows_frame(snapshot.pk, accounts, result.frame))
         notify("written", len(result.frame))
+        snapshot_written.send(
+            sender=Snapshot, snapshot=snapshot, accounts=accounts, lifecycle=result.frame["lifecycle"].to_numpy(), deals=deals
+        )
         snapshot.seconds = round(time.perf_counter() - started, 3)
         snapshot.save(update_fields=["seconds"])
     return snapshot

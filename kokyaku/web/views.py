@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
+from kokyaku.followups.views.home import home_followups
 from kokyaku.portfolio.views.home import home_panels
 from kokyaku.users import services as user_services
 from kokyaku.users.decorators import manager_required
@@ -29,7 +30,8 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     summary = crm_selectors.home_summary(user=request.user, today=timezone.localdate())
-    return render(request, "web/home.html", {"summary": summary, "portfolio": home_panels(request)})
+    context = {"summary": summary, "portfolio": home_panels(request), "followups": home_followups(request)}
+    return render(request, "web/home.html", context)
 
 
 def _settings_form() -> CompanySettingsForm:

@@ -17,8 +17,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from kokyaku.crm import services
-from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
+from kokyaku.followups import services as followup_services
+from kokyaku.followups.models import FollowUp
 from kokyaku.portfolio import services as portfolio_services
 from kokyaku.portfolio.models import Criteria, Snapshot
 from kokyaku.prediction import services as prediction_services
@@ -46,6 +48,11 @@ EXPECTED: dict[str, set[str]] = {
     "snapshot_create": MANAGERS,
     "snapshot_delete": MANAGERS,
     "model_train": MANAGERS,
+    "churn_record": {"owner", *MANAGERS},
+    "churn_withdraw": {"owner", *MANAGERS},
+    "followup_complete": {"owner", *MANAGERS},  # the owner here is the follow-up's assignee
+    "followup_cancel": {"owner", *MANAGERS},
+    "followup_reassign": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -61,6 +68,10 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
         "other_rep": developing_rep,
         "reason": LostReason.objects.create(code="test-reason", label_ja="試験", label_en="Test", position=99),
         "snapshot": portfolio_services.snapshot_create(actor=None, as_of=date(2026, 6, 30)),
+        "followup": FollowUp.objects.create(
+            account=strong_account, assignee=strong_account.owner, reason="dormant", due_on=date(2026, 7, 14)
+        ),
+        "churn": AccountChurn.objects.create(account=strong_account, churned_on=date(2026, 6, 1), reason="test"),
         "logins": {
             "owner": User.objects.get(username="tanaka"),
             "other_rep": User.objects.get(username="suzuki"),
@@ -78,6 +89,9 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
     assert isinstance(other, Rep)
     assert isinstance(reason, LostReason)
     assert isinstance(snapshot, Snapshot)
+    followup, churn = w["followup"], w["churn"]
+    assert isinstance(followup, FollowUp)
+    assert isinstance(churn, AccountChurn)
     return {
         "account_update": lambda u: services.account_update(actor=u, account=account, changes={"region": "Kanto"}),
         "account_reassign": lambda u: services.account_update(actor=u, account=account, changes={"owner": other.pk}),
@@ -102,6 +116,11 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "snapshot_create": lambda u: portfolio_services.snapshot_create(actor=u, as_of=date(2026, 7, 31)),
         "snapshot_delete": lambda u: portfolio_services.snapshot_delete(actor=u, snapshot=snapshot),
         "model_train": lambda u: prediction_services.model_train(actor=u, as_of=date(2026, 6, 30)),
+        "churn_record": lambda u: services.churn_record(actor=u, account=account, churned_on=date(2026, 7, 1), reason="closing"),
+        "churn_withdraw": lambda u: services.churn_withdraw(actor=u, churn=churn),
+        "followup_complete": lambda u: followup_services.followup_complete(actor=u, followup=followup, outcome="meeting"),
+        "followup_cancel": lambda u: followup_services.followup_cancel(actor=u, followup=followup),
+        "followup_reassign": lambda u: followup_services.followup_reassign(actor=u, followup=followup, assignee_id=other.pk),
     }
 
 
@@ -113,6 +132,8 @@ def _state() -> tuple[object, ...]:
         account.region, account.owner_id, deal.stage, deal.owner_id, Activity.objects.count(), Target.objects.count(),
         LostReason.objects.filter(active=True).count(), LostReason.objects.count(), User.objects.count(),
         Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency, ModelVersion.objects.count(),
+        list(FollowUp.objects.values_list("status", "assignee_id")), AccountChurn.objects.count(),
+        AccountChurn.objects.filter(withdrawn_at__isnull=True).count(),
     )  # fmt: skip
 
 
