@@ -96,6 +96,20 @@ def rep_assignment_update(*, actor: AnyUser | None, changes: Mapping[int, Mappin
         return Rep.objects.bulk_update(list(reps.values()), ["tier", "capacity", "active"])
 
 
+def policy_save(
+    *,
+    actor: AnyUser | None,
+    policy: Mapping[str, Any] | AssignmentPolicy,
+    reps: Mapping[int, Mapping[str, Any]],
+    value_capacities: Mapping[int, Decimal | float | int | str | None] | None = None,
+    note: str = "",
+) -> PolicyVersion:
+    """The policy page's one write: reps' tiers and capacities, and a new policy version, together or not at all."""
+    with transaction.atomic():
+        rep_assignment_update(actor=actor, changes=reps)
+        return policy_version_create(actor=actor, policy=policy, value_capacities=value_capacities, note=note)
+
+
 # ---- releases and pins ------------------------------------------------------------------------
 
 

@@ -14,19 +14,6 @@ from kokyaku.portfolio.services import snapshot_create
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def book(team: Team, strong_rep: Rep, developing_rep: Rep, manager: User) -> dict[str, object]:
-    """Tanaka (strong, 40) owns visionaries and skeptics; Suzuki (developing, 30) owns pragmatists."""
-    sato = Rep.objects.get(name="Sato Kenji")
-    Rep.objects.filter(pk=sato.pk).update(active=False)  # the manager carries no book
-    accounts = []
-    for i, buyer in enumerate(["visionary"] * 4 + ["skeptic"] * 2 + ["pragmatist"] * 3 + ["conservative"] * 3):
-        owner = strong_rep if buyer in ("visionary", "skeptic") else developing_rep
-        accounts.append(Account(external_id=f"B-{i}", name=f"Account {i:02d}", buyer_type=buyer, owner=owner))
-    Account.objects.bulk_create(accounts)
-    return {"strong": strong_rep, "developing": developing_rep, "manager": manager}
-
-
 def test_plan_moves_each_account_to_the_tier_the_policy_wants(book: dict[str, object]) -> None:
     manager, strong, developing = book["manager"], book["strong"], book["developing"]
     plan = services.assignment_plan(actor=manager)
