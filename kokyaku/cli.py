@@ -24,6 +24,8 @@ commands:
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
   snapshot [--as-of DATE]         compute and store the portfolio
   export portfolio ...            write the portfolio as CSV or XLSX
+  assign plan [--json PATH]       compute an assignment plan under the current policy (nothing moves)
+  assign apply PLAN_ID            apply a plan: move the owners, with an audit trail and hand-overs
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.

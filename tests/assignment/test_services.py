@@ -154,3 +154,25 @@ def test_plan_reads_zones_from_the_latest_snapshot(book: dict[str, object]) -> N
     snapshot = snapshot_create(actor=None)
     plan = services.assignment_plan(actor=book["manager"])
     assert plan.snapshot_id_used == snapshot.pk
+
+
+def test_the_command_plans_writes_json_and_applies(book: dict[str, object], tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = Path(str(tmp_path)) / "plan.json"
+    call_command("assign", "plan", "--json", str(out))
+    data = json.loads(out.read_text())
+    assert data["status"] == "optimal" and data["moves"] == 12 and data["policy_fit"] == 1.0
+    assert set(data["baselines"]) == {"round_robin", "equal_split"}
+    assert data["baselines"]["round_robin"]["policy_fit"] < 1.0
+    call_command("assign", "apply", str(data["plan_id"]))
+    assert OwnerChange.objects.filter(plan_id=data["plan_id"], changed_by=None).count() == 12
+    with pytest.raises(CommandError, match="already applied"):
+        call_command("assign", "apply", str(data["plan_id"]))
+    Rep.objects.update(active=False)
+    with pytest.raises(CommandError, match="no active rep"):
+        call_command("assign", "plan")
