@@ -16,6 +16,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
+from kokyaku.assignment import services as assignment_services
+from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, OwnerChange, Plan, PolicyVersion
 from kokyaku.crm import services
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
@@ -43,6 +45,12 @@ EXPECTED: dict[str, set[str]] = {
     "criteria_create": MANAGERS,
     "snapshot_create": MANAGERS,
     "snapshot_delete": MANAGERS,
+    "account_release": {"owner", *MANAGERS},
+    "handover_done": {"owner", *MANAGERS},
+    "account_pin": MANAGERS,
+    "assignment_policy_update": MANAGERS,
+    "assignment_plan": MANAGERS,
+    "assignment_apply": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -58,6 +66,8 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
         "other_rep": developing_rep,
         "reason": LostReason.objects.create(code="test-reason", label_ja="試験", label_en="Test", position=99),
         "snapshot": portfolio_services.snapshot_create(actor=None, as_of=date(2026, 6, 30)),
+        "plan": assignment_services.assignment_plan(actor=None),
+        "handover": _handover(strong_account),
         "logins": {
             "owner": User.objects.get(username="tanaka"),
             "other_rep": User.objects.get(username="suzuki"),
@@ -68,6 +78,16 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
     }
 
 
+def _handover(account: Account) -> Handover:
+    """A hand-over of ``account`` to its owner, as an applied plan leaves one."""
+    plan = Plan.objects.create(status="optimal", fingerprint="-")
+    change = OwnerChange.objects.create(
+        plan=plan, account=account, from_rep=None, to_rep=account.owner, reason="unowned", changed_at=WHEN
+    )
+    assert account.owner is not None
+    return Handover.objects.create(change=change, rep=account.owner, account=account)
+
+
 def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
     account, deal, other, reason, snapshot = w["account"], w["deal"], w["other_rep"], w["reason"], w["snapshot"]
     assert isinstance(account, Account)
@@ -75,6 +95,9 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
     assert isinstance(other, Rep)
     assert isinstance(reason, LostReason)
     assert isinstance(snapshot, Snapshot)
+    plan, handover = w["plan"], w["handover"]
+    assert isinstance(plan, Plan)
+    assert isinstance(handover, Handover)
     return {
         "account_update": lambda u: services.account_update(actor=u, account=account, changes={"region": "Kanto"}),
         "account_reassign": lambda u: services.account_update(actor=u, account=account, changes={"owner": other.pk}),
@@ -98,6 +121,12 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "criteria_create": lambda u: portfolio_services.criteria_create(actor=u, near_margin=0.2),
         "snapshot_create": lambda u: portfolio_services.snapshot_create(actor=u, as_of=date(2026, 7, 31)),
         "snapshot_delete": lambda u: portfolio_services.snapshot_delete(actor=u, snapshot=snapshot),
+        "account_release": lambda u: assignment_services.account_release(actor=u, account=account, reason="No budget"),
+        "handover_done": lambda u: assignment_services.handover_done(actor=u, handover=handover),
+        "account_pin": lambda u: assignment_services.account_pin(actor=u, account=account),
+        "assignment_policy_update": lambda u: assignment_services.policy_version_create(actor=u, policy={"continuity": 1.0}),
+        "assignment_plan": lambda u: assignment_services.assignment_plan(actor=u),
+        "assignment_apply": lambda u: assignment_services.assignment_apply(actor=u, plan=plan),
     }
 
 
@@ -109,6 +138,8 @@ def _state() -> tuple[object, ...]:
         account.region, account.owner_id, deal.stage, deal.owner_id, Activity.objects.count(), Target.objects.count(),
         LostReason.objects.filter(active=True).count(), LostReason.objects.count(), User.objects.count(),
         Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
+        AccountRelease.objects.count(), Handover.objects.filter(done_at__isnull=False).count(), AccountPin.objects.count(),
+        PolicyVersion.objects.count(), Plan.objects.count(), Plan.objects.filter(applied_at__isnull=False).count(),
     )  # fmt: skip
 
 
