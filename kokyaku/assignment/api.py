@@ -184,13 +184,17 @@ def plan_apply(request: HttpRequest, plan_id: int) -> Any:
     return {"plan": plan, "moved": moved}
 
 
-@router.post("/assignment/accounts/{account_id}/release", response={201: ReleaseOut, **WRITE_ERRORS}, summary="Release an account")
+@router.post(
+    "/assignment/accounts/{account_id}/release", response={201: ReleaseOut, **WRITE_ERRORS}, summary="Release an account"
+)
 def account_release(request: HttpRequest, account_id: int, body: ReleaseIn) -> Any:
     """A strong rep gives up on an account they own, with why; it stays theirs until a plan moves it."""
     return Status(201, services.account_release(actor=request.user, account=_account(account_id), reason=body.reason))
 
 
-@router.post("/assignment/releases/{release_id}/withdraw", response={200: ReleaseOut, **WRITE_ERRORS}, summary="Withdraw a release")
+@router.post(
+    "/assignment/releases/{release_id}/withdraw", response={200: ReleaseOut, **WRITE_ERRORS}, summary="Withdraw a release"
+)
 def release_withdraw(request: HttpRequest, release_id: int) -> Any:
     release = AccountRelease.objects.filter(pk=release_id).first()
     if release is None:

@@ -29,7 +29,9 @@ LEFT JOIN assignment_accountrelease rel ON rel.account_id = a.id AND rel.withdra
 ORDER BY a.id
 """
 ACCOUNT_NAMES = ["account_id", "owner_id", "buyer_type", "region", "zone", "lifecycle", "expected_value", "pinned", "released"]
-REPS_SQL = "SELECT r.id, r.tier, r.capacity, r.active, t.name FROM crm_rep r LEFT JOIN crm_team t ON t.id = r.team_id ORDER BY r.id"
+REPS_SQL = (
+    "SELECT r.id, r.tier, r.capacity, r.active, t.name FROM crm_rep r LEFT JOIN crm_team t ON t.id = r.team_id ORDER BY r.id"
+)
 REP_NAMES = ["rep_id", "tier", "capacity", "active", "team"]
 
 

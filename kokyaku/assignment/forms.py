@@ -13,7 +13,7 @@ from kokyaku.assignment.selectors import RepSetting
 from kokyaku.crm.models import Rep
 from kokyaku.domain.assignment import TERM_TIERS, AssignmentPolicy
 
-WEIGHT = {"min_value": Decimal(0), "max_value": Decimal(100), "decimal_places": 2, "max_digits": 5}
+WEIGHT: dict[str, Any] = {"min_value": Decimal(0), "max_value": Decimal(100), "decimal_places": 2, "max_digits": 5}
 
 
 class PolicyForm(forms.Form):

@@ -59,7 +59,9 @@ def infeasible_message(reason: Mapping[str, Any] | None) -> str:
         "team_without_active_reps": _(
             "Teams %(teams)s have accounts but no active rep, and the policy keeps accounts in their team."
         ),
-        "region_without_reps": _("No active rep covers the regions of some accounts, and the policy keeps accounts in their region."),
+        "region_without_reps": _(
+            "No active rep covers the regions of some accounts, and the policy keeps accounts in their region."
+        ),
         "fixed_over_capacity": _("Pinned and held dormant accounts already exceed some reps' capacity."),
         "fixed_over_value_capacity": _("Pinned and held dormant accounts already exceed some reps' value capacity."),
         "capacity_short": _(

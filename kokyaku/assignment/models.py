@@ -62,7 +62,12 @@ class AccountRelease(models.Model):
     rep = models.ForeignKey(Rep, verbose_name=_("released by rep"), null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(_("reason"), max_length=500)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("released at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
@@ -157,7 +162,9 @@ class PlanMove(models.Model):
     """One account a plan moves: from whom, to whom, why (a reason code and the deciding term)."""
 
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="moves", db_index=False)
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     from_rep = models.ForeignKey(
         Rep, verbose_name=_("from"), null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
     )
@@ -172,7 +179,10 @@ class PlanMove(models.Model):
         ordering = ["plan", "id"]
         verbose_name = _("planned move")
         verbose_name_plural = _("planned moves")
-        indexes = [models.Index(fields=["plan", "to_rep"], name="planmove_plan_to"), models.Index(fields=["plan", "from_rep"], name="planmove_plan_from")]
+        indexes = [
+            models.Index(fields=["plan", "to_rep"], name="planmove_plan_to"),
+            models.Index(fields=["plan", "from_rep"], name="planmove_plan_from"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.from_rep_id} -> {self.to_rep_id}"

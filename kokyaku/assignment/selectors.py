@@ -50,9 +50,15 @@ def rep_settings() -> list[RepSetting]:
     reps = Rep.objects.annotate(n=Count("accounts")).values("id", "name", "team__name", "tier", "capacity", "active", "n")
     return [
         RepSetting(
-            id=r["id"], name=r["name"], team=r["team__name"] or "", tier=r["tier"], capacity=r["capacity"],
-            active=r["active"], value_capacity=caps.get(str(r["id"])), accounts=r["n"],
-        )  # fmt: skip
+            id=r["id"],
+            name=r["name"],
+            team=r["team__name"] or "",
+            tier=r["tier"],
+            capacity=r["capacity"],
+            active=r["active"],
+            value_capacity=caps.get(str(r["id"])),
+            accounts=r["n"],
+        )
         for r in reps.order_by("team__name", "name")
     ]
 
@@ -73,9 +79,15 @@ def plans_recent(*, limit: int = 20) -> list[PlanRow]:
     rows = Plan.objects.values("id", "status", "created_at", "created_by__username", "move_count", "policy_fit", "applied_at")
     return [
         PlanRow(
-            id=r["id"], status=r["status"], status_label=str(STATUS_LABELS[r["status"]]), created_at=r["created_at"],
-            created_by=r["created_by__username"] or "", moves=r["move_count"], policy_fit=r["policy_fit"], applied_at=r["applied_at"],
-        )  # fmt: skip
+            id=r["id"],
+            status=r["status"],
+            status_label=str(STATUS_LABELS[r["status"]]),
+            created_at=r["created_at"],
+            created_by=r["created_by__username"] or "",
+            moves=r["move_count"],
+            policy_fit=r["policy_fit"],
+            applied_at=r["applied_at"],
+        )
         for r in rows.order_by("-created_at", "-id")[:limit]
     ]
 
@@ -133,10 +145,16 @@ class PlanReview:
 def plan_review(plan: Plan, *, rep_id: int | None = None, limit: int = MOVES_SHOWN) -> PlanReview:
     """A plan as the review page shows it (six queries): loads per rep with exclusions, the moves (to ``rep_id``)."""
     excluded_in = dict(
-        PlanMove.objects.filter(plan=plan, excluded=True).values("to_rep_id").annotate(n=Count("id")).values_list("to_rep_id", "n")
+        PlanMove.objects.filter(plan=plan, excluded=True)
+        .values("to_rep_id")
+        .annotate(n=Count("id"))
+        .values_list("to_rep_id", "n")
     )
     excluded_out = dict(
-        PlanMove.objects.filter(plan=plan, excluded=True).values("from_rep_id").annotate(n=Count("id")).values_list("from_rep_id", "n")
+        PlanMove.objects.filter(plan=plan, excluded=True)
+        .values("from_rep_id")
+        .annotate(n=Count("id"))
+        .values_list("from_rep_id", "n")
     )
     names = dict(Rep.objects.values_list("id", "name"))
     reps = []
@@ -148,11 +166,18 @@ def plan_review(plan: Plan, *, rep_id: int | None = None, limit: int = MOVES_SHO
             continue
         reps.append(
             RepLoad(
-                id=rid, name=names.get(rid, str(rid)), tier=r["tier"], capacity=int(r["capacity"]), before=int(r["accounts_before"]),
-                after=after, value_before=float(r["value_before"]), value_after=float(r["value_after"]),
-                moved_in=int(r["moved_in"]) - ex_in, moved_out=int(r["moved_out"]) - ex_out,
+                id=rid,
+                name=names.get(rid, str(rid)),
+                tier=r["tier"],
+                capacity=int(r["capacity"]),
+                before=int(r["accounts_before"]),
+                after=after,
+                value_before=float(r["value_before"]),
+                value_after=float(r["value_after"]),
+                moved_in=int(r["moved_in"]) - ex_in,
+                moved_out=int(r["moved_out"]) - ex_out,
                 over_capacity=after > int(r["capacity"]) and r["active"],
-            )  # fmt: skip
+            )
         )
     moves = PlanMove.objects.filter(plan=plan)
     if rep_id is not None:
@@ -163,10 +188,16 @@ def plan_review(plan: Plan, *, rep_id: int | None = None, limit: int = MOVES_SHO
     values = list(rows)
     move_rows = [
         MoveRow(
-            id=v["id"], account_id=v["account_id"], account=v["account_name"] or str(v["account_id"]),
-            from_rep=names.get(v["from_rep_id"] or -1, "—"), to_rep=names.get(v["to_rep_id"] or -1, "—"),
-            to_rep_id=v["to_rep_id"], reason=v["reason"], reason_label=move_reason(v["reason"]), excluded=v["excluded"],
-        )  # fmt: skip
+            id=v["id"],
+            account_id=v["account_id"],
+            account=v["account_name"] or str(v["account_id"]),
+            from_rep=names.get(v["from_rep_id"] or -1, "—"),
+            to_rep=names.get(v["to_rep_id"] or -1, "—"),
+            to_rep_id=v["to_rep_id"],
+            reason=v["reason"],
+            reason_label=move_reason(v["reason"]),
+            excluded=v["excluded"],
+        )
         for v in values
     ]
     return PlanReview(
@@ -204,9 +235,13 @@ def handovers_open(rep: Rep | None, *, limit: int = 20) -> list[HandoverRow]:
     )  # fmt: skip
     return [
         HandoverRow(
-            id=r["id"], account_id=r["account_id"], account=r["account_name"], from_rep=r["from_name"] or "—",
-            reason=move_reason(r["reason"]), changed_at=r["changed_at"],
-        )  # fmt: skip
+            id=r["id"],
+            account_id=r["account_id"],
+            account=r["account_name"],
+            from_rep=r["from_name"] or "—",
+            reason=move_reason(r["reason"]),
+            changed_at=r["changed_at"],
+        )
         for r in rows
     ]
 

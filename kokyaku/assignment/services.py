@@ -63,7 +63,9 @@ def policy_version_create(
         except InvalidOperation:
             amount = Decimal(-1)
         if not amount.is_finite() or amount < 0:
-            raise ValidationError(_("Value capacity of rep %(rep)s: %(value)r is not an amount of at least 0.") % {"rep": rep_id, "value": raw})
+            raise ValidationError(
+                _("Value capacity of rep %(rep)s: %(value)r is not an amount of at least 0.") % {"rep": rep_id, "value": raw}
+            )
         caps[str(rep_id)] = float(amount)
     with transaction.atomic():
         return PolicyVersion.objects.create(
@@ -72,7 +74,10 @@ def policy_version_create(
 
 
 def rep_assignment_update(*, actor: AnyUser | None, changes: Mapping[int, Mapping[str, Any]]) -> int:
-    """Set reps' tier, capacity (accounts) and active flag in bulk: ``{rep_id: {"tier": ..., "capacity": ..., "active": ...}}``."""
+    """Set reps' tier, capacity (accounts) and active flag in bulk.
+
+    ``changes``: ``{rep_id: {"tier": ..., "capacity": ..., "active": ...}}`` (keys left out keep their value).
+    """
     check(actor, "assignment_policy_update")
     reps = {r.pk: r for r in Rep.objects.filter(pk__in=list(changes))}
     tiers = set(Rep.Tier.values)
@@ -85,7 +90,9 @@ def rep_assignment_update(*, actor: AnyUser | None, changes: Mapping[int, Mappin
             raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
         tier = change.get("tier", rep.tier)
         if tier not in tiers:
-            raise ValidationError(_("Rep %(rep)s: tier %(value)r is not strong or developing.") % {"rep": rep.name, "value": tier})
+            raise ValidationError(
+                _("Rep %(rep)s: tier %(value)r is not strong or developing.") % {"rep": rep.name, "value": tier}
+            )
         capacity = change.get("capacity", rep.capacity)
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
             raise ValidationError(
@@ -149,7 +156,9 @@ def account_pin(*, actor: AnyUser | None, account: Account, note: str = "") -> A
     if account.owner_id is None:
         raise ValidationError(_("%(account)s has no owner to pin it to.") % {"account": account.name})
     with transaction.atomic():
-        pin, _created = AccountPin.objects.get_or_create(account=account, defaults={"note": note[:300], "created_by": _user(actor)})
+        pin, _created = AccountPin.objects.get_or_create(
+            account=account, defaults={"note": note[:300], "created_by": _user(actor)}
+        )
         return pin
 
 
@@ -165,17 +174,15 @@ def account_unpin(*, actor: AnyUser | None, account: Account) -> bool:
 
 
 def _rep_rows(reps: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = []
-    for r in reps.itertuples(index=False):
-        rows.append(
-            {
-                "rep_id": int(r.rep_id), "tier": str(r.tier), "active": bool(r.active), "capacity": int(r.capacity),
-                "value_capacity": None if pd.isna(r.value_capacity) else float(r.value_capacity),
-                "accounts_before": int(r.accounts_before), "accounts_after": int(r.accounts_after),
-                "value_before": float(r.value_before), "value_after": float(r.value_after),
-                "moved_in": int(r.moved_in), "moved_out": int(r.moved_out), "fit_after": int(r.fit_after),
-            }
-        )  # fmt: skip
+    """The domain's rep table as JSON-ready rows (what the review page reads, adjusted for exclusions)."""
+    ints = ("rep_id", "capacity", "accounts_before", "accounts_after", "moved_in", "moved_out", "fit_after")
+    rows: list[dict[str, Any]] = []
+    for r in reps.to_dict("records"):
+        row: dict[str, Any] = {k: int(r[k]) for k in ints}
+        row.update(tier=str(r["tier"]), active=bool(r["active"]), value_before=float(r["value_before"]))
+        row.update(value_after=float(r["value_after"]))
+        row["value_capacity"] = None if pd.isna(r["value_capacity"]) else float(r["value_capacity"])
+        rows.append(row)
     return rows
 
 
@@ -247,12 +254,17 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
     with transaction.atomic():
         locked = Plan.objects.select_for_update().get(pk=plan.pk)
         if locked.applied_at is not None:
-            raise ValidationError(_("Plan %(id)s was already applied on %(when)s.") % {"id": plan.pk, "when": f"{locked.applied_at:%Y-%m-%d %H:%M}"})
+            raise ValidationError(
+                _("Plan %(id)s was already applied on %(when)s.") % {"id": plan.pk, "when": f"{locked.applied_at:%Y-%m-%d %H:%M}"}
+            )
         if locked.status == Plan.Status.INFEASIBLE:
             raise ValidationError(_("Plan %(id)s has no moves to apply: no plan exists under this policy.") % {"id": plan.pk})
         if plan_inputs(locked.policy_version).fingerprint != locked.fingerprint:
             raise ValidationError(
-                _("The accounts, reps, pins, releases or the portfolio changed since plan %(id)s was made: make a new plan. Nothing was moved.")
+                _(
+                    "The accounts, reps, pins, releases or the portfolio changed since plan %(id)s was made: "
+                    "make a new plan. Nothing was moved."
+                )
                 % {"id": plan.pk}
             )
         accepted = PlanMove.objects.filter(plan=locked, excluded=False)
@@ -266,7 +278,8 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
         if moved != expected:  # the fingerprint makes this unreachable short of a concurrent write
             raise ValidationError(_("Plan %(id)s could not move every account: nothing was moved.") % {"id": plan.pk})
         bulk.execute(
-            "INSERT INTO assignment_ownerchange (plan_id, account_id, from_rep_id, to_rep_id, reason, term, changed_by_id, changed_at) "
+            "INSERT INTO assignment_ownerchange "
+            "(plan_id, account_id, from_rep_id, to_rep_id, reason, term, changed_by_id, changed_at) "
             "SELECT plan_id, account_id, from_rep_id, to_rep_id, reason, term, %s, %s FROM assignment_planmove "
             "WHERE plan_id = %s AND NOT excluded ORDER BY id",
             [user.pk if user else None, now, locked.pk],
@@ -292,4 +305,3 @@ def handover_done(*, actor: AnyUser | None, handover: Handover) -> Handover:
         Handover.objects.filter(pk=handover.pk, done_at__isnull=True).update(done_at=timezone.now())
     handover.refresh_from_db()
     return handover
-

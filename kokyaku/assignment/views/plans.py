@@ -53,7 +53,9 @@ def plan_exclude(request: HttpRequest, plan_id: int) -> HttpResponse:
         messages.error(request, _("Tick the moves to exclude or include first."))
     else:
         try:
-            changed = services.plan_moves_exclude(actor=request.user, plan=found, move_ids=ids, excluded=request.POST.get("exclude") != "0")
+            changed = services.plan_moves_exclude(
+                actor=request.user, plan=found, move_ids=ids, excluded=request.POST.get("exclude") != "0"
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -73,5 +75,8 @@ def plan_apply(request: HttpRequest, plan_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Plan %(id)s applied: %(n)s accounts have a new owner, each with a hand-over.") % {"id": found.pk, "n": moved})
+        messages.success(
+            request,
+            _("Plan %(id)s applied: %(n)s accounts have a new owner, each with a hand-over.") % {"id": found.pk, "n": moved},
+        )
     return redirect("assignment:plan", plan_id=found.pk)
