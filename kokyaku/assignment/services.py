@@ -269,11 +269,12 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
             )
         accepted = PlanMove.objects.filter(plan=locked, excluded=False)
         expected = accepted.count()
+        # One joined UPDATE (PostgreSQL, and SQLite since 3.33): a correlated subquery per account
+        # made PostgreSQL scan the moves once per account (7 s for 7,000 moves).
         moved = bulk.execute(
-            "UPDATE crm_account SET owner_id = (SELECT m.to_rep_id FROM assignment_planmove m "
-            "WHERE m.plan_id = %s AND m.account_id = crm_account.id AND NOT m.excluded), updated_at = %s "
-            "WHERE id IN (SELECT account_id FROM assignment_planmove WHERE plan_id = %s AND NOT excluded)",
-            [locked.pk, now, locked.pk],
+            "UPDATE crm_account SET owner_id = m.to_rep_id, updated_at = %s FROM assignment_planmove m "
+            "WHERE m.plan_id = %s AND NOT m.excluded AND m.account_id = crm_account.id",
+            [now, locked.pk],
         )
         if moved != expected:  # the fingerprint makes this unreachable short of a concurrent write
             raise ValidationError(_("Plan %(id)s could not move every account: nothing was moved.") % {"id": plan.pk})
