@@ -23,7 +23,7 @@ def test_a_manager_reviews_excludes_applies_and_the_rep_sees_the_new_account(
     )
     page = new_page(locale="ja-JP")
     log_in(page, live_server.url, "sato")
-    page.click("text=配分")
+    page.click("text=担当割当")
     page.click("[data-testid=make-plan]")
     page.wait_for_selector("[data-testid=plan-status]")
     assert "最適（証明済み）" in page.inner_text("[data-testid=plan-status]")
