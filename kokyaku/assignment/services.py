@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokyaku.assignment.data import plan_inputs
+from kokyaku.assignment.data import current_fingerprint, plan_inputs
 from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, Plan, PlanMove, PolicyVersion
 from kokyaku.crm.models import Account, Rep
 from kokyaku.crm.permissions import AnyUser, check
@@ -259,7 +259,7 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
             )
         if locked.status == Plan.Status.INFEASIBLE:
             raise ValidationError(_("Plan %(id)s has no moves to apply: no plan exists under this policy.") % {"id": plan.pk})
-        if plan_inputs(locked.policy_version).fingerprint != locked.fingerprint:
+        if current_fingerprint(locked.policy_version) != locked.fingerprint:
             raise ValidationError(
                 _(
                     "The accounts, reps, pins, releases or the portfolio changed since plan %(id)s was made: "

@@ -189,3 +189,17 @@ def test_the_command_plans_writes_json_and_applies(book: Book, tmp_path: object)
     Rep.objects.update(active=False)
     with pytest.raises(CommandError, match="no active rep"):
         call_command("assign", "plan")
+
+
+def test_apply_refuses_when_a_pin_or_a_new_snapshot_came_after_the_plan(book: Book) -> None:
+    plan = services.assignment_plan(actor=book.manager)
+    account = Account.objects.filter(owner=book.strong).first()
+    assert account is not None
+    services.account_pin(actor=book.manager, account=account)
+    with pytest.raises(ValidationError, match="changed since plan"):
+        services.assignment_apply(actor=book.manager, plan=plan)
+    plan = services.assignment_plan(actor=book.manager)
+    snapshot_create(actor=None)
+    with pytest.raises(ValidationError, match="changed since plan"):
+        services.assignment_apply(actor=book.manager, plan=plan)
+    assert not OwnerChange.objects.exists()
