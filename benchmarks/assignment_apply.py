@@ -52,7 +52,7 @@ def fill(accounts: int, reps: int, seed: int) -> None:
             "assignment_accountrelease, assignment_accountpin, portfolio_snapshotrow, portfolio_snapshot, "
             "crm_activity, crm_deal, crm_target, crm_account, crm_rep, crm_team CASCADE"
         )
-    demo_load(actor=None, accounts=accounts, reps=reps, seed=seed, as_of=AS_OF)
+    demo_load(actor=None, accounts=accounts, rep_count=reps, seed=seed, as_of=AS_OF)
     snapshot_create(actor=None, as_of=AS_OF)
 
 
@@ -101,7 +101,8 @@ def main() -> int:
             assert moved == plan.move_count == OwnerChange.objects.filter(plan=plan).count()
             transaction.set_rollback(True)
         plan.applied_at = plan.applied_by = None
-    print(f"apply {moved:,} moves (fingerprint, owners, audit, hand-overs), median of {args.runs}: {statistics.median(apply_wall):.3f} s")
+    median = statistics.median(apply_wall)
+    print(f"apply {moved:,} moves (fingerprint, owners, audit, hand-overs), median of {args.runs}: {median:.3f} s")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

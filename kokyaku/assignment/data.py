@@ -92,7 +92,7 @@ def _reps(version: PolicyVersion | None) -> pd.DataFrame:
 
 
 def fingerprint(accounts: pd.DataFrame, reps: pd.DataFrame, *, snapshot_id: int | None, version_id: int | None) -> str:
-    """A SHA-256 of the accounts' state (owner, buyer type, region, pin, release), the reps, the snapshot and the policy version."""
+    """A SHA-256 of the accounts' state (owner, buyer type, region, pin, release), the reps, the snapshot, the policy version."""
     digest = hashlib.sha256(f"{snapshot_id}|{version_id}|{len(accounts)}|{len(reps)}".encode())
     state = accounts[STATE_NAMES].copy()
     state["owner_id"] = pd.to_numeric(state["owner_id"], errors="coerce").astype(float)

@@ -59,9 +59,7 @@ RIGHTS: dict[str, Right] = {
     "snapshot_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can compute snapshots.")),
     "snapshot_delete": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can delete snapshots.")),
     # assignment
-    "account_release": Right(
-        ("crm.change_account",), own_only=True, not_owner=_("You can only release accounts you own.")
-    ),
+    "account_release": Right(("crm.change_account",), own_only=True, not_owner=_("You can only release accounts you own.")),
     "handover_done": Right(("crm.change_account",), own_only=True, not_owner=_("You can only close your own hand-overs.")),
     "account_pin": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can pin accounts to their owner.")),
     "assignment_policy_update": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can change the assignment policy.")),

@@ -25,7 +25,8 @@ def test_demo_plan_fit_beats_round_robin_and_applies_within_capacity() -> None:
     snapshot_create(actor=None, as_of=AS_OF)
     plan = assignment_plan(actor=None)
     assert plan.status == "optimal"
-    assert plan.policy_fit is not None and plan.policy_fit >= 0.95
+    assert plan.policy_fit is not None
+    assert plan.policy_fit >= 0.95
     round_robin = plan.baselines["round_robin"]["policy_fit"]
     assert round_robin < 0.7
     assert plan.policy_fit - round_robin > 0.3
