@@ -257,7 +257,7 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
             raise ValidationError(
                 _("Plan %(id)s was already applied on %(when)s.") % {"id": plan.pk, "when": f"{locked.applied_at:%Y-%m-%d %H:%M}"}
             )
-        if locked.status == Plan.Status.INFEASIBLE:
+        if locked.status == Plan.Status.INFEASIBLE or locked.reason is not None:
             raise ValidationError(_("Plan %(id)s has no moves to apply: no plan exists under this policy.") % {"id": plan.pk})
         if current_fingerprint(locked.policy_version) != locked.fingerprint:
             raise ValidationError(

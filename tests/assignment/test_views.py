@@ -80,3 +80,10 @@ def test_a_strong_rep_releases_an_account_and_a_manager_pins_one(book: Book, rep
     assert not AccountPin.objects.exists()  # a rep may not pin
     manager_client.post(url, {"action": "pin", "note": "key account"})
     assert AccountPin.objects.get(account=account).note == "key account"
+
+
+def test_the_account_page_links_to_release_and_pin(book: Book, rep_client: Client) -> None:
+    account = Account.objects.filter(owner=book.strong).first()
+    assert account is not None
+    page = rep_client.get(f"/portfolio/accounts/{account.pk}/").content.decode()
+    assert f'href="/assignment/accounts/{account.pk}/"' in page
