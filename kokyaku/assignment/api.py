@@ -38,6 +38,7 @@ class PlanOut(Schema):
     method: str
     accounts: int
     moves: int = Field(description="Moves the plan makes (excluded ones included)")
+    follow_up: int = Field(description="Dormant accounts no strong rep covers after the plan: the follow-up queue")
     policy_fit: float | None = Field(description="Share of accounts placed with the tier the policy wants")
     policy_fit_before: float | None
     gap: float | None = Field(description="How far below the bound an unproven plan may be (0 when optimal)")

@@ -131,6 +131,9 @@ class Plan(models.Model):
     reason = models.JSONField(_("reason"), null=True, blank=True)
     accounts = models.PositiveIntegerField(_("accounts"), default=0)
     move_count = models.PositiveIntegerField(_("moves"), default=0)
+    follow_up = models.PositiveIntegerField(
+        _("follow-up queue"), default=0, help_text=_("Dormant accounts no strong rep covers after the plan.")
+    )
     policy_fit = models.FloatField(_("policy fit"), null=True, blank=True)
     policy_fit_before = models.FloatField(_("policy fit before"), null=True, blank=True)
     gap = models.FloatField(_("gap to the bound"), null=True, blank=True)

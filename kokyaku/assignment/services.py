@@ -202,8 +202,9 @@ def assignment_plan(*, actor: AnyUser | None, policy: PolicyVersion | None = Non
         plan = Plan.objects.create(
             policy_version=version, snapshot_id_used=inputs.snapshot_id, status=result.status, method=result.method,
             reason=result.reason.to_dict() if result.reason is not None else None, accounts=len(inputs.accounts),
-            move_count=result.move_count if result.policy_fit is not None else 0, policy_fit=result.policy_fit,
-            policy_fit_before=result.policy_fit_before, gap=result.gap,
+            move_count=result.move_count if result.policy_fit is not None else 0,
+            follow_up=int(result.accounts["follow_up"].sum()) if result.policy_fit is not None else 0,
+            policy_fit=result.policy_fit, policy_fit_before=result.policy_fit_before, gap=result.gap,
             baselines={name: b.to_dict() for name, b in result.baselines.items()},
             reps=_rep_rows(result.reps), solver_seconds=result.solver_seconds, seconds=result.seconds,
             fingerprint=inputs.fingerprint, created_by=_user(actor),

@@ -27,6 +27,10 @@ def test_demo_plan_fit_beats_round_robin_and_applies_within_capacity() -> None:
     assert plan.status == "optimal"
     assert plan.policy_fit is not None
     assert plan.policy_fit >= 0.95
+    dormant_uncovered = int(
+        Account.objects.filter(snapshot_rows__lifecycle="dormant").exclude(owner__tier="strong").count()
+    )  # dormant accounts stay with their owner: those of developing reps are the follow-up queue
+    assert plan.follow_up == dormant_uncovered > 0
     round_robin = plan.baselines["round_robin"]["policy_fit"]
     assert round_robin < 0.7
     assert plan.policy_fit - round_robin > 0.3

@@ -90,7 +90,7 @@ def test_the_home_page_runs_the_same_bounded_number_of_queries_for_ten_or_five_h
     with CaptureQueriesContext(connection) as small:
         assert rep_client.get("/").status_code == 200
     _fill(developing_rep, accounts=100, deals_per_account=5)
-    with django_assert_max_num_queries(18):  # session, user, 11-12 summary, role, permissions, portfolio panel
+    with django_assert_max_num_queries(19):  # session, user, 11-12 summary, role, permissions, portfolio panel, hand-overs
         assert rep_client.get("/").status_code == 200
     with CaptureQueriesContext(connection) as large:
         rep_client.get("/")

@@ -25,6 +25,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "moves": plan.move_count,
         "policy_fit": plan.policy_fit,
         "gap": plan.gap,
+        "follow_up": plan.follow_up,
         "baselines": plan.baselines,
         "applied_at": plan.applied_at.isoformat() if plan.applied_at else None,
     }
