@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from kokyaku.assignment.models import AccountPin, AccountRelease, Plan, PlanMove, PolicyVersion
+from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, Plan, PlanMove, PolicyVersion
 from kokyaku.crm.models import Account, Rep
 from tests.assignment.conftest import Book
 from tests.conftest import client_for
@@ -87,3 +87,16 @@ def test_the_account_page_links_to_release_and_pin(book: Book, rep_client: Clien
     assert account is not None
     page = rep_client.get(f"/portfolio/accounts/{account.pk}/").content.decode()
     assert f'href="/assignment/accounts/{account.pk}/"' in page
+
+
+def test_only_the_new_owner_marks_a_handover_taken_on(book: Book, manager_client: Client, rep_client: Client) -> None:
+    manager_client.post("/assignment/")
+    manager_client.post(f"/assignment/plans/{Plan.objects.get().pk}/apply/")
+    handover = Handover.objects.filter(rep=book.developing).order_by("id").first()
+    assert handover is not None
+    rep_client.post(f"/assignment/handovers/{handover.pk}/done/")  # Tanaka: not his
+    assert Handover.objects.get(pk=handover.pk).done_at is None
+    suzuki = client_for("suzuki")
+    assert suzuki.post(f"/assignment/handovers/{handover.pk}/done/").status_code == 302
+    assert Handover.objects.get(pk=handover.pk).done_at is not None
+    assert suzuki.get("/").content.decode().count('data-testid="handover-row"') == 5
