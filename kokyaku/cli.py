@@ -22,7 +22,6 @@ commands:
   demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
   import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
-  snapshot [--as-of DATE]         compute and store the portfolio
   train [--as-of DATE]            fit, evaluate and store the probability models
   evaluate [--json PATH]          the models' metrics against every baseline
   backtest --as-of DATE           past zones against what accounts bought afterwards
@@ -31,6 +30,8 @@ commands:
   export portfolio ...            write the portfolio as CSV or XLSX
   retention [--as-of DATE] [--json PATH]
                                   customer retention: classic curve, measured, forecast
+  assign plan [--json PATH]       compute an assignment plan under the current policy (nothing moves)
+  assign apply PLAN_ID            apply a plan: move the owners, with an audit trail and hand-overs
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kokyaku.prediction",
     "kokyaku.retention",
     "kokyaku.followups",
+    "kokyaku.assignment",
     "kokyaku.web",
     "kokyaku.api",
 ]

@@ -21,5 +21,6 @@ urlpatterns = [
     path("imports/", include("kokyaku.imports.urls")),
     path("retention/", include("kokyaku.retention.urls")),
     path("followups/", include("kokyaku.followups.urls")),
+    path("assignment/", include("kokyaku.assignment.urls")),
     path("", include("kokyaku.web.urls")),
 ]

@@ -74,6 +74,13 @@ RIGHTS: dict[str, Right] = {
         ("crm.change_account",), own_only=True, not_owner=_("You can only close follow-ups assigned to you.")
     ),
     "followup_reassign": Right((MANAGE_PORTFOLIO,), refused=_("Only a manager can reassign a follow-up.")),
+    # assignment
+    "account_release": Right(("crm.change_account",), own_only=True, not_owner=_("You can only release accounts you own.")),
+    "handover_done": Right(("crm.change_account",), own_only=True, not_owner=_("You can only close your own hand-overs.")),
+    "account_pin": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can pin accounts to their owner.")),
+    "assignment_policy_update": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can change the assignment policy.")),
+    "assignment_plan": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can make and review assignment plans.")),
+    "assignment_apply": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can apply an assignment plan.")),
 }
 
 

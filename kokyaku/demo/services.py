@@ -159,8 +159,11 @@ def demo_load(
     force: bool = False,
     progress: ProgressCallback | None = None,
     chunk_size: int = 20_000,
+    rep_count: int | None = None,
 ) -> DemoResult:
     """Fill the database with a seeded demo portfolio and demo logins; all or nothing.
+
+    ``rep_count``: how many reps (default: the generator's, one per 67 accounts); benchmarks set it.
 
     ``actor`` is who asks: a manager or admin, or None for the command line. Refuses a database
     that already holds accounts unless ``force`` (then the demo is added beside them, with its own
@@ -181,6 +184,7 @@ def demo_load(
                 as_of=as_of or timezone.localdate(),
                 fiscal_year_start_month=company.fiscal_year_start_month,
                 chunk_size=chunk_size,
+                reps=rep_count,
             )
         except DomainError as exc:
             raise DemoError(str(exc)) from None

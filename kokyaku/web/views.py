@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kokyaku.assignment.selectors import handovers_open
 from kokyaku.crm import selectors as crm_selectors
+from kokyaku.crm.permissions import rep_of
 from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
 from kokyaku.followups.views.home import home_followups
 from kokyaku.portfolio.views.home import home_panels
@@ -30,7 +32,12 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     summary = crm_selectors.home_summary(user=request.user, today=timezone.localdate())
-    context = {"summary": summary, "portfolio": home_panels(request), "followups": home_followups(request)}
+    context = {
+        "summary": summary,
+        "portfolio": home_panels(request),
+        "followups": home_followups(request),
+        "handovers": handovers_open(rep_of(request.user)),
+    }
     return render(request, "web/home.html", context)
 
 

@@ -16,6 +16,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
+from kokyaku.assignment import services as assignment_services
+from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, OwnerChange, Plan, PolicyVersion
 from kokyaku.crm import services
 from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
@@ -53,6 +55,12 @@ EXPECTED: dict[str, set[str]] = {
     "followup_complete": {"owner", *MANAGERS},  # the owner here is the follow-up's assignee
     "followup_cancel": {"owner", *MANAGERS},
     "followup_reassign": MANAGERS,
+    "account_release": {"owner", *MANAGERS},
+    "handover_done": {"owner", *MANAGERS},
+    "account_pin": MANAGERS,
+    "assignment_policy_update": MANAGERS,
+    "assignment_plan": MANAGERS,
+    "assignment_apply": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -72,6 +80,8 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
             account=strong_account, assignee=strong_account.owner, reason="dormant", due_on=date(2026, 7, 14)
         ),
         "churn": AccountChurn.objects.create(account=strong_account, churned_on=date(2026, 6, 1), reason="test"),
+        "plan": assignment_services.assignment_plan(actor=None),
+        "handover": _handover(strong_account),
         "logins": {
             "owner": User.objects.get(username="tanaka"),
             "other_rep": User.objects.get(username="suzuki"),
@@ -80,6 +90,16 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
             "no_role": nobody,
         },
     }
+
+
+def _handover(account: Account) -> Handover:
+    """A hand-over of ``account`` to its owner, as an applied plan leaves one."""
+    plan = Plan.objects.create(status="optimal", fingerprint="-")
+    change = OwnerChange.objects.create(
+        plan=plan, account=account, from_rep=None, to_rep=account.owner, reason="unowned", changed_at=WHEN
+    )
+    assert account.owner is not None
+    return Handover.objects.create(change=change, rep=account.owner, account=account)
 
 
 def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
@@ -92,6 +112,9 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
     followup, churn = w["followup"], w["churn"]
     assert isinstance(followup, FollowUp)
     assert isinstance(churn, AccountChurn)
+    plan, handover = w["plan"], w["handover"]
+    assert isinstance(plan, Plan)
+    assert isinstance(handover, Handover)
     return {
         "account_update": lambda u: services.account_update(actor=u, account=account, changes={"region": "Kanto"}),
         "account_reassign": lambda u: services.account_update(actor=u, account=account, changes={"owner": other.pk}),
@@ -121,6 +144,12 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "followup_complete": lambda u: followup_services.followup_complete(actor=u, followup=followup, outcome="meeting"),
         "followup_cancel": lambda u: followup_services.followup_cancel(actor=u, followup=followup),
         "followup_reassign": lambda u: followup_services.followup_reassign(actor=u, followup=followup, assignee_id=other.pk),
+        "account_release": lambda u: assignment_services.account_release(actor=u, account=account, reason="No budget"),
+        "handover_done": lambda u: assignment_services.handover_done(actor=u, handover=handover),
+        "account_pin": lambda u: assignment_services.account_pin(actor=u, account=account),
+        "assignment_policy_update": lambda u: assignment_services.policy_version_create(actor=u, policy={"continuity": 1.0}),
+        "assignment_plan": lambda u: assignment_services.assignment_plan(actor=u),
+        "assignment_apply": lambda u: assignment_services.assignment_apply(actor=u, plan=plan),
     }
 
 
@@ -134,6 +163,8 @@ def _state() -> tuple[object, ...]:
         Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency, ModelVersion.objects.count(),
         list(FollowUp.objects.values_list("status", "assignee_id")), AccountChurn.objects.count(),
         AccountChurn.objects.filter(withdrawn_at__isnull=True).count(),
+        AccountRelease.objects.count(), Handover.objects.filter(done_at__isnull=False).count(), AccountPin.objects.count(),
+        PolicyVersion.objects.count(), Plan.objects.count(), Plan.objects.filter(applied_at__isnull=False).count(),
     )  # fmt: skip
 
 
