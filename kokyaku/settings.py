@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kokyaku.demo",
     "kokyaku.imports",
     "kokyaku.portfolio",
+    "kokyaku.buyers",
     "kokyaku.web",
     "kokyaku.api",
 ]
