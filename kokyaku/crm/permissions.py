@@ -58,6 +58,19 @@ RIGHTS: dict[str, Right] = {
     "criteria_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can change the portfolio criteria.")),
     "snapshot_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can compute snapshots.")),
     "snapshot_delete": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can delete snapshots.")),
+    # buyers: the checklist, the type, key persons and objections of an account (the whole team reads them)
+    "buyer_type_update": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only set the buyer type of accounts you own.")
+    ),
+    "key_person_update": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only edit the key persons of accounts you own.")
+    ),
+    "objection_update": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only log objections on accounts you own.")
+    ),
+    "buyer_suggestions_compute": Right(
+        (MANAGE_PORTFOLIO,), refused=_("Only managers can recompute the buyer-type suggestions.")
+    ),
 }
 
 
