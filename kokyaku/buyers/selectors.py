@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import numpy as np
 import pandas as pd
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kokyaku.buyers.frames import behaviour_frames
-from kokyaku.buyers.labels import SIGNAL_LABELS, TRAIT_BY_CODE, TYPE_ORDER, trait_text
+from kokyaku.buyers.labels import SIGNAL_LABELS, TYPE_ORDER, trait_text
 from kokyaku.buyers.measure import TimeSplit, time_split
 from kokyaku.buyers.models import ChecklistTick, KeyPerson, Objection, TypeDecision, TypeSuggestion
 from kokyaku.buyers.services import checklist_score
@@ -265,7 +264,7 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
     snapshot = Snapshot.objects.order_by("-as_of", "-created_at", "-id").first()
     accounts = Account.objects.all() if team_id is None else Account.objects.filter(owner__team_id=team_id)
     reps = list(Rep.objects.filter(active=True).order_by("name").values_list("pk", "name"))
-    per_rep = list(accounts.values_list("owner_id", "buyer_type").annotate(n=Count("pk")))
+    per_rep = list(accounts.order_by().values_list("owner_id", "buyer_type").annotate(n=Count("pk")))
     by_rep = [r for r in _rows(per_rep, [p for p, _ in reps], dict(reps)) if r.total]
     by_zone: list[CountRow] = []
     if snapshot is not None:
@@ -273,13 +272,13 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
         if team_id is not None:
             rows = rows.filter(owner__team_id=team_id)
         zones = ["A", "B", "C", "D", ""]
-        pairs = list(rows.values_list("zone", "buyer_type").annotate(n=Count("pk")))
+        pairs = list(rows.order_by().values_list("zone", "buyer_type").annotate(n=Count("pk")))
         by_zone = _rows(pairs, list(zones), {z: z or "–" for z in zones})
     snaps = list(Snapshot.objects.order_by("as_of", "created_at", "id").values_list("pk", "as_of")[:24])
     trend_rows = SnapshotRow.objects.filter(snapshot_id__in=[s for s, _ in snaps])
     if team_id is not None:
         trend_rows = trend_rows.filter(owner__team_id=team_id)
-    trend_pairs = list(trend_rows.values_list("snapshot_id", "buyer_type").annotate(n=Count("pk")))
+    trend_pairs = list(trend_rows.order_by().values_list("snapshot_id", "buyer_type").annotate(n=Count("pk")))
     trend = _rows(trend_pairs, [s for s, _ in snaps], {s: a.isoformat() for s, a in snaps})
     totals = [sum(r.counts[i] for r in by_rep) for i in range(len(TYPE_ORDER))]
     return TeamTypes(snapshot, by_zone, by_rep, trend, totals)
@@ -300,7 +299,7 @@ def suggestion_measurement(*, as_of: date | None = None, cutoff_days: int = 365)
 def agreement_counts() -> dict[str, dict[str, int]]:
     """Stored suggestions against recorded types: {recorded: {suggested: n}} (one query)."""
     out = {t: {s: 0 for s in BUYER_TYPES} for t in TYPE_ORDER}
-    for recorded, suggested, n in TypeSuggestion.objects.values_list("account__buyer_type", "buyer_type").annotate(n=Count("pk")):
+    for recorded, suggested, n in TypeSuggestion.objects.order_by().values_list("account__buyer_type", "buyer_type").annotate(n=Count("pk")):
         if recorded in out and suggested in out[recorded]:
             out[recorded][suggested] += n
     return out
@@ -310,5 +309,3 @@ def latest_computed() -> datetime | None:
     row = TypeSuggestion.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
     return row
 
-
-_ = (np, TRAIT_BY_CODE)
