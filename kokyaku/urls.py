@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("portfolio/", include("kokyaku.portfolio.urls")),
     path("imports/", include("kokyaku.imports.urls")),
+    path("buyers/", include("kokyaku.buyers.urls")),
     path("", include("kokyaku.web.urls")),
 ]

@@ -309,3 +309,22 @@ def latest_computed() -> datetime | None:
     row = TypeSuggestion.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
     return row
 
+
+
+# -- single records for the views ------------------------------------------------------------------
+
+
+def account_deals(account_id: int) -> list[Deal]:
+    return list(Deal.objects.filter(account_id=account_id).order_by("-opened_on", "-id")[:100])
+
+
+def key_person_of(account_id: int, person_id: int) -> KeyPerson | None:
+    return KeyPerson.objects.select_related("account").filter(account_id=account_id, pk=person_id).first()
+
+
+def objection_of(account_id: int, objection_id: int) -> Objection | None:
+    return Objection.objects.select_related("account").filter(account_id=account_id, pk=objection_id).first()
+
+
+def suggestion_of(account_id: int) -> TypeSuggestion | None:
+    return TypeSuggestion.objects.select_related("account").filter(account_id=account_id).first()
