@@ -39,7 +39,6 @@ def _page(request: HttpRequest, account_id: int, status: int = 200, **forms: Any
         "person_form": forms.get("person_form") or KeyPersonForm(),
         "objection_form": forms.get("objection_form") or ObjectionForm(deals=selectors.account_deals(account_id)),
         "stances": ["opponent", "neutral", "supporter"],
-        "nav_page": "account",
     }
     return render(request, "buyers/account.html", context, status=status)
 

@@ -27,7 +27,6 @@ def team(request: HttpRequest) -> HttpResponse:
         "agreement": selectors.agreement_counts(),
         "computed_at": selectors.latest_computed(),
         "can_compute": allowed(request.user, "buyer_suggestions_compute"),
-        "nav_page": "buyers",
     }
     return render(request, "buyers/team.html", context)
 
