@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Schema
 from ninja.operation import Operation
 
 from kokyaku.api.auth import SessionAuth, TokenAuth
+from kokyaku.buyers.api import router as buyers_router
 from kokyaku.crm.api import router as crm_router
 from kokyaku.imports.api import router as imports_router
 from kokyaku.portfolio.api import router as portfolio_router
@@ -72,3 +73,4 @@ def ping(request: HttpRequest) -> PingOut:
 api.add_router("", crm_router)
 api.add_router("", portfolio_router)
 api.add_router("", imports_router)
+api.add_router("", buyers_router)
