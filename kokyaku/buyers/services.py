@@ -133,7 +133,7 @@ def _suggest(features: Any, recorded: np.ndarray) -> tuple[Suggestion, str]:
     """The learned suggestion (cross-fitted: never from the account's own type) when it beats the rules held out; else the rules."""
     try:
         evaluation = evaluate_suggestions(features, recorded)
-    except DomainError as exc:
+    except (DomainError, ValueError) as exc:  # ValueError: scikit-learn's split, a type with a single recorded account
         return suggest_buyer_types(features), str(exc)
     if evaluation.method != "learned":
         return suggest_buyer_types(features), _("the learned model did not beat the rules on held-out accounts")
