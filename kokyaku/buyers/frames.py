@@ -59,6 +59,8 @@ def behaviour_frames() -> BehaviourFrames:
     deals["product"] = deals["product"].fillna("").astype(object)
     products = _frame(Product.objects.values_list("name", "launched_on", "service"), ["product", "launched_on", "service"])
     products["service"] = products["service"].map(_truth).astype(bool)
+    if products.empty:  # no catalogue yet: one row that nothing is launched or a service (the domain indexes into it)
+        products = pd.DataFrame({"product": [""], "launched_on": [pd.NaT], "service": [False]})
     key_persons = _frame(KeyPerson.objects.values_list("account_id"), ["account_id"])
     objections = _frame(Objection.objects.values_list("account_id", "date"), ["account_id", "date"])
     return BehaviourFrames(
