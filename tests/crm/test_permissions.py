@@ -16,6 +16,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
+from kokyaku.buyers import services as buyers_services
+from kokyaku.buyers.models import KeyPerson, Objection, Product, TypeSuggestion
 from kokyaku.crm import services
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
@@ -43,6 +45,10 @@ EXPECTED: dict[str, set[str]] = {
     "criteria_create": MANAGERS,
     "snapshot_create": MANAGERS,
     "snapshot_delete": MANAGERS,
+    "buyer_type_update": {"owner", *MANAGERS},
+    "key_person_update": {"owner", *MANAGERS},
+    "objection_update": {"owner", *MANAGERS},
+    "buyer_suggestions_compute": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -52,6 +58,14 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
     """Records owned by Tanaka (the "owner"), and one login per role."""
     deal = Deal.objects.get(account=strong_account)
     nobody = User.objects.create_user(username="nobody", password=PASSWORD)  # a login with no role at all
+    # An account with a history to suggest a type from (two won service deals: conservative).
+    Product.objects.create(name="Support plan", launched_on=date(2015, 1, 1), service=True)
+    steady = Account.objects.create(external_id="ACC-STEADY", name="Steady Co", owner=developing_rep)
+    for i in (1, 2):
+        Deal.objects.create(
+            external_id=f"D-STEADY-{i}", account=steady, owner=developing_rep, product="Support plan", amount=Decimal(1),
+            status=Deal.Status.WON, opened_on=date(2026, i, 5), closed_on=date(2026, i, 25),
+        )  # fmt: skip
     return {
         "account": strong_account,
         "deal": deal,
@@ -98,6 +112,14 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "criteria_create": lambda u: portfolio_services.criteria_create(actor=u, near_margin=0.2),
         "snapshot_create": lambda u: portfolio_services.snapshot_create(actor=u, as_of=date(2026, 7, 31)),
         "snapshot_delete": lambda u: portfolio_services.snapshot_delete(actor=u, snapshot=snapshot),
+        "buyer_type_update": lambda u: buyers_services.buyer_type_set(
+            actor=u, account=account, buyer_type="skeptic", source="override"
+        ),
+        "key_person_update": lambda u: buyers_services.key_person_save(actor=u, account=account, values={"name": "山田"}),
+        "objection_update": lambda u: buyers_services.objection_save(
+            actor=u, account=account, values={"date": date(2026, 7, 1), "said": "高い"}
+        ),
+        "buyer_suggestions_compute": lambda u: buyers_services.suggestions_compute(actor=u, as_of=date(2026, 7, 31)),
     }
 
 
@@ -109,6 +131,7 @@ def _state() -> tuple[object, ...]:
         account.region, account.owner_id, deal.stage, deal.owner_id, Activity.objects.count(), Target.objects.count(),
         LostReason.objects.filter(active=True).count(), LostReason.objects.count(), User.objects.count(),
         Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
+        account.buyer_type, KeyPerson.objects.count(), Objection.objects.count(), TypeSuggestion.objects.count(),
     )  # fmt: skip
 
 
