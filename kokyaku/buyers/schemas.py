@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import Q
-from ninja import Field, FilterSchema, Schema
+from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from kokyaku.lib.pagination import PageMeta
 
@@ -117,7 +117,7 @@ class KeyPersonPage(PageMeta):
 
 
 class KeyPersonFilters(FilterSchema):
-    account: int | None = Field(None, q="account_id", description="Account id.")
+    account: Annotated[int | None, FilterLookup("account_id")] = Field(None, description="Account id.")
 
     def filter_ordering(self, value: str | None) -> Q:
         return Q()
