@@ -80,7 +80,9 @@ def account_buyers(request: HttpRequest, account_id: int) -> Any:
     return _account_out(_buyers(account_id))
 
 
-@router.put("/buyers/accounts/{account_id}/checklist", response={200: AccountBuyersOut, **WRITE_ERRORS}, summary="Save the checklist")
+@router.put(
+    "/buyers/accounts/{account_id}/checklist", response={200: AccountBuyersOut, **WRITE_ERRORS}, summary="Save the checklist"
+)
 def checklist_put(request: HttpRequest, account_id: int, body: ChecklistIn) -> Any:
     """Replace the ticked traits; with ``confirm``, set the type they score to (when they score to one)."""
     _need(request)
@@ -94,15 +96,21 @@ def checklist_put(request: HttpRequest, account_id: int, body: ChecklistIn) -> A
     return _account_out(_buyers(account_id))
 
 
-@router.post("/buyers/accounts/{account_id}/type", response={200: AccountBuyersOut, **WRITE_ERRORS}, summary="Set the type by hand")
+@router.post(
+    "/buyers/accounts/{account_id}/type", response={200: AccountBuyersOut, **WRITE_ERRORS}, summary="Set the type by hand"
+)
 def type_set(request: HttpRequest, account_id: int, body: TypeIn) -> Any:
     _need(request)
-    services.buyer_type_set(actor=request.user, account=_buyers(account_id).account, buyer_type=body.buyer_type, source="override")
+    services.buyer_type_set(
+        actor=request.user, account=_buyers(account_id).account, buyer_type=body.buyer_type, source="override"
+    )
     return _account_out(_buyers(account_id))
 
 
 @router.post(
-    "/buyers/accounts/{account_id}/suggestion", response={200: AccountBuyersOut, **WRITE_ERRORS}, summary="Accept or dismiss the suggestion"
+    "/buyers/accounts/{account_id}/suggestion",
+    response={200: AccountBuyersOut, **WRITE_ERRORS},
+    summary="Accept or dismiss the suggestion",
 )
 def suggestion_decide(request: HttpRequest, account_id: int, body: SuggestionDecisionIn) -> Any:
     _need(request)
@@ -144,7 +152,9 @@ def _person(person_id: int) -> KeyPerson:
 def key_person_patch(request: HttpRequest, person_id: int, body: KeyPersonPatch) -> Any:
     _need(request)
     person = _person(person_id)
-    return services.key_person_save(actor=request.user, account=person.account, values=body.dict(exclude_unset=True), person=person)
+    return services.key_person_save(
+        actor=request.user, account=person.account, values=body.dict(exclude_unset=True), person=person
+    )
 
 
 @router.delete("/buyers/key-persons/{person_id}", response={204: None, **WRITE_ERRORS}, summary="Remove a key person")
@@ -200,5 +210,8 @@ def type_counts(request: HttpRequest) -> Any:
     _need(request)
     t = selectors.team_types()
     return TypeCountsOut(
-        snapshot_as_of=t.snapshot.as_of if t.snapshot else None, by_zone=_rows(t.by_zone), by_rep=_rows(t.by_rep), trend=_rows(t.trend)
+        snapshot_as_of=t.snapshot.as_of if t.snapshot else None,
+        by_zone=_rows(t.by_zone),
+        by_rep=_rows(t.by_rep),
+        trend=_rows(t.trend),
     )

@@ -23,7 +23,9 @@ class ChecklistForm(forms.Form):
 
 class TypeForm(forms.Form):
     buyer_type = forms.ChoiceField(label=_("Buyer type"), choices=Account.BuyerType.choices)
-    source = forms.ChoiceField(choices=TypeDecision.Source.choices, initial=TypeDecision.Source.OVERRIDE, widget=forms.HiddenInput)
+    source = forms.ChoiceField(
+        choices=TypeDecision.Source.choices, initial=TypeDecision.Source.OVERRIDE, widget=forms.HiddenInput
+    )
     confidence = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
 
 
@@ -58,7 +60,9 @@ class ObjectionForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class ObjectionFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    buyer_type = forms.ChoiceField(label=_("Buyer type"), choices=[("", _("All types")), *Account.BuyerType.choices], required=False)
+    buyer_type = forms.ChoiceField(
+        label=_("Buyer type"), choices=[("", _("All types")), *Account.BuyerType.choices], required=False
+    )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
     product = forms.ChoiceField(label=_("Product"), choices=[], required=False)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -50,7 +50,9 @@ class BehaviourFrames:
 
 def behaviour_frames() -> BehaviourFrames:
     """Load every frame the suggestion needs: five queries, whatever the portfolio's size."""
-    accounts = _frame(Account.objects.order_by("pk").values_list("pk", "buyer_type", "owner_id"), ["account_id", "buyer_type", "owner_id"])
+    accounts = _frame(
+        Account.objects.order_by("pk").values_list("pk", "buyer_type", "owner_id"), ["account_id", "buyer_type", "owner_id"]
+    )
     accounts["buyer_type"] = accounts["buyer_type"].fillna("unknown").astype(object)
     deals = _frame(
         Deal.objects.values_list("account_id", "status", "product", "opened_on", "closed_on"),

@@ -37,9 +37,7 @@ class TimeSplit:
     note: str  # why a method is missing ("" when all are there)
 
 
-def time_split(
-    before: pd.DataFrame, now: pd.DataFrame, recorded: npt.ArrayLike, *, cutoff: date, as_of: date
-) -> TimeSplit:
+def time_split(before: pd.DataFrame, now: pd.DataFrame, recorded: npt.ArrayLike, *, cutoff: date, as_of: date) -> TimeSplit:
     """Score learned, rules and majority on the accounts that gained enough history after ``cutoff``.
 
     ``before`` and ``now`` are the behaviour features at ``cutoff`` and ``as_of`` (same accounts,

@@ -62,6 +62,9 @@ class ChecklistTick(models.Model):
         verbose_name_plural = _("checklist ticks")
         constraints = [models.UniqueConstraint(fields=["account", "trait"], name="buyers_tick_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.trait}"
+
 
 class TypeDecision(models.Model):
     """One setting of an account's buyer type: the audit of who set it, how, and when (newest is current)."""
@@ -86,6 +89,9 @@ class TypeDecision(models.Model):
         verbose_name = _("buyer-type decision")
         verbose_name_plural = _("buyer-type decisions")
         indexes = [models.Index(fields=["account", "-set_at"], name="buyers_decision_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.previous} -> {self.buyer_type}"
 
 
 class TypeSuggestion(models.Model):
@@ -113,6 +119,9 @@ class TypeSuggestion(models.Model):
         verbose_name = _("buyer-type suggestion")
         verbose_name_plural = _("buyer-type suggestions")
         indexes = [models.Index(fields=["status"], name="buyers_suggestion_status")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.buyer_type} ({self.status})"
 
 
 class KeyPerson(models.Model):
@@ -158,7 +167,12 @@ class Objection(models.Model):
     answer = models.TextField(_("the answer that worked"), blank=True)
     from_lost_note = models.BooleanField(_("from a lost deal's note"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
@@ -167,6 +181,9 @@ class Objection(models.Model):
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
         indexes = [models.Index(fields=["date"], name="buyers_objection_date"), models.Index(fields=["account", "date"])]
+
+    def __str__(self) -> str:
+        return self.said[:60]
 
     @property
     def tag_list(self) -> list[str]:

@@ -150,7 +150,9 @@ class ObjectionPage(PageMeta):
 
 
 class ObjectionQuery(Schema):
-    q: str = Field("", max_length=200, description="Every word must appear in what was said, the answer or the tags (Japanese works).")
+    q: str = Field(
+        "", max_length=200, description="Every word must appear in what was said, the answer or the tags (Japanese works)."
+    )
     buyer_type: BuyerType | None = None
     tag: str = ""
     product: str = ""

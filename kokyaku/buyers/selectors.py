@@ -298,8 +298,10 @@ def suggestion_measurement(*, as_of: date | None = None, cutoff_days: int = 365)
 
 def agreement_counts() -> dict[str, dict[str, int]]:
     """Stored suggestions against recorded types: {recorded: {suggested: n}} (one query)."""
-    out = {t: {s: 0 for s in BUYER_TYPES} for t in TYPE_ORDER}
-    for recorded, suggested, n in TypeSuggestion.objects.order_by().values_list("account__buyer_type", "buyer_type").annotate(n=Count("pk")):
+    out = {t: dict.fromkeys(BUYER_TYPES, 0) for t in TYPE_ORDER}
+    for recorded, suggested, n in (
+        TypeSuggestion.objects.order_by().values_list("account__buyer_type", "buyer_type").annotate(n=Count("pk"))
+    ):
         if recorded in out and suggested in out[recorded]:
             out[recorded][suggested] += n
     return out
@@ -308,7 +310,6 @@ def agreement_counts() -> dict[str, dict[str, int]]:
 def latest_computed() -> datetime | None:
     row = TypeSuggestion.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
     return row
-
 
 
 # -- single records for the views ------------------------------------------------------------------

@@ -130,7 +130,7 @@ class SuggestResult:
 
 
 def _suggest(features: Any, recorded: np.ndarray) -> tuple[Suggestion, str]:
-    """The learned suggestion (cross-fitted: never from the account's own type) when it beats the rules held out; else the rules."""
+    """The learned suggestion (cross-fitted: never from its own type) when it beats the rules held out; else the rules."""
     try:
         evaluation = evaluate_suggestions(features, recorded)
     except (DomainError, ValueError) as exc:  # ValueError: scikit-learn's split, a type with a single recorded account
@@ -176,15 +176,24 @@ def suggestions_compute(*, actor: Actor, as_of: date | None = None) -> SuggestRe
             old = before.get(account_id)
             if suggested == recorded[i]:
                 status = TypeSuggestion.Status.AGREES
-            elif old is not None and old[0] == suggested and old[1] in (TypeSuggestion.Status.ACCEPTED, TypeSuggestion.Status.DISMISSED):
+            elif (
+                old is not None
+                and old[0] == suggested
+                and old[1] in (TypeSuggestion.Status.ACCEPTED, TypeSuggestion.Status.DISMISSED)
+            ):
                 status = TypeSuggestion.Status(old[1])
             else:
                 status = TypeSuggestion.Status.OPEN
             rows.append(
                 TypeSuggestion(
-                    account_id=account_id, buyer_type=suggested, score=float(suggestion.score[i]), method=suggestion.method,
-                    reasons=reasons[k], status=status, computed_at=now,
-                )  # fmt: skip
+                    account_id=account_id,
+                    buyer_type=suggested,
+                    score=float(suggestion.score[i]),
+                    method=suggestion.method,
+                    reasons=reasons[k],
+                    status=status,
+                    computed_at=now,
+                )
             )
         TypeSuggestion.objects.all().delete()
         TypeSuggestion.objects.bulk_create(rows, batch_size=5000)
@@ -199,9 +208,7 @@ def suggestions_compute(*, actor: Actor, as_of: date | None = None) -> SuggestRe
 KEY_PERSON_FIELDS = ("name", "department", "title", "role", "benefit", "influence", "stance", "last_contact", "notes")
 
 
-def key_person_save(
-    *, actor: Actor, account: Account, values: Mapping[str, Any], person: KeyPerson | None = None
-) -> KeyPerson:
+def key_person_save(*, actor: Actor, account: Account, values: Mapping[str, Any], person: KeyPerson | None = None) -> KeyPerson:
     """Add a key person to the account, or change one (``person``); invalid values raise ValidationError."""
     check(actor, "key_person_update", owner_id=account.owner_id)
     if person is not None and person.account_id != account.pk:
@@ -238,9 +245,7 @@ def normalise_tags(tags: str | Iterable[str]) -> str:
     return ",".join(out)
 
 
-def objection_save(
-    *, actor: Actor, account: Account, values: Mapping[str, Any], objection: Objection | None = None
-) -> Objection:
+def objection_save(*, actor: Actor, account: Account, values: Mapping[str, Any], objection: Objection | None = None) -> Objection:
     """Log an objection on the account (or change one): what the customer said and the answer that worked."""
     check(actor, "objection_update", owner_id=account.owner_id)
     if objection is not None and objection.account_id != account.pk:
@@ -279,9 +284,17 @@ def objections_from_lost_notes(*, actor: Actor) -> int:
         deals = deals.filter(account__owner=rep)
     rows = [
         Objection(
-            account_id=a, rep_id=owner, deal_id=d, date=closed or opened, product=product, tags=normalise_tags(code or ""),
-            said=note, answer="", from_lost_note=True, created_by=_user(actor),
-        )  # fmt: skip
+            account_id=a,
+            rep_id=owner,
+            deal_id=d,
+            date=closed or opened,
+            product=product,
+            tags=normalise_tags(code or ""),
+            said=note,
+            answer="",
+            from_lost_note=True,
+            created_by=_user(actor),
+        )
         for d, a, owner, closed, opened, product, code, note in deals.values_list(
             "pk", "account_id", "owner_id", "closed_on", "opened_on", "product", "lost_reason__code", "lost_note"
         )

@@ -68,9 +68,7 @@ RIGHTS: dict[str, Right] = {
     "objection_update": Right(
         ("crm.change_account",), own_only=True, not_owner=_("You can only log objections on accounts you own.")
     ),
-    "buyer_suggestions_compute": Right(
-        (MANAGE_PORTFOLIO,), refused=_("Only managers can recompute the buyer-type suggestions.")
-    ),
+    "buyer_suggestions_compute": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can recompute the buyer-type suggestions.")),
 }
 
 

@@ -37,7 +37,11 @@ def test_a_rep_types_an_account_maps_its_key_persons_and_finds_an_objection_in_j
     expect(page.get_by_test_id("type-audit")).to_contain_text("rep")
     expect(page.get_by_test_id("checklist-score")).to_contain_text("確信度 100%")
     decision = TypeDecision.objects.get(account=account)
-    assert (decision.buyer_type, decision.source, decision.set_by.username if decision.set_by else "") == ("pragmatist", "checklist", "rep")
+    assert (decision.buyer_type, decision.source, decision.set_by.username if decision.set_by else "") == (
+        "pragmatist",
+        "checklist",
+        "rep",
+    )
 
     # a key person on the map: influence 5, supporter
     page.get_by_text("キーマンを追加", exact=True).first.click()

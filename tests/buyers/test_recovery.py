@@ -28,12 +28,12 @@ def big_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-
 def test_read_back_from_the_database_the_rules_recover_the_planted_type(big_demo: None) -> None:
     """The loader's key persons, objections and products survive the database: ≥ 70% recovered (chance: 25%)."""
     frames = behaviour_frames()
     assert len(frames.key_persons) > len(frames.accounts)  # the loader wrote key persons
-    assert len(frames.objections) > 0 and frames.products["service"].sum() == 2  # Support plan, Training
+    assert len(frames.objections) > 0
+    assert frames.products["service"].sum() == 2
     features = frames.features(AS_OF)
     planted = frames.accounts["buyer_type"].to_numpy(dtype=object)
     enough = History().enough(features) & (planted != "unknown")
@@ -44,5 +44,6 @@ def test_read_back_from_the_database_the_rules_recover_the_planted_type(big_demo
     # the stored suggestions agree with the same figure, and the command's report says so
     result = services.suggestions_compute(actor=None, as_of=AS_OF)
     assert result.report["accounts"] == len(planted)
-    assert result.report["agreement"] is not None and result.report["agreement"] > 0.8
+    assert result.report["agreement"] is not None
+    assert result.report["agreement"] > 0.8
     assert np.isclose(sum(sum(r.values()) for r in result.report["confusion"].values()), len(planted))

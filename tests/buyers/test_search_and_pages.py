@@ -25,10 +25,16 @@ def logged(strong_account: Account, developing_account: Account) -> list[Objecti
     for i, (account, said) in enumerate(zip((strong_account, strong_account, developing_account), SAID, strict=True)):
         out.append(
             services.objection_save(
-                actor=None, account=account,
-                values={"date": date(2026, 4, 1 + i), "said": said, "tags": ["effect", "price", "integration"][i],
-                        "answer": "無償トライアルで効果を測定した" if i == 0 else "", "product": "Cloud ERP"},
-            )  # fmt: skip
+                actor=None,
+                account=account,
+                values={
+                    "date": date(2026, 4, 1 + i),
+                    "said": said,
+                    "tags": ["effect", "price", "integration"][i],
+                    "answer": "無償トライアルで効果を測定した" if i == 0 else "",
+                    "product": "Cloud ERP",
+                },
+            )
         )
     return out
 
@@ -61,25 +67,38 @@ def test_postgresql_serves_the_search_from_trigram_indexes(logged: list[Objectio
 def test_objection_page_in_japanese_and_the_cp932_export(logged: list[Objection], rep_client: Client) -> None:
     r = rep_client.get("/buyers/objections/", {"q": "効果"}, HTTP_ACCEPT_LANGUAGE="ja")
     page = r.content.decode()
-    assert r.status_code == 200 and "懐疑客の声" in page and SAID[0] in page and SAID[1] not in page
+    assert r.status_code == 200
+    assert "懐疑客の声" in page
+    assert SAID[0] in page
+    assert SAID[1] not in page
     csv = rep_client.get("/buyers/objections/", {"format": "csv", "encoding": "cp932", "tag": "price"})
     assert csv.status_code == 200
     lines = csv.content.decode("cp932").splitlines()
-    assert lines[0].startswith("date,account") and SAID[1] in lines[1] and len(lines) == 2
+    assert lines[0].startswith("date,account")
+    assert SAID[1] in lines[1]
+    assert len(lines) == 2
     utf8 = rep_client.get("/buyers/objections/", {"format": "csv"})
     assert utf8.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Japanese
 
 
-def test_account_page_shows_the_map_and_flags_a_pragmatist_without_a_decision_maker(strong_account: Account, rep_client: Client) -> None:
+def test_account_page_shows_the_map_and_flags_a_pragmatist_without_a_decision_maker(
+    strong_account: Account, rep_client: Client
+) -> None:
     services.buyer_type_set(actor=None, account=strong_account, buyer_type="pragmatist", source="override")
-    services.key_person_save(actor=None, account=strong_account, values={"name": "佐々木 一郎", "role": "it", "influence": 4, "stance": "opponent"})
+    services.key_person_save(
+        actor=None, account=strong_account, values={"name": "佐々木 一郎", "role": "it", "influence": 4, "stance": "opponent"}
+    )
     page = rep_client.get(f"/buyers/accounts/{strong_account.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "佐々木 一郎" in page and "意思決定者" in page and "キーマン" in page
+    assert "佐々木 一郎" in page
+    assert "意思決定者" in page
+    assert "キーマン" in page
     assert 'data-testid="key-person-gap"' in page
 
 
 def test_a_rep_cannot_edit_another_reps_account_through_the_page(developing_account: Account, rep_client: Client) -> None:
-    r = rep_client.post(f"/buyers/accounts/{developing_account.pk}/key-persons/", {"name": "X", "role": "it", "influence": 3, "stance": "neutral"})
+    r = rep_client.post(
+        f"/buyers/accounts/{developing_account.pk}/key-persons/", {"name": "X", "role": "it", "influence": 3, "stance": "neutral"}
+    )
     assert r.status_code == 403
     assert not KeyPerson.objects.exists()
     page = rep_client.get(f"/buyers/accounts/{developing_account.pk}/").content.decode()
@@ -88,7 +107,8 @@ def test_a_rep_cannot_edit_another_reps_account_through_the_page(developing_acco
 
 def test_team_page_shows_the_measurement_and_counts(strong_account: Account, manager_client: Client) -> None:
     page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert 'data-testid="measurement"' in page and 'data-testid="counts-by-rep"' in page
+    assert 'data-testid="measurement"' in page
+    assert 'data-testid="counts-by-rep"' in page
     assert "提案の精度" in page
 
 
@@ -99,8 +119,15 @@ def test_api_checklist_confirm_and_objection_search(strong_account: Account, log
         json.dumps({"traits": ["c_respects_custom", "c_risk_services"], "confirm": True}), content_type="application/json",
     )  # fmt: skip
     body = r.json()
-    assert r.status_code == 200 and body["buyer_type"] == "conservative" and body["decision"]["set_by"] == "tanaka"
+    assert r.status_code == 200
+    assert body["buyer_type"] == "conservative"
+    assert body["decision"]["set_by"] == "tanaka"
     found = client.get("/api/buyers/objections", {"q": "連携"}).json()["items"]
     assert [o["said"] for o in found] == [SAID[2]]
-    bad = client.post("/api/buyers/key-persons", json.dumps({"account_id": strong_account.pk, "name": "X", "stance": "hostile"}), content_type="application/json")
-    assert bad.status_code == 422 and not KeyPerson.objects.exists()
+    bad = client.post(
+        "/api/buyers/key-persons",
+        json.dumps({"account_id": strong_account.pk, "name": "X", "stance": "hostile"}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert not KeyPerson.objects.exists()

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def test_checklist_scores_the_ticks_and_leaves_the_type_until_the_rep_confirms(strong_account: Account) -> None:
     owner = User.objects.get(username="tanaka")
-    score = services.checklist_save(actor=owner, account=strong_account, traits=["p_compares", "p_cost_effectiveness", "v_strategic_fit"])
+    score = services.checklist_save(
+        actor=owner, account=strong_account, traits=["p_compares", "p_cost_effectiveness", "v_strategic_fit"]
+    )
     assert score.buyer_type[0] == "pragmatist"
     assert score.confidence[0] == pytest.approx(0.4 / (0.4 + 1 / 6))
     assert set(ChecklistTick.objects.filter(account=strong_account).values_list("trait", flat=True)) == {
@@ -28,7 +30,9 @@ def test_checklist_scores_the_ticks_and_leaves_the_type_until_the_rep_confirms(s
     services.checklist_save(actor=owner, account=strong_account, traits=["s_doubts_effect", "s_doubts_value"])
     assert ChecklistTick.objects.filter(account=strong_account).count() == 2
 
-    decision = services.buyer_type_set(actor=owner, account=strong_account, buyer_type="skeptic", source="checklist", confidence=1.0)
+    decision = services.buyer_type_set(
+        actor=owner, account=strong_account, buyer_type="skeptic", source="checklist", confidence=1.0
+    )
     assert Account.objects.get(pk=strong_account.pk).buyer_type == "skeptic"
     assert (decision.previous, decision.set_by, decision.source) == ("unknown", owner, "checklist")
     assert decision.set_at is not None
@@ -46,7 +50,9 @@ def test_unknown_codes_are_refused_and_nothing_is_written(strong_account: Accoun
 
 def test_another_rep_may_not_set_the_type(strong_account: Account, developing_rep: Rep) -> None:
     with pytest.raises(PermissionDenied):
-        services.buyer_type_set(actor=User.objects.get(username="suzuki"), account=strong_account, buyer_type="skeptic", source="override")
+        services.buyer_type_set(
+            actor=User.objects.get(username="suzuki"), account=strong_account, buyer_type="skeptic", source="override"
+        )
     assert Account.objects.get(pk=strong_account.pk).buyer_type == "unknown"
 
 
@@ -56,18 +62,23 @@ def test_key_person_out_of_range_is_refused_whole(strong_account: Account) -> No
         services.key_person_save(actor=owner, account=strong_account, values={"name": "山田 花子", "influence": 7})
     assert "influence" in str(err.value.message_dict)
     assert not KeyPerson.objects.exists()
-    p = services.key_person_save(actor=owner, account=strong_account, values={"name": "山田 花子", "role": "decision_maker", "influence": 5})
+    p = services.key_person_save(
+        actor=owner, account=strong_account, values={"name": "山田 花子", "role": "decision_maker", "influence": 5}
+    )
     services.key_person_save(actor=owner, account=strong_account, values={"stance": "supporter"}, person=p)
     assert KeyPerson.objects.get().stance == "supporter"
 
 
-def test_objection_tags_are_normalised_and_lost_notes_become_entries_once(strong_account: Account, developing_account: Account) -> None:
+def test_objection_tags_are_normalised_and_lost_notes_become_entries_once(
+    strong_account: Account, developing_account: Account
+) -> None:
     owner = User.objects.get(username="tanaka")
     o = services.objection_save(
         actor=owner, account=strong_account, values={"date": date(2026, 5, 1), "said": "高い", "tags": " Price, ROI ,price"}
     )
     assert o.tags == "price,roi"
-    assert o.rep is not None and o.rep.user == owner
+    assert o.rep is not None
+    assert o.rep.user == owner
     price = LostReason.objects.get(code="price")
     for account, ext in ((strong_account, "L-1"), (developing_account, "L-2")):
         Deal.objects.create(

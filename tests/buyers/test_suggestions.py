@@ -39,4 +39,3 @@ def test_suggestions_never_overwrite_and_list_only_what_changed(demo: Demo) -> N
     assert again[to_dismiss.account_id] == TypeSuggestion.Status.DISMISSED  # not listed again
     assert again[to_accept.account_id] == TypeSuggestion.Status.AGREES
     assert second.to_confirm == first.to_confirm - 2
-

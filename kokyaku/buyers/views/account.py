@@ -35,7 +35,8 @@ def _page(request: HttpRequest, account_id: int, status: int = 200, **forms: Any
         "can_type": allowed(request.user, "buyer_type_update", owner_id=owner),
         "can_persons": allowed(request.user, "key_person_update", owner_id=owner),
         "can_objections": allowed(request.user, "objection_update", owner_id=owner),
-        "checklist_form": forms.get("checklist_form") or ChecklistForm(initial={"traits": [t.code for t in data.traits if t.ticked]}),
+        "checklist_form": forms.get("checklist_form")
+        or ChecklistForm(initial={"traits": [t.code for t in data.traits if t.ticked]}),
         "person_form": forms.get("person_form") or KeyPersonForm(),
         "objection_form": forms.get("objection_form") or ObjectionForm(deals=selectors.account_deals(account_id)),
         "stances": ["opponent", "neutral", "supporter"],

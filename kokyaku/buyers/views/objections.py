@@ -1,4 +1,4 @@
-"""The objection log (懐疑客の声): search in Japanese or English, filters, top objections this quarter, tags before losses, CSV."""
+"""The objection log (懐疑客の声): search (Japanese too), filters, top objections this quarter, tags before losses, CSV."""
 
 from __future__ import annotations
 

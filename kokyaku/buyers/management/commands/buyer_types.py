@@ -24,7 +24,9 @@ class Command(KokyakuCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["suggest"])
-        parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD; behaviour dated up to this day (default today)")
+        parser.add_argument(
+            "--as-of", dest="as_of", default=None, help="YYYY-MM-DD; behaviour dated up to this day (default today)"
+        )
         parser.add_argument("--json", dest="json_path", default=None, help="write the agreement report to this file")
 
     def handle(self, *args: Any, **options: Any) -> None:
