@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from kokyaku.buyers import services
 from kokyaku.buyers.models import TypeDecision, TypeSuggestion
 from kokyaku.crm.models import Account
-from tests.conftest import Demo
+from tests.portfolio.pages_demo import Demo
 
 pytestmark = pytest.mark.django_db
 
