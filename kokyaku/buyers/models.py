@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kokyaku.crm.models import Account, Deal, Rep
+from kokyaku.crm.models import Account, Deal, Rep, external_id_unique
 from kokyaku.domain.buyer_types import TRAITS
 
 
@@ -128,7 +128,7 @@ class KeyPerson(models.Model):
     """A key person (キーマン) at an account: who they are, their part in the purchase, and the benefit they want."""
 
     account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="key_persons")
-    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    external_id = models.CharField(_("external id"), max_length=100, null=True, blank=True)  # unique: Meta.constraints
     name = models.CharField(_("name"), max_length=200)
     department = models.CharField(_("department"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
@@ -140,13 +140,15 @@ class KeyPerson(models.Model):
     stance = models.CharField(_("stance"), max_length=10, choices=Stance.choices, default=Stance.NEUTRAL)
     last_contact = models.DateField(_("last contact"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["account", "-influence", "name"]
         verbose_name = _("key person")
         verbose_name_plural = _("key persons")
-        indexes = [models.Index(fields=["external_id"], name="buyers_keyperson_external")]
+        # the contacts import upserts on it (kokyaku/imports); persons added by hand have none (NULL)
+        constraints = [external_id_unique("buyers_keyperson")]
 
     def __str__(self) -> str:
         return self.name

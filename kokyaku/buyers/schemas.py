@@ -75,7 +75,7 @@ class SuggestionDecisionIn(Schema):
 class KeyPersonOut(Schema):
     id: int
     account_id: int
-    external_id: str
+    external_id: str | None
     name: str
     department: str
     title: str

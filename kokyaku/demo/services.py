@@ -309,7 +309,7 @@ def demo_load(
                 {
                     "id": person_base + result.key_persons + np.arange(n_kp),
                     "account": account_base + kp["account"],
-                    "external_id": "",
+                    "external_id": None,
                     "name": kp["name"],
                     "department": kp["department"],
                     "title": kp["title"],
@@ -319,6 +319,7 @@ def demo_load(
                     "stance": kp["stance"],
                     "last_contact": kp["last_contact"],
                     "notes": "",
+                    "created_at": now,
                     "updated_at": now,
                 },
             )
