@@ -52,7 +52,8 @@ def test_hubspot_contacts_with_a_bad_row_write_nothing(strong_account: Account, 
     )
     with pytest.raises(ImportInvalid) as err:
         import_run(actor=None, kind="contacts", path=path, mapping="hubspot")
-    assert "NO-SUCH-COMPANY" in str(err.value) and "row 3" in str(err.value)
+    assert "NO-SUCH-COMPANY" in str(err.value)
+    assert "row 3" in str(err.value)
     assert not KeyPerson.objects.exists()
 
 
