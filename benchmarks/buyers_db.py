@@ -54,15 +54,21 @@ def main() -> int:
     print("| step | seconds | queries |\n| --- | ---: | ---: |")
     frames = timed("behaviour_frames (load every deal, key person, objection)", behaviour_frames)
     timed("features as of --as-of", lambda: frames.features(args.as_of))
-    result = timed("suggestions_compute (load, evaluate, suggest, store)", lambda: services.suggestions_compute(actor=None, as_of=args.as_of))
+    result = timed(
+        "suggestions_compute (load, evaluate, suggest, store)", lambda: services.suggestions_compute(actor=None, as_of=args.as_of)
+    )
     measure = timed("suggestion_measurement (time split)", lambda: selectors.suggestion_measurement(as_of=args.as_of))
     timed("team_types", selectors.team_types)
     account = Account.objects.filter(key_persons__isnull=False).values_list("pk", flat=True).first()
     timed("account_buyers (one account)", lambda: selectors.account_buyers(account or 0))
     for q in ("効果", "導入効果の根拠", "システム 連携"):
-        timed(f"objection_search {q!r}, first 50", lambda q=q: list(selectors.objection_search(selectors.ObjectionFilter(q=q))[:50]))
+        timed(
+            f"objection_search {q!r}, first 50", lambda q=q: list(selectors.objection_search(selectors.ObjectionFilter(q=q))[:50])
+        )
     timed("objection_losses", selectors.objection_losses)
-    print(f"\nsuggestions: {result.method}, {result.suggested:,} of {result.accounts:,} given a type; agreement {result.report['agreement']:.3f}")
+    print(
+        f"\nsuggestions: {result.method}, {result.suggested:,} of {result.accounts:,} given a type; agreement {result.report['agreement']:.3f}"
+    )
     print(f"time split at {measure.cutoff} (train {measure.train:,}, test {measure.test:,}, majority {measure.majority_type}):")
     for s in measure.scores:
         acc = "n/a" if s.accuracy is None else f"{s.accuracy:.1%}"

@@ -142,9 +142,9 @@ class ObjectionFilter:
 def objection_search(f: ObjectionFilter) -> QuerySet[Objection]:
     """Objections matching every word of ``q`` (in what was said, the answer or the tags) and the filters; newest first.
 
-    Japanese is matched as substrings, so no word splitting is needed: ``icontains`` is ILIKE on
-    PostgreSQL (served by the pg_trgm GIN indexes of migration 0002 from three characters on), and
-    LIKE on SQLite (the portable fallback).
+    Japanese is matched as substrings, so no word splitting is needed: ``icontains`` is
+    ``UPPER(col) LIKE UPPER(...)`` on PostgreSQL (served by the pg_trgm GIN indexes on that expression,
+    migration 0002, from three characters on), and LIKE on SQLite (the portable fallback).
     """
     qs = Objection.objects.select_related("account", "rep")
     for word in f.q.split():

@@ -1,7 +1,8 @@
 """On PostgreSQL: pg_trgm GIN indexes for the objection log's search (Japanese has no spaces to split words on).
 
-``icontains`` (ILIKE '%...%') uses them for queries of three characters or more; SQLite scans (its
-LIKE is the portable fallback). Nothing to do on SQLite.
+Django's ``icontains`` is ``UPPER(column::text) LIKE UPPER('%...%')`` on PostgreSQL, so the indexes are
+on that expression; they serve queries of three characters or more. SQLite scans (its LIKE is the
+portable fallback). Nothing to do on SQLite.
 """
 
 from django.db import migrations
@@ -17,7 +18,8 @@ def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for column in COLUMNS:
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS buyers_objection_{column}_trgm ON buyers_objection USING gin ({column} gin_trgm_ops)"
+            f"CREATE INDEX IF NOT EXISTS buyers_objection_{column}_trgm"
+            f" ON buyers_objection USING gin ((UPPER({column}::text)) gin_trgm_ops)"
         )
 
 
