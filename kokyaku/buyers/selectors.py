@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from kokyaku.buyers.frames import behaviour_frames
@@ -287,13 +288,29 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
 # -- the measurement ------------------------------------------------------------------------------
 
 
+MEASURE_SECONDS = 3600
+
+
 def suggestion_measurement(*, as_of: date | None = None, cutoff_days: int = 365) -> TimeSplit:
-    """The suggestion against the simple alternative on a time split (see :mod:`kokyaku.buyers.measure`)."""
+    """The suggestion against the simple alternative on a time split (see :mod:`kokyaku.buyers.measure`).
+
+    It reads the whole portfolio (8 s at 100,000 accounts, docs/benchmarks.md), so the result is
+    cached for an hour, keyed by the day and by what would change it: the accounts, deals, key
+    persons, objections and type decisions (their counts and last ids: four cheap queries).
+    """
     as_of = as_of or timezone.localdate()
+    marks = [(m.objects.count(), m.objects.aggregate(last=Max("pk"))["last"]) for m in (Account, Deal, KeyPerson, Objection)]
+    last_decision = TypeDecision.objects.aggregate(last=Max("pk"))["last"]
+    key = f"buyers:measure:{as_of}:{cutoff_days}:{marks}:{last_decision}"
+    found = cache.get(key)
+    if isinstance(found, TimeSplit):
+        return found
     cutoff = as_of - timedelta(days=cutoff_days)
     frames = behaviour_frames()
     recorded = frames.accounts["buyer_type"].to_numpy(dtype=object)
-    return time_split(frames.features(cutoff), frames.features(as_of), recorded, cutoff=cutoff, as_of=as_of)
+    result = time_split(frames.features(cutoff), frames.features(as_of), recorded, cutoff=cutoff, as_of=as_of)
+    cache.set(key, result, MEASURE_SECONDS)
+    return result
 
 
 def agreement_counts() -> dict[str, dict[str, int]]:
