@@ -7,6 +7,7 @@ rep chose: it is stored beside it and listed for the owner to confirm or dismiss
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,6 +40,7 @@ from kokyaku.domain.buyer_types import (
 )
 from kokyaku.domain.buyer_types.report import AgreementReport
 from kokyaku.domain.errors import DomainError
+from kokyaku.lib import bulk
 from kokyaku.users.roles import is_manager
 
 log = logging.getLogger(__name__)
@@ -167,39 +170,37 @@ def suggestions_compute(*, actor: Actor, as_of: date | None = None) -> SuggestRe
     ids = frames.accounts["account_id"].to_numpy()
     typed = np.flatnonzero(suggestion.buyer_type != UNKNOWN)
     reasons = _reasons(suggestion, typed)
-    now = timezone.now()
+    now = np.datetime64(timezone.now().replace(tzinfo=None), "us")  # UTC (USE_TZ)
+    account_ids = ids[typed].astype(np.int64)
+    suggested = suggestion.buyer_type[typed].astype(object)
     with transaction.atomic():
-        before = {a: (t, s) for a, t, s in TypeSuggestion.objects.values_list("account_id", "buyer_type", "status")}
-        rows = []
-        for k, i in enumerate(typed):
-            account_id, suggested = int(ids[i]), str(suggestion.buyer_type[i])
-            old = before.get(account_id)
-            if suggested == recorded[i]:
-                status = TypeSuggestion.Status.AGREES
-            elif (
-                old is not None
-                and old[0] == suggested
-                and old[1] in (TypeSuggestion.Status.ACCEPTED, TypeSuggestion.Status.DISMISSED)
-            ):
-                status = TypeSuggestion.Status(old[1])
-            else:
-                status = TypeSuggestion.Status.OPEN
-            rows.append(
-                TypeSuggestion(
-                    account_id=account_id,
-                    buyer_type=suggested,
-                    score=float(suggestion.score[i]),
-                    method=suggestion.method,
-                    reasons=reasons[k],
-                    status=status,
-                    computed_at=now,
-                )
-            )
+        before = pd.DataFrame(
+            list(TypeSuggestion.objects.values_list("account_id", "buyer_type", "status")),
+            columns=["account_id", "type", "status"],
+        ).set_index("account_id")
+        old = before.reindex(account_ids)
+        kept = (old["type"].to_numpy(dtype=object) == suggested) & old["status"].isin(
+            [TypeSuggestion.Status.ACCEPTED, TypeSuggestion.Status.DISMISSED]
+        ).to_numpy()
+        status = np.where(
+            suggested == recorded[typed], TypeSuggestion.Status.AGREES,
+            np.where(kept, old["status"].to_numpy(dtype=object), TypeSuggestion.Status.OPEN),
+        ).astype(object)  # fmt: skip
+        frame = pd.DataFrame(
+            {
+                "account_id": account_ids, "buyer_type": suggested, "score": suggestion.score[typed].astype(float),
+                "method": suggestion.method, "reasons": [json.dumps(r) for r in reasons], "status": status,
+                "computed_at": now,
+            }
+        )  # fmt: skip
+        columns = [*bulk.model_columns(TypeSuggestion, ["account", "buyer_type", "score", "method"]), ("reasons", "text")]
+        columns += bulk.model_columns(TypeSuggestion, ["status", "computed_at"])
         TypeSuggestion.objects.all().delete()
-        TypeSuggestion.objects.bulk_create(rows, batch_size=5000)
+        bulk.write(TypeSuggestion._meta.db_table, columns, frame)
+    to_confirm = int((status == TypeSuggestion.Status.OPEN).sum())
     return SuggestResult(
-        as_of=as_of, method=suggestion.method, accounts=len(ids), suggested=len(rows),
-        to_confirm=sum(r.status == TypeSuggestion.Status.OPEN for r in rows), report=report, note=note,
+        as_of=as_of, method=suggestion.method, accounts=len(ids), suggested=len(frame), to_confirm=to_confirm,
+        report=report, note=note,
     )  # fmt: skip
 
 
