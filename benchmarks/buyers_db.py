@@ -63,10 +63,13 @@ def main() -> int:
     account = Account.objects.filter(key_persons__isnull=False).values_list("pk", flat=True).first()
     timed("account_buyers (one account)", lambda: selectors.account_buyers(account or 0))
     for q in ("効果", "導入効果の根拠", "システム 連携"):
-        timed(
-            f"objection_search {q!r}, first 50", lambda q=q: list(selectors.objection_search(selectors.ObjectionFilter(q=q))[:50])
-        )
+
+        def search(q: str = q) -> list[Objection]:
+            return list(selectors.objection_search(selectors.ObjectionFilter(q=q))[:50])
+
+        timed(f"objection_search {q!r}, first 50", search)
     timed("objection_losses", selectors.objection_losses)
+    timed("objection_losses again (cached)", selectors.objection_losses)
     print(
         f"\nsuggestions: {result.method}, {result.suggested:,} of {result.accounts:,} given a type; "
         f"agreement {result.report['agreement']:.3f}"

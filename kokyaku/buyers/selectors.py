@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Model, Q, QuerySet
 from django.utils import timezone
 
 from kokyaku.buyers.frames import behaviour_frames
@@ -210,7 +210,20 @@ class LossTable:
 
 
 def objection_losses() -> LossTable:
-    """Which objection tags came before which lost reasons (失注理由): two queries."""
+    """Which objection tags came before which lost reasons (失注理由), cached for an hour while the data stays.
+
+    It reads every objection and lost deal (3.5 s at 100,000 accounts, docs/benchmarks.md).
+    """
+    key = f"buyers:losses:{_data_mark(Objection, Deal)}"
+    found = cache.get(key)
+    if isinstance(found, LossTable):
+        return found
+    table = _objection_losses()
+    cache.set(key, table, MEASURE_SECONDS)
+    return table
+
+
+def _objection_losses() -> LossTable:
     objections = _objection_frame(Objection.objects.all())
     lost = pd.DataFrame(
         list(
@@ -291,17 +304,20 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
 MEASURE_SECONDS = 3600
 
 
+def _data_mark(*tables: type[Model]) -> str:
+    """What changes when rows of these tables are added or removed: their counts and last ids (two queries each)."""
+    return "-".join(f"{m._default_manager.count()}.{m._default_manager.aggregate(last=Max('pk'))['last']}" for m in tables)
+
+
 def suggestion_measurement(*, as_of: date | None = None, cutoff_days: int = 365) -> TimeSplit:
     """The suggestion against the simple alternative on a time split (see :mod:`kokyaku.buyers.measure`).
 
     It reads the whole portfolio (8 s at 100,000 accounts, docs/benchmarks.md), so the result is
     cached for an hour, keyed by the day and by what would change it: the accounts, deals, key
-    persons, objections and type decisions (their counts and last ids: four cheap queries).
+    persons, objections and type decisions (their counts and last ids).
     """
     as_of = as_of or timezone.localdate()
-    marks = [(m.objects.count(), m.objects.aggregate(last=Max("pk"))["last"]) for m in (Account, Deal, KeyPerson, Objection)]
-    last_decision = TypeDecision.objects.aggregate(last=Max("pk"))["last"]
-    key = f"buyers:measure:{as_of}:{cutoff_days}:{marks}:{last_decision}"
+    key = f"buyers:measure:{as_of}:{cutoff_days}:{_data_mark(Account, Deal, KeyPerson, Objection, TypeDecision)}"
     found = cache.get(key)
     if isinstance(found, TimeSplit):
         return found
