@@ -285,7 +285,7 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
         rows = SnapshotRow.objects.filter(snapshot=snapshot)
         if team_id is not None:
             rows = rows.filter(owner__team_id=team_id)
-        zones = ["A", "B", "C", "D", ""]
+        zones = ["A", "B", "C", ""]
         pairs = list(rows.order_by().values_list("zone", "buyer_type").annotate(n=Count("pk")))
         by_zone = _rows(pairs, list(zones), {z: z or "–" for z in zones})
     snaps = list(Snapshot.objects.order_by("as_of", "created_at", "id").values_list("pk", "as_of")[:24])
