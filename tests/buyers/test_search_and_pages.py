@@ -11,7 +11,7 @@ from django.test import Client
 
 from kokyaku.buyers import selectors, services
 from kokyaku.buyers.models import KeyPerson, Objection
-from kokyaku.crm.models import Account
+from kokyaku.crm.models import Account, Deal, LostReason
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +73,17 @@ def test_postgresql_serves_the_search_from_trigram_indexes(logged: list[Objectio
 
 
 def test_objection_page_in_japanese_and_the_cp932_export(logged: list[Objection], rep_client: Client) -> None:
+    account = logged[0].account
+    Deal.objects.create(
+        external_id="LOST-1", account=account, owner=account.owner, product="Cloud ERP", status=Deal.Status.LOST,
+        opened_on=date(2026, 3, 1), closed_on=date(2026, 5, 1), lost_reason=LostReason.objects.get(code="no_need"),
+    )  # fmt: skip
     r = rep_client.get("/buyers/objections/", {"q": "効果"}, HTTP_ACCEPT_LANGUAGE="ja")
     page = r.content.decode()
+    losses = r.context["losses"]
+    assert losses.tags[:2] == ["effect", "price"]  # the lost deal followed both objections on its account
+    assert "no_need" in losses.reasons
+    assert "no_need" in page.split('data-testid="objection-losses"')[1]
     assert r.status_code == 200
     assert "懐疑客の声" in page
     assert SAID[0] in page

@@ -44,6 +44,7 @@ def objections(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "query": request.GET.urlencode(),
         "top_tags": selectors.top_objections_of(start, end, by="tag"),
         "top_said": selectors.top_objections_of(start, end, by="said", limit=5),
+        "quarter": (start, end), "losses": selectors.objection_losses(),
     }  # fmt: skip
     return render(request, "buyers/objections.html", context)
 
