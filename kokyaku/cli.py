@@ -32,6 +32,7 @@ commands:
                                   customer retention: classic curve, measured, forecast
   assign plan [--json PATH]       compute an assignment plan under the current policy (nothing moves)
   assign apply PLAN_ID            apply a plan: move the owners, with an audit trail and hand-overs
+  buyer-types suggest [--json P]  suggest buyer types from behaviour; agreement with the recorded types
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management.base import CommandError
         from django.db import DatabaseError
 
-        command = {"import": "import_data"}.get(args[0], args[0])
+        command = {"import": "import_data", "buyer-types": "buyer_types"}.get(args[0], args[0])
         commands = get_commands()
         if command not in commands:
             return _fail(f"unknown command {args[0]!r}; run `kokyaku --help` for the list", 2)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kokyaku.retention",
     "kokyaku.followups",
     "kokyaku.assignment",
+    "kokyaku.buyers",
     "kokyaku.web",
     "kokyaku.api",
 ]

@@ -22,5 +22,6 @@ urlpatterns = [
     path("retention/", include("kokyaku.retention.urls")),
     path("followups/", include("kokyaku.followups.urls")),
     path("assignment/", include("kokyaku.assignment.urls")),
+    path("buyers/", include("kokyaku.buyers.urls")),
     path("", include("kokyaku.web.urls")),
 ]

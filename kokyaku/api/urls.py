@@ -13,6 +13,7 @@ from ninja.operation import Operation
 
 from kokyaku.api.auth import SessionAuth, TokenAuth
 from kokyaku.assignment.api import router as assignment_router
+from kokyaku.buyers.api import router as buyers_router
 from kokyaku.crm.api import router as crm_router
 from kokyaku.followups.api import router as followups_router
 from kokyaku.imports.api import router as imports_router
@@ -80,3 +81,4 @@ api.add_router("", prediction_router)
 api.add_router("", retention_router)
 api.add_router("", followups_router)
 api.add_router("", assignment_router)
+api.add_router("", buyers_router)

@@ -81,6 +81,17 @@ RIGHTS: dict[str, Right] = {
     "assignment_policy_update": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can change the assignment policy.")),
     "assignment_plan": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can make and review assignment plans.")),
     "assignment_apply": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can apply an assignment plan.")),
+    # buyers: the checklist, the type, key persons and objections of an account (the whole team reads them)
+    "buyer_type_update": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only set the buyer type of accounts you own.")
+    ),
+    "key_person_update": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only edit the key persons of accounts you own.")
+    ),
+    "objection_update": Right(
+        ("crm.change_account",), own_only=True, not_owner=_("You can only log objections on accounts you own.")
+    ),
+    "buyer_suggestions_compute": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can recompute the buyer-type suggestions.")),
 }
 
 

@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from kokyaku.buyers.models import KeyPerson, Objection, Product
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target, Team
 from kokyaku.crm.services import login_create
 from kokyaku.demo.generator import Array, DemoGenerator, DemoSpec
@@ -70,13 +71,18 @@ class DemoResult:
     deals: int = 0
     activities: int = 0
     targets: int = 0
+    key_persons: int = 0
+    objections: int = 0
     seconds: float = 0.0
     rebuild_seconds: float = 0.0  # bulk loads: restoring indexes (and PostgreSQL's foreign keys); part of seconds
     logins: list[DemoLogin] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
-        return self.teams + self.reps + self.accounts + self.deals + self.activities + self.targets
+        return (
+            self.teams + self.reps + self.accounts + self.deals + self.activities + self.targets
+            + self.key_persons + self.objections
+        )  # fmt: skip
 
 
 def _write(model: type[models.Model], data: dict[str, Any]) -> int:
@@ -117,6 +123,18 @@ def _lost_reason_ids(codes: Sequence[str]) -> dict[str, int | None]:
     rows = dict(LostReason.objects.values_list("code", "pk"))
     fallback = rows.get("other")
     return {code: rows.get(code, fallback) for code in codes}
+
+
+def _products(catalogue: dict[str, Array]) -> None:
+    """Add the demo's product catalogue (launch dates, services); products already there are left alone."""
+    taken = set(Product.objects.values_list("name", flat=True))
+    Product.objects.bulk_create(
+        [
+            Product(name=str(name), launched_on=pd.Timestamp(day).date(), service=bool(service))
+            for name, day, service in zip(catalogue["name"], catalogue["launched_on"], catalogue["service"], strict=True)
+            if name not in taken
+        ]
+    )
 
 
 def _logins(reps: dict[str, Array], rep_ids: Array, team_names: list[str]) -> list[DemoLogin]:
@@ -190,7 +208,7 @@ def demo_load(
             raise DemoError(str(exc)) from None
         gen = DemoGenerator(spec)
         result = DemoResult()
-        tables = [Team, Rep, Account, Deal, Activity, Target]
+        tables: list[type[models.Model]] = [Team, Rep, Account, Deal, Activity, Target, KeyPerson, Objection]
         postgres = connection.vendor == "postgresql"
         if postgres:
             with connection.cursor() as cursor:
@@ -227,6 +245,8 @@ def demo_load(
         )
 
         account_base, deal_base, activity_base = _max_id(Account) + 1, _max_id(Deal) + 1, _max_id(Activity) + 1
+        person_base, objection_base = _max_id(KeyPerson) + 1, _max_id(Objection) + 1
+        _products(gen.products())
         reasons = _lost_reason_ids(["price", "features", "competitor", "timing", "no_need", "rejected", "relationship", "other"])
         now = np.datetime64(timezone.now().replace(tzinfo=None), "s")  # UTC (USE_TZ), to the second
         for chunk in gen.chunks():
@@ -284,6 +304,44 @@ def demo_load(
                     "occurred_at": act["occurred_at"],
                     "minutes": act["minutes"],
                     "note": "",
+                },
+            )
+            kp, ob = chunk.key_persons, chunk.objections
+            n_kp = len(kp["account"])
+            result.key_persons += _write(
+                KeyPerson,
+                {
+                    "id": person_base + result.key_persons + np.arange(n_kp),
+                    "account": account_base + kp["account"],
+                    "external_id": None,
+                    "name": kp["name"],
+                    "department": kp["department"],
+                    "title": kp["title"],
+                    "role": kp["role"],
+                    "benefit": kp["benefit"],
+                    "influence": kp["influence"],
+                    "stance": kp["stance"],
+                    "last_contact": kp["last_contact"],
+                    "notes": "",
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            n_ob = len(ob["account"])
+            result.objections += _write(
+                Objection,
+                {
+                    "id": objection_base + result.objections + np.arange(n_ob),
+                    "account": account_base + ob["account"],
+                    "rep": rep_ids[ob["rep"]],
+                    "deal": deal_base + ob["deal"],
+                    "date": ob["date"],
+                    "product": ob["product"],
+                    "tags": ob["tags"],
+                    "said": ob["said"],
+                    "answer": ob["answer"],
+                    "from_lost_note": False,
+                    "created_at": now,
                 },
             )
             if progress is not None:

@@ -23,7 +23,7 @@ from kokyaku.imports.selectors import import_runs_recent, run_rejects, saved_map
 from kokyaku.imports.services import import_recorded, mapping_for
 from kokyaku.users.roles import is_manager
 
-Kind = Literal["accounts", "reps", "deals", "activities", "purchases"]
+Kind = Literal["accounts", "reps", "deals", "activities", "purchases", "contacts"]
 router = Router()
 
 

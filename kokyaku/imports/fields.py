@@ -14,7 +14,7 @@ from kokyaku.imports.errors import gettext_noop
 
 FieldType = Literal["str", "int", "decimal", "date", "datetime", "bool", "choice", "ref", "currency"]
 
-KINDS = ("accounts", "reps", "deals", "activities", "purchases")
+KINDS = ("accounts", "reps", "deals", "activities", "purchases", "contacts")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ BUYER_TYPES = ("visionary", "pragmatist", "conservative", "skeptic", "unknown")
 STATUSES = ("open", "won", "lost")
 TIERS = ("strong", "developing")
 ACTIVITY_KINDS = ("visit", "call", "email", "meeting", "proposal")
+ROLES = ("decision_maker", "user_department", "it", "purchasing", "finance", "other")
+STANCES = ("supporter", "neutral", "opponent")
 
 SCHEMAS: dict[str, tuple[Field, ...]] = {
     "accounts": (
@@ -127,6 +129,19 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field(
             "currency", "currency", help="ISO 4217 code, e.g. JPY; empty: the company currency", label=gettext_noop("currency")
         ),
+    ),
+    "contacts": (  # key persons (キーマン) of accounts, from CRM contacts
+        Field("external_id", "str", required=True, max_length=100, help="the contact's id in the source CRM"),
+        Field("account", "ref", required=True, max_length=100, help="account external id or name; must exist"),
+        Field("name", "str", required=True, max_length=200),
+        Field("department", "str", max_length=200),
+        Field("title", "str", max_length=200),
+        Field("role", "choice", choices=ROLES, help="role in the purchase; empty: other"),
+        Field("benefit", "str", max_length=300),
+        Field("influence", "int", minimum=Decimal(1), maximum=Decimal(5), help="1-5; empty: 3"),
+        Field("stance", "choice", choices=STANCES, help="empty: neutral"),
+        Field("last_contact", "date"),
+        Field("notes", "str"),
     ),
 }
 

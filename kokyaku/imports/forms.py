@@ -20,6 +20,7 @@ KIND_LABELS = {
     "deals": _("Deals"),
     "activities": _("Activities"),
     "purchases": _("Purchases (invoice lines)"),
+    "contacts": _("Contacts (key persons)"),
 }
 
 

@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 from django_stubs_ext import StrOrPromise
 
+from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, Deal, Rep
 from kokyaku.imports.errors import ImportFileError, Message
 from kokyaku.imports.fields import schema
@@ -27,7 +28,9 @@ MAPPING_LABELS: dict[str, StrOrPromise] = {
     "hubspot": gettext_lazy("HubSpot"),
 }
 # the model whose verbose names name an import kind's fields (purchases name their own, in fields.py)
-_MODELS: dict[str, type[models.Model]] = {"accounts": Account, "reps": Rep, "deals": Deal, "activities": Activity}
+_MODELS: dict[str, type[models.Model]] = {
+    "accounts": Account, "reps": Rep, "deals": Deal, "activities": Activity, "contacts": KeyPerson,
+}  # fmt: skip
 
 
 def translated(value: object) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from django.db import connection, models
 from django.utils import timezone
 
+from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.mapping import Mapping
@@ -435,10 +436,53 @@ class PurchasesPlan(DealsPlan):
         return _finish(frame, data.index, bad, problems)
 
 
+class ContactsPlan(Plan):
+    """CRM contacts as the key persons (キーマン) of existing accounts, upserted on their external id."""
+
+    kind = "contacts"
+    target = KeyPerson
+    timestamps = True
+    stage_columns = [
+        ("external_id", "text"), ("account_id", "id"), ("name", "text"), ("department", "text"), ("title", "text"),
+        ("role", "text"), ("benefit", "text"), ("influence", "int"), ("stance", "text"), ("last_contact", "date"),
+        ("notes", "text"),
+    ]  # fmt: skip
+    field_columns = {
+        "external_id": "external_id", "account": "account_id", "name": "name", "department": "department",
+        "title": "title", "role": "role", "benefit": "benefit", "influence": "influence", "stance": "stance",
+        "last_contact": "last_contact", "notes": "notes",
+    }  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accounts = RefMap(Account)
+
+    def prepare(self, data: pd.DataFrame) -> Prepared:
+        problems: list[Problem] = []
+        bad = pd.Series(False, index=data.index)
+        account = self.resolve(data, "account", self.accounts, problems, bad, what="account")
+        influence = self.column(data, "influence")
+        frame = {
+            "external_id": data["external_id"],
+            "account_id": account,
+            "name": data["name"],
+            "department": self.text(data, "department"),
+            "title": self.text(data, "title"),
+            "role": self.text(data, "role").replace("", "other"),
+            "benefit": self.text(data, "benefit"),
+            "influence": influence.where(pd.notna(influence), 3) if "influence" in data else pd.Series(3, index=data.index),
+            "stance": self.text(data, "stance").replace("", "neutral"),
+            "last_contact": self.column(data, "last_contact"),
+            "notes": self.text(data, "notes"),
+        }
+        return _finish(frame, data.index, bad, problems)
+
+
 PLANS: dict[str, type[Plan]] = {
     "accounts": AccountsPlan,
     "reps": RepsPlan,
     "deals": DealsPlan,
     "activities": ActivitiesPlan,
     "purchases": PurchasesPlan,
+    "contacts": ContactsPlan,
 }

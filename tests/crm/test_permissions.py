@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 
 from kokyaku.assignment import services as assignment_services
 from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, OwnerChange, Plan, PolicyVersion
+from kokyaku.buyers import services as buyers_services
+from kokyaku.buyers.models import KeyPerson, Objection, Product, TypeSuggestion
 from kokyaku.crm import services
 from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
@@ -61,6 +63,10 @@ EXPECTED: dict[str, set[str]] = {
     "assignment_policy_update": MANAGERS,
     "assignment_plan": MANAGERS,
     "assignment_apply": MANAGERS,
+    "buyer_type_update": {"owner", *MANAGERS},
+    "key_person_update": {"owner", *MANAGERS},
+    "objection_update": {"owner", *MANAGERS},
+    "buyer_suggestions_compute": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -70,6 +76,14 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
     """Records owned by Tanaka (the "owner"), and one login per role."""
     deal = Deal.objects.get(account=strong_account)
     nobody = User.objects.create_user(username="nobody", password=PASSWORD)  # a login with no role at all
+    # An account with a history to suggest a type from (two won service deals: conservative).
+    Product.objects.create(name="Support plan", launched_on=date(2015, 1, 1), service=True)
+    steady = Account.objects.create(external_id="ACC-STEADY", name="Steady Co", owner=developing_rep)
+    for i in (1, 2):
+        Deal.objects.create(
+            external_id=f"D-STEADY-{i}", account=steady, owner=developing_rep, product="Support plan", amount=Decimal(1),
+            status=Deal.Status.WON, opened_on=date(2026, i, 5), closed_on=date(2026, i, 25),
+        )  # fmt: skip
     return {
         "account": strong_account,
         "deal": deal,
@@ -150,6 +164,14 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "assignment_policy_update": lambda u: assignment_services.policy_version_create(actor=u, policy={"continuity": 1.0}),
         "assignment_plan": lambda u: assignment_services.assignment_plan(actor=u),
         "assignment_apply": lambda u: assignment_services.assignment_apply(actor=u, plan=plan),
+        "buyer_type_update": lambda u: buyers_services.buyer_type_set(
+            actor=u, account=account, buyer_type="skeptic", source="override"
+        ),
+        "key_person_update": lambda u: buyers_services.key_person_save(actor=u, account=account, values={"name": "山田"}),
+        "objection_update": lambda u: buyers_services.objection_save(
+            actor=u, account=account, values={"date": date(2026, 7, 1), "said": "高い"}
+        ),
+        "buyer_suggestions_compute": lambda u: buyers_services.suggestions_compute(actor=u, as_of=date(2026, 7, 31)),
     }
 
 
@@ -165,6 +187,8 @@ def _state() -> tuple[object, ...]:
         AccountChurn.objects.filter(withdrawn_at__isnull=True).count(),
         AccountRelease.objects.count(), Handover.objects.filter(done_at__isnull=False).count(), AccountPin.objects.count(),
         PolicyVersion.objects.count(), Plan.objects.count(), Plan.objects.filter(applied_at__isnull=False).count(),
+        Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
+        account.buyer_type, KeyPerson.objects.count(), Objection.objects.count(), TypeSuggestion.objects.count(),
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Max
 from django.test import Client
 
+from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, Deal, Rep, Target, Team
 from kokyaku.demo import services
 from kokyaku.demo.generator import DemoSpec
@@ -67,9 +68,10 @@ def test_lost_deals_point_at_the_companys_lost_reasons() -> None:
 
 def test_the_number_of_queries_does_not_grow_with_the_portfolio(django_assert_max_num_queries) -> None:
     # Four logins with their roles take most of these (crm.services.login_create: a savepoint around
-    # each login and its link to a rep); each chunk adds three writes (a COPY or an
-    # executemany, counted on both databases), and PostgreSQL locks tables and resets six sequences.
-    with django_assert_max_num_queries(115):
+    # each login and its link to a rep); each chunk adds five writes (a COPY or an executemany,
+    # counted on both databases: accounts, deals, activities, key persons, objections), the product
+    # catalogue two queries, and PostgreSQL locks tables and resets eight sequences.
+    with django_assert_max_num_queries(123):
         demo_load(actor=None, accounts=1000, seed=1, as_of=AS_OF, chunk_size=250)
     assert Account.objects.count() == 1000
 
@@ -201,11 +203,15 @@ def test_postgres_loads_through_copy_and_restores_indexes_keys_and_sequences(mon
     accounts, deals, activities = _expected(200, 3)
     assert (Account.objects.count(), Deal.objects.count(), Activity.objects.count()) == (accounts, deals, activities)
     assert result.activities == activities
-    assert copies == ["Rep", "Account", "Deal", "Activity", "Target"]
+    assert copies == ["Rep", "Account", "Deal", "Activity", "KeyPerson", "Objection", "Target"]
     assert {t: _schema(t) for t in tables} == before
     # Sequences were moved past the explicit ids.
     top = Account.objects.aggregate(m=Max("pk"))["m"]
-    assert Account.objects.create(external_id="after-demo", name="After").pk > top
+    after = Account.objects.create(external_id="after-demo", name="After")
+    assert after.pk > top
+    top_person = KeyPerson.objects.aggregate(m=Max("pk"))["m"]
+    assert top_person is not None
+    assert KeyPerson.objects.create(account=after, name="後").pk > top_person
     assert not Deal.objects.filter(status=Deal.Status.LOST, lost_reason__isnull=True).exists()
     assert Client().login(username="rep", password=DEMO_PASSWORD)
 
