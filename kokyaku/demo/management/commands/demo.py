@@ -50,6 +50,9 @@ class Command(KokyakuCommand):
             default="6",
             help="portfolio snapshots to compute after the load: the last N-1 month-ends and the as-of day (default 6; 0: none)",
         )
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="the address the app will be served at, for the closing message"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = _positive(str(options["accounts"]))
@@ -82,7 +85,7 @@ class Command(KokyakuCommand):
             raise CommandError(str(exc)) from None
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        self._report(result)
+        self._report(result, url=options["url"])
         if snapshots:
             self._snapshots(as_of or timezone.localdate(), snapshots)
 
@@ -115,13 +118,13 @@ class Command(KokyakuCommand):
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
 
-    def _report(self, r: DemoResult) -> None:
+    def _report(self, r: DemoResult, *, url: str) -> None:
         w = self.stdout.write
         w(
             f"demo: {r.accounts:,} accounts, {r.deals:,} deals, {r.activities:,} activities, "
             f"{r.reps:,} reps in {r.teams:,} teams, {r.targets:,} targets in {r.seconds:.1f} s"
         )
-        w("Serve it with `kokyaku serve` (or `make run`) and open http://127.0.0.1:8000/ (or the address it prints)")
+        w(f"Serve it with `kokyaku serve` (or `make run`) and open {url}")
         w(f"Demo logins (password {DEMO_PASSWORD}):")
         for login in r.logins:
             who = f" - {login.rep}" if login.rep else ""
