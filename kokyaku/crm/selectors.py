@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, DecimalField, Model, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Field, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
@@ -148,11 +148,17 @@ class ChangeRecord:
     new: str
 
 
+def _model_field(model: type[Account] | type[Deal], name: str) -> Field:  # type: ignore[type-arg]
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
 def _shown_value(model: type[Account] | type[Deal], field: str, value: str, names: dict[str, dict[str, str]]) -> str:
     """A stored value as a reader sees it: a choice by its label, a rep or lost reason by its name."""
     if field in names:
         return names[field].get(value, value)
-    choices = dict(model._meta.get_field(field).flatchoices)
+    choices = dict(_model_field(model, field).flatchoices)
     return str(choices.get(value, value)) if choices else value
 
 
@@ -175,9 +181,7 @@ def account_history(*, account_id: int, limit: int = 50) -> list[ChangeRecord]:
     """Return the latest ``limit`` changes to an account and its deals, newest first: one query, and one for
     the names of the reps and one for the lost reasons when changes refer to them."""
     rows = list(
-        Change.objects.filter(account_id=account_id)
-        .select_related("actor", "actor__rep", "deal")
-        .order_by("-at", "-id")[:limit]
+        Change.objects.filter(account_id=account_id).select_related("actor", "actor__rep", "deal").order_by("-at", "-id")[:limit]
     )
     names = _related_names(rows)
     records = []
@@ -189,10 +193,15 @@ def account_history(*, account_id: int, limit: int = 50) -> list[ChangeRecord]:
             who = rep.name if isinstance(rep, Rep) else c.actor.get_username()
         records.append(
             ChangeRecord(
-                at=c.at, who=who, deal_id=c.deal_id, deal=str(c.deal) if c.deal else "", field=c.field,
-                label=str(model._meta.get_field(c.field).verbose_name),
-                old=_shown_value(model, c.field, c.old, names), new=_shown_value(model, c.field, c.new, names),
-            )  # fmt: skip
+                at=c.at,
+                who=who,
+                deal_id=c.deal_id,
+                deal=str(c.deal) if c.deal else "",
+                field=c.field,
+                label=str(_model_field(model, c.field).verbose_name),
+                old=_shown_value(model, c.field, c.old, names),
+                new=_shown_value(model, c.field, c.new, names),
+            )
         )
     return records
 

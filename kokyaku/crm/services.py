@@ -88,7 +88,9 @@ def _values(obj: Account | Deal, fields: frozenset[str]) -> dict[str, str]:
     return {field: _as_text(getattr(obj, f"{field}_id" if field in related else field)) for field in fields}
 
 
-def _record_changes(*, actor: AnyUser | None, account_id: int, deal_id: int | None, before: dict[str, str], after: dict[str, str]) -> None:
+def _record_changes(
+    *, actor: AnyUser | None, account_id: int, deal_id: int | None, before: dict[str, str], after: dict[str, str]
+) -> None:
     """Write one ``Change`` row per field whose value differs, in one INSERT."""
     user = actor if isinstance(actor, User) else None
     at = timezone.now()

@@ -90,9 +90,7 @@ class DealEditForm(RecordForm):
         return self.cleaned_data.get("lost_reason") or None
 
     @classmethod
-    def of(
-        cls, deal: Deal, *, owners: list[tuple[int, str]] | None, reasons: list[LostReason], data: Any = None
-    ) -> DealEditForm:
+    def of(cls, deal: Deal, *, owners: list[tuple[int, str]] | None, reasons: list[LostReason], data: Any = None) -> DealEditForm:
         initial = {
             "owner": deal.owner_id, "name": deal.name, "stage": deal.stage, "status": deal.status,
             "amount": _plain(deal.amount), "probability": deal.probability, "expected_close_on": deal.expected_close_on,

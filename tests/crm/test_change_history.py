@@ -53,7 +53,9 @@ def test_no_change_and_a_refused_change_record_nothing(strong_account: Account, 
     assert last_change_at() is None
 
 
-def test_the_history_reads_in_a_fixed_number_of_queries(strong_account: Account, manager: User, django_assert_num_queries) -> None:
+def test_the_history_reads_in_a_fixed_number_of_queries(
+    strong_account: Account, manager: User, django_assert_num_queries
+) -> None:
     deal = Deal.objects.get(account=strong_account)
     for amount in range(1, 30):
         deal_update(actor=manager, deal=deal, changes={"amount": Decimal(amount)})

@@ -59,7 +59,10 @@ def test_an_account_update_runs_a_bounded_number_of_queries(strong_account: Acco
         account_update(actor=actor, account=strong_account, changes={"region": "Kanto", "annual_revenue": Decimal("10.00")})
     fresh = Account.objects.get(pk=strong_account.pk)
     assert (fresh.region, fresh.annual_revenue) == ("Kanto", Decimal("10.00"))
-    assert sorted(Change.objects.values_list("field", "new", "actor")) == [("annual_revenue", "10", actor.pk), ("region", "Kanto", actor.pk)]
+    assert sorted(Change.objects.values_list("field", "new", "actor")) == [
+        ("annual_revenue", "10", actor.pk),
+        ("region", "Kanto", actor.pk),
+    ]
 
 
 def test_an_invalid_value_names_the_field_and_writes_nothing(strong_account: Account) -> None:

@@ -23,7 +23,9 @@ def _owners(request: HttpRequest, write: str) -> list[tuple[int, str]] | None:
     return rep_choices() if allowed(request.user, write) else None
 
 
-def _save(request: HttpRequest, form: RecordForm, save: Callable[[dict[str, Any]], None], *, account_id: int, title: str) -> HttpResponse:
+def _save(
+    request: HttpRequest, form: RecordForm, save: Callable[[dict[str, Any]], None], *, account_id: int, title: str
+) -> HttpResponse:
     """Validate ``form`` and apply its changes with ``save`` (a crm service bound to the record); render it again on an error."""
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,45 @@
+"""Editing where you read, in Chromium: a manager changes an account's owner and a deal's amount, sees both in the history."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from pytest_django.live_server_helper import LiveServer
+
+from kokyaku.crm.models import Account, Change, Deal
+from tests.browser.conftest import NewPage, log_in
+from tests.portfolio.pages_demo import PASSWORD, load_demo
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_manager_edits_an_account_and_a_deal_and_sees_who_changed_what(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    demo = load_demo()
+    account = demo.rep_account
+    deal = Deal.objects.filter(account=account).order_by("-opened_on", "id").first()
+    assert deal is not None
+    page = new_page(locale="ja-JP")
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/accounts/{account.pk}/")
+    expect(page.get_by_test_id("stale-notice")).to_have_count(0)
+
+    page.get_by_test_id("account-edit").click()
+    page.get_by_label("担当者").select_option(str(demo.rep2.pk))
+    page.get_by_label("購買タイプ").select_option("skeptic")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("account-name")).to_be_visible()
+    history = page.get_by_test_id("change-history")
+    expect(history).to_contain_text(demo.rep.name)
+    expect(history).to_contain_text(demo.rep2.name)
+    expect(history).to_contain_text("懐疑主義者")
+    expect(page.get_by_test_id("stale-notice")).to_be_visible()
+
+    page.get_by_test_id("deal-edit").first.click()
+    page.get_by_label("金額").fill("4321000")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("change-history")).to_contain_text("4321000")
+    assert Deal.objects.get(pk=deal.pk).amount == 4321000
+    assert Account.objects.get(pk=account.pk).owner_id == demo.rep2.pk
+    assert Change.objects.filter(actor__username="manager").count() == 3
