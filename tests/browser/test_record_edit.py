@@ -1,4 +1,5 @@
-"""Editing where you read, in Chromium: a manager changes an account's owner and a deal's amount, sees both in the history."""
+"""In Chromium: editing where you read (an account's owner, a deal's amount, both in the history), and Review across a
+criteria change (re-classification apart from movement)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Account, Change, Deal
+from kokyaku.portfolio.selectors import zone_moves
+from kokyaku.portfolio.services import criteria_create, snapshot_create
 from tests.browser.conftest import NewPage, log_in
-from tests.portfolio.pages_demo import PASSWORD, load_demo
+from tests.portfolio.pages_demo import AS_OF, PASSWORD, load_demo
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +46,25 @@ def test_a_manager_edits_an_account_and_a_deal_and_sees_who_changed_what(
     assert Deal.objects.get(pk=deal.pk).amount == 4321000
     assert Account.objects.get(pk=account.pk).owner_id == demo.rep2.pk
     assert Change.objects.filter(actor__username="manager").count() == 3
+
+
+def test_review_after_a_criteria_change_shows_re_classification_apart_from_movement(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    demo = load_demo()
+    criteria_create(actor=None, price_mode="absolute", price_low=300_000, price_high=3_000_000)
+    new = snapshot_create(actor=None, as_of=AS_OF)
+    raw = zone_moves(new, previous=demo.after).total
+    page = new_page(locale="ja-JP")
+    log_in(page, live_server.url, "manager", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/review/?before={demo.after.pk}&after={new.pk}")
+    expect(page.get_by_test_id("criteria-changed")).to_be_visible()
+    expect(page.get_by_test_id("shift-moved")).to_contain_text("(0)")
+    expect(page.get_by_test_id("moves-table").locator("tbody tr td.empty")).to_have_count(1)
+    page.get_by_test_id("shift-reclassified").click()
+    expect(page.get_by_test_id("shift-reclassified")).to_contain_text(f"({raw})")
+    expect(page.get_by_test_id("moves-table").locator("tbody tr")).to_have_count(min(raw, 50))
+    page.locator("#review-owner").select_option(str(demo.rep.pk))
+    page.get_by_role("button", name="比較").click()
+    expect(page.locator("#review-owner")).to_have_value(str(demo.rep.pk))
+    expect(page.get_by_test_id("criteria-changed")).to_be_visible()
