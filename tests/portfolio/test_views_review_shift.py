@@ -62,9 +62,8 @@ def test_same_day_snapshots_under_new_criteria_show_re_classification_and_no_mov
     raw = selectors.zone_moves(new, previous=demo.after).total
     assert raw > 0  # the old review would list these as moves
     assert (shift.moved, shift.reclassified) == (0, raw)
-    page = demo_client("manager").get(
-        reverse("portfolio:review"), {"before": demo.after.pk, "after": new.pk}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    query = {"before": demo.after.pk, "after": new.pk}
+    page = demo_client("manager").get(reverse("portfolio:review"), query, HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert 'data-testid="criteria-changed"' in html
     assert "0 accounts really moved" in html
@@ -74,7 +73,9 @@ def test_same_day_snapshots_under_new_criteria_show_re_classification_and_no_mov
 def test_across_dates_and_criteria_the_lists_add_up_and_the_rep_filter_narrows_them(demo: Demo) -> None:
     new = _recompute_with_new_criteria()
     shift = selectors.criteria_shift(demo.before, new)
-    assert shift is not None and shift.moved > 0 and shift.reclassified > 0
+    assert shift is not None
+    assert shift.moved > 0
+    assert shift.reclassified > 0
     both = SnapshotRow.objects.filter(
         snapshot=new, account_id__in=SnapshotRow.objects.filter(snapshot=demo.before).values("account_id")
     )
@@ -85,7 +86,7 @@ def test_across_dates_and_criteria_the_lists_add_up_and_the_rep_filter_narrows_t
     assert all(r.owner_id == demo.rep.pk and r.previous_zone != r.zone for r in mine.rows.rows)
     client = demo_client("manager")
     html = client.get(
-        reverse("portfolio:review"), {"after": new.pk, "owner": demo.rep.pk, "list": "reclassified"}
+        reverse("portfolio:review"), {"after": str(new.pk), "owner": str(demo.rep.pk), "list": "reclassified"}
     ).content.decode()
     assert f'<option value="{demo.rep.pk}" selected>' in html
     assert html.count('class="move move-') == min(mine.reclassified, 50)

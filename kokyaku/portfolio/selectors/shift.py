@@ -1,4 +1,5 @@
-"""Review across a criteria change: the earlier snapshot re-read with the later criteria, movement apart from re-classification."""
+"""Review across a criteria change: the earlier snapshot re-read with the later criteria, movement apart from
+re-classification."""
 
 from __future__ import annotations
 

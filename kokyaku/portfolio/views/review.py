@@ -19,6 +19,7 @@ from kokyaku.crm.selectors import rep_choices
 from kokyaku.domain.portfolio import ZONES
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.selectors.shift import ShiftList
 from kokyaku.portfolio.views.common import account_url_template, currency, int_param, no_snapshot, page_param
 
 
@@ -45,7 +46,7 @@ def _refusal(before: Snapshot, after: Snapshot) -> dict[str, Any]:
 
 def _moves(request: HttpRequest, before: Snapshot, after: Snapshot, direction: str | None, owner: int | None) -> dict[str, Any]:
     """The moves list: across a criteria change, real movement (or ``?list=reclassified``) apart from re-classification."""
-    shown = "reclassified" if request.GET.get("list") == "reclassified" else "moved"
+    shown: ShiftList = "reclassified" if request.GET.get("list") == "reclassified" else "moved"
     shift = selectors.criteria_shift(before, after, owner_id=owner, shown=shown, page=page_param(request))
     if shift is not None:
         return {"shift": shift, "moves": shift.rows}
