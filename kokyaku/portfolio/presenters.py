@@ -22,14 +22,17 @@ from kokyaku.portfolio.templatetags.portfolio_tags import pct
 # -- the team page ---------------------------------------------------------------------------
 
 
-def matrix_rows(snapshot_id: int, matrix: TeamMatrix, base_url: str) -> list[dict[str, Any]]:
-    """Rows of the heatmap: each cell with its heat (0-1 share of the fullest cell) and the link to its accounts."""
+def matrix_rows(snapshot_id: int, matrix: TeamMatrix, base_url: str, *, owner_id: int | None = None) -> list[dict[str, Any]]:
+    """Rows of the heatmap: each cell with its heat (0-1 share of the fullest cell) and the link to its accounts
+    (of one rep when ``owner_id`` is given)."""
     top = max((c.accounts for row in matrix.cells for c in row), default=0) or 1
+    owner = {"owner": owner_id} if owner_id is not None else {}
     rows = []
     for band, row in zip(BANDS, matrix.cells, strict=True):
         cells = []
         for cell in row:
-            query = urlencode({"snapshot": snapshot_id, "price_band": cell.price_band, "probability_band": cell.probability_band})
+            bands = {"price_band": cell.price_band, "probability_band": cell.probability_band}
+            query = urlencode({"snapshot": snapshot_id, **owner, **bands})
             cells.append({"cell": cell, "heat": round(cell.accounts / top, 3), "url": f"{base_url}?{query}"})
         rows.append({"band": band, "cells": cells})
     return rows

@@ -3,12 +3,14 @@ criteria change (re-classification apart from movement)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Account, Change, Deal
-from kokyaku.portfolio.selectors import zone_moves
+from kokyaku.portfolio.selectors import team_matrix, zone_moves
 from kokyaku.portfolio.services import criteria_create, snapshot_create
 from tests.browser.conftest import NewPage, log_in
 from tests.portfolio.pages_demo import AS_OF, PASSWORD, load_demo
@@ -68,3 +70,18 @@ def test_review_after_a_criteria_change_shows_re_classification_apart_from_movem
     page.get_by_role("button", name="比較").click()
     expect(page.locator("#review-owner")).to_have_value(str(demo.rep.pk))
     expect(page.get_by_test_id("criteria-changed")).to_be_visible()
+
+
+def test_a_rep_sees_their_own_heatmap_and_scatter_on_my_portfolio(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    demo = load_demo()
+    page = new_page(locale="ja-JP")
+    log_in(page, live_server.url, "rep", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/mine/")
+    expect(page.get_by_test_id("matrix")).to_be_visible()
+    expect(page.locator("#scatter .main-svg").first).to_be_attached()  # Plotly drew it
+    cell = team_matrix(demo.after, owner_id=demo.rep.pk).cells[0][0]
+    page.get_by_test_id("matrix-cell-high-high").click()
+    expect(page).to_have_url(re.compile(r"/portfolio/mine/\?.*price_band=high"))
+    expect(page.get_by_test_id("portfolio-table").locator("tbody tr")).to_have_count(max(cell.accounts, 1))
