@@ -31,7 +31,8 @@ def test_my_portfolio_draws_the_reps_own_heatmap_and_scatter(demo: Demo) -> None
     assert _scatter_ids(html) == mine  # every zoned account of this rep, and no one else's
     cell = team_matrix(demo.after, owner_id=demo.rep.pk).cells[0][0]
     link = re.search(
-        r'<a href="([^"]+)" data-testid="matrix-cell-high-high">\s*<span class="heat-zone">\w</span>\s*<span class="heat-n">(\d+)',
+        r'<a href="([^"]+)" data-testid="matrix-cell-high-high">\s*<span class="heat-zone">\w</span>\s*'
+        r'<span class="heat-n">(\d+)',
         html,
     )
     assert link is not None
