@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from kokyaku.crm import services as crm_services
 from kokyaku.crm.permissions import allowed, refusal
 from kokyaku.crm.selectors import account_history, deal_of_account
-from kokyaku.portfolio import selectors
+from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.forms import ActivityForm
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.portfolio.selectors import AccountOverview
@@ -46,6 +46,10 @@ def _page(request: HttpRequest, account_id: int, form: ActivityForm | None = Non
         "can_edit": allowed(user, "account_update", owner_id=data.account.owner_id),
         "editable_deals": {d.pk for d in data.deals if allowed(user, "deal_update", owner_id=d.owner_id)},
         "changes": account_history(account_id=account_id),
+        "cutoffs": presenters.band_cutoffs(snapshot.thresholds if snapshot else None, currency()),
+        "unzoned_reason": presenters.unzoned_reason(
+            data.row.unit_price, data.row.win_probability, lookback_months=snapshot.criteria.lookback_months
+        ) if data.row and snapshot and not data.row.zone else "",
     }  # fmt: skip
     return render(request, "portfolio/account.html", context, status=status)
 
