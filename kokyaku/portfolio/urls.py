@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/<int:account_id>/activities/", account.account_activity, name="account_activity"),
     path("review/", review.review, name="review"),
     path("criteria/", criteria.criteria, name="criteria"),
+    path("criteria/in-use/", criteria.criteria_read, name="criteria_read"),
     path("criteria/preview/", criteria.criteria_preview, name="criteria_preview"),
     path("snapshots/compute/", snapshots.snapshot_compute, name="snapshot_compute"),
     path("effort/", effort.effort, name="effort"),
