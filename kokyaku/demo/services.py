@@ -159,8 +159,12 @@ def demo_load(
     force: bool = False,
     progress: ProgressCallback | None = None,
     chunk_size: int = 20_000,
+    locale: str = "en",
 ) -> DemoResult:
     """Fill the database with a seeded demo portfolio and demo logins; all or nothing.
+
+    ``locale`` is the language of the names and stages it writes ("ja" or "en"; the same portfolio
+    either way); ``kokyaku demo`` passes "ja" unless told ``--locale en``.
 
     ``actor`` is who asks: a manager or admin, or None for the command line. Refuses a database
     that already holds accounts unless ``force`` (then the demo is added beside them, with its own
@@ -181,6 +185,7 @@ def demo_load(
                 as_of=as_of or timezone.localdate(),
                 fiscal_year_start_month=company.fiscal_year_start_month,
                 chunk_size=chunk_size,
+                locale=locale,
             )
         except DomainError as exc:
             raise DemoError(str(exc)) from None

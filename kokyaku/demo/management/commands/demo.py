@@ -51,6 +51,12 @@ class Command(KokyakuCommand):
             help="portfolio snapshots to compute after the load: the last N-1 month-ends and the as-of day (default 6; 0: none)",
         )
         parser.add_argument(
+            "--locale",
+            choices=["ja", "en"],
+            default="ja",
+            help="the language of company and person names and deal stages (default ja: 株式会社早坂証券, 受注)",
+        )
+        parser.add_argument(
             "--url", default="http://127.0.0.1:8000/", help="the address the app will be served at, for the closing message"
         )
 
@@ -77,7 +83,7 @@ class Command(KokyakuCommand):
         if not 0 <= snapshots <= MAX_SNAPSHOTS:
             raise CommandError(f"--snapshots must be between 0 and {MAX_SNAPSHOTS}; got {snapshots}")
         try:
-            result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"])
+            result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"], locale=options["locale"])
         except DemoDatabaseNotEmpty as exc:
             if options["if_empty"]:
                 self.stdout.write(f"demo: skipped, {exc.what}")
@@ -102,9 +108,9 @@ class Command(KokyakuCommand):
                 f" in {snapshot.seconds:.1f} s"
             )
 
-    def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool) -> DemoResult:
+    def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool, locale: str) -> DemoResult:
         if not (sys.stderr.isatty() and self.stdout.isatty()):
-            return demo_load(actor=None, accounts=accounts, seed=seed, as_of=as_of, force=force)
+            return demo_load(actor=None, accounts=accounts, seed=seed, as_of=as_of, force=force, locale=locale)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("demo accounts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
@@ -115,6 +121,7 @@ class Command(KokyakuCommand):
                 seed=seed,
                 as_of=as_of,
                 force=force,
+                locale=locale,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
 
