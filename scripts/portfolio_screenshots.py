@@ -52,7 +52,9 @@ def _edit_an_account(page: Any, base: str, out: Path) -> list[Path]:
     page.wait_for_load_state("networkidle")
     page.get_by_test_id("account-edit").click()
     page.wait_for_load_state("networkidle")
-    page.select_option("#id_buyer_type", "pragmatist")
+    current = page.input_value("#id_buyer_type")
+    page.select_option("#id_buyer_type", "skeptic" if current != "skeptic" else "visionary")
+    page.fill("#id_employees", str(int(page.input_value("#id_employees") or 0) + 50))
     shots = [out / "portfolio-account-edit-ja.png"]
     page.screenshot(path=shots[-1], full_page=True)
     page.click("[data-testid=record-edit-form] button[type=submit]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,14 +13,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from kokyaku.crm import services as crm_services
+from kokyaku.crm.models import Account, Deal
 from kokyaku.crm.permissions import allowed, refusal
 from kokyaku.crm.selectors import account_get, deal_get, lost_reason_list, rep_choices
 from kokyaku.portfolio.record_forms import AccountEditForm, DealEditForm, RecordForm
+
+R = TypeVar("R", Account, Deal)
 
 
 def _owners(request: HttpRequest, write: str) -> list[tuple[int, str]] | None:
     """The reps an owner may be changed to, or None when this login may not change owners."""
     return rep_choices() if allowed(request.user, write) else None
+
+
+def _editable(request: HttpRequest, record: R | None, write: str, missing: str) -> R:
+    """The record when it exists (else 404) and this login may make ``write`` on it (else 403 with the rule's reason)."""
+    if record is None:
+        raise Http404(missing)
+    reason = refusal(request.user, write, owner_id=record.owner_id)
+    if reason is not None:
+        raise PermissionDenied(str(reason))
+    return record
 
 
 def _save(
@@ -42,12 +55,7 @@ def _save(
 @login_required
 def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     """Edit an account: its owner (managers), buyer type and the facts a rep keeps; rights as in the API."""
-    account = account_get(account_id=account_id)
-    if account is None:
-        raise Http404(_("No such account."))
-    reason = refusal(request.user, "account_update", owner_id=account.owner_id)
-    if reason is not None:
-        raise PermissionDenied(str(reason))
+    account = _editable(request, account_get(account_id=account_id), "account_update", _("No such account."))
     data = request.POST if request.method == "POST" else None
     form = AccountEditForm.of(account, owners=_owners(request, "account_reassign"), data=data)
 
@@ -61,12 +69,7 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 @login_required
 def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
     """Edit a deal: stage, status, amount, probability, dates, lost reason, and its owner (managers)."""
-    deal = deal_get(deal_id=deal_id)
-    if deal is None:
-        raise Http404(_("No such deal."))
-    reason = refusal(request.user, "deal_update", owner_id=deal.owner_id)
-    if reason is not None:
-        raise PermissionDenied(str(reason))
+    deal = _editable(request, deal_get(deal_id=deal_id), "deal_update", _("No such deal."))
     data = request.POST if request.method == "POST" else None
     form = DealEditForm.of(deal, owners=_owners(request, "deal_reassign"), reasons=lost_reason_list(), data=data)
 
