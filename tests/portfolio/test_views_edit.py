@@ -57,6 +57,8 @@ def test_a_manager_reassigns_an_account_and_the_page_shows_who_changed_what(demo
     assert demo.rep2.name in history
     assert "250000000" in history
     assert 'data-testid="stale-notice"' in page  # changed after the latest snapshot
+    for name in ("portfolio:team", "portfolio:accounts", "portfolio:review"):  # every page that reads a snapshot says so
+        assert 'data-testid="stale-notice"' in client.get(reverse(name)).content.decode(), name
 
 
 def test_no_notice_without_a_change_after_the_snapshot(demo: Demo) -> None:

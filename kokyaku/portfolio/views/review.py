@@ -90,6 +90,7 @@ def review(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "snapshots": snapshots, "after": after, "before": before, "direction": direction, "currency": currency(),
         "zones": selectors.ZONE_LABELS, "account_url": account_url_template(), "reps": reps, "owner": owner,
+        "snapshot": after,  # the stale-data notice: changes after the later snapshot
     }  # fmt: skip
     if before is not None and not selectors.snapshot_is_before(before, after):
         # A review runs forward in time: refuse the backward (or empty) comparison, keep the picks, offer the right one.
