@@ -85,3 +85,22 @@ def test_a_rep_sees_their_own_heatmap_and_scatter_on_my_portfolio(
     page.get_by_test_id("matrix-cell-high-high").click()
     expect(page).to_have_url(re.compile(r"/portfolio/mine/\?.*price_band=high"))
     expect(page.get_by_test_id("portfolio-table").locator("tbody tr")).to_have_count(max(cell.accounts, 1))
+
+
+def test_on_a_phone_the_expected_value_is_on_screen_and_the_legend_clear_of_the_axis_title(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None
+) -> None:
+    load_demo()
+    page = new_page(locale="ja-JP", width=390, height=844)
+    log_in(page, live_server.url, "rep", PASSWORD)
+    page.goto(f"{live_server.url}/portfolio/mine/")
+    header = page.get_by_test_id("portfolio-table").get_by_role("columnheader", name=re.compile("期待値"))
+    box = header.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390
+    expect(page.locator("#scatter .main-svg").first).to_be_attached()
+    legend = page.locator("#scatter .legend").first.bounding_box()
+    title = page.locator("#scatter .xtitle").first.bounding_box()
+    assert legend is not None
+    assert title is not None
+    assert legend["y"] + legend["height"] <= title["y"] or title["y"] + title["height"] <= legend["y"]
