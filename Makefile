@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku migrate --no-input -v 0
-	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku demo --if-empty
+	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku demo --if-empty --url http://$(HOST):$(PORT)/
 	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -7,23 +7,29 @@
 Reuses the web shell's screenshot helpers (scripts/screenshots.py): a throw-away SQLite database in
 a temporary directory, `kokyaku demo --seed 7 --as-of 2026-11-20`, then two snapshots (as of
 2026-08-31 and 2026-11-20, so the review has moves), Django's development server on a free port,
-and /usr/bin/chromium through Playwright. Pages in English; the team, a rep's home, targets and criteria
-also in Japanese.
+and /usr/bin/chromium through Playwright. Pages in English, and in Japanese: the team, a rep's home and
+matrix (also on a phone), review, targets, criteria, and an account edited by a manager with its history.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import screenshots as shell  # the web shell's helpers, next to this file
 
 ROOT = shell.ROOT
+PAGES_JA = [  # the Japanese pages, as a manager preparing the weekly 定例会議 and a rep see them
+    ("portfolio-team", "manager", "/portfolio/"),
+    ("portfolio-home-rep", "rep", "/"),
+    ("portfolio-mine", "rep", "/portfolio/mine/"),
+    ("portfolio-review", "manager", "/portfolio/review/"),
+    ("portfolio-targets", "manager", "/portfolio/targets/?period=FY2026-Q3"),
+    ("portfolio-criteria", "manager", "/portfolio/criteria/"),
+    ("portfolio-criteria-read", "rep", "/portfolio/criteria/in-use/"),
+]
 PAGES = [
     # (file stem, login, path, full page?)
     ("portfolio-home-manager", "manager", "/", True),
@@ -37,12 +43,25 @@ PAGES = [
 ]
 
 
-def _login(page: object, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")  # type: ignore[attr-defined]
-    page.fill("#id_username", username)  # type: ignore[attr-defined]
-    page.fill("#id_password", shell.DEMO_PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit].btn-primary")  # type: ignore[attr-defined]
-    page.wait_for_url(f"{base}/")  # type: ignore[attr-defined]
+def _edit_an_account(page: Any, base: str, out: Path) -> list[Path]:
+    """A manager opens the first account of the high × high cell, edits it, and sees the change in its history."""
+    page.goto(f"{base}/portfolio/")
+    page.get_by_test_id("matrix-cell-high-high").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("[data-testid=portfolio-table] tbody tr td a").first.click()
+    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("account-edit").click()
+    page.wait_for_load_state("networkidle")
+    current = page.input_value("#id_buyer_type")
+    page.select_option("#id_buyer_type", "skeptic" if current != "skeptic" else "visionary")
+    page.fill("#id_employees", str(int(page.input_value("#id_employees") or 0) + 50))
+    shots = [out / "portfolio-account-edit-ja.png"]
+    page.screenshot(path=shots[-1], full_page=True)
+    page.click("[data-testid=record-edit-form] button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    shots.append(out / "portfolio-account-ja.png")
+    page.screenshot(path=shots[-1], full_page=True)
+    return shots
 
 
 def _shoot(base: str, out: Path) -> list[Path]:
@@ -57,7 +76,7 @@ def _shoot(base: str, out: Path) -> list[Path]:
                 for user in ("manager", "rep"):
                     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 860})
                     page = context.new_page()
-                    _login(page, base, user)
+                    shell.login(page, base, user)
                     contexts[(locale, user)] = page
             for stem, user, path, full in PAGES:
                 page = contexts[("en-US", user)]
@@ -73,54 +92,27 @@ def _shoot(base: str, out: Path) -> list[Path]:
             page.wait_for_load_state("networkidle")
             saved.append(out / "portfolio-account-en.png")
             page.screenshot(path=saved[-1], full_page=True)
-            for stem, user, path in (
-                ("portfolio-team", "manager", "/portfolio/"),
-                ("portfolio-home-rep", "rep", "/"),
-                ("portfolio-targets", "manager", "/portfolio/targets/?period=FY2026-Q3"),
-                ("portfolio-criteria", "manager", "/portfolio/criteria/"),
-            ):
+            for stem, user, path in PAGES_JA:
                 page = contexts[("ja-JP", user)]
                 page.goto(f"{base}{path}")
                 page.wait_for_load_state("networkidle")
                 saved.append(out / f"{stem}-ja.png")
                 page.screenshot(path=saved[-1], full_page=True)
+            saved += _edit_an_account(contexts[("ja-JP", "manager")], base, out)
+            phone = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            page = phone.new_page()
+            shell.login(page, base, "rep")
+            page.goto(f"{base}/portfolio/mine/")
+            page.wait_for_load_state("networkidle")
+            saved.append(out / "portfolio-mine-ja-narrow.png")
+            page.screenshot(path=saved[-1], full_page=False)
         finally:
             browser.close()
     return saved
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--accounts", type=int, default=2000, help="demo size (default 2,000)")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="output folder")
-    args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="kokyaku-shots-") as tmp:
-        env = {**os.environ, "DEBUG": "1", "KOKYAKU_DATA_DIR": tmp, "LOG_LEVEL": "ERROR"}
-        env.pop("DATABASE_URL", None)
-        source = shell._prepare_database(env, args.accounts)
-        for as_of in ("2026-08-31", shell.AS_OF):
-            done = shell._kokyaku(env, "snapshot", "--as-of", as_of, "-v", "0")
-            if done.returncode:
-                sys.exit(f"snapshot failed:\n{done.stderr}")
-        port = shell._free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--settings=kokyaku.settings"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            shell._wait_for(f"{base}/login/")
-            saved = _shoot(base, args.out)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    print(f"data: {source} + snapshots as of 2026-08-31 and {shell.AS_OF}")
-    for path in saved:
-        print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    shell.run(_shoot, snapshots=("2026-08-31", shell.AS_OF), description=__doc__.splitlines()[0] if __doc__ else None)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ Run by hand from the repository root:
     .venv/bin/python scripts/screenshots.py --accounts 500  # a smaller, faster demo
 
 It migrates a throw-away SQLite database in a temporary directory, loads `kokyaku demo` with a fixed
-seed and date (or a few hand-made rows if the demo command is not available), computes a portfolio
-snapshot, serves it with
-Django's development server on a free local port, and drives /usr/bin/chromium through Playwright.
-Nothing outside the temporary directory and the output folder is touched.
+seed and date (Japanese names; or a few hand-made rows if the demo command is not available),
+computes a portfolio snapshot, serves it with Django's development server on a free local port, and
+drives /usr/bin/chromium through Playwright. Nothing outside the temporary directory and the output
+folder is touched. scripts/portfolio_screenshots.py reuses :func:`run` and :func:`login`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -114,32 +116,21 @@ def _shoot(base: str, out: Path) -> list[Path]:
                 page.goto(f"{base}/login/")
                 saved.append(out / f"login-{lang}.png")
                 page.screenshot(path=saved[-1])
-                page.fill("#id_username", "rep")
-                page.fill("#id_password", DEMO_PASSWORD)
-                page.click("button[type=submit].btn-primary")
-                page.wait_for_url(f"{base}/")
+                login(page, base, "rep")
                 saved.append(out / f"home-{lang}.png")
                 page.screenshot(path=saved[-1], full_page=True)
                 context.close()
             # A manager's view of the settings page, and the home page on a phone-sized screen.
             context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 820})
             page = context.new_page()
-            page.goto(f"{base}/login/")
-            page.fill("#id_username", "manager")
-            page.fill("#id_password", DEMO_PASSWORD)
-            page.click("button[type=submit].btn-primary")
-            page.wait_for_url(f"{base}/")
+            login(page, base, "manager")
             page.goto(f"{base}/settings/company/")
             saved.append(out / "company-settings-en.png")
             page.screenshot(path=saved[-1], full_page=True)
             context.close()
             context = browser.new_context(locale="ja-JP", viewport={"width": 390, "height": 844}, device_scale_factor=2)
             page = context.new_page()
-            page.goto(f"{base}/login/")
-            page.fill("#id_username", "rep2")
-            page.fill("#id_password", DEMO_PASSWORD)
-            page.click("button[type=submit].btn-primary")
-            page.wait_for_url(f"{base}/")
+            login(page, base, "rep2")
             saved.append(out / "home-ja-narrow.png")
             page.screenshot(path=saved[-1], full_page=True)
             context.close()
@@ -148,8 +139,27 @@ def _shoot(base: str, out: Path) -> list[Path]:
     return saved
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def login(page: Any, base: str, username: str) -> None:
+    """Log in through the login form and wait for the home page."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{base}/")
+
+
+def run(
+    shoot: Callable[[str, Path], list[Path]],
+    *,
+    snapshots: tuple[str, ...],
+    description: str | None,
+    commands: tuple[tuple[str, ...], ...] = (),
+) -> None:
+    """Parse ``--accounts`` and ``--out``, serve a fresh demo with ``snapshots`` (as-of dates), call ``shoot(base, out)``.
+
+    ``commands``: further ``kokyaku`` commands run after the snapshots (e.g. ``buyer-types suggest``).
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--accounts", type=int, default=2000, help="demo size (default 2,000)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="output folder")
     args = parser.parse_args()
@@ -159,10 +169,16 @@ def main() -> None:
         env = {**os.environ, "DEBUG": "1", "KOKYAKU_DATA_DIR": tmp, "LOG_LEVEL": "ERROR"}
         env.pop("DATABASE_URL", None)
         source = _prepare_database(env, args.accounts)
-        # A portfolio snapshot, so the home page shows the zones panel as users will see it.
-        snapshot = _kokyaku(env, "snapshot", "--as-of", AS_OF, "-v", "0")
-        if snapshot.returncode == 0:
-            source += f" + kokyaku snapshot --as-of {AS_OF}"
+        for as_of in snapshots:
+            done = _kokyaku(env, "snapshot", "--as-of", as_of, "-v", "0")
+            if done.returncode:
+                sys.exit(f"snapshot failed:\n{done.stderr}")
+        if snapshots:
+            source += f" + snapshots as of {', '.join(snapshots)}"
+        for command in commands:
+            done = _kokyaku(env, *command)
+            if done.returncode:
+                sys.exit(f"kokyaku {' '.join(command)} failed:\n{done.stderr}")
         port = _free_port()
         server = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
             [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--settings=kokyaku.settings"],
@@ -174,13 +190,18 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_for(f"{base}/login/")
-            saved = _shoot(base, args.out)
+            saved = shoot(base, args.out)
         finally:
             server.terminate()
             server.wait(timeout=10)
     print(f"data: {source}")
     for path in saved:
         print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def main() -> None:
+    # A portfolio snapshot, so the home page shows the zones panel as users will see it.
+    run(_shoot, snapshots=(AS_OF,), description=__doc__.splitlines()[0] if __doc__ else None)
 
 
 if __name__ == "__main__":

@@ -375,3 +375,34 @@ class AccountChurn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.churned_on:%Y-%m-%d}"
+
+
+class Change(models.Model):
+    """One field of an account or a deal changed through the services: who changed it, when, from what to what.
+
+    Written in bulk by ``account_update`` and ``deal_update`` (one row per changed field); the
+    values are kept as text (an owner or a lost reason by its id, which the history shows by name).
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="changes", db_index=False
+    )  # (account, at) below serves it
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), null=True, blank=True, on_delete=models.CASCADE, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("changed at"), db_index=True)
+    field = models.CharField(_("field"), max_length=40)
+    old = models.TextField(_("before"), blank=True)
+    new = models.TextField(_("after"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        indexes = [models.Index(fields=["account", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old} -> {self.new}"

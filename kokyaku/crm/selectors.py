@@ -10,15 +10,16 @@ as one ``Q`` (the API builds it with ninja's ``FilterSchema``, :mod:`kokyaku.crm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, DecimalField, Model, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Field, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 
-from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
+from kokyaku.crm.models import Account, Activity, Change, CompanySettings, Deal, LostReason, Rep, Team
 from kokyaku.crm.permissions import rep_of
 from kokyaku.lib.pagination import order
 
@@ -131,6 +132,83 @@ def rep_choices(*, active: bool = True) -> list[tuple[int, str]]:
 def deal_of_account(*, deal_id: int, account_id: int) -> Deal | None:
     """Return a deal if it belongs to the account, else None."""
     return Deal.objects.filter(pk=deal_id, account_id=account_id).first()
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One field changed on an account or one of its deals, as the history shows it (labels in the active language)."""
+
+    at: datetime
+    who: str  # the login's rep name, else its username; "" for the system (command line, import)
+    deal_id: int | None
+    deal: str  # the deal's name (or external id); "" for a change to the account itself
+    field: str  # the field's code, as the API names it
+    label: str  # the field's name in the reader's language
+    old: str
+    new: str
+
+
+def _model_field(model: type[Account] | type[Deal], name: str) -> Field:  # type: ignore[type-arg]
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _shown_value(model: type[Account] | type[Deal], field: str, value: str, names: dict[str, dict[str, str]]) -> str:
+    """A stored value as a reader sees it: a choice by its label, a rep or lost reason by its name."""
+    if field in names:
+        return names[field].get(value, value)
+    choices = dict(_model_field(model, field).flatchoices)
+    return str(choices.get(value, value)) if choices else value
+
+
+def _related_names(rows: list[Change]) -> dict[str, dict[str, str]]:
+    """The names of the reps and lost reasons (by id as text) that changes refer to: a query for each kind present."""
+    ids: dict[str, set[int]] = {"owner": set(), "lost_reason": set()}
+    for c in rows:
+        if c.field in ids:
+            ids[c.field].update(int(v) for v in (c.old, c.new) if v.isdigit())
+    language = get_language()
+    reps = Rep.objects.filter(pk__in=ids["owner"]).values_list("pk", "name") if ids["owner"] else []
+    reasons = LostReason.objects.filter(pk__in=ids["lost_reason"]) if ids["lost_reason"] else []
+    return {
+        "owner": {str(pk): name for pk, name in reps},
+        "lost_reason": {str(r.pk): r.label(language) for r in reasons},
+    }
+
+
+def account_history(*, account_id: int, limit: int = 50) -> list[ChangeRecord]:
+    """Return the latest ``limit`` changes to an account and its deals, newest first: one query, and one for
+    the names of the reps and one for the lost reasons when changes refer to them."""
+    rows = list(
+        Change.objects.filter(account_id=account_id).select_related("actor", "actor__rep", "deal").order_by("-at", "-id")[:limit]
+    )
+    names = _related_names(rows)
+    records = []
+    for c in rows:
+        model = Deal if c.deal_id else Account
+        who = ""
+        if c.actor is not None:
+            rep = getattr(c.actor, "rep", None)
+            who = rep.name if isinstance(rep, Rep) else c.actor.get_username()
+        records.append(
+            ChangeRecord(
+                at=c.at,
+                who=who,
+                deal_id=c.deal_id,
+                deal=str(c.deal) if c.deal else "",
+                field=c.field,
+                label=str(_model_field(model, c.field).verbose_name),
+                old=_shown_value(model, c.field, c.old, names),
+                new=_shown_value(model, c.field, c.new, names),
+            )
+        )
+    return records
+
+
+def last_change_at() -> datetime | None:
+    """When an account or deal was last changed through the services (None when never): pages compare it to a snapshot."""
+    return Change.objects.order_by("-at").values_list("at", flat=True).first()
 
 
 def logins_with_reps(*, usernames: tuple[str, ...], email_suffix: str) -> list[User]:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.crm.models import Account, AccountChurn, Activity, Change, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import AnyUser, check, rep_of
 from kokyaku.lib.currency import ISO_4217
 from kokyaku.users.roles import Role, is_manager
@@ -71,6 +71,36 @@ def _clean_and_save(obj: Account | Deal | Activity, changed: list[str]) -> None:
     obj.save(update_fields=update)
 
 
+def _as_text(value: object) -> str:
+    """A field's value as the history keeps it: a date in ISO form, an amount without trailing zeros."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    return str(value)
+
+
+def _values(obj: Account | Deal, fields: frozenset[str]) -> dict[str, str]:
+    """The fields' values as text; a rep or lost reason by its id (read without a query; the history names them)."""
+    related = {"owner", "lost_reason"}
+    return {field: _as_text(getattr(obj, f"{field}_id" if field in related else field)) for field in fields}
+
+
+def _record_changes(
+    *, actor: AnyUser | None, account_id: int, deal_id: int | None, before: dict[str, str], after: dict[str, str]
+) -> None:
+    """Write one ``Change`` row per field whose value differs, in one INSERT."""
+    user = actor if isinstance(actor, User) else None
+    at = timezone.now()
+    Change.objects.bulk_create(
+        Change(account_id=account_id, deal_id=deal_id, actor=user, at=at, field=field, old=before[field], new=after[field])
+        for field in sorted(before)
+        if before[field] != after[field]
+    )
+
+
 @transaction.atomic
 def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[str, Any]) -> Account:
     """Apply ``changes`` (field name -> new value) to an account the actor may edit.
@@ -81,6 +111,8 @@ def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[
     """
     _check_unknown(changes, ACCOUNT_EDITABLE_FIELDS | {"owner"})
     check(actor, "account_update", owner_id=account.owner_id)
+    kept = ACCOUNT_EDITABLE_FIELDS | {"owner"}
+    before = _values(account, kept)
     changed: list[str] = []
     if "owner" in changes and changes["owner"] != account.owner_id:
         check(actor, "account_reassign")
@@ -92,6 +124,7 @@ def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[
             changed.append(field)
     if changed:
         _clean_and_save(account, changed)
+        _record_changes(actor=actor, account_id=account.pk, deal_id=None, before=before, after=_values(account, kept))
     return account
 
 
@@ -173,6 +206,8 @@ def deal_update(*, actor: AnyUser | None, deal: Deal, changes: Mapping[str, Any]
     """
     _check_unknown(changes, DEAL_EDITABLE_FIELDS | {"owner"})
     check(actor, "deal_update", owner_id=deal.owner_id)
+    kept = DEAL_EDITABLE_FIELDS | {"owner"}
+    before = _values(deal, kept)
     changed: set[str] = set()
 
     def put(field: str, value: Any) -> None:
@@ -243,6 +278,7 @@ def deal_update(*, actor: AnyUser | None, deal: Deal, changes: Mapping[str, Any]
         raise ValidationError(early % {"date": closed_on, "opened": deal.opened_on})
     if changed:
         _clean_and_save(deal, sorted(changed))
+        _record_changes(actor=actor, account_id=deal.account_id, deal_id=deal.pk, before=before, after=_values(deal, kept))
     return deal
 
 

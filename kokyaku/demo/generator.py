@@ -27,160 +27,15 @@ import numpy as np
 import numpy.typing as npt
 
 from kokyaku.demo import behaviour
+from kokyaku.demo import parameters as params
 from kokyaku.demo.behaviour import PRODUCTS, pick_rows
+from kokyaku.demo.draws import DAY, add_months, fiscal_year_start, pick, weekday, weekday_back
+from kokyaku.demo.vocabulary import EN, LOCALES, VOCABULARIES
 from kokyaku.domain.errors import DomainError
 
+OPEN_STAGES, WON_STAGE, LOST_STAGE = EN.open_stages, EN.won_stage, EN.lost_stage  # the English ones, as before
+
 Array = npt.NDArray[Any]  # column arrays of mixed dtypes (ints, objects, datetime64)
-
-DAY = np.timedelta64(1, "D")
-
-# ---------------------------------------------------------------------------------------------
-# The planted model. Every number below is documented in docs/demo-data.md; change both together.
-# ---------------------------------------------------------------------------------------------
-
-BUYER_TYPES = ("visionary", "pragmatist", "conservative", "skeptic", "unknown")
-BUYER_TYPE_SHARE = (0.12, 0.30, 0.28, 0.12, 0.18)
-# Deals per account per year while the account is active.
-DEALS_PER_YEAR = (0.6, 1.0, 2.0, 0.8, 0.5)
-# Median deal amount (JPY) before industry, company size, kind and key-account multipliers.
-DEAL_MEDIAN_JPY = (6_000_000, 2_500_000, 1_200_000, 1_500_000, 1_500_000)
-# Median sales cycle in days (gamma, shape 2.5): pragmatists compare and take time.
-CYCLE_MEDIAN_DAYS = (90, 120, 30, 75, 60)
-# Win-rate logit by buyer type: conservatives are loyal, skeptics doubt.
-BUYER_LOGIT = (-0.2, 0.1, 0.9, -1.4, -0.2)
-# Deal kind shares (new, add-on, renewal) by buyer type: conservatives buy add-ons.
-DEAL_KINDS = ("new", "add-on", "renewal")
-KIND_SHARE = (
-    (0.85, 0.10, 0.05),
-    (0.50, 0.30, 0.20),
-    (0.15, 0.60, 0.25),
-    (0.70, 0.15, 0.15),
-    (0.60, 0.25, 0.15),
-)
-KIND_AMOUNT = (1.0, 0.45, 0.8)
-KIND_LOGIT = (0.0, 0.5, 0.8)
-# Deal-linked activities: 1 + Poisson(mean); visionaries are demanding.
-DEAL_TOUCHES = (4.0, 2.5, 1.5, 2.0, 2.0)
-# Lapse (becomes dormant) probability by buyer type.
-LAPSE_SHARE = (0.15, 0.08, 0.04, 0.12, 0.12)
-# Share of accounts that arrive during the window (the rest are customers from before it).
-NEW_SHARE = (0.70, 0.35, 0.20, 0.40, 0.50)
-# Key accounts: high unit price (x3 amounts) and high win rate (+1.2 logit): zone A material.
-KEY_SHARE = (0.03, 0.10, 0.10, 0.02, 0.03)
-KEY_AMOUNT = 3.0
-KEY_LOGIT = 1.2
-
-INDUSTRIES = ("Manufacturing", "IT", "Retail", "Logistics", "Healthcare", "Finance", "Construction")
-INDUSTRY_SHARE = (0.25, 0.17, 0.14, 0.12, 0.10, 0.08, 0.14)
-INDUSTRY_LOGIT = (0.2, 0.3, 0.0, 0.1, -0.1, -0.5, -0.2)
-INDUSTRY_AMOUNT = (1.2, 1.0, 0.7, 0.9, 1.1, 1.5, 1.3)
-INDUSTRY_EMPLOYEES = (400, 150, 250, 300, 200, 500, 180)
-INDUSTRY_REVENUE_PER_EMPLOYEE = (30_000_000, 20_000_000, 40_000_000, 25_000_000, 15_000_000, 50_000_000, 35_000_000)
-REGIONS = ("Kanto", "Kansai", "Chubu", "Kyushu", "Tohoku", "Hokkaido")
-REGION_SHARE = (0.40, 0.21, 0.16, 0.11, 0.07, 0.05)
-
-TIERS = ("strong", "developing")
-STRONG_SHARE = 0.4
-TIER_LOGIT = (0.5, -0.4)
-# Bigger deals win less often: logit falls by this much per tenfold above 2,000,000 JPY.
-SIZE_LOGIT_PER_DECADE = -0.6
-SIZE_PIVOT_JPY = 2_000_000
-BASE_LOGIT = -0.7
-# Rep-entered probability on open deals: how often it is filled, and the developing reps' optimism.
-PROBABILITY_ENTERED_SHARE = 0.6
-PROBABILITY_BIAS = (0.0, 15.0)
-# Expected close date of an open deal: the rep expects the deal's cycle to take this share of what it
-# really takes (median, strong / developing: developing reps expect deals to close sooner), log-normal.
-EXPECTED_CYCLE_SHARE = (0.9, 0.75)
-EXPECTED_CYCLE_SIGMA = 0.3
-# A date that has passed while the deal is still open gets moved by its rep with this probability (to
-# today plus the rep's guess of what is left, at least 1-6 weeks); one left behind is at most 60
-# days old, because pipeline reviews catch older ones. So some open deals sit past their date.
-REDATE_SHARE = 0.35
-REDATE_MIN_DAYS, REDATE_MAX_DAYS = 7, 42
-STALE_MAX_DAYS = 60
-# Reps like to put a deal at the end of a month (月末).
-MONTH_END_SHARE = 0.35
-
-# Relationship touches per account per year, the same for every account a rep owns (habit),
-# drawn per rep around this mean. With deal work (counted per deal, never per yen) this spreads
-# minutes nearly evenly: the top tenth of customers by revenue get about 1.3x the minutes for 6x the revenue.
-TOUCHES_PER_ACCOUNT_YEAR = 2.0
-ACTIVITY_KINDS = ("visit", "call", "email", "meeting", "proposal")
-ACTIVITY_SHARE = (0.25, 0.30, 0.25, 0.12, 0.08)
-ACTIVITY_MINUTES = (90, 10, 5, 60, 120)
-DEAL_ACTIVITY_SHARE = (0.25, 0.20, 0.15, 0.20, 0.20)
-
-OPEN_STAGES = ("Lead", "Discovery", "Proposal", "Quotation", "Negotiation")
-WON_STAGE, LOST_STAGE = "Closed won", "Closed lost"
-
-# Codes of the default lost reasons (crm migration 0002); the loader maps them to rows.
-LOST_REASONS = ("price", "features", "competitor", "timing", "no_need", "rejected", "relationship", "other")
-LOST_REASON_SHARE = (  # by buyer type; skeptics mostly "no need" and "features": their objections
-    (0.10, 0.30, 0.10, 0.20, 0.05, 0.20, 0.00, 0.05),
-    (0.30, 0.10, 0.35, 0.10, 0.05, 0.05, 0.00, 0.05),
-    (0.30, 0.05, 0.10, 0.30, 0.05, 0.00, 0.15, 0.05),
-    (0.20, 0.25, 0.05, 0.00, 0.35, 0.10, 0.00, 0.05),
-    (0.25, 0.15, 0.20, 0.15, 0.10, 0.05, 0.05, 0.05),
-)
-LOST_NOTES = {
-    "price": ("予算が合わない", "他社より2割高いと言われた", "値引きがないと無理とのこと"),
-    "features": ("既存システムと連携できない", "必要な帳票が出せない", "英語対応が必須だった"),
-    "competitor": ("既存ベンダーを継続", "競合が無償トライアルを提示", "大手の実績を重視された"),
-    "timing": ("来期に再検討", "組織変更で凍結", "決算後に再提案してほしい"),
-    "no_need": ("今のやり方で困っていない", "効果が数字で見えない", "Excelで十分だと言われた"),
-    "rejected": ("役員会で否決", "稟議が通らなかった", "情報システム部が反対"),
-    "relationship": ("担当交代で関係が切れた", "前任者の対応に不満"),
-    "other": ("先方都合", "理由は聞けなかった"),
-}
-SKEPTIC_NOTES = (
-    "導入効果の根拠を示してほしい",
-    "本当に現場が使うのか疑問",
-    "前に似たツールで失敗した",
-    "費用対効果が見合わない",
-    "今のやり方で困っていない",
-)
-LOST_NOTE_SHARE = 0.7
-
-# Products (with launch dates), key persons and objections are planted by kokyaku/demo/behaviour.py.
-# This was the product draw before products had launch dates; it is still drawn (and not used) so that
-# the activities drawn after it from the same stream stay exactly what they were.
-LEGACY_PRODUCT_SHARE = (0.20, 0.15, 0.15, 0.20, 0.15, 0.15)
-
-NAME_ROOTS = (
-    "Fuji", "Sakura", "Aoba", "Taka", "Naka", "Matsu", "Hoshi", "Asa", "Kita", "Minami", "Nishi", "Higashi",
-    "Shira", "Kuro", "Mori", "Ishi", "Oka", "Hira", "Toyo", "Chiyo", "Kane", "Tama", "Sumi", "Hana",
-    "Midori", "Kiku", "Yoshi", "Haya", "Iwa", "Ume", "Kaze", "Tsuru", "Kame", "Hiro", "Ota", "Koga",
-)  # fmt: skip
-NAME_ENDINGS = (
-    "kawa", "yama", "da", "moto", "shima", "hara", "saki", "mura", "zawa", "hashi", "gawa", "kura",
-    "hama", "tani", "no", "ta", "oka", "sato", "bayashi", "mizu",
-)  # fmt: skip
-INDUSTRY_STEMS = (
-    ("Seiki", "Kogyo", "Denki", "Kagaku", "Seisakusho", "Precision"),
-    ("Systems", "Soft", "Data", "Net", "Digital", "Solutions"),
-    ("Shoji", "Store", "Mart", "Shoten", "Retail", "Bussan"),
-    ("Unyu", "Butsuryu", "Logistics", "Soko", "Express", "Transport"),
-    ("Iryo", "Medical", "Pharma", "Clinic Group", "Care", "Health"),
-    ("Shoken", "Lease", "Capital", "Shinkin", "Finance", "Insurance"),
-    ("Kensetsu", "Komuten", "Kogyo", "Sekkei", "Doboku", "Housing"),
-)
-COMPANY_SUFFIXES = ("Co., Ltd.", "K.K.", "Corporation", "Holdings")
-COMPANY_SUFFIX_SHARE = (0.5, 0.25, 0.15, 0.10)
-
-FAMILY_NAMES = (
-    "Sato", "Suzuki", "Takahashi", "Tanaka", "Ito", "Watanabe", "Yamamoto", "Nakamura", "Kobayashi", "Kato",
-    "Yoshida", "Yamada", "Sasaki", "Yamaguchi", "Matsumoto", "Inoue", "Kimura", "Hayashi", "Shimizu", "Mori",
-)  # fmt: skip
-GIVEN_NAMES = (
-    "Hiroshi", "Yui", "Kenji", "Aoi", "Takumi", "Haruka", "Daisuke", "Misaki", "Shota", "Yuka",
-    "Ryo", "Nana", "Kazuki", "Saki", "Yuto", "Mei", "Sho", "Emi", "Naoki", "Rina",
-)  # fmt: skip
-TEAM_CITIES = ("Tokyo", "Osaka", "Nagoya", "Fukuoka", "Sendai", "Sapporo")
-
-ACCOUNTS_PER_REP = 67  # 2,000 accounts / 30 reps
-REPS_PER_TEAM = 10
-TARGET_GROWTH = 1.10
 
 
 @dataclass(frozen=True)
@@ -194,6 +49,7 @@ class DemoSpec:
     years: int = 3
     reps: int | None = None
     chunk_size: int = 20_000
+    locale: str = "en"  # the words: "ja" (株式会社早坂証券, 佐藤 健, 受注) or "en"; `kokyaku demo` defaults to "ja"
 
     def __post_init__(self) -> None:
         if self.accounts < 1:
@@ -208,14 +64,16 @@ class DemoSpec:
             raise DomainError(f"chunk_size must be at least 1; got {self.chunk_size}")
         if self.seed < 0:
             raise DomainError(f"seed must be a non-negative integer; got {self.seed}")
+        if self.locale not in LOCALES:
+            raise DomainError(f"locale must be one of {', '.join(LOCALES)}; got {self.locale!r}")
 
     @property
     def rep_count(self) -> int:
-        return self.reps if self.reps is not None else max(30, -(-self.accounts // ACCOUNTS_PER_REP))
+        return self.reps if self.reps is not None else max(30, -(-self.accounts // params.ACCOUNTS_PER_REP))
 
     @property
     def team_count(self) -> int:
-        return max(1, -(-self.rep_count // REPS_PER_TEAM))
+        return max(1, -(-self.rep_count // params.REPS_PER_TEAM))
 
 
 @dataclass(frozen=True)
@@ -234,34 +92,6 @@ class DemoChunk:
 
     def __len__(self) -> int:
         return len(self.accounts["index"])
-
-
-def _pick(rng: np.random.Generator, n: int, shares: tuple[float, ...] | Array) -> npt.NDArray[np.intp]:
-    p = np.asarray(shares, dtype=float)
-    return rng.choice(len(p), size=n, p=p / p.sum())
-
-
-def _weekday(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
-    """Move Saturdays back to Friday and Sundays on to Monday (1970-01-01 was a Thursday)."""
-    dow = (days.astype(np.int64) + 3) % 7  # Monday = 0
-    shift = np.where(dow == 5, -1, np.where(dow == 6, 1, 0))
-    return days + shift * DAY
-
-
-def _weekday_back(days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
-    """Move Saturdays and Sundays back to Friday (a month-end date stays in its month)."""
-    dow = (days.astype(np.int64) + 3) % 7  # Monday = 0
-    return days - np.maximum(dow - 4, 0) * DAY
-
-
-def _fiscal_year_start(as_of: date, start_month: int) -> date:
-    year = as_of.year if as_of.month >= start_month else as_of.year - 1
-    return date(year, start_month, 1)
-
-
-def _add_months(d: date, months: int) -> date:
-    m = d.month - 1 + months
-    return date(d.year + m // 12, m % 12 + 1, 1)
 
 
 class DemoGenerator:
@@ -299,8 +129,9 @@ class DemoGenerator:
         """Return the team names, one per ten reps (Tokyo, Osaka, Nagoya, ...)."""
         names = []
         for i in range(self.spec.team_count):
-            city = TEAM_CITIES[i % len(TEAM_CITIES)]
-            names.append(city if i < len(TEAM_CITIES) else f"{city} {i // len(TEAM_CITIES) + 1}")
+            cities = VOCABULARIES[self.spec.locale].team_cities
+            city = cities[i % len(cities)]
+            names.append(city if i < len(cities) else f"{city} {i // len(cities) + 1}")
         return names
 
     def reps(self) -> dict[str, Array]:
@@ -315,16 +146,23 @@ class DemoGenerator:
         index = np.arange(n)
         team = index % spec.team_count
         # Each team gets strong and developing reps: the first rep of each team is strong.
-        strong = (rng.random(n) < STRONG_SHARE) | (index < spec.team_count)
+        strong = (rng.random(n) < params.STRONG_SHARE) | (index < spec.team_count)
         strong[index[spec.team_count : 2 * spec.team_count]] = False  # the second is developing
         strong[index[2 * spec.team_count : 3 * spec.team_count]] = True  # and the third strong again
         tier = np.where(strong, 0, 1)
-        family = rng.integers(len(FAMILY_NAMES), size=n)
-        given = rng.integers(len(GIVEN_NAMES), size=n)
-        names = np.array([f"{FAMILY_NAMES[f]} {GIVEN_NAMES[g]}" for f, g in zip(family, given, strict=True)], dtype=object)
-        emails = np.array(
+        words = VOCABULARIES[spec.locale]
+        family = rng.integers(len(words.family_names), size=n)
+        given = rng.integers(len(words.given_names), size=n)
+        names = np.array(
             [
-                f"{GIVEN_NAMES[g].lower()}.{FAMILY_NAMES[f].lower()}{i + 1}@demo.example.jp"
+                words.person_form.format(family=words.family_names[f], given=words.given_names[g])
+                for f, g in zip(family, given, strict=True)
+            ],
+            dtype=object,
+        )
+        emails = np.array(  # romanised in either language
+            [
+                f"{EN.given_names[g].lower()}.{EN.family_names[f].lower()}{i + 1}@demo.example.jp"
                 for i, (f, g) in enumerate(zip(family, given, strict=True))
             ],
             dtype=object,
@@ -332,13 +170,13 @@ class DemoGenerator:
         per_rep = spec.accounts / n
         capacity = np.ceil(per_rep * np.where(strong, 1.3, 0.9)).astype(np.int64)
         # Habit: touches per account per year, the same for every account the rep owns.
-        touch_rate = TOUCHES_PER_ACCOUNT_YEAR * rng.lognormal(0.0, 0.3, size=n)
+        touch_rate = params.TOUCHES_PER_ACCOUNT_YEAR * rng.lognormal(0.0, 0.3, size=n)
         self._reps = {
             "index": index,
             "name": names,
             "email": emails,
             "team": team,
-            "tier": np.array(TIERS, dtype=object)[tier],
+            "tier": np.array(params.TIERS, dtype=object)[tier],
             "tier_code": tier,
             "capacity": capacity,
             "touch_rate": touch_rate,
@@ -366,23 +204,23 @@ class DemoGenerator:
 
         # Accounts ------------------------------------------------------------------------------
         index = np.arange(first, first + n)
-        btype = _pick(rng, n, BUYER_TYPE_SHARE)
-        industry = _pick(rng, n, INDUSTRY_SHARE)
-        region = _pick(rng, n, REGION_SHARE)
+        btype = pick(rng, n, params.BUYER_TYPE_SHARE)
+        industry = pick(rng, n, params.INDUSTRY_SHARE)
+        region = pick(rng, n, params.REGION_SHARE)
         owner = rng.integers(spec.rep_count, size=n)  # today's habit: equal shares, blind to type
         employees = np.clip(
-            np.round(np.asarray(INDUSTRY_EMPLOYEES)[industry] * rng.lognormal(0.0, 1.1, size=n)), 5, 200_000
+            np.round(np.asarray(params.INDUSTRY_EMPLOYEES)[industry] * rng.lognormal(0.0, 1.1, size=n)), 5, 200_000
         ).astype(np.int64)
         revenue = (
-            np.round(employees * np.asarray(INDUSTRY_REVENUE_PER_EMPLOYEE)[industry] * rng.lognormal(0.0, 0.4, size=n), -6)
+            np.round(employees * np.asarray(params.INDUSTRY_REVENUE_PER_EMPLOYEE)[industry] * rng.lognormal(0.0, 0.4, size=n), -6)
         ).astype(np.int64)
         revenue = np.maximum(revenue, 10_000_000)
-        key = rng.random(n) < np.asarray(KEY_SHARE)[btype]
+        key = rng.random(n) < np.asarray(params.KEY_SHARE)[btype]
         affinity = rng.normal(0.0, 0.5, size=n)  # the account's own lean, unexplained by its features
-        is_new = rng.random(n) < np.asarray(NEW_SHARE)[btype]
+        is_new = rng.random(n) < np.asarray(params.NEW_SHARE)[btype]
         since_offset = np.where(is_new, rng.integers(0, max(window_days - 30, 1), size=n), 0)
         since = self._start + since_offset * DAY
-        lapsed = rng.random(n) < np.asarray(LAPSE_SHARE)[btype]
+        lapsed = rng.random(n) < np.asarray(params.LAPSE_SHARE)[btype]
         # A lapsing customer stops at least 400 days before as_of, having bought for 120+ days.
         latest_lapse = window_days - 400
         lapsed &= since_offset + 120 < latest_lapse
@@ -391,13 +229,16 @@ class DemoGenerator:
         end = self._start + lapse_offset * DAY  # last day the account buys or is touched
         active_days = (end - since) / DAY
 
-        root = rng.integers(len(NAME_ROOTS), size=n)
-        ending = rng.integers(len(NAME_ENDINGS), size=n)
-        stem = rng.integers(len(INDUSTRY_STEMS[0]), size=n)
-        suffix = _pick(rng, n, COMPANY_SUFFIX_SHARE)
+        words = VOCABULARIES[self.spec.locale]
+        root = rng.integers(len(words.name_roots), size=n)
+        ending = rng.integers(len(words.name_endings), size=n)
+        stem = rng.integers(len(words.industry_stems[0]), size=n)
+        suffix = pick(rng, n, params.COMPANY_SUFFIX_SHARE)
         name = np.array(
             [
-                f"{NAME_ROOTS[r]}{NAME_ENDINGS[e]} {INDUSTRY_STEMS[i][s]} {COMPANY_SUFFIXES[x]}"
+                words.company_forms[x].format(
+                    name=f"{words.name_roots[r]}{words.name_endings[e]}{words.stem_separator}{words.industry_stems[i][s]}"
+                )
                 for r, e, i, s, x in zip(root, ending, industry, stem, suffix, strict=True)
             ],
             dtype=object,
@@ -405,12 +246,12 @@ class DemoGenerator:
         accounts: dict[str, Array] = {
             "index": index,
             "name": name,
-            "industry": np.array(INDUSTRIES, dtype=object)[industry],
-            "region": np.array(REGIONS, dtype=object)[region],
+            "industry": np.array(params.INDUSTRIES, dtype=object)[industry],
+            "region": np.array(params.REGIONS, dtype=object)[region],
             "employees": employees,
             "annual_revenue": revenue,
             "owner": owner,
-            "buyer_type": np.array(BUYER_TYPES, dtype=object)[btype],
+            "buyer_type": np.array(params.BUYER_TYPES, dtype=object)[btype],
             # Ground truth, not stored: useful to tests and docs.
             "since": since,
             "lapsed": lapsed,
@@ -418,7 +259,7 @@ class DemoGenerator:
         }
 
         # Deals ---------------------------------------------------------------------------------
-        rate = np.asarray(DEALS_PER_YEAR)[btype] * active_days / 365.0
+        rate = np.asarray(params.DEALS_PER_YEAR)[btype] * active_days / 365.0
         counts = rng.poisson(rate)
         counts = np.where(lapsed, np.maximum(counts, 1), counts)
         d_acc = np.repeat(np.arange(n), counts)
@@ -428,7 +269,7 @@ class DemoGenerator:
         d_owner = owner[d_acc]
         d_tier = reps["tier_code"][d_owner]
         opened = since[d_acc] + (rng.random(m) * active_days[d_acc]).astype(np.int64) * DAY
-        opened = _weekday(opened)
+        opened = weekday(opened)
         opened = np.minimum(np.maximum(opened, since[d_acc]), end[d_acc])
         # Sort each account's deals by date so the first one can be the opening "new" deal.
         order = np.lexsort((opened, d_acc))
@@ -437,25 +278,25 @@ class DemoGenerator:
         first_deal = np.ones(m, dtype=bool)
         first_deal[1:] = d_acc[1:] != d_acc[:-1]
 
-        kind = pick_rows(rng, d_type, np.asarray(KIND_SHARE))
+        kind = pick_rows(rng, d_type, np.asarray(params.KIND_SHARE))
         kind[first_deal & is_new[d_acc]] = 0  # a new account's first deal is new business
         median = (
-            np.asarray(DEAL_MEDIAN_JPY)[d_type]
-            * np.asarray(INDUSTRY_AMOUNT)[d_industry]
+            np.asarray(params.DEAL_MEDIAN_JPY)[d_type]
+            * np.asarray(params.INDUSTRY_AMOUNT)[d_industry]
             * (employees[d_acc] / 300.0) ** 0.25
-            * np.asarray(KIND_AMOUNT)[kind]
-            * np.where(key[d_acc], KEY_AMOUNT, 1.0)
+            * np.asarray(params.KIND_AMOUNT)[kind]
+            * np.where(key[d_acc], params.KEY_AMOUNT, 1.0)
         )
         amount = np.maximum(np.round(median * rng.lognormal(0.0, 0.6, size=m), -4), 50_000).astype(np.int64)
 
         logit = (
-            BASE_LOGIT
-            + np.asarray(BUYER_LOGIT)[d_type]
-            + np.asarray(INDUSTRY_LOGIT)[d_industry]
-            + np.asarray(TIER_LOGIT)[d_tier]
-            + np.asarray(KIND_LOGIT)[kind]
-            + SIZE_LOGIT_PER_DECADE * np.log10(amount / SIZE_PIVOT_JPY)
-            + np.where(key[d_acc], KEY_LOGIT, 0.0)
+            params.BASE_LOGIT
+            + np.asarray(params.BUYER_LOGIT)[d_type]
+            + np.asarray(params.INDUSTRY_LOGIT)[d_industry]
+            + np.asarray(params.TIER_LOGIT)[d_tier]
+            + np.asarray(params.KIND_LOGIT)[kind]
+            + params.SIZE_LOGIT_PER_DECADE * np.log10(amount / params.SIZE_PIVOT_JPY)
+            + np.where(key[d_acc], params.KEY_LOGIT, 0.0)
             + affinity[d_acc]
         )
         p_win = 1.0 / (1.0 + np.exp(-logit))
@@ -463,47 +304,55 @@ class DemoGenerator:
         # A lapsed customer did buy before going quiet: its first deal is a win.
         won |= first_deal & lapsed[d_acc]
 
-        median_cycle = np.asarray(CYCLE_MEDIAN_DAYS, dtype=float)[d_type]
+        median_cycle = np.asarray(params.CYCLE_MEDIAN_DAYS, dtype=float)[d_type]
         # Gamma with shape 2.5, whose median is 2.17 times its scale.
         cycle = np.maximum(1, np.round(rng.gamma(2.5, median_cycle / 2.17, size=m))).astype(np.int64)
-        closed = _weekday(opened + cycle * DAY)
+        closed = weekday(opened + cycle * DAY)
         closed = np.where(lapsed[d_acc], np.minimum(closed, end[d_acc]), closed)
         closed = np.maximum(closed, opened)
         is_open = closed > self._as_of
         status = np.where(is_open, "open", np.where(won, "won", "lost")).astype(object)
 
         progress = np.clip((self._as_of - opened) / DAY / cycle, 0.0, 0.999)
-        stage_open = np.asarray(OPEN_STAGES, dtype=object)[(progress * len(OPEN_STAGES)).astype(np.intp)]
-        stage = np.where(is_open, stage_open, np.where(won, WON_STAGE, LOST_STAGE)).astype(object)
-        entered = is_open & (rng.random(m) < PROBABILITY_ENTERED_SHARE)
-        guess = p_win * 100 + np.asarray(PROBABILITY_BIAS)[d_tier] + rng.normal(0, 10, size=m)
+        words = VOCABULARIES[self.spec.locale]
+        stages = words.open_stages
+        stage_open = np.asarray(stages, dtype=object)[(progress * len(stages)).astype(np.intp)]
+        stage = np.where(is_open, stage_open, np.where(won, words.won_stage, words.lost_stage)).astype(object)
+        entered = is_open & (rng.random(m) < params.PROBABILITY_ENTERED_SHARE)
+        guess = p_win * 100 + np.asarray(params.PROBABILITY_BIAS)[d_tier] + rng.normal(0, 10, size=m)
         probability = np.where(entered, np.clip(np.round(guess, -1), 10, 90), -1).astype(np.int64)
 
         expected_close = self._expected_close(k, opened, closed, cycle, d_tier)
 
         lost = status == "lost"
-        reason = pick_rows(rng, d_type, np.asarray(LOST_REASON_SHARE))
-        reason_code = np.where(lost, np.asarray(LOST_REASONS, dtype=object)[reason], "").astype(object)
+        reason = pick_rows(rng, d_type, np.asarray(params.LOST_REASON_SHARE))
+        reason_code = np.where(lost, np.asarray(params.LOST_REASONS, dtype=object)[reason], "").astype(object)
         note_pick = rng.integers(0, 1 << 30, size=m)
-        has_note = lost & (rng.random(m) < LOST_NOTE_SHARE)
+        has_note = lost & (rng.random(m) < params.LOST_NOTE_SHARE)
         skeptic_note = d_type == 3
         lost_note = np.array(
             [
-                (SKEPTIC_NOTES[p % len(SKEPTIC_NOTES)] if s else LOST_NOTES[c][p % len(LOST_NOTES[c])]) if h else ""
+                (
+                    params.SKEPTIC_NOTES[p % len(params.SKEPTIC_NOTES)]
+                    if s
+                    else params.LOST_NOTES[c][p % len(params.LOST_NOTES[c])]
+                )
+                if h
+                else ""
                 for h, s, c, p in zip(has_note, skeptic_note, reason_code, note_pick, strict=True)
             ],
             dtype=object,
         )
-        _pick(rng, m, LEGACY_PRODUCT_SHARE)  # not used: see LEGACY_PRODUCT_SHARE
+        pick(rng, m, params.LEGACY_PRODUCT_SHARE)  # not used: see params.LEGACY_PRODUCT_SHARE
         product = behaviour.draw_products(self._rng(4, k), btype=d_type, kind=kind, opened=opened, launched=self._launched)
-        deal_names = np.array([f"{p} ({k})" for p in PRODUCTS for k in DEAL_KINDS], dtype=object)
+        deal_names = np.array([f"{p} ({k})" for p in PRODUCTS for k in params.DEAL_KINDS], dtype=object)
         deal_index = np.arange(self._deal_count, self._deal_count + m)
         self._deal_count += m
         deals: dict[str, Array] = {
             "index": deal_index,
             "account": index[d_acc],
             "owner": d_owner,
-            "name": deal_names[product * len(DEAL_KINDS) + kind],
+            "name": deal_names[product * len(params.DEAL_KINDS) + kind],
             "product": np.asarray(PRODUCTS, dtype=object)[product],
             "amount": amount,
             "stage": stage,
@@ -516,7 +365,7 @@ class DemoGenerator:
             "lost_note": lost_note,
             # Ground truth, not stored.
             "true_close": closed,  # when an open deal will really close
-            "kind": np.asarray(DEAL_KINDS, dtype=object)[kind],
+            "kind": np.asarray(params.DEAL_KINDS, dtype=object)[kind],
             "p_win": p_win,
         }
         won_recent = (status == "won") & (closed > self._as_of - 365 * DAY)
@@ -527,28 +376,28 @@ class DemoGenerator:
         touches = rng.poisson(reps["touch_rate"][owner] * active_days / 365.0)
         t_acc = np.repeat(np.arange(n), touches)
         t_day = since[t_acc] + (rng.random(len(t_acc)) * active_days[t_acc]).astype(np.int64) * DAY
-        t_kind = _pick(rng, len(t_acc), ACTIVITY_SHARE)
+        t_kind = pick(rng, len(t_acc), params.ACTIVITY_SHARE)
         # (2) deal work between a deal's opening and its close (or today); visionaries demand more.
-        per_deal = 1 + rng.poisson(np.asarray(DEAL_TOUCHES)[d_type])
+        per_deal = 1 + rng.poisson(np.asarray(params.DEAL_TOUCHES)[d_type])
         a_deal = np.repeat(np.arange(m), per_deal)
         span = (np.minimum(closed, self._as_of) - opened)[a_deal] / DAY
         a_day = opened[a_deal] + (rng.random(len(a_deal)) * (span + 1)).astype(np.int64) * DAY
-        a_kind = _pick(rng, len(a_deal), DEAL_ACTIVITY_SHARE)
+        a_kind = pick(rng, len(a_deal), params.DEAL_ACTIVITY_SHARE)
 
         act_acc = np.concatenate([t_acc, d_acc[a_deal]])
         act_deal = np.concatenate([np.full(len(t_acc), -1), deal_index[a_deal]])
         act_kind = np.concatenate([t_kind, a_kind])
-        act_day = np.minimum(_weekday(np.concatenate([t_day, a_day])), self._as_of - DAY)  # nothing later than yesterday
+        act_day = np.minimum(weekday(np.concatenate([t_day, a_day])), self._as_of - DAY)  # nothing later than yesterday
         # Office hours in Japan (09:00-18:00 JST) are 00:00-09:00 UTC.
         seconds = rng.integers(0, 9 * 3600 // 300, size=len(act_acc)) * 300
         occurred = act_day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-        base = np.asarray(ACTIVITY_MINUTES, dtype=float)[act_kind]
+        base = np.asarray(params.ACTIVITY_MINUTES, dtype=float)[act_kind]
         minutes = np.maximum(5, np.round(base * rng.lognormal(0.0, 0.35, size=len(act_acc)) / 5) * 5).astype(np.int64)
         activities: dict[str, Array] = {
             "account": index[act_acc],
             "rep": owner[act_acc],
             "deal": act_deal,  # -1: not linked to a deal
-            "kind": np.asarray(ACTIVITY_KINDS, dtype=object)[act_kind],
+            "kind": np.asarray(params.ACTIVITY_KINDS, dtype=object)[act_kind],
             "occurred_at": occurred,  # UTC
             "minutes": minutes,
         }
@@ -559,8 +408,8 @@ class DemoGenerator:
             btype=btype,
             end=np.minimum(end, yesterday),
             since=since,
-            family_names=FAMILY_NAMES,
-            given_names=GIVEN_NAMES,
+            family_names=VOCABULARIES[self.spec.locale].family_names,
+            given_names=VOCABULARIES[self.spec.locale].given_names,
         )
         objections = behaviour.draw_objections(
             self._rng(6, k),
@@ -586,25 +435,25 @@ class DemoGenerator:
     ) -> npt.NDArray[np.datetime64]:
         """Draw the date each deal's rep expects it to close (only open deals keep it).
 
-        The rep expects the cycle to take ``EXPECTED_CYCLE_SHARE`` of its real length; a date that
-        has passed is moved (``REDATE_SHARE``, or when older than ``STALE_MAX_DAYS``) to today plus
-        the rep's share of what is really left; ``MONTH_END_SHARE`` sit on the month's last weekday.
+        The rep expects the cycle to take ``params.EXPECTED_CYCLE_SHARE`` of its real length; a date that
+        has passed is moved (``params.REDATE_SHARE``, or when older than ``params.STALE_MAX_DAYS``) to today plus
+        the rep's share of what is really left; ``params.MONTH_END_SHARE`` sit on the month's last weekday.
         Drawn from its own stream (``SeedSequence([seed, 3, chunk])``) so that every other column
         is exactly what it was before expected close dates existed.
         """
         rng = self._rng(3, k)
         m = len(opened)
-        share = np.asarray(EXPECTED_CYCLE_SHARE)[tier] * np.exp(EXPECTED_CYCLE_SIGMA * rng.standard_normal(m))
+        share = np.asarray(params.EXPECTED_CYCLE_SHARE)[tier] * np.exp(params.EXPECTED_CYCLE_SIGMA * rng.standard_normal(m))
         expected = opened + np.round(cycle * share).astype(np.int64) * DAY
         passed = expected < self._as_of
-        moved = passed & ((rng.random(m) < REDATE_SHARE) | (expected < self._as_of - STALE_MAX_DAYS * DAY))
+        moved = passed & ((rng.random(m) < params.REDATE_SHARE) | (expected < self._as_of - params.STALE_MAX_DAYS * DAY))
         left = np.maximum((closed - self._as_of) / DAY, 0.0)
-        guess = np.maximum(np.round(left * share), rng.integers(REDATE_MIN_DAYS, REDATE_MAX_DAYS + 1, size=m))
+        guess = np.maximum(np.round(left * share), rng.integers(params.REDATE_MIN_DAYS, params.REDATE_MAX_DAYS + 1, size=m))
         moved_to = self._as_of + guess.astype(np.int64) * DAY
         expected = np.where(moved, moved_to, expected)
         month_end = (expected.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
-        expected = np.where(rng.random(m) < MONTH_END_SHARE, month_end, expected)
-        return np.maximum(_weekday_back(expected), opened)
+        expected = np.where(rng.random(m) < params.MONTH_END_SHARE, month_end, expected)
+        return np.maximum(weekday_back(expected), opened)
 
     # -- targets ----------------------------------------------------------------------------------
 
@@ -619,13 +468,13 @@ class DemoGenerator:
         if self._chunks_done != expected:
             raise DomainError("targets() needs every chunk drawn first: iterate chunks() to the end")
         n = self.spec.rep_count
-        fy_start = _fiscal_year_start(self.spec.as_of, self.spec.fiscal_year_start_month)
-        starts = [_add_months(fy_start, i) for i in range(12)]
-        ends = [_add_months(fy_start, i + 1) - timedelta(days=1) for i in range(12)]
+        fy_start = fiscal_year_start(self.spec.as_of, self.spec.fiscal_year_start_month)
+        starts = [add_months(fy_start, i) for i in range(12)]
+        ends = [add_months(fy_start, i + 1) - timedelta(days=1) for i in range(12)]
         weight = np.ones(12)
         weight[5], weight[11] = 1.2, 1.5
         weight /= weight.sum()
-        yearly = np.maximum(self._won_last_year * TARGET_GROWTH, 1_000_000.0)
+        yearly = np.maximum(self._won_last_year * params.TARGET_GROWTH, 1_000_000.0)
         amount = np.round(yearly[:, None] * weight[None, :], -4).astype(np.int64)
         return {
             "rep": np.repeat(np.arange(n), 12),

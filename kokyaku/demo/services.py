@@ -178,10 +178,13 @@ def demo_load(
     progress: ProgressCallback | None = None,
     chunk_size: int = 20_000,
     rep_count: int | None = None,
+    locale: str = "en",
 ) -> DemoResult:
     """Fill the database with a seeded demo portfolio and demo logins; all or nothing.
 
     ``rep_count``: how many reps (default: the generator's, one per 67 accounts); benchmarks set it.
+    ``locale`` is the language of the names and stages it writes ("ja" or "en"; the same portfolio
+    either way); ``kokyaku demo`` passes "ja" unless told ``--locale en``.
 
     ``actor`` is who asks: a manager or admin, or None for the command line. Refuses a database
     that already holds accounts unless ``force`` (then the demo is added beside them, with its own
@@ -203,6 +206,7 @@ def demo_load(
                 fiscal_year_start_month=company.fiscal_year_start_month,
                 chunk_size=chunk_size,
                 reps=rep_count,
+                locale=locale,
             )
         except DomainError as exc:
             raise DemoError(str(exc)) from None

@@ -173,7 +173,9 @@ class _Review:
     def of(cls, upload: Upload, *, error: str = "") -> _Review:
         page = cls(upload, error=error)
         try:
-            page.mapping = mapping_parse(upload.mapping_text, name=f"{upload.mapping_name} (edited)", kind=upload.kind)
+            page.mapping = mapping_parse(
+                upload.mapping_text, name=_("%(name)s (edited)") % {"name": upload.mapping_name}, kind=upload.kind
+            )
         except ImportFileError as exc:
             page.error = translated(exc)
             return page

@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kokyaku.crm.models import Account, Activity, Deal, Rep
 from kokyaku.domain.portfolio import BANDS, ZONES
-from kokyaku.portfolio.models import AxisMode, Band, Lifecycle
+from kokyaku.portfolio.models import AxisMode, Band, Lifecycle, Zone
 from kokyaku.portfolio.selectors import SORTS
 
-ZONE_CHOICES = [("", _("All zones")), *[(z, _("Zone %(zone)s") % {"zone": z}) for z in ZONES], ("none", _("Unzoned"))]
+# Zone(z).label stays lazy ("Zone A" / "Aゾーン" in the reader's language); formatting one here would fix it at import.
+ZONE_CHOICES = [("", _("All zones")), *[(z, Zone(z).label) for z in ZONES], ("none", _("Unzoned"))]
 BAND_CHOICES = [("", _("Any")), *[(b, Band(b).label) for b in BANDS]]
 NEAR_CHOICES = [("", _("All accounts")), ("1", _("Near a boundary")), ("0", _("Not near a boundary"))]
 SORT_CHOICES = [(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS]

@@ -7,6 +7,7 @@ are); what is here is what only a page needs: links, heat, chart columns, labels
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -56,16 +57,21 @@ def unusual_band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
     return [n for n in band_notes(notes) if n["code"] in ("ties_broken", "all_equal", "no_values")]
 
 
-def matrix_rows(snapshot_id: int, matrix: TeamMatrix, base_url: str) -> list[dict[str, Any]]:
-    """Rows of the heatmap: each cell with its heat (0-1 share of the fullest cell) and the link to its accounts."""
+def matrix_rows(
+    snapshot_id: int, matrix: TeamMatrix, base_url: str, *, owner_id: int | None = None, cutoffs: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of the heatmap: each cell with its heat (0-1 share of the fullest cell) and the link to its accounts
+    (of one rep when ``owner_id`` is given)."""
     top = max((c.accounts for row in matrix.cells for c in row), default=0) or 1
+    owner = {"owner": owner_id} if owner_id is not None else {}
     rows = []
     for band, row in zip(BANDS, matrix.cells, strict=True):
         cells = []
         for cell in row:
-            query = urlencode({"snapshot": snapshot_id, "price_band": cell.price_band, "probability_band": cell.probability_band})
+            bands = {"price_band": cell.price_band, "probability_band": cell.probability_band}
+            query = urlencode({"snapshot": snapshot_id, **owner, **bands})
             cells.append({"cell": cell, "heat": round(cell.accounts / top, 3), "url": f"{base_url}?{query}"})
-        rows.append({"band": band, "cells": cells})
+        rows.append({"band": band, "cells": cells, "cutoff": (cutoffs or {}).get(band, "")})
     return rows
 
 
@@ -243,3 +249,39 @@ def yomi_chart(targets: Targets, currency: str) -> dict[str, Any]:
         },
         "currency": currency,
     }
+
+
+def band_cutoffs(thresholds: Mapping[str, float | None] | None, currency: str) -> dict[str, dict[str, str]]:
+    """The numbers behind "high / mid / low" on each axis, from a snapshot's resolved thresholds.
+
+    ``{"price": {"high": "≥ ¥3,000,000", "mid": "¥300,000 – ¥3,000,000", "low": "< ¥300,000"},
+    "probability": {...}}``; an axis without numbers (no values) maps to empty strings.
+    """
+    language = get_language() or "en"
+
+    def axis(low: float | None, high: float | None, shown: Callable[[float], str]) -> dict[str, str]:
+        if low is None or high is None:
+            return dict.fromkeys(BANDS, "")
+        return {"high": f"≥ {shown(high)}", "mid": f"{shown(low)} – {shown(high)}", "low": f"< {shown(low)}"}
+
+    t = dict(thresholds or {})
+    return {
+        "price": axis(t.get("price_low"), t.get("price_high"), lambda v: format_money(v, currency, language=language)),
+        "probability": axis(t.get("probability_low"), t.get("probability_high"), lambda v: f"{v * 100:.1f}%"),
+    }
+
+
+def unzoned_reason(unit_price: object, win_probability: object, *, lookback_months: int) -> str:
+    """Why an account has no zone, in the reader's language: no amount in the look-back, no probability, or both."""
+    no_price, no_probability = unit_price is None, win_probability is None
+    price = _("no won or open deal with an amount in the last %(months)s months (the unit price look-back)") % {
+        "months": lookback_months
+    }
+    probability = _("no probability (no open deal with one, no stage in the stage table, no purchase history)")
+    if no_price and no_probability:
+        return _("Unzoned: %(price)s, and %(probability)s.") % {"price": price, "probability": probability}
+    if no_price:
+        return _("Unzoned: %(reason)s.") % {"reason": price}
+    if no_probability:
+        return _("Unzoned: %(reason)s.") % {"reason": probability}
+    return ""

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from kokyaku.portfolio.views import account, criteria, effort, exports, review, snapshots, tables, targets, team
+from kokyaku.portfolio.views import account, criteria, edit, effort, exports, review, snapshots, tables, targets, team
 
 app_name = "portfolio"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -8,9 +8,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mine/", tables.mine, name="mine"),
     path("accounts/", tables.accounts, name="accounts"),
     path("accounts/<int:account_id>/", account.account, name="account"),
+    path("accounts/<int:account_id>/edit/", edit.account_edit, name="account_edit"),
+    path("deals/<int:deal_id>/edit/", edit.deal_edit, name="deal_edit"),
     path("accounts/<int:account_id>/activities/", account.account_activity, name="account_activity"),
     path("review/", review.review, name="review"),
     path("criteria/", criteria.criteria, name="criteria"),
+    path("criteria/in-use/", criteria.criteria_read, name="criteria_read"),
     path("criteria/preview/", criteria.criteria_preview, name="criteria_preview"),
     path("snapshots/compute/", snapshots.snapshot_compute, name="snapshot_compute"),
     path("effort/", effort.effort, name="effort"),

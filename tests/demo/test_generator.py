@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import tracemalloc
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
 
 from kokyaku.demo import generator as g
+from kokyaku.demo import parameters as params
 from kokyaku.demo.generator import DemoGenerator, DemoSpec
 from kokyaku.domain.errors import DomainError
 from tests.demo.conftest import AS_OF, Drawn, draw
@@ -91,15 +93,15 @@ def test_a_big_portfolio_gets_one_rep_per_67_accounts() -> None:
         ({"seed": -1}, "seed must be a non-negative integer"),
     ],
 )
-def test_the_spec_rejects_bad_input_with_a_clear_message(kwargs: dict[str, int], message: str) -> None:
+def test_the_spec_rejects_bad_input_with_a_clear_message(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(DomainError, match=message):
         DemoSpec(as_of=AS_OF, **kwargs)
 
 
 def test_every_buyer_type_industry_and_region_is_present(drawn: Drawn) -> None:
-    assert set(drawn.accounts["buyer_type"]) == set(g.BUYER_TYPES)
-    assert set(drawn.accounts["industry"]) == set(g.INDUSTRIES)
-    assert set(drawn.accounts["region"]) == set(g.REGIONS)
+    assert set(drawn.accounts["buyer_type"]) == set(params.BUYER_TYPES)
+    assert set(drawn.accounts["industry"]) == set(params.INDUSTRIES)
+    assert set(drawn.accounts["region"]) == set(params.REGIONS)
 
 
 def test_deals_have_the_fields_their_status_calls_for(drawn: Drawn) -> None:
@@ -110,7 +112,7 @@ def test_deals_have_the_fields_their_status_calls_for(drawn: Drawn) -> None:
     assert np.isnat(d["closed_on"][is_open]).all()
     assert (d["closed_on"][~is_open] <= as_of).all()
     assert (d["closed_on"][~is_open] >= d["opened_on"][~is_open]).all()
-    assert set(d["lost_reason"][lost]) <= set(g.LOST_REASONS)
+    assert set(d["lost_reason"][lost]) <= set(params.LOST_REASONS)
     assert set(d["lost_reason"][~lost]) == {""}
     assert set(d["lost_note"][~lost]) == {""}
     assert 0.5 < (d["lost_note"][lost] != "").mean() < 0.9
@@ -130,7 +132,7 @@ def test_activities_happen_before_as_of_within_their_deal_and_account(drawn: Dra
     assert (
         act["occurred_at"][linked].astype("datetime64[D]") >= d["opened_on"][act["deal"][linked]] - np.timedelta64(1, "D")
     ).all()
-    assert set(act["kind"]) == set(g.ACTIVITY_KINDS)
+    assert set(act["kind"]) == set(params.ACTIVITY_KINDS)
     assert (act["minutes"] >= 5).all()
 
 
@@ -171,7 +173,7 @@ def test_strong_reps_win_more_often_than_developing_reps_by_a_clear_margin(drawn
 
 def test_skeptics_win_least_and_conservatives_most(drawn: Drawn) -> None:
     btype = _deal_accounts(drawn, "buyer_type")
-    rates = {b: _win_rate(drawn, btype == b) for b in g.BUYER_TYPES}
+    rates = {b: _win_rate(drawn, btype == b) for b in params.BUYER_TYPES}
     assert min(rates, key=rates.__getitem__) == "skeptic", rates
     assert max(rates, key=rates.__getitem__) == "conservative", rates
     assert rates["skeptic"] < 0.35
@@ -191,7 +193,7 @@ def test_win_rate_depends_on_industry(drawn: Drawn) -> None:
 def test_conservatives_buy_the_most_add_ons_per_account(drawn: Drawn) -> None:
     btype = _deal_accounts(drawn, "buyer_type")
     add_on = drawn.deals["kind"] == "add-on"
-    per_account = {b: add_on[btype == b].sum() / (drawn.accounts["buyer_type"] == b).sum() for b in g.BUYER_TYPES}
+    per_account = {b: add_on[btype == b].sum() / (drawn.accounts["buyer_type"] == b).sum() for b in params.BUYER_TYPES}
     assert max(per_account, key=per_account.__getitem__) == "conservative"
     assert per_account["conservative"] > 2 * per_account["pragmatist"]
 
@@ -200,11 +202,11 @@ def test_visionaries_bring_the_biggest_new_deals_and_pragmatists_take_the_longes
     d = drawn.deals
     btype = _deal_accounts(drawn, "buyer_type")
     new = d["kind"] == "new"
-    medians = {b: np.median(d["amount"][new & (btype == b)]) for b in g.BUYER_TYPES}
+    medians = {b: np.median(d["amount"][new & (btype == b)]) for b in params.BUYER_TYPES}
     assert max(medians, key=medians.__getitem__) == "visionary"
     closed = d["status"] != "open"
     cycle = (d["closed_on"] - d["opened_on"]).astype("timedelta64[D]").astype(float)
-    cycles = {b: np.median(cycle[closed & (btype == b)]) for b in g.BUYER_TYPES}
+    cycles = {b: np.median(cycle[closed & (btype == b)]) for b in params.BUYER_TYPES}
     assert max(cycles, key=cycles.__getitem__) == "pragmatist"
     assert min(cycles, key=cycles.__getitem__) == "conservative"
 
@@ -260,7 +262,7 @@ def test_skeptics_lost_deals_record_their_objections(drawn: Drawn) -> None:
     skeptic_lost = (d["status"] == "lost") & (_deal_accounts(drawn, "buyer_type") == "skeptic")
     notes = set(d["lost_note"][skeptic_lost]) - {""}
     assert notes
-    assert notes <= set(g.SKEPTIC_NOTES)
+    assert notes <= set(params.SKEPTIC_NOTES)
 
 
 def test_open_deals_carry_an_expected_close_date_spread_around_as_of(drawn: Drawn) -> None:
@@ -275,7 +277,7 @@ def test_open_deals_carry_an_expected_close_date_spread_around_as_of(drawn: Draw
     assert (((expected.astype(np.int64) + 3) % 7) < 5).all()  # a weekday
     ahead = (expected - as_of) / np.timedelta64(1, "D")
     # Some have slipped into the past (at most STALE_MAX_DAYS), most lie within six months.
-    assert ahead.min() >= -g.STALE_MAX_DAYS - 3
+    assert ahead.min() >= -params.STALE_MAX_DAYS - 3
     assert 0.03 < (ahead < 0).mean() < 0.2
     assert 0.85 < (ahead <= 183).mean() < 1
     assert 14 < np.median(ahead) < 90

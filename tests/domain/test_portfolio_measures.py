@@ -258,3 +258,25 @@ def test_the_snapshot_pipeline_leaves_at_risk_off_until_asked() -> None:
     on = compute_portfolio([1], d, as_of=AS_OF, criteria=CriteriaSpec(), at_risk_factor=2.0)
     assert off.frame["lifecycle"].tolist() == ["new"]
     assert on.frame["lifecycle"].tolist() == ["at_risk"]
+
+
+def test_a_dormant_former_customer_is_priced_from_its_whole_history_and_placed() -> None:
+    from kokyaku.domain.portfolio import CriteriaSpec, compute_portfolio
+
+    d = deals(
+        (1, "won", 400, NAN, "", "2023-01-01", "2023-03-01"),  # last purchase 40 months ago: before the look-back
+        (1, "won", 600, NAN, "", "2022-01-01", "2022-02-01"),
+        (1, "lost", 9999, NAN, "", "2022-05-01", "2022-06-01"),  # a lost deal never prices
+        (2, "won", 100, NAN, "", "2026-01-01", "2026-02-01"),  # a customer priced in the look-back as before
+        (3, "won", 300, NAN, "", "2025-10-01", "2025-11-01"),
+        (4, "lost", 800, NAN, "", "2022-01-01", "2022-02-01"),  # never bought: stays unpriced
+    )
+    result = compute_portfolio([1, 2, 3, 4], d, as_of=AS_OF, criteria=CriteriaSpec()).frame.set_index("account_id")
+    assert result.loc[1, "lifecycle"] == "dormant"
+    assert result.loc[1, "unit_price"] == pytest.approx(500.0)  # median of its won deals, whole history
+    assert result.loc[1, "zone"] != ""  # placed (it has a probability from its purchase history)
+    assert result.loc[2, "unit_price"] == pytest.approx(100.0)
+    assert np.isnan(result["unit_price"].to_numpy(dtype=float)[list(result.index).index(4)])
+    assert result.loc[4, "zone"] == ""
+    # with the look-back alone it had no unit price
+    assert np.isnan(unit_price([1], deals_as_of(d, AS_OF), as_of=AS_OF)[0])

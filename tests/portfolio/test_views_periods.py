@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from kokyaku.portfolio.periods import fiscal_periods, fiscal_year_of, period_of, period_parse
 
@@ -34,11 +35,26 @@ def test_the_period_containing_a_day_follows_the_start_month() -> None:
     assert period_of(date(2026, 11, 21), kind="month", start_month=4).key == "2026-11"
 
 
-def test_a_fiscal_year_lists_itself_four_quarters_and_twelve_months() -> None:
+def test_a_fiscal_year_lists_itself_its_halves_four_quarters_and_twelve_months() -> None:
     periods = fiscal_periods(2026, start_month=10)
-    assert [p.kind for p in periods] == ["year"] + ["quarter"] * 4 + ["month"] * 12
-    assert periods[5].key == "2026-10"
+    assert [p.kind for p in periods] == ["year"] + ["half"] * 2 + ["quarter"] * 4 + ["month"] * 12
+    assert (periods[1].start, periods[1].end) == (date(2026, 10, 1), date(2027, 3, 31))  # 上期
+    assert (periods[2].start, periods[2].end) == (date(2027, 4, 1), date(2027, 9, 30))  # 下期
+    assert periods[7].key == "2026-10"
     assert periods[-1].key == "2027-09"
+
+
+def test_periods_read_as_japanese_users_name_them() -> None:
+    with translation.override("ja"):
+        labels = {p.key: p.label for p in fiscal_periods(2026, start_month=4)}
+        assert period_of(date(2026, 11, 3), kind="half", start_month=4).key == "FY2026-H2"
+    assert labels["FY2026"] == "2026年度"
+    assert labels["FY2026-H1"] == "2026年度 上期"
+    assert labels["FY2026-H2"] == "2026年度 下期"
+    assert labels["FY2026-Q3"] == "2026年度 第3四半期"
+    assert labels["2026-05"] == "2026年5月"
+    with translation.override("en"):
+        assert period_parse("FY2026-Q3", start_month=4).label == "FY2026 Q3"
 
 
 @pytest.mark.parametrize("key", ["FY26", "2026-13", "FY2026-Q5", "", "Q1"])

@@ -41,12 +41,14 @@ from kokyaku.domain.portfolio.measures import (
 )
 from kokyaku.domain.portfolio.pipeline import RESULT_COLUMNS, PortfolioResult, compute_portfolio
 from kokyaku.domain.portfolio.review import (
+    CriteriaShiftSplit,
     Migration,
     accounts_to_close_gap,
     deal_probability,
     effort_vs_return,
     migration_matrix,
     move_direction,
+    split_criteria_shift,
     target_forecast,
     team_forecast,
 )
@@ -66,6 +68,7 @@ __all__ = [
     "AxisRule",
     "BandNote",
     "Classification",
+    "CriteriaShiftSplit",
     "CriteriaSpec",
     "Migration",
     "PortfolioResult",
@@ -89,6 +92,7 @@ __all__ = [
     "purchase_periods",
     "purchase_rhythm",
     "resolve_thresholds",
+    "split_criteria_shift",
     "target_forecast",
     "team_forecast",
     "unit_price",

@@ -52,6 +52,12 @@ DEFAULT_STAGE_PROBABILITIES: dict[str, float] = {
     "Proposal": 40.0,
     "Quotation": 60.0,
     "Negotiation": 80.0,
+    # the same stages as Japanese CRMs name them (the Japanese demo writes these)
+    "リード": 10.0,
+    "ヒアリング": 20.0,
+    "提案": 40.0,
+    "見積": 60.0,
+    "交渉": 80.0,
 }
 
 

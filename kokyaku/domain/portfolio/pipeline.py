@@ -13,6 +13,8 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio.criteria import BandNote, CriteriaSpec, Thresholds, classify
 from kokyaku.domain.portfolio.measures import deals_as_of, lifecycle, unit_price, win_probability
 
+WHOLE_HISTORY_MONTHS = 1200  # a hundred years: every deal a CRM holds
+
 RESULT_COLUMNS: tuple[str, ...] = (
     "account_id",
     "unit_price",
@@ -60,7 +62,8 @@ def compute_portfolio(
 
     Only deals opened up to ``as_of`` count, with their status as it was then (see
     :func:`~kokyaku.domain.portfolio.measures.deals_as_of`). Unpriced accounts keep a NaN unit
-    price and expected value and get no zone, like accounts with no probability. The lifecycle
+    price and expected value and get no zone, like accounts with no probability; a dormant former
+    customer with no amount in the look-back is priced from its whole history of won deals. The lifecycle
     takes ``dormancy_days``, ``new_days``, ``at_risk_factor``, ``at_risk_share``, ``p_alive`` and ``churned`` as
     :func:`~kokyaku.domain.portfolio.measures.lifecycle` does, except that the at-risk rule is off
     by default (``at_risk_factor=None``) until the snapshot row's lifecycle choices include
@@ -70,7 +73,24 @@ def compute_portfolio(
     if ids.ndim != 1:
         raise DomainError("account ids must be a one-dimensional array")
     d = deals_as_of(deals, as_of)
+    life = lifecycle(
+        ids,
+        d,
+        as_of=as_of,
+        dormancy_days=dormancy_days,
+        new_days=new_days,
+        at_risk_factor=at_risk_factor,
+        at_risk_share=at_risk_share,
+        p_alive=p_alive,
+        churned=churned,
+    )
     price = unit_price(ids, d, as_of=as_of, lookback_months=criteria.lookback_months)
+    # A dormant former customer whose last purchase fell before the look-back is priced from its whole
+    # history of won deals, so that it is placed (the dormancy routine works on placed accounts).
+    former = np.isnan(price) & (np.asarray(life, dtype=object) == "dormant")
+    if former.any():
+        whole = unit_price(ids, d, as_of=as_of, lookback_months=WHOLE_HISTORY_MONTHS, statuses=("won",))
+        price = np.where(former, whole, price)
     prob, source = win_probability(
         ids,
         d,
@@ -93,17 +113,7 @@ def compute_portfolio(
             "probability_band": cls.probability_band,
             "zone": cls.zone,
             "near_boundary": cls.near_boundary,
-            "lifecycle": lifecycle(
-                ids,
-                d,
-                as_of=as_of,
-                dormancy_days=dormancy_days,
-                new_days=new_days,
-                at_risk_factor=at_risk_factor,
-                at_risk_share=at_risk_share,
-                p_alive=p_alive,
-                churned=churned,
-            ),
+            "lifecycle": life,
         },
         columns=list(RESULT_COLUMNS),
     )

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.domain.portfolio.criteria import NO_ZONE, ZONE_LABELS, ZONES, crosstab_zones
+from kokyaku.domain.portfolio.criteria import NO_ZONE, ZONE_LABELS, ZONES, FloatArray, band, crosstab_zones, zone_of
 
 ZONE_RANK = {"A": 0, "B": 1, "C": 2, NO_ZONE: 3}
 
@@ -203,3 +203,61 @@ __all__ = [
     "target_forecast",
     "team_forecast",
 ]
+
+
+@dataclass(frozen=True)
+class CriteriaShiftSplit:
+    """Zone changes between two snapshots taken under different criteria, split in two.
+
+    ``regraded`` is each account's earlier zone re-read with the later criteria's cut-offs and grid;
+    ``reclassified`` marks the accounts whose zone the criteria change alone moved (earlier zone ≠
+    regraded), ``moved`` those whose values really moved them (regraded ≠ later zone).
+    """
+
+    regraded: npt.NDArray[np.object_]
+    reclassified: npt.NDArray[np.bool_]
+    moved: npt.NDArray[np.bool_]
+
+
+def split_criteria_shift(
+    earlier_zone: npt.ArrayLike,
+    unit_price: npt.ArrayLike,
+    probability: npt.ArrayLike,
+    later_zone: npt.ArrayLike,
+    *,
+    later_values: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
+    cutoffs: Mapping[str, float | None],
+    grid: Mapping[str, Mapping[str, str]],
+) -> CriteriaShiftSplit:
+    """Re-read the earlier snapshot's values with the later criteria and split re-classification from movement.
+
+    ``cutoffs`` are the later snapshot's resolved thresholds (``price_low``, ``price_high``,
+    ``probability_low``, ``probability_high``; None for an axis without values): the same
+    yardstick for both dates, so what is left after re-reading is movement of the values.
+    ``later_values`` (the later unit prices and probabilities), when given, settle ties: an account
+    whose figures did not change has not moved, so its re-read zone is its later zone (a quantile
+    cut that falls inside a tie orders the tied accounts by rank, which a threshold cannot repeat).
+    """
+
+    def cut(name: str) -> float:
+        value = cutoffs.get(name)
+        return float("nan") if value is None else float(value)
+
+    price = np.asarray(unit_price, dtype=float)
+    prob = np.asarray(probability, dtype=float)
+    regraded = zone_of(
+        band(price, cut("price_low"), cut("price_high")), band(prob, cut("probability_low"), cut("probability_high")), grid
+    )
+    earlier = np.asarray(earlier_zone, dtype=object)
+    later = np.asarray(later_zone, dtype=object)
+    if not (earlier.shape == price.shape == prob.shape == later.shape):
+        raise DomainError("criteria shift: the four arrays must have one entry per account")
+    if later_values is not None:
+        later_price, later_prob = (np.asarray(v, dtype=float) for v in later_values)
+
+        def same(a: FloatArray, b: FloatArray) -> npt.NDArray[np.bool_]:
+            return np.asarray((a == b) | (np.isnan(a) & np.isnan(b)), dtype=bool)
+
+        unchanged = same(price, later_price) & same(prob, later_prob)
+        regraded = np.where(unchanged, later, regraded)
+    return CriteriaShiftSplit(regraded, earlier != regraded, regraded != later)

@@ -8,6 +8,7 @@ Money comes back as ``Decimal`` in rows and ``float`` in aggregates meant for ch
 - :mod:`.rows`: snapshot rows as :class:`Row`, the accounts tables, an account's zone history
 - :mod:`.team`: the 3×3 matrix, the scatter, the per-rep breakdown
 - :mod:`.review`: zone moves and the from × to migration between two snapshots
+- :mod:`.shift`: the same across a criteria change: re-classification apart from movement
 - :mod:`.criteria`: what a criteria change would move, and the cut-offs it resolves to
 - :mod:`.effort`: activity time against won revenue per zone
 - :mod:`.targets`: targets, won, pipeline, ヨミ and gaps per rep
@@ -37,6 +38,7 @@ from kokyaku.portfolio.selectors.rows import (
     portfolio_table,
     rows_iter,
 )
+from kokyaku.portfolio.selectors.shift import CriteriaShift, criteria_differ, criteria_shift
 from kokyaku.portfolio.selectors.snapshots import (
     SNAPSHOT_ORDER,
     criteria_current,
@@ -77,6 +79,7 @@ __all__ = [
     "ZONE_LABELS",
     "AccountOverview",
     "CriteriaPreview",
+    "CriteriaShift",
     "EffortRow",
     "Flow",
     "GapAccount",
@@ -99,8 +102,10 @@ __all__ = [
     "account_zone_history",
     "criteria_current",
     "criteria_cutoffs",
+    "criteria_differ",
     "criteria_history",
     "criteria_preview",
+    "criteria_shift",
     "effort_return",
     "open_deal_dates",
     "portfolio_filtered",

@@ -118,15 +118,17 @@ SCATTER_FIELDS = (
 )  # fmt: skip
 
 
-def scatter_points(snapshot: Snapshot, *, zoned: int, max_points: int = 3000) -> Scatter:
+def scatter_points(snapshot: Snapshot, *, zoned: int, max_points: int = 3000, owner_id: int | None = None) -> Scatter:
     """Return the zoned accounts for the scatter (unit price × probability), every k-th one when there are many.
 
     ``zoned`` is the number of zoned accounts (from the matrix), which sets k so that about
     ``max_points`` remain. Every k-th account id is deterministic, cheap in SQL and the same
-    accounts from day to day. Two queries (the id bounds of :func:`snapshot_scan`, the points).
+    accounts from day to day. Two queries (the id bounds of :func:`snapshot_scan`, the points);
+    one for a rep's own accounts (``owner_id``), through the (snapshot, owner) index.
     """
     step = max(1, math.ceil(zoned / max(1, max_points)))
-    rows: QuerySet[SnapshotRow] = snapshot_scan(snapshot).exclude(zone="")
+    scope = snapshot_scan(snapshot) if owner_id is None else SnapshotRow.objects.filter(snapshot=snapshot, owner_id=owner_id)
+    rows: QuerySet[SnapshotRow] = scope.exclude(zone="")
     if step > 1:
         rows = rows.annotate(bucket=F("account_id") % step).filter(bucket=0)
     points = [

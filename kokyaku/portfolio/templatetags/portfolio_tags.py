@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from kokyaku.crm.selectors import last_change_at
+
 register = template.Library()
 
 
@@ -68,3 +70,11 @@ def sort_mark(current: str, column: str) -> str:
 @register.filter
 def get(mapping: dict[str, Any] | None, key: str) -> Any:
     return (mapping or {}).get(key)
+
+
+@register.inclusion_tag("portfolio/_stale.html", takes_context=True)
+def stale_notice(context: template.Context, snapshot: Any) -> dict[str, Any]:
+    """Say when accounts or deals were changed after ``snapshot`` was computed (its zones do not show those changes yet)."""
+    changed = last_change_at() if snapshot is not None else None
+    stale = changed is not None and changed > snapshot.created_at
+    return {"stale": stale, "changed": changed, "snapshot": snapshot, "nav_is_manager": context.get("nav_is_manager")}

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from kokyaku.crm import services as crm_services
 from kokyaku.crm.permissions import allowed, refusal
-from kokyaku.crm.selectors import deal_of_account
-from kokyaku.portfolio import selectors
+from kokyaku.crm.selectors import account_history, deal_of_account
+from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.forms import ActivityForm
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.portfolio.selectors import AccountOverview
@@ -27,14 +27,29 @@ def _overview(account_id: int, *, snapshot: Snapshot | None, activities: int = 2
     return data
 
 
+ACTIVITIES_SHOWN = 20  # on the page; "all" shows up to ACTIVITIES_ALL
+ACTIVITIES_ALL = 1000
+
+
 def _page(request: HttpRequest, account_id: int, form: ActivityForm | None = None, status: int = 200) -> HttpResponse:
     snapshot = selectors.snapshot_latest()
-    data = _overview(account_id, snapshot=snapshot)
-    can_log = allowed(request.user, "activity_create", owner_id=data.account.owner_id)
+    all_activities = request.GET.get("activities") == "all"
+    limit = ACTIVITIES_ALL if all_activities else ACTIVITIES_SHOWN
+    data = _overview(account_id, snapshot=snapshot, activities=limit + 1)
+    user = request.user
+    can_log = allowed(user, "activity_create", owner_id=data.account.owner_id)
     context = {
-        "account": data.account, "row": data.row, "deals": data.deals, "activities": data.activities, "snapshot": snapshot,
+        "account": data.account, "row": data.row, "deals": data.deals, "activities": data.activities[:limit],
+        "more_activities": len(data.activities) > limit, "all_activities": all_activities, "snapshot": snapshot,
         "history": selectors.account_zone_history(account_id), "can_log": can_log, "currency": currency(),
         "form": form or (ActivityForm(deals=data.deals) if can_log else None),
+        "can_edit": allowed(user, "account_update", owner_id=data.account.owner_id),
+        "editable_deals": {d.pk for d in data.deals if allowed(user, "deal_update", owner_id=d.owner_id)},
+        "changes": account_history(account_id=account_id),
+        "cutoffs": presenters.band_cutoffs(snapshot.thresholds if snapshot else None, currency()),
+        "unzoned_reason": presenters.unzoned_reason(
+            data.row.unit_price, data.row.win_probability, lookback_months=snapshot.criteria.lookback_months
+        ) if data.row and snapshot and not data.row.zone else "",
     }  # fmt: skip
     return render(request, "portfolio/account.html", context, status=status)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -74,3 +75,18 @@ def criteria_preview(request: HttpRequest) -> HttpResponse:
             preview = selectors.criteria_preview(spec)
             context.update(presenters.preview_context(preview, spec, currency()) if preview else {"no_snapshot": True})
     return render(request, "portfolio/_criteria_preview.html", context)
+
+
+@login_required
+def criteria_read(request: HttpRequest) -> HttpResponse:
+    """The criteria in use, read-only (for reps; managers edit them on the criteria page): cut-offs, grid, look-back."""
+    snapshot = selectors.snapshot_latest()
+    current = selectors.criteria_current() or Criteria(**_baseline())
+    criteria = snapshot.criteria if snapshot else current
+    context = {
+        "snapshot": snapshot, "criteria": criteria, "bands": BANDS,
+        "cutoffs": presenters.band_cutoffs(snapshot.thresholds if snapshot else None, currency()),
+        "grid_rows": [{"band": p, "zones": [criteria.grid[p][q] for q in BANDS]} for p in BANDS],
+        "newer": current.pk is not None and current.pk != criteria.pk,
+    }  # fmt: skip
+    return render(request, "portfolio/criteria_read.html", context)

@@ -1,7 +1,12 @@
-"""Review: which accounts changed zone between two snapshots, the from × to migration and its cells."""
+"""Review: which accounts changed zone between two snapshots, the from × to migration and its cells.
+
+Across a criteria change the moves list tells movement from re-classification (:func:`selectors.criteria_shift`).
+Default span: the latest snapshot against the latest one at or before the previous month-end.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,9 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from kokyaku.crm.selectors import rep_choices
 from kokyaku.domain.portfolio import ZONES
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.selectors.shift import ShiftList
 from kokyaku.portfolio.views.common import account_url_template, currency, int_param, no_snapshot, page_param
 
 
@@ -23,6 +30,13 @@ def _pick(snapshots: list[Snapshot], value: str | None) -> Snapshot | None:
     return next((s for s in snapshots if s.pk == wanted), None) or selectors.snapshot_get(wanted)
 
 
+def _default_before(snapshots: list[Snapshot], after: Snapshot) -> Snapshot | None:
+    """The latest snapshot as of the month-end before ``after``'s month; else the one just before ``after``."""
+    month_end = after.as_of.replace(day=1) - timedelta(days=1)
+    earlier = [s for s in snapshots if s.as_of <= month_end]  # newest first
+    return earlier[0] if earlier else selectors.snapshot_previous(after)
+
+
 def _refusal(before: Snapshot, after: Snapshot) -> dict[str, Any]:
     """Why a backward (or empty) comparison is refused, and the link to the forward one."""
     if before.pk == after.pk:
@@ -30,12 +44,24 @@ def _refusal(before: Snapshot, after: Snapshot) -> dict[str, Any]:
     return {"backwards": True, "fix_query": urlencode({"before": after.pk, "after": before.pk})}
 
 
-def _comparison(request: HttpRequest, before: Snapshot, after: Snapshot, direction: str | None) -> dict[str, Any]:
+def _moves(request: HttpRequest, before: Snapshot, after: Snapshot, direction: str | None, owner: int | None) -> dict[str, Any]:
+    """The moves list: across a criteria change, real movement (or ``?list=reclassified``) apart from re-classification."""
+    shown: ShiftList = "reclassified" if request.GET.get("list") == "reclassified" else "moved"
+    shift = selectors.criteria_shift(before, after, owner_id=owner, shown=shown, page=page_param(request))
+    if shift is not None:
+        return {"shift": shift, "moves": shift.rows}
+    return {"moves": selectors.zone_moves(after, previous=before, direction=direction, owner_id=owner, page=page_param(request))}
+
+
+def _comparison(
+    request: HttpRequest, before: Snapshot, after: Snapshot, direction: str | None, owner: int | None
+) -> dict[str, Any]:
     """The moves, the migration table and flows, and the accounts of the cell asked for (``from``, ``to``)."""
     migration = selectors.zone_migration(before, after)
     base = {"before": before.pk, "after": after.pk}
     context: dict[str, Any] = {
-        "moves": selectors.zone_moves(after, previous=before, direction=direction, page=page_param(request)),
+        **_moves(request, before, after, direction, owner),
+        "owner_query": urlencode({**base, "owner": owner}) if owner else urlencode(base),
         "migration_rows": presenters.migration_rows(migration, base),
         "flows": presenters.sankey_flows(migration),
         "base_query": urlencode(base),
@@ -56,15 +82,19 @@ def review(request: HttpRequest) -> HttpResponse:
         return no_snapshot(request, _("Review"))
     # Default: the latest as-of and the one before it in time, whatever order they were computed in.
     after = _pick(snapshots, request.GET.get("after")) or snapshots[0]
-    before = _pick(snapshots, request.GET.get("before")) or selectors.snapshot_previous(after)
+    before = _pick(snapshots, request.GET.get("before")) or _default_before(snapshots, after)
     direction = request.GET.get("direction") if request.GET.get("direction") in ("up", "down") else None
+    reps = rep_choices()
+    owner = int_param(request.GET.get("owner"))
+    owner = owner if any(pk == owner for pk, _name in reps) else None
     context: dict[str, Any] = {
         "snapshots": snapshots, "after": after, "before": before, "direction": direction, "currency": currency(),
-        "zones": selectors.ZONE_LABELS, "account_url": account_url_template(),
+        "zones": selectors.ZONE_LABELS, "account_url": account_url_template(), "reps": reps, "owner": owner,
+        "snapshot": after,  # the stale-data notice: changes after the later snapshot
     }  # fmt: skip
     if before is not None and not selectors.snapshot_is_before(before, after):
         # A review runs forward in time: refuse the backward (or empty) comparison, keep the picks, offer the right one.
         return render(request, "portfolio/review.html", {**context, **_refusal(before, after)}, status=400)
     if before is not None:
-        context.update(_comparison(request, before, after, direction))
+        context.update(_comparison(request, before, after, direction, owner))
     return render(request, "portfolio/review.html", context)

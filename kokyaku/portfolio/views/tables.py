@@ -13,6 +13,7 @@ from kokyaku.crm.selectors import rep_choices
 from kokyaku.portfolio import selectors
 from kokyaku.portfolio.forms import TableFilterForm
 from kokyaku.portfolio.views.common import PER_PAGE, currency, no_snapshot, snapshot_asked
+from kokyaku.portfolio.views.team import charts
 
 
 def _table(request: HttpRequest, *, mine: bool) -> HttpResponse:
@@ -31,7 +32,7 @@ def _table(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "title": title, "mine": mine, "snapshot": snapshot, "form": form, "sort": kwargs["sort"], "params": params,
         "page": selectors.portfolio_table(snapshot, per_page=PER_PAGE, **kwargs),
         "currency": currency(), "base_url": request.path,
-        "matrix": selectors.team_matrix(snapshot, owner_id=rep.pk) if mine and rep else None,
+        **(charts(snapshot, owner_id=rep.pk, cells_url=request.path) if mine and rep else {"matrix": None}),
     }  # fmt: skip
     template = "portfolio/_table.html" if getattr(request, "htmx", False) else "portfolio/table.html"
     response = render(request, template, context)

@@ -50,6 +50,15 @@ class Command(KokyakuCommand):
             default="6",
             help="portfolio snapshots to compute after the load: the last N-1 month-ends and the as-of day (default 6; 0: none)",
         )
+        parser.add_argument(
+            "--locale",
+            choices=["ja", "en"],
+            default="ja",
+            help="the language of company and person names and deal stages (default ja: 株式会社早坂証券, 受注)",
+        )
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="the address the app will be served at, for the closing message"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = _positive(str(options["accounts"]))
@@ -74,7 +83,7 @@ class Command(KokyakuCommand):
         if not 0 <= snapshots <= MAX_SNAPSHOTS:
             raise CommandError(f"--snapshots must be between 0 and {MAX_SNAPSHOTS}; got {snapshots}")
         try:
-            result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"])
+            result = self._load(accounts=accounts, seed=seed, as_of=as_of, force=options["force"], locale=options["locale"])
         except DemoDatabaseNotEmpty as exc:
             if options["if_empty"]:
                 self.stdout.write(f"demo: skipped, {exc.what}")
@@ -82,7 +91,7 @@ class Command(KokyakuCommand):
             raise CommandError(str(exc)) from None
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        self._report(result)
+        self._report(result, url=options["url"])
         if snapshots:
             self._snapshots(as_of or timezone.localdate(), snapshots)
 
@@ -99,9 +108,9 @@ class Command(KokyakuCommand):
                 f" in {snapshot.seconds:.1f} s"
             )
 
-    def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool) -> DemoResult:
+    def _load(self, *, accounts: int, seed: int, as_of: date | None, force: bool, locale: str) -> DemoResult:
         if not (sys.stderr.isatty() and self.stdout.isatty()):
-            return demo_load(actor=None, accounts=accounts, seed=seed, as_of=as_of, force=force)
+            return demo_load(actor=None, accounts=accounts, seed=seed, as_of=as_of, force=force, locale=locale)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("demo accounts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
@@ -112,16 +121,17 @@ class Command(KokyakuCommand):
                 seed=seed,
                 as_of=as_of,
                 force=force,
+                locale=locale,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
 
-    def _report(self, r: DemoResult) -> None:
+    def _report(self, r: DemoResult, *, url: str) -> None:
         w = self.stdout.write
         w(
             f"demo: {r.accounts:,} accounts, {r.deals:,} deals, {r.activities:,} activities, "
             f"{r.reps:,} reps in {r.teams:,} teams, {r.targets:,} targets in {r.seconds:.1f} s"
         )
-        w("Serve it with `kokyaku serve` (or `make run`) and open http://127.0.0.1:8000/ (or the address it prints)")
+        w(f"Serve it with `kokyaku serve` (or `make run`) and open {url}")
         w(f"Demo logins (password {DEMO_PASSWORD}):")
         for login in r.logins:
             who = f" - {login.rep}" if login.rep else ""

@@ -84,8 +84,10 @@
       xaxis: extend({type: "log", title: {text: labels.x}, gridcolor: "#eef1f5"},
         logTicks(Math.min.apply(null, xs), Math.max.apply(null, xs), money.axis)),
       yaxis: {title: {text: labels.y}, range: [0, 100], gridcolor: "#eef1f5", ticksuffix: "%"},
-      legend: {orientation: "h", y: -0.2, traceorder: "reversed"},
-      shapes: shapes, height: 360
+      // The legend above the plot: below it, it ran into the x-axis title on a phone (390 px).
+      legend: {orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom", traceorder: "reversed"},
+      margin: {l: 56, r: 16, t: 36, b: 48},
+      shapes: shapes, height: 380
     }), CONFIG);
     node.on("plotly_click", function (ev) {
       if (ev.points && ev.points.length) { window.location.href = accountLink(urlTemplate, ev.points[0].customdata[0]); }
