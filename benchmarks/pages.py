@@ -53,7 +53,7 @@ def _jit() -> str:
     return f"{version.split(' on ')[0]}, jit={jit}"
 
 
-def pages(runs: int, username: str) -> int:
+def pages(runs: int, username: str, only: str = "") -> int:
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.db import connection
@@ -82,7 +82,7 @@ def pages(runs: int, username: str) -> int:
         ("criteria", "/portfolio/criteria/"),
         ("team", "/portfolio/"),
         ("accounts", "/portfolio/accounts/"),
-        ("API portfolio/effort", "/api/portfolio/effort"),
+        ("API portfolio/effort per rep", "/api/portfolio/effort?start=2026-09-01&end=2026-11-30&per_rep=true"),
         (f"API activities offset={deep:,}", f"/api/activities?offset={deep}"),
         ("API activities cursor", "/api/activities"),
     ]
@@ -92,6 +92,8 @@ def pages(runs: int, username: str) -> int:
     )
     print(f"{'page':34} {'median':>9} {'fastest':>9} {'queries':>8} {'size':>9}")
     for name, url in urls:
+        if only not in name:
+            continue
         first = client.get(url)  # warm-up: templates, translations, the database's pages
         if first.status_code != 200:
             print(f"{name:34} HTTP {first.status_code}", flush=True)
@@ -157,10 +159,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--username", default="manager")
+    parser.add_argument("--only", default="", help="time only the pages whose name contains this")
     parser.add_argument("--snapshots", type=int, default=0, help="time the snapshot with this many kept instead")
     args = parser.parse_args()
     _setup()
-    return snapshots(args.snapshots) if args.snapshots else pages(args.runs, args.username)
+    return snapshots(args.snapshots) if args.snapshots else pages(args.runs, args.username, args.only)
 
 
 if __name__ == "__main__":

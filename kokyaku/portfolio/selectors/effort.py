@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from kokyaku.crm.models import Activity, Deal, Rep
 from kokyaku.domain.portfolio import effort_vs_return
-from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.selectors.snapshots import row_in
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -45,16 +46,15 @@ def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool =
     """Activity minutes vs won revenue per zone (and per rep) between two dates, inclusive.
 
     Zones are those of ``snapshot``. Two aggregate queries (three per rep, with the names); the
-    ratios come from the domain core. Activities and deals count under the rep who did / owns them.
+    ratios come from the domain core. Each row's zone comes from a join to the snapshot, not a subquery per activity. Activities and deals count under the rep who did / owns them.
     Rows by zone (A, B, C, unzoned), per rep by rep id first.
     """
-    zone_of = SnapshotRow.objects.filter(snapshot=snapshot, account_id=OuterRef("account_id")).values("zone")[:1]
     lo, hi = day_bounds(start, end)
     rep_key = ["rep_id"] if per_rep else []
     minutes = pd.DataFrame.from_records(
         list(
             Activity.objects.filter(occurred_at__gte=lo, occurred_at__lt=hi)
-            .annotate(zone=Subquery(zone_of))
+            .annotate(_row=row_in(snapshot), zone=F("_row__zone"))
             .values(*rep_key, "zone")
             .annotate(minutes=Sum("minutes"))
             .order_by()
@@ -64,7 +64,7 @@ def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool =
     revenue = pd.DataFrame.from_records(
         list(
             Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
-            .annotate(zone=Subquery(zone_of), rep_id=F("owner_id"))
+            .annotate(_row=row_in(snapshot), zone=F("_row__zone"), rep_id=F("owner_id"))
             .values(*rep_key, "zone")
             .annotate(revenue=Sum("amount"))
             .order_by()

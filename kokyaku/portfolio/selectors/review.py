@@ -5,21 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 
 from kokyaku.domain.portfolio import ZONES
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, RowPage, paging, rows_of
-from kokyaku.portfolio.selectors.snapshots import snapshot_previous
+from kokyaku.portfolio.selectors.snapshots import row_in, snapshot_previous
 
 # Rank: A < B < C < "" (unzoned), so "up" means the new rank is smaller.
 _UP = Q(zone="A", previous_zone__in=["B", "C", ""]) | Q(zone="B", previous_zone__in=["C", ""]) | Q(zone="C", previous_zone="")
 
 
 def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
-    """Return ``current``'s rows annotated with ``previous_zone`` (None when not in ``previous``)."""
-    prev = SnapshotRow.objects.filter(snapshot=previous, account_id=OuterRef("account_id")).values("zone")[:1]
-    return SnapshotRow.objects.filter(snapshot=current).annotate(previous_zone=Subquery(prev))
+    """Return ``current``'s rows annotated with ``previous_zone`` (None when not in ``previous``): a join, not a subquery per row."""
+    return SnapshotRow.objects.filter(snapshot=current).annotate(_before=row_in(previous)).annotate(previous_zone=F("_before__zone"))
 
 
 def zone_moves(
