@@ -1,0 +1,107 @@
+"""Issue 18: the manager's pages stay fast at a million accounts.
+
+No query behind these pages may run a subquery per row: on PostgreSQL each query a page runs is
+EXPLAINed and its plan must hold no ``SubPlan`` (a correlated subquery executed once per row: the
+review page's previous-zone lookup ran 100,000 times at 100,000 accounts). The query counts of the
+pages are pinned in test_views.py. A snapshot stores the id range of its rows, so reading them in
+one pass needs no MIN/MAX(id) over every snapshot kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors import snapshot_scan
+from tests.portfolio.pages_demo import NOW, Demo, demo_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def demo_manager_client(demo: Demo) -> Client:
+    return demo_client("manager")
+
+PAGES = [
+    "/",
+    "/portfolio/",
+    "/portfolio/accounts/",
+    "/portfolio/review/",
+    "/portfolio/effort/",
+    "/portfolio/targets/",
+    "/api/portfolio/effort?start=2026-08-01&end=2026-11-20&per_rep=true",
+    "/api/portfolio/migration",
+]
+
+ONE_REP = '"portfolio_snapshotrow"."owner_id" = '
+
+
+def _plans(sqls: list[str]) -> list[tuple[str, str]]:
+    """EXPLAIN (no ANALYZE) each SELECT, as (query, plan)."""
+    out = []
+    with connection.cursor() as cursor:
+        for sql in sqls:
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute(f"EXPLAIN {sql}")
+            out.append((sql, "\n".join(r[0] for r in cursor.fetchall())))
+    return out
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only; runs in the DATABASE_URL=postgres:// pass")
+@pytest.mark.parametrize("url", PAGES)
+def test_no_query_of_a_manager_page_runs_a_subquery_per_row(demo: Demo, demo_manager_client: Client, url: str) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert demo_manager_client.get(url).status_code == 200
+    plans = _plans([q["sql"] for q in queries.captured_queries])
+    assert len(plans) >= 3  # the page's own queries were seen
+    # One rep's day (their idle accounts' last activity) may probe per row: at most one rep's
+    # accounts, found through the (snapshot, owner, zone) index. Nothing over the whole team may.
+    per_row = [f"{sql}\n{plan}" for sql, plan in plans if "SubPlan" in plan and ONE_REP not in sql]
+    assert per_row == []
+
+
+def test_the_review_and_effort_queries_join_instead_of_a_correlated_subquery(demo: Demo, demo_manager_client: Client) -> None:
+    """On every database: the previous zone / the zone of an activity come from a join of the rows."""
+    for url in ("/portfolio/review/", "/portfolio/effort/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert demo_manager_client.get(url).status_code == 200
+        reading_rows = [q["sql"] for q in queries.captured_queries if "portfolio_snapshotrow" in q["sql"]]
+        assert reading_rows
+        # A correlated lookup would read the rows table inside a parenthesised SELECT.
+        assert [sql for sql in reading_rows if "(SELECT" in sql.upper().replace("( SELECT", "(SELECT")] == []
+
+
+def test_a_snapshot_stores_the_id_range_of_its_rows(demo: Demo) -> None:
+    for made in (demo.before, demo.after):
+        stored = Snapshot.objects.get(pk=made.pk)
+        ids = list(SnapshotRow.objects.filter(snapshot=stored).values_list("id", flat=True))
+        assert (stored.row_id_min, stored.row_id_max) == (min(ids), max(ids))
+
+
+def test_scanning_a_stored_snapshot_reads_no_bounds(demo: Demo, django_assert_num_queries: Any) -> None:
+    stored = Snapshot.objects.get(pk=demo.before.pk)
+    with django_assert_num_queries(1):
+        n = snapshot_scan(stored).count()
+    assert n == SnapshotRow.objects.filter(snapshot=stored).count() == stored.account_count
+
+
+def test_a_snapshot_made_before_the_bounds_were_stored_still_reads_exactly_its_rows(demo: Demo) -> None:
+    Snapshot.objects.filter(pk=demo.after.pk).update(row_id_min=None, row_id_max=None)
+    old = Snapshot.objects.get(pk=demo.after.pk)
+    assert sorted(snapshot_scan(old).values_list("account_id", flat=True)) == sorted(
+        SnapshotRow.objects.filter(snapshot=old).values_list("account_id", flat=True)
+    )
