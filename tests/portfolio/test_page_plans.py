@@ -105,3 +105,29 @@ def test_a_snapshot_made_before_the_bounds_were_stored_still_reads_exactly_its_r
     assert sorted(snapshot_scan(old).values_list("account_id", flat=True)) == sorted(
         SnapshotRow.objects.filter(snapshot=old).values_list("account_id", flat=True)
     )
+
+
+def test_the_effort_tables_from_one_read_equal_the_two_separate_reads(demo: Demo) -> None:
+    from datetime import date
+
+    from kokyaku.portfolio.selectors import effort_return, effort_tables
+
+    start, end = date(2025, 11, 1), date(2026, 11, 20)
+    team, per_rep = effort_tables(demo.after, start=start, end=end)
+    assert team == effort_return(demo.after, start=start, end=end)
+    assert per_rep == effort_return(demo.after, start=start, end=end, per_rep=True)
+    assert len(team) >= 3 and len(per_rep) > len(team)
+
+
+def test_the_effort_page_lists_reps_a_page_at_a_time(
+    demo: Demo, demo_manager_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kokyaku.portfolio.views import effort
+
+    monkeypatch.setattr(effort, "REPS_PER_PAGE", 10)
+    url = "/portfolio/effort/?start=2025-11-01&end=2026-11-20"
+    pages = [demo_manager_client.get(f"{url}&reps_page={n}").content.decode() for n in (1, 2)]
+    tables = [html.split('data-testid="effort-reps"')[1].split("</table>")[0] for html in pages]
+    assert [t.count("<tr><td>") for t in tables] == [10, 10]
+    assert tables[0] != tables[1]
+    assert "reps_page=2" in pages[0] and "reps_page=1" in pages[1]

@@ -16,7 +16,7 @@ Money comes back as ``Decimal`` in rows and ``float`` in aggregates meant for ch
 
 from kokyaku.portfolio.selectors.accounts import AccountOverview, RepFocus, account_overview, rep_focus
 from kokyaku.portfolio.selectors.criteria import ZONE_LABELS, CriteriaPreview, criteria_cutoffs, criteria_preview
-from kokyaku.portfolio.selectors.effort import EffortRow, effort_return
+from kokyaku.portfolio.selectors.effort import EffortRow, effort_return, effort_tables
 from kokyaku.portfolio.selectors.review import Flow, MigrationCounts, zone_migration, zone_migration_accounts, zone_moves
 from kokyaku.portfolio.selectors.rows import (
     ROW_PATHS,
@@ -93,6 +93,7 @@ __all__ = [
     "criteria_history",
     "criteria_preview",
     "effort_return",
+    "effort_tables",
     "open_deal_dates",
     "portfolio_table",
     "rep_breakdown",
