@@ -131,3 +131,20 @@ def test_the_effort_page_lists_reps_a_page_at_a_time(
     assert [t.count("<tr><td>") for t in tables] == [10, 10]
     assert tables[0] != tables[1]
     assert "reps_page=2" in pages[0] and "reps_page=1" in pages[1]
+
+
+def test_the_targets_page_lists_reps_a_page_at_a_time_with_the_whole_team_below(
+    demo: Demo, demo_manager_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kokyaku.portfolio.views import targets
+
+    whole = demo_manager_client.get("/portfolio/targets/").content.decode()
+    monkeypatch.setattr(targets, "REPS_PER_PAGE", 10)
+    pages = [demo_manager_client.get(f"/portfolio/targets/?reps_page={n}").content.decode() for n in (1, 2, 99)]
+    bodies = [html.split('data-testid="targets-table"')[1].split("<tbody>")[1].split("</tbody>")[0] for html in pages]
+    assert [b.count("<tr>") for b in bodies[:2]] == [10, 10]
+    assert bodies[0] != bodies[1]
+    last = whole.split('data-testid="targets-table"')[1].split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+    assert bodies[2].count("<tr>") == last - 10 * ((last - 1) // 10)  # past the end: the last page
+    team = [html.split('data-testid="targets-team-row"')[1].split("</tr>")[0] for html in (whole, *pages)]
+    assert len(set(team)) == 1  # the team's figures count every rep on every page
