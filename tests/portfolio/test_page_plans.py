@@ -148,3 +148,16 @@ def test_the_targets_page_lists_reps_a_page_at_a_time_with_the_whole_team_below(
     assert bodies[2].count("<tr>") == last - 10 * ((last - 1) // 10)  # past the end: the last page
     team = [html.split('data-testid="targets-team-row"')[1].split("</tr>")[0] for html in (whole, *pages)]
     assert len(set(team)) == 1  # the team's figures count every rep on every page
+
+
+def test_the_api_offset_is_bounded_and_the_cursor_goes_deeper(demo: Demo, demo_manager_client: Client) -> None:
+    from kokyaku.lib.pagination import MAX_OFFSET
+
+    refused = demo_manager_client.get("/api/accounts", {"offset": MAX_OFFSET + 1})
+    assert refused.status_code == 422
+    assert "offset" in refused.content.decode()
+    assert demo_manager_client.get("/api/accounts", {"offset": MAX_OFFSET}).status_code == 200
+    near = demo_manager_client.get("/api/accounts", {"offset": MAX_OFFSET - 1, "limit": 2}).json()
+    assert near["next_offset"] is None and near["items"] == []
+    first = demo_manager_client.get("/api/accounts", {"limit": 100}).json()
+    assert first["next_offset"] == 100 and first["next"]
