@@ -61,6 +61,7 @@ def pages(runs: int, username: str, only: str = "") -> int:
     from django.test.utils import CaptureQueriesContext
 
     from kokyaku.crm.models import Account, Activity, Deal, Rep
+    from kokyaku.lib.pagination import MAX_OFFSET
     from kokyaku.portfolio.models import Snapshot
     from kokyaku.portfolio.selectors import snapshot_latest
 
@@ -73,7 +74,7 @@ def pages(runs: int, username: str, only: str = "") -> int:
     client = Client()
     client.force_login(user)
     activities = Activity.objects.count()
-    deep = max(0, activities - 1000) // 100 * 100
+    deep = min(max(0, activities - 1000) // 100 * 100, MAX_OFFSET)  # the deepest offset the API takes
     urls = [
         ("home", "/"),
         ("review", "/portfolio/review/"),
@@ -126,9 +127,7 @@ def snapshots(keep: int) -> int:
     def floor() -> float:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT account_id, SUM(amount), COUNT(*) FROM crm_deal WHERE status = 'open' GROUP BY account_id"
-            )
+            cursor.execute("SELECT account_id, SUM(amount), COUNT(*) FROM crm_deal WHERE status = 'open' GROUP BY account_id")
             cursor.fetchall()
         return time.perf_counter() - started
 
@@ -139,7 +138,7 @@ def snapshots(keep: int) -> int:
         made = snapshot_create(actor=None, as_of=as_of)
         seconds = time.perf_counter() - started
         added.append(made.pk)
-        print(f"{label}: snapshot of {made.account_count:,} accounts in {seconds:.2f} s; SQL floor {floor():.2f} s; {_load()}", flush=True)
+        print(f"{label}: {made.account_count:,} accounts in {seconds:.2f} s; SQL floor {floor():.2f} s; {_load()}", flush=True)
 
     added: list[int] = []
     print(_jit())

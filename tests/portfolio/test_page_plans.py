@@ -35,6 +35,7 @@ def _frozen() -> Iterator[None]:
 def demo_manager_client(demo: Demo) -> Client:
     return demo_client("manager")
 
+
 PAGES = [
     "/",
     "/portfolio/",
@@ -116,7 +117,8 @@ def test_the_effort_tables_from_one_read_equal_the_two_separate_reads(demo: Demo
     team, per_rep = effort_tables(demo.after, start=start, end=end)
     assert team == effort_return(demo.after, start=start, end=end)
     assert per_rep == effort_return(demo.after, start=start, end=end, per_rep=True)
-    assert len(team) >= 3 and len(per_rep) > len(team)
+    assert len(team) >= 3
+    assert len(per_rep) > len(team)
 
 
 def test_the_effort_page_lists_reps_a_page_at_a_time(
@@ -130,7 +132,8 @@ def test_the_effort_page_lists_reps_a_page_at_a_time(
     tables = [html.split('data-testid="effort-reps"')[1].split("</table>")[0] for html in pages]
     assert [t.count("<tr><td>") for t in tables] == [10, 10]
     assert tables[0] != tables[1]
-    assert "reps_page=2" in pages[0] and "reps_page=1" in pages[1]
+    assert "reps_page=2" in pages[0]
+    assert "reps_page=1" in pages[1]
 
 
 def test_the_targets_page_lists_reps_a_page_at_a_time_with_the_whole_team_below(
@@ -158,6 +161,17 @@ def test_the_api_offset_is_bounded_and_the_cursor_goes_deeper(demo: Demo, demo_m
     assert "offset" in refused.content.decode()
     assert demo_manager_client.get("/api/accounts", {"offset": MAX_OFFSET}).status_code == 200
     near = demo_manager_client.get("/api/accounts", {"offset": MAX_OFFSET - 1, "limit": 2}).json()
-    assert near["next_offset"] is None and near["items"] == []
+    assert near["next_offset"] is None
+    assert near["items"] == []
     first = demo_manager_client.get("/api/accounts", {"limit": 100}).json()
-    assert first["next_offset"] == 100 and first["next"]
+    assert first["next_offset"] == 100
+    assert first["next"]
+
+
+def test_the_move_counts_of_one_pass_equal_the_counted_lists(demo: Demo) -> None:
+    from kokyaku.portfolio.selectors import zone_move_counts, zone_moves
+
+    up, down = zone_move_counts(demo.after, demo.before)
+    assert up == zone_moves(demo.after, previous=demo.before, direction="up").total
+    assert down == zone_moves(demo.after, previous=demo.before, direction="down").total
+    assert up + down == zone_moves(demo.after, previous=demo.before).total > 0

@@ -17,7 +17,14 @@ Money comes back as ``Decimal`` in rows and ``float`` in aggregates meant for ch
 from kokyaku.portfolio.selectors.accounts import AccountOverview, RepFocus, account_overview, rep_focus
 from kokyaku.portfolio.selectors.criteria import ZONE_LABELS, CriteriaPreview, criteria_cutoffs, criteria_preview
 from kokyaku.portfolio.selectors.effort import EffortRow, effort_return, effort_tables
-from kokyaku.portfolio.selectors.review import Flow, MigrationCounts, zone_migration, zone_migration_accounts, zone_moves
+from kokyaku.portfolio.selectors.review import (
+    Flow,
+    MigrationCounts,
+    zone_migration,
+    zone_migration_accounts,
+    zone_move_counts,
+    zone_moves,
+)
 from kokyaku.portfolio.selectors.rows import (
     ROW_PATHS,
     SORTS,
@@ -111,5 +118,6 @@ __all__ = [
     "team_matrix",
     "zone_migration",
     "zone_migration_accounts",
+    "zone_move_counts",
     "zone_moves",
 ]

@@ -17,8 +17,20 @@ _UP = Q(zone="A", previous_zone__in=["B", "C", ""]) | Q(zone="B", previous_zone_
 
 
 def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
-    """Return ``current``'s rows annotated with ``previous_zone`` (None when not in ``previous``): a join, not a subquery per row."""
-    return SnapshotRow.objects.filter(snapshot=current).annotate(_before=row_in(previous)).annotate(previous_zone=F("_before__zone"))
+    """Return ``current``'s rows with ``previous_zone`` (None when not in ``previous``): a join, not a subquery per row."""
+    rows = SnapshotRow.objects.filter(snapshot=current).annotate(_before=row_in(previous))
+    return rows.annotate(previous_zone=F("_before__zone"))
+
+
+def _moves(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
+    """``current``'s rows whose zone changed since ``previous`` (accounts new in ``current`` are not moves)."""
+    return _with_previous_zone(current, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+
+
+def zone_move_counts(snapshot: Snapshot, previous: Snapshot) -> tuple[int, int]:
+    """Return how many accounts moved (up, down) since ``previous``: one query (both counts in one pass)."""
+    counts = _moves(snapshot, previous).aggregate(up=Count("id", filter=_UP), down=Count("id", filter=~_UP))
+    return int(counts["up"]), int(counts["down"])
 
 
 def zone_moves(
@@ -29,24 +41,26 @@ def zone_moves(
     owner_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
+    total: int | None = None,
 ) -> RowPage:
     """Return the accounts whose zone changed since the previous snapshot (the review list).
 
     ``direction``: "up" (toward A), "down", or None for both. Accounts that were not in the
     previous snapshot are not moves. Rows carry ``previous_zone`` (and so ``direction``); sorted
-    by expected value. Two queries (three when ``previous`` is looked up).
+    by expected value. Two queries (three when ``previous`` is looked up; one when ``total``, the
+    count of these moves, is known, e.g. from :func:`zone_move_counts`).
     """
     previous = previous or snapshot_previous(snapshot)
     if previous is None:
         return Page([], 0, 1, per_page)
-    qs = _with_previous_zone(snapshot, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+    qs = _moves(snapshot, previous)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     if direction == "up":
         qs = qs.filter(_UP)
     elif direction == "down":
         qs = qs.exclude(_UP)
-    total = qs.count()
+    total = qs.count() if total is None else total
     page, per_page, start = paging(total, page, per_page)
     return Page(
         rows_of(qs.order_by(*BY_EXPECTED_VALUE), "previous_zone", start=start, stop=start + per_page), total, page, per_page

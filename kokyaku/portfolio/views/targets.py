@@ -19,9 +19,9 @@ from kokyaku.crm import services as crm_services
 from kokyaku.crm.selectors import company_settings
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.forms import TargetForm, error_lines
+from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
 from kokyaku.portfolio.selectors.rows import Page, paging
 from kokyaku.portfolio.views.common import page_param
-from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
 from kokyaku.users.decorators import manager_required
 from kokyaku.users.roles import is_manager
 
@@ -59,7 +59,8 @@ def targets(request: HttpRequest) -> HttpResponse:
         data = targets_of(period, reps_slice=slice(first, first + per_page))
     manager = is_manager(request.user)
     context = {
-        "reps": data.reps, "reps_page": Page(data.reps, data.reps_total, page, per_page), "params": request.GET, "team": data.team, "high_pct": data.high_pct, "mid_pct": data.mid_pct, "period": period,
+        "reps": data.reps, "reps_page": Page(data.reps, data.reps_total, page, per_page), "params": request.GET,
+        "team": data.team, "high_pct": data.high_pct, "mid_pct": data.mid_pct, "period": period,
         "open_deal_dates": selectors.open_deal_dates(today=today),
         "periods": [p for y in (fy - 1, fy, fy + 1) for p in fiscal_periods(y, start_month=company.fiscal_year_start_month)],
         "chart": presenters.yomi_chart(data, company.currency), "currency": company.currency, "is_manager": manager,
