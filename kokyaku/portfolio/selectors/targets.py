@@ -199,6 +199,7 @@ def targets_view(
             rep=str(names.get(int(r["rep_id"]), "")),
             **{c: float(r[c]) for c in (*money, "gap", "gap_after_yomi", "surplus", "surplus_after_yomi")},
             attainment=_finite(r["attainment"]),
+            accounts=[],  # filled below, for the reps kept
         )
         for r in forecast.to_dict("records")
     ]
