@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", team.team, name="team"),
     path("mine/", tables.mine, name="mine"),
     path("accounts/", tables.accounts, name="accounts"),
+    path("owners/", tables.owners, name="owners"),
     path("accounts/<int:account_id>/", account.account, name="account"),
     path("accounts/<int:account_id>/activities/", account.account_activity, name="account_activity"),
     path("review/", review.review, name="review"),

@@ -179,3 +179,34 @@ def test_the_move_counts_of_one_pass_equal_the_counted_lists(demo: Demo) -> None
     assert up == zone_moves(demo.after, previous=demo.before, direction="up").total
     assert down == zone_moves(demo.after, previous=demo.before, direction="down").total
     assert up + down == zone_moves(demo.after, previous=demo.before).total > 0
+
+
+def test_the_owner_filter_is_a_search_box_not_one_option_per_rep(demo: Demo, demo_manager_client: Client) -> None:
+    from kokyaku.crm.models import Rep
+
+    html = demo_manager_client.get("/portfolio/accounts/").content.decode()
+    assert 'data-testid="owner-search"' in html
+    names = list(Rep.objects.filter(active=True).values_list("name", flat=True))
+    assert len(names) >= 20
+    assert sum(f">{name}</option>" in html for name in names) == 0  # no option per rep
+    chosen = demo_manager_client.get("/portfolio/accounts/", {"owner": demo.rep.pk}).content.decode()
+    assert f'value="{demo.rep.name}"' in chosen  # the chosen owner's name in the box
+    assert f'name="owner" value="{demo.rep.pk}"' in chosen
+    table = chosen.split('id="portfolio-table"')[1]
+    others = SnapshotRow.objects.filter(snapshot=demo.after).exclude(owner=demo.rep)
+    assert not any(name in table for name in others.values_list("account__name", flat=True)[:20])
+    unknown = demo_manager_client.get("/portfolio/accounts/", {"owner": 999_999}).content.decode()
+    assert 'name="owner" value=""' in unknown  # an unknown owner is dropped, as before
+
+
+def test_the_owner_search_answers_at_most_20_matching_active_reps(demo: Demo, demo_manager_client: Client) -> None:
+    from kokyaku.crm.models import Rep
+
+    word = demo.rep.name.split()[0]
+    body = demo_manager_client.get("/portfolio/owners/", {"q": word}).json()
+    assert {"id": demo.rep.pk, "name": demo.rep.name} in body["results"]
+    assert all(word.lower() in r["name"].lower() for r in body["results"])
+    assert len(demo_manager_client.get("/portfolio/owners/", {"q": "a"}).json()["results"]) <= 20
+    assert Rep.objects.filter(active=True, name__icontains="a").count() > 0
+    assert demo_manager_client.get("/portfolio/owners/", {"q": " "}).json() == {"results": []}
+    assert Client().get("/portfolio/owners/", {"q": word}).status_code == 302  # log in first
