@@ -43,7 +43,7 @@ api = KokyakuAPI(
         "Accounts, deals, activities, reps and teams of a Kokyaku portfolio. "
         "Authenticate with `Authorization: Bearer <token>` (create one with `kokyaku token USERNAME`) "
         "or the logged-in browser session (unsafe methods then need the CSRF token). "
-        "Lists take `limit` (at most 500), `offset` and `count=true` for the total. "
+        "Lists take `limit` (at most 500), `offset` (at most 10,000; deeper, follow `next`) and `count=true` for the total. "
         "Money amounts are decimal strings. "
         "How-to and examples: docs/api.md in the repository. [Back to Kokyaku](/)"
     ),

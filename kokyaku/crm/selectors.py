@@ -124,9 +124,18 @@ def lost_reason_get(*, reason_id: int) -> LostReason | None:
     return LostReason.objects.filter(pk=reason_id).first()
 
 
-def rep_choices(*, active: bool = True) -> list[tuple[int, str]]:
-    """Return (id, name) of the reps, by name: the owner pickers of forms."""
-    return list(Rep.objects.filter(active=active).order_by("name").values_list("id", "name"))
+def rep_choices(*, active: bool = True, ids: list[int] | None = None) -> list[tuple[int, str]]:
+    """Return (id, name) of the reps (only ``ids`` if given), by name: the owner pickers of forms."""
+    reps = Rep.objects.filter(active=active)
+    if ids is not None:
+        reps = reps.filter(pk__in=ids)
+    return list(reps.order_by("name").values_list("id", "name"))
+
+
+def rep_search(query: str, *, limit: int = 20) -> list[tuple[int, str]]:
+    """Return (id, name) of up to ``limit`` active reps whose name contains ``query``, by name: owner search boxes."""
+    reps = Rep.objects.filter(active=True, name__icontains=query.strip())
+    return list(reps.order_by("name", "id").values_list("id", "name")[:limit])
 
 
 def deal_of_account(*, deal_id: int, account_id: int) -> Deal | None:

@@ -43,7 +43,9 @@ from ninja.pagination import PaginationBase
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-MAX_OFFSET = 10_000_000
+# Deeper than this, offset paging is refused (422): the database steps over every skipped row (an
+# offset of 1.3 million activities took 0.8 s at 100,000 accounts, 18 s at a million); follow the cursor.
+MAX_OFFSET = 10_000
 
 _M = TypeVar("_M", bound=Model)
 
@@ -82,7 +84,9 @@ def order(qs: QuerySet[_M], ordering: str, allowed: tuple[str, ...]) -> QuerySet
 class PageParams(Schema):
     # The query parameters of every list. (A comment, not a docstring: it would enter the OpenAPI document.)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Rows per page, at most {MAX_LIMIT}.")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Rows to skip (slow when deep: prefer cursor).")
+    offset: int = Field(
+        0, ge=0, le=MAX_OFFSET, description=f"Rows to skip, at most {MAX_OFFSET:,}; deeper, follow `next` (the cursor)."
+    )
     cursor: str | None = Field(None, max_length=1000, description="Opaque position from a previous page's next_cursor.")
     count: bool = Field(False, description="Also return the total number of matching rows (slower on large tables).")
 
@@ -165,6 +169,7 @@ def keyset_page(
     else:
         ids = ids_of(qs[page.offset : page.offset + want])
     more = len(ids) > page.limit
+    next_offset = page.offset + page.limit  # past MAX_OFFSET there is none: the cursor (next) goes on
     rows = rows_of(qs, ids[: page.limit])
     next_cursor = next_url = None
     if more:
@@ -179,7 +184,7 @@ def keyset_page(
         "items": rows,
         "limit": page.limit,
         "offset": page.offset,
-        "next_offset": page.offset + page.limit if more and not page.cursor else None,
+        "next_offset": next_offset if more and not page.cursor and next_offset <= MAX_OFFSET else None,
         "next_cursor": next_cursor,
         "next": next_url,
         "count": qs.count() if page.count else None,

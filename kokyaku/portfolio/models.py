@@ -137,6 +137,11 @@ class Snapshot(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.READY)
     seconds = models.FloatField(_("computed in (s)"), default=0.0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The id range of the snapshot's rows (written in one block), kept so that reading the rows in
+    # one pass (selectors' snapshot_scan) needs no MIN/MAX(id) over a table that grows with every
+    # snapshot kept (851 ms at a million accounts). Null: unknown (read the range from the rows).
+    row_id_min = models.BigIntegerField(null=True, blank=True, editable=False)
+    row_id_max = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         # Latest as-of first: a snapshot rebuilt today for a past date is not the current one.

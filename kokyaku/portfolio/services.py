@@ -19,6 +19,8 @@ import pandas as pd
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -182,6 +184,10 @@ def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame) 
     return out
 
 
+# The largest snapshot row id so far (0 for none), as an expression inside an INSERT or UPDATE.
+_LAST_ROW_ID = Coalesce(Subquery(SnapshotRow.objects.order_by("-id").values("id")[:1]), 0)
+
+
 def _write_rows(rows: pd.DataFrame) -> None:
     """Insert every row in bulk (COPY on PostgreSQL, executemany on SQLite), then refresh the table's statistics."""
     table = SnapshotRow._meta.db_table
@@ -251,12 +257,17 @@ def snapshot_create(
         )
         notes["bands"] = result.band_notes_dict()
         notify("computed", len(result.frame))
+        # Ids only grow, so this snapshot's rows lie after the last row id when the snapshot is
+        # inserted and up to the last one once they are written: both read in the same statements
+        # (from the end of the primary key, no scan). This object does not learn them (it reads its
+        # rows' bounds once if scanned); every snapshot read from the database has them.
         snapshot = Snapshot.objects.create(
             as_of=as_of,
             criteria=criteria,
             thresholds=result.thresholds.as_dict(),
             notes=notes,
             account_count=len(result.frame),
+            row_id_min=_LAST_ROW_ID + 1,
         )
         _write_rows(_rows_frame(snapshot.pk, accounts, result.frame))
         notify("written", len(result.frame))
@@ -264,7 +275,9 @@ def snapshot_create(
             sender=Snapshot, snapshot=snapshot, accounts=accounts, lifecycle=result.frame["lifecycle"].to_numpy(), deals=deals
         )
         snapshot.seconds = round(time.perf_counter() - started, 3)
-        snapshot.save(update_fields=["seconds"])
+        snapshot.row_id_max = _LAST_ROW_ID
+        snapshot.save(update_fields=["seconds", "row_id_max"])
+        snapshot.row_id_min = snapshot.row_id_max = None
     return snapshot
 
 

@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", team.team, name="team"),
     path("mine/", tables.mine, name="mine"),
     path("accounts/", tables.accounts, name="accounts"),
+    path("owners/", tables.owners, name="owners"),
     path("accounts/<int:account_id>/", account.account, name="account"),
     path("accounts/<int:account_id>/edit/", edit.account_edit, name="account_edit"),
     path("deals/<int:deal_id>/edit/", edit.deal_edit, name="deal_edit"),

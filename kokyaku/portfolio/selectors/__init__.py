@@ -17,12 +17,13 @@ Money comes back as ``Decimal`` in rows and ``float`` in aggregates meant for ch
 
 from kokyaku.portfolio.selectors.accounts import AccountOverview, RepFocus, account_overview, rep_focus
 from kokyaku.portfolio.selectors.criteria import ZONE_LABELS, CriteriaPreview, criteria_cutoffs, criteria_preview
-from kokyaku.portfolio.selectors.effort import EffortRow, effort_return
+from kokyaku.portfolio.selectors.effort import EffortRow, effort_return, effort_tables
 from kokyaku.portfolio.selectors.review import (
     Flow,
     MigrationCounts,
     zone_migration,
     zone_migration_accounts,
+    zone_move_counts,
     zone_moves,
     zone_moves_iter,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "criteria_preview",
     "criteria_shift",
     "effort_return",
+    "effort_tables",
     "open_deal_dates",
     "portfolio_filtered",
     "portfolio_table",
@@ -126,6 +128,7 @@ __all__ = [
     "team_matrix",
     "zone_migration",
     "zone_migration_accounts",
+    "zone_move_counts",
     "zone_moves",
     "zone_moves_iter",
 ]

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 
 from kokyaku.domain.portfolio import ZONES, CriteriaSpec, Thresholds, criteria_change_matrix, resolve_thresholds
-from kokyaku.portfolio.models import Snapshot, SnapshotRow
-from kokyaku.portfolio.selectors.snapshots import snapshot_latest
+from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.selectors.snapshots import snapshot_latest, snapshot_scan
 
 ZONE_LABELS: tuple[str, ...] = (*ZONES, "")  # "" is unzoned
 
@@ -33,10 +35,13 @@ class CriteriaPreview:
 
 
 def _snapshot_values(snapshot: Snapshot) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Return a snapshot's unit prices and probabilities as two float arrays (NaN when missing): one query."""
-    values = list(SnapshotRow.objects.filter(snapshot=snapshot).values_list("unit_price", "win_probability"))
-    arr = np.array([(float(p) if p is not None else np.nan, q if q is not None else np.nan) for p, q in values], dtype=float)
-    arr = arr.reshape(-1, 2)
+    """Return a snapshot's unit prices and probabilities as two float arrays (NaN when missing): one query.
+
+    In no order (``order_by()``: the model's default order joined the accounts and sorted every
+    row, 0.4-0.9 s at 100,000 accounts) and read as floats by the database.
+    """
+    values = snapshot_scan(snapshot).order_by().values_list(Cast("unit_price", FloatField()), "win_probability")
+    arr = np.array(list(values), dtype=float).reshape(-1, 2)
     return arr[:, 0], arr[:, 1]
 
 

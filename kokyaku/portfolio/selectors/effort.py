@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from kokyaku.crm.models import Activity, Deal, Rep
 from kokyaku.domain.portfolio import effort_vs_return
-from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.models import Snapshot
+from kokyaku.portfolio.selectors.snapshots import row_in
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -41,20 +43,16 @@ def _finite(value: object) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False) -> list[EffortRow]:
-    """Activity minutes vs won revenue per zone (and per rep) between two dates, inclusive.
+def _effort_frames(snapshot: Snapshot, start: date, end: date, rep_key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Activity minutes and won revenue per (rep and) zone, exact (int, Decimal): two aggregate queries.
 
-    Zones are those of ``snapshot``. Two aggregate queries (three per rep, with the names); the
-    ratios come from the domain core. Activities and deals count under the rep who did / owns them.
-    Rows by zone (A, B, C, unzoned), per rep by rep id first.
+    Each activity's and deal's zone comes from a join to the snapshot's rows, not a subquery per row.
     """
-    zone_of = SnapshotRow.objects.filter(snapshot=snapshot, account_id=OuterRef("account_id")).values("zone")[:1]
     lo, hi = day_bounds(start, end)
-    rep_key = ["rep_id"] if per_rep else []
     minutes = pd.DataFrame.from_records(
         list(
             Activity.objects.filter(occurred_at__gte=lo, occurred_at__lt=hi)
-            .annotate(zone=Subquery(zone_of))
+            .annotate(_row=row_in(snapshot), zone=F("_row__zone"))
             .values(*rep_key, "zone")
             .annotate(minutes=Sum("minutes"))
             .order_by()
@@ -64,7 +62,7 @@ def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool =
     revenue = pd.DataFrame.from_records(
         list(
             Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
-            .annotate(zone=Subquery(zone_of), rep_id=F("owner_id"))
+            .annotate(_row=row_in(snapshot), zone=F("_row__zone"), rep_id=F("owner_id"))
             .values(*rep_key, "zone")
             .annotate(revenue=Sum("amount"))
             .order_by()
@@ -73,6 +71,13 @@ def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool =
     )
     for frame in (minutes, revenue):
         frame["zone"] = frame["zone"].fillna("").astype(object)
+    return minutes, revenue
+
+
+def _effort_rows(minutes: pd.DataFrame, revenue: pd.DataFrame, *, per_rep: bool) -> list[EffortRow]:
+    """The domain core's ratios over the exact sums, as records (per rep: with the names, one query)."""
+    rep_key = ["rep_id"] if per_rep else []
+    minutes, revenue = minutes.copy(), revenue.copy()
     minutes["minutes"] = minutes["minutes"].astype(float)
     revenue["revenue"] = revenue["revenue"].astype(float)
     out = effort_vs_return(minutes, revenue, by=(*rep_key, "zone"))
@@ -94,3 +99,37 @@ def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool =
             )
         )
     return rows
+
+
+def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False) -> list[EffortRow]:
+    """Activity minutes vs won revenue per zone (and per rep) between two dates, inclusive.
+
+    Zones are those of ``snapshot``. Two aggregate queries (three per rep, with the names); the
+    ratios come from the domain core. Activities and deals count under the rep who did / owns them.
+    Rows by zone (A, B, C, unzoned), per rep by rep id first.
+    """
+    rep_key = ["rep_id"] if per_rep else []
+    minutes, revenue = _effort_frames(snapshot, start, end, rep_key)
+    return _effort_rows(minutes, revenue, per_rep=per_rep)
+
+
+def _by_zone(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Sum a per-rep frame over the reps as SQL's SUM would: exact (ints, Decimals), None only if all are."""
+    sums: dict[str, Any] = {}
+    for zone, value in zip(frame["zone"], frame[column], strict=True):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            sums.setdefault(zone, None)
+        else:
+            sums[zone] = (sums.get(zone) or 0) + value
+    return pd.DataFrame({"zone": list(sums), column: list(sums.values())}, columns=["zone", column])
+
+
+def effort_tables(snapshot: Snapshot, *, start: date, end: date) -> tuple[list[EffortRow], list[EffortRow]]:
+    """The effort page's two tables, per zone and per rep and zone, from one read (three queries).
+
+    The same rows as ``effort_return(...)`` and ``effort_return(..., per_rep=True)``; the team's
+    sums are added up from the per-rep ones instead of aggregating the activities a second time.
+    """
+    minutes, revenue = _effort_frames(snapshot, start, end, ["rep_id"])
+    team = _effort_rows(_by_zone(minutes, "minutes"), _by_zone(revenue, "revenue"), per_rep=False)
+    return team, _effort_rows(minutes, revenue, per_rep=True)

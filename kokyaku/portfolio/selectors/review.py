@@ -6,21 +6,32 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 
 from kokyaku.domain.portfolio import ZONES
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, Row, RowPage, paging, rows_iter, rows_of
-from kokyaku.portfolio.selectors.snapshots import snapshot_previous
+from kokyaku.portfolio.selectors.snapshots import row_in, snapshot_previous
 
 # Rank: A < B < C < "" (unzoned), so "up" means the new rank is smaller.
 _UP = Q(zone="A", previous_zone__in=["B", "C", ""]) | Q(zone="B", previous_zone__in=["C", ""]) | Q(zone="C", previous_zone="")
 
 
 def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
-    """Return ``current``'s rows annotated with ``previous_zone`` (None when not in ``previous``)."""
-    prev = SnapshotRow.objects.filter(snapshot=previous, account_id=OuterRef("account_id")).values("zone")[:1]
-    return SnapshotRow.objects.filter(snapshot=current).annotate(previous_zone=Subquery(prev))
+    """Return ``current``'s rows with ``previous_zone`` (None when not in ``previous``): a join, not a subquery per row."""
+    rows = SnapshotRow.objects.filter(snapshot=current).annotate(_before=row_in(previous))
+    return rows.annotate(previous_zone=F("_before__zone"))
+
+
+def _moves(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
+    """``current``'s rows whose zone changed since ``previous`` (accounts new in ``current`` are not moves)."""
+    return _with_previous_zone(current, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+
+
+def zone_move_counts(snapshot: Snapshot, previous: Snapshot) -> tuple[int, int]:
+    """Return how many accounts moved (up, down) since ``previous``: one query (both counts in one pass)."""
+    counts = _moves(snapshot, previous).aggregate(up=Count("id", filter=_UP), down=Count("id", filter=~_UP))
+    return int(counts["up"]), int(counts["down"])
 
 
 def zone_moves(
@@ -31,26 +42,27 @@ def zone_moves(
     owner_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
+    total: int | None = None,
 ) -> RowPage:
     """Return the accounts whose zone changed since the previous snapshot (the review list).
 
     ``direction``: "up" (toward A), "down", or None for both. Accounts that were not in the
     previous snapshot are not moves. Rows carry ``previous_zone`` (and so ``direction``); sorted
-    by expected value. Two queries (three when ``previous`` is looked up).
+    by expected value. Two queries (three when ``previous`` is looked up; one when ``total``, the
+    count of these moves, is known, e.g. from :func:`zone_move_counts`).
     """
     previous = previous or snapshot_previous(snapshot)
     if previous is None:
         return Page([], 0, 1, per_page)
-    qs = _moves(snapshot, previous, direction=direction, owner_id=owner_id)
-    total = qs.count()
+    qs = _filtered(_moves(snapshot, previous), direction=direction, owner_id=owner_id)
+    total = qs.count() if total is None else total
     page, per_page, start = paging(total, page, per_page)
     return Page(
         rows_of(qs.order_by(*BY_EXPECTED_VALUE), "previous_zone", start=start, stop=start + per_page), total, page, per_page
     )
 
 
-def _moves(snapshot: Snapshot, previous: Snapshot, *, direction: str | None, owner_id: int | None) -> Any:
-    qs = _with_previous_zone(snapshot, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+def _filtered(qs: Any, *, direction: str | None, owner_id: int | None) -> Any:
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     if direction == "up":
@@ -64,7 +76,7 @@ def zone_moves_iter(
     snapshot: Snapshot, *, previous: Snapshot, direction: str | None = None, owner_id: int | None = None
 ) -> Iterator[Row]:
     """Every move of :func:`zone_moves` (no paging), streamed by owner then expected value (the exports)."""
-    qs = _moves(snapshot, previous, direction=direction, owner_id=owner_id)
+    qs = _filtered(_moves(snapshot, previous), direction=direction, owner_id=owner_id)
     yield from rows_iter(qs.order_by(F("owner__name").asc(nulls_last=True), *BY_EXPECTED_VALUE), "previous_zone")
 
 

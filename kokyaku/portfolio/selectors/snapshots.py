@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Max, Min, Q, QuerySet
+from django.db.models import F, FilteredRelation, Max, Min, Q, QuerySet
 
 from kokyaku.domain.portfolio import DEFAULT_STAGE_PROBABILITIES
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
@@ -67,12 +67,26 @@ def snapshot_scan(snapshot: Snapshot) -> QuerySet[SnapshotRow]:
     the (snapshot, ...) indexes row by row: at 100,000 rows on SQLite a SUM over the block took
     12 ms against 170 ms through the index. ``snapshot_id + 0`` keeps the answer exact even if
     two blocks ever interleave, without letting the planner prefer the snapshot index. One
-    query (the id bounds, read from the index alone; remembered on the snapshot object).
+    query only for a snapshot made before its bounds were stored (``Snapshot.row_id_min/max``,
+    written by ``snapshot_create``); none otherwise.
     """
     cached: tuple[int, int] | None = getattr(snapshot, "_row_id_bounds", None)  # rows never change: once per object
+    if cached is None and snapshot.row_id_min is not None and snapshot.row_id_max is not None:
+        cached = (snapshot.row_id_min, snapshot.row_id_max)
     if cached is None:
         bounds = SnapshotRow.objects.filter(snapshot=snapshot).aggregate(lo=Min("id"), hi=Max("id"))
         cached = (int(bounds["lo"] or 0), int(bounds["hi"] or -1))
         snapshot._row_id_bounds = cached  # type: ignore[attr-defined]
     lo, hi = cached
     return SnapshotRow.objects.annotate(_sid=F("snapshot_id") + 0).filter(_sid=snapshot.pk, id__gte=lo, id__lte=hi)
+
+
+def row_in(snapshot: Snapshot) -> FilteredRelation:
+    """Join a model with an ``account`` foreign key to ``snapshot``'s row of that account (LEFT JOIN).
+
+    ``qs.annotate(r=row_in(s)).annotate(zone=F("r__zone"))`` reads each row's zone in ``s`` (None
+    when the account is not in it) in one hash join over both tables, where a correlated
+    subquery would probe the snapshot once per row (a SubPlan: 1.3 s for 100,000 review rows on
+    PostgreSQL, against 80 ms joined). Works for snapshot rows, deals and activities.
+    """
+    return FilteredRelation("account__snapshot_rows", condition=Q(account__snapshot_rows__snapshot=snapshot))

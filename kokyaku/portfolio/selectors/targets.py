@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -105,6 +105,7 @@ class Targets:
     team: TeamTargets
     high: float
     mid: float
+    reps_total: int = 0  # reps with a target: len(reps) unless only a page of them was asked for
 
     @property
     def high_pct(self) -> int:
@@ -149,6 +150,7 @@ def targets_view(
     high: float = 0.7,
     mid: float = 0.4,
     accounts_per_rep: int = 10,
+    reps_slice: slice | None = None,
 ) -> Targets:
     """Return the 予実 of a period: per rep target, won, weighted pipeline, ヨミ and gap.
 
@@ -158,7 +160,9 @@ def targets_view(
     table of the snapshot's criteria (:func:`stage_probabilities_for`). An open deal whose
     expected date has passed stays in that date's period (see :func:`open_deal_dates`). Each rep
     behind target lists up to ``accounts_per_rep`` zone-A accounts (latest snapshot) whose expected
-    value could close the gap. Five queries, six without a snapshot.
+    value could close the gap. ``reps_slice`` keeps only those reps (by name; the team's figures
+    and ``reps_total`` still count every rep), and looks up accounts for them alone: a page of a
+    large sales organisation. Five queries, six without a snapshot.
     """
     snapshot = snapshot or snapshot_latest()
     table = stage_probabilities_for(snapshot)
@@ -188,8 +192,6 @@ def targets_view(
     # Every rep's name (or the asked-for ones): cheaper than an IN list of thousands of ids to parse.
     reps_qs = Rep.objects.all() if rep_ids is None else Rep.objects.filter(id__in=rep_ids)
     names = dict(reps_qs.order_by().values_list("id", "name"))
-    gaps = forecast.set_index("rep_id")["gap"]
-    accounts = _gap_accounts(snapshot, gaps, accounts_per_rep) if snapshot is not None else {}
     money = ("target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid")
     reps = [
         TargetRow(
@@ -197,18 +199,24 @@ def targets_view(
             rep=str(names.get(int(r["rep_id"]), "")),
             **{c: float(r[c]) for c in (*money, "gap", "gap_after_yomi", "surplus", "surplus_after_yomi")},
             attainment=_finite(r["attainment"]),
-            accounts=accounts.get(int(r["rep_id"]), []),
+            accounts=[],  # filled below, for the reps kept
         )
         for r in forecast.to_dict("records")
     ]
     reps.sort(key=lambda r: (r.rep, r.rep_id))
+    reps_total = len(reps)
+    if reps_slice is not None:
+        reps = reps[reps_slice]
+    gaps = pd.Series({r.rep_id: r.gap for r in reps}, dtype=float)
+    accounts = _gap_accounts(snapshot, gaps, accounts_per_rep) if snapshot is not None else {}
+    reps = [replace(r, accounts=accounts.get(r.rep_id, [])) for r in reps]
     team = team_forecast(forecast)
     counts = ("reps_behind", "reps_behind_after_yomi")
     team_targets = TeamTargets(
         **{k: (int(v) if k in counts else float(v)) for k, v in team.items() if k != "attainment"},  # type: ignore[arg-type]
         attainment=_finite(team["attainment"]),
     )
-    return Targets(reps=reps, team=team_targets, high=high, mid=mid)
+    return Targets(reps=reps, team=team_targets, high=high, mid=mid, reps_total=reps_total)
 
 
 @dataclass(frozen=True)

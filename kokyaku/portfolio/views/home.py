@@ -32,8 +32,9 @@ def _team_panels(snapshot: Snapshot, month: Period) -> dict[str, Any]:
     previous = selectors.snapshot_previous(snapshot)
     if previous is not None:
         out["previous"] = previous
-        out["moves_up"] = selectors.zone_moves(snapshot, previous=previous, direction="up", per_page=5)
-        out["moves_down"] = selectors.zone_moves(snapshot, previous=previous, direction="down", per_page=5)
+        up, down = selectors.zone_move_counts(snapshot, previous)  # one pass for both totals
+        out["moves_up"] = selectors.zone_moves(snapshot, previous=previous, direction="up", per_page=5, total=up)
+        out["moves_down"] = selectors.zone_moves(snapshot, previous=previous, direction="down", per_page=5, total=down)
     return out
 
 

@@ -20,6 +20,8 @@ from kokyaku.crm.selectors import company_settings
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.forms import TargetForm, error_lines
 from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
+from kokyaku.portfolio.selectors.rows import Page, paging
+from kokyaku.portfolio.views.common import page_param
 from kokyaku.users.decorators import manager_required
 from kokyaku.users.roles import is_manager
 
@@ -32,9 +34,16 @@ def _period(request: HttpRequest, start_month: int, today: date) -> Period:
         return period_of(today, kind="month", start_month=start_month)
 
 
-def targets_of(period: Period, *, rep_ids: list[int] | None = None, accounts_per_rep: int = 10) -> selectors.Targets:
+REPS_PER_PAGE = 50
+
+
+def targets_of(
+    period: Period, *, rep_ids: list[int] | None = None, accounts_per_rep: int = 10, reps_slice: slice | None = None
+) -> selectors.Targets:
     """The 予実 of a period (the targets page, the home page's panels)."""
-    return selectors.targets_view(start=period.start, end=period.end, rep_ids=rep_ids, accounts_per_rep=accounts_per_rep)
+    return selectors.targets_view(
+        start=period.start, end=period.end, rep_ids=rep_ids, accounts_per_rep=accounts_per_rep, reps_slice=reps_slice
+    )
 
 
 @login_required
@@ -42,10 +51,16 @@ def targets(request: HttpRequest) -> HttpResponse:
     company, today = company_settings(), timezone.localdate()
     period = _period(request, company.fiscal_year_start_month, today)
     fy = fiscal_year_of(period.start, company.fiscal_year_start_month)
-    data = targets_of(period)
+    # A page of reps (the team's figures count them all): a sales organisation of 15,000 reps is not one table.
+    asked = page_param(request, "reps_page")
+    data = targets_of(period, reps_slice=slice((asked - 1) * REPS_PER_PAGE, asked * REPS_PER_PAGE))
+    page, per_page, first = paging(data.reps_total, asked, REPS_PER_PAGE)
+    if page != asked:  # past the last page: the last one
+        data = targets_of(period, reps_slice=slice(first, first + per_page))
     manager = is_manager(request.user)
     context = {
-        "reps": data.reps, "team": data.team, "high_pct": data.high_pct, "mid_pct": data.mid_pct, "period": period,
+        "reps": data.reps, "reps_page": Page(data.reps, data.reps_total, page, per_page), "params": request.GET,
+        "team": data.team, "high_pct": data.high_pct, "mid_pct": data.mid_pct, "period": period,
         "open_deal_dates": selectors.open_deal_dates(today=today),
         "periods": [p for y in (fy - 1, fy, fy + 1) for p in fiscal_periods(y, start_month=company.fiscal_year_start_month)],
         "chart": presenters.yomi_chart(data, company.currency), "currency": company.currency, "is_manager": manager,

@@ -1,0 +1,169 @@
+"""Time every manager page and the heavy API lists server-side, and the snapshot with 1 and 12 snapshots kept.
+
+    createdb kk_bench && export DATABASE_URL=postgres://postgres@127.0.0.1:5432/kk_bench
+    .venv/bin/kokyaku migrate
+    .venv/bin/kokyaku demo --accounts 100000 --seed 0 --as-of 2026-11-30 --snapshots 2
+    psql kk_bench -c 'VACUUM ANALYZE'
+    .venv/bin/python -m benchmarks.pages --runs 10            # the pages
+    .venv/bin/python -m benchmarks.pages --snapshots 12       # then: the snapshot, 1 vs 12 kept
+
+Uses the database as it finds it (load the demo first, as above). Logged in as the demo manager,
+it GETs each page once to warm up, then ``--runs`` times, and prints the median and fastest server
+time (request in, response out, in this process: Django test client, full middleware), the page's
+SQL query count and HTML size, the load average and whether PostgreSQL's JIT is on.
+
+``--snapshots N`` instead times ``snapshot_create`` with the snapshots the database holds, then
+adds snapshots (each as of one day earlier than the oldest) until N are kept and times it again;
+the SQL floor (one GROUP BY over the open deals per account) is printed for comparison. The
+snapshots it adds are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def _setup() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokyaku.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def _jit() -> str:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version(), current_setting('jit')")
+        version, jit = cursor.fetchone()
+    return f"{version.split(' on ')[0]}, jit={jit}"
+
+
+def pages(runs: int, username: str, only: str = "") -> int:
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from kokyaku.crm.models import Account, Activity, Deal, Rep
+    from kokyaku.lib.pagination import MAX_OFFSET
+    from kokyaku.portfolio.models import Snapshot
+    from kokyaku.portfolio.selectors import snapshot_latest
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    snapshot = snapshot_latest()
+    user = User.objects.filter(username=username).first()
+    if snapshot is None or user is None:
+        print("load the demo first (see the module docstring)", file=sys.stderr)
+        return 1
+    client = Client()
+    client.force_login(user)
+    activities = Activity.objects.count()
+    deep = min(max(0, activities - 1000) // 100 * 100, MAX_OFFSET)  # the deepest offset the API takes
+    urls = [
+        ("home", "/"),
+        ("review", "/portfolio/review/"),
+        ("effort", "/portfolio/effort/"),
+        ("targets", "/portfolio/targets/"),
+        ("criteria", "/portfolio/criteria/"),
+        ("team", "/portfolio/"),
+        ("accounts", "/portfolio/accounts/"),
+        ("API portfolio/effort per rep", "/api/portfolio/effort?start=2026-09-01&end=2026-11-30&per_rep=true"),
+        (f"API activities offset={deep:,}", f"/api/activities?offset={deep}"),
+        ("API activities cursor", "/api/activities"),
+    ]
+    print(
+        f"{_jit()}: {Account.objects.count():,} accounts, {Deal.objects.count():,} deals, {activities:,} activities,"
+        f" {Rep.objects.count():,} reps, {Snapshot.objects.count()} snapshots; {_load()}"
+    )
+    print(f"{'page':34} {'median':>9} {'fastest':>9} {'queries':>8} {'size':>9}")
+    for name, url in urls:
+        if only not in name:
+            continue
+        first = client.get(url)  # warm-up: templates, translations, the database's pages
+        if first.status_code != 200:
+            print(f"{name:34} HTTP {first.status_code}", flush=True)
+            continue
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        size = len(response.content)
+        print(
+            f"{name:34} {statistics.median(times) * 1000:7.0f} ms {min(times) * 1000:7.0f} ms"
+            f" {len(queries.captured_queries):8d} {size / 1024:7.0f} KB",
+            flush=True,
+        )
+    print(_load())
+    return 0
+
+
+def snapshots(keep: int) -> int:
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from kokyaku.portfolio.models import Snapshot
+    from kokyaku.portfolio.services import snapshot_create
+
+    def floor() -> float:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT account_id, SUM(amount), COUNT(*) FROM crm_deal WHERE status = 'open' GROUP BY account_id")
+            cursor.fetchall()
+        return time.perf_counter() - started
+
+    def timed(label: str) -> None:
+        oldest = Snapshot.objects.order_by("as_of").first()
+        as_of = oldest.as_of - timedelta(days=1) if oldest else None
+        started = time.perf_counter()
+        made = snapshot_create(actor=None, as_of=as_of)
+        seconds = time.perf_counter() - started
+        added.append(made.pk)
+        print(f"{label}: {made.account_count:,} accounts in {seconds:.2f} s; SQL floor {floor():.2f} s; {_load()}", flush=True)
+
+    added: list[int] = []
+    print(_jit())
+    try:
+        timed(f"with {Snapshot.objects.count()} kept")
+        while Snapshot.objects.count() < keep - 1:
+            oldest = Snapshot.objects.order_by("as_of").first()
+            made = snapshot_create(actor=None, as_of=oldest.as_of - timedelta(days=1) if oldest else None)
+            added.append(made.pk)
+        timed(f"with {Snapshot.objects.count()} kept")
+    finally:
+        Snapshot.objects.filter(pk__in=added).delete()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--username", default="manager")
+    parser.add_argument("--only", default="", help="time only the pages whose name contains this")
+    parser.add_argument("--snapshots", type=int, default=0, help="time the snapshot with this many kept instead")
+    args = parser.parse_args()
+    _setup()
+    return snapshots(args.snapshots) if args.snapshots else pages(args.runs, args.username, args.only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+// The accounts page's owner filter: a search box over /portfolio/owners/?q= (a datalist of at most
+// 20 names), not a select with one option per rep. Picking a name sets the hidden "owner" id and
+// fires the form's change (htmx reloads the table); clearing the box shows all owners again.
+(function () {
+  "use strict";
+  const box = document.querySelector("[data-owner-search]");
+  if (!box) return;
+  const hidden = box.form.querySelector("[data-owner-id]");
+  const list = document.getElementById(box.getAttribute("list"));
+  let found = new Map();
+  let timer = null;
+
+  function pick(id) {
+    if (hidden.value === id) return;
+    hidden.value = id;
+    hidden.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  async function search(text) {
+    const response = await fetch(box.dataset.ownerSearch + "?q=" + encodeURIComponent(text), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) return;
+    const { results } = await response.json();
+    found = new Map(results.map((o) => [o.name, String(o.id)]));
+    list.replaceChildren(...results.map((o) => Object.assign(document.createElement("option"), { value: o.name })));
+  }
+
+  box.addEventListener("input", () => {
+    const text = box.value.trim();
+    clearTimeout(timer);
+    if (!text) return pick("");
+    if (found.has(text)) return pick(found.get(text));
+    timer = setTimeout(() => search(text), 200);
+  });
+})();
