@@ -237,3 +237,18 @@ def test_out_of_time_with_value_capacities_gives_the_repaired_plan_and_the_bound
     assert plan.bound == 45000
     assert plan.score is not None
     assert 0 < plan.score < plan.bound
+
+
+def test_an_at_risk_customer_is_placed_like_an_active_one_and_a_churned_one_stays_unflagged() -> None:
+    reps = [rep("S", "strong", 3), rep("D", "developing", 3)]
+    accounts = [
+        acc("risk-prag", "D", "pragmatist", lifecycle="at_risk"),
+        acc("gone-prag", "D", "pragmatist", lifecycle="churned"),
+        acc("active-vis", "S", "visionary", lifecycle="active"),
+    ]
+    plan = plan_assignment(*frames(accounts, reps))
+    rows = plan.accounts.set_index("account_id")
+    # The at-risk pragmatist moves to the strong rep as an active one would; the churned one,
+    # which said it is leaving, stays with its owner and is not sent to the follow-up queue.
+    assert owners(plan) == {"risk-prag": "S", "gone-prag": "D", "active-vis": "D"}
+    assert not rows.loc["gone-prag", "follow_up"]

@@ -2,7 +2,9 @@
 
 Accounts (one row each): ``account_id`` (unique), ``owner_id`` (a ``rep_id``, or empty),
 ``buyer_type`` (visionary / pragmatist / conservative / skeptic / unknown), ``zone`` (A / B / C, or
-"" when unzoned), ``lifecycle`` (prospect / new / active / dormant, from the portfolio), and
+"" when unzoned), ``lifecycle`` (prospect / new / active / at_risk / dormant / churned, from the portfolio: an
+at-risk customer is placed like an active one; a churned one, which said it is leaving, stays with
+its owner and is not flagged for follow-up), and
 optionally ``released`` and ``pinned`` (booleans), ``expected_value`` (empty counts as 0),
 ``team`` (default: the owner's team) and ``region``.
 
@@ -33,7 +35,7 @@ REP_COLUMNS: tuple[str, ...] = ("rep_id", "tier", "capacity", "active")
 REP_OPTIONAL: tuple[str, ...] = ("team", "region", "value_capacity")
 BUYER_TYPES: tuple[str, ...] = ("visionary", "pragmatist", "conservative", "skeptic", "unknown", "")
 ZONES: tuple[str, ...] = ("A", "B", "C", "")
-LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "dormant", "")
+LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "at_risk", "dormant", "churned", "")
 NO_CODE = -1
 
 
@@ -228,7 +230,7 @@ def read_problem(accounts: pd.DataFrame, reps: pd.DataFrame, policy: AssignmentP
     rep_tier = np.where(tier == STRONG, 0, 1).astype(np.int8)
     dormant = life == "dormant"
     owner_active = owned & active[np.maximum(owner, 0)]
-    held = policy.dormant_follow_up & dormant & owner_active & ~pinned
+    held = ((policy.dormant_follow_up & dormant) | (life == "churned")) & owner_active & ~pinned
 
     return Problem(
         account_ids=ids,
