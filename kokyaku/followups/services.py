@@ -22,7 +22,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokyaku.crm.models import Deal, Rep
+from kokyaku.assignment.data import releases_open
+from kokyaku.crm.models import Rep
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.services import churn_record
 from kokyaku.domain.followups import NEEDS_FOLLOW_UP, follow_ups_due, reactivations
@@ -104,18 +105,14 @@ def _chunks(ids: np.ndarray) -> list[list[int]]:
     return [ids[i : i + IN_CHUNK].tolist() for i in range(0, len(ids), IN_CHUNK)]
 
 
-def _released(candidates: np.ndarray) -> pd.DataFrame:
-    """Of ``candidates`` (accounts without an owner), those whose latest win was a strong rep's: that rep released them.
+def _released(new: np.ndarray) -> pd.DataFrame | None:
+    """The open releases (:class:`kokyaku.assignment.models.AccountRelease`: account, the strong rep who released it).
 
-    One query per 10,000 candidates (none when there is no candidate, the usual week).
+    One query, only when some account became dormant or at risk (none the usual quiet week); a
+    released account stays its strong rep's until a plan moves it, and the follow-up goes to the
+    developing reps of that rep's team.
     """
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(candidates):
-        won = Deal.objects.filter(status=Deal.Status.WON, account_id__in=chunk, owner__isnull=False)
-        rows += won.values_list("account_id", "owner_id", "owner__tier", "closed_on").order_by("account_id", "closed_on", "id")
-    frame = pd.DataFrame(rows, columns=["account_id", "rep_id", "tier", "closed_on"])
-    last = frame.drop_duplicates("account_id", keep="last")
-    return last.loc[last["tier"] == Rep.Tier.STRONG, ["account_id", "rep_id"]]
+    return releases_open() if bool(new.any()) else None
 
 
 def _record_reactivations(
@@ -188,7 +185,7 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
         owner_ids=owners,
         reps=_reps(),
         as_of=snapshot.as_of,
-        released=_released(ids.to_numpy()[new & np.isnan(owners)]),
+        released=_released(new),
         open_follow_ups=pd.to_numeric(open_rows["account_id"]).to_numpy(dtype=np.int64),
         open_load=load,
     )
