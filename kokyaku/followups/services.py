@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kokyaku.assignment.data import releases_open
+from kokyaku.assignment.models import Plan
 from kokyaku.crm.models import Rep
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.services import churn_record
-from kokyaku.domain.followups import NEEDS_FOLLOW_UP, follow_ups_due, reactivations
+from kokyaku.domain.followups import DEFAULT_DUE_DAYS, NEEDS_FOLLOW_UP, follow_ups_due, reactivations
 from kokyaku.followups.models import FollowUp, QueueState, Reactivation
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
@@ -223,6 +224,66 @@ def on_snapshot_written(
 ) -> None:
     """The ``snapshot_written`` receiver: the queue moves in the snapshot's own transaction."""
     followups_create(snapshot=snapshot, accounts=accounts, lifecycle=lifecycle, deals=deals)
+
+
+HAND_OVER_SCOPE = (
+    "FROM assignment_ownerchange c "
+    "WHERE c.plan_id = %s "
+    "AND c.to_rep_id IN (SELECT r.id FROM crm_rep r WHERE r.tier = %s) "
+    "AND c.account_id IN (SELECT s.account_id FROM portfolio_snapshotrow s WHERE s.snapshot_id = %s AND s.lifecycle = %s)"
+)
+
+
+@dataclass(frozen=True)
+class HandOverRun:
+    """What an applied assignment plan did to the queue."""
+
+    reassigned: int = 0  # open follow-ups that went to the account's new (developing) owner
+    created: int = 0  # dormant accounts moved to a developing rep that had none open
+
+
+def followups_hand_over(*, plan: Plan) -> HandOverRun:
+    """Give each dormant account an applied ``plan`` moved to a developing rep its follow-up, in bulk.
+
+    Dormant means dormant in the snapshot the plan was made on (applying refuses a plan older than
+    the latest snapshot). An open follow-up of such an account goes to its new owner (rule "plan");
+    one without gets a new follow-up, due in 14 days from today. Three statements whatever the size;
+    runs in the plan's transaction (the ``plan_applied`` signal).
+    """
+    if plan.snapshot_id_used is None or plan.applied_at is None:
+        return HandOverRun()
+    table = FollowUp._meta.db_table
+    scope = [plan.pk, Rep.Tier.DEVELOPING, plan.snapshot_id_used, "dormant"]
+    reassigned = bulk.execute(
+        f"UPDATE {table} SET assignee_id = c.to_rep_id, rule = %s {HAND_OVER_SCOPE} "  # noqa: S608 - fixed SQL
+        f"AND c.account_id = {table}.account_id AND {table}.status = %s",
+        [FollowUp.Rule.PLAN, *scope, FollowUp.Status.OPEN],
+    )
+    frame = read_frame(
+        f"SELECT c.account_id, c.to_rep_id {HAND_OVER_SCOPE} "  # noqa: S608 - fixed SQL
+        f"AND NOT EXISTS (SELECT 1 FROM {table} f WHERE f.account_id = c.account_id AND f.status = %s) ORDER BY c.account_id",
+        [*scope, FollowUp.Status.OPEN],
+        ["account_id", "assignee_id"],
+    )
+    if len(frame):
+        today = pd.Timestamp(timezone.localdate())
+        frame = frame.astype({"account_id": np.int64, "assignee_id": np.int64}).assign(
+            reason=FollowUp.Reason.DORMANT,
+            rule=FollowUp.Rule.PLAN,
+            due_on=today + pd.Timedelta(days=DEFAULT_DUE_DAYS["dormant"]),
+            status=FollowUp.Status.OPEN,
+            outcome="",
+            note="",
+            snapshot_id=plan.snapshot_id_used,
+            created_at=pd.Timestamp(timezone.now()).tz_convert(None),
+        )
+        bulk.write(table, bulk.model_columns(FollowUp, TASK_COLUMNS), frame)
+    return HandOverRun(reassigned=reassigned, created=len(frame))
+
+
+def on_plan_applied(sender: object, *, plan: Plan, **kwargs: Any) -> None:
+    """The ``plan_applied`` receiver: the queue follows the accounts a plan moved, in the plan's transaction."""
+    followups_hand_over(plan=plan)
 
 
 def _open(followup: FollowUp) -> None:
