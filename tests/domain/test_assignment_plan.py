@@ -150,6 +150,14 @@ def test_a_dormant_account_its_strong_rep_released_goes_to_a_developing_rep_and_
     assert rows["follow_up"].to_dict() == {"released": True, "kept": False}
 
 
+def test_at_risk_and_churned_accounts_from_the_portfolio_are_placed_like_active_ones() -> None:
+    reps = [rep("S", "strong", 5), rep("D", "developing", 5)]
+    accounts = [acc("r", "D", "pragmatist", lifecycle="at_risk"), acc("c", "S", "visionary", lifecycle="churned")]
+    plan = plan_assignment(*frames(accounts, reps))
+    assert owners(plan) == {"r": "S", "c": "D"}
+    assert not plan.accounts["follow_up"].any()
+
+
 def test_accounts_stay_in_their_team_unless_the_policy_lets_them_cross() -> None:
     reps = [rep("S1", "strong", 3, team="T1"), rep("D1", "developing", 3, team="T1"), rep("S2", "strong", 3, team="T2")]
     accounts = [acc("v", "S2", "visionary")]

@@ -2,7 +2,7 @@
 
 Accounts (one row each): ``account_id`` (unique), ``owner_id`` (a ``rep_id``, or empty),
 ``buyer_type`` (visionary / pragmatist / conservative / skeptic / unknown), ``zone`` (A / B / C, or
-"" when unzoned), ``lifecycle`` (prospect / new / active / dormant, from the portfolio), and
+"" when unzoned), ``lifecycle`` (prospect / new / active / at_risk / dormant / churned, from the portfolio), and
 optionally ``released`` and ``pinned`` (booleans), ``expected_value`` (empty counts as 0),
 ``team`` (default: the owner's team) and ``region``.
 
@@ -33,7 +33,9 @@ REP_COLUMNS: tuple[str, ...] = ("rep_id", "tier", "capacity", "active")
 REP_OPTIONAL: tuple[str, ...] = ("team", "region", "value_capacity")
 BUYER_TYPES: tuple[str, ...] = ("visionary", "pragmatist", "conservative", "skeptic", "unknown", "")
 ZONES: tuple[str, ...] = ("A", "B", "C", "")
-LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "dormant", "")
+# The portfolio's lifecycles (issue 13 added at risk and churned): only "dormant" (held, the follow-up queue) and
+# "prospect" (a term) change the plan; the others are placed by buyer type and zone like "active".
+LIFECYCLES: tuple[str, ...] = ("prospect", "new", "active", "at_risk", "dormant", "churned", "")
 NO_CODE = -1
 
 
