@@ -154,9 +154,7 @@ def score_of(
     total = 0.0
     for a in accounts:
         o = by_id.get(a["owner_id"])
-        is_held = (
-            policy.dormant_follow_up and a["lifecycle"] == "dormant" and not a["released"] and o is not None and o["active"]
-        )
+        is_held = policy.dormant_follow_up and a["lifecycle"] == "dormant" and not a["released"] and o is not None and o["active"]
         if a["pinned"] or (is_held and not a["pinned"]):
             continue
         r = owner[a["account_id"]]
