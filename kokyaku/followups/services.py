@@ -226,11 +226,12 @@ def on_snapshot_written(
     followups_create(snapshot=snapshot, accounts=accounts, lifecycle=lifecycle, deals=deals)
 
 
-HAND_OVER_SCOPE = (
-    "FROM assignment_ownerchange c "
-    "WHERE c.plan_id = %s "
-    "AND c.to_rep_id IN (SELECT r.id FROM crm_rep r WHERE r.tier = %s) "
-    "AND c.account_id IN (SELECT s.account_id FROM portfolio_snapshotrow s WHERE s.snapshot_id = %s AND s.lifecycle = %s)"
+HAND_OVER_SQL = (
+    "SELECT m.account_id, m.to_rep_id, f.id FROM assignment_planmove m "
+    "JOIN crm_rep r ON r.id = m.to_rep_id AND r.tier = %s "
+    "JOIN portfolio_snapshotrow s ON s.account_id = m.account_id AND s.snapshot_id = %s AND s.lifecycle = %s "
+    "LEFT JOIN followups_followup f ON f.account_id = m.account_id AND f.status = %s "
+    "WHERE m.plan_id = %s AND NOT m.excluded ORDER BY m.account_id"
 )
 
 
@@ -247,27 +248,32 @@ def followups_hand_over(*, plan: Plan) -> HandOverRun:
 
     Dormant means dormant in the snapshot the plan was made on (applying refuses a plan older than
     the latest snapshot). An open follow-up of such an account goes to its new owner (rule "plan");
-    one without gets a new follow-up, due in 14 days from today. Three statements whatever the size;
-    runs in the plan's transaction (the ``plan_applied`` signal).
+    one without gets a new follow-up, due in 14 days from today. One read (the plan's moves not
+    excluded, with the snapshot's lifecycle and the open follow-up), then one UPDATE per new owner
+    (at most the number of reps, in chunks of 10,000 ids) and one bulk write; runs in the plan's
+    transaction (the ``plan_applied`` signal).
     """
     if plan.snapshot_id_used is None or plan.applied_at is None:
         return HandOverRun()
-    table = FollowUp._meta.db_table
-    scope = [plan.pk, Rep.Tier.DEVELOPING, plan.snapshot_id_used, "dormant"]
-    reassigned = bulk.execute(
-        f"UPDATE {table} SET assignee_id = c.to_rep_id, rule = %s {HAND_OVER_SCOPE} "  # noqa: S608 - fixed SQL
-        f"AND c.account_id = {table}.account_id AND {table}.status = %s",
-        [FollowUp.Rule.PLAN, *scope, FollowUp.Status.OPEN],
+    found = read_frame(
+        HAND_OVER_SQL,
+        [Rep.Tier.DEVELOPING, plan.snapshot_id_used, "dormant", FollowUp.Status.OPEN, plan.pk],
+        ["account_id", "assignee_id", "followup_id"],
     )
-    frame = read_frame(
-        f"SELECT c.account_id, c.to_rep_id {HAND_OVER_SCOPE} "  # noqa: S608 - fixed SQL
-        f"AND NOT EXISTS (SELECT 1 FROM {table} f WHERE f.account_id = c.account_id AND f.status = %s) ORDER BY c.account_id",
-        [*scope, FollowUp.Status.OPEN],
-        ["account_id", "assignee_id"],
-    )
-    if len(frame):
+    if found.empty:
+        return HandOverRun()
+    found["account_id"] = pd.to_numeric(found["account_id"]).astype(np.int64)
+    found["assignee_id"] = pd.to_numeric(found["assignee_id"]).astype(np.int64)
+    followup = pd.to_numeric(found["followup_id"], errors="coerce")
+    has_open = followup.notna().to_numpy()
+    reassigned = 0
+    for rep_id, ids in followup[has_open].astype(np.int64).groupby(found.loc[has_open, "assignee_id"]):
+        for chunk in _chunks(ids.to_numpy()):
+            reassigned += FollowUp.objects.filter(pk__in=chunk).update(assignee_id=int(rep_id), rule=FollowUp.Rule.PLAN)
+    fresh = found.loc[~has_open, ["account_id", "assignee_id"]]
+    if len(fresh):
         today = pd.Timestamp(timezone.localdate())
-        frame = frame.astype({"account_id": np.int64, "assignee_id": np.int64}).assign(
+        frame = fresh.assign(
             reason=FollowUp.Reason.DORMANT,
             rule=FollowUp.Rule.PLAN,
             due_on=today + pd.Timedelta(days=DEFAULT_DUE_DAYS["dormant"]),
@@ -277,8 +283,8 @@ def followups_hand_over(*, plan: Plan) -> HandOverRun:
             snapshot_id=plan.snapshot_id_used,
             created_at=pd.Timestamp(timezone.now()).tz_convert(None),
         )
-        bulk.write(table, bulk.model_columns(FollowUp, TASK_COLUMNS), frame)
-    return HandOverRun(reassigned=reassigned, created=len(frame))
+        bulk.write(FollowUp._meta.db_table, bulk.model_columns(FollowUp, TASK_COLUMNS), frame)
+    return HandOverRun(reassigned=reassigned, created=len(fresh))
 
 
 def on_plan_applied(sender: object, *, plan: Plan, **kwargs: Any) -> None:
