@@ -8,7 +8,8 @@ snapshot (zones and lifecycles), then times:
   domain core (min-cost flow, explanations, both baselines), the fingerprint, storing the plan and
   its moves (COPY);
 * ``assignment_apply``: re-reading the data to check the fingerprint, moving every owner in one
-  UPDATE, one audit row and one hand-over per move, resolving releases — in one transaction,
+  UPDATE and the accounts' open deals in another, one audit row and one hand-over per move,
+  resolving releases, the follow-ups of dormant accounts moved to developing reps — in one transaction,
   rolled back after each timed run so every run applies the same plan.
 
     export KOKYAKU_DATA_DIR=/tmp/kk-bench DEBUG=1
@@ -38,8 +39,9 @@ from django.db import connection, transaction  # noqa: E402
 
 from kokyaku.assignment.models import OwnerChange, Plan  # noqa: E402
 from kokyaku.assignment.services import assignment_apply, assignment_plan  # noqa: E402
-from kokyaku.crm.models import Account, Rep  # noqa: E402
+from kokyaku.crm.models import Account, Deal, Rep  # noqa: E402
 from kokyaku.demo.services import demo_load  # noqa: E402
+from kokyaku.followups.models import FollowUp  # noqa: E402
 from kokyaku.portfolio.services import snapshot_create  # noqa: E402
 
 AS_OF = date(2026, 11, 22)
@@ -99,10 +101,15 @@ def main() -> int:
             moved = assignment_apply(actor=None, plan=plan)
             apply_wall.append(time.perf_counter() - t)
             assert moved == plan.move_count == OwnerChange.objects.filter(plan=plan).count()
+            handed = FollowUp.objects.filter(rule=FollowUp.Rule.PLAN, status=FollowUp.Status.OPEN).count()
+            deals = Deal.objects.filter(status=Deal.Status.OPEN, account__owner_changes__plan=plan).count()
             transaction.set_rollback(True)
         plan.applied_at = plan.applied_by = None
     median = statistics.median(apply_wall)
-    print(f"apply {moved:,} moves (fingerprint, owners, audit, hand-overs), median of {args.runs}: {median:.3f} s")
+    print(
+        f"apply {moved:,} moves (fingerprint, owners, {deals:,} open deals, audit, hand-overs, {handed:,} follow-ups of "
+        f"dormant accounts moved to developing reps), median of {args.runs}: {median:.3f} s"
+    )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

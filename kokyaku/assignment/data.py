@@ -43,6 +43,10 @@ REPS_SQL = (
     "SELECT r.id, r.tier, r.capacity, r.active, t.name FROM crm_rep r LEFT JOIN crm_team t ON t.id = r.team_id ORDER BY r.id"
 )
 REP_NAMES = ["rep_id", "tier", "capacity", "active", "team"]
+RELEASES_SQL = (
+    "SELECT account_id, rep_id FROM assignment_accountrelease "
+    "WHERE withdrawn_at IS NULL AND resolved_at IS NULL AND rep_id IS NOT NULL ORDER BY account_id"
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,17 @@ def current_fingerprint(version: PolicyVersion | None) -> str:
     return fingerprint(
         accounts, _reps(version), snapshot_id=snapshot.pk if snapshot else None, version_id=version.pk if version else None
     )
+
+
+def releases_open() -> pd.DataFrame:
+    """Every open release (``account_id``, ``rep_id``: who released it), in one query.
+
+    Releases are deliberate acts of strong reps, so the table stays small. The follow-up queue reads
+    it (``kokyaku.followups.services``: a dormant or at-risk account its strong rep released goes to
+    the developing reps); that import runs followups -> assignment, never back.
+    """
+    frame = read_frame(RELEASES_SQL, [], ["account_id", "rep_id"])
+    return frame.astype({"account_id": np.int64, "rep_id": np.int64})
 
 
 def plan_inputs(version: PolicyVersion | None) -> PlanInputs:

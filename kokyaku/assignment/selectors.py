@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from kokyaku.assignment.labels import STATUS_LABELS, TERM_LABELS, infeasible_message, move_reason
 from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, Plan, PlanMove, PolicyVersion
-from kokyaku.crm.models import Account, Rep
+from kokyaku.crm.models import Account, Deal, Rep
 from kokyaku.domain.assignment import AssignmentPolicy
 
 MOVES_SHOWN = 500
@@ -140,10 +140,12 @@ class PlanReview:
     moves_total: int
     excluded: int
     rep_filter: int | None
+    open_deals: int  # open deals of the accounts the moves not excluded take: they move with them
 
 
 def plan_review(plan: Plan, *, rep_id: int | None = None, limit: int = MOVES_SHOWN) -> PlanReview:
-    """A plan as the review page shows it (six queries): loads per rep with exclusions, the moves (to ``rep_id``)."""
+    """A plan as the review page shows it (seven queries): loads per rep with exclusions, the moves (to ``rep_id``),
+    the open deals that move with the accounts."""
     excluded_in = dict(
         PlanMove.objects.filter(plan=plan, excluded=True)
         .values("to_rep_id")
@@ -210,6 +212,9 @@ def plan_review(plan: Plan, *, rep_id: int | None = None, limit: int = MOVES_SHO
         moves_total=moves.count(),
         excluded=sum(excluded_in.values()),
         rep_filter=rep_id,
+        open_deals=Deal.objects.filter(
+            status=Deal.Status.OPEN, account_id__in=PlanMove.objects.filter(plan=plan, excluded=False).values("account_id")
+        ).count(),
     )
 
 

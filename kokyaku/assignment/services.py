@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from kokyaku.assignment.data import current_fingerprint, plan_inputs
 from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, Plan, PlanMove, PolicyVersion
-from kokyaku.crm.models import Account, Rep
+from kokyaku.assignment.signals import plan_applied
+from kokyaku.crm.models import Account, Deal, Rep
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.domain.assignment import AssignmentPolicy, plan_assignment
 from kokyaku.domain.errors import DomainError
@@ -247,7 +248,10 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
     Refuses, moving nothing, a plan already applied, a plan with no plan (infeasible), and a plan
     made on data that changed since (owners, buyer types, reps, pins, releases, the snapshot, the
     policy). Each move writes an :class:`OwnerChange` (who, when, why, previous owner) and a
-    :class:`Handover` for the new owner; releases of moved accounts are resolved.
+    :class:`Handover` for the new owner; the account's open deals move with it (won and lost ones
+    keep the rep who worked them); releases of moved accounts are resolved. Then ``plan_applied``
+    is sent in the same transaction: the follow-up queue gives each dormant account moved to a
+    developing rep its follow-up (``kokyaku.followups.services.followups_hand_over``).
     """
     check(actor, "assignment_apply")
     now = timezone.now()
@@ -279,6 +283,12 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
         )
         if moved != expected:  # the fingerprint makes this unreachable short of a concurrent write
             raise ValidationError(_("Plan %(id)s could not move every account: nothing was moved.") % {"id": plan.pk})
+        # Open deals move with their account (whoever held them); won and lost ones keep the rep who worked them.
+        bulk.execute(
+            "UPDATE crm_deal SET owner_id = m.to_rep_id FROM assignment_planmove m "
+            "WHERE m.plan_id = %s AND NOT m.excluded AND m.account_id = crm_deal.account_id AND crm_deal.status = %s",
+            [locked.pk, Deal.Status.OPEN],
+        )
         bulk.execute(
             "INSERT INTO assignment_ownerchange "
             "(plan_id, account_id, from_rep_id, to_rep_id, reason, term, changed_by_id, changed_at) "
@@ -296,6 +306,7 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
         ).update(resolved_at=now, resolved_by_plan=locked)
         locked.applied_at, locked.applied_by = now, user
         locked.save(update_fields=["applied_at", "applied_by"])
+        plan_applied.send(sender=Plan, plan=locked)  # the follow-up queue: dormant accounts moved to developing reps
     plan.applied_at, plan.applied_by = locked.applied_at, locked.applied_by
     return moved
 

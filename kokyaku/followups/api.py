@@ -48,7 +48,9 @@ class FollowUpOut(Schema):
     account_name: str = Field(..., alias="account.name")
     assignee_id: int | None
     reason: str = Field(..., description="dormant or at_risk: what the account became at the snapshot")
-    rule: str = Field(..., description="why this assignee: owner, released, no_owner, unassigned")
+    rule: str = Field(
+        ..., description="why this assignee: owner, released, no_owner, unassigned, plan (moved by an applied assignment plan)"
+    )
     due_on: date
     status: str
     outcome: str

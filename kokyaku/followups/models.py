@@ -31,6 +31,7 @@ class FollowUp(models.Model):
         RELEASED = "released", _("Released by a strong rep")
         NO_OWNER = "no_owner", _("No active owner")
         UNASSIGNED = "unassigned", _("No developing rep available")
+        PLAN = "plan", _("Moved by an assignment plan")
 
     class Outcome(models.TextChoices):
         NONE = "", _("—")

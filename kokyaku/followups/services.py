@@ -22,10 +22,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokyaku.crm.models import Deal, Rep
+from kokyaku.assignment.data import releases_open
+from kokyaku.assignment.models import Plan
+from kokyaku.crm.models import Rep
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.services import churn_record
-from kokyaku.domain.followups import NEEDS_FOLLOW_UP, follow_ups_due, reactivations
+from kokyaku.domain.followups import DEFAULT_DUE_DAYS, NEEDS_FOLLOW_UP, follow_ups_due, reactivations
 from kokyaku.followups.models import FollowUp, QueueState, Reactivation
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
@@ -104,18 +106,14 @@ def _chunks(ids: np.ndarray) -> list[list[int]]:
     return [ids[i : i + IN_CHUNK].tolist() for i in range(0, len(ids), IN_CHUNK)]
 
 
-def _released(candidates: np.ndarray) -> pd.DataFrame:
-    """Of ``candidates`` (accounts without an owner), those whose latest win was a strong rep's: that rep released them.
+def _released(new: np.ndarray) -> pd.DataFrame | None:
+    """The open releases (:class:`kokyaku.assignment.models.AccountRelease`: account, the strong rep who released it).
 
-    One query per 10,000 candidates (none when there is no candidate, the usual week).
+    One query, only when some account became dormant or at risk (none the usual quiet week); a
+    released account stays its strong rep's until a plan moves it, and the follow-up goes to the
+    developing reps of that rep's team.
     """
-    rows: list[tuple[Any, ...]] = []
-    for chunk in _chunks(candidates):
-        won = Deal.objects.filter(status=Deal.Status.WON, account_id__in=chunk, owner__isnull=False)
-        rows += won.values_list("account_id", "owner_id", "owner__tier", "closed_on").order_by("account_id", "closed_on", "id")
-    frame = pd.DataFrame(rows, columns=["account_id", "rep_id", "tier", "closed_on"])
-    last = frame.drop_duplicates("account_id", keep="last")
-    return last.loc[last["tier"] == Rep.Tier.STRONG, ["account_id", "rep_id"]]
+    return releases_open() if bool(new.any()) else None
 
 
 def _record_reactivations(
@@ -188,7 +186,7 @@ def followups_create(*, snapshot: Snapshot, accounts: pd.DataFrame, lifecycle: A
         owner_ids=owners,
         reps=_reps(),
         as_of=snapshot.as_of,
-        released=_released(ids.to_numpy()[new & np.isnan(owners)]),
+        released=_released(new),
         open_follow_ups=pd.to_numeric(open_rows["account_id"]).to_numpy(dtype=np.int64),
         open_load=load,
     )
@@ -226,6 +224,72 @@ def on_snapshot_written(
 ) -> None:
     """The ``snapshot_written`` receiver: the queue moves in the snapshot's own transaction."""
     followups_create(snapshot=snapshot, accounts=accounts, lifecycle=lifecycle, deals=deals)
+
+
+HAND_OVER_SQL = (
+    "SELECT m.account_id, m.to_rep_id, f.id FROM assignment_planmove m "
+    "JOIN crm_rep r ON r.id = m.to_rep_id AND r.tier = %s "
+    "JOIN portfolio_snapshotrow s ON s.account_id = m.account_id AND s.snapshot_id = %s AND s.lifecycle = %s "
+    "LEFT JOIN followups_followup f ON f.account_id = m.account_id AND f.status = %s "
+    "WHERE m.plan_id = %s AND NOT m.excluded ORDER BY m.account_id"
+)
+
+
+@dataclass(frozen=True)
+class HandOverRun:
+    """What an applied assignment plan did to the queue."""
+
+    reassigned: int = 0  # open follow-ups that went to the account's new (developing) owner
+    created: int = 0  # dormant accounts moved to a developing rep that had none open
+
+
+def followups_hand_over(*, plan: Plan) -> HandOverRun:
+    """Give each dormant account an applied ``plan`` moved to a developing rep its follow-up, in bulk.
+
+    Dormant means dormant in the snapshot the plan was made on (applying refuses a plan older than
+    the latest snapshot). An open follow-up of such an account goes to its new owner (rule "plan");
+    one without gets a new follow-up, due in 14 days from today. One read (the plan's moves not
+    excluded, with the snapshot's lifecycle and the open follow-up), then one UPDATE per new owner
+    (at most the number of reps, in chunks of 10,000 ids) and one bulk write; runs in the plan's
+    transaction (the ``plan_applied`` signal).
+    """
+    if plan.snapshot_id_used is None or plan.applied_at is None:
+        return HandOverRun()
+    found = read_frame(
+        HAND_OVER_SQL,
+        [Rep.Tier.DEVELOPING, plan.snapshot_id_used, "dormant", FollowUp.Status.OPEN, plan.pk],
+        ["account_id", "assignee_id", "followup_id"],
+    )
+    if found.empty:
+        return HandOverRun()
+    found["account_id"] = pd.to_numeric(found["account_id"]).astype(np.int64)
+    found["assignee_id"] = pd.to_numeric(found["assignee_id"]).astype(np.int64)
+    followup = pd.to_numeric(found["followup_id"], errors="coerce")
+    has_open = followup.notna().to_numpy()
+    reassigned = 0
+    for rep_id, ids in followup[has_open].astype(np.int64).groupby(found.loc[has_open, "assignee_id"]):
+        for chunk in _chunks(ids.to_numpy()):
+            reassigned += FollowUp.objects.filter(pk__in=chunk).update(assignee_id=int(rep_id), rule=FollowUp.Rule.PLAN)
+    fresh = found.loc[~has_open, ["account_id", "assignee_id"]]
+    if len(fresh):
+        today = pd.Timestamp(timezone.localdate())
+        frame = fresh.assign(
+            reason=FollowUp.Reason.DORMANT,
+            rule=FollowUp.Rule.PLAN,
+            due_on=today + pd.Timedelta(days=DEFAULT_DUE_DAYS["dormant"]),
+            status=FollowUp.Status.OPEN,
+            outcome="",
+            note="",
+            snapshot_id=plan.snapshot_id_used,
+            created_at=pd.Timestamp(timezone.now()).tz_convert(None),
+        )
+        bulk.write(FollowUp._meta.db_table, bulk.model_columns(FollowUp, TASK_COLUMNS), frame)
+    return HandOverRun(reassigned=reassigned, created=len(fresh))
+
+
+def on_plan_applied(sender: object, *, plan: Plan, **kwargs: Any) -> None:
+    """The ``plan_applied`` receiver: the queue follows the accounts a plan moved, in the plan's transaction."""
+    followups_hand_over(plan=plan)
 
 
 def _open(followup: FollowUp) -> None:

@@ -40,6 +40,30 @@ def test_manager_plans_reviews_excludes_and_applies(book: Book, manager_client: 
     assert "Applied on" in manager_client.get(f"/assignment/plans/{plan.pk}/").content.decode()
 
 
+def test_the_review_page_says_open_deals_move_with_their_accounts(book: Book, manager_client: Client) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from kokyaku.crm.models import Deal
+
+    moving = Account.objects.filter(owner=book.strong, buyer_type="visionary").order_by("id")
+    for i, account in enumerate(moving[:2]):
+        Deal.objects.create(
+            external_id=f"OPEN-{i}", account=account, owner=book.strong, amount=Decimal(1000), opened_on=date(2026, 1, 5)
+        )
+    manager_client.post("/assignment/")
+    plan = Plan.objects.get()
+    page = manager_client.get(f"/assignment/plans/{plan.pk}/").content.decode()
+    assert 'data-testid="plan-open-deals">2<' in page
+    assert "with its open deals to the new owner" in page
+    move = PlanMove.objects.get(plan=plan, account=moving[0])
+    manager_client.post(f"/assignment/plans/{plan.pk}/exclude/", {"move": [move.pk], "exclude": "1"})
+    assert 'data-testid="plan-open-deals">1<' in manager_client.get(f"/assignment/plans/{plan.pk}/").content.decode()
+    manager_client.post(f"/assignment/plans/{plan.pk}/apply/")
+    owners = dict(Deal.objects.values_list("external_id", "owner_id"))
+    assert owners == {"OPEN-0": book.strong.pk, "OPEN-1": book.developing.pk}  # the excluded account kept its deal
+
+
 def test_the_new_owner_sees_the_account_and_why_on_the_home_page(book: Book, manager_client: Client) -> None:
     manager_client.post("/assignment/")
     plan = Plan.objects.get()

@@ -90,7 +90,8 @@ def brute_force(accounts: Sequence[dict[str, Any]], reps: Sequence[dict[str, Any
 
     def held(a: dict[str, Any]) -> bool:
         o = by_id.get(a["owner_id"])
-        return policy.dormant_follow_up and a["lifecycle"] == "dormant" and not a["pinned"] and o is not None and o["active"]
+        stays = (policy.dormant_follow_up and a["lifecycle"] == "dormant" and not a["released"]) or a["lifecycle"] == "churned"
+        return stays and not a["pinned"] and o is not None and o["active"]
 
     fixed = [a for a in accounts if a["pinned"] or held(a)]
     movable = [a for a in accounts if not (a["pinned"] or held(a))]
@@ -151,7 +152,8 @@ def score_of(
     total = 0.0
     for a in accounts:
         o = by_id.get(a["owner_id"])
-        is_held = policy.dormant_follow_up and a["lifecycle"] == "dormant" and o is not None and o["active"]
+        stays = (policy.dormant_follow_up and a["lifecycle"] == "dormant" and not a["released"]) or a["lifecycle"] == "churned"
+        is_held = stays and o is not None and o["active"]
         if a["pinned"] or (is_held and not a["pinned"]):
             continue
         r = owner[a["account_id"]]

@@ -140,6 +140,16 @@ def test_dormant_accounts_of_an_inactive_rep_are_placed_and_stay_in_the_queue() 
     assert plan.accounts["follow_up"].tolist() == [True]
 
 
+def test_a_dormant_account_its_strong_rep_released_goes_to_a_developing_rep_and_the_queue() -> None:
+    reps = [rep("S", "strong", 5), rep("D", "developing", 5)]
+    accounts = [acc("released", "S", "pragmatist", lifecycle="dormant", released=True), acc("kept", "S", lifecycle="dormant")]
+    plan = plan_assignment(*frames(accounts, reps))
+    rows = plan.accounts.set_index("account_id")
+    assert owners(plan) == {"released": "D", "kept": "S"}  # released (6) beats pragmatist (3); the other is held
+    assert rows.loc["released", "reason"] == "released"
+    assert rows["follow_up"].to_dict() == {"released": True, "kept": False}
+
+
 def test_accounts_stay_in_their_team_unless_the_policy_lets_them_cross() -> None:
     reps = [rep("S1", "strong", 3, team="T1"), rep("D1", "developing", 3, team="T1"), rep("S2", "strong", 3, team="T2")]
     accounts = [acc("v", "S2", "visionary")]

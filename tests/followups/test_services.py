@@ -28,11 +28,28 @@ def test_the_first_snapshot_queues_new_dormant_accounts_by_the_rule(book: dict[s
     snapshot = snapshot_create(actor=None, as_of=FIRST)
     assert open_by_account() == {
         "Q": ("Suzuki Yui", "owner", "dormant"),  # a developing owner keeps it
-        "R": ("Suzuki Yui", "released", "dormant"),  # Tanaka (strong) won it last and let it go
+        "R": ("Suzuki Yui", "released", "dormant"),  # Tanaka (strong) owns it but released it: a developing rep's
     }  # K: Tanaka owns it and is strong: covered, no task; B: active
     task = FollowUp.objects.get(account=book["quiet"])
     assert task.due_on == date(2026, 7, 14)  # 14 days for a dormant account
     assert task.snapshot == snapshot
+
+
+def test_only_an_open_release_sends_a_strong_reps_account_to_the_developing_reps(
+    book: dict[str, Account], strong_rep: Rep
+) -> None:
+    from kokyaku.assignment.models import AccountRelease
+    from kokyaku.assignment.services import account_release_withdraw
+
+    account_release_withdraw(actor=None, release=AccountRelease.objects.get(account=book["released"]))
+    # never released: an account without an owner whose last win was a strong rep's is no longer taken as released
+    unowned = Account.objects.create(external_id="U", name="Unowned Co", owner=None)
+    won(unowned, strong_rep, date(2024, 5, 1), "D-U")
+    snapshot_create(actor=None, as_of=FIRST)
+    assert open_by_account() == {
+        "Q": ("Suzuki Yui", "owner", "dormant"),
+        "U": ("Suzuki Yui", "no_owner", "dormant"),  # no owner: the company's developing reps, not "released"
+    }  # R: the release was withdrawn, Tanaka (strong) covers it again, like K
 
 
 def test_a_reactivation_closes_the_follow_up_and_is_counted(book: dict[str, Account], developing_rep: Rep) -> None:

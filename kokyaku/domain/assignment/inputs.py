@@ -47,7 +47,7 @@ class Problem:
     rep_ids: npt.NDArray[Any]
     owner: IntArray  # rep index, -1 when unowned
     pinned: BoolArray
-    held: BoolArray  # dormant with an active owner: stays (covered by a strong owner, else follow-up queue)
+    held: BoolArray  # dormant with an active owner, not released: stays (covered by a strong owner, else follow-up queue)
     dormant: BoolArray
     tier_score: IntArray  # [n, 2]: what placing the account with a strong / developing rep earns
     wanted: npt.NDArray[np.int8]  # 0 strong, 1 developing, -1 no preference
@@ -230,7 +230,10 @@ def read_problem(accounts: pd.DataFrame, reps: pd.DataFrame, policy: AssignmentP
     rep_tier = np.where(tier == STRONG, 0, 1).astype(np.int8)
     dormant = life == "dormant"
     owner_active = owned & active[np.maximum(owner, 0)]
-    held = ((policy.dormant_follow_up & dormant) | (life == "churned")) & owner_active & ~pinned
+    # A dormant account its strong rep released is not held: "dormant accounts of a strong rep who released them go
+    # to developing reps" (issue 13); the optimiser places it like any, the released term wanting a developing rep.
+    # A churned one (the customer said it is leaving) stays with its owner and is not flagged for follow-up.
+    held = (((policy.dormant_follow_up & dormant) & ~released) | (life == "churned")) & owner_active & ~pinned
 
     return Problem(
         account_ids=ids,

@@ -68,7 +68,8 @@ class AssignmentPolicy:
     ``weights``: term -> weight (terms left out take their default weight; unknown terms are an
     error). ``keep_team`` / ``keep_region``: an account may only go to a rep of its own team /
     region (an account or rep without one is not held by that rule). ``dormant_follow_up``: dormant
-    accounts stay with their active owner instead of being assigned away, and those whose owner is
+    accounts stay with their active owner instead of being assigned away (except those released:
+    they go to developing reps), and those whose owner is
     not a strong rep are flagged for the follow-up queue (off: dormant accounts are placed like any).
     """
 
