@@ -122,6 +122,7 @@ def _read_check_write(ctx: ImportPass, stage: Stage, label: str) -> float:
     lap = ctx.summary.lap(label, lap)
     _note_moved_dates(ctx.plan, ctx.summary)
     _note_name_matches(ctx.plan, ctx.summary)
+    ctx.summary.notes.extend(ctx.table.notes)
     return lap
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from kokyaku.imports.errors import Problem
+from kokyaku.imports.errors import Message, Problem, gettext_noop
+from kokyaku.imports.japanese import name_key
 from kokyaku.imports.fields import SCHEMAS
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.reader import open_table
@@ -24,6 +25,7 @@ class Preview:
     skipped: list[int]
     absent: list[str]
     file_info: dict[str, str] = field(default_factory=dict)
+    notes: list[Message] = field(default_factory=list)  # the header row found, names that will be one record
 
 
 def _text(value: object) -> str:
@@ -41,7 +43,7 @@ def preview_rows(
 ) -> Preview:
     """Map and check the first ``rows`` data rows; raise ImportFileError if the file cannot be read."""
     with open_table(
-        path, name=name, encoding=encoding or mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet, chunk_rows=rows
+        path, name=name, encoding=encoding or mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet, header_row=mapping.header_row, chunk_rows=rows
     ) as table:
         columns = columns_resolve(table.header, mapping, file=name)
         chunk = next(iter(table.chunks()))
@@ -64,7 +66,33 @@ def preview_rows(
             skipped=[int(r) for r in checked.skipped],
             absent=columns.absent,
             file_info=info,
+            notes=[*table.notes, *same_names(checked.data)],
         )
+
+
+NAMED = {"account": gettext_noop("account"), "owner": gettext_noop("rep"), "rep": gettext_noop("rep")}
+
+
+def same_names(data: pd.DataFrame) -> list[Message]:
+    """The names in these rows that will be one account or rep, written differently (株式会社ABC商事 and
+    (株)ABC商事): shown before anything is written, never merged unseen."""
+    notes = []
+    for column, what in NAMED.items():
+        if column not in data:
+            continue
+        groups: dict[str, list[str]] = {}
+        for value in dict.fromkeys(str(v) for v in data[column].tolist() if v):
+            groups.setdefault(name_key(value) or value, []).append(value)
+        for written in groups.values():
+            if len(written) > 1:
+                notes.append(
+                    Message(
+                        gettext_noop("%(what)s: %(names)s will be one (the same name once legal forms, widths and spaces are set aside)"),
+                        what=Message(what),
+                        names=" / ".join(written),
+                    )
+                )
+    return notes
 
 
 def header_sample(path: Path, mapping: Mapping, *, name: str, rows: int = 20) -> tuple[list[str], dict[str, str]]:
@@ -74,7 +102,7 @@ def header_sample(path: Path, mapping: Mapping, *, name: str, rows: int = 20) ->
     mapping does not fit the file yet, which is when the picker is needed). Raises ImportFileError
     if the file cannot be read at all.
     """
-    with open_table(path, name=name, encoding=mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet,
+    with open_table(path, name=name, encoding=mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet, header_row=mapping.header_row,
                     chunk_rows=rows) as table:  # fmt: skip
         chunk = next(iter(table.chunks()), None)
         examples: dict[str, str] = {}
