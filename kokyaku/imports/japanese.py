@@ -89,3 +89,8 @@ def name_key(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).casefold()
     text = _LEGAL_FORMS.sub("", text)
     return _SPACES.sub("", text)
+
+
+def header_key(header: str) -> str:
+    """A column name as matched: NFKC, case and every space set aside (「確度 (%)」 = 「確度（％）」 = "確度(%)")."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", header)).casefold()

@@ -54,7 +54,7 @@ from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
 from kokyaku.imports.fields import KINDS, schema
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "mappings"
-BUILTIN_NAMES = ("generic", "salesforce", "hubspot")
+BUILTIN_NAMES = ("generic", "salesforce", "hubspot", "salesforce_report_ja")
 
 _SECTIONS = {"kind", "description", "file", "format", "columns", "constants", "defaults", "values", "options"}
 

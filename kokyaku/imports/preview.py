@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from kokyaku.imports.errors import Message, Problem, gettext_noop
-from kokyaku.imports.japanese import name_key
-from kokyaku.imports.fields import SCHEMAS
+from kokyaku.imports.japanese import header_key, name_key
+from kokyaku.imports.fields import SCHEMAS, header_aliases
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import chunk_check, columns_resolve
@@ -127,6 +127,12 @@ class PickerRow:
     example: str  # the selected column's first value in the file
     constant: str | None = None  # [constants]: this value, whatever the column says
     default: str | None = None  # [defaults]: this value where the column is empty
+    guessed: bool = False  # selected by its name (商談名 for name), not by the mapping: saved when the picks are
+
+    @property
+    def shown(self) -> str:
+        """What the page says the mapping has (a guess is a change to save, so it is not shown as the mapping's)."""
+        return "" if self.guessed else self.selected
 
 
 def column_picker(text: str, kind: str, header: list[str], examples: dict[str, str]) -> list[PickerRow]:
@@ -140,23 +146,31 @@ def column_picker(text: str, kind: str, header: list[str], examples: dict[str, s
     except tomllib.TOMLDecodeError:
         data = {}
     written, constants, defaults = (t if isinstance(t := data.get(k), dict) else {} for k in ("columns", "constants", "defaults"))
-    folded = {h.strip().casefold(): h for h in header}
+    folded = {header_key(h): h for h in reversed(header)}
     rows = []
+    taken = {str(v) for v in written.values() if isinstance(v, str)}
     for f in SCHEMAS[kind]:
         spec = written.get(f.name)
         spec = spec if isinstance(spec, str) else ""
+        guessed = False
         if "{" in spec:
             selected, missing = KEEP, False
         elif spec:
-            found = spec if spec in header else folded.get(spec.strip().casefold())
+            found = spec if spec in header else folded.get(header_key(spec))
             selected, missing = (found or ""), found is None
         else:
             selected, missing = "", False
+        if not selected and f.name not in constants:  # 商談名, 取引先名, 金額...: matched by itself
+            alias = next((folded[k] for a in header_aliases(kind, f.name) if (k := header_key(a)) in folded), None)
+            if alias is not None and alias not in taken:
+                selected, guessed = alias, True
+                taken.add(alias)
         constant, default = constants.get(f.name), defaults.get(f.name)
         rows.append(
             PickerRow(
                 f.name, f.required, selected, spec, missing and f.name not in constants, examples.get(selected, ""),
                 constant=None if constant is None else str(constant), default=None if default is None else str(default),
+                guessed=guessed,
             )
         )  # fmt: skip
     return rows

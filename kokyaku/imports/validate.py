@@ -16,7 +16,7 @@ import pandas as pd
 
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.fields import Field, schema
-from kokyaku.imports.japanese import japanese_date, money, normalise
+from kokyaku.imports.japanese import header_key, japanese_date, money, normalise
 from kokyaku.imports.mapping import Mapping, Template
 from kokyaku.lib.currency import ISO_4217
 
@@ -41,16 +41,16 @@ class Columns:
 
 
 def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Columns:
-    """Match the mapping's source columns to the header (exact, then ignoring case and spaces).
+    """Match the mapping's source columns to the header (exact, then ignoring case, spaces and full-/half-width).
 
     A missing column that feeds a required field is an error; a missing optional one is noted and
     its field left out (so existing values are kept).
     """
     exact = set(header)
-    folded = {h.strip().casefold(): h for h in header}
+    folded = {header_key(h): h for h in reversed(header)}
 
     def find(col: str) -> str | None:
-        return col if col in exact else folded.get(col.strip().casefold())
+        return col if col in exact else folded.get(header_key(col))
 
     fields = schema(mapping.kind)
     sources: dict[str, str | Template] = {}
