@@ -24,8 +24,12 @@ _ERAS = {
     "昭和": date(1926, 12, 25), "S": date(1926, 12, 25),
     "大正": date(1912, 7, 30), "T": date(1912, 7, 30),
 }  # fmt: skip
-_ERA_DATE = re.compile(r"^(?P<era>令和|平成|昭和|大正|[RHST])\s*(?P<year>\d{1,2}|元)\s*[年./-]\s*(?P<month>\d{1,2})\s*[月./-]\s*(?P<day>\d{1,2})\s*日?$")
-_KANJI_DATE = re.compile(r"^(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日?(?:\s*[(（]?[月火水木金土日][)）]?)?$")
+_ERA_DATE = re.compile(
+    r"^(?P<era>令和|平成|昭和|大正|[RHST])\s*(?P<year>\d{1,2}|元)\s*[年./-]\s*(?P<month>\d{1,2})\s*[月./-]\s*(?P<day>\d{1,2})\s*日?$"
+)
+_KANJI_DATE = re.compile(
+    r"^(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日?(?:\s*[(（]?[月火水木金土日][)）]?)?$"
+)
 _SLASH_DATE = re.compile(r"^(?P<year>\d{4})[./](?P<month>\d{1,2})[./](?P<day>\d{1,2})$")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
 _SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")

@@ -144,7 +144,9 @@ def _note_name_matches(plan: Plan, summary: ImportSummary) -> None:
     """Say which names were taken as another record's (株式会社ABC商事 for (株)ABC商事): never merged unseen."""
     for what, refs in plan.ref_maps().items():
         for written, name in sorted(refs.matched.items()):
-            text = gettext_noop("%(what)s %(written)s matched to %(name)s (the same name once legal forms, widths and spaces are set aside)")
+            text = gettext_noop(
+                "%(what)s %(written)s matched to %(name)s (the same name once legal forms, widths and spaces are set aside)"
+            )
             summary.notes.append(Message(text, what=Message(_WHAT[what]), written=written, name=name))
 
 

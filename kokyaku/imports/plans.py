@@ -130,7 +130,9 @@ class Plan:
             owned = {}
             if owners is not None:
                 with_owner = rows[owners.reindex(rows.index).notna().to_numpy()].drop_duplicates(subset="account", keep="first")
-                owned = dict(zip(with_owner["account"].tolist(), owners.reindex(with_owner.index).astype(int).tolist(), strict=True))
+                owned = dict(
+                    zip(with_owner["account"].tolist(), owners.reindex(with_owner.index).astype(int).tolist(), strict=True)
+                )
             stamp = connection.ops.adapt_datetimefield_value(timezone.now())
             values = [
                 (ref, (str(names.get(ref) or "") or ref)[:300], str(regions.get(ref) or "")[:100], "", "unknown", stamp, stamp,

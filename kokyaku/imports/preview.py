@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from kokyaku.imports.errors import Message, Problem, gettext_noop
-from kokyaku.imports.japanese import header_key, name_key
 from kokyaku.imports.fields import SCHEMAS, header_aliases
+from kokyaku.imports.japanese import header_key, name_key
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import chunk_check, columns_resolve
@@ -43,7 +43,13 @@ def preview_rows(
 ) -> Preview:
     """Map and check the first ``rows`` data rows; raise ImportFileError if the file cannot be read."""
     with open_table(
-        path, name=name, encoding=encoding or mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet, header_row=mapping.header_row, chunk_rows=rows
+        path,
+        name=name,
+        encoding=encoding or mapping.encoding,
+        delimiter=mapping.delimiter,
+        sheet=mapping.sheet,
+        header_row=mapping.header_row,
+        chunk_rows=rows,
     ) as table:
         columns = columns_resolve(table.header, mapping, file=name)
         chunk = next(iter(table.chunks()))
@@ -87,7 +93,9 @@ def same_names(data: pd.DataFrame) -> list[Message]:
             if len(written) > 1:
                 notes.append(
                     Message(
-                        gettext_noop("%(what)s: %(names)s will be one (the same name once legal forms, widths and spaces are set aside)"),
+                        gettext_noop(
+                            "%(what)s: %(names)s will be one (the same name once legal forms, widths and spaces are set aside)"
+                        ),
                         what=Message(what),
                         names=" / ".join(written),
                     )
@@ -102,8 +110,8 @@ def header_sample(path: Path, mapping: Mapping, *, name: str, rows: int = 20) ->
     mapping does not fit the file yet, which is when the picker is needed). Raises ImportFileError
     if the file cannot be read at all.
     """
-    with open_table(path, name=name, encoding=mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet, header_row=mapping.header_row,
-                    chunk_rows=rows) as table:  # fmt: skip
+    with open_table(path, name=name, encoding=mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet,
+                    header_row=mapping.header_row, chunk_rows=rows) as table:  # fmt: skip
         chunk = next(iter(table.chunks()), None)
         examples: dict[str, str] = {}
         for column in table.header:

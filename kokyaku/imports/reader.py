@@ -468,7 +468,6 @@ def _header_of(rows: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | Non
 def _open_xlsx(
     fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: int, compressed: bool, header_row: int | None = None
 ) -> Table:
-
     """Stream an XLSX sheet with openpyxl's read-only mode.
 
     Formulas: the value Excel saved with the file is imported (what the user saw). A formula cell

@@ -38,7 +38,9 @@ class RefMap:
         self.by_name: dict[str, int] = {}
         self.ambiguous: set[str] = set()
         self.matched: dict[str, str] = {}  # reference -> the name it was matched to by its name key (reported)
-        self._keys: dict[str, int | None] | None = None  # name key -> pk (None: several records share it), built when first needed
+        self._keys: dict[str, int | None] | None = (
+            None  # name key -> pk (None: several records share it), built when first needed
+        )
         self._names: dict[int, str] = {}
         self._tables: dict[str, tuple[pd.Index, np.ndarray]] = {}
         cols = [key, "pk"] + ([name] if name else [])

@@ -238,7 +238,9 @@ def _dates_each(values: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
         left = parsed.isna() & (values != "")
         if left.any():  # 令和6年4月1日, R6.4.1, 2024年4月1日, full-width digits, Excel serial numbers
             found = [japanese_date(v) for v in values[left].tolist()]
-            parsed[left] = pd.to_datetime(pd.Series(found, index=values.index[left.to_numpy()], dtype=object)).astype(parsed.dtype)
+            parsed[left] = pd.to_datetime(pd.Series(found, index=values.index[left.to_numpy()], dtype=object)).astype(
+                parsed.dtype
+            )
     return parsed
 
 

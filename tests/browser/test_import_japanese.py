@@ -25,7 +25,9 @@ def japanese_workbook(path: Path) -> Path:
     book.create_sheet("メモ")["A1"] = "4月の商談"
     ws["A1"] = "商談一覧 2024年4月"
     ws.append(HEADER)  # row 2
-    ws.append(["新規導入", "株式会社北陸精機", "山田 太郎", "￥１，２００，０００", "成立", 100, date(2024, 4, 1), "令和6年5月10日"])
+    ws.append(
+        ["新規導入", "株式会社北陸精機", "山田 太郎", "￥１，２００，０００", "成立", 100, date(2024, 4, 1), "令和6年5月10日"]
+    )
     ws.append(["保守", None, "山田 太郎", 300000, "提案/見積", "60%", date(2024, 4, 3), date(2024, 6, 30)])
     ws.merge_cells("B3:B4")
     ws.append(["合計", None, None, 1500000])
@@ -65,16 +67,20 @@ def test_a_manager_imports_a_japanese_workbook_through_the_picker(
     )
     page.click("button[value=preview]")  # the guesses go into the TOML with it, and the preview follows
     preview = page.inner_text("[data-testid=import-preview]")
-    assert "株式会社北陸精機" in preview and "1,200,000" in preview
+    assert "株式会社北陸精機" in preview
+    assert "1,200,000" in preview
     assert "見出しは 2 行目" in page.inner_text("[data-testid=preview-notes]")
     page.click("button[value=import]")
     page.wait_for_selector("[data-testid=import-done]")
     deals = {d.name: d for d in Deal.objects.all()}
     assert set(deals) == {"新規導入", "保守"}
-    assert deals["新規導入"].amount == 1_200_000 and deals["新規導入"].closed_on == date(2024, 5, 10)
-    assert deals["保守"].probability == 60 and deals["保守"].account_id == deals["新規導入"].account_id
+    assert deals["新規導入"].amount == 1_200_000
+    assert deals["新規導入"].closed_on == date(2024, 5, 10)
+    assert deals["保守"].probability == 60
+    assert deals["保守"].account_id == deals["新規導入"].account_id
     account = Account.objects.get(name="株式会社北陸精機")
-    assert account.owner is not None and account.owner.name == "山田 太郎"
+    assert account.owner is not None
+    assert account.owner.name == "山田 太郎"
     # the done page says what to do next and does it
     assert "スナップショット" in page.inner_text("[data-testid=import-next]")
     page.click("[data-testid=import-compute-snapshot]")

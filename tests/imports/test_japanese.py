@@ -16,8 +16,8 @@ import pytest
 from kokyaku.crm.models import Account, Deal, Rep
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.japanese import header_key, japanese_date, money, name_key, normalise
-from kokyaku.imports.preview import column_picker, preview_rows
 from kokyaku.imports.mapping import mapping_load
+from kokyaku.imports.preview import column_picker, preview_rows
 from kokyaku.imports.services import import_run
 from tests.imports.conftest import db_state, write
 
@@ -28,11 +28,11 @@ REPORT_HEADER = "商談名,取引先名,商談 所有者,金額,フェーズ,確
 # read), full-width digits and yen, 和暦 and kanji dates, the same customer under four names, two
 # ways of spacing one rep, and the report's footer after a blank line
 REPORT_ROWS = [
-    "新規導入,株式会社ABC商事,山田 太郎,\"\\1,200,000\",成立,100,令和6年4月1日,R6.5.15",
+    '新規導入,株式会社ABC商事,山田 太郎,"\\1,200,000",成立,100,令和6年4月1日,R6.5.15',
     "追加ライセンス,株式会社ＡＢＣ商事,山田　太郎,￥３５０，０００,提案/見積,60,2024年4月2日,2024/06/30",
     "保守更新,(株)ABC商事,山田太郎,120万円,交渉/レビュー,70%,２０２４/０４/０３,令和6年7月1日",
-    "年間契約,㈱ABC商事,佐藤 健,\"1,200千円\",不成立,0,平成31年4月30日,R1.5.7",
-    "ｷｬﾝﾍﾟｰﾝ,ﾃｽﾄ工業株式会社,佐藤 健,\"\\50,000\",見込み,10,45383,2024年5月31日(金)",
+    '年間契約,㈱ABC商事,佐藤 健,"1,200千円",不成立,0,平成31年4月30日,R1.5.7',
+    'ｷｬﾝﾍﾟｰﾝ,ﾃｽﾄ工業株式会社,佐藤 健,"\\50,000",見込み,10,45383,2024年5月31日(金)',
 ]
 FOOTER = ["", '"機密情報 - 配布禁止"', '"Copyright (c) 2000-2024 salesforce.com, inc. All rights reserved."']
 
@@ -48,7 +48,8 @@ def test_yen_and_numbers_as_japanese_files_write_them() -> None:
     assert money("△5,000") == money("▲5,000") == -5000
     assert money("70%") == 70
     assert money("USD 12,500.00") == 12_500
-    assert money("百二十万") is None and money("1.2.3") is None
+    assert money("百二十万") is None
+    assert money("1.2.3") is None
 
 
 def test_japanese_dates() -> None:
@@ -57,7 +58,8 @@ def test_japanese_dates() -> None:
     assert japanese_date("平成元年1月8日") == date(1989, 1, 8)
     assert japanese_date("2024年3月5日(火)") == date(2024, 3, 5)
     assert japanese_date("45383") == date(2024, 4, 1)  # an Excel serial in a CSV saved from Excel
-    assert japanese_date("令和6年2月30日") is None and japanese_date("12345") is None
+    assert japanese_date("令和6年2月30日") is None
+    assert japanese_date("12345") is None
 
 
 def test_names_and_keys() -> None:
@@ -65,16 +67,19 @@ def test_names_and_keys() -> None:
     assert len(keys) == 1
     assert len({name_key(n) for n in ("山田 太郎", "山田　太郎", "山田太郎")}) == 1
     assert name_key("ABC商事") != name_key("ABD商事")
-    assert normalise("Ｊ－００１") == "J-001" and normalise("ｷｬﾝﾍﾟｰﾝ") == "キャンペーン"
+    assert normalise("Ｊ－００１") == "J-001"
+    assert normalise("ｷｬﾝﾍﾟｰﾝ") == "キャンペーン"
     assert header_key("確度（％）") == header_key("確度 (%)")
 
 
 def test_a_japanese_salesforce_report_in_cp932_imports_as_it_comes(tmp_path: Path) -> None:
     data = report_bytes()
-    assert b"\\1,200,000" in data and "￥".encode("cp932") in data  # ¥ as the byte 0x5C, and the full-width yen
+    assert b"\\1,200,000" in data
+    assert "￥".encode("cp932") in data
     path = write(tmp_path, "商談レポート.csv", data)
     summary = import_run(actor=None, kind="deals", path=path, mapping="salesforce_report_ja")
-    assert summary.created == 5 and summary.problem_count == 0
+    assert summary.created == 5
+    assert summary.problem_count == 0
     abc = Account.objects.filter(name__contains="ABC商事")
     assert abc.count() == 1, "four spellings of one customer are one account"
     account = abc.get()
@@ -82,18 +87,22 @@ def test_a_japanese_salesforce_report_in_cp932_imports_as_it_comes(tmp_path: Pat
     assert set(deals) == {"新規導入", "追加ライセンス", "保守更新", "年間契約"}
     assert deals["新規導入"].amount == deals["保守更新"].amount == deals["年間契約"].amount == Decimal(1_200_000)
     assert deals["追加ライセンス"].amount == Decimal(350_000)
-    assert deals["新規導入"].status == "won" and deals["新規導入"].closed_on == date(2024, 5, 15)
+    assert deals["新規導入"].status == "won"
+    assert deals["新規導入"].closed_on == date(2024, 5, 15)
     assert deals["新規導入"].opened_on == date(2024, 4, 1)
-    assert deals["保守更新"].probability == 70 and deals["保守更新"].expected_close_on == date(2024, 7, 1)
-    assert deals["年間契約"].opened_on == date(2019, 4, 30) and deals["年間契約"].closed_on == date(2019, 5, 7)
+    assert deals["保守更新"].probability == 70
+    assert deals["保守更新"].expected_close_on == date(2024, 7, 1)
+    assert deals["年間契約"].opened_on == date(2019, 4, 30)
+    assert deals["年間契約"].closed_on == date(2019, 5, 7)
     assert Rep.objects.filter(name__startswith="山田").count() == 1, "three spacings of one rep are one rep"
     yamada = Rep.objects.get(name__startswith="山田")
     assert account.owner_id == yamada.pk, "an account a deals import creates takes its deals' owner"
     campaign = Deal.objects.get(name="キャンペーン")  # half-width katakana made full-width
-    assert campaign.account.name == "テスト工業株式会社" and campaign.opened_on == date(2024, 4, 1)
+    assert campaign.account.name == "テスト工業株式会社"
+    assert campaign.opened_on == date(2024, 4, 1)
     assert campaign.amount == Decimal(50_000)
     notes = "\n".join(summary.notes)
-    assert "(株)ABC商事" in notes and "matched to" in notes, "a merge is never silent"
+    assert "(株)ABC商事 matched to" in notes, "a merge is never silent"
     assert "footer" in notes
     state = db_state()
     again = import_run(actor=None, kind="deals", path=path, mapping="salesforce_report_ja")
@@ -108,8 +117,11 @@ def test_the_resaved_report_with_other_date_and_yen_styles_changes_nothing(tmp_p
         r.replace("令和6年4月1日", "2024/4/1").replace("R6.5.15", "2024-05-15").replace("\\1,200,000", "1,200,000")
         for r in REPORT_ROWS
     ]
-    again = import_run(actor=None, kind="deals", path=write(tmp_path, "b.csv", report_bytes(resaved)), mapping="salesforce_report_ja")
-    assert again.created == 0 and again.unchanged == 5
+    again = import_run(
+        actor=None, kind="deals", path=write(tmp_path, "b.csv", report_bytes(resaved)), mapping="salesforce_report_ja"
+    )
+    assert again.created == 0
+    assert again.unchanged == 5
     assert db_state() == state
 
 
@@ -197,13 +209,16 @@ def test_a_workbook_as_it_is_kept_imports_with_its_title_merged_cells_and_total_
     mapping = tmp_path / "m.toml"
     mapping.write_text(XLSX_MAPPING, encoding="utf-8")
     summary = import_run(actor=None, kind="deals", path=workbook(tmp_path), mapping=str(mapping))
-    assert summary.created == 2 and summary.problem_count == 0
+    assert summary.created == 2
+    assert summary.problem_count == 0
     first, second = Deal.objects.get(external_id="J-001"), Deal.objects.get(external_id="J-002")
     assert second.account_id == first.account_id, "the merged account cell fills both rows"
-    assert second.amount == Decimal(350_000) and second.opened_on == date(2024, 4, 1)
+    assert second.amount == Decimal(350_000)
+    assert second.opened_on == date(2024, 4, 1)
     assert second.expected_close_on == date(2024, 6, 30)
     notes = "\n".join(summary.notes)
-    assert "the header is row 4" in notes and "rows 1, 2 above it" in notes
+    assert "the header is row 4" in notes
+    assert "rows 1, 2 above it" in notes
     assert "rows 7, 8 at the foot" in notes
 
 
@@ -213,7 +228,8 @@ def test_a_grouped_report_with_subtotals_is_refused_with_a_clear_message(tmp_pat
     state = db_state()
     with pytest.raises(ImportFileError) as caught:
         import_run(actor=None, kind="deals", path=workbook(tmp_path, subtotal=True), mapping=str(mapping))
-    assert "row 7" in str(caught.value) and "details only" in str(caught.value)
+    assert "row 7" in str(caught.value)
+    assert "details only" in str(caught.value)
     assert db_state() == state
 
 
@@ -222,4 +238,5 @@ def test_a_header_row_can_be_chosen(tmp_path: Path) -> None:
     mapping.write_text(XLSX_MAPPING.replace('sheet = "商談"', 'sheet = "商談"\nheader_row = 2'), encoding="utf-8")
     with pytest.raises(ImportFileError) as caught:
         import_run(actor=None, kind="deals", path=workbook(tmp_path), mapping=str(mapping))
-    assert "missing required column" in str(caught.value) and "作成日: 2024/04/05" in str(caught.value)
+    assert "missing required column" in str(caught.value)
+    assert "作成日: 2024/04/05" in str(caught.value)
