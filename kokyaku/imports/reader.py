@@ -596,6 +596,7 @@ def _open_xlsx(
         index: list[int] = []
         seen_data = False
         foot: list[int] = []  # a total row and the notes below it
+        foot_label = ""
         for number, row in rows_after_header():
             values = [_cell_text(v) for v in row[:width]]
             filled = [v for v in values if v.strip()]
@@ -605,12 +606,13 @@ def _open_xlsx(
                 if SUBTOTAL_LABELS.match(normalise(filled[0]).casefold()):
                     raise _subtotals_refused(name, number, filled[0])
                 foot.append(number)
+                foot_label = foot_label or filled[0]
                 continue
             if foot:
                 if len(filled) <= 1:
                     foot.append(number)
                     continue
-                raise _subtotals_refused(name, foot[0], filled[0])
+                raise _subtotals_refused(name, foot[0], foot_label)
             values.extend([""] * (width - len(values)))
             buffer.append(values)
             index.append(number)

@@ -240,3 +240,24 @@ def test_a_header_row_can_be_chosen(tmp_path: Path) -> None:
         import_run(actor=None, kind="deals", path=workbook(tmp_path), mapping=str(mapping))
     assert "missing required column" in str(caught.value)
     assert "作成日: 2024/04/05" in str(caught.value)
+
+
+def test_a_total_row_followed_by_more_data_is_refused_naming_the_total_row(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(XLSX_MAPPING, encoding="utf-8")
+    path = workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["商談"].append(["J-009", "テスト工業", "追加", 1000, "見込み", 10, date(2024, 4, 1), date(2024, 8, 1), "佐藤 健"])
+    book.save(path)
+    with pytest.raises(ImportFileError) as caught:
+        import_run(actor=None, kind="deals", path=path, mapping=str(mapping))
+    assert "row 7 (合計)" in str(caught.value)
+
+
+def test_a_csv_whose_last_line_is_one_cell_right_after_the_data_is_not_taken_for_a_footer(tmp_path: Path) -> None:
+    rows = [*REPORT_ROWS, "孤立行"]  # no blank line above it: a broken row, reported, not a footer left out
+    with pytest.raises(ImportInvalid) as caught:
+        import_run(
+            actor=None, kind="deals", path=write(tmp_path, "r.csv", report_bytes(rows, footer=[])), mapping="salesforce_report_ja"
+        )
+    assert caught.value.problems[0].row == 7
