@@ -32,6 +32,7 @@ def _table(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "page": selectors.portfolio_table(snapshot, per_page=PER_PAGE, **kwargs),
         "currency": currency(), "base_url": request.path,
         "matrix": selectors.team_matrix(snapshot, owner_id=rep.pk) if mine and rep else None,
+        "added": selectors.accounts_added_since(snapshot, owner_id=kwargs["owner_id"], search=kwargs["search"]),
     }  # fmt: skip
     template = "portfolio/_table.html" if getattr(request, "htmx", False) else "portfolio/table.html"
     response = render(request, template, context)
