@@ -454,6 +454,21 @@ def _merged_ranges(ws: Any) -> list[list[Any]]:
     return sorted(found, key=lambda area: (area[0], area[1]))
 
 
+def _percent_columns(ws: Any, header_at: int, width: int) -> list[int]:
+    """The columns whose numbers in the first data rows are all formatted as percentages (Excel
+    shows 0.5 as 50%); a column that mixes them with plain numbers is read as it is stored."""
+    percent: set[int] = set()
+    plain: set[int] = set()
+    try:
+        for row in ws.iter_rows(min_row=header_at + 1, max_row=header_at + 20, max_col=width):
+            for col, cell in enumerate(row):
+                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    (percent if "%" in str(getattr(cell, "number_format", "") or "") else plain).add(col)
+    except (AttributeError, KeyError, ValueError):  # no cells to look at: no percent columns
+        return []
+    return sorted(percent - plain)
+
+
 def _header_of(rows: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
     """The header among a sheet's first rows: the first row of text cells at least half as wide as the
     widest row (a title has one cell, notes a few); failing that, the first non-empty row."""
@@ -574,6 +589,7 @@ def _open_xlsx(
     width = len(header)
     total = int(ws.max_row or 0)
     notes: list[Message] = []
+    percent = _percent_columns(ws, header_at, width)
     above = [n for n, r in scanned if n < header_at and any(v is not None for v in r)]
     if above:
         notes.append(
@@ -599,6 +615,9 @@ def _open_xlsx(
         foot_label = ""
         for number, row in rows_after_header():
             values = [_cell_text(v) for v in row[:width]]
+            for col in percent:  # a percent cell holds 0.5 for 50%: read it as the 50 a person sees
+                if col < len(row) and isinstance(row[col], int | float) and not isinstance(row[col], bool):
+                    values[col] = _cell_text(round(float(row[col]) * 100, 9))
             filled = [v for v in values if v.strip()]
             if not filled:
                 continue

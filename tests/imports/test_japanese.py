@@ -171,8 +171,9 @@ def workbook(tmp_path: Path, *, subtotal: bool = False) -> Path:
     header = ["商談ID", "取引先名", "商談名", "金額", "フェーズ", "確度", "作成日", "完了予定日", "所有者"]
     ws.append([])
     ws.append(header)  # row 4
-    ws.append(["Ｊ－００１", "株式会社ABC商事", "新規", 1200000, "成立", 100, date(2024, 4, 1), date(2024, 5, 1), "山田 太郎"])
-    ws.append(["J-002", None, "保守", "￥３５０，０００", "交渉/レビュー", 60, 45383, "令和6年6月30日", "山田 太郎"])
+    ws.append(["Ｊ－００１", "株式会社ABC商事", "新規", 1200000, "成立", 1, date(2024, 4, 1), date(2024, 5, 1), "山田 太郎"])
+    ws.append(["J-002", None, "保守", "￥３５０，０００", "交渉/レビュー", 0.6, 45383, "令和6年6月30日", "山田 太郎"])
+    ws["F5"].number_format = ws["F6"].number_format = "0%"  # percent cells: Excel shows 100% and 60%, they hold 1 and 0.6
     ws.merge_cells("B5:B6")
     if subtotal:
         ws.append(["", "小計", "", 1550000])
@@ -216,6 +217,8 @@ def test_a_workbook_as_it_is_kept_imports_with_its_title_merged_cells_and_total_
     assert second.amount == Decimal(350_000)
     assert second.opened_on == date(2024, 4, 1)
     assert second.expected_close_on == date(2024, 6, 30)
+    assert first.probability == 100, "100% is 100, never probability 1"
+    assert second.probability == 60, "a percent cell (0.6 shown as 60%) is 60, never 0.6 or 1"
     notes = "\n".join(summary.notes)
     assert "the header is row 4" in notes
     assert "rows 1, 2 above it" in notes
