@@ -71,12 +71,14 @@ class RefMap:
             if self.ambiguous:
                 ambiguous = todo & refs.isin(self.ambiguous).to_numpy() & ~refs.isin(list(self.by_key)).to_numpy()
         missing = np.isnan(ids) & filled
-        if missing.any() and self.by_name:  # 株式会社ABC商事 / (株)ABC商事 / ㈱ＡＢＣ商事: one customer under one name
-            for position in np.flatnonzero(missing):
-                pk = self.keyed().get(name_key(values[position]), None) if name_key(values[position]) else None
-                if pk is not None:
-                    ids[position] = pk
-                    self.matched.setdefault(values[position], self._names.get(pk, ""))
+        keyed = self.keyed() if missing.any() and self.by_name else {}
+        if keyed:  # 株式会社ABC商事 / (株)ABC商事: one customer under one name (each distinct reference keyed once)
+            unread = values[missing]
+            found = {v: pk for v in pd.unique(unread).tolist() if (k := name_key(v)) and (pk := keyed.get(k)) is not None}
+            if found:
+                ids[missing] = np.array([found.get(v, np.nan) for v in unread.tolist()], dtype=np.float64)
+                for written, pk in found.items():
+                    self.matched.setdefault(written, self._names.get(pk, ""))
             missing = np.isnan(ids) & filled
         index = refs.index
         return pd.Series(ids, index=index), pd.Series(missing, index=index), pd.Series(ambiguous, index=index)
