@@ -149,3 +149,37 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
 def schema(kind: str) -> dict[str, Field]:
     """Return the fields of an import kind by name; raise KeyError for an unknown kind."""
     return {f.name: f for f in SCHEMAS[kind]}
+
+
+# Column names Japanese and English exports use for a field (Salesforce reports in Japanese and
+# English, kintone, hand-kept sheets): the review page's column picker selects them by itself when the
+# mapping names no column the file has. Compared as kokyaku.imports.japanese.header_key does.
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "deals": {
+        "external_id": ("商談ID", "商談 ID", "Opportunity ID", "案件ID", "レコード番号", "Record ID", "Deal ID"),
+        "name": ("商談名", "案件名", "Opportunity Name", "Deal Name"),
+        "account": ("取引先名", "取引先", "顧客名", "会社名", "Account Name", "Company name", "Associated Company"),
+        "owner": ("商談 所有者", "所有者", "担当者", "営業担当", "Opportunity Owner", "Deal owner"),
+        "amount": ("金額", "受注金額", "見込金額", "Amount"),
+        "stage": ("フェーズ", "ステージ", "Stage", "Deal Stage"),
+        "probability": ("確度", "確度 (%)", "確度(%)", "Probability (%)", "Probability", "Deal probability"),
+        "closed_on": ("完了予定日", "受注予定日", "Close Date", "Close date"),
+        "opened_on": ("作成日", "登録日", "Created Date", "Create Date"),
+        "product": ("商品", "製品", "Product"),
+        "currency": ("通貨", "Currency", "Opportunity Currency"),
+    },
+    "accounts": {
+        "external_id": ("取引先ID", "取引先 ID", "顧客ID", "Account ID"),
+        "name": ("取引先名", "顧客名", "会社名", "Account Name", "Company name"),
+        "industry": ("業種", "Industry"),
+        "region": ("地域", "都道府県", "Region", "Billing State/Province"),
+        "employees": ("従業員数", "Employees"),
+        "annual_revenue": ("売上高", "年間売上", "Annual Revenue"),
+        "owner": ("取引先 所有者", "所有者", "担当者", "Account Owner"),
+    },
+}
+
+
+def header_aliases(kind: str, name: str) -> tuple[str, ...]:
+    """The column names that commonly feed field ``name`` of ``kind`` (empty if none are known)."""
+    return HEADER_ALIASES.get(kind, {}).get(name, ())

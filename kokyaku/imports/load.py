@@ -121,6 +121,8 @@ def _read_check_write(ctx: ImportPass, stage: Stage, label: str) -> float:
         writer.close()
     lap = ctx.summary.lap(label, lap)
     _note_moved_dates(ctx.plan, ctx.summary)
+    _note_name_matches(ctx.plan, ctx.summary)
+    ctx.summary.notes.extend(ctx.table.notes)
     return lap
 
 
@@ -133,6 +135,19 @@ def _note_moved_dates(plan: Plan, summary: ImportSummary) -> None:
             else gettext_noop("%(count)s open deals: the date in closed_on is stored as the expected close date")
         )
         summary.notes.append(Message(text, count=f"{moved:,}"))
+
+
+_WHAT = {"account": gettext_noop("account"), "rep": gettext_noop("rep")}
+
+
+def _note_name_matches(plan: Plan, summary: ImportSummary) -> None:
+    """Say which names were taken as another record's (株式会社ABC商事 for (株)ABC商事): never merged unseen."""
+    for what, refs in plan.ref_maps().items():
+        for written, name in sorted(refs.matched.items()):
+            text = gettext_noop(
+                "%(what)s %(written)s matched to %(name)s (the same name once legal forms, widths and spaces are set aside)"
+            )
+            summary.notes.append(Message(text, what=Message(_WHAT[what]), written=written, name=name))
 
 
 def _stage_all(ctx: ImportPass, stage: Stage, writer: bulk.BackgroundWriter) -> None:

@@ -9,6 +9,7 @@ A mapping is TOML::
     encoding = "utf-8"
     delimiter = ","
     sheet = "Opportunities"     # XLSX only
+    header_row = 3              # XLSX only: the header's row; found by itself when absent (a title above it)
 
     [format]
     date = "%Y-%m-%d"           # strptime format; ISO 8601 is always accepted too
@@ -53,7 +54,7 @@ from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
 from kokyaku.imports.fields import KINDS, schema
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "mappings"
-BUILTIN_NAMES = ("generic", "salesforce", "hubspot")
+BUILTIN_NAMES = ("generic", "salesforce", "hubspot", "salesforce_report_ja")
 
 _SECTIONS = {"kind", "description", "file", "format", "columns", "constants", "defaults", "values", "options"}
 
@@ -81,6 +82,7 @@ class Mapping:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    header_row: int | None = None
     date_format: str | None = None
     datetime_format: str | None = None
     decimal: str = "."
@@ -254,6 +256,7 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         encoding=file_sec.get("encoding"),
         delimiter=_unescape_delimiter(file_sec["delimiter"]) if "delimiter" in file_sec else None,
         sheet=file_sec.get("sheet"),
+        header_row=_header_row(file_sec.get("header_row"), name),
         date_format=fmt_str.get("date"),
         datetime_format=fmt_str.get("datetime"),
         decimal=fmt_str.get("decimal", "."),
@@ -277,6 +280,18 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
             fields=tuple(missing),
         )
     return mapping
+
+
+def _header_row(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ImportFileError.of(
+            gettext_noop("mapping %(mapping)s: [file] header_row must be a row number (1 or more); got %(value)s"),
+            mapping=name,
+            value=repr(value),
+        )
+    return int(value)
 
 
 def _unescape_delimiter(value: str) -> str:

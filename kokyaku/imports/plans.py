@@ -14,6 +14,7 @@ from django.utils import timezone
 from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Team
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
+from kokyaku.imports.japanese import name_key
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.refs import AMBIGUOUS, NOT_FOUND, RefMap, insert_returning
 from kokyaku.imports.summary import ImportSummary
@@ -60,6 +61,11 @@ class Plan:
     def prepare(self, data: pd.DataFrame) -> Prepared:
         raise NotImplementedError
 
+    def ref_maps(self) -> dict[str, RefMap]:
+        """The reference maps that match names by their name key, by what they name (for the notes)."""
+        found = {"account": getattr(self, "accounts", None), "rep": getattr(self, "reps", None)}
+        return {what: refs for what, refs in found.items() if isinstance(refs, RefMap)}
+
     # helpers -------------------------------------------------------------------------------
 
     def text(self, data: pd.DataFrame, name: str, default: str = "") -> pd.Series:
@@ -101,7 +107,7 @@ class Plan:
         missing &= ~ambiguous
         if missing.any():
             if create is not None and not bad.all():
-                wanted = pd.Series(refs_col[missing & ~bad]).drop_duplicates().tolist()
+                wanted = _one_per_name(pd.Series(refs_col[missing & ~bad]).drop_duplicates().tolist())
                 self.before_write()  # a chunk may still be on its way to the staging table
                 create(wanted, data[missing & ~bad])
                 ids, missing, _amb = refs.lookup(refs_col)
@@ -112,18 +118,28 @@ class Plan:
             bad |= missing
         return ids
 
-    def accounts_creator(self, accounts: RefMap, reps: RefMap | None = None) -> Callable[[list[str], pd.DataFrame], None]:
+    def accounts_creator(self, accounts: RefMap, owners: pd.Series | None = None) -> Callable[[list[str], pd.DataFrame], None]:
+        """Create the accounts a file refers to; with ``owners`` (the rows' resolved rep pks), a new
+        account takes the owner of its first deal in the file, so it is nobody's no longer."""
+
         def create(refs: list[str], rows: pd.DataFrame) -> None:
             first = rows.drop_duplicates(subset="account", keep="first")
             keys = first["account"].tolist()
             names = dict(zip(keys, first["account_name"].tolist(), strict=True)) if "account_name" in first else {}
             regions = dict(zip(keys, first["account_region"].tolist(), strict=True)) if "account_region" in first else {}
+            owned = {}
+            if owners is not None:
+                with_owner = rows[owners.reindex(rows.index).notna().to_numpy()].drop_duplicates(subset="account", keep="first")
+                owned = dict(
+                    zip(with_owner["account"].tolist(), owners.reindex(with_owner.index).astype(int).tolist(), strict=True)
+                )
             stamp = connection.ops.adapt_datetimefield_value(timezone.now())
             values = [
-                (ref, (str(names.get(ref) or "") or ref)[:300], str(regions.get(ref) or "")[:100], "", "unknown", stamp, stamp)
+                (ref, (str(names.get(ref) or "") or ref)[:300], str(regions.get(ref) or "")[:100], "", "unknown", stamp, stamp,
+                 owned.get(ref))
                 for ref in refs
-            ]
-            columns = ["external_id", "name", "region", "industry", "buyer_type", "created_at", "updated_at"]
+            ]  # fmt: skip
+            columns = ["external_id", "name", "region", "industry", "buyer_type", "created_at", "updated_at", "owner_id"]
             for key, pk, name in insert_returning(Account, columns, values):
                 accounts.add(key, pk, name)
             self.summary.accounts_created += len(values)
@@ -139,6 +155,19 @@ class Plan:
             self.summary.reps_created += len(values)
 
         return create
+
+
+def _one_per_name(refs: list[str]) -> list[str]:
+    """The first of each group of references that share a name key: one record is created for
+    株式会社ABC商事 and (株)ABC商事 alike; the others then find it (and are reported)."""
+    seen: set[str] = set()
+    out = []
+    for ref in refs:
+        key = name_key(ref) or ref
+        if key not in seen:
+            seen.add(key)
+            out.append(ref)
+    return out
 
 
 def _finish(frame: dict[str, Any], index: pd.Index, bad: pd.Series, problems: list[Problem]) -> Prepared:
@@ -289,14 +318,15 @@ class DealsPlan(Plan):
     def prepare(self, data: pd.DataFrame) -> Prepared:
         problems: list[Problem] = []
         bad = pd.Series(False, index=data.index)
-        account = self.resolve(
-            data, "account", self.accounts, problems, bad, create=self.accounts_creator(self.accounts), what="account"
-        )
         owner = (
             self.resolve(data, "owner", self.reps, problems, bad, create=self.reps_creator(self.reps), what="rep")
             if self.reps
             else self.column(data, "owner")
         )
+        account = self.resolve(
+            data, "account", self.accounts, problems, bad,
+            create=self.accounts_creator(self.accounts, owner if self.reps else None), what="account",
+        )  # fmt: skip
         reason = (
             self.resolve(data, "lost_reason", self.reasons, problems, bad, what="lost reason")
             if self.reasons

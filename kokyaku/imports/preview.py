@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kokyaku.imports.errors import Problem
-from kokyaku.imports.fields import SCHEMAS
+from kokyaku.imports.errors import Message, Problem, gettext_noop
+from kokyaku.imports.fields import SCHEMAS, header_aliases
+from kokyaku.imports.japanese import header_key, name_key
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import chunk_check, columns_resolve
@@ -24,6 +25,7 @@ class Preview:
     skipped: list[int]
     absent: list[str]
     file_info: dict[str, str] = field(default_factory=dict)
+    notes: list[Message] = field(default_factory=list)  # the header row found, names that will be one record
 
 
 def _text(value: object) -> str:
@@ -41,7 +43,13 @@ def preview_rows(
 ) -> Preview:
     """Map and check the first ``rows`` data rows; raise ImportFileError if the file cannot be read."""
     with open_table(
-        path, name=name, encoding=encoding or mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet, chunk_rows=rows
+        path,
+        name=name,
+        encoding=encoding or mapping.encoding,
+        delimiter=mapping.delimiter,
+        sheet=mapping.sheet,
+        header_row=mapping.header_row,
+        chunk_rows=rows,
     ) as table:
         columns = columns_resolve(table.header, mapping, file=name)
         chunk = next(iter(table.chunks()))
@@ -64,7 +72,35 @@ def preview_rows(
             skipped=[int(r) for r in checked.skipped],
             absent=columns.absent,
             file_info=info,
+            notes=[*table.notes, *same_names(checked.data)],
         )
+
+
+NAMED = {"account": gettext_noop("account"), "owner": gettext_noop("rep"), "rep": gettext_noop("rep")}
+
+
+def same_names(data: pd.DataFrame) -> list[Message]:
+    """The names in these rows that will be one account or rep, written differently (株式会社ABC商事 and
+    (株)ABC商事): shown before anything is written, never merged unseen."""
+    notes = []
+    for column, what in NAMED.items():
+        if column not in data:
+            continue
+        groups: dict[str, list[str]] = {}
+        for value in dict.fromkeys(str(v) for v in data[column].tolist() if v):
+            groups.setdefault(name_key(value) or value, []).append(value)
+        for written in groups.values():
+            if len(written) > 1:
+                notes.append(
+                    Message(
+                        gettext_noop(
+                            "%(what)s: %(names)s will be one (the same name once legal forms, widths and spaces are set aside)"
+                        ),
+                        what=Message(what),
+                        names=" / ".join(written),
+                    )
+                )
+    return notes
 
 
 def header_sample(path: Path, mapping: Mapping, *, name: str, rows: int = 20) -> tuple[list[str], dict[str, str]]:
@@ -75,7 +111,7 @@ def header_sample(path: Path, mapping: Mapping, *, name: str, rows: int = 20) ->
     if the file cannot be read at all.
     """
     with open_table(path, name=name, encoding=mapping.encoding, delimiter=mapping.delimiter, sheet=mapping.sheet,
-                    chunk_rows=rows) as table:  # fmt: skip
+                    header_row=mapping.header_row, chunk_rows=rows) as table:  # fmt: skip
         chunk = next(iter(table.chunks()), None)
         examples: dict[str, str] = {}
         for column in table.header:
@@ -99,6 +135,12 @@ class PickerRow:
     example: str  # the selected column's first value in the file
     constant: str | None = None  # [constants]: this value, whatever the column says
     default: str | None = None  # [defaults]: this value where the column is empty
+    guessed: bool = False  # selected by its name (商談名 for name), not by the mapping: saved when the picks are
+
+    @property
+    def shown(self) -> str:
+        """What the page says the mapping has (a guess is a change to save, so it is not shown as the mapping's)."""
+        return "" if self.guessed else self.selected
 
 
 def column_picker(text: str, kind: str, header: list[str], examples: dict[str, str]) -> list[PickerRow]:
@@ -112,23 +154,31 @@ def column_picker(text: str, kind: str, header: list[str], examples: dict[str, s
     except tomllib.TOMLDecodeError:
         data = {}
     written, constants, defaults = (t if isinstance(t := data.get(k), dict) else {} for k in ("columns", "constants", "defaults"))
-    folded = {h.strip().casefold(): h for h in header}
+    folded = {header_key(h): h for h in reversed(header)}
     rows = []
+    taken = {str(v) for v in written.values() if isinstance(v, str)}
     for f in SCHEMAS[kind]:
         spec = written.get(f.name)
         spec = spec if isinstance(spec, str) else ""
+        guessed = False
         if "{" in spec:
             selected, missing = KEEP, False
         elif spec:
-            found = spec if spec in header else folded.get(spec.strip().casefold())
+            found = spec if spec in header else folded.get(header_key(spec))
             selected, missing = (found or ""), found is None
         else:
             selected, missing = "", False
+        if not selected and f.name not in constants:  # 商談名, 取引先名, 金額...: matched by itself
+            alias = next((folded[k] for a in header_aliases(kind, f.name) if (k := header_key(a)) in folded), None)
+            if alias is not None and alias not in taken:
+                selected, guessed = alias, True
+                taken.add(alias)
         constant, default = constants.get(f.name), defaults.get(f.name)
         rows.append(
             PickerRow(
                 f.name, f.required, selected, spec, missing and f.name not in constants, examples.get(selected, ""),
                 constant=None if constant is None else str(constant), default=None if default is None else str(default),
+                guessed=guessed,
             )
         )  # fmt: skip
     return rows

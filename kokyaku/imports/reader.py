@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
@@ -23,12 +23,34 @@ from typing import IO, Any
 import pandas as pd
 
 from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
+from kokyaku.imports.japanese import normalise
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_CHUNK_ROWS = 100_000
+HEADER_SCAN_ROWS = 30  # an XLSX's header is looked for among its first rows (a title, notes, a blank row above it)
+# the first cell of a total row at the foot of a sheet or report (compared after NFKC, case and spaces folded)
+TOTAL_LABELS = re.compile(r"^(?:合計|総計|総合計|計|小計|total|totals|grandtotal|grandtotals|subtotal|sum)(?:\(.*\))?$")
+SUBTOTAL_LABELS = re.compile(r"^(?:小計|subtotal)")
+
+
+def is_total_label(text: str) -> bool:
+    """Whether a cell reads like the label of a total row: 合計, 総計, Total, Grand Totals (12 records)."""
+    return bool(TOTAL_LABELS.match(normalise(text).casefold().replace(" ", "")))
+
+
+def _subtotals_refused(name: str, row: int, label: str) -> ImportFileError:
+    return ImportFileError.of(
+        gettext_noop(
+            "%(file)s: row %(row)s (%(label)s) is a subtotal with data rows after it: this is a report grouped by a "
+            "column; export it as details only (no groupings, 詳細のみ) and import that file"
+        ),
+        file=name,
+        row=row,
+        label=label,
+    )
 
 
 @dataclass
@@ -45,6 +67,7 @@ class Table:
     done: Callable[[], int]
     _chunks: Iterator[pd.DataFrame]
     _close: Callable[[], None]
+    notes: list[Message] = field(default_factory=list)  # rows left out as a person would (a total row), said once read
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """Yield DataFrames of str, indexed by source row number; fully blank rows are left out."""
@@ -171,8 +194,14 @@ def open_table(
     delimiter: str | None = None,
     sheet: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    header_row: int | None = None,
 ) -> Table:
-    """Open a CSV or XLSX file, plain or gzipped, detecting encoding and delimiter unless given."""
+    """Open a CSV or XLSX file, plain or gzipped, detecting encoding and delimiter unless given.
+
+    XLSX: ``header_row`` (counted as Excel shows rows) is the header; without it, the header is the
+    first of the sheet's first rows that is as wide as the table (a title or notes above it are
+    left out).
+    """
     path = Path(path)
     name = name or path.name
     try:
@@ -198,8 +227,8 @@ def open_table(
                 shutil.copyfileobj(binary, spooled)
                 spooled.seek(0)
                 raw.close()
-                return _open_xlsx(spooled, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=True)
-            return _open_xlsx(raw, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=False)
+                return _open_xlsx(spooled, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=True, header_row=header_row)
+            return _open_xlsx(raw, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=False, header_row=header_row)
         if not head.strip():
             raise ImportFileError(_no_header(name))
         if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -301,6 +330,8 @@ def _open_csv(
         raise ImportFileError(_no_rows(name))
     header = _unique_header([str(c) for c in first.columns])
 
+    notes: list[Message] = []
+
     def chunks() -> Iterator[pd.DataFrame]:
         start = 2
         chunk: pd.DataFrame | None = first
@@ -308,19 +339,21 @@ def _open_csv(
             chunk.columns = pd.Index(header)
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
+            try:
+                following = next(reader, None)  # read ahead: the last chunk may end in a total row or a footer
+            except pd.errors.ParserError as exc:
+                raise _parse_error(name, exc) from None
             # no fillna: with na_filter=False the C parser gives "" for empty and missing fields alike
             # a blank line is empty in every column: look at the others only where the first is empty
+            if following is None:
+                chunk = _without_foot(chunk, name, notes)
             candidates = chunk.iloc[:, 0].to_numpy(dtype=object) == ""
             if candidates.any():
                 blank = candidates.copy()
                 blank[candidates] = (chunk[candidates] == "").all(axis=1).to_numpy()
-                yield chunk[~blank] if blank.any() else chunk
-            else:
-                yield chunk
-            try:
-                chunk = next(reader, None)
-            except pd.errors.ParserError as exc:
-                raise _parse_error(name, exc) from None
+                chunk = chunk[~blank] if blank.any() else chunk
+            yield chunk
+            chunk = following
 
     if first.empty:
         raise ImportFileError(_no_rows(name))
@@ -342,7 +375,43 @@ def _open_csv(
         done=done,
         _chunks=chunks(),
         _close=raw.close,
+        notes=notes,
     )
+
+
+def _foot_start(rows: list[list[str]]) -> int:
+    """Where the foot of a table starts (len(rows) if it has none): a total row (合計, Total), and the
+    lines a report writes below its data after a blank line, one filled cell each (Salesforce's
+    "Confidential Information - Do Not Distribute", "Generated By ...")."""
+    start = len(rows)
+    for i in range(len(rows) - 1, max(-1, len(rows) - 21), -1):
+        filled = [v for v in rows[i] if v.strip()]
+        if len(filled) > 1 and not is_total_label(filled[0]):
+            break
+        if not filled or is_total_label(filled[0]):
+            start = i  # a blank line or a total row: the foot reaches up to here
+    return start
+
+
+def _foot_note(name: str, rows: list[int]) -> Message:
+    return Message(
+        gettext_noop("%(file)s: rows %(rows)s at the foot of the file (a total row or a report's footer) were left out"),
+        file=name,
+        rows=", ".join(map(str, rows)),
+    )
+
+
+def _without_foot(chunk: pd.DataFrame, name: str, notes: list[Message]) -> pd.DataFrame:
+    """The last chunk of a CSV without its foot (see :func:`_foot_start`), said in ``notes``."""
+    tail = chunk.tail(20)
+    rows = [[str(v) for v in values] for values in tail.to_numpy(dtype=object).tolist()]
+    start = _foot_start(rows)
+    if start == len(rows) or (start == 0 and len(tail) == len(chunk)):
+        return chunk
+    dropped = [int(r) for r, values in zip(tail.index[start:], rows[start:], strict=True) if any(v.strip() for v in values)]
+    if dropped:
+        notes.append(_foot_note(name, dropped))
+    return chunk.iloc[: len(chunk) - (len(rows) - start)]
 
 
 def _has_formulas(fileobj: IO[bytes]) -> bool:
@@ -360,7 +429,60 @@ def _has_formulas(fileobj: IO[bytes]) -> bool:
     return False
 
 
-def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: int, compressed: bool) -> Table:
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _merged_ranges(ws: Any) -> list[list[Any]]:
+    """[top, left, bottom, right, value] of each merged range of a read-only sheet (read from its XML,
+    which openpyxl's read-only mode does not parse), sorted by top row."""
+    from openpyxl.utils import column_index_from_string
+
+    found: list[list[Any]] = []
+    try:
+        with ws.parent._archive.open(ws._worksheet_path) as member:
+            tail = b""
+            while block := member.read(1 << 20):
+                text = tail + block
+                cut = text.rfind(b"<")
+                for m in _MERGE.finditer(text[:cut] if cut > 0 else text):
+                    top, bottom = int(m[2]), int(m[4])
+                    left, right = column_index_from_string(m[1].decode()), column_index_from_string(m[3].decode())
+                    found.append([top, left, bottom, right, None])
+                tail = text[cut:] if cut > 0 else b""
+    except (AttributeError, KeyError):  # not a file-backed sheet: no merged ranges to read
+        return []
+    return sorted(found, key=lambda area: (area[0], area[1]))
+
+
+def _percent_columns(ws: Any, header_at: int, width: int) -> list[int]:
+    """The columns whose numbers in the first data rows are all formatted as percentages (Excel
+    shows 0.5 as 50%); a column that mixes them with plain numbers is read as it is stored."""
+    percent: set[int] = set()
+    plain: set[int] = set()
+    try:
+        for row in ws.iter_rows(min_row=header_at + 1, max_row=header_at + 20, max_col=width):
+            for col, cell in enumerate(row):
+                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    (percent if "%" in str(getattr(cell, "number_format", "") or "") else plain).add(col)
+    except (AttributeError, KeyError, ValueError):  # no cells to look at: no percent columns
+        return []
+    return sorted(percent - plain)
+
+
+def _header_of(rows: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
+    """The header among a sheet's first rows: the first row of text cells at least half as wide as the
+    widest row (a title has one cell, notes a few); failing that, the first non-empty row."""
+    widths = [sum(1 for v in r if v is not None and str(v).strip()) for _n, r in rows]
+    widest = max(widths, default=0)
+    for (number, row), width in zip(rows, widths, strict=True):
+        if width >= max(2, (widest + 1) // 2) and all(isinstance(v, str) for v in row if v is not None and str(v).strip()):
+            return number, row
+    return next(((n, r) for (n, r), w in zip(rows, widths, strict=True) if w), None)
+
+
+def _open_xlsx(
+    fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: int, compressed: bool, header_row: int | None = None
+) -> Table:
     """Stream an XLSX sheet with openpyxl's read-only mode.
 
     Formulas: the value Excel saved with the file is imported (what the user saw). A formula cell
@@ -420,41 +542,111 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
                     )
         return row
 
-    first = next_row()
-    while first is not None and all(v is None for v in first):
-        first = next_row()
-    if first is None:
+    merged = _merged_ranges(ws)
+
+    def filled_row() -> list[Any] | None:
+        """The next row with each merged range's value in every cell of it, as a person reads the sheet."""
+        row = next_row()
+        if row is None:
+            return None
+        values = list(row)
+        number = counter["rows"]
+        for area in merged:
+            top, left, bottom, right = area[:4]
+            if top <= number <= bottom:
+                if len(values) < right:
+                    values.extend([None] * (right - len(values)))
+                if number == top:
+                    area[4] = values[left - 1]
+                values[left - 1 : right] = [area[4]] * (right - left + 1)
+        return values
+
+    scanned: list[tuple[int, list[Any]]] = []
+    while len(scanned) < max(HEADER_SCAN_ROWS, header_row or 0):
+        got = filled_row()
+        if got is None:
+            break
+        scanned.append((counter["rows"], got))
+    if header_row is not None:
+        chosen = next(((n, r) for n, r in scanned if n == header_row and any(v is not None for v in r)), None)
+        if chosen is None:
+            close()
+            raise ImportFileError.of(
+                gettext_noop("%(file)s: the header row %(row)s of the sheet %(sheet)s is empty or beyond its end"),
+                file=name,
+                row=header_row,
+                sheet=repr(ws.title),
+            )
+    else:
+        chosen = _header_of(scanned)
+    if chosen is None:
         close()
         raise ImportFileError.of(
             gettext_noop("%(file)s is empty: the sheet %(sheet)s has no header row"), file=name, sheet=repr(ws.title)
         )
+    header_at, first = chosen
     header = _unique_header([_cell_text(v) for v in first])
-    header_row = counter["rows"]
     width = len(header)
     total = int(ws.max_row or 0)
+    notes: list[Message] = []
+    percent = _percent_columns(ws, header_at, width)
+    above = [n for n, r in scanned if n < header_at and any(v is not None for v in r)]
+    if above:
+        notes.append(
+            Message(
+                gettext_noop("%(file)s: the header is row %(row)s; rows %(rows)s above it (a title, notes) were left out"),
+                file=name,
+                row=header_at,
+                rows=", ".join(map(str, above)),
+            )
+        )
+    replay = [(n, r) for n, r in scanned if n > header_at]
+
+    def rows_after_header() -> Iterator[tuple[int, list[Any]]]:
+        yield from replay
+        while (got := filled_row()) is not None:
+            yield counter["rows"], got
 
     def chunks() -> Iterator[pd.DataFrame]:
         buffer: list[list[str]] = []
         index: list[int] = []
         seen_data = False
-        while True:
-            row = next_row()
-            if row is None or len(buffer) >= chunk_rows:
-                if buffer:
-                    seen_data = True
-                    yield pd.DataFrame(buffer, columns=header, index=index, dtype=str)
-                    buffer, index = [], []
-                if row is None:
-                    break
+        foot: list[int] = []  # a total row and the notes below it
+        foot_label = ""
+        for number, row in rows_after_header():
             values = [_cell_text(v) for v in row[:width]]
-            if not any(values):
+            for col in percent:  # a percent cell holds 0.5 for 50%: read it as the 50 a person sees
+                if col < len(row) and isinstance(row[col], int | float) and not isinstance(row[col], bool):
+                    values[col] = _cell_text(round(float(row[col]) * 100, 9))
+            filled = [v for v in values if v.strip()]
+            if not filled:
                 continue
+            if is_total_label(filled[0]):
+                if SUBTOTAL_LABELS.match(normalise(filled[0]).casefold()):
+                    raise _subtotals_refused(name, number, filled[0])
+                foot.append(number)
+                foot_label = foot_label or filled[0]
+                continue
+            if foot:
+                if len(filled) <= 1:
+                    foot.append(number)
+                    continue
+                raise _subtotals_refused(name, foot[0], foot_label)
             values.extend([""] * (width - len(values)))
             buffer.append(values)
-            index.append(counter["rows"])
+            index.append(number)
+            if len(buffer) >= chunk_rows:
+                seen_data = True
+                yield pd.DataFrame(buffer, columns=header, index=index, dtype=str)
+                buffer, index = [], []
+        if buffer:
+            seen_data = True
+            yield pd.DataFrame(buffer, columns=header, index=index, dtype=str)
+        if foot:
+            notes.append(_foot_note(name, foot))
         if not seen_data:
             raise ImportFileError.of(
-                gettext_noop("%(file)s has a header (row %(row)s) but no data rows"), file=name, row=header_row
+                gettext_noop("%(file)s has a header (row %(row)s) but no data rows"), file=name, row=header_at
             )
 
     return Table(
@@ -468,4 +660,5 @@ def _open_xlsx(fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: 
         done=lambda: counter["rows"],
         _chunks=chunks(),
         _close=close,
+        notes=notes,
     )

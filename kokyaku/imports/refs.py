@@ -10,6 +10,7 @@ import pandas as pd
 from django.db import connection, models
 
 from kokyaku.imports.errors import gettext_noop
+from kokyaku.imports.japanese import name_key
 
 # a reference that names no record, or a name that several records share (per kind of record referred to)
 NOT_FOUND = {
@@ -36,6 +37,11 @@ class RefMap:
         self.by_key: dict[str, int] = {}
         self.by_name: dict[str, int] = {}
         self.ambiguous: set[str] = set()
+        self.matched: dict[str, str] = {}  # reference -> the name it was matched to by its name key (reported)
+        self._keys: dict[str, int | None] | None = (
+            None  # name key -> pk (None: several records share it), built when first needed
+        )
+        self._names: dict[int, str] = {}
         self._tables: dict[str, tuple[pd.Index, np.ndarray]] = {}
         cols = [key, "pk"] + ([name] if name else [])
         for row in model._default_manager.values_list(*cols).iterator(chunk_size=20_000):
@@ -65,6 +71,15 @@ class RefMap:
             if self.ambiguous:
                 ambiguous = todo & refs.isin(self.ambiguous).to_numpy() & ~refs.isin(list(self.by_key)).to_numpy()
         missing = np.isnan(ids) & filled
+        keyed = self.keyed() if missing.any() and self.by_name else {}
+        if keyed:  # 株式会社ABC商事 / (株)ABC商事: one customer under one name (each distinct reference keyed once)
+            unread = values[missing]
+            found = {v: pk for v in pd.unique(unread).tolist() if (k := name_key(v)) and (pk := keyed.get(k)) is not None}
+            if found:
+                ids[missing] = np.array([found.get(v, np.nan) for v in unread.tolist()], dtype=np.float64)
+                for written, pk in found.items():
+                    self.matched.setdefault(written, self._names.get(pk, ""))
+            missing = np.isnan(ids) & filled
         index = refs.index
         return pd.Series(ids, index=index), pd.Series(missing, index=index), pd.Series(ambiguous, index=index)
 
@@ -77,11 +92,30 @@ class RefMap:
             )
         return self._tables[which]
 
+    def keyed(self) -> dict[str, int | None]:
+        """Name key -> pk of every record (by name and by external id), None where several records share a key."""
+        if self._keys is None:
+            self._keys = {}
+            self._names = {pk: name for name, pk in self.by_name.items()}
+            for label, pk in [*self.by_name.items(), *self.by_key.items()]:
+                self._key(label, pk)
+        return self._keys
+
+    def _key(self, label: str, pk: int) -> None:
+        assert self._keys is not None
+        if key := name_key(label):
+            self._keys[key] = pk if self._keys.get(key, pk) == pk else None
+
     def add(self, key: str, pk: int, name: str | None = None) -> None:
         self._tables.clear()
         self.by_key[key] = pk
         if name and name not in self.by_name:
             self.by_name[name] = pk
+        if self._keys is not None and self.by_name:
+            self._names.setdefault(pk, name or key)
+            self._key(key, pk)
+            if name:
+                self._key(name, pk)
 
 
 def _take(pks: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -250,6 +250,7 @@ def _attempt(
         encoding=encoding or mapping.encoding,
         delimiter=delimiter or mapping.delimiter,
         sheet=mapping.sheet,
+        header_row=mapping.header_row,
         chunk_rows=chunk_rows,
     )
     summary = ImportSummary(kind=kind, file=file, mapping=mapping.name, dry_run=dry_run)

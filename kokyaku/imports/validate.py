@@ -16,10 +16,12 @@ import pandas as pd
 
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.fields import Field, schema
+from kokyaku.imports.japanese import header_key, japanese_date, money, normalise
 from kokyaku.imports.mapping import Mapping, Template
 from kokyaku.lib.currency import ISO_4217
 
 _MONEY_NOISE = re.compile(r"[\s¥$€£円]")
+FREE_TEXT = {"note", "notes", "lost_note"}  # kept as typed; every other text field is NFKC-normalised when not ASCII
 
 
 @dataclass
@@ -39,16 +41,16 @@ class Columns:
 
 
 def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Columns:
-    """Match the mapping's source columns to the header (exact, then ignoring case and spaces).
+    """Match the mapping's source columns to the header (exact, then ignoring case, spaces and full-/half-width).
 
     A missing column that feeds a required field is an error; a missing optional one is noted and
     its field left out (so existing values are kept).
     """
     exact = set(header)
-    folded = {h.strip().casefold(): h for h in header}
+    folded = {header_key(h): h for h in reversed(header)}
 
     def find(col: str) -> str | None:
-        return col if col in exact else folded.get(col.strip().casefold())
+        return col if col in exact else folded.get(header_key(col))
 
     fields = schema(mapping.kind)
     sources: dict[str, str | Template] = {}
@@ -194,6 +196,10 @@ def _numbers_each(values: pd.Series, mapping: Mapping) -> pd.Series:
         text = text.str.replace(mapping.decimal, ".", regex=False)
     text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives: (1,200)
     numbers[todo] = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    if mapping.decimal == ".":  # what is still unread: yen and numbers as Japanese files write them
+        left = todo & numbers.isna()
+        if left.any():
+            numbers[left] = np.array([np.nan if (n := money(v)) is None else n for v in values[left].tolist()], dtype=np.float64)
     return numbers
 
 
@@ -229,6 +235,12 @@ def _dates_each(values: pd.Series, fmt: str | None, timezone: str) -> pd.Series:
     todo = parsed.isna() & (values != "")
     if todo.any():
         parsed[todo] = _parse(present[todo], "ISO8601", timezone)
+        left = parsed.isna() & (values != "")
+        if left.any():  # 令和6年4月1日, R6.4.1, 2024年4月1日, full-width digits, Excel serial numbers
+            found = [japanese_date(v) for v in values[left].tolist()]
+            parsed[left] = pd.to_datetime(pd.Series(found, index=values.index[left.to_numpy()], dtype=object)).astype(
+                parsed.dtype
+            )
     return parsed
 
 
@@ -321,6 +333,8 @@ def _convert(
 
     if f.type in {"str", "ref"}:
         values = raw_mapped.astype(object)
+        if f.name not in FREE_TEXT and not "".join(values.tolist()).isascii():  # one C-speed pass: usually ASCII
+            values = per_distinct(values, normalise)
         if f.type == "ref" and mapping.ref_separator:
             values = values.str.split(mapping.ref_separator, n=1).str[0].str.strip()
         if f.type == "ref":

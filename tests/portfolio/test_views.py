@@ -16,9 +16,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from kokyaku.crm.models import Activity, Deal, Target
+from kokyaku.crm.models import Account, Activity, Deal, Target
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
-from kokyaku.portfolio.selectors import portfolio_table, rep_breakdown_page, scatter_points, team_matrix
+from kokyaku.portfolio.selectors import (
+    accounts_added_since,
+    portfolio_table,
+    rep_breakdown_page,
+    scatter_points,
+    team_matrix,
+)
 from kokyaku.portfolio.services import snapshot_create
 from tests.portfolio import oracles
 from tests.portfolio.pages_demo import AS_OF, BEFORE, NOW, Demo, demo_client
@@ -658,3 +664,24 @@ def test_the_one_pass_team_selectors_agree_with_the_plain_count(demo: Demo) -> N
         assert sorted(r.account_id for r in cell.rows) == sorted(
             r["account_id"] for r in oracles.rows(snapshot) if (r["price_band"], r["probability_band"]) == ("mid", "mid")
         )
+
+
+def test_an_account_added_after_the_snapshot_is_findable_in_accounts_at_once(
+    demo: Demo, demo_manager_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    """An import creates accounts; Accounts lists them before the next snapshot places them (issue 11 item 7)."""
+    added = Account.objects.create(external_id="NEW-1", name="株式会社新規商事", owner=demo.rep)
+    Account.objects.create(external_id="NEW-2", name="北陸精機")
+    html = _html(demo_manager_client, reverse("portfolio:accounts"))
+    assert "2 accounts added since this snapshot" in html
+    assert f'href="{reverse("portfolio:account", args=[added.pk])}">株式会社新規商事</a>' in html
+    searched = _html(demo_manager_client, reverse("portfolio:accounts") + "?q=新規")
+    assert "1 account added since this snapshot" in searched
+    assert "北陸精機" not in searched
+    mine = _html(demo_manager_client, reverse("portfolio:accounts") + f"?owner={demo.rep.pk}")
+    assert "株式会社新規商事" in mine
+    assert "北陸精機" not in mine
+    with django_assert_max_num_queries(2):
+        found = accounts_added_since(demo.after)
+    assert found.count == 2
+    assert [a.name for a in found.first] == ["北陸精機", "株式会社新規商事"]

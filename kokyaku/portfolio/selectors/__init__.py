@@ -15,7 +15,14 @@ Money comes back as ``Decimal`` in rows and ``float`` in aggregates meant for ch
 - :mod:`.accounts`: one account's page and a rep's day
 """
 
-from kokyaku.portfolio.selectors.accounts import AccountOverview, RepFocus, account_overview, rep_focus
+from kokyaku.portfolio.selectors.accounts import (
+    AccountOverview,
+    AddedAccounts,
+    RepFocus,
+    account_overview,
+    accounts_added_since,
+    rep_focus,
+)
 from kokyaku.portfolio.selectors.criteria import ZONE_LABELS, CriteriaPreview, criteria_cutoffs, criteria_preview
 from kokyaku.portfolio.selectors.effort import EffortRow, effort_return, effort_tables
 from kokyaku.portfolio.selectors.review import (
@@ -79,6 +86,7 @@ __all__ = [
     "SORTS",
     "ZONE_LABELS",
     "AccountOverview",
+    "AddedAccounts",
     "CriteriaPreview",
     "CriteriaShift",
     "EffortRow",
@@ -101,6 +109,7 @@ __all__ = [
     "ZoneHistoryEntry",
     "account_overview",
     "account_zone_history",
+    "accounts_added_since",
     "criteria_current",
     "criteria_cutoffs",
     "criteria_differ",

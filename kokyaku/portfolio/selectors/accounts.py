@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from kokyaku.crm.models import Account, Activity, Deal
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
@@ -74,3 +74,37 @@ def rep_focus(snapshot: Snapshot, *, rep_id: int, today: date, idle_days: int = 
         push_total=push_qs.count(),
         idle_days=idle_days,
     )
+
+
+@dataclass(frozen=True)
+class AddedAccount:
+    """An account created after a snapshot was computed (by an import, the API or the admin)."""
+
+    id: int
+    name: str
+    external_id: str
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class AddedAccounts:
+    count: int
+    first: list[AddedAccount]  # the newest ``limit`` of them
+
+
+def accounts_added_since(
+    snapshot: Snapshot, *, owner_id: int | None = None, search: str | None = None, limit: int = 20
+) -> AddedAccounts:
+    """The accounts created after ``snapshot`` (so not in its rows), for the accounts tables to list them
+    at once: a new account is findable before the next snapshot places it. Two queries."""
+    in_snapshot = SnapshotRow.objects.filter(snapshot=snapshot, account_id=OuterRef("pk"))
+    qs = Account.objects.filter(created_at__gte=snapshot.created_at).filter(~Exists(in_snapshot))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(external_id__icontains=search))
+    count = qs.count()
+    if not count:
+        return AddedAccounts(0, [])
+    rows = qs.order_by("-created_at", "-id").values_list("id", "name", "external_id", "owner__name")[:limit]
+    return AddedAccounts(count, [AddedAccount(pk, name, external_id, owner) for pk, name, external_id, owner in rows])

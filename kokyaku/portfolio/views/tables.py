@@ -37,6 +37,7 @@ def _table(request: HttpRequest, *, mine: bool) -> HttpResponse:
         "page": selectors.portfolio_table(snapshot, per_page=PER_PAGE, **kwargs),
         "currency": currency(), "base_url": request.path, "owner_name": owners[0][1] if owners else "",
         **(charts(snapshot, owner_id=rep.pk, cells_url=request.path) if mine and rep else {"matrix": None}),
+        "added": selectors.accounts_added_since(snapshot, owner_id=kwargs["owner_id"], search=kwargs["search"]),
     }  # fmt: skip
     template = "portfolio/_table.html" if getattr(request, "htmx", False) else "portfolio/table.html"
     response = render(request, template, context)
