@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import os
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ def expected_purchases(m: BetaGeoModel, x: np.ndarray, tx: np.ndarray, t: np.nda
     return np.asarray(body * m.p_alive(x, tx, t), dtype=float)
 
 
-def verdict(v: dict) -> str:
+def verdict(v: dict[str, Any]) -> str:
     lo, hi = v["same_size_interval"] or (float("nan"), float("nan"))
     return f"{v['a_accounts']:>5,} | {v['terciles']:.2f} | {v['same_size']:.2f} ({lo:.2f}-{hi:.2f}) | {v['verdict']}"
 
@@ -63,19 +64,28 @@ def study(deals: pd.DataFrame, as_of: date) -> None:
         "P(alive)": m.p_alive(x, tx, t),
         "P(alive) x E[purchases in 182 days]": expected_purchases(m, x, tx, t, 182 / WEEK),
     }
-    base = compute_portfolio(ids, known, as_of=as_of, criteria=CriteriaSpec(), repeat_probability=axes["P(buys in 91 days) (today's)"])
+    today = axes["P(buys in 91 days) (today's)"]
+    base = compute_portfolio(ids, known, as_of=as_of, criteria=CriteriaSpec(), repeat_probability=today)
     out = backtest(base.frame, deals, as_of=as_of)
     revenue = later_revenue(ids, deals, start=date.fromisoformat(out["start"]), end=date.fromisoformat(out["end"]))
     price = base.frame["unit_price"].to_numpy(dtype=float)
     print(f"\n## As of {as_of} (revenue {out['start']} .. {out['end']}); {len(ids):,} customers")
-    print(f"BG/NBD: r {m.r_:.3f}, alpha {m.alpha_:.2f}, a {m.a_:.4f}, b {m.b_:.1f} (a/(a+b): drop-out chance per purchase {m.a_ / (m.a_ + m.b_):.5f})")
-    later_days = deals.loc[(deals["closed_on"] > pd.Timestamp(as_of)) & (deals["closed_on"] <= pd.Timestamp(out["end"]))]
+    drop = m.a_ / (m.a_ + m.b_)
+    print(f"BG/NBD: r {m.r_:.3f}, alpha {m.alpha_:.2f}, a {m.a_:.4f}, b {m.b_:.1f} (drop-out chance per purchase {drop:.5f})")
+    window = (deals["closed_on"] > pd.Timestamp(as_of)) & (deals["closed_on"] <= pd.Timestamp(out["end"]))
+    later_days = deals.loc[window]
     actual = later_days.groupby("account_id")["closed_on"].nunique().reindex(ids).fillna(0).to_numpy(dtype=float)
     e182 = axes["P(alive) x E[purchases in 182 days]"]
-    print(f"expected purchase days in 182 days: mean {e182.mean():.2f} (actual {actual.mean():.2f}), Spearman with actual {spearmanr(e182, actual).statistic:.2f}")
+    rho = spearmanr(e182, actual).statistic
+    print(
+        f"expected purchase days in 182 days: mean {e182.mean():.2f} (actual {actual.mean():.2f}), Spearman with actual {rho:.2f}"
+    )
     print(f"band notes: {base.band_notes_dict()['probability']}")
     print(f"Spearman rho: unit price ~ later revenue {spearmanr(price, revenue).statistic:.2f}")
-    print("\n| probability axis | rho with unit price | rho with later revenue | A accounts | A vs price terciles | A vs same number of top-priced (90% interval) | verdict |")
+    print(
+        "\n| probability axis | rho with unit price | rho with later revenue | A accounts | A vs price terciles "
+        "| A vs same number of top-priced (90% interval) | verdict |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for name, p in axes.items():
         # quantile cuts use ranks only; an unbounded axis is scaled into [0, 1] without changing its order
@@ -90,18 +100,22 @@ def study(deals: pd.DataFrame, as_of: date) -> None:
     print("\nlater revenue per account (accounts) per cell, rows unit price, columns probability:")
     print("| price \\ probability | high | mid | low |\n| --- | ---: | ---: | ---: |")
     for pb in BANDS:
-        print(f"| {pb} | " + " | ".join(f"{table.loc[(pb, qb), 'mean']:,.0f} ({table.loc[(pb, qb), 'size']:,})" for qb in BANDS) + " |")
+        means, sizes = table["mean"].to_dict(), table["size"].to_dict()
+        row = " | ".join(f"{means[(pb, qb)]:,.0f} ({sizes[(pb, qb)]:,})" for qb in BANDS)
+        print(f"| {pb} | {row} |")
     cells9 = [(pb, qb) for pb in BANDS for qb in BANDS]
-    rows = []
+    rows: list[tuple[float, dict[str, Any], list[tuple[str, str]]]] = []
+    today_p = base.frame["win_probability"].to_numpy(dtype=float)
     for combo in itertools.combinations([c for c in cells9 if c != ("high", "high")], 2):
-        a_cells = {("high", "high"), *combo}
-        grid = {pb: {qb: ("A" if (pb, qb) in a_cells else "C") for qb in BANDS} for pb in BANDS}
-        v = versus_price(classify(price, base.frame["win_probability"].to_numpy(dtype=float), CriteriaSpec(grid=grid)).zone, price, revenue)
-        rows.append((v["same_size"], v, sorted(a_cells)))
+        chosen = {("high", "high"), *combo}
+        grid = {pb: {qb: ("A" if (pb, qb) in chosen else "C") for qb in BANDS} for pb in BANDS}
+        v = versus_price(classify(price, today_p, CriteriaSpec(grid=grid)).zone, price, revenue)
+        rows.append((float(v["same_size"]), v, sorted(chosen)))
     print("\nthree-cell zone A grids (price band, probability band), best first on the same-size ratio:")
     for _ratio, v, a_cells in sorted(rows, key=lambda r: -r[0])[:4]:
         name = ", ".join(f"{pb}/{qb}" for pb, qb in a_cells)
-        print(f"  {name}: {verdict(v)}{'  (default)' if a_cells == sorted([('high', 'high'), ('high', 'mid'), ('mid', 'high')]) else ''}")
+        default = a_cells == sorted([("high", "high"), ("high", "mid"), ("mid", "high")])
+        print(f"  {name}: {verdict(v)}{'  (default)' if default else ''}")
     n_a = int(out["zones"]["A"]["accounts"])
     top_price = float(out["versus_price"]["same_size_per_account"])
     ev = np.nan_to_num(base.frame["expected_value"].to_numpy(dtype=float), nan=-1.0)
@@ -109,10 +123,12 @@ def study(deals: pd.DataFrame, as_of: date) -> None:
     by_ev[np.argsort(-ev, kind="stable")[:n_a]] = True
     v_ev = versus_price(np.where(by_ev, "A", "C"), price, revenue)
     oracle = float(np.sort(revenue)[::-1][:n_a].mean())
-    print(f"\nceiling at zone A's size ({n_a:,} accounts): top-priced {top_price:,.0f} / account; default zone A "
-          f"{out['zones']['A']['per_account']:,.0f} ({out['versus_price']['same_size']:.2f}); ranked by expected value "
-          f"{revenue[by_ev].mean():,.0f} ({verdict(v_ev)}); perfect foresight {oracle:,.0f} ({oracle / top_price:.2f}); "
-          f"all customers {revenue.mean():,.0f}")
+    print(
+        f"\nceiling at zone A's size ({n_a:,} accounts): top-priced {top_price:,.0f} / account; default zone A "
+        f"{out['zones']['A']['per_account']:,.0f} ({out['versus_price']['same_size']:.2f}); ranked by expected value "
+        f"{revenue[by_ev].mean():,.0f} ({verdict(v_ev)}); perfect foresight {oracle:,.0f} ({oracle / top_price:.2f}); "
+        f"all customers {revenue.mean():,.0f}"
+    )
 
 
 def main() -> int:

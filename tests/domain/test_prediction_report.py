@@ -182,7 +182,8 @@ def test_zone_a_is_compared_with_the_same_number_of_top_priced_accounts_and_give
     zone = np.where(noise > 0.6, "A", "C").astype(object)
     out = versus_price(zone, price, revenue)
     assert out["a_accounts"] == int((noise > 0.6).sum())
-    assert out["same_size"] > 2.0 and out["same_size_interval"][0] > 1.0
+    assert out["same_size"] > 2.0
+    assert out["same_size_interval"][0] > 1.0
     assert out["verdict"] == "clearly_better"
     # Zone A picked by price itself: the same accounts as the top-priced ones -> ratio 1, not clearly better.
     top = np.argsort(-price)[: out["a_accounts"]]
@@ -197,6 +198,7 @@ def test_zone_a_is_compared_with_the_same_number_of_top_priced_accounts_and_give
     assert worse["verdict"] == "worse"
     # No zone A: no ratio, no verdict of better.
     empty = versus_price(np.full(n, "C", dtype=object), price, revenue)
-    assert empty["same_size"] is None and empty["verdict"] == "not_clearly_better"
+    assert empty["same_size"] is None
+    assert empty["verdict"] == "not_clearly_better"
     with pytest.raises(DomainError, match="differ in length"):
         versus_price(zone[:-1], price, revenue)

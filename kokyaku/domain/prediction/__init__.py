@@ -74,7 +74,7 @@ __all__ = [
     "to_json",
     "train_deal_model",
     "train_repeat_model",
-    "view_dates",
     "versus_price",
+    "view_dates",
     "zone_summary",
 ]
