@@ -149,6 +149,24 @@ def importance_rows(part: dict[str, Any], top: int = 10) -> list[dict[str, Any]]
     ]  # fmt: skip
 
 
+def backtest_versus(result: dict[str, Any]) -> dict[str, Any] | None:
+    """Zone A against the same number of top-priced accounts, in percent, for the page's verdict line.
+
+    None for a back-test stored before the comparison existed or without a zone A.
+    """
+    versus = result.get("versus_price") or {}
+    ratio, interval = versus.get("same_size"), versus.get("same_size_interval")
+    if ratio is None or not interval:
+        return None
+    return {
+        "verdict": versus.get("verdict"),
+        "accounts": versus.get("a_accounts"),
+        "pct": round((float(ratio) - 1) * 100),
+        "low": round((float(interval[0]) - 1) * 100),
+        "high": round((float(interval[1]) - 1) * 100),
+    }
+
+
 def backtest_chart(result: dict[str, Any]) -> dict[str, Any]:
     """Revenue per account per zone: the portfolio's zones against unit price alone."""
     zones = ("A", "B", "C")

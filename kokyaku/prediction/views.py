@@ -41,6 +41,7 @@ def model(request: HttpRequest) -> HttpResponse:
                 "backtest": presenters.backtest_chart(report["backtest"]) if report.get("backtest") else None,
             },
             backtest=report.get("backtest"),
+            versus=presenters.backtest_versus(report["backtest"]) if report.get("backtest") else None,
             serving=serving,
             snapshot=snapshot,
             band_notes=band_notes((snapshot.notes or {}).get("bands", {})) if snapshot else [],

@@ -38,6 +38,9 @@ def test_a_manager_reads_the_model_page_in_japanese(new_page: NewPage, live_serv
     expect(page.locator("#deal-reliability .main-svg").first).to_be_attached()  # Plotly drew from the local file
     expect(page.locator("#repeat-reliability .main-svg").first).to_be_attached()
     expect(page.locator("#backtest-chart .main-svg").first).to_be_attached()
+    expect(page.get_by_test_id("backtest-verdict")).to_contain_text(
+        "単価の高い順に同じ数"
+    )  # zone A against price alone, said plainly
     expect(page.get_by_test_id("deal-deciles").locator("tbody tr")).to_have_count(10)
     expect(page.get_by_test_id("importance").locator("tbody tr").first).not_to_contain_text("学んだことはありません")
     expect(page.get_by_test_id("top-predictions")).to_contain_text("%")

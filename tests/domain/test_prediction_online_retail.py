@@ -51,3 +51,9 @@ def test_as_of_mid_2011_zone_a_earns_more_per_account_than_with_price_alone(purc
     assert out["zones"]["A"]["per_account"] > 1.05 * price["zones"]["A"]["per_account"]
     assert out["a_over_c"] > 1.5 * price["a_over_c"]
     assert out["a_capture"] > price["a_capture"] + 0.05
+    # Against the same number of top-priced accounts (docs/prediction.md: 1.13, 90% interval 1.08-1.18).
+    versus = out["versus_price"]
+    assert versus["a_accounts"] == out["zones"]["A"]["accounts"]
+    assert versus["same_size"] > 1.1
+    assert versus["same_size_interval"][0] > 1.0
+    assert versus["verdict"] == "clearly_better"

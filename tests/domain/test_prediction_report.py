@@ -28,6 +28,7 @@ from kokyaku.domain.prediction import (
     score_open_deals,
     to_bytes,
     train_deal_model,
+    versus_price,
 )
 from kokyaku.domain.prediction.persist import MAGIC
 
@@ -169,3 +170,35 @@ def test_the_backtest_sums_later_revenue_per_zone_and_against_price_alone() -> N
     # Price alone: terciles of 10..60 -> A = 50, 60 (accounts 5, 6): no revenue in the window.
     assert out["price_only"]["zones"]["A"]["accounts"] == 2
     assert out["price_only"]["zones"]["A"]["revenue"] == 0.0
+
+
+def test_zone_a_is_compared_with_the_same_number_of_top_priced_accounts_and_given_a_verdict() -> None:
+    rng = np.random.default_rng(3)
+    n = 3000
+    price = rng.uniform(1.0, 100.0, n)
+    noise = rng.uniform(0.0, 1.0, n)
+    # Later revenue follows a hidden quality the probability axis sees; unit price is noise.
+    revenue = np.where(noise > 0.6, 1000.0, 10.0)
+    zone = np.where(noise > 0.6, "A", "C").astype(object)
+    out = versus_price(zone, price, revenue)
+    assert out["a_accounts"] == int((noise > 0.6).sum())
+    assert out["same_size"] > 2.0
+    assert out["same_size_interval"][0] > 1.0
+    assert out["verdict"] == "clearly_better"
+    # Zone A picked by price itself: the same accounts as the top-priced ones -> ratio 1, not clearly better.
+    top = np.argsort(-price)[: out["a_accounts"]]
+    by_price = np.full(n, "C", dtype=object)
+    by_price[top] = "A"
+    same = versus_price(by_price, price, revenue)
+    assert same["same_size"] == pytest.approx(1.0)
+    assert same["verdict"] == "not_clearly_better"
+    # Zone A on the accounts that buy least: worse than price alone, and said so.
+    worse = versus_price(np.where(noise > 0.6, "C", "A").astype(object), price, revenue)
+    assert worse["same_size_interval"][1] < 1.0
+    assert worse["verdict"] == "worse"
+    # No zone A: no ratio, no verdict of better.
+    empty = versus_price(np.full(n, "C", dtype=object), price, revenue)
+    assert empty["same_size"] is None
+    assert empty["verdict"] == "not_clearly_better"
+    with pytest.raises(DomainError, match="differ in length"):
+        versus_price(zone[:-1], price, revenue)

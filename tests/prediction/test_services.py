@@ -158,6 +158,15 @@ def test_commands_write_the_json_the_issue_names(demo: Demo, tmp_path: Path) -> 
     zoned = sum(result["zones"][z]["revenue"] for z in ("A", "B", "C", "unzoned"))
     assert zoned == pytest.approx(total, abs=1.0)
     assert ModelVersion.objects.get().report["backtest"]["as_of"] == BEFORE.isoformat()
+    versus = result["versus_price"]
+    assert versus["a_accounts"] == result["zones"]["A"]["accounts"]
+    assert versus["verdict"] in ("clearly_better", "not_clearly_better", "worse")
+    printed = io.StringIO()
+    call_command("backtest", as_of=BEFORE.isoformat(), horizon=2, stdout=printed)
+    last = printed.getvalue().strip().splitlines()[-1]
+    assert f"same number ({versus['a_accounts']:,}) of top-priced accounts" in last
+    said = {"clearly_better": "zone A is clearly better", "not_clearly_better": "NOT clearly better", "worse": "WORSE"}
+    assert said[versus["verdict"]] in last
 
 
 def test_commands_refuse_bad_input_plainly(demo: Demo) -> None:

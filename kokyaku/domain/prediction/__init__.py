@@ -4,7 +4,7 @@ Pure and vectorised (no Django): frames in, arrays and JSON-ready dicts out. ``d
 describes the models, the serving rule and the measured figures.
 """
 
-from kokyaku.domain.prediction.backtest import backtest, later_revenue, price_only_zones, zone_summary
+from kokyaku.domain.prediction.backtest import backtest, later_revenue, price_only_zones, versus_price, zone_summary
 from kokyaku.domain.prediction.baselines import NB_FIELDS, NaiveBayesScorer
 from kokyaku.domain.prediction.deal_model import CANDIDATES, DealWinModel
 from kokyaku.domain.prediction.evaluate import (
@@ -74,6 +74,7 @@ __all__ = [
     "to_json",
     "train_deal_model",
     "train_repeat_model",
+    "versus_price",
     "view_dates",
     "zone_summary",
 ]

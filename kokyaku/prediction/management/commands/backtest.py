@@ -21,6 +21,23 @@ def _line(label: str, block: dict[str, Any]) -> str:
     return f"  {label:<18} {cells}  A/C {ratio}  A's share of revenue {capture}"
 
 
+VERDICTS = {
+    "clearly_better": "zone A is clearly better than unit price alone",
+    "not_clearly_better": "zone A is NOT clearly better than unit price alone: on this data the probability axis adds little",
+    "worse": "zone A is WORSE than unit price alone: on this data rank accounts by unit price",
+}
+
+
+def _verdict(versus: dict[str, Any]) -> str:
+    if versus.get("same_size") is None or not versus.get("same_size_interval"):
+        return "  no zone A to compare with unit price alone"
+    lo, hi = versus["same_size_interval"]
+    return (
+        f"  zone A vs the same number ({versus['a_accounts']:,}) of top-priced accounts: {versus['same_size']:.2f}x per account "
+        f"(90% interval {lo:.2f}-{hi:.2f}; vs price terciles {versus['terciles']:.2f}x) -> {VERDICTS[versus['verdict']]}"
+    )
+
+
 class Command(KokyakuCommand):
     help = (
         "Compute the portfolio as of a past date (with the models trained by then) and compare its zones with what "
@@ -51,3 +68,4 @@ class Command(KokyakuCommand):
         self.stdout.write(f"back-test as of {result['as_of']}, revenue {result['start']} .. {result['end']}; {served}")
         self.stdout.write(_line("Kokyaku's zones", result))
         self.stdout.write(_line("unit price alone", result["price_only"]))
+        self.stdout.write(_verdict(result.get("versus_price") or {}))
