@@ -202,24 +202,29 @@ def stale_deal_list(
 ) -> StaleDeals:
     """Open deals idle for ``min_level`` days or more (their own activities and their account's), stalest first.
 
-    One query reads each open deal with its latest activity and its account's latest activity
-    without a deal; the idle days and levels are the domain core's (:func:`stale_deals`).
+    Two queries: each open deal with its latest activity, and the latest activity without a deal of
+    the accounts with an open deal (grouped, no subquery per deal); the idle days and levels are the domain core's (:func:`stale_deals`).
     """
-    account_touch = Activity.objects.filter(account_id=OuterRef("account_id"), deal__isnull=True).order_by("-occurred_at")
     qs = Deal.objects.filter(status=Deal.Status.OPEN)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     rows = list(
-        qs.annotate(
-            own_touch=Max("activities__occurred_at"),
-            account_touch=Subquery(account_touch.values("occurred_at")[:1]),
-        ).values_list(
+        qs.annotate(own_touch=Max("activities__occurred_at")).values_list(
             "id", "name", "external_id", "account_id", "account__name", "owner_id", "owner__name", "amount", "currency",
-            "opened_on", "own_touch", "account_touch",
+            "opened_on", "own_touch",
         )
     )  # fmt: skip
     if not rows:
         return StaleDeals([], dict.fromkeys(STALE_LEVELS, 0))
+    # The accounts' latest activity without a deal: one grouped read over the accounts with an open
+    # deal (a semi-join), not a subquery per deal (tests/portfolio/test_page_plans.py checks the plan).
+    account_touch = dict(
+        Activity.objects.filter(deal__isnull=True, account_id__in=qs.values("account_id"))
+        .values("account_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("account_id", "last")
+    )
+    rows = [(*r, account_touch.get(r[3])) for r in rows]
     deals = pd.DataFrame(
         {
             "deal_id": [r[0] for r in rows],
