@@ -31,7 +31,8 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
-from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
+from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
+from kokyaku.portfolio.selectors.snapshots import snapshot_previous
 from kokyaku.portfolio.signals import snapshot_written
 
 COPY_CHUNK = 50_000
@@ -195,6 +196,25 @@ def _write_rows(rows: pd.DataFrame) -> None:
     bulk.analyze(table)
 
 
+def count_migration(snapshot_id: int, previous_id: int) -> None:
+    """Store the zone migration from ``previous_id`` to ``snapshot_id`` per owner: ONE INSERT ... SELECT.
+
+    The same figures the review and home pages would count live by joining both snapshots' rows
+    (an account not in the previous snapshot counts from None); also used by the migration that
+    fills them in for the snapshots made before they were stored.
+    """
+    counts, rows = SnapshotMigration._meta.db_table, SnapshotRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {counts} (snapshot_id, previous_id, owner_id, from_zone, to_zone, accounts)"  # noqa: S608 (table names only)
+            f" SELECT %s, %s, a.owner_id, b.zone, a.zone, COUNT(*) FROM {rows} a"
+            f" LEFT JOIN {rows} b ON b.snapshot_id = %s AND b.account_id = a.account_id"
+            " WHERE a.snapshot_id = %s GROUP BY a.owner_id, b.zone, a.zone",
+            [snapshot_id, previous_id, previous_id, snapshot_id],
+        )
+    Snapshot.objects.filter(pk=snapshot_id).update(migration_previous_id=previous_id)
+
+
 def snapshot_create(
     *,
     actor: AnyUser | None,
@@ -271,6 +291,10 @@ def snapshot_create(
         )
         _write_rows(_rows_frame(snapshot.pk, accounts, result.frame))
         notify("written", len(result.frame))
+        previous = snapshot_previous(snapshot)
+        if previous is not None:
+            count_migration(snapshot.pk, previous.pk)
+            snapshot.migration_previous_id = previous.pk
         snapshot_written.send(
             sender=Snapshot, snapshot=snapshot, accounts=accounts, lifecycle=result.frame["lifecycle"].to_numpy(), deals=deals
         )
