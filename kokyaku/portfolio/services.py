@@ -204,13 +204,18 @@ def count_migration(snapshot_id: int, previous_id: int) -> None:
     fills them in for the snapshots made before they were stored.
     """
     counts, rows = SnapshotMigration._meta.db_table, SnapshotRow._meta.db_table
+    # Each snapshot's rows by their stored id range (a range of the primary key; a new snapshot's
+    # rows are the last ones), not a scan of every snapshot's rows filtered by snapshot.
+    bounds = dict.fromkeys((snapshot_id, previous_id), (0, 2**62))
+    for pk, lo, hi in Snapshot.objects.filter(pk__in=bounds).values_list("pk", "row_id_min", "row_id_max"):
+        bounds[pk] = (0 if lo is None else lo, 2**62 if hi is None else hi)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {counts} (snapshot_id, previous_id, owner_id, from_zone, to_zone, accounts)"  # noqa: S608 (table names only)
             f" SELECT %s, %s, a.owner_id, b.zone, a.zone, COUNT(*) FROM {rows} a"
-            f" LEFT JOIN {rows} b ON b.snapshot_id = %s AND b.account_id = a.account_id"
-            " WHERE a.snapshot_id = %s GROUP BY a.owner_id, b.zone, a.zone",
-            [snapshot_id, previous_id, previous_id, snapshot_id],
+            f" LEFT JOIN {rows} b ON b.snapshot_id = %s AND b.account_id = a.account_id AND b.id BETWEEN %s AND %s"
+            " WHERE a.snapshot_id = %s AND a.id BETWEEN %s AND %s GROUP BY a.owner_id, b.zone, a.zone",
+            [snapshot_id, previous_id, previous_id, *bounds[previous_id], snapshot_id, *bounds[snapshot_id]],
         )
     Snapshot.objects.filter(pk=snapshot_id).update(migration_previous_id=previous_id)
 
