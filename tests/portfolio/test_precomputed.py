@@ -55,7 +55,8 @@ def test_stored_move_counts_and_totals_equal_the_live_ones(demo: Demo) -> None:
     after = Snapshot.objects.get(pk=demo.after.pk)
     up, down = selectors.zone_move_counts(after, demo.before)
     assert (up, down) == selectors.zone_move_counts(_live(after), demo.before)
-    assert up > 0 and down > 0
+    assert up > 0
+    assert down > 0
     owners = {demo.rep.pk, demo.rep2.pk, *SnapshotMigration.objects.filter(snapshot=after).values_list("owner_id", flat=True)}
     for owner in owners:
         counts = selectors.zone_move_counts(after, demo.before, owner_id=owner)
