@@ -19,7 +19,7 @@ import pandas as pd
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
-from kokyaku.portfolio.selectors.snapshots import snapshot_previous
+from kokyaku.portfolio.selectors.snapshots import snapshots_before
 from kokyaku.portfolio.signals import snapshot_written
 
 COPY_CHUNK = 50_000
@@ -196,27 +196,31 @@ def _write_rows(rows: pd.DataFrame) -> None:
     bulk.analyze(table)
 
 
-def count_migration(snapshot_id: int, previous_id: int) -> None:
-    """Store the zone migration from ``previous_id`` to ``snapshot_id`` per owner: ONE INSERT ... SELECT.
+def _insert_migration(snapshot_id: int, previous: QuerySet[Snapshot]) -> None:
+    """Store the zone migration per owner from the (first) snapshot of ``previous`` to ``snapshot_id``: ONE INSERT ... SELECT.
 
-    The same figures the review and home pages would count live by joining both snapshots' rows
-    (an account not in the previous snapshot counts from None); also used by the migration that
-    fills them in for the snapshots made before they were stored.
+    The same figures the review and home pages count live by joining both snapshots' rows (an
+    account not in the previous snapshot counts from None); nothing when ``previous`` is empty.
+    Each snapshot's rows are read by their stored id range (a range of the primary key; the new
+    snapshot's rows are the last ones), not by a scan of every snapshot's rows.
     """
-    counts, rows = SnapshotMigration._meta.db_table, SnapshotRow._meta.db_table
-    # Each snapshot's rows by their stored id range (a range of the primary key; a new snapshot's
-    # rows are the last ones), not a scan of every snapshot's rows filtered by snapshot.
-    bounds = dict.fromkeys((snapshot_id, previous_id), (0, 2**62))
-    for pk, lo, hi in Snapshot.objects.filter(pk__in=bounds).values_list("pk", "row_id_min", "row_id_max"):
-        bounds[pk] = (0 if lo is None else lo, 2**62 if hi is None else hi)
+    counts, rows, snapshots = SnapshotMigration._meta.db_table, SnapshotRow._meta.db_table, Snapshot._meta.db_table
+    previous_sql, previous_params = previous.values("id", "row_id_min", "row_id_max")[:1].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {counts} (snapshot_id, previous_id, owner_id, from_zone, to_zone, accounts)"  # noqa: S608 (table names only)
-            f" SELECT %s, %s, a.owner_id, b.zone, a.zone, COUNT(*) FROM {rows} a"
-            f" LEFT JOIN {rows} b ON b.snapshot_id = %s AND b.account_id = a.account_id AND b.id BETWEEN %s AND %s"
-            " WHERE a.snapshot_id = %s AND a.id BETWEEN %s AND %s GROUP BY a.owner_id, b.zone, a.zone",
-            [snapshot_id, previous_id, previous_id, *bounds[previous_id], snapshot_id, *bounds[snapshot_id]],
+            f"INSERT INTO {counts} (snapshot_id, previous_id, owner_id, from_zone, to_zone, accounts)"  # noqa: S608 (table names and Django's SQL)
+            f" SELECT %s, p.id, a.owner_id, b.zone, a.zone, COUNT(*) FROM {rows} a CROSS JOIN ({previous_sql}) p"
+            f" LEFT JOIN {rows} b ON b.snapshot_id = p.id AND b.account_id = a.account_id"
+            f" AND b.id BETWEEN COALESCE(p.row_id_min, 0) AND COALESCE(p.row_id_max, {2**62})"
+            f" WHERE a.snapshot_id = %s AND a.id >= COALESCE((SELECT row_id_min FROM {snapshots} WHERE id = %s), 0)"
+            " GROUP BY p.id, a.owner_id, b.zone, a.zone",
+            [snapshot_id, *previous_params, snapshot_id, snapshot_id],
         )
+
+
+def count_migration(snapshot_id: int, previous_id: int) -> None:
+    """Store the zone migration from ``previous_id`` to ``snapshot_id`` (the migration that fills in older snapshots)."""
+    _insert_migration(snapshot_id, Snapshot.objects.filter(pk=previous_id))
     Snapshot.objects.filter(pk=snapshot_id).update(migration_previous_id=previous_id)
 
 
@@ -296,17 +300,17 @@ def snapshot_create(
         )
         _write_rows(_rows_frame(snapshot.pk, accounts, result.frame))
         notify("written", len(result.frame))
-        previous = snapshot_previous(snapshot)
-        if previous is not None:
-            count_migration(snapshot.pk, previous.pk)
-            snapshot.migration_previous_id = previous.pk
+        # The zone migration against the snapshot just before this one, for home and review (one
+        # statement; which snapshot that is, is stored in the save below, in the same statement).
+        _insert_migration(snapshot.pk, snapshots_before(snapshot))
         snapshot_written.send(
             sender=Snapshot, snapshot=snapshot, accounts=accounts, lifecycle=result.frame["lifecycle"].to_numpy(), deals=deals
         )
         snapshot.seconds = round(time.perf_counter() - started, 3)
         snapshot.row_id_max = _LAST_ROW_ID
-        snapshot.save(update_fields=["seconds", "row_id_max"])
-        snapshot.row_id_min = snapshot.row_id_max = None
+        snapshot.migration_previous_id = Subquery(snapshots_before(snapshot).values("id")[:1])
+        snapshot.save(update_fields=["seconds", "row_id_max", "migration_previous"])
+        snapshot.row_id_min = snapshot.row_id_max = snapshot.migration_previous_id = None
     return snapshot
 
 
