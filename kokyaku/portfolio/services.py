@@ -206,15 +206,18 @@ def _insert_migration(snapshot_id: int, previous: QuerySet[Snapshot]) -> None:
     """
     counts, rows, snapshots = SnapshotMigration._meta.db_table, SnapshotRow._meta.db_table, Snapshot._meta.db_table
     previous_sql, previous_params = previous.values("id", "row_id_min", "row_id_max")[:1].query.sql_with_params()
+    # The previous snapshot's id and bounds as scalar subqueries (each evaluated once), so that its
+    # rows are read as a range of the primary key.
+    prev_id, prev_lo, prev_hi = (f"(SELECT {c} FROM ({previous_sql}) p)" for c in ("id", "row_id_min", "row_id_max"))  # noqa: S608 (column names and Django's SQL)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {counts} (snapshot_id, previous_id, owner_id, from_zone, to_zone, accounts)"  # noqa: S608 (table names and Django's SQL)
-            f" SELECT %s, p.id, a.owner_id, b.zone, a.zone, COUNT(*) FROM {rows} a CROSS JOIN ({previous_sql}) p"
-            f" LEFT JOIN {rows} b ON b.snapshot_id = p.id AND b.account_id = a.account_id"
-            f" AND b.id BETWEEN COALESCE(p.row_id_min, 0) AND COALESCE(p.row_id_max, {2**62})"
+            f" SELECT %s, {prev_id}, a.owner_id, b.zone, a.zone, COUNT(*) FROM {rows} a"
+            f" LEFT JOIN {rows} b ON b.snapshot_id = {prev_id} AND b.account_id = a.account_id"
+            f" AND b.id BETWEEN COALESCE({prev_lo}, 0) AND COALESCE({prev_hi}, {2**62})"
             f" WHERE a.snapshot_id = %s AND a.id >= COALESCE((SELECT row_id_min FROM {snapshots} WHERE id = %s), 0)"
-            " GROUP BY p.id, a.owner_id, b.zone, a.zone",
-            [snapshot_id, *previous_params, snapshot_id, snapshot_id],
+            f" AND {prev_id} IS NOT NULL GROUP BY a.owner_id, b.zone, a.zone",
+            [snapshot_id, *previous_params * 4, snapshot_id, snapshot_id, *previous_params],
         )
 
 
