@@ -142,6 +142,12 @@ class Snapshot(models.Model):
     # snapshot kept (851 ms at a million accounts). Null: unknown (read the range from the rows).
     row_id_min = models.BigIntegerField(null=True, blank=True, editable=False)
     row_id_max = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The snapshot the zone migration (SnapshotMigration) was counted against when this one was
+    # made: the one just before it then. Null: not counted (made before it was stored, or that
+    # snapshot is gone); readers count live.
+    migration_previous = models.ForeignKey(
+        "self", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
 
     class Meta:
         # Latest as-of first: a snapshot rebuilt today for a past date is not the current one.
@@ -216,3 +222,26 @@ class SnapshotRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}/{self.account_id} {self.zone or '-'}"
+
+
+class SnapshotMigration(models.Model):
+    """How many of a snapshot's accounts, per owner, went from one zone to another since the snapshot before.
+
+    Counted when the snapshot is made (one INSERT ... SELECT over both snapshots' rows), so that
+    home and review read a few hundred rows instead of joining both snapshots (issue 18). Rows are
+    never edited; they go with either snapshot.
+    """
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="migration_counts")
+    previous = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    owner_id = models.BigIntegerField(null=True, blank=True)  # the owner in ``snapshot`` (a rep id)
+    from_zone = models.CharField(max_length=1, null=True, blank=True)  # None: the account was not in ``previous``
+    to_zone = models.CharField(max_length=1, blank=True, default="")
+    accounts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("zone migration count")
+        verbose_name_plural = _("zone migration counts")
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}<-{self.previous_id} {self.owner_id}: {self.from_zone}->{self.to_zone} {self.accounts}"

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from kokyaku.domain.portfolio import ZONES
-from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.models import Snapshot, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, Row, RowPage, paging, rows_iter, rows_of
 from kokyaku.portfolio.selectors.snapshots import row_in, snapshot_previous
 
@@ -28,9 +28,30 @@ def _moves(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRo
     return _with_previous_zone(current, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
 
 
-def zone_move_counts(snapshot: Snapshot, previous: Snapshot) -> tuple[int, int]:
-    """Return how many accounts moved (up, down) since ``previous``: one query (both counts in one pass)."""
-    counts = _moves(snapshot, previous).aggregate(up=Count("id", filter=_UP), down=Count("id", filter=~_UP))
+def _stored(snapshot: Snapshot, previous: Snapshot) -> Any | None:  # QuerySet[SnapshotMigration] | None
+    """The migration counted when ``snapshot`` was made, if it was counted against ``previous``; else None (count live)."""
+    if snapshot.migration_previous_id is None or snapshot.migration_previous_id != previous.pk:
+        return None
+    return SnapshotMigration.objects.filter(snapshot=snapshot, previous=previous).annotate(
+        zone=F("to_zone"), previous_zone=F("from_zone")
+    )
+
+
+def zone_move_counts(snapshot: Snapshot, previous: Snapshot, *, owner_id: int | None = None) -> tuple[int, int]:
+    """Return how many accounts (of ``owner_id``, or all) moved (up, down) since ``previous``: one query.
+
+    Read from the counts stored with ``snapshot`` when they were made against ``previous``, else
+    counted live over both snapshots' rows (both counts in one pass).
+    """
+    stored = _stored(snapshot, previous)
+    if stored is not None:
+        moves = stored.filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
+        moves = moves if owner_id is None else moves.filter(owner_id=owner_id)
+        counts = moves.aggregate(up=Sum("accounts", filter=_UP), down=Sum("accounts", filter=~_UP))
+        return int(counts["up"] or 0), int(counts["down"] or 0)
+    moves = _moves(snapshot, previous)
+    moves = moves if owner_id is None else moves.filter(owner_id=owner_id)
+    counts = moves.aggregate(up=Count("id", filter=_UP), down=Count("id", filter=~_UP))
     return int(counts["up"]), int(counts["down"])
 
 
@@ -55,6 +76,9 @@ def zone_moves(
     if previous is None:
         return Page([], 0, 1, per_page)
     qs = _filtered(_moves(snapshot, previous), direction=direction, owner_id=owner_id)
+    if total is None and _stored(snapshot, previous) is not None:
+        up, down = zone_move_counts(snapshot, previous, owner_id=owner_id)
+        total = up if direction == "up" else down if direction == "down" else up + down
     total = qs.count() if total is None else total
     page, per_page, start = paging(total, page, per_page)
     return Page(
@@ -105,11 +129,16 @@ class MigrationCounts:
 def zone_migration(before: Snapshot, after: Snapshot) -> MigrationCounts:
     """Count accounts per (zone in ``before``, zone in ``after``), aggregated in the database.
 
-    Accounts new in ``after`` count from "" (not present). One query.
+    Accounts new in ``after`` count from "" (not present). One query: read from the counts stored
+    with ``after`` when they were made against ``before``, else counted live over both snapshots' rows.
     """
     labels = [*ZONES, ""]
     counts = {f: dict.fromkeys(labels, 0) for f in labels}
-    qs = _with_previous_zone(after, before).values("previous_zone", "zone").annotate(n=Count("id")).order_by()
+    stored = _stored(after, before)
+    if stored is not None:
+        qs = stored.values("previous_zone", "zone").annotate(n=Sum("accounts")).order_by()
+    else:
+        qs = _with_previous_zone(after, before).values("previous_zone", "zone").annotate(n=Count("id")).order_by()
     for r in qs:
         counts[r["previous_zone"] or ""][r["zone"]] += int(r["n"])
     return MigrationCounts(before, after, counts)

@@ -35,11 +35,16 @@ def snapshot_latest() -> Snapshot | None:
     return Snapshot.objects.select_related("criteria").order_by(*SNAPSHOT_ORDER).first()
 
 
-def snapshot_previous(snapshot: Snapshot) -> Snapshot | None:
-    """Return the snapshot just before ``snapshot`` in time (as-of date, then computation), or None."""
+def snapshots_before(snapshot: Snapshot) -> QuerySet[Snapshot]:
+    """The snapshots before ``snapshot`` in time (as-of date, then computation), the one just before first."""
     as_of, created = snapshot.as_of, snapshot.created_at
     earlier = Q(as_of__lt=as_of) | Q(as_of=as_of, created_at__lt=created) | Q(as_of=as_of, created_at=created, id__lt=snapshot.pk)
-    return Snapshot.objects.select_related("criteria").filter(earlier).order_by(*SNAPSHOT_ORDER).first()
+    return Snapshot.objects.filter(earlier).order_by(*SNAPSHOT_ORDER)
+
+
+def snapshot_previous(snapshot: Snapshot) -> Snapshot | None:
+    """Return the snapshot just before ``snapshot`` in time (as-of date, then computation), or None."""
+    return snapshots_before(snapshot).select_related("criteria").first()
 
 
 def snapshot_is_before(a: Snapshot, b: Snapshot) -> bool:
