@@ -203,7 +203,8 @@ def stale_deal_list(
     """Open deals idle for ``min_level`` days or more (their own activities and their account's), stalest first.
 
     Two queries: each open deal with its latest activity, and the latest activity without a deal of
-    the accounts with an open deal (grouped, no subquery per deal); the idle days and levels are the domain core's (:func:`stale_deals`).
+    the accounts with an open deal (grouped, no subquery per deal); the idle days and levels are the
+    domain core's (:func:`stale_deals`).
     """
     qs = Deal.objects.filter(status=Deal.Status.OPEN)
     if owner_id is not None:
