@@ -225,7 +225,6 @@ def stale_deal_list(
         .annotate(last=Max("occurred_at"))
         .values_list("account_id", "last")
     )
-    rows = [(*r, account_touch.get(r[3])) for r in rows]
     deals = pd.DataFrame(
         {
             "deal_id": [r[0] for r in rows],
@@ -234,7 +233,7 @@ def stale_deal_list(
         }
     )
     touches: list[tuple[int, float, date | None]] = [(r[3], r[0], _local_day(r[10])) for r in rows if r[10] is not None]
-    touches += [(r[3], np.nan, _local_day(r[11])) for r in rows if r[11] is not None]
+    touches += [(a, np.nan, _local_day(t)) for a, t in account_touch.items() if t is not None]
     activities = pd.DataFrame(touches, columns=["account_id", "deal_id", "occurred_on"])
     activities["occurred_on"] = pd.to_datetime(activities["occurred_on"])
     scored = stale_deals(deals, activities, as_of=today)
