@@ -14,6 +14,7 @@ import queue
 import socket
 import threading
 import time
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +48,13 @@ def live(job_id: int) -> Live | None:
         return LIVE.get(job_id)
 
 
-def request_cancel(job_id: int) -> None:
+def request_cancel(job_id: int) -> bool:
+    """Tell a job this process runs to stop at its next progress report; False when it runs elsewhere."""
     state = live(job_id)
-    if state is not None and state.cancel is not None:
-        state.cancel.set()
+    if state is None or state.cancel is None:
+        return False
+    state.cancel.set()
+    return True
 
 
 def dispatch(job: Job) -> None:

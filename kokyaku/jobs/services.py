@@ -83,18 +83,20 @@ def job_cancel(*, actor: Actor, job_id: int) -> Job:
     for a job that has ended or cannot be stopped safely.
     """
     check(actor, "job_cancel")
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_id)
-        if not job.active:
-            raise ValidationError(gettext("Job %(id)s has already ended (%(state)s).") % {"id": job.pk, "state": job.get_state_display()})
-        if job.state == Job.State.RUNNING and not kind_of(job.kind).cancellable:
-            raise ValidationError(gettext("A running %(kind)s job cannot be stopped safely.") % {"kind": kind_of(job.kind).label})
-        if job.state == Job.State.QUEUED:
-            job.state, job.ended_at = Job.State.CANCELLED, timezone.now()
-            job.error = gettext("Cancelled before it started.")
-        job.cancel_requested = True
-        job.save(update_fields=["state", "ended_at", "error", "cancel_requested"])
-    runner.request_cancel(job.pk)
+    job = Job.objects.get(pk=job_id)
+    if not job.active:
+        raise ValidationError(gettext("Job %(id)s has already ended (%(state)s).") % {"id": job.pk, "state": job.get_state_display()})
+    if job.state == Job.State.RUNNING and not kind_of(job.kind).cancellable:
+        raise ValidationError(gettext("A running %(kind)s job cannot be stopped safely.") % {"kind": kind_of(job.kind).label})
+    # first the flag of a job this process runs (SQLite lets no one write until the job's transaction ends),
+    # then the row, which the worker reading it elsewhere obeys at its next progress report
+    if runner.request_cancel(job.pk):
+        return job  # it records itself cancelled when it stops, within a second
+    Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+        state=Job.State.CANCELLED, ended_at=timezone.now(), error=gettext("Cancelled before it started."), cancel_requested=True
+    )
+    Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(cancel_requested=True)
+    job.refresh_from_db()
     return job
 
 
