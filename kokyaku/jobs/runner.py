@@ -18,6 +18,7 @@ from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -60,9 +61,10 @@ def request_cancel(job_id: int) -> bool:
 def dispatch(job: Job) -> None:
     """Hand a queued job to its engine."""
     if job.engine == "celery":
-        from kokyaku.jobs.tasks import run_job
+        from kokyaku.jobs.worker import app
 
-        run_job.apply_async(args=[job.pk], task_id=f"kokyaku-job-{job.pk}")
+        with app.connection_for_write(settings.BROKER_URL) as conn:
+            app.send_task("kokyaku.jobs.run", args=[job.pk], task_id=f"kokyaku-job-{job.pk}", connection=conn)
     else:
         threading.Thread(target=_thread_main, args=(job.pk,), name=f"kokyaku-job-{job.pk}", daemon=True).start()
 
