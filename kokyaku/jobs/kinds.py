@@ -87,7 +87,12 @@ register(
         label=_("Snapshot"),
         right="snapshot_create",
         run=run_snapshot,
-        steps={"loading": _("loading accounts and deals"), "loaded": _("scoring"), "computed": _("writing"), "written": _("finishing")},
+        steps={
+            "loading": _("loading accounts and deals"),
+            "loaded": _("scoring"),
+            "computed": _("writing"),
+            "written": _("finishing"),
+        },
     )
 )
 register(

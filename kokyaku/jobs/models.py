@@ -45,7 +45,9 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["kind"], condition=Q(state__in=["queued", "running"]), name="one_active_job_per_kind"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(state__in=["queued", "running"]), name="one_active_job_per_kind"
+            ),
         ]
         indexes = [models.Index(fields=["state", "-created_at"], name="job_state_created")]
 

@@ -18,7 +18,7 @@ Report = Callable[[int, str], None]  # (percent 0-100, step key)
 Runner = Callable[[Actor, dict[str, Any], Report], dict[str, Any]]  # returns the result summary (JSON)
 
 
-class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
+class JobCancelled(Exception):
     """Raised inside a running job at its next progress report after a manager cancelled it."""
 
 

@@ -14,7 +14,6 @@ import queue
 import socket
 import threading
 import time
-from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,4 +182,3 @@ def wait(job_id: int, *, timeout: float = 60.0) -> Job:
         if not job.active or time.monotonic() > deadline:
             return job
         time.sleep(0.1)
-

@@ -85,7 +85,9 @@ def job_cancel(*, actor: Actor, job_id: int) -> Job:
     check(actor, "job_cancel")
     job = Job.objects.get(pk=job_id)
     if not job.active:
-        raise ValidationError(gettext("Job %(id)s has already ended (%(state)s).") % {"id": job.pk, "state": job.get_state_display()})
+        raise ValidationError(
+            gettext("Job %(id)s has already ended (%(state)s).") % {"id": job.pk, "state": job.get_state_display()}
+        )
     if job.state == Job.State.RUNNING and not kind_of(job.kind).cancellable:
         raise ValidationError(gettext("A running %(kind)s job cannot be stopped safely.") % {"kind": kind_of(job.kind).label})
     # first the flag of a job this process runs (SQLite lets no one write until the job's transaction ends),
@@ -134,7 +136,8 @@ def job_reap(*, kind: str | None = None, stale_seconds: int | None = None) -> li
     dead = [
         job.pk
         for job in jobs.only("pk", "state", "worker", "heartbeat_at", "started_at")
-        if _alive_here(job.worker) is False or (job.state == Job.State.RUNNING and (job.heartbeat_at or job.started_at or stale) < stale)
+        if _alive_here(job.worker) is False
+        or (job.state == Job.State.RUNNING and (job.heartbeat_at or job.started_at or stale) < stale)
     ]
     if dead:
         Job.objects.filter(pk__in=dead, state__in=Job.ACTIVE).update(

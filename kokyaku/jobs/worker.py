@@ -15,7 +15,7 @@ from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokyaku.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

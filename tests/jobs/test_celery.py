@@ -48,9 +48,21 @@ def start_worker(redis_db5: None) -> Iterator[Callable[[], subprocess.Popen[byte
 
     def start() -> subprocess.Popen[bytes]:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.jobs.celery_app", "worker", "--pool=solo", "--loglevel=warning",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.jobs.celery_app",
+                "worker",
+                "--pool=solo",
+                "--loglevel=warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         started.append(worker)
         return worker
@@ -89,7 +101,8 @@ def test_a_celery_worker_runs_the_job_with_progress(manager: User, start_worker)
     _until(ended)
     done = Job.objects.get(pk=job.pk)
     assert done.state == Job.State.DONE, done.error
-    assert done.worker.endswith(tuple("0123456789")) and done.worker != runner.WORKER  # another process ran it
+    assert done.worker.endswith(tuple("0123456789"))
+    assert done.worker != runner.WORKER
     assert done.result == {"team": Team.objects.get(name="Celery").pk}
     assert len(progress - {0}) >= 2, progress
 
@@ -105,7 +118,8 @@ def test_a_worker_killed_mid_job_leaves_the_database_unchanged_and_the_job_faile
     assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING  # what the dead worker left
     assert job_reap() == [job.pk]  # its process is gone (same machine); elsewhere the heartbeat's age tells
     failed = Job.objects.get(pk=job.pk)
-    assert failed.state == Job.State.FAILED and "stopped before it ended" in failed.error
+    assert failed.state == Job.State.FAILED
+    assert "stopped before it ended" in failed.error
     assert not Team.objects.filter(name="Killed").exists()
     # the retry runs on a fresh worker and writes exactly once
     start_worker()

@@ -18,10 +18,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_job_runs_in_a_thread_with_progress_and_result(manager: User) -> None:
     job = job_enqueue(actor=manager, kind="test_write", params={"name": "Osaka", "steps": 4})
-    assert job.state == Job.State.QUEUED and job.engine == "thread"
+    assert job.state == Job.State.QUEUED
+    assert job.engine == "thread"
     done = runner.wait(job.pk, timeout=30)
     assert done.state == Job.State.DONE, done.error
-    assert done.progress == 100 and done.started_at and done.ended_at and done.started_by == manager
+    assert done.progress == 100
+    assert done.started_at
+    assert done.ended_at
+    assert done.started_by == manager
     assert done.result == {"team": Team.objects.get(name="Osaka").pk}
 
 
@@ -33,7 +37,9 @@ def test_a_failing_job_leaves_the_database_as_before_and_shows_the_reason(manage
     assert not Team.objects.filter(name="Nagoya").exists()
     # retrying is safe: the same parameters, a new job, nothing doubled
     again = job_retry(actor=manager, job_id=job.pk)
-    assert again.pk != job.pk and again.retry_of_id == job.pk and again.params == job.params
+    assert again.pk != job.pk
+    assert again.retry_of_id == job.pk
+    assert again.params == job.params
     assert runner.wait(again.pk, timeout=30).state == Job.State.FAILED
     assert not Team.objects.filter(name="Nagoya").exists()
 

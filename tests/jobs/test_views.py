@@ -20,9 +20,11 @@ def test_starting_a_snapshot_answers_at_once_and_the_progress_reaches_the_result
 ) -> None:
     response = manager_client.post(reverse("jobs:start", args=["snapshot"]))
     job = Job.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
     page = manager_client.get(response["Location"]).content.decode()
-    assert 'data-testid="job-progress"' in page and "<progress" in page
+    assert 'data-testid="job-progress"' in page
+    assert "<progress" in page
     runner.wait(job.pk)
     partial = manager_client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     snapshot = Snapshot.objects.get()
@@ -43,10 +45,13 @@ def test_the_list_shows_running_recent_and_failed_with_the_reason(manager_client
     Job.objects.create(kind="snapshot", state=Job.State.RUNNING, worker=runner.WORKER, progress=40, step="loaded")
     Job.objects.create(kind="import", state=Job.State.FAILED, error="row 7, column amount: 'abc' is not a number")
     html = manager_client.get(reverse("jobs:list")).content.decode()
-    assert 'data-state="running"' in html and "40%" in html and "scoring" in html
+    assert 'data-state="running"' in html
+    assert "40%" in html
+    assert "scoring" in html
     assert "row 7, column amount: &#x27;abc&#x27; is not a number" in html
     ja = manager_client.get(reverse("jobs:list"), headers={"Accept-Language": "ja"}).content.decode()
-    assert "バックグラウンドジョブ" in ja and "実行中" in ja
+    assert "バックグラウンドジョブ" in ja
+    assert "実行中" in ja
 
 
 def test_cancel_a_queued_job_and_retry_it(manager_client: Client, manager: User) -> None:

@@ -48,7 +48,12 @@ class Command(KokyakuCommand):
             if options["dry_run"] or options["rejects"] or options["encoding"] or options["delimiter"]:
                 raise CommandError("--background takes the kind, the file, --mapping and --skip-invalid only")
             run_in_background(
-                self, "import", kind=options["kind"], path=options["file"], mapping=options["mapping"], skip_invalid=options["skip_invalid"]
+                self,
+                "import",
+                kind=options["kind"],
+                path=options["file"],
+                mapping=options["mapping"],
+                skip_invalid=options["skip_invalid"],
             )
             return
         delimiter = options["delimiter"]
