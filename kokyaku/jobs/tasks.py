@@ -11,12 +11,12 @@ from kokyaku.jobs import runner
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="kokyaku.jobs.run")
+@shared_task(name="kokyaku.jobs.run")  # type: ignore[untyped-decorator]  # celery ships no types
 def run_job(job_id: int) -> str:
     return runner.execute(job_id)
 
 
-@shared_task(name="kokyaku.jobs.enqueue")
+@shared_task(name="kokyaku.jobs.enqueue")  # type: ignore[untyped-decorator]
 def enqueue(kind: str) -> int | None:
     from kokyaku.jobs.services import JobBusy, job_enqueue
 
@@ -27,7 +27,7 @@ def enqueue(kind: str) -> int | None:
         return None
 
 
-@shared_task(name="kokyaku.jobs.reap")
+@shared_task(name="kokyaku.jobs.reap")  # type: ignore[untyped-decorator]
 def reap() -> list[int]:
     from kokyaku.jobs.services import job_reap
 

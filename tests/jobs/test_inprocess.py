@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import timezone
 
 import tests.jobs.kinds  # noqa: F401
 from kokyaku.crm.models import Team
@@ -59,7 +64,7 @@ def test_cancelling_a_running_job_rolls_it_back(manager: User) -> None:
     for _ in range(100):
         if Job.objects.get(pk=job.pk).state == Job.State.RUNNING:
             break
-        runner.time.sleep(0.05)
+        time.sleep(0.05)
     job_cancel(actor=manager, job_id=job.pk)
     done = runner.wait(job.pk, timeout=30)
     assert done.state == Job.State.CANCELLED
@@ -81,7 +86,7 @@ def test_reps_cannot_start_or_cancel_jobs(manager: User, strong_rep: object) -> 
 
 def test_a_job_whose_process_died_is_failed_and_frees_the_lock(manager: User) -> None:
     # what the web process leaves behind when it is killed mid-job: a running row, its pid gone
-    ghost = Job.objects.create(kind="test_write", state=Job.State.RUNNING, worker=f"{runner.socket.gethostname()}:999999")
+    ghost = Job.objects.create(kind="test_write", state=Job.State.RUNNING, worker=f"{socket.gethostname()}:999999")
     job = job_enqueue(actor=manager, kind="test_write", params={"name": "Sapporo"})  # reaps the ghost first
     ghost.refresh_from_db()
     assert ghost.state == Job.State.FAILED
@@ -90,7 +95,7 @@ def test_a_job_whose_process_died_is_failed_and_frees_the_lock(manager: User) ->
     # on another machine only the heartbeat tells: silent too long is lost
     far = Job.objects.create(kind="test_write", state=Job.State.RUNNING, worker="elsewhere:1", engine="celery")
     assert job_reap(stale_seconds=3600) == []
-    Job.objects.filter(pk=far.pk).update(heartbeat_at=runner.timezone.now() - runner.timedelta(seconds=600))
+    Job.objects.filter(pk=far.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=600))
     assert job_reap(stale_seconds=120) == [far.pk]
 
 
@@ -117,6 +122,6 @@ def test_progress_is_visible_while_the_job_transaction_is_open(manager: User) ->
             assert not Team.objects.filter(name="Naha").exists()  # not committed yet
         if not row.active:
             break
-        runner.time.sleep(0.1)
+        time.sleep(0.1)
     assert len(seen) >= 2, seen
     assert runner.wait(job.pk).state == Job.State.DONE
