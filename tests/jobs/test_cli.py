@@ -47,4 +47,5 @@ def test_the_beat_schedule_trains_then_snapshots_every_night() -> None:
     assert schedule["nightly-snapshot"]["args"] == ["snapshot"]
     train, snap = schedule["nightly-train"]["schedule"], schedule["nightly-snapshot"]["schedule"]
     assert (train.hour, train.minute, snap.hour, snap.minute) == ({2}, {0}, {2}, {30})
+    app.loader.import_default_modules()  # what a worker does at start: the include list
     assert {"kokyaku.jobs.run", "kokyaku.jobs.enqueue", "kokyaku.jobs.reap"} <= set(app.tasks)
