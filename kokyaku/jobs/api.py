@@ -72,7 +72,8 @@ def job(request: HttpRequest, job_id: int) -> JobRecord:
 @router.post("/jobs", response={202: JobOut, **WRITE_ERRORS})
 def job_start(request: HttpRequest, payload: JobIn) -> Status[JobRecord]:
     """Queue a job; 400 with a clear message while one of the same kind is queued or running."""
-    created = services.job_enqueue(actor=request.user, kind=payload.kind, params=payload.params)
+    params = {**payload.params, "source": "api"} if payload.kind == "import" else payload.params
+    created = services.job_enqueue(actor=request.user, kind=payload.kind, params=params)
     return Status(202, _one(created.pk))
 
 

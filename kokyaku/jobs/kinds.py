@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kokyaku.imports.services import import_run
+from kokyaku.imports.services import import_recorded
 from kokyaku.jobs.registry import Actor, Kind, Report, register
 from kokyaku.portfolio.models import Criteria
 from kokyaku.portfolio.services import snapshot_create
@@ -48,7 +48,9 @@ def run_import(actor: Actor, params: dict[str, Any], report: Report) -> dict[str
     def progress(done: int, total: int) -> None:
         report(min(95, int(95 * done / total)) if total else 50, "rows")
 
-    summary = import_run(
+    source = params.get("source") if params.get("source") in ("web", "api") else "cli"
+    summary = import_recorded(  # with its line in the import history, whatever the outcome
+        source=source,
         actor=actor,
         kind=params["kind"],
         path=params["path"],

@@ -125,3 +125,26 @@ def test_progress_is_visible_while_the_job_transaction_is_open(manager: User) ->
         time.sleep(0.1)
     assert len(seen) >= 2, seen
     assert runner.wait(job.pk).state == Job.State.DONE
+
+
+def test_an_import_runs_as_a_job_with_its_history_line_and_a_refused_file_leaves_nothing(
+    manager: User, team: Team, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from kokyaku.crm.models import Account
+    from kokyaku.imports.models import ImportRun
+
+    good, bad = Path(str(tmp_path)) / "good.csv", Path(str(tmp_path)) / "bad.csv"
+    good.write_text("external_id,name\nA-1,Alpha KK\nA-2,Beta KK\n", encoding="utf-8")
+    bad.write_text("external_id,name\nB-1,Gamma KK\nB-2,\n", encoding="utf-8")
+    job = job_enqueue(actor=manager, kind="import", params={"kind": "accounts", "path": str(good)})
+    done = runner.wait(job.pk, timeout=60)
+    assert done.state == Job.State.DONE, done.error
+    assert done.result["created"] == 2
+    assert set(Account.objects.values_list("external_id", flat=True)) == {"A-1", "A-2"}
+    refused = runner.wait(job_enqueue(actor=manager, kind="import", params={"kind": "accounts", "path": str(bad)}).pk, timeout=60)
+    assert refused.state == Job.State.FAILED
+    assert "row 3" in refused.error or "name" in refused.error, refused.error
+    assert not Account.objects.filter(external_id="B-1").exists()
+    assert ImportRun.objects.count() == 2  # both on the history, as from the command line
