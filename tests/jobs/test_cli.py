@@ -28,7 +28,8 @@ def test_snapshot_background_records_a_job_and_jobs_lists_it(tmp_path: Path) -> 
     with sqlite3.connect(tmp_path / "kokyaku.sqlite3") as db:
         dead = f"{socket.gethostname()}:999999"  # this machine, a process that is gone
         db.execute(
-            "insert into jobs_job (kind, params, state, engine, worker, progress, step, cancel_requested, created_at, result, error)"
+            "insert into jobs_job (kind, params, state, engine, worker, progress, step, cancel_requested, created_at,"
+            " result, error)"
             " values ('snapshot', '{}', 'running', 'thread', ?, 10, '', 0, '2026-01-01', '{}', '')",
             [dead],
         )
