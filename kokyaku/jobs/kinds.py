@@ -48,7 +48,7 @@ def run_import(actor: Actor, params: dict[str, Any], report: Report) -> dict[str
     def progress(done: int, total: int) -> None:
         report(min(95, int(95 * done / total)) if total else 50, "rows")
 
-    source = params.get("source") if params.get("source") in ("web", "api") else "cli"
+    source = str(params["source"]) if params.get("source") in ("web", "api") else "cli"
     summary = import_recorded(  # with its line in the import history, whatever the outcome
         source=source,
         actor=actor,
