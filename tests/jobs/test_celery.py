@@ -78,7 +78,7 @@ def start_worker(redis_db5: None) -> Iterator[Callable[[], subprocess.Popen[byte
                 worker.wait()
 
 
-def _until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+def _until(predicate: Callable[[], bool], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
