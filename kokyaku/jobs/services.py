@@ -125,20 +125,20 @@ def _alive_here(worker: str) -> bool | None:
 
 
 def job_reap(*, kind: str | None = None, stale_seconds: int | None = None) -> list[int]:
-    """Fail the running jobs whose worker is gone: its process on this machine has exited, or it has not
-    reported for ``stale_seconds`` (default ``KOKYAKU_JOB_STALE_SECONDS``). Their writes were rolled back
+    """Fail the running jobs whose worker is gone: its process on this machine has exited, or (on another
+    machine) it has not reported for ``stale_seconds`` (default ``KOKYAKU_JOB_STALE_SECONDS``). Their writes were rolled back
     with the worker's transaction, so the database is as before and a retry is safe. Returns their ids.
     """
     stale = timezone.now() - timedelta(seconds=stale_seconds if stale_seconds is not None else settings.JOB_STALE_SECONDS)
     jobs = Job.objects.filter(Q(state=Job.State.RUNNING) | Q(state=Job.State.QUEUED, engine="thread"))
     if kind is not None:
         jobs = jobs.filter(kind=kind)
-    dead = [
-        job.pk
-        for job in jobs.only("pk", "state", "worker", "heartbeat_at", "started_at")
-        if _alive_here(job.worker) is False
-        or (job.state == Job.State.RUNNING and (job.heartbeat_at or job.started_at or stale) < stale)
-    ]
+    dead = []
+    for job in jobs.only("pk", "state", "worker", "heartbeat_at", "started_at"):
+        alive = _alive_here(job.worker)  # on this machine the process says it all (SQLite jobs write no heartbeat)
+        silent = job.state == Job.State.RUNNING and (job.heartbeat_at or job.started_at or stale) < stale
+        if alive is False or (alive is None and silent):
+            dead.append(job.pk)
     if dead:
         Job.objects.filter(pk__in=dead, state__in=Job.ACTIVE).update(
             state=Job.State.FAILED,
