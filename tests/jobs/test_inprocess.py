@@ -97,6 +97,10 @@ def test_a_job_whose_process_died_is_failed_and_frees_the_lock(manager: User) ->
     assert job_reap(stale_seconds=3600) == []
     Job.objects.filter(pk=far.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=600))
     assert job_reap(stale_seconds=120) == [far.pk]
+    # here, a live process is never taken for lost, however long its job (SQLite jobs write no heartbeat)
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Job.objects.create(kind="long", state=Job.State.RUNNING, worker=runner.WORKER, started_at=an_hour_ago)
+    assert job_reap(stale_seconds=120) == []
 
 
 def test_the_snapshot_runs_as_a_job(manager: User, strong_account: object, developing_account: object) -> None:
