@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kokyaku.followups",
     "kokyaku.assignment",
     "kokyaku.buyers",
+    "kokyaku.jobs",
     "kokyaku.web",
     "kokyaku.api",
 ]
@@ -167,6 +168,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 UPLOAD_MAX_MB = envint("KOKYAKU_UPLOAD_MAX_MB", "200", minimum=1)
 REJECTS_KEEP_DAYS = envint("KOKYAKU_REJECTS_KEEP_DAYS", "90", minimum=1)
+# Background jobs (docs/jobs.md): without a broker they run in a worker thread of the web process;
+# KOKYAKU_BROKER_URL (redis://127.0.0.1:6379/0) sends them to Celery workers, scheduled by Celery beat.
+BROKER_URL = envstr("KOKYAKU_BROKER_URL", "")
+JOB_STALE_SECONDS = envint("KOKYAKU_JOB_STALE_SECONDS", "120", minimum=5)  # a running job silent this long has lost its worker
+JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0)  # Celery beat: snapshot then train, local time
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

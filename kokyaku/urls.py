@@ -23,5 +23,6 @@ urlpatterns = [
     path("followups/", include("kokyaku.followups.urls")),
     path("assignment/", include("kokyaku.assignment.urls")),
     path("buyers/", include("kokyaku.buyers.urls")),
+    path("jobs/", include("kokyaku.jobs.urls")),
     path("", include("kokyaku.web.urls")),
 ]

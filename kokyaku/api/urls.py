@@ -17,6 +17,7 @@ from kokyaku.buyers.api import router as buyers_router
 from kokyaku.crm.api import router as crm_router
 from kokyaku.followups.api import router as followups_router
 from kokyaku.imports.api import router as imports_router
+from kokyaku.jobs.api import router as jobs_router
 from kokyaku.portfolio.api import router as portfolio_router
 from kokyaku.prediction.api import router as prediction_router
 from kokyaku.retention.api import router as retention_router
@@ -82,3 +83,4 @@ api.add_router("", retention_router)
 api.add_router("", followups_router)
 api.add_router("", assignment_router)
 api.add_router("", buyers_router)
+api.add_router("", jobs_router)

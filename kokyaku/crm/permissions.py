@@ -64,6 +64,9 @@ RIGHTS: dict[str, Right] = {
     "criteria_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can change the portfolio criteria.")),
     "snapshot_create": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can compute snapshots.")),
     "snapshot_delete": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can delete snapshots.")),
+    # jobs: queueing heavy work (each kind also needs its own right: snapshot_create, model_train, ...)
+    "job_enqueue": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can start background jobs.")),
+    "job_cancel": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can cancel background jobs.")),
     # prediction
     "model_train": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can train the probability models.")),
     # followups: the assignee works the task; managers may reassign

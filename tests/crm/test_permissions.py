@@ -25,6 +25,8 @@ from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings,
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
 from kokyaku.followups import services as followup_services
 from kokyaku.followups.models import FollowUp
+from kokyaku.jobs import services as job_services
+from kokyaku.jobs.models import Job
 from kokyaku.portfolio import services as portfolio_services
 from kokyaku.portfolio.models import Criteria, Snapshot
 from kokyaku.prediction import services as prediction_services
@@ -52,6 +54,8 @@ EXPECTED: dict[str, set[str]] = {
     "snapshot_create": MANAGERS,
     "snapshot_delete": MANAGERS,
     "model_train": MANAGERS,
+    "job_enqueue": MANAGERS,
+    "job_cancel": MANAGERS,
     "churn_record": {"owner", *MANAGERS},
     "churn_withdraw": {"owner", *MANAGERS},
     "followup_complete": {"owner", *MANAGERS},  # the owner here is the follow-up's assignee
@@ -123,6 +127,7 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
     assert isinstance(other, Rep)
     assert isinstance(reason, LostReason)
     assert isinstance(snapshot, Snapshot)
+    queued = Job.objects.create(kind="snapshot")  # to cancel (in this test's transaction no job ever starts)
     followup, churn = w["followup"], w["churn"]
     assert isinstance(followup, FollowUp)
     assert isinstance(churn, AccountChurn)
@@ -153,6 +158,8 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
         "snapshot_create": lambda u: portfolio_services.snapshot_create(actor=u, as_of=date(2026, 7, 31)),
         "snapshot_delete": lambda u: portfolio_services.snapshot_delete(actor=u, snapshot=snapshot),
         "model_train": lambda u: prediction_services.model_train(actor=u, as_of=date(2026, 6, 30)),
+        "job_enqueue": lambda u: job_services.job_enqueue(actor=u, kind="train", params={"as_of": "2026-06-30"}),
+        "job_cancel": lambda u: job_services.job_cancel(actor=u, job_id=queued.pk),
         "churn_record": lambda u: services.churn_record(actor=u, account=account, churned_on=date(2026, 7, 1), reason="closing"),
         "churn_withdraw": lambda u: services.churn_withdraw(actor=u, churn=churn),
         "followup_complete": lambda u: followup_services.followup_complete(actor=u, followup=followup, outcome="meeting"),
@@ -189,6 +196,7 @@ def _state() -> tuple[object, ...]:
         PolicyVersion.objects.count(), Plan.objects.count(), Plan.objects.filter(applied_at__isnull=False).count(),
         Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
         account.buyer_type, KeyPerson.objects.count(), Objection.objects.count(), TypeSuggestion.objects.count(),
+        list(Job.objects.order_by("pk").values_list("kind", "state")),
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.fields import KINDS
 from kokyaku.imports.mapping import unescape_delimiter
 from kokyaku.imports.services import ImportSummary, import_recorded
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, run_in_background
 
 SHOWN_PROBLEMS = 20
 
@@ -39,10 +39,23 @@ class Command(KokyakuCommand):
         parser.add_argument("--encoding", help="override the detected encoding (utf-8, utf-8-sig, cp932, latin-1, ...)")
         parser.add_argument("--delimiter", help="override the detected delimiter: ',', ';', 'tab', '|'")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument("--background", action="store_true", help=BACKGROUND_HELP)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["skip_invalid"] and not options["rejects"]:
             raise CommandError("--skip-invalid needs --rejects PATH, so that no refused row is lost")
+        if options["background"]:
+            if options["dry_run"] or options["rejects"] or options["encoding"] or options["delimiter"]:
+                raise CommandError("--background takes the kind, the file, --mapping and --skip-invalid only")
+            run_in_background(
+                self,
+                "import",
+                kind=options["kind"],
+                path=options["file"],
+                mapping=options["mapping"],
+                skip_invalid=options["skip_invalid"],
+            )
+            return
         delimiter = options["delimiter"]
         try:
             if delimiter is not None:

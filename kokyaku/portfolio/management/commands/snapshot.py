@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, run_in_background
 from kokyaku.portfolio.models import Criteria
 from kokyaku.portfolio.selectors import team_matrix
 from kokyaku.portfolio.services import snapshot_create
@@ -27,9 +27,13 @@ class Command(KokyakuCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD; only data dated up to this day is used")
         parser.add_argument("--criteria", type=int, default=None, help="criteria version id (default: the current one)")
+        parser.add_argument("--background", action="store_true", help=BACKGROUND_HELP)
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = _date(options["as_of"]) if options["as_of"] else None
+        if options["background"]:
+            run_in_background(self, "snapshot", as_of=as_of, criteria=options["criteria"])
+            return
         criteria = None
         if options["criteria"] is not None:
             criteria = Criteria.objects.filter(pk=options["criteria"]).first()

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, run_in_background
 from kokyaku.prediction.management.commands._common import as_of_date, report_lines, write_json
 from kokyaku.prediction.services import model_train
 
@@ -20,11 +20,15 @@ class Command(KokyakuCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD; only data dated up to this day is used")
+        parser.add_argument("--background", action="store_true", help=BACKGROUND_HELP)
         parser.add_argument(
             "--json", dest="json", default=None, metavar="PATH", help="also write the report as JSON ('-': stdout)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["background"]:
+            run_in_background(self, "train", as_of=options["as_of"])
+            return
         verbose = int(options.get("verbosity", 1)) >= 1
 
         def progress(stage: str, count: int) -> None:

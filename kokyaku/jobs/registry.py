@@ -1,0 +1,46 @@
+"""The kinds of job: what each runs, who may start it, how its progress reads.
+
+A kind is registered once (``kinds.py`` registers the built-in ones when the app is ready); the
+job layer runs any of them the same way, in a thread of the web process or on a Celery worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django_stubs_ext import StrOrPromise
+
+Actor = AbstractBaseUser | AnonymousUser | None
+Report = Callable[[int, str], None]  # (percent 0-100, step key)
+Runner = Callable[[Actor, dict[str, Any], Report], dict[str, Any]]  # returns the result summary (JSON)
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job at its next progress report after a manager cancelled it."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: StrOrPromise
+    right: str  # the write in crm/permissions.py RIGHTS the starter needs besides job_enqueue
+    run: Runner
+    steps: dict[str, StrOrPromise]  # step key -> what the progress bar says
+    cancellable: bool = True  # safe when everything it writes is one transaction
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> None:
+    KINDS[kind.name] = kind
+
+
+def kind_of(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown job kind {name!r}; one of: {', '.join(sorted(KINDS))}") from None
