@@ -612,10 +612,12 @@ def test_a_manager_sets_targets_and_a_quarter_replaces_its_months(demo: Demo, de
 # -- bounded queries --------------------------------------------------------------------------------
 
 
+# My portfolio (14 -> 15 when the rep's own heatmap and scatter, issue 11 item 2, and the accounts
+# added since the snapshot, item 7, met on one page): still fixed, whatever the number of accounts.
 @pytest.mark.parametrize(
     ("name", "limit"),
     [
-        ("portfolio:team", 16), ("portfolio:mine", 14), ("portfolio:accounts", 14),
+        ("portfolio:team", 16), ("portfolio:mine", 15), ("portfolio:accounts", 14),
         ("portfolio:review", 16), ("portfolio:effort", 14), ("portfolio:targets", 16),
     ],
 )  # fmt: skip
