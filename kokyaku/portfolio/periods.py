@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from kokyaku.lib.dates import EARLIEST, LATEST
+
 _FY = re.compile(r"^FY(\d{4})$")
 _FQ = re.compile(r"^FY(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -37,7 +39,18 @@ def fiscal_year_of(day: date, start_month: int) -> int:
 
 
 def period_parse(key: str, *, start_month: int) -> Period:
-    """Return the period a key names; raise ValueError with the accepted forms otherwise."""
+    """Return the period a key names; raise ValueError with the accepted forms otherwise.
+
+    A period outside the dates Kokyaku works with (:mod:`kokyaku.lib.dates`; ``0001-01`` made the
+    targets page fail computing the year before) is refused the same way.
+    """
+    period = _parse(key, start_month=start_month)
+    if period.start < EARLIEST or period.end > LATEST:
+        raise ValueError(f"period {key!r}: outside the dates Kokyaku works with ({EARLIEST} to {LATEST})")
+    return period
+
+
+def _parse(key: str, *, start_month: int) -> Period:
     key = (key or "").strip()
     if m := _FY.match(key):
         start = date(int(m[1]), start_month, 1)
