@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -114,6 +114,23 @@ class _Reporter(threading.Thread):
             log.exception("job %s: progress not recorded", self.job_id)
 
 
+def _write(update: Any, *, seconds: float = 10.0) -> Any:
+    """Run ``update()``, retrying while SQLite answers "locked".
+
+    A file database waits by itself (its busy timeout); SQLite's shared-cache memory database, which
+    the test runs use, answers "database table is locked" at once when another connection holds the
+    table, so the worker thread retries for up to ``seconds`` instead of dying with the job queued.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return update()
+        except OperationalError as exc:
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def execute(job_id: int) -> str:
     """Run a queued job to its end and record the outcome; returns the final state.
 
@@ -121,8 +138,10 @@ def execute(job_id: int) -> str:
     """
     close_old_connections()
     now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED, cancel_requested=False).update(
-        state=Job.State.RUNNING, started_at=now, heartbeat_at=now, worker=WORKER
+    claimed = _write(
+        lambda: Job.objects.filter(pk=job_id, state=Job.State.QUEUED, cancel_requested=False).update(
+            state=Job.State.RUNNING, started_at=now, heartbeat_at=now, worker=WORKER
+        )
     )
     if not claimed:
         return Job.objects.filter(pk=job_id).values_list("state", flat=True).first() or "missing"
@@ -142,7 +161,8 @@ def execute(job_id: int) -> str:
 
     outcome: dict[str, Any]
     try:
-        result = spec.run(job.started_by, dict(job.params), report)
+        # Each kind writes in one transaction, so a run refused with "locked" wrote nothing: retried.
+        result = _write(lambda: spec.run(job.started_by, dict(job.params), report))
     except JobCancelled:
         outcome = {"state": Job.State.CANCELLED, "error": "cancelled"}
     except BaseException as exc:
@@ -167,8 +187,12 @@ def _finish(job_id: int, reporter: _Reporter, outcome: dict[str, Any]) -> str:
     reporter.join(timeout=10)
     if outcome["state"] == Job.State.CANCELLED:
         outcome["error"] = gettext("Cancelled while running; nothing it did was kept.")
-    with transaction.atomic():
-        Job.objects.filter(pk=job_id).update(ended_at=timezone.now(), heartbeat_at=timezone.now(), **outcome)
+
+    def record() -> None:
+        with transaction.atomic():
+            Job.objects.filter(pk=job_id).update(ended_at=timezone.now(), heartbeat_at=timezone.now(), **outcome)
+
+    _write(record)
     with _LIVE_LOCK:
         LIVE.pop(job_id, None)
     return str(outcome["state"])
