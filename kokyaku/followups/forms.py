@@ -49,3 +49,8 @@ class DormantFilterForm(forms.Form):
     def __init__(self, *args: Any, owners: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = [("", _("Anyone")), *owners]  # type: ignore[attr-defined]
+
+
+class DepartureForm(forms.Form):
+    churned_on = forms.DateField(label=_("Left on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput)

@@ -346,3 +346,9 @@ def followup_get(followup_id: int) -> FollowUp | None:
 def churn_get(churn_id: int) -> AccountChurn | None:
     """One recorded departure with its account (one query), or None."""
     return AccountChurn.objects.select_related("account").filter(pk=churn_id).first()
+
+
+def churn_list(*, account_id: int, limit: int = 50) -> list[AccountChurn]:
+    """An account's recorded departures, newest first, with who recorded and withdrew them (one query)."""
+    qs = AccountChurn.objects.filter(account_id=account_id).select_related("recorded_by", "withdrawn_by")
+    return list(qs.order_by("-churned_on", "-pk")[:limit])

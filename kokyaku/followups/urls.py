@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from kokyaku.followups.views import dormant, queue, stale
+from kokyaku.followups.views import departures, dormant, queue, stale
 
 app_name = "followups"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -10,4 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:followup_id>/reassign/", queue.reassign, name="reassign"),
     path("stale-deals/", stale.stale, name="stale"),
     path("dormant/", dormant.dormant, name="dormant"),
+    path("accounts/<int:account_id>/departures/", departures.departures, name="departures"),
+    path("accounts/<int:account_id>/departures/record/", departures.record, name="departure_record"),
+    path("departures/<int:churn_id>/withdraw/", departures.withdraw, name="departure_withdraw"),
 ]

@@ -58,3 +58,22 @@ def test_a_reactivation_closes_a_follow_up(
     expect(boss.get_by_test_id("reactivations-by-month")).to_contain_text((today - timedelta(days=3)).strftime("%Y-%m"))
     task.refresh_from_db()
     assert (task.status, task.outcome, task.reactivated_on) == ("done", "reactivated", today - timedelta(days=3))
+
+
+def test_a_rep_records_a_departure_on_the_account_page_in_japanese(
+    new_page: NewPage, live_server: LiveServer, book: dict[str, Account]
+) -> None:
+    page = new_page(locale="ja-JP")
+    log_in(page, live_server.url, "suzuki")
+    page.goto(f"{live_server.url}/portfolio/accounts/{book['quiet'].pk}/")
+    panel = page.get_by_test_id("departures")  # loaded by HTMX after the page
+    expect(panel).to_contain_text("離反の記録はありません")
+    panel.get_by_label("離反日").fill((timezone.localdate() - timedelta(days=2)).isoformat())
+    panel.get_by_label("理由").fill("競合に切り替えると連絡あり")
+    panel.get_by_role("button", name="離反を記録").click()
+    expect(page.locator(".message-success")).to_contain_text("Quiet Co の離反を記録しました")
+    expect(page.get_by_test_id("departures")).to_contain_text("競合に切り替えると連絡あり")
+    page.get_by_test_id("departure-withdraw").click()
+    expect(page.locator(".message-success")).to_contain_text("取り消しました")
+    expect(page.get_by_test_id("departures")).to_contain_text("に取り消し")
+    assert book["quiet"].churns.get().withdrawn_at is not None
