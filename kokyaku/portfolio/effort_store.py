@@ -1,0 +1,60 @@
+"""The effort sums stored with a snapshot (issue 18): minutes and won revenue per month, rep and zone.
+
+The effort page's default range is the last twelve months up to today: at a million accounts that
+is 5 million activities, joined to the snapshot's zones and summed per rep on every request (5 s).
+The snapshot sums them once, per month, rep and zone, from ``effort_window(as_of)`` up to its as-of
+day, in INSERT ... SELECT statements (the same queries the page runs live, grouped by month too; the team's
+rows are the reps' added up);
+the page then adds up whole months from here and aggregates live only the days after the as-of day
+(and a partial first month). What was logged afterwards for the stored months counts from the next
+snapshot on, as every other snapshot figure does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+
+from kokyaku.portfolio.models import EffortMonth, Snapshot
+from kokyaku.portfolio.selectors.effort import activity_minutes, effort_window, won_revenue
+
+_COLUMNS = "snapshot_id, kind, per_rep, rep_id, zone, month, minutes, revenue"
+
+
+def _insert(snapshot: Snapshot, kind: int, per_rep: bool, qs: Any) -> tuple[str, list[Any]]:
+    """INSERT the rows of one aggregate query (``rep_id``?, ``month``, ``zone``, the sum) for ``snapshot``."""
+    sql, params = qs.query.sql_with_params()
+    rep = "q.rep_id" if per_rep else "NULL"
+    value = "q.minutes, NULL" if kind == EffortMonth.Kind.MINUTES else "NULL, q.revenue"
+    return (
+        f"INSERT INTO {EffortMonth._meta.db_table} ({_COLUMNS})"  # noqa: S608 (the table name and Django's SQL)
+        f" SELECT %s, %s, %s, {rep}, q.zone, q.month, {value} FROM ({sql}) q",
+        [snapshot.pk, kind, per_rep, *params],
+    )
+
+
+def effort_store(snapshot: Snapshot) -> None:
+    """Store ``snapshot``'s effort sums (its rows and their id bounds must be written): three INSERT ... SELECT.
+
+    Per rep and for the team (the team's rows are what the page reads for its chart and totals,
+    whatever the number of reps). Replaces any sums already stored with it.
+    """
+    fresh = Snapshot.objects.only("id", "as_of", "row_id_min", "row_id_max").get(pk=snapshot.pk)
+    start, end = effort_window(fresh.as_of), fresh.as_of
+    EffortMonth.objects.filter(snapshot=fresh).delete()
+    table = EffortMonth._meta.db_table
+    statements = [
+        _insert(fresh, EffortMonth.Kind.MINUTES, True, activity_minutes(fresh, start, end, ["rep_id", "month"])),
+        _insert(fresh, EffortMonth.Kind.REVENUE, True, won_revenue(fresh, start, end, ["rep_id", "month"])),
+        # The team's: the reps' sums added up (exact: integers and decimals), not the activities again.
+        (
+            f"INSERT INTO {table} ({_COLUMNS}) SELECT snapshot_id, kind, %s, NULL, zone, month, SUM(minutes), SUM(revenue)"  # noqa: S608 (the table name)
+            f" FROM {table} WHERE snapshot_id = %s AND per_rep = %s GROUP BY snapshot_id, kind, zone, month",
+            [False, fresh.pk, True],
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+    Snapshot.objects.filter(pk=fresh.pk).update(effort_from=start)
