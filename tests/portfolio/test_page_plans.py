@@ -118,11 +118,19 @@ def test_the_effort_tables_from_one_read_equal_the_two_separate_reads(demo: Demo
     from kokyaku.portfolio.selectors import effort_return, effort_tables
 
     start, end = date(2025, 11, 1), date(2026, 11, 20)
-    team, per_rep = effort_tables(demo.after, start=start, end=end)
-    assert team == effort_return(demo.after, start=start, end=end)
-    assert per_rep == effort_return(demo.after, start=start, end=end, per_rep=True)
-    assert len(team) >= 3
-    assert len(per_rep) > len(team)
+    tables = effort_tables(demo.after, start=start, end=end)
+    assert tables.team == effort_return(demo.after, start=start, end=end)
+    whole = effort_return(demo.after, start=start, end=end, per_rep=True)
+    assert len(tables.per_rep) == len(whole)
+    theirs_by = {(r.rep_id, r.zone): r for r in whole}
+    for mine in tables.per_rep:
+        theirs = theirs_by[(mine.rep_id, mine.zone)]
+        # The shares of one page of reps are taken of the team's total: equal up to float rounding.
+        assert (mine.rep_id, mine.zone, mine.minutes, mine.revenue) == (theirs.rep_id, theirs.zone, theirs.minutes, theirs.revenue)
+        assert mine.effort_share == pytest.approx(theirs.effort_share, rel=1e-12)
+        assert mine.revenue_share == pytest.approx(theirs.revenue_share, rel=1e-12)
+    assert len(tables.team) >= 3
+    assert len(tables.per_rep) > len(tables.team)
 
 
 def test_the_effort_page_lists_reps_a_page_at_a_time(

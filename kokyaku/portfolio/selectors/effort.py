@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.db.models import DateField, F, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -15,6 +16,7 @@ from django.utils import timezone
 from kokyaku.crm.models import Activity, Deal, Rep
 from kokyaku.domain.portfolio import effort_vs_return
 from kokyaku.portfolio.models import EffortMonth, Snapshot
+from kokyaku.portfolio.selectors.rows import paging
 from kokyaku.portfolio.selectors.snapshots import row_in
 
 
@@ -164,12 +166,17 @@ def _stored_frames(
 
 
 def _effort_rows(
-    minutes: pd.DataFrame, revenue: pd.DataFrame, *, per_rep: bool, totals: tuple[float, float] | None = None
+    minutes: pd.DataFrame,
+    revenue: pd.DataFrame,
+    *,
+    per_rep: bool,
+    totals: tuple[float, float] | None = None,
+    names: dict[int | None, str] | None = None,
 ) -> list[EffortRow]:
     """The domain core's ratios over the exact sums, as records (per rep: with the names, one query).
 
     ``totals`` (minutes, revenue of the whole team): the shares are taken of them, for a page of
-    reps; by default of the frames' own sums.
+    reps; by default of the frames' own sums. ``names``: the reps' names, if known.
     """
     rep_key = ["rep_id"] if per_rep else []
     minutes, revenue = minutes.copy(), revenue.copy()
@@ -179,10 +186,9 @@ def _effort_rows(
     if totals is not None:
         out["effort_share"] = out["minutes"] / totals[0] if totals[0] > 0 else 0.0
         out["revenue_share"] = out["revenue"] / totals[1] if totals[1] > 0 else 0.0
-    ids = {int(i) for i in out["rep_id"].dropna()} if per_rep else set()
-    names = dict(Rep.objects.filter(id__in=ids).values_list("id", "name")) if per_rep and len(ids) <= 1000 else {}
-    if per_rep and len(ids) > 1000:
+    if per_rep and names is None:
         names = dict(Rep.objects.values_list("id", "name"))
+    names = names or {}
     rows = []
     for r in out.to_dict("records"):
         rep_id = _finite(r["rep_id"]) if per_rep else None
@@ -224,22 +230,21 @@ def _rep_frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     """Per rep and zone over [start, end] for ``reps`` (ids, or ``ALL_REPS``): stored months plus the live days.
 
-    Also whether anything in the range has no rep (activities without one, won deals without an owner).
+    Also whether the live days hold anything without a rep.
     """
     span, live = _parts(snapshot, start, end)
     keys = ["rep_id", "zone"]
     parts, no_rep = [], False
     if span is not None:
         parts.append(_stored_frames(snapshot, span, reps))
-        no_rep = EffortMonth.objects.filter(
-            snapshot=snapshot, per_rep=True, rep_id__isnull=True, month__gte=span[0], month__lte=span[1]
-        ).exists()
     for a, b in live:
         minutes, revenue = _live_frames(snapshot, a, b, ["rep_id"])
         no_rep = no_rep or bool(minutes["rep_id"].isna().any() or revenue["rep_id"].isna().any())
         if reps != ALL_REPS:
             wanted = {r for r in reps if r is not None}
-            minutes, revenue = (f[[_wanted(r, wanted, None in reps) for r in f["rep_id"]]] for f in (minutes, revenue))
+            minutes, revenue = (
+                f.loc[np.array([_wanted(r, wanted, None in reps) for r in f["rep_id"]], dtype=bool)] for f in (minutes, revenue)
+            )
         parts.append((minutes, revenue))
     return _sum_frames([m for m, _r in parts], keys, "minutes"), _sum_frames([r for _m, r in parts], keys, "revenue"), no_rep
 
@@ -272,28 +277,45 @@ class EffortTables:
     team: list[EffortRow]
     per_rep: list[EffortRow]  # the rows of the page's reps (shares of the whole team)
     reps: list[tuple[int | None, str]]  # the page's reps in order (None: activities and deals without a rep)
-    reps_total: int  # every rep (and "no rep" when there is such activity or revenue)
+    reps_total: int  # every rep, and "no rep" when anything in the range has none
+    page: int
+    per_page: int
 
 
-def effort_tables(snapshot: Snapshot, *, start: date, end: date, offset: int = 0, limit: int | None = None) -> EffortTables:
-    """The team's table and the reps ``offset .. offset + limit`` (by name, "no rep" last) of the per-rep table.
+def effort_tables(snapshot: Snapshot, *, start: date, end: date, page: int = 1, per_page: int | None = None) -> EffortTables:
+    """The team's table and one page of the per-rep table (every rep by name, "no rep" last).
 
-    The team's sums and the page's reps' sums are each read from the stored months plus the live
-    days around them: the page costs the same with 150 reps or 15,000. ``limit`` None: every rep.
-    Every rep is listed (one without activity or revenue in the range with empty cells); "no rep"
+    Whole months come from the sums stored with the snapshot (the team's, and the page's reps'),
+    the days around them from one live read per rep (the team's sums added up from it): the page
+    costs the same with 150 reps or 15,000. ``per_page`` None: every rep on one page. A rep
+    without activity or revenue in the range has a line with empty cells; "no rep" is listed
     when anything in the range has none.
     """
-    team_minutes, team_revenue = _team_frames(snapshot, start, end)
-    team = _effort_rows(team_minutes, team_revenue, per_rep=False)
+    span, live = _parts(snapshot, start, end)
+    live_parts = [_live_frames(snapshot, a, b, ["rep_id"]) for a, b in live]
+    team_parts = [_stored_frames(snapshot, span, None)] if span else []
+    team_parts += [(_sum_frames([m], ["zone"], "minutes"), _sum_frames([r], ["zone"], "revenue")) for m, r in live_parts]
+    team_minutes = _sum_frames([m for m, _r in team_parts], ["zone"], "minutes")
+    team = _effort_rows(team_minutes, _sum_frames([r for _m, r in team_parts], ["zone"], "revenue"), per_rep=False)
+    no_rep = any(bool(m["rep_id"].isna().any() or r["rep_id"].isna().any()) for m, r in live_parts) or (
+        span is not None
+        and EffortMonth.objects.filter(
+            snapshot=snapshot, per_rep=True, rep_id__isnull=True, month__gte=span[0], month__lte=span[1]
+        ).exists()
+    )
     reps = Rep.objects.order_by("name", "id")
-    total_reps = reps.count()
-    page: list[tuple[int | None, str]] = list(reps.values_list("id", "name")[offset : None if limit is None else offset + limit])
-    minutes, revenue, no_rep = _rep_frames(snapshot, start, end, [*(pk for pk, _name in page), None])
-    last = offset + len(page) >= total_reps and (limit is None or len(page) < limit)
-    if no_rep and last:
-        page.append((None, ""))
-    elif not last:  # the "no rep" line belongs to the last page only
-        minutes, revenue = minutes[minutes["rep_id"].notna()], revenue[revenue["rep_id"].notna()]
+    total = reps.count() + (1 if no_rep else 0)
+    page, per_page, offset = (1, max(total, 1), 0) if per_page is None else paging(total, page, per_page)
+    listed: list[tuple[int | None, str]] = list(reps.values_list("id", "name")[offset : offset + per_page])
+    if no_rep and offset + per_page >= total:  # the last page
+        listed.append((None, ""))
+    ids = [pk for pk, _name in listed]
+    wanted = {pk for pk in ids if pk is not None}
+    parts = [_stored_frames(snapshot, span, ids)] if span else []
+    for m, r in live_parts:
+        parts.append(tuple(f.loc[np.array([_wanted(x, wanted, None in ids) for x in f["rep_id"]], dtype=bool)] for f in (m, r)))  # type: ignore[arg-type]
+    keys = ["rep_id", "zone"]
+    minutes, revenue = _sum_frames([m for m, _r in parts], keys, "minutes"), _sum_frames([r for _m, r in parts], keys, "revenue")
     totals = (float(sum(r.minutes for r in team)), float(sum(r.revenue for r in team)))
-    rows = _effort_rows(minutes, revenue, per_rep=True, totals=totals)
-    return EffortTables(team, rows, page, total_reps + (1 if no_rep else 0))
+    rows = _effort_rows(minutes, revenue, per_rep=True, totals=totals, names=dict(listed))
+    return EffortTables(team, rows, listed, total, page, per_page)
