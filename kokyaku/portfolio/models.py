@@ -152,6 +152,9 @@ class Snapshot(models.Model):
     # The first month of the effort sums stored with this snapshot (EffortMonth: that month up to
     # the as-of day). Null: none stored (made before they were); the effort figures are read live.
     effort_from = models.DateField(null=True, blank=True, editable=False)
+    # The team's grid counted when the snapshot was made: cell code -> [accounts, expected value]
+    # (selectors.team.matrix_cells). Null: not stored; the team matrix is counted from the rows.
+    matrix_cells = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         # Latest as-of first: a snapshot rebuilt today for a past date is not the current one.

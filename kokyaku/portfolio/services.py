@@ -31,7 +31,7 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
-from kokyaku.portfolio.effort_store import effort_store
+from kokyaku.portfolio.precompute import store_summaries
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.selectors.snapshots import snapshots_before
 from kokyaku.portfolio.signals import snapshot_written
@@ -382,7 +382,7 @@ def snapshot_create(
         # which snapshot that is, in the same statement as the snapshot's time and last row id.
         snapshot.seconds = round(time.perf_counter() - started, 3)  # up to the count, which takes a fraction of it
         _finish(snapshot, snapshot.seconds, None if previous is None else int(previous["id"]))
-        effort_store(snapshot)
+        store_summaries(snapshot)
         snapshot.row_id_min = snapshot.row_id_max = snapshot.migration_previous_id = None
     return snapshot
 

@@ -1,4 +1,8 @@
-"""The effort sums stored with a snapshot (issue 18): minutes and won revenue per month, rep and zone.
+"""What a snapshot stores beyond its rows so the manager's pages need not aggregate them (issue 18).
+
+* The team's grid: accounts and expected value per cell (``Snapshot.matrix_cells``), one GROUP BY
+  over the new rows; home and the team page read it instead of scanning the snapshot.
+* The effort sums: minutes and won revenue per month, rep and zone (below).
 
 The effort page's default range is the last twelve months up to today: at a million accounts that
 is 5 million activities, joined to the snapshot's zones and summed per rep on every request (5 s).
@@ -18,6 +22,8 @@ from django.db import connection
 
 from kokyaku.portfolio.models import EffortMonth, Snapshot
 from kokyaku.portfolio.selectors.effort import activity_minutes, effort_window, won_revenue
+from kokyaku.portfolio.selectors.snapshots import snapshot_scan
+from kokyaku.portfolio.selectors.team import matrix_cells
 
 _COLUMNS = "snapshot_id, kind, per_rep, rep_id, zone, month, minutes, revenue"
 
@@ -32,6 +38,14 @@ def _insert(snapshot: Snapshot, kind: int, per_rep: bool, qs: Any) -> tuple[str,
         f" SELECT %s, %s, %s, {rep}, q.zone, q.month, {value} FROM ({sql}) q",
         [snapshot.pk, kind, per_rep, *params],
     )
+
+
+def store_summaries(snapshot: Snapshot) -> None:
+    """Store ``snapshot``'s grid cells and effort sums (its rows and their id bounds must be written)."""
+    fresh = Snapshot.objects.only("id", "as_of", "row_id_min", "row_id_max").get(pk=snapshot.pk)
+    cells = matrix_cells(snapshot_scan(fresh))
+    Snapshot.objects.filter(pk=fresh.pk).update(matrix_cells={str(k): [n, ev] for k, (n, ev) in cells.items()})
+    effort_store(fresh)
 
 
 def effort_store(snapshot: Snapshot) -> None:
