@@ -1,0 +1,171 @@
+"""Issue 18: what a snapshot stores for the pages (effort sums, previous zones, the team grid) equals the live figures.
+
+The effort page's default range runs to today: whole months up to the snapshot's as-of day come
+from the sums stored with the snapshot (``EffortMonth``), the days after it (and a partial first
+month) are read live. These tests compare stored + live with all-live over many ranges, on
+SQLite and PostgreSQL, and pin the documented choice: what is logged after the snapshot for a
+stored month counts from the next snapshot on; what happens after the as-of day counts at once.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kokyaku.crm.models import Activity, Rep, Team
+from kokyaku.portfolio import selectors
+from kokyaku.portfolio.models import EffortMonth, Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors.effort import effort_window, stored_span
+from kokyaku.portfolio.services import snapshot_create
+from tests.portfolio.pages_demo import AS_OF, NOW, Demo, demo_client
+
+pytestmark = pytest.mark.django_db
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _live(snapshot: Snapshot) -> Snapshot:
+    """The same snapshot as if nothing had been stored with it (the readers then aggregate live)."""
+    unstored = copy.copy(snapshot)
+    unstored.effort_from = None
+    unstored.matrix_cells = None
+    unstored.migration_previous_id = None
+    return unstored
+
+
+RANGES = [
+    (date(2025, 11, 1), date(2026, 11, 21)),  # the page's default at NOW: stored months + the live tail
+    (date(2025, 12, 1), date(2026, 11, 20)),  # up to the as-of day
+    (date(2026, 2, 14), date(2026, 9, 30)),  # a partial first month (live head), whole months after
+    (date(2026, 3, 1), date(2026, 8, 17)),  # ends inside a month before the as-of day: that month live
+    (date(2026, 11, 3), date(2026, 11, 10)),  # inside the as-of month, before the as-of day: all live
+    (date(2026, 11, 21), date(2026, 12, 31)),  # after the as-of day: all live
+    (date(2023, 1, 1), date(2026, 11, 21)),  # reaching before the stored months: a live head
+    (date(2024, 1, 1), date(2024, 6, 30)),  # before them: all live
+]
+
+
+@pytest.mark.parametrize(("start", "end"), RANGES)
+def test_stored_effort_plus_the_live_days_equals_the_live_figures(demo: Demo, start: date, end: date) -> None:
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    assert after.effort_from == effort_window(AS_OF) == date(2025, 11, 1)
+    for per_rep in (False, True):
+        stored = selectors.effort_return(after, start=start, end=end, per_rep=per_rep)
+        live = selectors.effort_return(_live(after), start=start, end=end, per_rep=per_rep)
+        assert [(r.rep_id, r.zone, r.minutes, r.revenue) for r in stored] == [(r.rep_id, r.zone, r.minutes, r.revenue) for r in live]
+        assert [r.effort_share for r in stored] == pytest.approx([r.effort_share for r in live], rel=1e-12)
+
+
+def test_the_stored_span_is_whole_months_up_to_the_as_of_day(demo: Demo) -> None:
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    assert stored_span(after, date(2025, 11, 1), date(2026, 11, 21)) == (date(2025, 11, 1), AS_OF)
+    assert stored_span(after, date(2026, 2, 14), date(2026, 9, 30)) == (date(2026, 3, 1), date(2026, 9, 30))
+    assert stored_span(after, date(2026, 3, 1), date(2026, 8, 17)) == (date(2026, 3, 1), date(2026, 7, 31))
+    assert stored_span(after, date(2026, 11, 3), date(2026, 11, 10)) is None
+    assert stored_span(after, date(2024, 1, 1), date(2024, 6, 30)) is None
+    assert stored_span(_live(after), date(2025, 11, 1), date(2026, 11, 21)) is None
+    # The team's stored sums over the window are those of the activities up to the as-of day.
+    stored = EffortMonth.objects.filter(snapshot=after, per_rep=False, kind=EffortMonth.Kind.MINUTES)
+    live = selectors.effort_return(_live(after), start=date(2025, 11, 1), end=AS_OF)
+    assert sum(stored.values_list("minutes", flat=True)) == sum(r.minutes for r in live) > 0
+    per_rep = EffortMonth.objects.filter(snapshot=after, per_rep=True, kind=EffortMonth.Kind.MINUTES)
+    assert sum(per_rep.values_list("minutes", flat=True)) == sum(stored.values_list("minutes", flat=True))
+
+
+def test_what_is_logged_after_the_snapshot_counts_in_the_tail_at_once_and_in_stored_months_from_the_next_snapshot(
+    demo: Demo,
+) -> None:
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    start, end = date(2025, 11, 1), date(2026, 11, 21)
+    minutes = sum(r.minutes for r in selectors.effort_return(after, start=start, end=end))
+    Activity.objects.create(account=demo.rep_account, rep=demo.rep, kind="call", minutes=77, occurred_at=datetime(2026, 11, 21, 9, tzinfo=TOKYO))
+    assert sum(r.minutes for r in selectors.effort_return(after, start=start, end=end)) == minutes + 77  # the live tail
+    Activity.objects.create(account=demo.rep_account, rep=demo.rep, kind="call", minutes=55, occurred_at=datetime(2026, 6, 2, 9, tzinfo=TOKYO))
+    assert sum(r.minutes for r in selectors.effort_return(after, start=start, end=end)) == minutes + 77  # June is stored
+    assert sum(r.minutes for r in selectors.effort_return(_live(after), start=start, end=end)) == minutes + 77 + 55
+    newer = Snapshot.objects.get(pk=snapshot_create(actor=None, as_of=AS_OF).pk)
+    assert sum(r.minutes for r in selectors.effort_return(newer, start=start, end=end)) == minutes + 77 + 55
+
+
+def test_each_row_keeps_its_zone_in_the_snapshot_before(demo: Demo) -> None:
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    before = dict(SnapshotRow.objects.filter(snapshot=demo.before).values_list("account_id", "zone"))
+    rows = list(SnapshotRow.objects.filter(snapshot=after).values_list("account_id", "zone_before"))
+    assert rows
+    assert all(zone_before == before.get(account_id) for account_id, zone_before in rows)
+    assert any(zone_before == "" for _a, zone_before in rows) or "" not in before.values()
+    assert set(SnapshotRow.objects.filter(snapshot=demo.before).values_list("zone_before", flat=True)) == {None}
+
+
+def test_the_stored_team_grid_equals_the_counted_one(demo: Demo) -> None:
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    assert after.matrix_cells
+    stored, live = selectors.team_matrix(after), selectors.team_matrix(_live(after))
+    assert stored.total == live.total == after.account_count
+    assert stored == live
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_effort_page_and_api_run_as_many_queries_with_many_more_reps(demo: Demo) -> None:
+    client = demo_client("manager")
+    urls = ["/portfolio/effort/", "/portfolio/effort/?reps_page=2", "/api/portfolio/effort?start=2025-11-01&end=2026-11-21&per_rep=true"]
+    counts = [_queries(client, url) for url in urls]
+    team = Team.objects.first()
+    Rep.objects.bulk_create(Rep(external_id=f"X-{i}", name=f"Extra rep {i:03d}", team=team) for i in range(300))
+    assert [_queries(client, url) for url in urls] == counts
+
+
+def test_the_effort_api_pages_its_reps(demo: Demo) -> None:
+    client = demo_client("manager")
+    url = "/api/portfolio/effort?start=2025-11-01&end=2026-11-21&per_rep=true&reps_per_page=7"
+    pages: list[dict[str, Any]] = []
+    page: int | None = 1
+    while page is not None:
+        body = client.get(f"{url}&reps_page={page}").json()
+        pages.append(body)
+        page = body["next_reps_page"]
+    total = pages[0]["reps_total"]
+    assert total >= Rep.objects.count()
+    assert len(pages) == -(-total // 7) > 1
+    assert all(len({r["rep_id"] for r in p["rows"]}) <= 7 for p in pages)
+    whole = selectors.effort_return(Snapshot.objects.get(pk=demo.after.pk), start=date(2025, 11, 1), end=date(2026, 11, 21), per_rep=True)
+    paged = sorted((r["rep_id"] or 0, r["zone"], r["minutes"], r["revenue"]) for p in pages for r in p["rows"])
+    assert paged == sorted((r.rep_id or 0, r.zone, r.minutes, r.revenue) for r in whole)
+    assert client.get(f"{url}&reps_per_page=501").status_code == 422
+    team = client.get("/api/portfolio/effort?start=2025-11-01&end=2026-11-21").json()
+    assert team["reps_total"] is None
+    assert {r["zone"] for r in team["rows"]} <= {"A", "B", "C", ""}
+
+
+def test_review_and_targets_pick_a_rep_with_a_search_box_not_one_option_per_rep(demo: Demo) -> None:
+    client = demo_client("manager")
+    names = list(Rep.objects.filter(active=True).values_list("name", flat=True))
+    assert len(names) >= 20
+    for url in ("/portfolio/review/", "/portfolio/targets/"):
+        html = client.get(url).content.decode()
+        assert "data-owner-search" in html
+        assert sum(f">{name}</option>" in html for name in names) == 0, url
+    chosen = client.get("/portfolio/review/", {"owner": demo.rep.pk}).content.decode()
+    assert f'value="{demo.rep.name}"' in chosen
+    assert f'name="owner" value="{demo.rep.pk}"' in chosen
+    unknown = client.get("/portfolio/review/", {"owner": 999_999}).content.decode()
+    assert 'name="owner" value=""' in unknown
