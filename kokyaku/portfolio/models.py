@@ -253,7 +253,9 @@ class SnapshotRow(models.Model):
             models.Index(fields=["snapshot", "owner", "zone"], name="snaprow_owner_zone"),
             # Only the rows that moved zone (about one in ten), by expected value: home's and the
             # review's "largest moves" read the first few in order instead of sorting the snapshot.
-            NullsLastIndex(F("snapshot"), F("expected_value").desc(nulls_last=True), F("account"), name="snaprow_moves", condition=MOVED),
+            NullsLastIndex(
+                F("snapshot"), F("expected_value").desc(nulls_last=True), F("account"), name="snaprow_moves", condition=MOVED
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,8 +31,8 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
-from kokyaku.portfolio.precompute import store_summaries
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
+from kokyaku.portfolio.precompute import store_summaries
 from kokyaku.portfolio.selectors.snapshots import snapshots_before
 from kokyaku.portfolio.signals import snapshot_written
 

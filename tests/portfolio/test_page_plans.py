@@ -126,7 +126,12 @@ def test_the_effort_tables_from_one_read_equal_the_two_separate_reads(demo: Demo
     for mine in tables.per_rep:
         theirs = theirs_by[(mine.rep_id, mine.zone)]
         # The shares of one page of reps are taken of the team's total: equal up to float rounding.
-        assert (mine.rep_id, mine.zone, mine.minutes, mine.revenue) == (theirs.rep_id, theirs.zone, theirs.minutes, theirs.revenue)
+        assert (mine.rep_id, mine.zone, mine.minutes, mine.revenue) == (
+            theirs.rep_id,
+            theirs.zone,
+            theirs.minutes,
+            theirs.revenue,
+        )
         assert mine.effort_share == pytest.approx(theirs.effort_share, rel=1e-12)
         assert mine.revenue_share == pytest.approx(theirs.revenue_share, rel=1e-12)
     assert len(tables.team) >= 3

@@ -66,7 +66,9 @@ def test_stored_effort_plus_the_live_days_equals_the_live_figures(demo: Demo, st
     for per_rep in (False, True):
         stored = selectors.effort_return(after, start=start, end=end, per_rep=per_rep)
         live = selectors.effort_return(_live(after), start=start, end=end, per_rep=per_rep)
-        assert [(r.rep_id, r.zone, r.minutes, r.revenue) for r in stored] == [(r.rep_id, r.zone, r.minutes, r.revenue) for r in live]
+        assert [(r.rep_id, r.zone, r.minutes, r.revenue) for r in stored] == [
+            (r.rep_id, r.zone, r.minutes, r.revenue) for r in live
+        ]
         assert [r.effort_share for r in stored] == pytest.approx([r.effort_share for r in live], rel=1e-12)
 
 
@@ -92,9 +94,13 @@ def test_what_is_logged_after_the_snapshot_counts_in_the_tail_at_once_and_in_sto
     after = Snapshot.objects.get(pk=demo.after.pk)
     start, end = date(2025, 11, 1), date(2026, 11, 21)
     minutes = sum(r.minutes for r in selectors.effort_return(after, start=start, end=end))
-    Activity.objects.create(account=demo.rep_account, rep=demo.rep, kind="call", minutes=77, occurred_at=datetime(2026, 11, 21, 9, tzinfo=TOKYO))
+    Activity.objects.create(
+        account=demo.rep_account, rep=demo.rep, kind="call", minutes=77, occurred_at=datetime(2026, 11, 21, 9, tzinfo=TOKYO)
+    )
     assert sum(r.minutes for r in selectors.effort_return(after, start=start, end=end)) == minutes + 77  # the live tail
-    Activity.objects.create(account=demo.rep_account, rep=demo.rep, kind="call", minutes=55, occurred_at=datetime(2026, 6, 2, 9, tzinfo=TOKYO))
+    Activity.objects.create(
+        account=demo.rep_account, rep=demo.rep, kind="call", minutes=55, occurred_at=datetime(2026, 6, 2, 9, tzinfo=TOKYO)
+    )
     assert sum(r.minutes for r in selectors.effort_return(after, start=start, end=end)) == minutes + 77  # June is stored
     assert sum(r.minutes for r in selectors.effort_return(_live(after), start=start, end=end)) == minutes + 77 + 55
     newer = Snapshot.objects.get(pk=snapshot_create(actor=None, as_of=AS_OF).pk)
@@ -127,7 +133,11 @@ def _queries(client: Client, url: str) -> int:
 
 def test_the_effort_page_and_api_run_as_many_queries_with_many_more_reps(demo: Demo) -> None:
     client = demo_client("manager")
-    urls = ["/portfolio/effort/", "/portfolio/effort/?reps_page=2", "/api/portfolio/effort?start=2025-11-01&end=2026-11-21&per_rep=true"]
+    urls = [
+        "/portfolio/effort/",
+        "/portfolio/effort/?reps_page=2",
+        "/api/portfolio/effort?start=2025-11-01&end=2026-11-21&per_rep=true",
+    ]
     counts = [_queries(client, url) for url in urls]
     team = Team.objects.first()
     Rep.objects.bulk_create(Rep(external_id=f"X-{i}", name=f"Extra rep {i:03d}", team=team) for i in range(300))
@@ -147,7 +157,9 @@ def test_the_effort_api_pages_its_reps(demo: Demo) -> None:
     assert total >= Rep.objects.count()
     assert len(pages) == -(-total // 7) > 1
     assert all(len({r["rep_id"] for r in p["rows"]}) <= 7 for p in pages)
-    whole = selectors.effort_return(Snapshot.objects.get(pk=demo.after.pk), start=date(2025, 11, 1), end=date(2026, 11, 21), per_rep=True)
+    whole = selectors.effort_return(
+        Snapshot.objects.get(pk=demo.after.pk), start=date(2025, 11, 1), end=date(2026, 11, 21), per_rep=True
+    )
     paged = sorted((r["rep_id"] or 0, r["zone"], r["minutes"], r["revenue"]) for p in pages for r in p["rows"])
     assert paged == sorted((r.rep_id or 0, r.zone, r.minutes, r.revenue) for r in whole)
     assert client.get(f"{url}&reps_per_page=501").status_code == 422

@@ -63,7 +63,9 @@ def _rows_join(snapshot: Snapshot) -> Any:
     path = "account__snapshot_rows"
     return FilteredRelation(
         path,
-        condition=Q(**{f"{path}__snapshot": snapshot, f"{path}__id__gte": snapshot.row_id_min, f"{path}__id__lte": snapshot.row_id_max}),
+        condition=Q(
+            **{f"{path}__snapshot": snapshot, f"{path}__id__gte": snapshot.row_id_min, f"{path}__id__lte": snapshot.row_id_max}
+        ),
     )
 
 
@@ -97,7 +99,9 @@ def _live_frames(snapshot: Snapshot, start: date, end: date, rep_key: list[str])
 
     Each activity's and deal's zone comes from a join to the snapshot's rows, not a subquery per row.
     """
-    minutes = pd.DataFrame.from_records(list(activity_minutes(snapshot, start, end, rep_key)), columns=[*rep_key, "zone", "minutes"])
+    minutes = pd.DataFrame.from_records(
+        list(activity_minutes(snapshot, start, end, rep_key)), columns=[*rep_key, "zone", "minutes"]
+    )
     revenue = pd.DataFrame.from_records(list(won_revenue(snapshot, start, end, rep_key)), columns=[*rep_key, "zone", "revenue"])
     return minutes, revenue
 
@@ -117,10 +121,9 @@ def stored_span(snapshot: Snapshot, start: date, end: date) -> tuple[date, date]
         return None
     first = start if start.day == 1 else _month_end(start) + timedelta(days=1)
     first = max(first, snapshot.effort_from)
-    if end >= snapshot.as_of:
-        last = snapshot.as_of
-    else:
-        last = end if _month_end(end) == end else end.replace(day=1) - timedelta(days=1)
+    # Through the as-of day when the range reaches it, else through the last whole month in the range.
+    month_before = end.replace(day=1) - timedelta(days=1)
+    last = snapshot.as_of if end >= snapshot.as_of else end if _month_end(end) == end else month_before
     return (first, last) if first <= last else None
 
 

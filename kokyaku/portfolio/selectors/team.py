@@ -89,7 +89,9 @@ def team_matrix(snapshot: Snapshot, *, owner_id: int | None = None) -> TeamMatri
     if stored is not None:  # counted when the snapshot was made: no query
         agg = {int(k): (int(n), float(ev)) for k, (n, ev) in stored.items()}
     else:
-        agg = matrix_cells(snapshot_scan(snapshot) if owner_id is None else SnapshotRow.objects.filter(snapshot=snapshot, owner_id=owner_id))
+        agg = matrix_cells(
+            snapshot_scan(snapshot) if owner_id is None else SnapshotRow.objects.filter(snapshot=snapshot, owner_id=owner_id)
+        )
     return matrix_layout(
         snapshot.criteria.grid, lambda pb, qb: agg.get(3 * rank[pb] + rank[qb], (0, 0.0)), sum(n for n, _ev in agg.values())
     )
