@@ -181,3 +181,31 @@ def test_review_and_targets_pick_a_rep_with_a_search_box_not_one_option_per_rep(
     assert f'name="owner" value="{demo.rep.pk}"' in chosen
     unknown = client.get("/portfolio/review/", {"owner": 999_999}).content.decode()
     assert 'name="owner" value=""' in unknown
+
+
+def test_activities_and_won_deals_without_a_rep_are_one_no_rep_line_stored_or_live(demo: Demo) -> None:
+    from kokyaku.crm.models import Deal
+    from kokyaku.portfolio.precompute import store_summaries
+
+    Activity.objects.create(
+        account=demo.rep_account, rep=None, kind="visit", minutes=33, occurred_at=datetime(2026, 5, 5, 9, tzinfo=TOKYO)
+    )
+    Activity.objects.create(
+        account=demo.rep_account, rep=None, kind="visit", minutes=44, occurred_at=datetime(2026, 11, 21, 9, tzinfo=TOKYO)
+    )
+    Deal.objects.filter(
+        pk=Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=date(2026, 1, 1)).order_by("id")[0].pk
+    ).update(owner=None)
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    store_summaries(after)  # as if the snapshot had been made with these
+    start, end = date(2025, 11, 1), date(2026, 11, 21)
+    stored = selectors.effort_return(after, start=start, end=end, per_rep=True)
+    live = selectors.effort_return(_live(after), start=start, end=end, per_rep=True)
+    assert [(r.rep_id, r.zone, r.minutes, r.revenue) for r in stored] == [(r.rep_id, r.zone, r.minutes, r.revenue) for r in live]
+    no_rep = [r for r in stored if r.rep_id is None]
+    assert sum(r.minutes for r in no_rep) == 33 + 44
+    assert sum(r.revenue for r in no_rep) > 0
+    tables = selectors.effort_tables(after, start=start, end=end, page=99, per_page=10)
+    assert tables.reps[-1] == (None, "")  # the last page ends with "no rep"
+    assert tables.reps_total == Rep.objects.count() + 1
+    assert sum(r.minutes for r in tables.per_rep if r.rep_id is None) == 77

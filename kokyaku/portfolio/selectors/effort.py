@@ -106,6 +106,10 @@ def _live_frames(snapshot: Snapshot, start: date, end: date, rep_key: list[str])
     return minutes, revenue
 
 
+def _nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
 def _month_end(first: date) -> date:
     return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
@@ -132,7 +136,7 @@ def _sum_frames(frames: list[pd.DataFrame], keys: list[str], column: str) -> pd.
     sums: dict[tuple[Any, ...], Any] = {}
     for frame in frames:
         for record in frame[[*keys, column]].itertuples(index=False, name=None):
-            key, value = tuple(record[:-1]), record[-1]
+            key, value = tuple(None if _nan(k) else k for k in record[:-1]), record[-1]  # no rep: None, not NaN
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 sums.setdefault(key, None)
             else:
