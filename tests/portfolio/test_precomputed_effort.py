@@ -209,3 +209,26 @@ def test_activities_and_won_deals_without_a_rep_are_one_no_rep_line_stored_or_li
     assert tables.reps[-1] == (None, "")  # the last page ends with "no rep"
     assert tables.reps_total == Rep.objects.count() + 1
     assert sum(r.minutes for r in tables.per_rep if r.rep_id is None) == 77
+
+
+def test_the_managers_home_lists_the_ten_most_overdue_reps_follow_ups_not_every_rep(demo: Demo) -> None:
+    from kokyaku.crm.models import Account
+    from kokyaku.followups.models import FollowUp
+
+    reps = list(Rep.objects.order_by("id")[:14])
+    accounts = iter(Account.objects.exclude(follow_ups__status="open").order_by("id"))  # one open follow-up per account
+    for i, rep in enumerate(reps):  # rep i has i overdue follow-ups
+        FollowUp.objects.bulk_create(
+            FollowUp(account=next(accounts), assignee=rep, reason="dormant", due_on=date(2026, 11, 1)) for _ in range(i)
+        )
+    FollowUp.objects.create(account=next(accounts), assignee=reps[0], reason="dormant", due_on=date(2026, 12, 30))  # not overdue
+    html = demo_client("manager").get("/").content.decode()
+    panel = html.split('data-testid="home-queue"')[1].split("</section>")[0]
+    assert panel.count("<tr><td>") == 10
+    from kokyaku.followups.selectors import queue_by_rep
+
+    every = queue_by_rep(today=NOW.date())
+    assert len(every) > 10
+    top = sorted(every, key=lambda q: (-q.overdue, -q.open, q.rep or "\uffff"))[:10]
+    assert [q.rep for q in top][:1] == [reps[13].name]  # 13 overdue: the most
+    assert all(f">{q.rep}</a>" in panel for q in top)  # the ten with the most overdue, and no one else
