@@ -168,11 +168,11 @@ def test_the_effort_api_pages_its_reps(demo: Demo) -> None:
     assert {r["zone"] for r in team["rows"]} <= {"A", "B", "C", ""}
 
 
-def test_review_and_targets_pick_a_rep_with_a_search_box_not_one_option_per_rep(demo: Demo) -> None:
+def test_team_review_and_targets_pick_a_rep_with_a_search_box_not_one_option_per_rep(demo: Demo) -> None:
     client = demo_client("manager")
     names = list(Rep.objects.filter(active=True).values_list("name", flat=True))
     assert len(names) >= 20
-    for url in ("/portfolio/review/", "/portfolio/targets/"):
+    for url in ("/portfolio/", "/portfolio/review/", "/portfolio/targets/"):
         html = client.get(url).content.decode()
         assert "data-owner-search" in html
         assert sum(f">{name}</option>" in html for name in names) == 0, url
@@ -181,6 +181,9 @@ def test_review_and_targets_pick_a_rep_with_a_search_box_not_one_option_per_rep(
     assert f'name="owner" value="{demo.rep.pk}"' in chosen
     unknown = client.get("/portfolio/review/", {"owner": 999_999}).content.decode()
     assert 'name="owner" value=""' in unknown
+    team = client.get("/portfolio/", {"rep": demo.rep2.pk}).content.decode()
+    assert f'value="{demo.rep2.name}"' in team
+    assert f'name="rep" value="{demo.rep2.pk}"' in team
 
 
 def test_activities_and_won_deals_without_a_rep_are_one_no_rep_line_stored_or_live(demo: Demo) -> None:

@@ -1,4 +1,5 @@
-// A rep search box (the accounts page's owner filter, the review's rep, the target form's rep): a
+// A rep search box (the accounts page's owner filter, the team page's rep, the review's
+// rep, the target form's rep): a
 // search over /portfolio/owners/?q= (a datalist of at most 20 names), not a select with one option
 // per rep. Picking a name (or typing one exactly) sets the hidden id and fires the form's change
 // (on the accounts page htmx reloads the table); clearing the box clears the id.
@@ -15,6 +16,7 @@
     if (hidden.value === id) return;
     hidden.value = id;
     hidden.dispatchEvent(new Event("change", { bubbles: true }));
+    if (box.hasAttribute("data-submit-on-pick")) box.form.requestSubmit(); // the team page's rep picker
   }
 
   async function search(text) {
