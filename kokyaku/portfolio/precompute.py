@@ -16,6 +16,7 @@ snapshot on, as every other snapshot figure does.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import connection
@@ -44,19 +45,25 @@ def store_summaries(snapshot: Snapshot) -> None:
     """Store ``snapshot``'s grid cells and effort sums (its rows and their id bounds must be written)."""
     fresh = Snapshot.objects.only("id", "as_of", "row_id_min", "row_id_max").get(pk=snapshot.pk)
     cells = matrix_cells(snapshot_scan(fresh))
-    Snapshot.objects.filter(pk=fresh.pk).update(matrix_cells={str(k): [n, ev] for k, (n, ev) in cells.items()})
-    effort_store(fresh)
+    start = effort_store(fresh)
+    Snapshot.objects.filter(pk=fresh.pk).update(matrix_cells={str(k): [n, ev] for k, (n, ev) in cells.items()}, effort_from=start)
 
 
-def effort_store(snapshot: Snapshot) -> None:
-    """Store ``snapshot``'s effort sums (its rows and their id bounds must be written): three INSERT ... SELECT.
+def restore_summaries(snapshot: Snapshot) -> None:
+    """Compute ``snapshot``'s grid cells and effort sums again (as the data stand now), replacing those stored."""
+    EffortMonth.objects.filter(snapshot=snapshot).delete()
+    store_summaries(snapshot)
+
+
+def effort_store(snapshot: Snapshot) -> date:
+    """Store the effort sums of ``snapshot`` (read with its row id bounds): three INSERT ... SELECT; return the first month.
 
     Per rep and for the team (the team's rows are what the page reads for its chart and totals,
-    whatever the number of reps). Replaces any sums already stored with it.
+    whatever the number of reps). None may be stored with it yet (``restore_summaries`` deletes
+    them first); the caller records the first month in ``snapshot.effort_from``.
     """
-    fresh = Snapshot.objects.only("id", "as_of", "row_id_min", "row_id_max").get(pk=snapshot.pk)
+    fresh = snapshot
     start, end = effort_window(fresh.as_of), fresh.as_of
-    EffortMonth.objects.filter(snapshot=fresh).delete()
     table = EffortMonth._meta.db_table
     statements = [
         _insert(fresh, EffortMonth.Kind.MINUTES, True, activity_minutes(fresh, start, end, ["rep_id", "month"])),
@@ -71,4 +78,4 @@ def effort_store(snapshot: Snapshot) -> None:
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
-    Snapshot.objects.filter(pk=fresh.pk).update(effort_from=start)
+    return start

@@ -188,7 +188,7 @@ def test_team_review_and_targets_pick_a_rep_with_a_search_box_not_one_option_per
 
 def test_activities_and_won_deals_without_a_rep_are_one_no_rep_line_stored_or_live(demo: Demo) -> None:
     from kokyaku.crm.models import Deal
-    from kokyaku.portfolio.precompute import store_summaries
+    from kokyaku.portfolio.precompute import restore_summaries
 
     Activity.objects.create(
         account=demo.rep_account, rep=None, kind="visit", minutes=33, occurred_at=datetime(2026, 5, 5, 9, tzinfo=TOKYO)
@@ -200,7 +200,8 @@ def test_activities_and_won_deals_without_a_rep_are_one_no_rep_line_stored_or_li
         pk=Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=date(2026, 1, 1)).order_by("id")[0].pk
     ).update(owner=None)
     after = Snapshot.objects.get(pk=demo.after.pk)
-    store_summaries(after)  # as if the snapshot had been made with these
+    restore_summaries(after)  # as if the snapshot had been made with these
+    after = Snapshot.objects.get(pk=demo.after.pk)
     start, end = date(2025, 11, 1), date(2026, 11, 21)
     stored = selectors.effort_return(after, start=start, end=end, per_rep=True)
     live = selectors.effort_return(_live(after), start=start, end=end, per_rep=True)
