@@ -43,7 +43,10 @@ PAGES = [
     "/portfolio/review/",
     "/portfolio/effort/",
     "/portfolio/targets/",
+    "/portfolio/criteria/",
+    "/portfolio/effort/?start=2025-11-15&end=2026-11-21&reps_page=2",  # a live head, stored months, a live tail
     "/api/portfolio/effort?start=2026-08-01&end=2026-11-20&per_rep=true",
+    "/api/portfolio/effort?start=2025-11-01&end=2026-11-21",
     "/api/portfolio/migration",
 ]
 
@@ -223,3 +226,29 @@ def test_the_owner_search_answers_at_most_20_matching_active_reps(demo: Demo, de
     assert Rep.objects.filter(active=True, name__icontains="a").count() > 0
     assert demo_manager_client.get("/portfolio/owners/", {"q": " "}).json() == {"results": []}
     assert Client().get("/portfolio/owners/", {"q": word}).status_code == 302  # log in first
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only; runs in the DATABASE_URL=postgres:// pass")
+def test_the_largest_moves_can_be_read_in_order_from_the_moves_index(demo: Demo) -> None:
+    """The moves query's WHERE implies the partial index's condition, so PostgreSQL can read the
+    moved rows in expected-value order and stop after the first few (home's five up, five down)."""
+    from kokyaku.portfolio.selectors import zone_moves
+
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    with CaptureQueriesContext(connection) as queries:
+        page = zone_moves(after, previous=demo.before, direction="up", per_page=5)
+    assert page.rows
+    moves = [q["sql"] for q in queries.captured_queries if "LIMIT 5" in q["sql"]]
+    assert len(moves) == 1
+    assert "JOIN" not in moves[0].split(" FROM ")[1].split(" WHERE ")[0].replace('INNER JOIN "crm_account"', "").replace(
+        'LEFT OUTER JOIN "crm_rep"', ""
+    )  # the snapshot's rows alone (the account's and owner's names aside), no second snapshot
+    # On 120 accounts any index will do; without the other indexes of the rows (dropped inside the
+    # test's transaction, rolled back after it) the plan shows whether the moves index applies at all.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("DROP INDEX snaprow_owner_zone")
+        cursor.execute("ALTER TABLE portfolio_snapshotrow DROP CONSTRAINT snapshotrow_unique_account")
+        cursor.execute(f"EXPLAIN {moves[0]}")
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    assert "on snaprow_moves" in plan or "using snaprow_moves" in plan, plan
