@@ -183,8 +183,9 @@ def _zones_before(previous: Mapping[str, Any] | None, account_ids: pd.Series) ->
         ["account_id", "zone"],
     )
     zones = pd.Series(frame["zone"].replace("-", "").to_numpy(dtype=object), index=frame["account_id"].astype(np.int64))
-    before = zones.reindex(account_ids.to_numpy(dtype=np.int64)).to_numpy(dtype=object)
-    return np.where(pd.isna(before), None, before)
+    before: np.ndarray = zones.reindex(account_ids.to_numpy(dtype=np.int64)).to_numpy(dtype=object)
+    before[pd.isna(before)] = None  # NaN -> NULL
+    return before
 
 
 def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame, zone_before: np.ndarray) -> pd.DataFrame:

@@ -83,9 +83,11 @@ def test_the_stored_span_is_whole_months_up_to_the_as_of_day(demo: Demo) -> None
     # The team's stored sums over the window are those of the activities up to the as-of day.
     stored = EffortMonth.objects.filter(snapshot=after, per_rep=False, kind=EffortMonth.Kind.MINUTES)
     live = selectors.effort_return(_live(after), start=date(2025, 11, 1), end=AS_OF)
-    assert sum(stored.values_list("minutes", flat=True)) == sum(r.minutes for r in live) > 0
+    assert sum(m or 0 for m in stored.values_list("minutes", flat=True)) == sum(r.minutes for r in live) > 0
     per_rep = EffortMonth.objects.filter(snapshot=after, per_rep=True, kind=EffortMonth.Kind.MINUTES)
-    assert sum(per_rep.values_list("minutes", flat=True)) == sum(stored.values_list("minutes", flat=True))
+    assert sum(m or 0 for m in per_rep.values_list("minutes", flat=True)) == sum(
+        m or 0 for m in stored.values_list("minutes", flat=True)
+    )
 
 
 def test_what_is_logged_after_the_snapshot_counts_in_the_tail_at_once_and_in_stored_months_from_the_next_snapshot(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.db.models import DateField, F, FilteredRelation, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -247,19 +246,17 @@ def _rep_frames(
     for a, b in live:
         minutes, revenue = _live_frames(snapshot, a, b, ["rep_id"])
         no_rep = no_rep or bool(minutes["rep_id"].isna().any() or revenue["rep_id"].isna().any())
-        if reps != ALL_REPS:
-            wanted = {r for r in reps if r is not None}
-            minutes, revenue = (
-                f.loc[np.array([_wanted(r, wanted, None in reps) for r in f["rep_id"]], dtype=bool)] for f in (minutes, revenue)
-            )
+        if not isinstance(reps, str):  # not ALL_REPS: only those reps' live rows
+            minutes, revenue = _only_reps(minutes, reps), _only_reps(revenue, reps)
         parts.append((minutes, revenue))
     return _sum_frames([m for m, _r in parts], keys, "minutes"), _sum_frames([r for _m, r in parts], keys, "revenue"), no_rep
 
 
-def _wanted(rep_id: object, ids: set[int | None], none: bool) -> bool:
-    if rep_id is None or (isinstance(rep_id, float) and math.isnan(rep_id)):
-        return none
-    return int(rep_id) in ids  # type: ignore[call-overload]
+def _only_reps(frame: pd.DataFrame, reps: list[int | None]) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``rep_id`` is one of ``reps`` (None in it: the rows without a rep, NaN in pandas)."""
+    ids, none = {r for r in reps if r is not None}, None in reps
+    keep = [none if rep_id is None or _nan(rep_id) else int(rep_id) in ids for rep_id in frame["rep_id"]]
+    return frame.loc[pd.Series(keep, index=frame.index, dtype=bool)]
 
 
 def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False) -> list[EffortRow]:
@@ -317,10 +314,8 @@ def effort_tables(snapshot: Snapshot, *, start: date, end: date, page: int = 1, 
     if no_rep and offset + per_page >= total:  # the last page
         listed.append((None, ""))
     ids = [pk for pk, _name in listed]
-    wanted = {pk for pk in ids if pk is not None}
     parts = [_stored_frames(snapshot, span, ids)] if span else []
-    for m, r in live_parts:
-        parts.append(tuple(f.loc[np.array([_wanted(x, wanted, None in ids) for x in f["rep_id"]], dtype=bool)] for f in (m, r)))  # type: ignore[arg-type]
+    parts += [(_only_reps(m, ids), _only_reps(r, ids)) for m, r in live_parts]
     keys = ["rep_id", "zone"]
     minutes, revenue = _sum_frames([m for m, _r in parts], keys, "minutes"), _sum_frames([r for _m, r in parts], keys, "revenue")
     totals = (float(sum(r.minutes for r in team)), float(sum(r.revenue for r in team)))
