@@ -238,3 +238,17 @@ def test_the_managers_home_lists_the_ten_most_overdue_reps_follow_ups_not_every_
     top = sorted(every, key=lambda q: (-q.overdue, -q.open, q.rep or "\uffff"))[:10]
     assert [q.rep for q in top][:1] == [reps[13].name]  # 13 overdue: the most
     assert all(f">{q.rep}</a>" in panel for q in top)  # the ten with the most overdue, and no one else
+
+
+def test_the_largest_gaps_of_home_are_those_of_the_whole_team_without_a_record_per_rep(demo: Demo) -> None:
+    from kokyaku.portfolio.selectors import targets_view
+
+    start, end = date(2026, 4, 1), date(2027, 3, 31)
+    every = targets_view(start=start, end=end, accounts_per_rep=0)
+    top = targets_view(start=start, end=end, accounts_per_rep=0, largest_gaps=3)
+    behind = sorted((r for r in every.reps if r.gap > 0), key=lambda r: (-r.gap, r.rep, r.rep_id))
+    assert len(behind) > 3
+    assert top.reps == behind[:3]
+    assert top.reps_total == every.reps_total == len(every.reps)
+    assert top.team == every.team
+    assert top.team.reps_behind == len(behind)
