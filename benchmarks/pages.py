@@ -12,8 +12,10 @@ it GETs each page once to warm up, then ``--runs`` times, and prints the median 
 time (request in, response out, in this process: Django test client, full middleware), the page's
 SQL query count and HTML size, the load average and whether PostgreSQL's JIT is on.
 
-``--snapshots N`` instead times ``snapshot_create`` with the snapshots the database holds, then
-adds snapshots (each as of one day earlier than the oldest) until N are kept and times it again;
+``--snapshots N`` instead times ``snapshot_create`` with the snapshots the database holds (once as
+of the day before the oldest, once as of the latest day: that one reads the latest's zones and
+counts its migration against it), then adds snapshots (each as of one day earlier than the oldest)
+until N are kept and times both again;
 the SQL floor (one GROUP BY over the open deals per account) is printed for comparison. The
 snapshots it adds are deleted at the end.
 """
@@ -131,9 +133,10 @@ def snapshots(keep: int) -> int:
             cursor.fetchall()
         return time.perf_counter() - started
 
-    def timed(label: str) -> None:
-        oldest = Snapshot.objects.order_by("as_of").first()
-        as_of = oldest.as_of - timedelta(days=1) if oldest else None
+    def timed(label: str, *, latest: bool = False) -> None:
+        # Before the oldest (no snapshot before it), or as of the latest day (counted against the latest).
+        oldest, newest = Snapshot.objects.order_by("as_of").first(), Snapshot.objects.order_by("-as_of").first()
+        as_of = (newest.as_of if latest else oldest.as_of - timedelta(days=1)) if oldest and newest else None
         started = time.perf_counter()
         made = snapshot_create(actor=None, as_of=as_of)
         seconds = time.perf_counter() - started
@@ -144,11 +147,13 @@ def snapshots(keep: int) -> int:
     print(_jit())
     try:
         timed(f"with {Snapshot.objects.count()} kept")
+        timed(f"as of the latest day, against the latest, with {Snapshot.objects.count()} kept", latest=True)
         while Snapshot.objects.count() < keep - 1:
             oldest = Snapshot.objects.order_by("as_of").first()
             made = snapshot_create(actor=None, as_of=oldest.as_of - timedelta(days=1) if oldest else None)
             added.append(made.pk)
         timed(f"with {Snapshot.objects.count()} kept")
+        timed(f"as of the latest day, against the latest, with {Snapshot.objects.count()} kept", latest=True)
     finally:
         Snapshot.objects.filter(pk__in=added).delete()
     return 0

@@ -119,8 +119,12 @@ class RepQueue:
     cancelled: int
 
 
-def queue_by_rep(*, today: date) -> list[RepQueue]:
-    """Every assignee's follow-ups: open, overdue, done, reactivated, cancelled; one query, by name."""
+def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
+    """Every assignee's follow-ups: open, overdue, done, reactivated, cancelled; one query, by name.
+
+    ``limit``: only that many assignees, the most overdue (then open) first (the manager's home:
+    not one line per rep of a 15,000-rep organisation).
+    """
     rows = (
         FollowUp.objects.values("assignee_id", "assignee__name", "assignee__tier")
         .annotate(
@@ -132,6 +136,8 @@ def queue_by_rep(*, today: date) -> list[RepQueue]:
         )
         .order_by(F("assignee__name").asc(nulls_last=True))
     )
+    if limit is not None:
+        rows = rows.order_by("-overdue", "-open", F("assignee__name").asc(nulls_last=True))[:limit]
     return [
         RepQueue(
             r["assignee_id"],

@@ -236,17 +236,39 @@ class EffortPageOut(Schema):
     start: date
     end: date
     rows: list[EffortOut]
+    reps_total: int | None = Field(None, description="per_rep: every rep (and 'no rep' when anything has none); else null")
+    reps_page: int | None = Field(None, description="per_rep: this page of reps (by name, 'no rep' last); else null")
+    reps_per_page: int | None = None
+    next_reps_page: int | None = Field(None, description="per_rep: the next page of reps, null on the last")
 
 
 @router.get("/portfolio/effort", response={200: EffortPageOut, **READ_ERRORS}, summary="Effort vs return")
-def effort(request: HttpRequest, start: date, end: date, per_rep: bool = False, snapshot: str = "latest") -> dict[str, Any]:
-    """Activity minutes and won revenue per zone (and per rep) between two dates, inclusive."""
+def effort(
+    request: HttpRequest,
+    start: date,
+    end: date,
+    per_rep: bool = False,
+    snapshot: str = "latest",
+    reps_page: int = Query(1, ge=1),  # type: ignore[type-arg]
+    reps_per_page: int = Query(100, ge=1, le=500),  # type: ignore[type-arg]
+) -> dict[str, Any]:
+    """Activity minutes and won revenue per zone between two dates, inclusive; ``per_rep``: per rep and zone, a page of reps.
+
+    Per rep, ``reps_per_page`` reps (by name, at most 500) at a time: the rows of page
+    ``reps_page``, shares of the whole team; follow ``next_reps_page``.
+    """
     _need_read(request)
     if start > end:
         raise HttpError(400, _("start (%(start)s) is after end (%(end)s).") % {"start": start, "end": end})
     s = _snapshot(snapshot)
-    rows = selectors.effort_return(s, start=start, end=end, per_rep=per_rep)
-    return {"snapshot": s, "start": start, "end": end, "rows": rows}
+    if not per_rep:
+        return {"snapshot": s, "start": start, "end": end, "rows": selectors.effort_return(s, start=start, end=end)}
+    tables = selectors.effort_tables(s, start=start, end=end, page=reps_page, per_page=reps_per_page)
+    more = tables.page * tables.per_page < tables.reps_total
+    return {
+        "snapshot": s, "start": start, "end": end, "rows": tables.per_rep, "reps_total": tables.reps_total,
+        "reps_page": tables.page, "reps_per_page": tables.per_page, "next_reps_page": tables.page + 1 if more else None,
+    }  # fmt: skip
 
 
 class GapAccountOut(Schema):

@@ -244,8 +244,9 @@ class DateRangeForm(forms.Form):
 
 
 class TargetForm(forms.Form):
+    # Rendered as a hidden id filled by the page's rep search box: no option per rep.
     rep = forms.ModelChoiceField(
-        label=_("Rep"), queryset=Rep.objects.filter(active=True).order_by("name"), empty_label=_("Choose a rep…")
+        label=_("Rep"), queryset=Rep.objects.filter(active=True), widget=forms.HiddenInput(attrs={"data-owner-id": ""})
     )
     period = forms.CharField(label=_("Period"), max_length=12)
     amount = forms.DecimalField(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, OrderBy, Q
 from django.utils.translation import gettext_lazy as _
 
 from kokyaku.crm.models import Account, Rep, money_field
@@ -148,6 +149,12 @@ class Snapshot(models.Model):
     migration_previous = models.ForeignKey(
         "self", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+", db_constraint=False
     )
+    # The first month of the effort sums stored with this snapshot (EffortMonth: that month up to
+    # the as-of day). Null: none stored (made before they were); the effort figures are read live.
+    effort_from = models.DateField(null=True, blank=True, editable=False)
+    # The team's grid counted when the snapshot was made: cell code -> [accounts, expected value]
+    # (selectors.team.matrix_cells). Null: not stored; the team matrix is counted from the rows.
+    matrix_cells = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         # Latest as-of first: a snapshot rebuilt today for a past date is not the current one.
@@ -159,6 +166,28 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"snapshot #{self.pk} ({self.as_of})"
+
+
+class NullsLastIndex(models.Index):
+    """An index ordered ``DESC NULLS LAST`` on PostgreSQL; plain ``DESC`` on SQLite (nulls sort last there anyway).
+
+    SQLite refuses the NULLS LAST modifier in an index but orders NULL lowest, so a descending
+    index already yields them last: the same order as ``F(...).desc(nulls_last=True)`` queries.
+    """
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "sqlite":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        saved = self.expressions
+        self.expressions = tuple(OrderBy(e.expression, descending=e.descending) if isinstance(e, OrderBy) else e for e in saved)
+        try:
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        finally:
+            self.expressions = saved
+
+
+# A snapshot row whose zone changed since the snapshot its migration was counted against.
+MOVED = Q(zone_before__isnull=False) & ~Q(zone=F("zone_before"))
 
 
 class SnapshotRow(models.Model):
@@ -206,6 +235,10 @@ class SnapshotRow(models.Model):
         _("buyer type"), max_length=16, choices=Account.BuyerType.choices, default=Account.BuyerType.UNKNOWN
     )
     lifecycle = models.CharField(_("lifecycle"), max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT)
+    # The account's zone in the snapshot this one's migration was counted against
+    # (``snapshot.migration_previous``), written with the row; None: the account was not in it (or
+    # nothing was counted). Home and review list the moves from it without joining both snapshots.
+    zone_before = models.CharField(max_length=1, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["snapshot", "account"]
@@ -218,6 +251,11 @@ class SnapshotRow(models.Model):
         # take a million random inserts into an index that grows with every snapshot kept.
         indexes = [
             models.Index(fields=["snapshot", "owner", "zone"], name="snaprow_owner_zone"),
+            # Only the rows that moved zone (about one in ten), by expected value: home's and the
+            # review's "largest moves" read the first few in order instead of sorting the snapshot.
+            NullsLastIndex(
+                F("snapshot"), F("expected_value").desc(nulls_last=True), F("account"), name="snaprow_moves", condition=MOVED
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,3 +283,34 @@ class SnapshotMigration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}<-{self.previous_id} {self.owner_id}: {self.from_zone}->{self.to_zone} {self.accounts}"
+
+
+class EffortMonth(models.Model):
+    """Activity minutes or won revenue per month, rep and zone (this snapshot's zones), summed when the snapshot is made.
+
+    Covers the months from ``snapshot.effort_from`` up to the as-of day (the as-of month up to that
+    day), as recorded then: the effort page and API read whole months of a range from here and
+    only the days outside them (after the as-of day: the live tail) from the activities and deals
+    (issue 18). ``per_rep`` False: the team's sum (rep None); True: one rep's (None: no rep).
+    """
+
+    class Kind(models.IntegerChoices):
+        MINUTES = 0, _("activity minutes")
+        REVENUE = 1, _("won revenue")
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="effort_months", db_index=False)
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    per_rep = models.BooleanField(default=True)
+    rep_id = models.BigIntegerField(null=True, blank=True)  # the activity's rep / the won deal's owner
+    zone = models.CharField(max_length=1, blank=True, default="")
+    month = models.DateField()  # its first day
+    minutes = models.BigIntegerField(null=True, blank=True)
+    revenue = money_field(_("won revenue"), null=True)
+
+    class Meta:
+        verbose_name = _("effort month")
+        verbose_name_plural = _("effort months")
+        indexes = [models.Index(fields=["snapshot", "per_rep", "rep_id", "month"], name="effortmonth_rep")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id} {self.month:%Y-%m} {self.rep_id} {self.zone or '-'}"

@@ -196,14 +196,22 @@ class EffortRep:
         return self.revenue / self.hours if self.hours > 0 else None
 
 
-def effort_reps(per_rep: list[EffortRow]) -> list[EffortRep]:
-    """Pivot the per-rep rows into one line per rep (by name, no rep last), a cell per zone."""
+def effort_reps(per_rep: list[EffortRow], listed: list[tuple[int | None, str]] | None = None) -> list[EffortRep]:
+    """Pivot the per-rep rows into one line per rep, a cell per zone.
+
+    ``listed``: the reps to show, in order (id, name; None: no rep), each with a line even without
+    rows; by default the reps of the rows, by name, no rep last.
+    """
     reps: dict[int | None, EffortRep] = {}
+    for rep_id, name in listed or []:
+        reps[rep_id] = EffortRep(rep_id, name or _("No rep"), [None] * len(ZONE_LABELS))
     for r in per_rep:
         entry = reps.setdefault(r.rep_id, EffortRep(r.rep_id, r.rep or _("No rep"), [None] * len(ZONE_LABELS)))
         entry.cells[ZONE_LABELS.index(r.zone)] = r
         entry.hours += r.hours
         entry.revenue += r.revenue
+    if listed is not None:
+        return [reps[rep_id] for rep_id, _name in listed]
     return sorted(reps.values(), key=lambda e: (e.rep_id is None, e.rep))
 
 

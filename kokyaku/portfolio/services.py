@@ -32,6 +32,7 @@ from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
+from kokyaku.portfolio.precompute import store_summaries
 from kokyaku.portfolio.selectors.snapshots import snapshots_before
 from kokyaku.portfolio.signals import snapshot_written
 
@@ -82,6 +83,7 @@ ROW_COLUMNS: tuple[str, ...] = (
     "near_boundary",
     "buyer_type",
     "lifecycle",
+    "zone_before",
 )
 
 CRITERIA_FIELDS = (
@@ -163,7 +165,30 @@ def load_churned(as_of: date) -> pd.DataFrame:
     return frame
 
 
-def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+def _zones_before(previous: Mapping[str, Any] | None, account_ids: pd.Series) -> np.ndarray:
+    """Each account's zone in the ``previous`` snapshot (id and row bounds), None where it was not in it: one read.
+
+    The previous snapshot's rows are read as a range of the primary key (its stored bounds), so the
+    read does not grow with the snapshots kept. "" (unzoned) travels as "-": the CSV read of
+    PostgreSQL would turn an empty text into NULL.
+    """
+    if previous is None:
+        return np.full(len(account_ids), None, dtype=object)
+    table = SnapshotRow._meta.db_table
+    lo, hi = previous["row_id_min"] or 0, previous["row_id_max"] or 2**62
+    frame = read_frame(
+        f"SELECT account_id, CASE WHEN zone = '' THEN '-' ELSE zone END FROM {table}"  # noqa: S608 (the table name)
+        " WHERE snapshot_id = %s AND id BETWEEN %s AND %s",
+        [previous["id"], lo, hi],
+        ["account_id", "zone"],
+    )
+    zones = pd.Series(frame["zone"].replace("-", "").to_numpy(dtype=object), index=frame["account_id"].astype(np.int64))
+    before: np.ndarray = zones.reindex(account_ids.to_numpy(dtype=np.int64)).to_numpy(dtype=object)
+    before[pd.isna(before)] = None  # NaN -> NULL
+    return before
+
+
+def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame, zone_before: np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "snapshot_id": snapshot_id,
@@ -179,6 +204,7 @@ def _rows_frame(snapshot_id: int, accounts: pd.DataFrame, scored: pd.DataFrame) 
             "near_boundary": scored["near_boundary"].to_numpy(),
             "buyer_type": accounts["buyer_type"].fillna("unknown").to_numpy(),
             "lifecycle": scored["lifecycle"].to_numpy(),
+            "zone_before": zone_before,
         },
         columns=list(ROW_COLUMNS),
     )
@@ -220,33 +246,48 @@ def _migration_insert(snapshot_id: int, previous: QuerySet[Snapshot]) -> tuple[s
     )
 
 
+def _migration_from_rows(snapshot_id: int, previous_id: int | None) -> tuple[str, list[Any]]:
+    """Store the zone migration per owner of a new snapshot from its rows' ``zone_before``: ONE INSERT ... SELECT.
+
+    The rows carry their zone in ``previous_id`` (written with them), so this is one GROUP BY over
+    the new snapshot's rows (the last block of the primary key), no join. Nothing without a previous.
+    """
+    counts, rows, snapshots = SnapshotMigration._meta.db_table, SnapshotRow._meta.db_table, Snapshot._meta.db_table
+    return (
+        f"INSERT INTO {counts} (snapshot_id, previous_id, owner_id, from_zone, to_zone, accounts)"  # noqa: S608 (table names)
+        f" SELECT %s, %s, owner_id, zone_before, zone, COUNT(*) FROM {rows}"
+        f" WHERE snapshot_id = %s AND id >= COALESCE((SELECT row_id_min FROM {snapshots} WHERE id = %s), 0)"
+        " AND %s IS NOT NULL GROUP BY owner_id, zone_before, zone",
+        [snapshot_id, previous_id, snapshot_id, snapshot_id, previous_id],
+    )
+
+
 def _insert_migration(snapshot_id: int, previous: QuerySet[Snapshot]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(*_migration_insert(snapshot_id, previous))
 
 
-def _finish(snapshot: Snapshot, seconds: float) -> None:
-    """Count the zone migration against the snapshot before and store the time, the rows' last id and that snapshot.
+def _finish(snapshot: Snapshot, seconds: float, previous_id: int | None) -> None:
+    """Count the zone migration against ``previous_id`` and store the time, the rows' last id and that snapshot.
 
     On PostgreSQL one statement (the INSERT as a data-modifying CTE of the snapshot's UPDATE), so the
     snapshot runs no more queries than before the counts were stored; elsewhere two.
     """
-    before = snapshots_before(snapshot)
+    insert_sql, insert_params = _migration_from_rows(snapshot.pk, previous_id)
     if connection.vendor != "postgresql":
-        _insert_migration(snapshot.pk, before)
+        with connection.cursor() as cursor:
+            cursor.execute(insert_sql, insert_params)
         snapshot.seconds = seconds
         snapshot.row_id_max = _LAST_ROW_ID
-        snapshot.migration_previous_id = Subquery(before.values("id")[:1])
+        snapshot.migration_previous_id = previous_id
         snapshot.save(update_fields=["seconds", "row_id_max", "migration_previous"])
         return
-    insert_sql, insert_params = _migration_insert(snapshot.pk, before)
-    previous_sql, previous_params = before.values("id")[:1].query.sql_with_params()
     table, rows = Snapshot._meta.db_table, SnapshotRow._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH counted AS ({insert_sql} RETURNING 1) UPDATE {table} SET seconds = %s,"  # noqa: S608 (table names and Django's SQL)
-            f" row_id_max = COALESCE((SELECT MAX(id) FROM {rows}), 0), migration_previous_id = ({previous_sql}) WHERE id = %s",
-            [*insert_params, seconds, *previous_params, snapshot.pk],
+            f"WITH counted AS ({insert_sql} RETURNING 1) UPDATE {table} SET seconds = %s,"  # noqa: S608 (table names)
+            f" row_id_max = COALESCE((SELECT MAX(id) FROM {rows}), 0), migration_previous_id = %s WHERE id = %s",
+            [*insert_params, seconds, previous_id, snapshot.pk],
         )
 
 
@@ -330,7 +371,10 @@ def snapshot_create(
             account_count=len(result.frame),
             row_id_min=_LAST_ROW_ID + 1,
         )
-        _write_rows(_rows_frame(snapshot.pk, accounts, result.frame))
+        # The snapshot just before this one: each row keeps the account's zone there, and the
+        # migration is counted against it (home and review read both without joining two snapshots).
+        previous = snapshots_before(snapshot).values("id", "row_id_min", "row_id_max").first()
+        _write_rows(_rows_frame(snapshot.pk, accounts, result.frame, _zones_before(previous, accounts["account_id"])))
         notify("written", len(result.frame))
         snapshot_written.send(
             sender=Snapshot, snapshot=snapshot, accounts=accounts, lifecycle=result.frame["lifecycle"].to_numpy(), deals=deals
@@ -338,7 +382,8 @@ def snapshot_create(
         # The zone migration against the snapshot just before this one, for home and review, and
         # which snapshot that is, in the same statement as the snapshot's time and last row id.
         snapshot.seconds = round(time.perf_counter() - started, 3)  # up to the count, which takes a fraction of it
-        _finish(snapshot, snapshot.seconds)
+        _finish(snapshot, snapshot.seconds, None if previous is None else int(previous["id"]))
+        store_summaries(snapshot)
         snapshot.row_id_min = snapshot.row_id_max = snapshot.migration_previous_id = None
     return snapshot
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import FloatRect, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from kokyaku.crm.models import Rep
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors import team_matrix
 from tests.browser.conftest import NewPage, log_in
@@ -191,7 +192,12 @@ def test_filter_and_picker_labels_line_up_with_their_fields_and_the_compute_butt
     page.get_by_role("button", name="Compute snapshot now").click()
     expect(page.get_by_text(re.compile(r"Snapshot \d+ computed"))).to_be_visible()
     assert Snapshot.objects.count() == before + 1
-    # The target form's rep select starts at a prompt, under its label.
+    # The target form's rep is a search box (no option per rep), empty at first, under its label;
+    # typing a rep's name fills in the rep's id.
     page.goto(f"{live_server.url}/portfolio/targets/")
     rep = page.get_by_label("Rep", exact=True)
-    expect(rep.locator("option:checked")).to_have_text("Choose a rep…")
+    expect(rep).to_have_value("")
+    expect(page.locator("[data-testid=target-form] select")).to_have_count(1)  # the period only
+    name, pk = Rep.objects.filter(active=True).order_by("name").values_list("name", "id")[0]
+    rep.fill(name)
+    expect(page.locator("[data-testid=target-form] input[name=rep]")).to_have_value(str(pk))

@@ -66,9 +66,12 @@ def test_review_after_a_criteria_change_shows_re_classification_apart_from_movem
     page.get_by_test_id("shift-reclassified").click()
     expect(page.get_by_test_id("shift-reclassified")).to_contain_text(f"({raw})")
     expect(page.get_by_test_id("moves-table").locator("tbody tr")).to_have_count(min(raw, 50))
-    page.locator("#review-owner").select_option(str(demo.rep.pk))
+    # The rep filter is a search box (no option per rep): typing a rep's name picks them.
+    page.locator("#review-owner").fill(demo.rep.name)
+    expect(page.locator("[data-testid=review-pick] input[name=owner]")).to_have_value(str(demo.rep.pk))
     page.get_by_role("button", name="比較").click()
-    expect(page.locator("#review-owner")).to_have_value(str(demo.rep.pk))
+    expect(page.locator("#review-owner")).to_have_value(demo.rep.name)
+    expect(page.locator("[data-testid=review-pick] input[name=owner]")).to_have_value(str(demo.rep.pk))
     expect(page.get_by_test_id("criteria-changed")).to_be_visible()
 
 

@@ -43,7 +43,10 @@ PAGES = [
     "/portfolio/review/",
     "/portfolio/effort/",
     "/portfolio/targets/",
+    "/portfolio/criteria/",
+    "/portfolio/effort/?start=2025-11-15&end=2026-11-21&reps_page=2",  # a live head, stored months, a live tail
     "/api/portfolio/effort?start=2026-08-01&end=2026-11-20&per_rep=true",
+    "/api/portfolio/effort?start=2025-11-01&end=2026-11-21",
     "/api/portfolio/migration",
 ]
 
@@ -118,11 +121,24 @@ def test_the_effort_tables_from_one_read_equal_the_two_separate_reads(demo: Demo
     from kokyaku.portfolio.selectors import effort_return, effort_tables
 
     start, end = date(2025, 11, 1), date(2026, 11, 20)
-    team, per_rep = effort_tables(demo.after, start=start, end=end)
-    assert team == effort_return(demo.after, start=start, end=end)
-    assert per_rep == effort_return(demo.after, start=start, end=end, per_rep=True)
-    assert len(team) >= 3
-    assert len(per_rep) > len(team)
+    tables = effort_tables(demo.after, start=start, end=end)
+    assert tables.team == effort_return(demo.after, start=start, end=end)
+    whole = effort_return(demo.after, start=start, end=end, per_rep=True)
+    assert len(tables.per_rep) == len(whole)
+    theirs_by = {(r.rep_id, r.zone): r for r in whole}
+    for mine in tables.per_rep:
+        theirs = theirs_by[(mine.rep_id, mine.zone)]
+        # The shares of one page of reps are taken of the team's total: equal up to float rounding.
+        assert (mine.rep_id, mine.zone, mine.minutes, mine.revenue) == (
+            theirs.rep_id,
+            theirs.zone,
+            theirs.minutes,
+            theirs.revenue,
+        )
+        assert mine.effort_share == pytest.approx(theirs.effort_share, rel=1e-12)
+        assert mine.revenue_share == pytest.approx(theirs.revenue_share, rel=1e-12)
+    assert len(tables.team) >= 3
+    assert len(tables.per_rep) > len(tables.team)
 
 
 def test_the_effort_page_lists_reps_a_page_at_a_time(
@@ -210,3 +226,29 @@ def test_the_owner_search_answers_at_most_20_matching_active_reps(demo: Demo, de
     assert Rep.objects.filter(active=True, name__icontains="a").count() > 0
     assert demo_manager_client.get("/portfolio/owners/", {"q": " "}).json() == {"results": []}
     assert Client().get("/portfolio/owners/", {"q": word}).status_code == 302  # log in first
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only; runs in the DATABASE_URL=postgres:// pass")
+def test_the_largest_moves_can_be_read_in_order_from_the_moves_index(demo: Demo) -> None:
+    """The moves query's WHERE implies the partial index's condition, so PostgreSQL can read the
+    moved rows in expected-value order and stop after the first few (home's five up, five down)."""
+    from kokyaku.portfolio.selectors import zone_moves
+
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    with CaptureQueriesContext(connection) as queries:
+        page = zone_moves(after, previous=demo.before, direction="up", per_page=5)
+    assert page.rows
+    moves = [q["sql"] for q in queries.captured_queries if "LIMIT 5" in q["sql"]]
+    assert len(moves) == 1
+    assert "JOIN" not in moves[0].split(" FROM ")[1].split(" WHERE ")[0].replace('INNER JOIN "crm_account"', "").replace(
+        'LEFT OUTER JOIN "crm_rep"', ""
+    )  # the snapshot's rows alone (the account's and owner's names aside), no second snapshot
+    # On 120 accounts any index will do; without the other indexes of the rows (dropped inside the
+    # test's transaction, rolled back after it) the plan shows whether the moves index applies at all.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("DROP INDEX snaprow_owner_zone")
+        cursor.execute("ALTER TABLE portfolio_snapshotrow DROP CONSTRAINT snapshotrow_unique_account")
+        cursor.execute(f"EXPLAIN {moves[0]}")
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+    assert "on snaprow_moves" in plan or "using snaprow_moves" in plan, plan

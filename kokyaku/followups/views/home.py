@@ -12,6 +12,7 @@ from kokyaku.followups import selectors
 from kokyaku.users.roles import is_manager
 
 HOME_STALE = 5
+HOME_QUEUE = 10  # the reps with the most overdue follow-ups; the queue page lists them all
 
 
 def home_followups(request: HttpRequest) -> dict[str, Any]:
@@ -22,5 +23,5 @@ def home_followups(request: HttpRequest) -> dict[str, Any]:
         out["due"] = selectors.followups_due(assignee_id=rep.pk, today=today)
         out["stale"] = selectors.stale_deal_list(today=today, owner_id=rep.pk, limit=HOME_STALE)
     if is_manager(request.user):
-        out["queue"] = selectors.queue_by_rep(today=today)
+        out["queue"] = selectors.queue_by_rep(today=today, limit=HOME_QUEUE)
     return out

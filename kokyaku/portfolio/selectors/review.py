@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum
 
 from kokyaku.domain.portfolio import ZONES
-from kokyaku.portfolio.models import Snapshot, SnapshotMigration, SnapshotRow
+from kokyaku.portfolio.models import MOVED, Snapshot, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, Row, RowPage, paging, rows_iter, rows_of
 from kokyaku.portfolio.selectors.snapshots import row_in, snapshot_previous
 
@@ -24,7 +24,14 @@ def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:  # QueryS
 
 
 def _moves(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
-    """``current``'s rows whose zone changed since ``previous`` (accounts new in ``current`` are not moves)."""
+    """``current``'s rows whose zone changed since ``previous`` (accounts new in ``current`` are not moves).
+
+    When ``current``'s migration was counted against ``previous``, its rows carry their zone there
+    (``zone_before``): the moves are read from ``current``'s rows alone, through the moves index;
+    otherwise both snapshots' rows are joined.
+    """
+    if current.migration_previous_id is not None and current.migration_previous_id == previous.pk:
+        return SnapshotRow.objects.filter(MOVED, snapshot=current).annotate(previous_zone=F("zone_before"))
     return _with_previous_zone(current, previous).filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
 
 

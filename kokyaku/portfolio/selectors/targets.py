@@ -151,6 +151,7 @@ def targets_view(
     mid: float = 0.4,
     accounts_per_rep: int = 10,
     reps_slice: slice | None = None,
+    largest_gaps: int | None = None,
 ) -> Targets:
     """Return the 予実 of a period: per rep target, won, weighted pipeline, ヨミ and gap.
 
@@ -162,7 +163,9 @@ def targets_view(
     behind target lists up to ``accounts_per_rep`` zone-A accounts (latest snapshot) whose expected
     value could close the gap. ``reps_slice`` keeps only those reps (by name; the team's figures
     and ``reps_total`` still count every rep), and looks up accounts for them alone: a page of a
-    large sales organisation. Five queries, six without a snapshot.
+    large sales organisation. ``largest_gaps``: only the reps behind with the largest gaps, that
+    many, largest first (the manager's home: 10 of 15,000 reps, without a record per rep). Five
+    queries, six without a snapshot.
     """
     snapshot = snapshot or snapshot_latest()
     table = stage_probabilities_for(snapshot)
@@ -188,11 +191,16 @@ def targets_view(
     for frame, col in ((targets, "target"), (won, "amount"), (pipe, "amount")):
         frame[col] = frame[col].astype(float)
     forecast = target_forecast(targets, won, pipe, high=high, mid=mid)
-    forecast = forecast.loc[forecast["target"].notna()].reset_index(drop=True)
+    forecast = everyone = forecast.loc[forecast["target"].notna()].reset_index(drop=True)
     # Every rep's name (or the asked-for ones): cheaper than an IN list of thousands of ids to parse.
     reps_qs = Rep.objects.all() if rep_ids is None else Rep.objects.filter(id__in=rep_ids)
     names = dict(reps_qs.order_by().values_list("id", "name"))
     money = ("target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid")
+    reps_total = len(forecast)
+    if largest_gaps is not None:
+        behind = forecast.loc[forecast["gap"] > 0]
+        forecast = behind.assign(_name=[str(names.get(int(i), "")) for i in behind["rep_id"]])
+        forecast = forecast.sort_values(["gap", "_name", "rep_id"], ascending=[False, True, True]).head(largest_gaps)
     reps = [
         TargetRow(
             rep_id=int(r["rep_id"]),
@@ -203,14 +211,14 @@ def targets_view(
         )
         for r in forecast.to_dict("records")
     ]
-    reps.sort(key=lambda r: (r.rep, r.rep_id))
-    reps_total = len(reps)
+    if largest_gaps is None:
+        reps.sort(key=lambda r: (r.rep, r.rep_id))
     if reps_slice is not None:
         reps = reps[reps_slice]
     gaps = pd.Series({r.rep_id: r.gap for r in reps}, dtype=float)
     accounts = _gap_accounts(snapshot, gaps, accounts_per_rep) if snapshot is not None else {}
     reps = [replace(r, accounts=accounts.get(r.rep_id, [])) for r in reps]
-    team = team_forecast(forecast)
+    team = team_forecast(everyone)
     counts = ("reps_behind", "reps_behind_after_yomi")
     team_targets = TeamTargets(
         **{k: (int(v) if k in counts else float(v)) for k, v in team.items() if k != "attainment"},  # type: ignore[arg-type]

@@ -64,28 +64,34 @@ def matrix_layout(grid: dict[str, dict[str, str]], cell: Callable[[str, str], tu
     return TeamMatrix(cells, zone_n, zone_ev, total - sum(zone_n.values()), total)
 
 
+def matrix_cells(qs: QuerySet[SnapshotRow]) -> dict[int, tuple[int, float]]:
+    """Accounts and summed expected value of ``qs`` per cell code (price band × 3 + probability band; 9+: unzoned): one query."""
+    rank = {b: i for i, b in enumerate(BANDS)}
+    code = Case(*(When(price_band=b, then=Value(3 * i)) for b, i in rank.items()), default=Value(9)) + Case(
+        *(When(probability_band=b, then=Value(i)) for b, i in rank.items()), default=Value(9)
+    )
+    rows = qs.annotate(cell=code).values("cell").annotate(n=Count("id"), ev=Sum("expected_value")).order_by()
+    return {int(k): (int(n), float(ev or 0)) for k, n, ev in rows.values_list("cell", "n", "ev")}
+
+
 def team_matrix(snapshot: Snapshot, *, owner_id: int | None = None) -> TeamMatrix:
     """Count accounts and sum expected value per grid cell, for the team or one owner.
 
     Groups by one small integer cell code (price band × 3 + probability band; 9 and above when a
     band is missing, i.e. unzoned) rather than by three text columns: on SQLite at 100,000 rows
     74 ms against 106 ms, and 100 ms for nine conditional sums. A zoned row's zone is the grid's
-    zone of its cell (the snapshot's criteria made it so). The team: one sequential pass (two
-    queries: id bounds, the pass); one owner: the (snapshot, owner, zone) index (one query).
+    zone of its cell (the snapshot's criteria made it so). The team: read from the cells stored
+    with the snapshot (``Snapshot.matrix_cells``, no query), else one sequential pass; one owner:
+    the (snapshot, owner, zone) index (one query).
     """
-    qs = snapshot_scan(snapshot) if owner_id is None else SnapshotRow.objects.filter(snapshot=snapshot, owner_id=owner_id)
     rank = {b: i for i, b in enumerate(BANDS)}
-    code = Case(*(When(price_band=b, then=Value(3 * i)) for b, i in rank.items()), default=Value(9)) + Case(
-        *(When(probability_band=b, then=Value(i)) for b, i in rank.items()), default=Value(9)
-    )
-    agg = {
-        int(k): (int(n), float(ev or 0))
-        for k, n, ev in qs.annotate(cell=code)
-        .values("cell")
-        .annotate(n=Count("id"), ev=Sum("expected_value"))
-        .order_by()
-        .values_list("cell", "n", "ev")
-    }
+    stored = snapshot.matrix_cells if owner_id is None else None
+    if stored is not None:  # counted when the snapshot was made: no query
+        agg = {int(k): (int(n), float(ev)) for k, (n, ev) in stored.items()}
+    else:
+        agg = matrix_cells(
+            snapshot_scan(snapshot) if owner_id is None else SnapshotRow.objects.filter(snapshot=snapshot, owner_id=owner_id)
+        )
     return matrix_layout(
         snapshot.criteria.grid, lambda pb, qb: agg.get(3 * rank[pb] + rank[qb], (0, 0.0)), sum(n for n, _ev in agg.values())
     )

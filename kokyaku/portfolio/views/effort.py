@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.forms import DateRangeForm
-from kokyaku.portfolio.selectors.rows import Page, paging
+from kokyaku.portfolio.selectors.rows import Page
 from kokyaku.portfolio.views.common import currency, no_snapshot, page_param, snapshot_asked
 
 REPS_PER_PAGE = 50
@@ -26,13 +26,15 @@ def effort(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     code = currency()
-    team, per_rep = selectors.effort_tables(snapshot, start=start, end=end)
-    # One line per rep, a page of them at a time: a sales organisation of 15,000 reps is not one table.
-    reps = presenters.effort_reps(per_rep)
-    page, per_page, first = paging(len(reps), page_param(request, "reps_page"), REPS_PER_PAGE)
+    # One line per rep, a page of them at a time: a sales organisation of 15,000 reps is not one
+    # table, and only the page's reps are summed (the team's sums are stored with the snapshot).
+    tables = selectors.effort_tables(
+        snapshot, start=start, end=end, page=page_param(request, "reps_page"), per_page=REPS_PER_PAGE
+    )
+    team, reps = tables.team, presenters.effort_reps(tables.per_rep, tables.reps)
     context = {
         "snapshot": snapshot, "form": form, "start": start, "end": end, "team_rows": team,
-        "rep_rows": reps[first : first + per_page], "reps": Page(reps[first : first + per_page], len(reps), page, per_page),
+        "rep_rows": reps, "reps": Page(reps, tables.reps_total, tables.page, tables.per_page),
         "params": request.GET,
         "totals": presenters.effort_totals(team), "chart": presenters.effort_chart(team, code),
         "zones": selectors.ZONE_LABELS, "currency": code,

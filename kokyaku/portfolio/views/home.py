@@ -22,12 +22,12 @@ HOME_GAPS = 10  # the largest gaps on a manager's home; the targets page lists e
 def _team_panels(snapshot: Snapshot, month: Period) -> dict[str, Any]:
     """The manager's panels: the matrix, the largest gaps this month, and what moved since the snapshot before."""
     matrix = selectors.team_matrix(snapshot)
-    team = targets_of(month, accounts_per_rep=0)
-    behind = sorted((r for r in team.reps if r.gap > 0), key=lambda r: -r.gap)
+    # Only the largest gaps become records (10 of up to 15,000 reps); the counts cover every rep.
+    team = targets_of(month, accounts_per_rep=0, largest_gaps=HOME_GAPS)
     out: dict[str, Any] = {
         "matrix": matrix,
         "matrix_rows": presenters.matrix_rows(snapshot.pk, matrix, reverse("portfolio:accounts")),
-        "targets": {"reps": behind[:HOME_GAPS], "behind": len(behind), "reps_total": len(team.reps), "mid_pct": team.mid_pct},
+        "targets": {"reps": team.reps, "behind": team.team.reps_behind, "reps_total": team.reps_total, "mid_pct": team.mid_pct},
     }
     previous = selectors.snapshot_previous(snapshot)
     if previous is not None:

@@ -84,12 +84,14 @@ def review(request: HttpRequest) -> HttpResponse:
     after = _pick(snapshots, request.GET.get("after")) or snapshots[0]
     before = _pick(snapshots, request.GET.get("before")) or _default_before(snapshots, after)
     direction = request.GET.get("direction") if request.GET.get("direction") in ("up", "down") else None
-    reps = rep_choices()
+    # The rep filter is a search box (GET /portfolio/owners/?q=): only the chosen rep is looked up,
+    # not one option per rep (15,000 at a million accounts).
     owner = int_param(request.GET.get("owner"))
-    owner = owner if any(pk == owner for pk, _name in reps) else None
+    chosen = rep_choices(ids=[owner]) if owner is not None else []
+    owner, owner_name = (chosen[0][0], chosen[0][1]) if chosen else (None, "")
     context: dict[str, Any] = {
         "snapshots": snapshots, "after": after, "before": before, "direction": direction, "currency": currency(),
-        "zones": selectors.ZONE_LABELS, "account_url": account_url_template(), "reps": reps, "owner": owner,
+        "zones": selectors.ZONE_LABELS, "account_url": account_url_template(), "owner": owner, "owner_name": owner_name,
         "snapshot": after,  # the stale-data notice: changes after the later snapshot
     }  # fmt: skip
     if before is not None and not selectors.snapshot_is_before(before, after):

@@ -38,11 +38,21 @@ REPS_PER_PAGE = 50
 
 
 def targets_of(
-    period: Period, *, rep_ids: list[int] | None = None, accounts_per_rep: int = 10, reps_slice: slice | None = None
+    period: Period,
+    *,
+    rep_ids: list[int] | None = None,
+    accounts_per_rep: int = 10,
+    reps_slice: slice | None = None,
+    largest_gaps: int | None = None,
 ) -> selectors.Targets:
     """The 予実 of a period (the targets page, the home page's panels)."""
     return selectors.targets_view(
-        start=period.start, end=period.end, rep_ids=rep_ids, accounts_per_rep=accounts_per_rep, reps_slice=reps_slice
+        start=period.start,
+        end=period.end,
+        rep_ids=rep_ids,
+        accounts_per_rep=accounts_per_rep,
+        reps_slice=reps_slice,
+        largest_gaps=largest_gaps,
     )
 
 

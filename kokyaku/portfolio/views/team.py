@@ -45,15 +45,15 @@ def team(request: HttpRequest) -> HttpResponse:
     snapshot = snapshots[0] if snapshots and request.GET.get("snapshot", "latest") == "latest" else snapshot_asked(request)
     if snapshot is None:
         return no_snapshot(request, _("Team portfolio"))
-    reps = rep_choices()
+    # The rep picker is a search box: only the rep asked for is looked up, not one option per rep.
     wanted = int_param(request.GET.get("rep"))
-    rep = next(((pk, name) for pk, name in reps if pk == wanted), None)  # a manager (or anyone) looking at one rep
+    chosen = rep_choices(ids=[wanted]) if wanted is not None else []
+    rep = chosen[0] if chosen else None  # a manager (or anyone) looking at one rep
     context = {
         "snapshot": snapshot,
         "snapshots": snapshots,
         **charts(snapshot, owner_id=rep[0] if rep else None, cells_url=reverse("portfolio:accounts")),
         "rep": rep,
-        "rep_options": reps,
         "reps": None if rep else selectors.rep_breakdown_page(snapshot, page=page_param(request, "reps_page")),
         "params": request.GET,
         "is_manager": is_manager(request.user),

@@ -1,6 +1,8 @@
-// The accounts page's owner filter: a search box over /portfolio/owners/?q= (a datalist of at most
-// 20 names), not a select with one option per rep. Picking a name sets the hidden "owner" id and
-// fires the form's change (htmx reloads the table); clearing the box shows all owners again.
+// A rep search box (the accounts page's owner filter, the team page's rep, the review's
+// rep, the target form's rep): a
+// search over /portfolio/owners/?q= (a datalist of at most 20 names), not a select with one option
+// per rep. Picking a name (or typing one exactly) sets the hidden id and fires the form's change
+// (on the accounts page htmx reloads the table); clearing the box clears the id.
 (function () {
   "use strict";
   const box = document.querySelector("[data-owner-search]");
@@ -14,6 +16,7 @@
     if (hidden.value === id) return;
     hidden.value = id;
     hidden.dispatchEvent(new Event("change", { bubbles: true }));
+    if (box.hasAttribute("data-submit-on-pick")) box.form.requestSubmit(); // the team page's rep picker
   }
 
   async function search(text) {
@@ -25,6 +28,8 @@
     const { results } = await response.json();
     found = new Map(results.map((o) => [o.name, String(o.id)]));
     list.replaceChildren(...results.map((o) => Object.assign(document.createElement("option"), { value: o.name })));
+    const typed = box.value.trim();
+    if (found.has(typed)) pick(found.get(typed));
   }
 
   box.addEventListener("input", () => {
