@@ -26,7 +26,9 @@ MAPPING_LABELS: dict[str, StrOrPromise] = {
     "generic": gettext_lazy("Kokyaku generic columns"),
     "salesforce": gettext_lazy("Salesforce"),
     "hubspot": gettext_lazy("HubSpot"),
+    "salesforce_report": gettext_lazy("Salesforce report (English labels)"),
     "salesforce_report_ja": gettext_lazy("Salesforce report (Japanese labels)"),
+    "kintone": gettext_lazy("kintone (deal management app)"),
 }
 # the model whose verbose names name an import kind's fields (purchases name their own, in fields.py)
 _MODELS: dict[str, type[models.Model]] = {
