@@ -11,9 +11,9 @@ import csv
 import gzip
 import io
 import re
-import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -30,6 +30,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_CHUNK_ROWS = 100_000
+BLOCK_BYTES = 1 << 20  # read a CSV this much at a time
+MAX_LINE_BYTES = 1 << 20  # a longer line is no CSV export (a 1 GB one-line gzip would otherwise fill memory)
+MAX_UNPACKED_BYTES = 4 << 30  # what a .gz may unpack to, by default
 HEADER_SCAN_ROWS = 30  # an XLSX's header is looked for among its first rows (a title, notes, a blank row above it)
 # the first cell of a total row at the foot of a sheet or report (compared after NFKC, case and spaces folded)
 TOTAL_LABELS = re.compile(r"^(?:合計|総計|総合計|計|小計|total|totals|grandtotal|grandtotals|subtotal|sum)(?:\(.*\))?$")
@@ -84,17 +87,42 @@ class Table:
 
 
 class _DecodingReader:
-    """A text stream over bytes that reports the line of the first byte it cannot decode."""
+    """A text stream over bytes that stops, naming the line, at the first byte it cannot decode, a NUL
+    character, a line longer than MAX_LINE_BYTES; and at a gzip file that is cut short or unpacks to
+    more than ``max_unpacked`` bytes. Memory stays one block (1 MB) whatever the file holds."""
 
-    def __init__(self, binary: IO[bytes], encoding: str, name: str) -> None:
+    def __init__(self, binary: IO[bytes], encoding: str, name: str, *, compressed: bool = False, max_unpacked: int = 0) -> None:
         self._binary = binary
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._encoding = encoding
         self._name = name
         self._line = 1
+        self._run = 0  # bytes since the last line break
+        self._read = 0
+        self._compressed = compressed
+        self._max_unpacked = max_unpacked
 
     def read(self, size: int = -1) -> str:
-        data = self._binary.read(size if size and size > 0 else 1 << 20)
+        try:
+            data = self._binary.read(min(size, BLOCK_BYTES) if size and size > 0 else BLOCK_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:  # a .gz cut short (an interrupted download) or damaged
+            raise broken_gzip(self._name, exc, self._line) from None
+        self._read += len(data)
+        if self._compressed and self._max_unpacked and self._read > self._max_unpacked:
+            raise too_large(self._name, self._max_unpacked)
+        first = data.find(b"\n")
+        longest = self._run + (len(data) if first < 0 else first)
+        if longest > MAX_LINE_BYTES:
+            raise ImportFileError.of(
+                gettext_noop(
+                    "%(file)s: line %(line)s is longer than %(limit)s MB: this is not a CSV export (or its line breaks "
+                    "are not \\n nor \\r\\n)"
+                ),
+                file=self._name,
+                line=self._line,
+                limit=MAX_LINE_BYTES // (1 << 20),
+            )
+        self._run = longest if first < 0 else len(data) - data.rfind(b"\n") - 1
         try:
             text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -104,18 +132,45 @@ class _DecodingReader:
             raise ImportFileError.of(
                 gettext_noop(
                     "%(file)s: line %(line)s is not valid %(encoding)s (byte 0x%(byte)s); "
-                    "the file is in another encoding: pass --encoding (e.g. utf-8, cp932, latin-1)"
+                    "the file is in another encoding: pass --encoding (Japanese files: cp932, euc-jp, utf-16; "
+                    "others: utf-8, latin-1)"
                 ),
                 file=self._name,
                 line=line,
                 encoding=self._encoding,
                 byte=bad,
             ) from None
+        if "\x00" in text:  # a database cannot store it, and no CSV export writes it
+            raise ImportFileError.of(
+                gettext_noop("%(file)s: line %(line)s holds a NUL character (byte 0x00): the file is damaged or not text"),
+                file=self._name,
+                line=self._line + text.count("\n", 0, text.index("\x00")),
+            )
         self._line += data.count(b"\n")
         return text
 
     def __iter__(self) -> Iterator[str]:  # pandas wants a file-like object to be iterable
         raise io.UnsupportedOperation("iterate by read()")
+
+
+def broken_gzip(name: str, exc: BaseException, line: int | None = None) -> ImportFileError:
+    """A gzip file cut short or damaged: one line, with where it broke when known."""
+    if line is not None:
+        return ImportFileError.of(
+            gettext_noop("%(file)s: broken gzip file after line %(line)s (%(error)s); nothing was written"),
+            file=name,
+            line=line,
+            error=str(exc)[:200],
+        )
+    return ImportFileError.of(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=str(exc)[:200])
+
+
+def too_large(name: str, limit: int) -> ImportFileError:
+    return ImportFileError.of(
+        gettext_noop("%(file)s: the gzip file unpacks to more than %(limit)s MB; split the file, or import it unpacked"),
+        file=name,
+        limit=f"{limit / (1 << 20):,.0f}",
+    )
 
 
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
@@ -132,7 +187,8 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         return encoding
     raise ImportFileError.of(
         gettext_noop(
-            "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); pass --encoding (e.g. latin-1, cp1252)"
+            "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); pass --encoding "
+            "(Japanese files: cp932, euc-jp, utf-16; others: latin-1, cp1252)"
         )
     )
 
@@ -195,6 +251,7 @@ def open_table(
     sheet: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     header_row: int | None = None,
+    max_unpacked: int = MAX_UNPACKED_BYTES,
 ) -> Table:
     """Open a CSV or XLSX file, plain or gzipped, detecting encoding and delimiter unless given.
 
@@ -218,13 +275,13 @@ def open_table(
         binary: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
         try:
             head = binary.read(SAMPLE_BYTES)
-        except (OSError, EOFError) as exc:
-            raise ImportFileError.of(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=exc) from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise broken_gzip(name, exc) from None
         if head.startswith(ZIP_MAGIC):
             if compressed:  # openpyxl needs a seekable file: unpack the .xlsx.gz first
                 spooled = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)  # noqa: SIM115 - closed by the Table
                 spooled.write(head)
-                shutil.copyfileobj(binary, spooled)
+                _unpack(binary, spooled, name, max_unpacked, len(head))
                 spooled.seek(0)
                 raw.close()
                 return _open_xlsx(spooled, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=True, header_row=header_row)
@@ -252,7 +309,7 @@ def open_table(
             binary.seek(0)
         else:
             raw.seek(0)
-        stream = _DecodingReader(binary, encoding, name)
+        stream = _DecodingReader(binary, encoding, name, compressed=compressed, max_unpacked=max_unpacked)
         return _open_csv(
             stream,
             raw,
@@ -266,6 +323,22 @@ def open_table(
     except BaseException:
         raw.close()
         raise
+
+
+def _unpack(binary: IO[bytes], out: IO[bytes], name: str, limit: int, written: int) -> None:
+    """Copy a gzipped workbook out, block by block, refusing one cut short or larger than ``limit`` bytes."""
+    room = limit - written
+    while True:
+        try:
+            block = binary.read(BLOCK_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise broken_gzip(name, exc) from None
+        if not block:
+            return
+        room -= len(block)
+        if room < 0:
+            raise too_large(name, limit)
+        out.write(block)
 
 
 def _no_header(name: str) -> Message:
