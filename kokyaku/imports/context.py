@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.plans import Plan
-from kokyaku.imports.reader import Table
 from kokyaku.imports.rejects import RejectsFile
 from kokyaku.imports.summary import ImportSummary, Progress
+from kokyaku.imports.table import Table
 from kokyaku.imports.validate import Columns
 
 

@@ -288,7 +288,9 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
 def _scale(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ImportFileError.of(
-            gettext_noop("mapping %(mapping)s: options.probability_scale must be a positive number (100 for 0.2 = 20%%); got %(value)s"),
+            gettext_noop(
+                "mapping %(mapping)s: options.probability_scale must be a positive number (100 for 0.2 = 20%%); got %(value)s"
+            ),
             mapping=name,
             value=repr(value),
         )

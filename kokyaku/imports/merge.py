@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count
@@ -99,11 +100,11 @@ class MergeResult:
 
 def _relations(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
     """Every foreign key (and one-to-one) of any model that points at ``model``, hidden ones (related_name="+") too."""
-    out = []
+    out: list[models.ForeignKey[Any, Any]] = []
     for rel in model._meta.get_fields(include_hidden=True):
         if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one):
             fk = rel.field  # type: ignore[union-attr]
-            if fk.concrete and fk.related_model is model:
+            if isinstance(fk, models.ForeignKey) and fk.concrete and fk.related_model is model:
                 out.append(fk)
     return sorted(out, key=lambda f: (f.model._meta.label, f.name))
 
@@ -141,9 +142,7 @@ def _move(fk: models.ForeignKey[Any, Any], kept: int, gone: list[int]) -> tuple[
 
 
 @transaction.atomic
-def duplicates_merge(
-    *, actor: AbstractBaseUser | AnonymousUser | None, kind: str, keep: int, merge: list[int]
-) -> MergeResult:
+def duplicates_merge(*, actor: AbstractBaseUser | AnonymousUser | None, kind: str, keep: int, merge: list[int]) -> MergeResult:
     """Merge the ``kind`` records ``merge`` into ``keep``: their rows move, they are deleted, one audit line.
 
     Managers only (``duplicates_merge`` right; ``actor`` None is the command line). The records must
@@ -195,7 +194,7 @@ def duplicates_merge(
         model._default_manager.filter(pk=kept.pk).update(user=user_moves)
     model._default_manager.filter(pk__in=gone_ids).delete()
     now = timezone.now()
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = actor if isinstance(actor, User) else None
     audit = NameMerge.objects.create(
         at=now, kind=kind, kept_id=kept.pk, kept_name=kept.name, merged=merged, moved=moved, dropped=dropped, user=user
     )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from kokyaku.imports.errors import Problem
 from kokyaku.imports.i18n import translated
-from kokyaku.imports.reader import Table
+from kokyaku.imports.table import Table
 
 
 class RejectsFile:

@@ -9,7 +9,7 @@ lines into purchases) over the whole file at once.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Generator
 
 import pandas as pd
 from django.db import connection
@@ -75,13 +75,15 @@ def check_duplicates(run: ImportPass, stage: Stage) -> None:
     with its values, read again from the file beside the cursor).
     """
     summary = run.summary
-    groups = f"SELECT external_id, COUNT(*) AS n, MIN(_row) AS first_row FROM {stage.name} GROUP BY external_id HAVING COUNT(*) > 1"
+    groups = (
+        f"SELECT external_id, COUNT(*) AS n, MIN(_row) AS first_row FROM {stage.name} GROUP BY external_id HAVING COUNT(*) > 1"
+    )
     total = int(fetch(f"SELECT COALESCE(SUM(n), 0) FROM ({groups}) d")[0][0])
     if not total:
         return
     reason = gettext_noop("duplicate external id: %(count)s rows have it (first on row %(first)s)")
 
-    def found() -> Iterator[tuple[int, str, str]]:
+    def found() -> Generator[tuple[int, str, str]]:
         kept = len(summary.problems)
         with connection.chunked_cursor() as cur:  # PostgreSQL: a named cursor; SQLite steps through the result
             cur.execute(

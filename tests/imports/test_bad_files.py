@@ -9,8 +9,8 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -244,9 +244,10 @@ def test_broken_quoting_in_a_late_chunk_changes_nothing(tmp_path: Path) -> None:
 def _recorded(path: Path, **kwargs: object) -> tuple[str, ImportRun]:
     """Import through import_recorded (the CLI, API and web path); the one-line message and the history line."""
     with pytest.raises(ImportFileError) as caught:
-        import_recorded(source="cli", actor=None, kind="deals", path=path, **kwargs)  # type: ignore[arg-type]
+        import_recorded(source="cli", actor=None, kind="deals", path=path, **kwargs)
     message = str(caught.value)
-    assert "\n" not in message and "Traceback" not in message
+    assert "\n" not in message
+    assert "Traceback" not in message
     return message, ImportRun.objects.latest("started_at")
 
 
@@ -283,7 +284,9 @@ def test_a_one_line_gzip_bomb_is_refused_at_the_line_cap(tmp_path: Path) -> None
         for _ in range(64):
             out.write(block)
     message, run = _recorded(path)
-    assert message == "bomb.csv.gz: line 2 is longer than 1 MB: this is not a CSV export (or its line breaks are not \\n nor \\r\\n)"
+    assert (
+        message == "bomb.csv.gz: line 2 is longer than 1 MB: this is not a CSV export (or its line breaks are not \\n nor \\r\\n)"
+    )
     assert run.outcome == ImportRun.Outcome.UNUSABLE
 
 

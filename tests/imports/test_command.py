@@ -81,7 +81,9 @@ def test_problems_are_in_the_terminals_language(tmp_path: Path, monkeypatch: pyt
     text = DEALS_HEADER + "D1,A1,Tanaka,x,\\3,550,000x,Won,won,2024-01-01,2024-02-01\n"
     err = StringIO()
     with pytest.raises(CommandError) as caught:
-        call_command("import_data", "deals", str(write(tmp_path, "yen.csv", text.replace("\\3,550,000x", '"\\3,550,000x"'))), stderr=err)
+        call_command(
+            "import_data", "deals", str(write(tmp_path, "yen.csv", text.replace("\\3,550,000x", '"\\3,550,000x"'))), stderr=err
+        )
     line = err.getvalue().strip().splitlines()[0]
     assert line == "yen.csv: 2 行目、列 'amount'、値 '\\3,550,000x': 数値として読めません"
     assert "問題が 1 件見つかったため" in str(caught.value)

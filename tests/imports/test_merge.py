@@ -134,11 +134,12 @@ def test_a_rep_may_not_merge(spelled: dict[str, list[int]], strong_rep: Rep) -> 
     assert Account.objects.count() == 5
 
 
-def test_after_the_merge_a_report_with_any_spelling_finds_the_one_account(
-    spelled: dict[str, list[int]], tmp_path: Path
-) -> None:
+def test_after_the_merge_a_report_with_any_spelling_finds_the_one_account(spelled: dict[str, list[int]], tmp_path: Path) -> None:
     duplicates_merge_all(actor=None, kind="account")
-    csv = "external_id,account,status,opened_on,amount\nD-NEW-1,(株)ABC商事,open,2026-04-01,100\nD-NEW-2,株式会社ＡＢＣ商事,open,2026-04-01,200\n"
+    csv = (
+        "external_id,account,status,opened_on,amount\n"
+        "D-NEW-1,(株)ABC商事,open,2026-04-01,100\nD-NEW-2,株式会社ＡＢＣ商事,open,2026-04-01,200\n"
+    )
     summary = import_run(actor=None, kind="deals", path=write(tmp_path, "deals.csv", csv))
     assert summary.created == 2
     kept = spelled["accounts"][0]

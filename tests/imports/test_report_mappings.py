@@ -54,7 +54,9 @@ def test_a_salesforce_report_with_english_labels_imports_as_it_comes(tmp_path: P
     state = db_state()
     # re-saved by Excel: ISO dates, amounts without the code; the key (account / opportunity) holds
     resaved = [r.replace("3/5/2024", "2024-03-05").replace("USD 12,500.00", "12500") for r in SF_ROWS]
-    again = import_run(actor=None, kind="deals", path=write(tmp_path, "resaved.csv", sf_report(resaved)), mapping="salesforce_report")
+    again = import_run(
+        actor=None, kind="deals", path=write(tmp_path, "resaved.csv", sf_report(resaved)), mapping="salesforce_report"
+    )
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert db_state() == state
 
@@ -85,7 +87,9 @@ def test_a_hubspot_deals_export_with_sentence_case_stages_and_fraction_probabili
 
 
 def test_a_probability_scale_that_is_not_a_number_is_refused() -> None:
-    text = 'kind = "deals"\n[columns]\nexternal_id="i"\naccount="a"\nstatus="s"\nopened_on="o"\n[options]\nprobability_scale = "x"\n'
+    text = (
+        'kind = "deals"\n[columns]\nexternal_id="i"\naccount="a"\nstatus="s"\nopened_on="o"\n[options]\nprobability_scale = "x"\n'
+    )
     with pytest.raises(ImportFileError, match="probability_scale"):
         mapping_parse(text, name="m.toml")
 

@@ -35,12 +35,19 @@ class Command(KokyakuCommand):
         parser.add_argument("kind", choices=KINDS, help="what the file holds")
         parser.add_argument("file", help="a .csv, .tsv, .txt or .xlsx file, optionally gzipped")
         parser.add_argument(
-            "--mapping", default="generic", help="built-in mapping (generic, salesforce, hubspot, salesforce_report, salesforce_report_ja, kintone), a saved mapping's name or a .toml path"
+            "--mapping",
+            default="generic",
+            help=(
+                "built-in mapping (generic, salesforce, hubspot, salesforce_report, salesforce_report_ja, kintone), "
+                "a saved mapping's name or a .toml path"
+            ),
         )
         parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
         parser.add_argument("--skip-invalid", action="store_true", help="import the good rows; needs --rejects")
         parser.add_argument("--rejects", metavar="PATH", help="write refused and skipped rows, with the reason, to this CSV")
-        parser.add_argument("--encoding", help="override the detected encoding (Japanese files: cp932, euc-jp, utf-16; utf-8, latin-1, ...)")
+        parser.add_argument(
+            "--encoding", help="override the detected encoding (Japanese: cp932, euc-jp, utf-16; utf-8, latin-1 ...)"
+        )
         parser.add_argument("--delimiter", help="override the detected delimiter: ',', ';', 'tab', '|'")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
         parser.add_argument("--background", action="store_true", help=BACKGROUND_HELP)
