@@ -5,7 +5,7 @@
 Generates /tmp/kk_bench_dupes.csv: the rows of ``benchmarks/import_deals.py``'s generator with each
 external id on two rows (500,000 ids, each twice, far apart), then runs `kokyaku import deals` as
 users run it (a new process) on a fresh database, and reads the process's peak RSS
-(``ru_maxrss`` of the child):
+(``VmHWM`` of the child, read as it exits):
 
 1. all-or-nothing: refused, 1,000,000 problems counted, the first 20 printed, nothing written;
 2. ``--skip-invalid --rejects PATH``: every row rejected, each in the rejects file with its values;
@@ -73,10 +73,15 @@ def peak_run(*args: str, env: dict[str, str]) -> tuple[float, float, int, str]:
     return seconds, peak / 1024, result.returncode, message[:160]
 
 
-# the CLI (kokyaku.cli.main) in a process that prints its own peak RSS as it ends, whatever the exit status
+# the CLI (kokyaku.cli.main) in a process that prints its own peak RSS as it ends, whatever the exit status:
+# VmHWM of /proc/self/status, which starts afresh at exec (ru_maxrss would count the forking parent's pages)
 _MEASURED = """
-import atexit, resource, sys
-atexit.register(lambda: print("PEAK_RSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))
+import atexit, sys
+def peak():
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    print("PEAK_RSS_KB", kb, file=sys.stderr)
+atexit.register(peak)
 from kokyaku.cli import main
 sys.exit(main(sys.argv[1:]))
 """

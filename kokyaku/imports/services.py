@@ -257,7 +257,7 @@ def _attempt(
         sheet=mapping.sheet,
         header_row=mapping.header_row,
         chunk_rows=chunk_rows,
-        max_unpacked=int(getattr(settings, "IMPORT_MAX_UNPACKED_MB", 4096)) << 20,
+        max_unpacked=int(settings.IMPORT_MAX_UNPACKED_MB) << 20,
     )
     table = opener()
     summary = ImportSummary(kind=kind, file=file, mapping=mapping.name, dry_run=dry_run)
