@@ -103,13 +103,16 @@ def import_run(
         progress=progress,
         started=started,
     )
+    fell_back: tuple[str, float] | None = None
     try:
         summary = attempt(direct=True)
     except Fallback as fallback:
+        fell_back = (str(fallback), fallback.seconds)  # not the exception: its traceback holds the first pass's chunks
+    if fell_back is not None:
         # the file holds something only the staging table can explain row by row (a duplicate
         # id): everything the first pass did was rolled back; read the file again through staging
         summary = attempt(direct=False)
-        summary.timings[f"first pass, rolled back ({fallback})"] = round(fallback.seconds, 3)
+        summary.timings[f"first pass, rolled back ({fell_back[0]})"] = round(fell_back[1], 3)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
