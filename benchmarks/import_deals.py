@@ -124,13 +124,19 @@ def indexed_floor(db: str) -> float:
     return seconds
 
 
+def kokyaku_command() -> list[str]:
+    """The `kokyaku` CLI of this checkout: its .venv's, else this Python running kokyaku.cli (a worktree with PYTHONPATH)."""
+    script = ROOT / ".venv/bin/kokyaku"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from kokyaku.cli import main; sys.exit(main())"]
+
+
 def kokyaku(*args: str, env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
     """Run the CLI; return (wall seconds, CPU seconds of the process, its JSON summary)."""
     started = time.perf_counter()
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run(
-        [str(ROOT / ".venv/bin/kokyaku"), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([*kokyaku_command(), *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:

@@ -22,6 +22,8 @@ commands:
   demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
   import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
+  duplicates accounts|reps [--keep ID --merge ID ...|--all]
+                                  one name written several ways: list for review, then merge
   train [--as-of DATE]            fit, evaluate and store the probability models
   evaluate [--json PATH]          the models' metrics against every baseline
   backtest --as-of DATE           past zones against what accounts bought afterwards

@@ -7,6 +7,7 @@ DEBUG               default off
 ALLOWED_HOSTS       comma-separated, default localhost,127.0.0.1
 KOKYAKU_UPLOAD_MAX_MB   largest import upload, default 200
 KOKYAKU_REJECTS_KEEP_DAYS   how long the rows an import set aside stay downloadable, default 90
+KOKYAKU_IMPORT_MAX_UNPACKED_MB   what a gzipped import file may unpack to, default 4096
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 UPLOAD_MAX_MB = envint("KOKYAKU_UPLOAD_MAX_MB", "200", minimum=1)
 REJECTS_KEEP_DAYS = envint("KOKYAKU_REJECTS_KEEP_DAYS", "90", minimum=1)
+IMPORT_MAX_UNPACKED_MB = envint("KOKYAKU_IMPORT_MAX_UNPACKED_MB", "4096", minimum=1)
 # Background jobs (docs/jobs.md): without a broker they run in a worker thread of the web process;
 # KOKYAKU_BROKER_URL (redis://127.0.0.1:6379/0) sends them to Celery workers, scheduled by Celery beat.
 BROKER_URL = envstr("KOKYAKU_BROKER_URL", "")

@@ -94,6 +94,8 @@ RIGHTS: dict[str, Right] = {
     "objection_update": Right(
         ("crm.change_account",), own_only=True, not_owner=_("You can only log objections on accounts you own.")
     ),
+    # imports: one customer (or rep) under one name
+    "duplicates_merge": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can merge duplicate accounts and reps.")),
     "buyer_suggestions_compute": Right((MANAGE_PORTFOLIO,), refused=_("Only managers can recompute the buyer-type suggestions.")),
 }
 

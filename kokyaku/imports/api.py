@@ -155,8 +155,8 @@ def _detail(exc: ImportInvalid) -> str:
         "count": f"{exc.problem_count:,}",
         "file": first.file,
         "row": first.row,
-        "column": repr(first.column),
-        "value": repr(first.value),
+        "column": f"'{first.column}'",
+        "value": f"'{first.value}'",
         "reason": translated(first.reason),
     }
 

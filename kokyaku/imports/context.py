@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.plans import Plan
-from kokyaku.imports.reader import Table
 from kokyaku.imports.rejects import RejectsFile
 from kokyaku.imports.summary import ImportSummary, Progress
+from kokyaku.imports.table import Table
 from kokyaku.imports.validate import Columns
 
 
@@ -30,6 +31,7 @@ class ImportPass:
     skip_invalid: bool  # import the good rows, set the others aside (else all or nothing)
     progress: Progress | None
     started: float  # perf_counter() when import_run began, for the first phase's timing
+    reopen: Callable[[], Table] | None = None  # the file opened again (rows SQL refused go to the rejects file as read)
 
     @property
     def width(self) -> int:

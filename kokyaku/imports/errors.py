@@ -95,10 +95,23 @@ class Problem:
     value: str
     reason: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", shown_value(self.value))
+
     def __str__(self) -> str:
-        where = f"{self.file}: row {self.row}" + (f", column {self.column!r}" if self.column else "")
-        value = f", value {self.value!r}" if self.value != "" else ""
+        where = f"{self.file}: row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        value = f", value '{self.value}'" if self.value != "" else ""
         return f"{where}{value}: {self.reason}"
+
+
+MAX_VALUE_SHOWN = 200  # characters of a value a message shows (a 10 MB cell is not printed, nor kept in the history)
+
+
+def shown_value(value: str) -> str:
+    """A value as a message shows it: as typed (no escapes), cut after MAX_VALUE_SHOWN characters, saying how long it was."""
+    if len(value) <= MAX_VALUE_SHOWN:
+        return value
+    return f"{value[:MAX_VALUE_SHOWN]}… ({len(value):,} characters)"
 
 
 class ImportInvalid(Exception):

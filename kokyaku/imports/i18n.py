@@ -2,23 +2,24 @@
 
 The pure modules (reader, mapping, validate) build :class:`~kokyaku.imports.errors.Message` objects:
 English text that keeps its msgid and parameters. Here they are looked up in the catalog of the
-active language (Japanese for a manager using the app in 日本語, English for the CLI and for API
-calls without ``Accept-Language``) only when a page or an answer shows them.
+active language (Japanese for a manager using the app in 日本語 and for the CLI on a ja_JP terminal,
+English for API calls without ``Accept-Language``) only when a page or an answer shows them.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, Deal, Rep
-from kokyaku.imports.errors import ImportFileError, Message
+from kokyaku.imports.errors import ImportFileError, Message, Problem
 from kokyaku.imports.fields import schema
 
 # the human names of the built-in mappings (the start page's select and the review page)
@@ -26,7 +27,9 @@ MAPPING_LABELS: dict[str, StrOrPromise] = {
     "generic": gettext_lazy("Kokyaku generic columns"),
     "salesforce": gettext_lazy("Salesforce"),
     "hubspot": gettext_lazy("HubSpot"),
+    "salesforce_report": gettext_lazy("Salesforce report (English labels)"),
     "salesforce_report_ja": gettext_lazy("Salesforce report (Japanese labels)"),
+    "kintone": gettext_lazy("kintone (deal management app)"),
 }
 # the model whose verbose names name an import kind's fields (purchases name their own, in fields.py)
 _MODELS: dict[str, type[models.Model]] = {
@@ -48,6 +51,27 @@ def translated(value: object) -> str:
             return text
         return text % {k: _param(v) for k, v in value.params.items()}
     return str(value)
+
+
+def problem_text(problem: Problem) -> str:
+    """One problem as a line in the active language: file, row, column, value as typed, and why."""
+    if (get_language() or "en").startswith("en"):
+        return str(problem)
+    where = gettext("%(file)s: row %(row)s") % {"file": problem.file, "row": problem.row}
+    if problem.column:
+        where += gettext(", column '%(column)s'") % {"column": problem.column}
+    if problem.value != "":
+        where += gettext(", value '%(value)s'") % {"value": problem.value}
+    return f"{where}: {translated(problem.reason)}"
+
+
+def terminal_language(environ: Mapping[str, str]) -> str:
+    """The language of the terminal's locale (KOKYAKU_LANGUAGE, LANGUAGE, LC_ALL, LC_MESSAGES, LANG): ja or en."""
+    for name in ("KOKYAKU_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value and value not in {"C", "POSIX", "C.UTF-8"}:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
 
 
 def _param(value: object) -> str:

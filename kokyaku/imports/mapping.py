@@ -37,6 +37,7 @@ A mapping is TOML::
     id_prefix = "INV-"              # purchases: deal external id = prefix + invoice
     cancellation_prefix = "C"       # purchases: "C123" reduces invoice "123"
     ref_separator = ";"             # a reference cell listing several ids: the first one counts
+    probability_scale = 100         # probabilities written as fractions (HubSpot's 0.2): multiplied by this
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
 from kokyaku.imports.fields import KINDS, schema
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "mappings"
-BUILTIN_NAMES = ("generic", "salesforce", "hubspot", "salesforce_report_ja")
+BUILTIN_NAMES = ("generic", "salesforce", "hubspot", "salesforce_report", "salesforce_report_ja", "kintone")
 
 _SECTIONS = {"kind", "description", "file", "format", "columns", "constants", "defaults", "values", "options"}
 
@@ -94,6 +95,7 @@ class Mapping:
     id_prefix: str = ""
     cancellation_prefix: str = ""
     ref_separator: str = ""
+    probability_scale: float = 1.0
 
     @property
     def covered(self) -> set[str]:
@@ -268,6 +270,7 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         id_prefix=str(options.get("id_prefix", "")),
         cancellation_prefix=str(options.get("cancellation_prefix", "")),
         ref_separator=str(options.get("ref_separator", "")),
+        probability_scale=_scale(options.get("probability_scale", 1), name),
     )
     missing: list[str] = [f.name for f in fields.values() if f.required and f.name not in mapping.covered]
     if file_kind == "purchases" and not ({"amount"} & mapping.covered or {"quantity", "unit_price"} <= mapping.covered):
@@ -280,6 +283,18 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
             fields=tuple(missing),
         )
     return mapping
+
+
+def _scale(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ImportFileError.of(
+            gettext_noop(
+                "mapping %(mapping)s: options.probability_scale must be a positive number (100 for 0.2 = 20%%); got %(value)s"
+            ),
+            mapping=name,
+            value=repr(value),
+        )
+    return float(value)
 
 
 def _header_row(value: str | None, name: str) -> int | None:

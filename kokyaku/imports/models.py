@@ -107,3 +107,34 @@ class SavedMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+
+class NameMerge(models.Model):
+    """One merge of duplicate accounts or reps (one name written several ways) into the record kept: the audit line.
+
+    The merged records are gone; their ids, external ids and names stay here, with how many rows of
+    each table moved to the kept record and how many were dropped (the kept record already had one).
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("Accounts")
+        REP = "rep", _("Reps")
+
+    at = models.DateTimeField(_("merged at"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kept_id = models.PositiveBigIntegerField(_("kept record"))
+    kept_name = models.CharField(_("kept name"), max_length=300)
+    merged = models.JSONField(_("merged records"), default=list)  # [{"id", "external_id", "name"}]
+    moved = models.JSONField(_("rows moved"), default=dict)  # {"crm.Deal.account": 3, ...}
+    dropped = models.JSONField(_("rows dropped"), default=dict)  # rows the kept record already had an equivalent of
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("name merge")
+        verbose_name_plural = _("name merges")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.kept_name} <- {len(self.merged)}"

@@ -11,90 +11,65 @@ import csv
 import gzip
 import io
 import re
-import shutil
 import tempfile
-import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pandas as pd
 
 from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
-from kokyaku.imports.japanese import normalise
+from kokyaku.imports.table import Table, foot_note, is_total_label, no_header, no_rows, unique_header
+from kokyaku.imports.xlsx import open_xlsx
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_CHUNK_ROWS = 100_000
-HEADER_SCAN_ROWS = 30  # an XLSX's header is looked for among its first rows (a title, notes, a blank row above it)
-# the first cell of a total row at the foot of a sheet or report (compared after NFKC, case and spaces folded)
-TOTAL_LABELS = re.compile(r"^(?:合計|総計|総合計|計|小計|total|totals|grandtotal|grandtotals|subtotal|sum)(?:\(.*\))?$")
-SUBTOTAL_LABELS = re.compile(r"^(?:小計|subtotal)")
-
-
-def is_total_label(text: str) -> bool:
-    """Whether a cell reads like the label of a total row: 合計, 総計, Total, Grand Totals (12 records)."""
-    return bool(TOTAL_LABELS.match(normalise(text).casefold().replace(" ", "")))
-
-
-def _subtotals_refused(name: str, row: int, label: str) -> ImportFileError:
-    return ImportFileError.of(
-        gettext_noop(
-            "%(file)s: row %(row)s (%(label)s) is a subtotal with data rows after it: this is a report grouped by a "
-            "column; export it as details only (no groupings, 詳細のみ) and import that file"
-        ),
-        file=name,
-        row=row,
-        label=label,
-    )
-
-
-@dataclass
-class Table:
-    """An open source file: its header, how it was read, and its rows as chunks of strings."""
-
-    name: str
-    header: list[str]
-    format: str  # "csv" or "xlsx"
-    encoding: str | None
-    delimiter: str | None
-    compressed: bool
-    total: int  # progress units: bytes of the file (CSV) or rows (XLSX)
-    done: Callable[[], int]
-    _chunks: Iterator[pd.DataFrame]
-    _close: Callable[[], None]
-    notes: list[Message] = field(default_factory=list)  # rows left out as a person would (a total row), said once read
-
-    def chunks(self) -> Iterator[pd.DataFrame]:
-        """Yield DataFrames of str, indexed by source row number; fully blank rows are left out."""
-        yield from self._chunks
-
-    def close(self) -> None:
-        self._close()
-
-    def __enter__(self) -> Table:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+BLOCK_BYTES = 1 << 20  # read a CSV this much at a time
+MAX_LINE_BYTES = 1 << 20  # a longer line is no CSV export (a 1 GB one-line gzip would otherwise fill memory)
+MAX_UNPACKED_BYTES = 4 << 30  # what a .gz may unpack to, by default
 
 
 class _DecodingReader:
-    """A text stream over bytes that reports the line of the first byte it cannot decode."""
+    """A text stream over bytes that stops, naming the line, at the first byte it cannot decode, a NUL
+    character, a line longer than MAX_LINE_BYTES; and at a gzip file that is cut short or unpacks to
+    more than ``max_unpacked`` bytes. Memory stays one block (1 MB) whatever the file holds."""
 
-    def __init__(self, binary: IO[bytes], encoding: str, name: str) -> None:
+    def __init__(self, binary: IO[bytes], encoding: str, name: str, *, compressed: bool = False, max_unpacked: int = 0) -> None:
         self._binary = binary
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._encoding = encoding
         self._name = name
         self._line = 1
+        self._run = 0  # bytes since the last line break
+        self._read = 0
+        self._compressed = compressed
+        self._max_unpacked = max_unpacked
 
     def read(self, size: int = -1) -> str:
-        data = self._binary.read(size if size and size > 0 else 1 << 20)
+        try:
+            data = self._binary.read(min(size, BLOCK_BYTES) if size and size > 0 else BLOCK_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:  # a .gz cut short (an interrupted download) or damaged
+            raise broken_gzip(self._name, exc, self._line) from None
+        self._read += len(data)
+        if self._compressed and self._max_unpacked and self._read > self._max_unpacked:
+            raise too_large(self._name, self._max_unpacked)
+        first = data.find(b"\n")
+        longest = self._run + (len(data) if first < 0 else first)
+        if longest > MAX_LINE_BYTES:
+            raise ImportFileError.of(
+                gettext_noop(
+                    "%(file)s: line %(line)s is longer than %(limit)s MB: this is not a CSV export (or its line breaks "
+                    "are not \\n nor \\r\\n)"
+                ),
+                file=self._name,
+                line=self._line,
+                limit=MAX_LINE_BYTES // (1 << 20),
+            )
+        self._run = longest if first < 0 else len(data) - data.rfind(b"\n") - 1
         try:
             text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -104,18 +79,45 @@ class _DecodingReader:
             raise ImportFileError.of(
                 gettext_noop(
                     "%(file)s: line %(line)s is not valid %(encoding)s (byte 0x%(byte)s); "
-                    "the file is in another encoding: pass --encoding (e.g. utf-8, cp932, latin-1)"
+                    "the file is in another encoding: pass --encoding (Japanese files: cp932, euc-jp, utf-16; "
+                    "others: utf-8, latin-1)"
                 ),
                 file=self._name,
                 line=line,
                 encoding=self._encoding,
                 byte=bad,
             ) from None
+        if "\x00" in text:  # a database cannot store it, and no CSV export writes it
+            raise ImportFileError.of(
+                gettext_noop("%(file)s: line %(line)s holds a NUL character (byte 0x00): the file is damaged or not text"),
+                file=self._name,
+                line=self._line + text.count("\n", 0, text.index("\x00")),
+            )
         self._line += data.count(b"\n")
         return text
 
     def __iter__(self) -> Iterator[str]:  # pandas wants a file-like object to be iterable
         raise io.UnsupportedOperation("iterate by read()")
+
+
+def broken_gzip(name: str, exc: BaseException, line: int | None = None) -> ImportFileError:
+    """A gzip file cut short or damaged: one line, with where it broke when known."""
+    if line is not None:
+        return ImportFileError.of(
+            gettext_noop("%(file)s: broken gzip file after line %(line)s (%(error)s); nothing was written"),
+            file=name,
+            line=line,
+            error=str(exc)[:200],
+        )
+    return ImportFileError.of(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=str(exc)[:200])
+
+
+def too_large(name: str, limit: int) -> ImportFileError:
+    return ImportFileError.of(
+        gettext_noop("%(file)s: the gzip file unpacks to more than %(limit)s MB; split the file, or import it unpacked"),
+        file=name,
+        limit=f"{limit / (1 << 20):,.0f}",
+    )
 
 
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
@@ -132,7 +134,8 @@ def detect_encoding(sample: bytes, *, complete: bool) -> str:
         return encoding
     raise ImportFileError.of(
         gettext_noop(
-            "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); pass --encoding (e.g. latin-1, cp1252)"
+            "cannot tell the file's encoding: it is neither UTF-8 nor Shift_JIS (cp932); pass --encoding "
+            "(Japanese files: cp932, euc-jp, utf-16; others: latin-1, cp1252)"
         )
     )
 
@@ -158,34 +161,6 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
-
-
-def _unique_header(raw: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    header = []
-    for i, name in enumerate(raw):
-        name = (name or "").strip() or f"column {i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        header.append(name)
-    return header
-
-
 def open_table(
     path: str | Path,
     *,
@@ -195,6 +170,7 @@ def open_table(
     sheet: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     header_row: int | None = None,
+    max_unpacked: int = MAX_UNPACKED_BYTES,
 ) -> Table:
     """Open a CSV or XLSX file, plain or gzipped, detecting encoding and delimiter unless given.
 
@@ -218,19 +194,19 @@ def open_table(
         binary: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
         try:
             head = binary.read(SAMPLE_BYTES)
-        except (OSError, EOFError) as exc:
-            raise ImportFileError.of(gettext_noop("%(file)s: broken gzip file (%(error)s)"), file=name, error=exc) from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise broken_gzip(name, exc) from None
         if head.startswith(ZIP_MAGIC):
             if compressed:  # openpyxl needs a seekable file: unpack the .xlsx.gz first
                 spooled = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)  # noqa: SIM115 - closed by the Table
                 spooled.write(head)
-                shutil.copyfileobj(binary, spooled)
+                _unpack(binary, spooled, name, max_unpacked, len(head))
                 spooled.seek(0)
                 raw.close()
-                return _open_xlsx(spooled, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=True, header_row=header_row)
-            return _open_xlsx(raw, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=False, header_row=header_row)
+                return open_xlsx(spooled, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=True, header_row=header_row)
+            return open_xlsx(raw, name=name, sheet=sheet, chunk_rows=chunk_rows, compressed=False, header_row=header_row)
         if not head.strip():
-            raise ImportFileError(_no_header(name))
+            raise ImportFileError(no_header(name))
         if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise ImportFileError.of(gettext_noop("%(file)s is not a CSV or XLSX file (it holds binary data)"), file=name)
         if encoding is None:
@@ -252,7 +228,7 @@ def open_table(
             binary.seek(0)
         else:
             raw.seek(0)
-        stream = _DecodingReader(binary, encoding, name)
+        stream = _DecodingReader(binary, encoding, name, compressed=compressed, max_unpacked=max_unpacked)
         return _open_csv(
             stream,
             raw,
@@ -268,12 +244,20 @@ def open_table(
         raise
 
 
-def _no_header(name: str) -> Message:
-    return Message(gettext_noop("%(file)s is empty: no header row"), file=name)
-
-
-def _no_rows(name: str) -> Message:
-    return Message(gettext_noop("%(file)s has a header but no data rows"), file=name)
+def _unpack(binary: IO[bytes], out: IO[bytes], name: str, limit: int, written: int) -> None:
+    """Copy a gzipped workbook out, block by block, refusing one cut short or larger than ``limit`` bytes."""
+    room = limit - written
+    while True:
+        try:
+            block = binary.read(BLOCK_BYTES)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise broken_gzip(name, exc) from None
+        if not block:
+            return
+        room -= len(block)
+        if room < 0:
+            raise too_large(name, limit)
+        out.write(block)
 
 
 def _parse_error(name: str, exc: Exception) -> ImportFileError:
@@ -323,12 +307,12 @@ def _open_csv(
         )
         first = next(reader, None)
     except pd.errors.EmptyDataError:
-        raise ImportFileError(_no_header(name)) from None
+        raise ImportFileError(no_header(name)) from None
     except pd.errors.ParserError as exc:
         raise _parse_error(name, exc) from None
     if first is None or (first.empty and len(first.columns) == 0):
-        raise ImportFileError(_no_rows(name))
-    header = _unique_header([str(c) for c in first.columns])
+        raise ImportFileError(no_rows(name))
+    header = unique_header([str(c) for c in first.columns])
 
     notes: list[Message] = []
 
@@ -356,7 +340,7 @@ def _open_csv(
             chunk = following
 
     if first.empty:
-        raise ImportFileError(_no_rows(name))
+        raise ImportFileError(no_rows(name))
 
     def done() -> int:
         try:
@@ -393,14 +377,6 @@ def _foot_start(rows: list[list[str]]) -> int:
     return start
 
 
-def _foot_note(name: str, rows: list[int]) -> Message:
-    return Message(
-        gettext_noop("%(file)s: rows %(rows)s at the foot of the file (a total row or a report's footer) were left out"),
-        file=name,
-        rows=", ".join(map(str, rows)),
-    )
-
-
 def _without_foot(chunk: pd.DataFrame, name: str, notes: list[Message]) -> pd.DataFrame:
     """The last chunk of a CSV without its foot (see :func:`_foot_start`), said in ``notes``."""
     tail = chunk.tail(20)
@@ -410,255 +386,5 @@ def _without_foot(chunk: pd.DataFrame, name: str, notes: list[Message]) -> pd.Da
         return chunk
     dropped = [int(r) for r, values in zip(tail.index[start:], rows[start:], strict=True) if any(v.strip() for v in values)]
     if dropped:
-        notes.append(_foot_note(name, dropped))
+        notes.append(foot_note(name, dropped))
     return chunk.iloc[: len(chunk) - (len(rows) - start)]
-
-
-def _has_formulas(fileobj: IO[bytes]) -> bool:
-    with zipfile.ZipFile(fileobj) as archive:
-        for info in archive.infolist():
-            if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
-                continue
-            with archive.open(info) as member:
-                tail = b""
-                while block := member.read(1 << 20):
-                    if b"<f>" in tail + block or b"<f " in tail + block:
-                        return True
-                    tail = block[-3:]
-    fileobj.seek(0)
-    return False
-
-
-_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-
-
-def _merged_ranges(ws: Any) -> list[list[Any]]:
-    """[top, left, bottom, right, value] of each merged range of a read-only sheet (read from its XML,
-    which openpyxl's read-only mode does not parse), sorted by top row."""
-    from openpyxl.utils import column_index_from_string
-
-    found: list[list[Any]] = []
-    try:
-        with ws.parent._archive.open(ws._worksheet_path) as member:
-            tail = b""
-            while block := member.read(1 << 20):
-                text = tail + block
-                cut = text.rfind(b"<")
-                for m in _MERGE.finditer(text[:cut] if cut > 0 else text):
-                    top, bottom = int(m[2]), int(m[4])
-                    left, right = column_index_from_string(m[1].decode()), column_index_from_string(m[3].decode())
-                    found.append([top, left, bottom, right, None])
-                tail = text[cut:] if cut > 0 else b""
-    except (AttributeError, KeyError):  # not a file-backed sheet: no merged ranges to read
-        return []
-    return sorted(found, key=lambda area: (area[0], area[1]))
-
-
-def _percent_columns(ws: Any, header_at: int, width: int) -> list[int]:
-    """The columns whose numbers in the first data rows are all formatted as percentages (Excel
-    shows 0.5 as 50%); a column that mixes them with plain numbers is read as it is stored."""
-    percent: set[int] = set()
-    plain: set[int] = set()
-    try:
-        for row in ws.iter_rows(min_row=header_at + 1, max_row=header_at + 20, max_col=width):
-            for col, cell in enumerate(row):
-                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-                    (percent if "%" in str(getattr(cell, "number_format", "") or "") else plain).add(col)
-    except (AttributeError, KeyError, ValueError):  # no cells to look at: no percent columns
-        return []
-    return sorted(percent - plain)
-
-
-def _header_of(rows: list[tuple[int, list[Any]]]) -> tuple[int, list[Any]] | None:
-    """The header among a sheet's first rows: the first row of text cells at least half as wide as the
-    widest row (a title has one cell, notes a few); failing that, the first non-empty row."""
-    widths = [sum(1 for v in r if v is not None and str(v).strip()) for _n, r in rows]
-    widest = max(widths, default=0)
-    for (number, row), width in zip(rows, widths, strict=True):
-        if width >= max(2, (widest + 1) // 2) and all(isinstance(v, str) for v in row if v is not None and str(v).strip()):
-            return number, row
-    return next(((n, r) for (n, r), w in zip(rows, widths, strict=True) if w), None)
-
-
-def _open_xlsx(
-    fileobj: IO[bytes], *, name: str, sheet: str | None, chunk_rows: int, compressed: bool, header_row: int | None = None
-) -> Table:
-    """Stream an XLSX sheet with openpyxl's read-only mode.
-
-    Formulas: the value Excel saved with the file is imported (what the user saw). A formula cell
-    with no saved value (a file written by a program and never opened in Excel) is refused.
-    """
-    import openpyxl
-
-    try:
-        formulas = _has_formulas(fileobj)
-        fileobj.seek(0)
-        book = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-        formula_book = None
-        if formulas:
-            fileobj.seek(0)
-            copy = io.BytesIO(fileobj.read())
-            formula_book = openpyxl.load_workbook(copy, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError.of(gettext_noop("%(file)s is not a readable XLSX file (%(error)s)"), file=name, error=exc) from None
-    if sheet is not None and sheet not in book.sheetnames:
-        raise ImportFileError.of(
-            gettext_noop("%(file)s has no sheet %(sheet)s; sheets: %(sheets)s"),
-            file=name,
-            sheet=repr(sheet),
-            sheets=", ".join(book.sheetnames),
-        )
-    ws = book[sheet] if sheet else book.worksheets[0]
-    rows: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
-    formula_rows: Iterator[tuple[Any, ...]] | None = None
-    if formula_book is not None:
-        formula_rows = (formula_book[ws.title]).iter_rows(values_only=True)
-    counter = {"rows": 0}
-
-    def close() -> None:
-        book.close()
-        if formula_book is not None:
-            formula_book.close()
-        fileobj.close()
-
-    def next_row() -> tuple[Any, ...] | None:
-        row = next(rows, None)
-        if row is None:
-            return None
-        counter["rows"] += 1
-        if formula_rows is not None:
-            frow = next(formula_rows, ())
-            for col, (value, formula) in enumerate(zip(row, frow, strict=False)):
-                if value is None and isinstance(formula, str) and formula.startswith("="):
-                    letter = openpyxl.utils.get_column_letter(col + 1)
-                    raise ImportFileError.of(
-                        gettext_noop(
-                            "%(file)s: cell %(cell)s holds the formula %(formula)s with no saved value "
-                            "(the file was never calculated in Excel); open and save it in Excel, or paste values, then retry"
-                        ),
-                        file=name,
-                        cell=f"{letter}{counter['rows']}",
-                        formula=formula,
-                    )
-        return row
-
-    merged = _merged_ranges(ws)
-
-    def filled_row() -> list[Any] | None:
-        """The next row with each merged range's value in every cell of it, as a person reads the sheet."""
-        row = next_row()
-        if row is None:
-            return None
-        values = list(row)
-        number = counter["rows"]
-        for area in merged:
-            top, left, bottom, right = area[:4]
-            if top <= number <= bottom:
-                if len(values) < right:
-                    values.extend([None] * (right - len(values)))
-                if number == top:
-                    area[4] = values[left - 1]
-                values[left - 1 : right] = [area[4]] * (right - left + 1)
-        return values
-
-    scanned: list[tuple[int, list[Any]]] = []
-    while len(scanned) < max(HEADER_SCAN_ROWS, header_row or 0):
-        got = filled_row()
-        if got is None:
-            break
-        scanned.append((counter["rows"], got))
-    if header_row is not None:
-        chosen = next(((n, r) for n, r in scanned if n == header_row and any(v is not None for v in r)), None)
-        if chosen is None:
-            close()
-            raise ImportFileError.of(
-                gettext_noop("%(file)s: the header row %(row)s of the sheet %(sheet)s is empty or beyond its end"),
-                file=name,
-                row=header_row,
-                sheet=repr(ws.title),
-            )
-    else:
-        chosen = _header_of(scanned)
-    if chosen is None:
-        close()
-        raise ImportFileError.of(
-            gettext_noop("%(file)s is empty: the sheet %(sheet)s has no header row"), file=name, sheet=repr(ws.title)
-        )
-    header_at, first = chosen
-    header = _unique_header([_cell_text(v) for v in first])
-    width = len(header)
-    total = int(ws.max_row or 0)
-    notes: list[Message] = []
-    percent = _percent_columns(ws, header_at, width)
-    above = [n for n, r in scanned if n < header_at and any(v is not None for v in r)]
-    if above:
-        notes.append(
-            Message(
-                gettext_noop("%(file)s: the header is row %(row)s; rows %(rows)s above it (a title, notes) were left out"),
-                file=name,
-                row=header_at,
-                rows=", ".join(map(str, above)),
-            )
-        )
-    replay = [(n, r) for n, r in scanned if n > header_at]
-
-    def rows_after_header() -> Iterator[tuple[int, list[Any]]]:
-        yield from replay
-        while (got := filled_row()) is not None:
-            yield counter["rows"], got
-
-    def chunks() -> Iterator[pd.DataFrame]:
-        buffer: list[list[str]] = []
-        index: list[int] = []
-        seen_data = False
-        foot: list[int] = []  # a total row and the notes below it
-        foot_label = ""
-        for number, row in rows_after_header():
-            values = [_cell_text(v) for v in row[:width]]
-            for col in percent:  # a percent cell holds 0.5 for 50%: read it as the 50 a person sees
-                if col < len(row) and isinstance(row[col], int | float) and not isinstance(row[col], bool):
-                    values[col] = _cell_text(round(float(row[col]) * 100, 9))
-            filled = [v for v in values if v.strip()]
-            if not filled:
-                continue
-            if is_total_label(filled[0]):
-                if SUBTOTAL_LABELS.match(normalise(filled[0]).casefold()):
-                    raise _subtotals_refused(name, number, filled[0])
-                foot.append(number)
-                foot_label = foot_label or filled[0]
-                continue
-            if foot:
-                if len(filled) <= 1:
-                    foot.append(number)
-                    continue
-                raise _subtotals_refused(name, foot[0], foot_label)
-            values.extend([""] * (width - len(values)))
-            buffer.append(values)
-            index.append(number)
-            if len(buffer) >= chunk_rows:
-                seen_data = True
-                yield pd.DataFrame(buffer, columns=header, index=index, dtype=str)
-                buffer, index = [], []
-        if buffer:
-            seen_data = True
-            yield pd.DataFrame(buffer, columns=header, index=index, dtype=str)
-        if foot:
-            notes.append(_foot_note(name, foot))
-        if not seen_data:
-            raise ImportFileError.of(
-                gettext_noop("%(file)s has a header (row %(row)s) but no data rows"), file=name, row=header_at
-            )
-
-    return Table(
-        name=name,
-        header=header,
-        format="xlsx",
-        encoding=None,
-        delimiter=None,
-        compressed=compressed,
-        total=total,
-        done=lambda: counter["rows"],
-        _chunks=chunks(),
-        _close=close,
-        notes=notes,
-    )

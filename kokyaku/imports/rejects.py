@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pandas as pd
 
 from kokyaku.imports.errors import Problem
 from kokyaku.imports.i18n import translated
+from kokyaku.imports.table import Table
 
 
 class RejectsFile:
@@ -47,6 +48,41 @@ class RejectsFile:
         for i, v in (values or {}).items():
             cells[i] = v
         self.writer.writerow([*cells, row, column, translated(reason)])
+
+    def write_found(self, reopen: Callable[[], Table] | None, width: int, refused: Iterator[tuple[int, str, str]]) -> None:
+        """Rows that SQL refused once the whole file was in (a duplicate id), each with its values as read.
+
+        ``refused`` gives (row, column, reason) in row order, as a database cursor streams them; the
+        file is read again beside it, chunk by chunk, so memory holds one chunk and one batch however
+        many rows are refused (no values only when the file cannot be read again).
+        """
+        if self.writer is None:
+            for _ in refused:  # nothing to write; still drain the cursor
+                pass
+            return
+        pending = next(refused, None)
+        if reopen is not None and pending is not None:
+            with reopen() as table:
+                for chunk in table.chunks():
+                    if pending is None:
+                        break
+                    if not len(chunk):
+                        continue
+                    last = int(chunk.index[-1])
+                    rows: list[int] = []
+                    problems: list[Problem] = []
+                    while pending is not None and pending[0] <= last:
+                        row, column, reason = pending
+                        if row in chunk.index:
+                            rows.append(row)
+                            problems.append(Problem("", row, column, "", reason))
+                        else:
+                            self.write_plain(width, row, column, reason)
+                        pending = next(refused, None)
+                    self.write(chunk, rows, problems)
+        while pending is not None:
+            self.write_plain(width, *pending)
+            pending = next(refused, None)
 
     def close(self) -> None:
         if self.handle is not None:

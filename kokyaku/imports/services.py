@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 
 from kokyaku.imports import load
 from kokyaku.imports.context import ImportPass
-from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop, message_json
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop, message_json, shown_value
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.load import Fallback
 from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, mapping_load, mapping_parse
@@ -103,13 +103,16 @@ def import_run(
         progress=progress,
         started=started,
     )
+    fell_back: tuple[str, float] | None = None
     try:
         summary = attempt(direct=True)
     except Fallback as fallback:
+        fell_back = (str(fallback), fallback.seconds)  # not the exception: its traceback holds the first pass's chunks
+    if fell_back is not None:
         # the file holds something only the staging table can explain row by row (a duplicate
         # id): everything the first pass did was rolled back; read the file again through staging
         summary = attempt(direct=False)
-        summary.timings[f"first pass, rolled back ({fallback})"] = round(fallback.seconds, 3)
+        summary.timings[f"first pass, rolled back ({fell_back[0]})"] = round(fell_back[1], 3)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
@@ -191,6 +194,10 @@ def import_recorded(*, source: str, actor: Actor, **options: Any) -> ImportSumma
     except ImportFileError as exc:
         run.outcome, run.details = ImportRun.Outcome.UNUSABLE, {"error": message_json(exc.message)}
         raise
+    except Exception as exc:  # a failure nobody foresaw still leaves its line (cut: a value may be megabytes)
+        run.outcome = ImportRun.Outcome.UNUSABLE
+        run.details = {"error": shown_value(f"{type(exc).__name__}: {exc}")}
+        raise
     else:
         run.outcome = ImportRun.Outcome.IMPORTED
         for counted in ("rows", "created", "updated", "unchanged", "rejected", "skipped", "problem_count"):
@@ -244,7 +251,8 @@ def _attempt(
 ) -> ImportSummary:
     """One pass over the file in one transaction; ``direct`` allows writing straight into an empty target."""
     begun = time.perf_counter()
-    table = open_table(
+    opener = functools.partial(
+        open_table,
         path,
         name=file,
         encoding=encoding or mapping.encoding,
@@ -252,7 +260,9 @@ def _attempt(
         sheet=mapping.sheet,
         header_row=mapping.header_row,
         chunk_rows=chunk_rows,
+        max_unpacked=int(settings.IMPORT_MAX_UNPACKED_MB) << 20,
     )
+    table = opener()
     summary = ImportSummary(kind=kind, file=file, mapping=mapping.name, dry_run=dry_run)
     rejects = RejectsFile(rejects_path, table.header)
     tz = mapping.timezone or str(settings.TIME_ZONE)
@@ -268,7 +278,7 @@ def _attempt(
             try:
                 with _sqlite_cache(), transaction.atomic():
                     plan = PLANS[mapping.kind](mapping, columns, summary, file=file)
-                    run = ImportPass(table, mapping, columns, plan, summary, rejects, tz, skip_invalid, progress, started)
+                    run = ImportPass(table, mapping, columns, plan, summary, rejects, tz, skip_invalid, progress, started, opener)
                     load.run(run, direct=direct)
                     if run.refused:
                         raise ImportInvalid(summary.problems, summary.problem_count)

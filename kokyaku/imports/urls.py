@@ -1,10 +1,11 @@
 from django.urls import URLPattern, URLResolver, path
 
-from kokyaku.imports import views
+from kokyaku.imports import merge_views, views
 
 app_name = "imports"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.start, name="start"),
+    path("duplicates/", merge_views.duplicates, name="duplicates"),
     path("runs/<int:run_id>/rejects.csv", views.rejects, name="rejects"),
     path("<str:upload_id>/", views.review, name="review"),
     path("<str:upload_id>/preview/", views.preview, name="preview"),

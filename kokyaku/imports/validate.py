@@ -311,6 +311,9 @@ def _convert(
     if f.name in mapping.values:
         table = mapping.values[f.name]
         mapped = raw.map(table)
+        if mapped.isna().any():  # "Closed won" for "Closed Won", 「成立」 for 「成立 」: case, widths and spaces set aside
+            folded = {header_key(k): v for k, v in table.items()}
+            mapped = mapped.fillna(per_distinct(raw, header_key).map(folded))
         if f.choices:
             lowered = per_distinct(raw, str.lower)
             direct = lowered.where(lowered.isin(f.choices))
@@ -355,6 +358,8 @@ def _convert(
         )
     elif f.type in {"int", "decimal"}:
         numbers = _numbers(raw_mapped.astype(object), mapping)
+        if f.name == "probability" and mapping.probability_scale != 1:  # HubSpot's 0.2 is 20 (%)
+            numbers = (numbers * mapping.probability_scale).round(6)
         # checks on plain arrays: the same masks as Series operations, without their per-call cost
         got, given = numbers.to_numpy(dtype=np.float64), present.to_numpy(dtype=bool)
         known = np.where(np.isnan(got), 0.0, got)

@@ -25,6 +25,7 @@ from kokyaku.crm.models import Account, AccountChurn, Activity, CompanySettings,
 from kokyaku.crm.permissions import RIGHTS, allowed, rep_of
 from kokyaku.followups import services as followup_services
 from kokyaku.followups.models import FollowUp
+from kokyaku.imports.merge import duplicates_merge
 from kokyaku.jobs import services as job_services
 from kokyaku.jobs.models import Job
 from kokyaku.portfolio import services as portfolio_services
@@ -71,6 +72,7 @@ EXPECTED: dict[str, set[str]] = {
     "key_person_update": {"owner", *MANAGERS},
     "objection_update": {"owner", *MANAGERS},
     "buyer_suggestions_compute": MANAGERS,
+    "duplicates_merge": MANAGERS,
 }
 WHEN = datetime(2026, 7, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 
@@ -88,6 +90,9 @@ def world(strong_account: Account, developing_rep: Rep, manager: User, admin_use
             external_id=f"D-STEADY-{i}", account=steady, owner=developing_rep, product="Support plan", amount=Decimal(1),
             status=Deal.Status.WON, opened_on=date(2026, i, 5), closed_on=date(2026, i, 25),
         )  # fmt: skip
+    # one customer written two ways (to merge)
+    Account.objects.create(external_id="ACC-ABC-1", name="株式会社ABC商事")
+    Account.objects.create(external_id="ACC-ABC-2", name="(株)ABC商事")
     return {
         "account": strong_account,
         "deal": deal,
@@ -179,6 +184,12 @@ def _writes(w: dict[str, object]) -> dict[str, Callable[[User], object]]:
             actor=u, account=account, values={"date": date(2026, 7, 1), "said": "高い"}
         ),
         "buyer_suggestions_compute": lambda u: buyers_services.suggestions_compute(actor=u, as_of=date(2026, 7, 31)),
+        "duplicates_merge": lambda u: duplicates_merge(
+            actor=u,
+            kind="account",
+            keep=Account.objects.get(external_id="ACC-ABC-1").pk,
+            merge=[Account.objects.get(external_id="ACC-ABC-2").pk],
+        ),
     }
 
 
@@ -196,7 +207,7 @@ def _state() -> tuple[object, ...]:
         PolicyVersion.objects.count(), Plan.objects.count(), Plan.objects.filter(applied_at__isnull=False).count(),
         Criteria.objects.count(), Snapshot.objects.count(), CompanySettings.load().currency,
         account.buyer_type, KeyPerson.objects.count(), Objection.objects.count(), TypeSuggestion.objects.count(),
-        list(Job.objects.order_by("pk").values_list("kind", "state")),
+        list(Job.objects.order_by("pk").values_list("kind", "state")), Account.objects.count(),
     )  # fmt: skip
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 
 from kokyaku.crm.models import Deal
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
-from kokyaku.imports.services import import_run
+from kokyaku.imports.models import ImportRun
+from kokyaku.imports.services import import_recorded, import_run
 from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, write
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -231,3 +236,98 @@ def test_broken_quoting_in_a_late_chunk_changes_nothing(tmp_path: Path) -> None:
         import_run(actor=None, kind="deals", path=write(tmp_path, "late_quote.csv", text), chunk_rows=1_000)
     assert "late_quote.csv: broken CSV (a quoted value opened on row 3502 is never closed)" in str(caught.value)
     assert db_state() == before
+
+
+# --- failures that must not cost memory or information (issue 17) ---
+
+
+def _recorded(path: Path, **kwargs: object) -> tuple[str, ImportRun]:
+    """Import through import_recorded (the CLI, API and web path); the one-line message and the history line."""
+    with pytest.raises(ImportFileError) as caught:
+        import_recorded(source="cli", actor=None, kind="deals", path=path, **kwargs)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "Traceback" not in message
+    return message, ImportRun.objects.latest("started_at")
+
+
+def test_a_truncated_gzip_is_one_line_and_a_history_line(tmp_path: Path) -> None:
+    whole = gzip.compress(deals_csv(40_000).encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])  # an interrupted download
+    before = db_state()
+    message, run = _recorded(path)
+    assert message.startswith("cut.csv.gz: broken gzip file after line ")
+    assert run.outcome == ImportRun.Outcome.UNUSABLE
+    assert "broken gzip file" in run.error
+    assert db_state() == before
+
+
+def test_a_nul_byte_after_the_first_256_kb_is_refused_by_line_and_never_stored(tmp_path: Path) -> None:
+    lines = deals_csv(12_000).splitlines(keepends=True)
+    assert sum(map(len, lines[:9_000])) > 256 * 1024
+    lines[9_000] = lines[9_000].replace(",x,", ",bad\x00name,").replace("Deal ", "De\x00al ")
+    path = write(tmp_path, "nul.csv", "".join(lines))
+    before = db_state()
+    message, run = _recorded(path)
+    assert message == "nul.csv: line 9001 holds a NUL character (byte 0x00): the file is damaged or not text"
+    assert run.outcome == ImportRun.Outcome.UNUSABLE
+    assert db_state() == before
+    assert all("\x00" not in name for name in Deal.objects.values_list("name", flat=True))
+
+
+def test_a_one_line_gzip_bomb_is_refused_at_the_line_cap(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb") as out:  # 64 MB of one line, 64 KB on disk
+        out.write(DEALS_HEADER.encode())
+        block = b"x" * (1 << 20)
+        for _ in range(64):
+            out.write(block)
+    message, run = _recorded(path)
+    assert (
+        message == "bomb.csv.gz: line 2 is longer than 1 MB: this is not a CSV export (or its line breaks are not \\n nor \\r\\n)"
+    )
+    assert run.outcome == ImportRun.Outcome.UNUSABLE
+
+
+def test_a_gzip_that_unpacks_beyond_the_cap_is_refused(tmp_path: Path, settings: Any) -> None:
+    settings.IMPORT_MAX_UNPACKED_MB = 1
+    path = write(tmp_path, "big.csv.gz", deals_csv(40_000))  # about 2 MB unpacked
+    before = db_state()
+    message, _run = _recorded(path)
+    assert message == "big.csv.gz: the gzip file unpacks to more than 1 MB; split the file, or import it unpacked"
+    assert db_state() == before
+
+
+def test_a_huge_value_is_cut_in_messages_and_in_the_history(tmp_path: Path) -> None:
+    huge = "長" * 300_000  # 900 KB (under the 1 MB line cap) in a 300-character field
+    text = DEALS_HEADER + f"D1,A1,Tanaka,{huge},100,Won,won,2024-01-01,2024-02-01\n"
+    with pytest.raises(ImportInvalid) as caught:
+        import_recorded(source="cli", actor=None, kind="deals", path=write(tmp_path, "long.csv", text))
+    problem = caught.value.problems[0]
+    assert problem.value == "長" * 200 + "… (300,000 characters)"
+    assert len(str(caught.value)) < 1_000
+    run = ImportRun.objects.latest("started_at")
+    assert len(json.dumps(run.details, ensure_ascii=False)) < 2_000
+
+
+def test_rejected_duplicates_keep_their_values_in_the_rejects_file(tmp_path: Path) -> None:
+    rows = [f"D{i},A1,Tanaka,deal {n},{100 + n},Won,won,2024-01-01,2024-02-01\n" for n, i in enumerate((1, 2, 1, 3))]
+    rejects = tmp_path / "rejects.csv"
+    summary = import_run(
+        actor=None, kind="deals", path=write(tmp_path, "d.csv", DEALS_HEADER + "".join(rows)),
+        skip_invalid=True, rejects_path=rejects, chunk_rows=2,
+    )  # fmt: skip
+    assert (summary.created, summary.rejected) == (2, 2)
+    lines = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
+    assert lines[0][-3:] == ["row", "column", "reason"]
+    assert lines[1][:5] == ["D1", "A1", "Tanaka", "deal 0", "100"]
+    assert lines[2][:5] == ["D1", "A1", "Tanaka", "deal 2", "102"]
+    assert [line[-3] for line in lines[1:]] == ["2", "4"]
+    assert all("duplicate external id" in line[-1] for line in lines[1:])
+
+
+def test_the_encoding_advice_names_the_japanese_encodings(tmp_path: Path) -> None:
+    text = DEALS_HEADER + "D1,A1,Tanaka,ｷｬﾝﾍﾟｰﾝ,100,Won,won,2024-01-01,2024-02-01\n"
+    message = _expect(ImportFileError, lambda p: write(p, "u16.csv", text.encode("cp932")), "deals", tmp_path, encoding="utf-8")
+    assert "cp932, euc-jp, utf-16" in message

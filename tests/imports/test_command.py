@@ -70,3 +70,21 @@ def test_encoding_and_delimiter_can_be_forced(tmp_path: Path) -> None:
 def test_an_unknown_builtin_mapping_is_named(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no built-in mapping 'pipedrive' for deals; built-in: generic, salesforce, hubspot"):
         run("deals", str(write(tmp_path, "d.csv", deals_csv(2))), "--mapping", "pipedrive")
+
+
+def test_problems_are_in_the_terminals_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.delenv("KOKYAKU_LANGUAGE", raising=False)
+    text = DEALS_HEADER + "D1,A1,Tanaka,x,\\3,550,000x,Won,won,2024-01-01,2024-02-01\n"
+    err = StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command(
+            "import_data", "deals", str(write(tmp_path, "yen.csv", text.replace("\\3,550,000x", '"\\3,550,000x"'))), stderr=err
+        )
+    line = err.getvalue().strip().splitlines()[0]
+    assert line == "yen.csv: 2 行目、列 'amount'、値 '\\3,550,000x': 数値として読めません"
+    assert "問題が 1 件見つかったため" in str(caught.value)
+    assert "nothing was written" not in str(caught.value)

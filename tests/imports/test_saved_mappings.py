@@ -105,7 +105,10 @@ def test_the_api_and_the_command_line_take_a_saved_mapping_by_name(manager: User
     assert answer.status_code == 200, answer.content
     assert (answer.json()["created"], answer.json()["mapping"]) == (1, "weekly_export")
     unknown = api.post("/api/imports/deals", {"file": SimpleUploadedFile("e.csv", EXPORT.encode()), "mapping": "nope"})
-    assert "there are: generic, salesforce, hubspot, salesforce_report_ja, weekly_export" in unknown.json()["detail"]
+    assert (
+        "there are: generic, salesforce, hubspot, salesforce_report, salesforce_report_ja, kintone, weekly_export"
+        in unknown.json()["detail"]
+    )
 
     path = tmp_path / "again.csv"
     path.write_text(EXPORT.replace("J-1", "J-3"), encoding="utf-8")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext
 
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
 from kokyaku.imports.fields import KINDS
+from kokyaku.imports.i18n import problem_text, terminal_language, translated
 from kokyaku.imports.mapping import unescape_delimiter
 from kokyaku.imports.services import ImportSummary, import_recorded
 from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, run_in_background
@@ -31,17 +35,28 @@ class Command(KokyakuCommand):
         parser.add_argument("kind", choices=KINDS, help="what the file holds")
         parser.add_argument("file", help="a .csv, .tsv, .txt or .xlsx file, optionally gzipped")
         parser.add_argument(
-            "--mapping", default="generic", help="built-in mapping (generic, salesforce, hubspot) or a .toml path"
+            "--mapping",
+            default="generic",
+            help=(
+                "built-in mapping (generic, salesforce, hubspot, salesforce_report, salesforce_report_ja, kintone), "
+                "a saved mapping's name or a .toml path"
+            ),
         )
         parser.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
         parser.add_argument("--skip-invalid", action="store_true", help="import the good rows; needs --rejects")
         parser.add_argument("--rejects", metavar="PATH", help="write refused and skipped rows, with the reason, to this CSV")
-        parser.add_argument("--encoding", help="override the detected encoding (utf-8, utf-8-sig, cp932, latin-1, ...)")
+        parser.add_argument(
+            "--encoding", help="override the detected encoding (Japanese: cp932, euc-jp, utf-16; utf-8, latin-1 ...)"
+        )
         parser.add_argument("--delimiter", help="override the detected delimiter: ',', ';', 'tab', '|'")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
         parser.add_argument("--background", action="store_true", help=BACKGROUND_HELP)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override(terminal_language(os.environ)):  # problems in the reader's language (LANG=ja_JP...)
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         if options["skip_invalid"] and not options["rejects"]:
             raise CommandError("--skip-invalid needs --rejects PATH, so that no refused row is lost")
         if options["background"]:
@@ -76,12 +91,20 @@ class Command(KokyakuCommand):
                 )
         except ImportInvalid as exc:
             for problem in exc.problems[:SHOWN_PROBLEMS]:
-                self.stderr.write(f"  {problem}")
+                self.stderr.write(f"  {problem_text(problem)}")
             if exc.problem_count > SHOWN_PROBLEMS:
                 self.stderr.write(f"  ... and {exc.problem_count - SHOWN_PROBLEMS} more")
-            raise CommandError(str(exc)) from None
+            if (translation.get_language() or "en").startswith("en"):
+                raise CommandError(str(exc)) from None
+            raise CommandError(
+                gettext(
+                    "%(count)s problem(s) found, nothing was written. Fix the file or the mapping, or use "
+                    "--skip-invalid --rejects PATH to import the good rows."
+                )
+                % {"count": f"{exc.problem_count:,}"}
+            ) from None
         except ImportFileError as exc:
-            raise CommandError(f"{exc}; nothing was written") from None
+            raise CommandError(gettext("%(error)s; nothing was written") % {"error": translated(exc)}) from None
         if options["json"]:
             self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
         else:
@@ -113,9 +136,9 @@ def summary_text(s: ImportSummary, *, rejects: str | None = None) -> str:
     if made:
         lines.append("  also: " + ", ".join(made))
     for note in s.notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {translated(note)}")
     for problem in s.problems[:SHOWN_PROBLEMS]:
-        lines.append(f"  rejected: {problem}")
+        lines.append(f"  rejected: {problem_text(problem)}")
     if s.problem_count > SHOWN_PROBLEMS:
         lines.append(f"  ... and {s.problem_count - SHOWN_PROBLEMS} more problems")
     if rejects and (s.rejected or s.skipped):
