@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -122,3 +123,9 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404(_("No such token."))
     messages.success(request, _("Token revoked. Programs using it can no longer sign in."))
     return redirect("web:api_tokens")
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: object = None) -> HttpResponse:
+    """django-axes' answer to a login while the account or the address is locked out (AXES_LOCKOUT_CALLABLE): 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "web/lockout.html", {"minutes": minutes}, status=429)
