@@ -10,6 +10,8 @@ from typing import Any
 from ninja import Schema
 from ninja.errors import ValidationError
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds; a larger one from a URL is simply not found
+
 
 class ErrorOut(Schema):
     detail: str

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from kokyaku.lib.api import READ_ERRORS
+from kokyaku.lib.api import READ_ERRORS, bad_parameter
+from kokyaku.lib.dates import out_of_range
 from kokyaku.retention import selectors
 from kokyaku.users.roles import is_manager
 
@@ -95,4 +96,7 @@ def retention(request: HttpRequest, as_of: date | None = None) -> selectors.Rete
     Managers only. ``as_of`` defaults to today."""
     if not is_manager(request.user):
         raise PermissionDenied(_("Only managers can do this."))
-    return selectors.retention_report(as_of or timezone.localdate())
+    as_of = as_of or timezone.localdate()
+    if message := out_of_range(as_of):
+        raise bad_parameter("as_of", message)
+    return selectors.retention_report(as_of)
