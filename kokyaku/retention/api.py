@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from kokyaku.lib.api import READ_ERRORS, bad_parameter
-from kokyaku.lib.dates import out_of_range
+from kokyaku.lib.api import READ_ERRORS, Day
 from kokyaku.retention import selectors
 from kokyaku.users.roles import is_manager
 
@@ -89,14 +88,11 @@ class RetentionOut(Schema):
 
 
 @router.get("/retention", response={200: RetentionOut, **READ_ERRORS}, summary="Customer retention")
-def retention(request: HttpRequest, as_of: date | None = None) -> selectors.Retention:
+def retention(request: HttpRequest, as_of: Day | None = None) -> selectors.Retention:
     """The classic curve beside the company's measured one (Kaplan–Meier) and its projection (shifted-beta-geometric),
     the yearly and quarterly cohort tables, and the forecast of today's customers after 1, 2 and 3 years
     with the revenue at stake. ``model`` is "classic" when the history is too short (``reason`` says why).
     Managers only. ``as_of`` defaults to today."""
     if not is_manager(request.user):
         raise PermissionDenied(_("Only managers can do this."))
-    as_of = as_of or timezone.localdate()
-    if message := out_of_range(as_of):
-        raise bad_parameter("as_of", message)
-    return selectors.retention_report(as_of)
+    return selectors.retention_report(as_of or timezone.localdate())
