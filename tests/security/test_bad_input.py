@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
 from kokyaku.portfolio.models import Snapshot
+from kokyaku.users.services import api_token_create
 from kokyaku.web.views import server_error
 from tests.portfolio.pages_demo import PASSWORD, Demo
 
@@ -67,3 +69,14 @@ def test_a_next_that_is_not_a_path_does_not_redirect_off_site_or_fail(demo: Demo
         answer = client.post("/portfolio/snapshots/compute/", {"next": nxt})
         assert answer.status_code in (302, 200, 403), nxt
         assert "x.example" not in answer.get("Location", ""), nxt
+
+
+def test_customer_data_and_new_tokens_are_never_cached(demo: Demo) -> None:
+    """Issue 15: Cache-Control: no-store on pages and API answers that carry customer data or a new token."""
+    client = _client("rep")
+    for path in ("/", "/portfolio/mine/", "/api/accounts", "/tokens/"):
+        assert "no-store" in client.get(path).get("Cache-Control", ""), path
+    _token, plain = api_token_create(user=User.objects.get(username="manager"), name="t")
+    answer = Client().get("/api/accounts", headers={"Authorization": f"Bearer {plain}"})
+    assert answer.status_code == 200
+    assert "no-store" in answer["Cache-Control"]
