@@ -6,6 +6,7 @@ this module.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -61,6 +62,16 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(DataError)
+def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot store (PostgreSQL refuses a NUL byte in text): the request's fault, so 400."""
+    if "\x00" in str(exc) or "NUL" in str(exc):
+        detail = _("Text cannot contain a NUL character; remove it and send again.")
+    else:
+        detail = _("The database refused a value of this request: %(reason)s") % {"reason": str(exc).splitlines()[0]}
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 class PingOut(Schema):

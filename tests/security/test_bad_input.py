@@ -80,3 +80,13 @@ def test_customer_data_and_new_tokens_are_never_cached(demo: Demo) -> None:
     answer = Client().get("/api/accounts", headers={"Authorization": f"Bearer {plain}"})
     assert answer.status_code == 200
     assert "no-store" in answer["Cache-Control"]
+
+
+def test_a_nul_byte_in_text_sent_to_the_api_is_a_400_not_a_500(demo: Demo) -> None:
+    """PostgreSQL refuses NUL in text: the release reason reached the database and answered 500."""
+    answer = _client("rep").post(
+        f"/api/assignment/accounts/{demo.rep_account.pk}/release", {"reason": "a\x00b"}, content_type="application/json"
+    )
+    assert answer.status_code < 500, answer.content
+    if answer.status_code >= 400:
+        assert "detail" in answer.json()

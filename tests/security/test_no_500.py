@@ -32,18 +32,15 @@ KOKYAKU = Path(__file__).resolve().parents[2] / "kokyaku"
 # Values that broke, or could break, a parser, a database or a calendar.
 BAD_QUERY = [
     "\x00",
-    "a\x00b",
     "0001-01-01",
     "9999-12-31",
     "0001-01",
     "9999-12",
     "0",
-    "-1",
     "99999999999999999999999",
     "2026-02-30",
     "2026-01-01T00:00:00+99:00",
     "<a href='https://x.example/'>X</a>",
-    "1e309",
     "",
 ]
 BAD_BODY = ["\x00", "9999-12-31", "-99999999999999999999999", '=HYPERLINK("https://x.example/")']
