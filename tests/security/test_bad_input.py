@@ -11,6 +11,8 @@ from kokyaku.users.services import api_token_create
 from kokyaku.web.views import server_error
 from tests.portfolio.pages_demo import PASSWORD, Demo
 
+pytestmark = pytest.mark.django_db  # each test in a savepoint of the module's demo
+
 
 def _client(username: str) -> Client:
     client = Client(raise_request_exception=False)

@@ -26,7 +26,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from kokyaku.api.urls import api
 from tests.portfolio.pages_demo import PASSWORD, Demo
 
-pytestmark = pytest.mark.slow
+# django_db: pytest-django creates the test database only for a run that holds a django_db test, and the
+# module-scoped demo relies on it (run alone, this file had no tables).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 KOKYAKU = Path(__file__).resolve().parents[2] / "kokyaku"
 # Values that broke, or could break, a parser, a database or a calendar.
