@@ -138,9 +138,13 @@ def _database() -> dict[str, object]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every password set through Kokyaku (`kokyaku createuser`, Django admin, password change) passes these:
+# at least 12 characters, not a common password, not like the username or e-mail, not only digits (issue 15).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Login throttling (django-axes): after KOKYAKU_LOGIN_FAILURES wrong passwords for one username, or from one
 # address, further logins are refused with the lockout page (429) for KOKYAKU_LOCKOUT_MINUTES; a successful
