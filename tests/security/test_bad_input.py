@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
+from kokyaku.assignment.models import Plan
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.users.services import api_token_create
 from kokyaku.web.views import server_error
@@ -92,3 +93,17 @@ def test_a_nul_byte_in_text_sent_to_the_api_is_a_400_not_a_500(demo: Demo) -> No
     assert answer.status_code < 500, answer.content
     if answer.status_code >= 400:
         assert "detail" in answer.json()
+
+
+def test_cancelling_or_retrying_an_unknown_job_is_a_404(demo: Demo) -> None:
+    client = _client("manager")
+    for verb in ("cancel", "retry"):
+        for job_id in ("0", "1", "9223372036854775807"):
+            assert client.post(f"/jobs/{job_id}/{verb}/").status_code == 404
+
+
+def test_an_assignment_plan_page_takes_a_rep_beyond_any_id(demo: Demo) -> None:
+    plan = Plan.objects.create(status="optimal", fingerprint="-")
+    client = _client("manager")
+    for rep in ("99999999999999999999999", "-1", "x\x00"):
+        assert client.get(f"/assignment/plans/{plan.pk}/", {"rep": rep}).status_code == 200
