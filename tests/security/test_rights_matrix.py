@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -322,3 +323,50 @@ def test_every_role_is_let_in_or_refused_as_each_route_says(records: Records) ->
                 assert response.status_code == 401, f"{method} {url}: anonymous got {response.status_code}"
     assert wrong == [], "\n".join(wrong)
     assert tried == len(ROUTES) * len(ROLES)
+
+
+class _Markup(HTMLParser):
+    """Collects what a Content-Security-Policy without 'unsafe-inline' would refuse on a page."""
+
+    def __init__(self, nonce: str) -> None:
+        super().__init__()
+        self.nonce = nonce
+        self.refused: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        handlers = [name for name, _ in attrs if name.startswith("on")]
+        if handlers:
+            self.refused.append(f"<{tag} {' '.join(handlers)}>")
+        for name in ("href", "src", "action", "formaction"):
+            if (named.get(name) or "").strip().lower().startswith("javascript:"):
+                self.refused.append(f"<{tag} {name}=javascript:>")
+        inline = tag == "script" and "src" not in named and named.get("type") not in ("application/json", "application/ld+json")
+        if inline and (not self.nonce or named.get("nonce") != self.nonce):
+            self.refused.append(f"<script> without the page's nonce ({named.get('nonce')!r})")
+
+
+@pytest.mark.parametrize("role", ["anonymous", "rep_own", "manager"])
+def test_no_page_has_markup_the_content_security_policy_refuses(records: Records, role: str) -> None:
+    """Every page, read by anonymous, a rep and a manager: each inline script carries the nonce the header names;
+    no on* handler, no javascript: URL. The browser test (tests/browser/test_csp.py) checks a few in Chromium."""
+    client = _clients()[role]
+    found: list[str] = []
+    pages = 0
+    for key in ROUTES:
+        method, route = key.split(" ", 1)
+        if method != "GET" or route.startswith("/api/"):
+            continue
+        response = _send(client, "GET", "/" + _fill(route, records.own, records.shared), None)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        pages += 1
+        policy = response.get("Content-Security-Policy", "")
+        match = re.search(r"script-src[^;]*'nonce-([^']+)'", policy)  # only on a page that asked for one
+        assert "script-src" in policy, route
+        assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0], route
+        parser = _Markup(match.group(1) if match else "")
+        parser.feed(response.content.decode())
+        found += [f"{route}: {what}" for what in parser.refused]
+    assert found == [], "\n".join(found)
+    assert pages >= {"anonymous": 1, "rep_own": 20, "manager": 30}[role]  # the pages each reads (others answer 403)
