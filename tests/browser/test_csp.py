@@ -10,18 +10,32 @@ from pytest_django.live_server_helper import LiveServer
 from tests.browser.conftest import log_in
 from tests.portfolio.pages_demo import NOW, PASSWORD, load_demo
 
+# (path, a chart that must have drawn, or None); {account} is an account of the demo's "rep".
 PAGES = [
     ("/", None),
-    ("/portfolio/", ".js-plotly-plot"),
-    ("/portfolio/review/", None),
-    ("/portfolio/effort/", ".js-plotly-plot"),
+    ("/portfolio/", "#scatter .scatterlayer .point"),  # the accounts themselves, not only the axes
+    ("/portfolio/accounts/", None),
+    ("/portfolio/accounts/{account}/", None),
+    ("/portfolio/review/", "#sankey .main-svg"),
+    ("/portfolio/effort/", "#effort-chart .main-svg"),
     ("/portfolio/targets/", None),
+    ("/portfolio/criteria/", None),
     ("/prediction/", None),
-    ("/retention/", ".js-plotly-plot"),
+    ("/retention/", "#retention-curves .main-svg"),
     ("/followups/", None),
+    ("/followups/stale-deals/", None),
+    ("/followups/dormant/", None),
+    ("/assignment/", None),
+    ("/assignment/policy/", None),
+    ("/assignment/accounts/{account}/", None),
     ("/buyers/", None),
+    ("/buyers/objections/", None),
+    ("/buyers/accounts/{account}/", None),
+    ("/jobs/", None),
     ("/imports/", None),
-    ("/api/docs", ".swagger-ui"),
+    ("/settings/company/", None),
+    ("/tokens/", None),
+    ("/api/docs", ".swagger-ui .opblock"),
     ("/admin/", None),
 ]
 
@@ -29,12 +43,17 @@ PAGES = [
 @pytest.mark.browser
 def test_no_page_breaks_the_content_security_policy(page: Page, live_server: LiveServer) -> None:
     with time_machine.travel(NOW, tick=True):
-        load_demo()
+        demo = load_demo()
     refused: list[str] = []
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation',"
+        " e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    page.on("console", lambda m: refused.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text or "CSP" in m.text else None)
+    page.on("pageerror", lambda e: refused.append(f"script error: {e}"))
     log_in(page, live_server.url, "admin", PASSWORD)
     for path, drawn in PAGES:
-        answer = page.goto(live_server.url + path)
+        answer = page.goto(live_server.url + path.format(account=demo.rep_account.pk))
         assert answer is not None
         assert answer.status < 400, path
         policy = answer.headers.get("content-security-policy") or ""

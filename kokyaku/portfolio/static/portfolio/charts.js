@@ -63,7 +63,9 @@
       if (!d || !d.x.length) { return; }
       xs = xs.concat(d.x);
       traces.push({
-        type: "scattergl", mode: "markers", name: labels.zone + " " + z,
+        // SVG, not "scattergl": WebGL compiles its shaders with new Function, which the Content-Security-Policy
+        // (no unsafe-eval) refuses, and at most SCATTER_POINTS (2,000) points SVG draws as fast.
+        type: "scatter", mode: "markers", name: labels.zone + " " + z,
         x: d.x, y: d.y, text: d.name,
         customdata: d.id.map(function (id, i) { return [id, money.hover(d.x[i]), money.hover(d.ev[i])]; }),
         hovertemplate: "<b>%{text}</b><br>" + labels.price + ": %{customdata[1]}<br>" + labels.probability +
