@@ -26,7 +26,8 @@ class ValidationErrorOut(Schema):
     detail: list[dict[str, object]]
 
 
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
+# 400: a bad cursor, a value the database refuses, a ValidationError of a service (kokyaku/api/urls.py handlers).
+READ_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
 ONE_ERRORS: dict[int, Any] = {**READ_ERRORS, 404: ErrorOut}
 WRITE_ERRORS: dict[int, Any] = {**ONE_ERRORS, 400: ErrorOut}
 

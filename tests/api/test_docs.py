@@ -97,3 +97,24 @@ def test_the_openapi_document_needs_a_login_or_a_token(strong_rep: Rep) -> None:
     assert with_token.status_code == 200
     assert "/api/accounts" in with_token.json()["paths"]
     assert "no-store" in with_token["Cache-Control"]
+
+
+def test_every_list_with_a_cursor_documents_the_400_a_bad_cursor_gets(rep_client: Client) -> None:
+    schema = rep_client.get("/api/openapi.json").json()
+    with_cursor = [
+        (path, op)
+        for path, methods in schema["paths"].items()
+        for op in methods.values()
+        if any(p["name"] == "cursor" for p in op.get("parameters", []))
+    ]
+    assert len(with_cursor) >= 5
+    for path, op in with_cursor:
+        assert "400" in op["responses"], path
+    answer = rep_client.get("/api/accounts", {"cursor": "not-a-cursor"})
+    assert answer.status_code == 400
+    assert "cursor" in answer.json()["detail"]
+
+
+def test_the_import_upload_documents_who_may_not_send_it(rep_client: Client) -> None:
+    responses = rep_client.get("/api/openapi.json").json()["paths"]["/api/imports/{kind}"]["post"]["responses"]
+    assert {"401", "403"} <= set(responses)
