@@ -3,7 +3,8 @@
 The routes are not listed by hand: the web's come from the URL resolver, the API's from the ninja
 OpenAPI document, so a new page or endpoint is fuzzed the day it lands. Each is sent bad query
 strings (a NUL byte, dates out of every calendar, offsets beyond ±16:00, huge numbers, markup),
-bad ids in the path (0, beyond a 64-bit integer, text with a NUL), and bad bodies (every form field
+bad ids in the path (0, beyond a 64-bit integer, text with a NUL; a real record of each kind first:
+a follow-up, a plan, a key person, a job ... from tests/security/conftest.py), and bad bodies (every form field
 or schema property set to each bad value, wrong types, broken JSON), as anonymous, a rep, a manager
 and an admin. Every answer must be below 500; the API's 4xx answers must be JSON ``{"detail": ...}``
 (the shape docs/api.md promises).
@@ -24,7 +25,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kokyaku.api.urls import api
-from tests.portfolio.pages_demo import PASSWORD, Demo
+from tests.portfolio.pages_demo import PASSWORD
+from tests.security.conftest import Records
 
 # django_db: pytest-django creates the test database only for a run that holds a django_db test, and the
 # module-scoped demo relies on it (run alone, this file had no tables).
@@ -118,19 +120,25 @@ def _client(role: str) -> Client:
     return client
 
 
-def _ids(demo: Demo, name: str) -> list[str]:
-    real = {"account_id": [str(demo.rep_account.pk), str(demo.rep2_account.pk)]}.get(name, ["1"])
-    return real + BAD_IDS if name.endswith("id") and name != "upload_id" else ["x", "..%2F..%2Fsecret", "a%00b"]
+def _ids(records: Records, name: str) -> list[str]:
+    """A parameter's real value first (a record of each kind: tests/security/conftest.py), then the bad ones."""
+    if name.endswith("id") and name != "upload_id":
+        if name in records.own:
+            real = [str(records.own[name])] + ([str(records.other[name])] if name == "account_id" else [])
+        else:
+            real = [records.shared.get(name, "1")]
+        return real + BAD_IDS
+    return [records.shared.get(name, "x"), "..%2F..%2Fsecret", "a%00b"]
 
 
-def _variants(demo: Demo, template: str, placeholder: str) -> list[str]:
+def _variants(records: Records, template: str, placeholder: str) -> list[str]:
     """``template`` with its parameters filled: real ids first, then each parameter in turn given each bad id."""
     params = re.findall(placeholder, template)
 
     def fill(name: str | None = None, value: str = "") -> str:
-        return re.sub(placeholder, lambda m: value if m.group(1) == name else _ids(demo, m.group(1))[0], template)
+        return re.sub(placeholder, lambda m: value if m.group(1) == name else _ids(records, m.group(1))[0], template)
 
-    return [fill()] + [fill(name, value) for name in params for value in _ids(demo, name)[1:]]
+    return [fill()] + [fill(name, value) for name in params for value in _ids(records, name)[1:]]
 
 
 WEB_PARAM = r"<(?:\w+:)?(\w+)>"
@@ -142,11 +150,11 @@ NAMES = _param_names()
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_answers_500(demo: Demo, role: str) -> None:
+def test_no_page_answers_500(records: Records, role: str) -> None:
     client, found = _client(role), Found([])
     values = BAD_QUERY if role != "anonymous" else BAD_QUERY[:2]
     for pattern, _params in WEB:
-        for path in _variants(demo, "/" + pattern, WEB_PARAM):
+        for path in _variants(records, "/" + pattern, WEB_PARAM):
             for value in values:
                 query = dict.fromkeys(NAMES, value)
                 found.check(f"{role} GET {path} {value!r}", client.get(path, query))
@@ -157,12 +165,12 @@ def test_no_page_answers_500(demo: Demo, role: str) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_api_operation_answers_500(demo: Demo, role: str) -> None:
+def test_no_api_operation_answers_500(records: Records, role: str) -> None:
     client, found = _client(role), Found([])
     for method, path, operation in _api_operations():
         params = operation.get("parameters", [])
         query_params = [p["name"] for p in params if p["in"] == "query"]
-        paths = _variants(demo, path, API_PARAM)
+        paths = _variants(records, path, API_PARAM)
         body_schema = operation.get("requestBody", {}).get("content", {})
         props = _properties(body_schema)
         for url in paths:

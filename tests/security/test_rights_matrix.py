@@ -21,36 +21,26 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kokyaku.api.urls import api
-from kokyaku.assignment.models import AccountRelease, Handover, OwnerChange, Plan
-from kokyaku.buyers.models import KeyPerson, Objection, TypeSuggestion
-from kokyaku.crm.models import Account, AccountChurn, Activity, Deal, LostReason, Rep
 from kokyaku.crm.permissions import RIGHTS
 from kokyaku.crm.routes import ROUTES
-from kokyaku.followups.models import FollowUp
-from kokyaku.jobs.models import Job
 from kokyaku.users.roles import Role, role_permissions
-from kokyaku.users.services import api_token_create
-from tests.portfolio.pages_demo import PASSWORD, Demo
+from tests.portfolio.pages_demo import PASSWORD
+from tests.security.conftest import Records
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 DJANGOS_OWN = ("admin/", "i18n/", "logout/", "api/")  # the API's routes come from its schema below
 ROLES = ("anonymous", "rep_own", "rep_other", "manager", "admin")
-WHEN = datetime(2026, 11, 20, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
 KINDS = {"public", "login", "manager"}
 
 
@@ -101,72 +91,6 @@ def test_a_route_without_a_rule_is_caught(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr("tests.security.test_rights_matrix.ROUTES", trimmed)
     with pytest.raises(AssertionError, match="pages without a rule"):
         test_every_route_has_a_rule()
-
-
-@dataclass(frozen=True)
-class Records:
-    """The ids a route's parameters take: per owner (the "rep" login's rep, or rep2's) and shared ones."""
-
-    own: dict[str, int]
-    other: dict[str, int]
-    shared: dict[str, str]
-
-
-def _handover(account: Account) -> Handover:
-    plan = Plan.objects.create(status="optimal", fingerprint="-")
-    change = OwnerChange.objects.create(
-        plan=plan, account=account, from_rep=None, to_rep=account.owner, reason="unowned", changed_at=WHEN
-    )
-    assert account.owner is not None
-    return Handover.objects.create(change=change, rep=account.owner, account=account)
-
-
-def _followup(rep: Rep, account: Account) -> FollowUp:
-    """The open follow-up of ``account`` (one at most per account), assigned to ``rep``."""
-    open_one = FollowUp.objects.filter(account=account).order_by("-id").first()
-    if open_one is None:
-        return FollowUp.objects.create(account=account, assignee=rep, reason="dormant", due_on=date(2026, 12, 1))
-    FollowUp.objects.filter(pk=open_one.pk).update(assignee=rep)
-    return open_one
-
-
-def _owned(rep: Rep, account: Account) -> dict[str, int]:
-    deal = Deal.objects.filter(account=account, owner=rep).order_by("id").first() or Deal.objects.create(
-        external_id=f"D-M-{rep.pk}", account=account, owner=rep, name="Matrix", amount=1, opened_on=date(2026, 1, 5)
-    )
-    person = KeyPerson.objects.create(account=account, name="Ito", influence=3)
-    TypeSuggestion.objects.update_or_create(account=account, defaults={"buyer_type": "conservative", "computed_at": WHEN})
-    objection = Objection.objects.create(account=account, date=date(2026, 11, 1), said="Too dear")
-    return {
-        "account_id": account.pk,
-        "rep_id": rep.pk,
-        "deal_id": deal.pk,
-        "followup_id": _followup(rep, account).pk,
-        "person_id": person.pk,
-        "objection_id": objection.pk,
-        "churn_id": AccountChurn.objects.create(account=account, churned_on=date(2026, 11, 1), reason="matrix").pk,
-        "release_id": AccountRelease.objects.create(account=account, reason="matrix").pk,
-        "handover_id": _handover(account).pk,
-        "activity_id": Activity.objects.filter(account=account).values_list("pk", flat=True).first() or 0,
-    }
-
-
-@pytest.fixture(scope="module")
-def records(demo: Demo, django_db_blocker: Any) -> Records:
-    with django_db_blocker.unblock():
-        token, _plain = api_token_create(user=User.objects.get(username="rep"))
-        shared = {
-            "reason_id": str(LostReason.objects.order_by("id").values_list("pk", flat=True).first()),
-            "token_id": str(token.pk),
-            "plan_id": str(Plan.objects.create(status="optimal", fingerprint="-").pk),
-            "job_id": str(Job.objects.create(kind="snapshot", state=Job.State.FAILED).pk),  # retry-able
-            "run_id": "999999",
-            "upload_id": "no-such-upload",
-            "kind": "snapshot",
-            "rep_id": str(demo.rep.pk),
-            "team_id": str(demo.rep.team_id),
-        }
-        return Records(own=_owned(demo.rep, demo.rep_account), other=_owned(demo.rep2, demo.rep2_account), shared=shared)
 
 
 KIND_OF = {"/api/imports/{kind}": "accounts"}  # elsewhere {kind} is a job's kind
