@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
+	@echo "make run: development defaults (DEBUG=1, a built-in SECRET_KEY, plain HTTP); production settings: docs/security.md"
 	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku migrate --no-input -v 0
 	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku demo --if-empty --url http://$(HOST):$(PORT)/
 	DEBUG=$${DEBUG:-1} $(BIN)/kokyaku serve --host $(HOST) --port $(PORT)

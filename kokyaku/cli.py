@@ -38,6 +38,8 @@ commands:
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.
+`serve` runs with DEBUG off unless DEBUG=1 is set, so it needs SECRET_KEY; the other commands default
+to DEBUG=1 (a developer's machine). Production settings: docs/security.md.
 """
 
 
@@ -65,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kokyaku {__version__}")
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokyaku.settings")
-    # Local use: an unset DEBUG means a developer's machine, so no SECRET_KEY is needed.
-    os.environ.setdefault("DEBUG", "1")
+    # Local use: an unset DEBUG means a developer's machine, so no SECRET_KEY is needed. Not for `serve`: that is
+    # production, DEBUG off unless asked (`make run` asks), and a missing SECRET_KEY stops it with one line.
+    if args[0] != "serve":
+        os.environ.setdefault("DEBUG", "1")
     show_traceback = os.environ.get("KOKYAKU_TRACEBACK") == "1"
     try:
         import django

@@ -8,15 +8,27 @@ ALLOWED_HOSTS       comma-separated, default localhost,127.0.0.1
 KOKYAKU_UPLOAD_MAX_MB   largest import upload, default 200
 KOKYAKU_REJECTS_KEEP_DAYS   how long the rows an import set aside stay downloadable, default 90
 KOKYAKU_IMPORT_MAX_UNPACKED_MB   what a gzipped import file may unpack to, default 4096
+
+Production behind a TLS proxy (docs/security.md; `kokyaku check --deploy` is clean with these):
+CSRF_TRUSTED_ORIGINS    comma-separated origins the browser posts from, e.g. https://kokyaku.example.com
+KOKYAKU_TLS_PROXY       1: trust the proxy's X-Forwarded-Proto: https (SECURE_PROXY_SSL_HEADER), default 0
+SECURE_SSL_REDIRECT     1: redirect http:// to https://, default 0
+SECURE_HSTS_SECONDS     Strict-Transport-Security max-age, default 0 (off); 31536000 in production
+SECURE_HSTS_INCLUDE_SUBDOMAINS / SECURE_HSTS_PRELOAD    default 0
+SESSION_COOKIE_SECURE   1: session and CSRF cookies only over HTTPS, default 0
+KOKYAKU_LOGIN_FAILURES  wrong passwords before a lockout (per account and per address), default 5
+KOKYAKU_LOCKOUT_MINUTES how long a lockout lasts, default 15 (an admin can lift it sooner)
 """
 
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",  # login throttling: AccessAttempt in Django admin, `kokyaku axes_reset`
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files: /api/docs works offline
     "kokyaku.users",
@@ -63,15 +76,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kokyaku.lib.middleware.NoStoreMiddleware",  # Cache-Control: no-store for logged-in users and tokens
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "kokyaku.urls"
@@ -123,10 +139,28 @@ def _database() -> dict[str, object]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every password set through Kokyaku (`kokyaku createuser`, Django admin, password change) passes these:
+# at least 12 characters, not a common password, not like the username or e-mail, not only digits (issue 15).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after KOKYAKU_LOGIN_FAILURES wrong passwords for one username, or from one
+# address, further logins are refused with the lockout page (429) for KOKYAKU_LOCKOUT_MINUTES; a successful
+# login resets the count. An admin lifts a lockout in Django admin (Axes > Access attempts) or with
+# `kokyaku axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AUTHENTICATION_BACKENDS = [
+    "kokyaku.users.backends.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("KOKYAKU_LOGIN_FAILURES", "5", minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("KOKYAKU_LOCKOUT_MINUTES", "15", minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: by account and by address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kokyaku.web.views.locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -182,6 +216,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0", minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "0")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
+# Content-Security-Policy (django-csp): scripts only from this site or an inline block carrying the page's nonce
+# ({{ request.csp_nonce }}: the six chart start-ups); no inline event handlers (data-autosubmit in kokyaku.js).
+# Styles allow 'unsafe-inline': Plotly draws with style attributes and injected <style> blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if envbool("KOKYAKU_TLS_PROXY", "0"):
+    # Only behind a proxy that sets X-Forwarded-Proto itself (and strips a client's): otherwise anyone could claim https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 if envbool("KOKYAKU_FAST_HASHER", "0"):
     # Tests only: MD5 keeps logins fast; never set in production.

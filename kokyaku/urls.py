@@ -26,3 +26,7 @@ urlpatterns = [
     path("jobs/", include("kokyaku.jobs.urls")),
     path("", include("kokyaku.web.urls")),
 ]
+
+# Unknown URLs and crashes under /api/ answer JSON {"detail": ...}, like every other API error (issue 15).
+handler404 = "kokyaku.web.views.not_found"
+handler500 = "kokyaku.web.views.server_error"

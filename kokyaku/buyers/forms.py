@@ -11,6 +11,7 @@ from kokyaku.buyers.labels import trait_text
 from kokyaku.buyers.models import KeyPerson, Objection, TypeDecision
 from kokyaku.crm.models import Account, Deal
 from kokyaku.domain.buyer_types import TRAITS
+from kokyaku.lib.dates import validate_day
 
 
 class ChecklistForm(forms.Form):
@@ -65,8 +66,12 @@ class ObjectionFilterForm(forms.Form):
     )
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
     product = forms.ChoiceField(label=_("Product"), choices=[], required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        validators=[validate_day], label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        validators=[validate_day], label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, products: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,6 +17,7 @@ from kokyaku.buyers.models import ChecklistTick, KeyPerson, Objection, TypeDecis
 from kokyaku.buyers.services import checklist_score
 from kokyaku.crm.models import Account, Deal, Rep
 from kokyaku.domain.buyer_types import BUYER_TYPES, TRAITS, key_person_gaps, objection_loss_table, top_objections
+from kokyaku.lib.api import MAX_ID
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 
 # -- one account ----------------------------------------------------------------------------------
@@ -361,4 +362,6 @@ def objection_of(account_id: int, objection_id: int) -> Objection | None:
 
 
 def suggestion_of(account_id: int) -> TypeSuggestion | None:
+    if not 0 < account_id <= MAX_ID:  # an id from a URL beyond the database's integers (SQLite: OverflowError)
+        return None
     return TypeSuggestion.objects.select_related("account").filter(account_id=account_id).first()

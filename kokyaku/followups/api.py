@@ -20,7 +20,7 @@ from kokyaku.crm.selectors import account_get
 from kokyaku.crm.services import churn_record, churn_withdraw
 from kokyaku.followups import selectors, services
 from kokyaku.followups.models import FollowUp
-from kokyaku.lib.api import READ_ERRORS, WRITE_ERRORS
+from kokyaku.lib.api import READ_ERRORS, WRITE_ERRORS, Day
 from kokyaku.lib.pagination import KeysetPagination, PageMeta
 from kokyaku.users.roles import is_manager
 
@@ -100,7 +100,7 @@ class CancelIn(Schema):
 
 class ReassignIn(Schema):
     assignee: int = Field(..., description="An active rep's id.")
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 @router.post(

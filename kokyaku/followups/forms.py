@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kokyaku.followups.models import FollowUp
 from kokyaku.followups.selectors import LIFECYCLE_ALL
+from kokyaku.lib.dates import validate_day
 
 OUTCOME_CHOICES = [(v, label) for v, label in FollowUp.Outcome.choices if v not in ("", FollowUp.Outcome.REACTIVATED)]
 
@@ -24,7 +25,9 @@ class CancelForm(forms.Form):
 
 class ReassignForm(forms.Form):
     assignee = forms.TypedChoiceField(label=_("Assign to"), coerce=int)
-    due_on = forms.DateField(label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        validators=[validate_day], label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, reps: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

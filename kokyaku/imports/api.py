@@ -21,6 +21,7 @@ from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_parse
 from kokyaku.imports.models import ImportRun
 from kokyaku.imports.selectors import import_runs_recent, run_rejects, saved_mapping_names
 from kokyaku.imports.services import import_recorded, mapping_for
+from kokyaku.lib.api import ErrorOut
 from kokyaku.users.roles import is_manager
 
 Kind = Literal["accounts", "reps", "deals", "activities", "purchases", "contacts"]
@@ -72,7 +73,14 @@ class ImportRefusedOut(Schema):
 
 @router.post(
     "/imports/{kind}",
-    response={200: ImportSummaryOut, 400: ImportRefusedOut, 413: ImportRefusedOut, 422: ImportRefusedOut},
+    response={
+        200: ImportSummaryOut,
+        400: ImportRefusedOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        413: ImportRefusedOut,
+        422: ImportRefusedOut,
+    },
     tags=["imports"],
 )
 def import_file(

@@ -1,18 +1,21 @@
-"""The rejects file: every refused or skipped row of an import, as it was in the file, with where and why."""
+"""The rejects file: every refused or skipped row of an import, as it was in the file, with where and why.
+
+Written through the shared formula-safe writer (:class:`kokyaku.lib.tabular.CsvWriter`): a source
+value such as ``=HYPERLINK(...)`` comes out as ``'=HYPERLINK(...)``, shown as text by a spreadsheet.
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from kokyaku.imports.errors import Problem
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.table import Table
+from kokyaku.lib.tabular import CsvWriter
 
 
 class RejectsFile:
@@ -21,10 +24,10 @@ class RejectsFile:
     def __init__(self, path: Path | None, header: list[str]) -> None:
         self.path = path
         self.handle: io.TextIOWrapper | None = None
-        self.writer: Any = None
+        self.writer: CsvWriter | None = None
         if path is not None:
             self.handle = path.open("w", encoding="utf-8-sig", newline="")
-            self.writer = csv.writer(self.handle)
+            self.writer = CsvWriter(self.handle)
             self.writer.writerow([*header, "row", "column", "reason"])
 
     def write(self, raw: pd.DataFrame, rows: Iterable[int], problems: list[Problem], reason: str = "") -> None:

@@ -104,6 +104,7 @@ def job_cancel(*, actor: Actor, job_id: int) -> Job:
 
 def job_retry(*, actor: Actor, job_id: int) -> Job:
     """Start a failed or cancelled job again with the same parameters (safe: the failed run wrote nothing)."""
+    check(actor, "job_enqueue")  # the right first: who may not retry learns nothing of the job's state
     old = Job.objects.get(pk=job_id)
     if old.state not in (Job.State.FAILED, Job.State.CANCELLED):
         raise ValidationError(gettext("Only a failed or cancelled job can be retried."))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from kokyaku.jobs import selectors, services
+from kokyaku.jobs.models import Job
 from kokyaku.users.decorators import manager_required
 
 STARTABLE = ("snapshot", "train")  # the kinds a button starts with no parameters
@@ -45,6 +46,7 @@ def job_start(request: HttpRequest, kind: str) -> HttpResponse:
 @manager_required
 @require_POST
 def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    get_object_or_404(Job, pk=job_id)  # an unknown id is a 404, not the service's DoesNotExist (issue 15)
     try:
         services.job_cancel(actor=request.user, job_id=job_id)
     except ValidationError as exc:
@@ -55,6 +57,7 @@ def job_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @manager_required
 @require_POST
 def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    get_object_or_404(Job, pk=job_id)  # an unknown id is a 404, not the service's DoesNotExist (issue 15)
     try:
         job = services.job_retry(actor=request.user, job_id=job_id)
     except services.JobBusy as exc:

@@ -182,6 +182,21 @@ def _with_header(headers: list[str], sheet: Sheet) -> Iterator[list[str]]:
         yield [_csv_text(v) for v in row]
 
 
+class CsvWriter:
+    """Row-by-row CSV into a text file (opened with ``newline=""``), every cell formula-safe.
+
+    For files written in pieces as a job goes (the imports' rejects file), where :func:`csv_lines`'
+    one iterable of rows does not fit. Cells are written as :func:`csv_lines` writes them, the header
+    included: a source file's own column names are user text too.
+    """
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row: Sequence[Any]) -> None:
+        self._writer.writerow([_csv_text(v) for v in row])
+
+
 def write_csv(out: IO[bytes], sheet: Sheet, *, encoding: str = "utf-8-sig") -> int:
     """Write ``sheet`` as CSV to a binary file; return the number of data rows."""
     for line in csv_lines(sheet, encoding=encoding):

@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 
 from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm import services as crm_services
-from kokyaku.lib.api import ONE_ERRORS, WRITE_ERRORS, ErrorOut, bad_parameter
+from kokyaku.lib.api import ONE_ERRORS, WRITE_ERRORS, Day, ErrorOut, bad_parameter
 from kokyaku.portfolio import selectors, services
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.portfolio.periods import Period, period_parse
@@ -119,7 +119,7 @@ def snapshot_list(request: HttpRequest, limit: int = Query(50, ge=1, le=500)) ->
 
 
 @router.post("/portfolio/snapshots", response={201: SnapshotOut, **WRITE_ERRORS}, summary="Compute a snapshot now")
-def snapshot_compute(request: HttpRequest, as_of: date | None = None) -> Status[Snapshot]:
+def snapshot_compute(request: HttpRequest, as_of: Day | None = None) -> Status[Snapshot]:
     """Compute the portfolio now (managers only). Large portfolios: prefer `kokyaku snapshot` from cron."""
     return Status(201, services.snapshot_create(actor=request.user, as_of=as_of))
 
@@ -245,8 +245,8 @@ class EffortPageOut(Schema):
 @router.get("/portfolio/effort", response={200: EffortPageOut, **READ_ERRORS}, summary="Effort vs return")
 def effort(
     request: HttpRequest,
-    start: date,
-    end: date,
+    start: Day,
+    end: Day,
     per_rep: bool = False,
     snapshot: str = "latest",
     reps_page: int = Query(1, ge=1),  # type: ignore[type-arg]

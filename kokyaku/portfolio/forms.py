@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kokyaku.crm.models import Account, Activity, Deal, Rep
 from kokyaku.domain.portfolio import BANDS, ZONES
+from kokyaku.lib.dates import validate_day
 from kokyaku.portfolio.models import AxisMode, Band, Lifecycle, Zone
 from kokyaku.portfolio.selectors import SORTS
 
@@ -226,8 +227,8 @@ class CriteriaForm(forms.Form):
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(validators=[validate_day], label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(validators=[validate_day], label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
+from kokyaku.lib.dates import EARLIEST, LATEST
+
 _FY = re.compile(r"^FY(\d{4})$")
 _FQ = re.compile(r"^FY(\d{4})-Q([1-4])$")
 _FH = re.compile(r"^FY(\d{4})-H([12])$")
@@ -55,7 +57,18 @@ def fiscal_year_of(day: date, start_month: int) -> int:
 
 
 def period_parse(key: str, *, start_month: int) -> Period:
-    """Return the period a key names; raise ValueError with the accepted forms otherwise."""
+    """Return the period a key names; raise ValueError with the accepted forms otherwise.
+
+    A period outside the dates Kokyaku works with (:mod:`kokyaku.lib.dates`; ``0001-01`` made the
+    targets page fail computing the year before) is refused the same way.
+    """
+    period = _parse(key, start_month=start_month)
+    if period.start < EARLIEST or period.end > LATEST:
+        raise ValueError(f"period {key!r}: outside the dates Kokyaku works with ({EARLIEST} to {LATEST})")
+    return period
+
+
+def _parse(key: str, *, start_month: int) -> Period:
     key = (key or "").strip()
     if m := _FY.match(key):
         start = date(int(m[1]), start_month, 1)

@@ -31,6 +31,7 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
+from kokyaku.lib.dates import check_day
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.precompute import store_summaries
 from kokyaku.portfolio.selectors.snapshots import snapshots_before
@@ -319,7 +320,7 @@ def snapshot_create(
     The snapshot's ``notes`` keep how each axis was cut and which model served and why. Any error
     rolls everything back: the previous snapshot stays current.
     """
-    as_of = as_of or timezone.localdate()
+    as_of = check_day(as_of or timezone.localdate(), "as_of")
     started = time.perf_counter()
     notify: Progress = progress or (lambda stage, count: None)
     check(actor, "snapshot_create")

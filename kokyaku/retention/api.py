@@ -6,7 +6,6 @@ the response schema (pydantic reads them as they are), so the API cannot drift f
 
 from __future__ import annotations
 
-from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from kokyaku.lib.api import READ_ERRORS
+from kokyaku.lib.api import READ_ERRORS, Day
 from kokyaku.retention import selectors
 from kokyaku.users.roles import is_manager
 
@@ -22,7 +21,7 @@ router = Router(tags=["retention"])
 
 
 @router.get("/retention", response={200: selectors.Retention, **READ_ERRORS}, summary="Customer retention")
-def retention(request: HttpRequest, as_of: date | None = None) -> selectors.Retention:
+def retention(request: HttpRequest, as_of: Day | None = None) -> selectors.Retention:
     """The classic curve beside the company's measured one (Kaplan–Meier) and its projection (shifted-beta-geometric),
     the yearly and quarterly cohort tables, and the forecast of today's customers after 1, 2 and 3 years
     with the revenue at stake. ``model`` is "classic" when the history is too short (``reason`` says why).

@@ -56,6 +56,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "crm.add_team",
         "crm.change_team",
         "crm.add_rep",
+        "axes.view_accessattempt",  # the login lockouts in Django admin; deleting one lifts it (issue 15)
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
     ],
 }
 

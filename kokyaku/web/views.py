@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kokyaku.assignment.selectors import handovers_open
@@ -122,3 +124,27 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404(_("No such token."))
     messages.success(request, _("Token revoked. Programs using it can no longer sign in."))
     return redirect("web:api_tokens")
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: object = None) -> HttpResponse:
+    """django-axes' answer to a login while the account or the address is locked out (AXES_LOCKOUT_CALLABLE): 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "web/lockout.html", {"minutes": minutes}, status=429)
+
+
+def _api_path(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: under /api/ the JSON ``{"detail": ...}`` docs/api.md promises, elsewhere Django's page."""
+    if _api_path(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: under /api/ JSON, never an HTML page (nor, with DEBUG off, a traceback); elsewhere Django's page."""
+    if _api_path(request):
+        return JsonResponse({"detail": _("Something went wrong on our side; it has been logged.")}, status=500)
+    return defaults.server_error(request)

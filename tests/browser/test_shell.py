@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import override_settings
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -99,6 +100,7 @@ def test_a_rep_creates_an_api_token_sees_it_once_and_revokes_it(page: Page, live
     [("rep", "Rep", "My portfolio"), ("rep2", "Rep", "My portfolio"),
      ("manager", "Manager", "Company settings"), ("admin", "Administrator", "Django admin")],
 )  # fmt: skip
+@override_settings(DEBUG=True)  # a server with DEBUG off lists no demo logins (tests/security/test_accounts.py)
 def test_each_demo_login_works_in_the_browser(
     page: Page, live_server: LiveServer, username: str, role_badge: str, role_link: str
 ) -> None:

@@ -236,3 +236,29 @@ def test_what_an_import_noted_is_in_its_history_line(manager_client: Client, man
     _token, plain = api_token_create(user=manager, name="nightly")
     (line,) = Client(headers={"Authorization": f"Bearer {plain}"}).get("/api/imports").json()
     assert note in line["notes"]
+
+
+INJECTED = (
+    DEALS_HEADER.replace("name", "=cmd|' /C calc'!A0")
+    + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\n"
+    + 'D2,A1,Tanaka,"=HYPERLINK(""https://x.example/"",""x"")",-5,Won,won,2024-01-01,2024-02-01\n'
+    + "D3,A1,Tanaka,  ＠SUM(A1),-6,Won,won,2024-01-01,2024-02-01\n"
+    + 'D4,A1,Tanaka,"\tTAB",-7,Won,won,2024-01-01,2024-02-01\n'
+)
+
+
+def test_the_rejects_csv_never_hands_a_spreadsheet_a_formula(manager: User, strong_rep: object) -> None:
+    """Issue 15: source values went to the rejects file raw and LibreOffice ran =HYPERLINK(...)."""
+    _token, plain = api_token_create(user=manager, name="nightly")
+    api = Client(headers={"Authorization": f"Bearer {plain}"})
+    answer = api.post(
+        "/api/imports/deals", {"file": SimpleUploadedFile("n.csv", INJECTED.encode()), "skip_invalid": "true"}
+    ).json()
+    assert answer["rejected"] == 3
+    body = b"".join(api.get(f"/api/imports/{answer['history_id']}/rejects")).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][3] == "'=cmd|' /C calc'!A0"  # the file's own header is source text too
+    assert [r[3] for r in rows[1:]] == ['\'=HYPERLINK("https://x.example/","x")', "'  ＠SUM(A1)", "'\tTAB"]
+    assert [r[4] for r in rows[1:]] == ["'-5", "'-6", "'-7"]  # one rule for every cell: a leading minus too
+    for row in rows:
+        assert not any(cell.lstrip(" \u3000")[:1] in set("=+-@＝＋－＠\t\r") for cell in row if cell)

@@ -95,6 +95,7 @@ def test_an_unknown_page_gets_the_styled_404(rep_client: Client) -> None:
     assert 'class="topbar"' in html
 
 
+@override_settings(DEBUG=True)  # with DEBUG off never (tests/security/test_accounts.py)
 def test_the_login_page_lists_demo_logins_when_the_demo_created_them(client: Client, db: None) -> None:
     user_create(username="manager", password="kokyaku-demo", role=Role.MANAGER, email="manager@demo.example.jp")
     user_create(username="rep", password="kokyaku-demo", role=Role.REP, email="rep@demo.example.jp")

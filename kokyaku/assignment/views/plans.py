@@ -16,10 +16,12 @@ from kokyaku.users.decorators import manager_required
 
 
 def _int(value: str | None) -> int | None:
+    """A query parameter as an id; None when missing, not a number, or beyond what a database id holds (issue 15)."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is None or 0 < number < 2**63 else None
 
 
 @manager_required

@@ -106,8 +106,8 @@ def suggestion(request: HttpRequest, account_id: int) -> HttpResponse:
     services.suggestion_decide(actor=request.user, suggestion=found, accept=accept)
     messages.success(request, _("Suggestion accepted.") if accept else _("Suggestion dismissed."))
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # a path only: a bare word would be taken for a view name (issue 15)
     return redirect("buyers:account", account_id=account_id)
 
 

@@ -19,11 +19,16 @@ PER_PAGE = 50
 
 
 def int_param(value: Any, default: int | None = None) -> int | None:
-    """A query parameter as an int; ``default`` when missing or not a number."""
+    """A query parameter as an int; ``default`` when missing, not a number, or beyond a 32-bit integer.
+
+    The bound keeps ``?rep=99999999999999999999999`` or a page number that size away from the
+    database, which refuses integers that large (issue 15).
+    """
     try:
-        return int(value) if value not in (None, "") else default
+        number = int(value) if value not in (None, "") else default
     except (TypeError, ValueError):
         return default
+    return number if number is None or abs(number) <= INT_BOUND else default
 
 
 def page_param(request: HttpRequest, name: str = "page") -> int:
@@ -51,10 +56,19 @@ def currency() -> str:
     return company_settings().currency
 
 
+INT_BOUND = 2**31 - 1
+
+
 def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The ``next`` URL of a form when it stays on this site, else ``fallback``."""
+    """The ``next`` URL of a form when it is a path on this site, else ``fallback``.
+
+    Only a path (``/...``): a bare word such as ``9999-12-31`` would be taken by ``redirect()`` for a
+    view name and fail (issue 15); ``//host`` and ``https://other/`` are refused as elsewhere.
+    """
     nxt = request.POST.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return fallback
 

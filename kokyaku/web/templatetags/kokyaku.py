@@ -51,9 +51,13 @@ def demo_logins() -> dict[str, object]:
     """Return the demo logins present in this database, for the login page's hint.
 
     A demo login is one of the demo usernames with the demo e-mail domain, so a real user who
-    happens to be called "admin" is never advertised. ``show`` is true when there are some, or when
-    DEBUG is on (then the hint says how to create them).
+    happens to be called "admin" is never advertised. Only with DEBUG on (a developer's machine,
+    `make run`): a server run with `kokyaku serve` never publishes logins and their password, even
+    when its database holds the demo (issue 15). ``show`` is then always true (without demo logins
+    the hint says how to create them).
     """
+    if not settings.DEBUG:
+        return {"show": False, "logins": [], "password": ""}
     users = logins_with_reps(usernames=DEMO_USERNAMES, email_suffix=DEMO_EMAIL_DOMAIN)
     by_name = {u.username: u for u in users}
     rows = []
@@ -66,4 +70,4 @@ def demo_logins() -> dict[str, object]:
             if role is Role.REP and rep is not None:
                 label = f"{label} · {rep.get_tier_display()}"
             rows.append({"username": name, "role": label})
-    return {"show": bool(rows) or settings.DEBUG, "logins": rows, "password": DEMO_PASSWORD}
+    return {"show": True, "logins": rows, "password": DEMO_PASSWORD}

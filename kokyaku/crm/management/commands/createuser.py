@@ -6,6 +6,9 @@ import getpass
 import os
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.crm.services import login_create
@@ -30,8 +33,10 @@ class Command(KokyakuCommand):
             if not self.stdin_is_tty():
                 raise CommandError("no password: pass --password or set KOKYAKU_PASSWORD")
             password = getpass.getpass("Password: ")
-        if len(password) < 8:
-            raise CommandError("the password must have at least 8 characters")
+        try:  # settings.AUTH_PASSWORD_VALIDATORS: length, common passwords, likeness to the username or e-mail
+            validate_password(password, User(username=options["username"], email=options["email"]))
+        except ValidationError as exc:
+            raise CommandError("the password is refused: " + " ".join(exc.messages)) from None
         try:
             user = login_create(
                 actor=None,  # the command line: whoever can run it administers the installation

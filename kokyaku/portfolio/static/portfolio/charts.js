@@ -52,6 +52,11 @@
     }
     return {tickmode: "array", tickvals: vals, ticktext: vals.map(fmt)};
   }
+  // User text (account and rep names) as Plotly shows it: Plotly reads <a href>, <b>, <br> ... in labels and
+  // hovers as markup, and turns entities back into characters, so a name is shown as typed (issue 15).
+  function esc(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
   function extend(target, extra) { for (var k in extra) { target[k] = extra[k]; } return target; }
 
   function scatter(el, data, urlTemplate) {
@@ -63,8 +68,10 @@
       if (!d || !d.x.length) { return; }
       xs = xs.concat(d.x);
       traces.push({
-        type: "scattergl", mode: "markers", name: labels.zone + " " + z,
-        x: d.x, y: d.y, text: d.name,
+        // SVG, not "scattergl": WebGL compiles its shaders with new Function, which the Content-Security-Policy
+        // (no unsafe-eval) refuses, and at most SCATTER_POINTS (2,000) points SVG draws as fast.
+        type: "scatter", mode: "markers", name: labels.zone + " " + z,
+        x: d.x, y: d.y, text: d.name.map(esc),
         customdata: d.id.map(function (id, i) { return [id, money.hover(d.x[i]), money.hover(d.ev[i])]; }),
         hovertemplate: "<b>%{text}</b><br>" + labels.price + ": %{customdata[1]}<br>" + labels.probability +
           ": %{y:.0f}%<br>" + labels.ev + ": %{customdata[2]}<extra>" + labels.zone + " " + z + "</extra>",
@@ -134,7 +141,8 @@
   function yomi(el, chart) {
     // Horizontal: one bar per rep reads well for 3 reps or 30; the target is a red tick on each bar.
     var money = moneyFormat(chart.currency);
-    var h = {orientation: "h", y: chart.reps};
+    var reps = chart.reps.map(esc);
+    var h = {orientation: "h", y: reps};
     function hover(values) { return values.map(function (v) { return money.hover(v); }); }
     function bar(name, x, color) {
       return extend({type: "bar", name: name, x: x, marker: {color: color}, customdata: hover(x),
@@ -147,7 +155,7 @@
       bar(chart.labels.won, chart.won, "#1e7a46"),
       bar(chart.labels.high, chart.high, "#6fbf8e"),
       bar(chart.labels.mid, chart.mid, "#f1d39a"),
-      {type: "scatter", mode: "markers", name: chart.labels.target, x: chart.target, y: chart.reps, customdata: hover(chart.target),
+      {type: "scatter", mode: "markers", name: chart.labels.target, x: chart.target, y: reps, customdata: hover(chart.target),
         hovertemplate: "<b>%{y}</b><br>" + chart.labels.target + ": %{customdata}<extra></extra>",
         marker: {symbol: "line-ns-open", size: 16, line: {width: 3, color: "#b3261e"}}}
     ], base({barmode: "stack", height: Math.max(260, 60 + 22 * chart.reps.length),
@@ -156,5 +164,5 @@
       margin: {l: 10, r: 16, t: 10, b: 40}, legend: {orientation: "h", y: 1.02, yanchor: "bottom", traceorder: "normal"}}), CONFIG);
   }
 
-  window.KokyakuCharts = {scatter: scatter, sankey: sankey, effort: effort, yomi: yomi, moneyFormat: moneyFormat};
+  window.KokyakuCharts = {scatter: scatter, sankey: sankey, effort: effort, yomi: yomi, moneyFormat: moneyFormat, esc: esc};
 })();
