@@ -65,6 +65,8 @@ ROUTES: dict[str, str] = {
     "GET imports/": "manager",
     "POST imports/": "manager",
     "GET imports/runs/<int:run_id>/rejects.csv": "manager",
+    "GET imports/duplicates/": "duplicates_merge",
+    "POST imports/duplicates/": "duplicates_merge",
     "GET imports/<str:upload_id>/": "manager",
     "POST imports/<str:upload_id>/preview/": "manager",
     "POST imports/<str:upload_id>/save-mapping/": "manager",
@@ -78,6 +80,9 @@ ROUTES: dict[str, str] = {
     "POST followups/<int:followup_id>/reassign/": "followup_reassign",
     "GET followups/stale-deals/": "login",
     "GET followups/dormant/": "login",
+    "GET followups/accounts/<int:account_id>/departures/": "login",
+    "POST followups/accounts/<int:account_id>/departures/record/": "churn_record",
+    "POST followups/departures/<int:churn_id>/withdraw/": "churn_withdraw",
     # web: assignment
     "GET assignment/": "manager",
     "POST assignment/": "assignment_plan",

@@ -199,6 +199,7 @@ WEB_FORMS: dict[str, dict[str, str]] = {
     "followups/<int:followup_id>/reassign/": {"assignee": "{rep_id}", "due_on": "2026-12-01"},
     "assignment/accounts/<int:account_id>/": {"action": "release", "reason": "matrix"},
     "buyers/accounts/<int:account_id>/suggestion/": {"decision": "accept"},
+    "followups/accounts/<int:account_id>/departures/record/": {"churned_on": "2026-11-01", "reason": "matrix"},
 }
 # The refusals a page shows as a message on the page it sends back to, instead of a 403.
 REFUSALS = {str(r.refused) for r in RIGHTS.values()} | {str(r.not_owner) for r in RIGHTS.values() if r.not_owner}
