@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kokyaku.web.middleware.DatabaseUnavailableMiddleware",  # a 503, not a 500, when the database goes away
 ]
 
 ROOT_URLCONF = "kokyaku.urls"

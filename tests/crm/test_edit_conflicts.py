@@ -72,8 +72,8 @@ def test_the_conflict_message_is_in_japanese(strong_account: Account, rep_client
     refused = _post(rep_client, url, {**mine, "industry": "robotics"}, HTTP_ACCEPT_LANGUAGE="ja")
     assert refused.status_code == 409
     notice = refused.content.decode().split('data-testid="edit-conflict"')[1].split("</div>")[0]
-    assert "Sato Kenji さんが" in notice
-    assert "この顧客を変更しました" in notice
+    assert "この顧客が変更されました" in notice
+    assert "変更者: Sato Kenji" in notice
     assert "何も保存していません" in notice
     assert "入力した内容（未保存）" in notice
     assert Account.objects.get(pk=strong_account.pk).industry == "chemicals"
@@ -125,7 +125,7 @@ def test_a_deal_patch_with_a_stale_version_changes_nothing(strong_account: Accou
     assert _patch(rep_client, url, {"stage": "Review", "version": 1}).status_code == 200
     stale = _patch(rep_client, url, {"stage": "Contract", "version": 1}, HTTP_ACCEPT_LANGUAGE="ja")
     assert stale.status_code == 409
-    assert "この商談を変更しました" in stale.json()["detail"]
+    assert "この商談が変更されました" in stale.json()["detail"]
     assert stale.json()["current"]["stage"] == "Review"
     assert Deal.objects.get(pk=deal.pk).stage == "Review"
     assert _patch(rep_client, url, {"stage": "Contract"}).status_code == 200  # without a version: last write wins, as before
