@@ -44,7 +44,7 @@ def _count_accounts(env: dict[str, str]) -> tuple[str, int]:
     return vendor, int(count)
 
 
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 900.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
