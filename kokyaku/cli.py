@@ -10,7 +10,8 @@ import os
 import sys
 
 # Sub-commands that work on an un-migrated database.
-_NO_DB_NEEDED = {"migrate", "help", "--help", "-h", "makemigrations", "check", "collectstatic", "compilemessages", "--version", "restore"}
+_NO_DB_NEEDED = {"migrate", "help", "--help", "-h", "makemigrations", "check", "collectstatic", "compilemessages", "--version"}
+_NO_DB_NEEDED.add("restore")  # a backup restores into a new, empty database too
 
 USAGE = """usage: kokyaku COMMAND [options]
 

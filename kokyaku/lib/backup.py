@@ -53,8 +53,9 @@ def _pg_tool(name: str) -> str:
     """The path of ``pg_dump`` / ``pg_restore``, refused when missing or older than the server."""
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} is not on PATH: install the PostgreSQL client tools (Debian: apt-get install postgresql-client)")
-    found = re.search(r"(\d+)(?:\.(\d+))?", subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout)
+        raise BackupError(f"{name} is not on PATH: install the PostgreSQL client tools (Debian: apt install postgresql-client)")
+    said = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603 - no shell
+    found = re.search(r"(\d+)(?:\.(\d+))?", said)
     connection.ensure_connection()
     server = connection.pg_version // 10000  # type: ignore[attr-defined]  # 150020 -> 15
     if found is None or int(found.group(1)) < server:
@@ -87,7 +88,8 @@ def backup(path: Path, *, force: bool = False) -> str:
             command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", database]
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - no shell
             if done.returncode != 0:
-                raise BackupError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+                lines = done.stderr.strip().splitlines()
+                raise BackupError(f"pg_dump failed: {lines[-1] if lines else done.returncode}")
         else:
             connection.ensure_connection()
             with closing(sqlite3.connect(partial)) as target:

@@ -25,7 +25,7 @@ def _form(client: Client, url: str, **headers: Any) -> dict[str, str]:
     """The edit form's fields as the browser would post them back, hidden version included."""
     page = client.get(url, **headers).content.decode()
     fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page))
-    fields.update({name: "" for name in re.findall(r'<input[^>]*name="(\w+)"(?![^>]*value=)[^>]*>', page)})
+    fields.update(dict.fromkeys(re.findall(r'<input[^>]*name="(\w+)"(?![^>]*value=)[^>]*>', page), ""))
     for name, body in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
         fields[name] = chosen.group(1) if chosen else ""

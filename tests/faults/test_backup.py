@@ -90,3 +90,21 @@ def test_the_command_line_restores_into_a_new_installation_and_refuses_in_one_li
     refused = run_cli("backup", str(path), data_dir=new)
     assert refused.returncode == 1
     assert refused.stderr.strip() == f"kokyaku: error: {path} exists; add --force to replace it"
+
+
+@pytest.mark.postgres
+def test_pg_dump_missing_or_older_than_the_server_is_refused_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(BackupError, match=r"^pg_dump is not on PATH: install the PostgreSQL client tools"):
+        backup(tmp_path / "a.backup")
+    old = tmp_path / "old"
+    old.mkdir()
+    tool = old / "pg_dump"  # a real executable that says what an old client says
+    tool.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(old))
+    with pytest.raises(BackupError, match=r"^pg_dump 9\.6 is older than the PostgreSQL \d+ server: install postgresql-client-"):
+        backup(tmp_path / "a.backup")
+    assert not list(tmp_path.glob("*.backup*"))  # nothing left behind, not even the temporary file
