@@ -59,6 +59,34 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 9
     raise SystemExit(f"load: {url} did not answer within {timeout:.0f} s")
 
 
+def _warm_up(host: str, workers: int) -> None:
+    """Log in once and read every route a few times, so each gunicorn worker has loaded its code and data first."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{host}/login/", timeout=120).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None, "no CSRF token on the login page"
+    form = {"username": "manager", "password": "kokyaku-demo", "csrfmiddlewaretoken": token.group(1)}
+    request = urllib.request.Request(  # noqa: S310 - our own 127.0.0.1 server
+        f"{host}/login/", data=urllib.parse.urlencode(form).encode(), headers={"Referer": f"{host}/login/"}
+    )
+    opener.open(request, timeout=120).read()
+    paths = [
+        "/portfolio/", "/portfolio/accounts/", "/portfolio/accounts/?q=Seiki", "/portfolio/mine/", "/portfolio/review/",
+        "/api/accounts?limit=50", "/api/portfolio/rows?limit=50", "/api/deals?account=1", "/portfolio/accounts/1/",
+    ]  # fmt: skip
+    for _round in range(2 * workers):
+        for path in paths:
+            try:
+                opener.open(f"{host}{path}", timeout=120).read()
+            except urllib.error.HTTPError:
+                pass  # a 404 for account 1 is fine: the worker has loaded the code
+
+
 def _report(stats: Path, seconds: int, users: int, before: tuple[float, ...], after: tuple[float, ...]) -> int:
     rows = list(csv.DictReader(stats.open(encoding="utf-8")))
     print(f"\n{users} users, {seconds} s; load average before {before[0]:.2f} / {before[1]:.2f} / {before[2]:.2f}, "
@@ -108,6 +136,7 @@ def main() -> int:
     host = f"http://127.0.0.1:{args.port}"
     try:
         _wait_until_up(f"{host}/login/", server)
+        _warm_up(host, args.workers)
         print(f"load: {accounts:,} accounts on {vendor}; `kokyaku serve` ({args.workers} workers) on {host}", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             prefix = args.csv or Path(tmp) / "load"
