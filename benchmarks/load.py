@@ -16,6 +16,7 @@ Exit 1 when any request failed. Not part of `make test`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import secrets
@@ -81,10 +82,8 @@ def _warm_up(host: str, workers: int) -> None:
     ]  # fmt: skip
     for _round in range(2 * workers):
         for path in paths:
-            try:
+            with contextlib.suppress(urllib.error.HTTPError):  # a 404 for account 1 is fine: the code is loaded
                 opener.open(f"{host}{path}", timeout=120).read()
-            except urllib.error.HTTPError:
-                pass  # a 404 for account 1 is fine: the worker has loaded the code
 
 
 def _report(stats: Path, seconds: int, users: int, before: tuple[float, ...], after: tuple[float, ...]) -> int:
