@@ -144,3 +144,14 @@ def test_an_import_that_changes_an_account_refuses_an_edit_begun_before_it(
     assert refused.status_code == 409
     assert "Someone else (an import" in refused.content.decode()
     assert Account.objects.get(pk=strong_account.pk).industry == "semiconductors"
+
+
+def test_an_edit_in_django_admin_bumps_the_version(strong_account: Account, admin_user: User) -> None:
+    admin = Client()
+    admin.force_login(admin_user)
+    url = reverse("admin:crm_account_change", args=[strong_account.pk])
+    data = {"external_id": "ACC-1", "name": "Fuji Seiki KK", "industry": "manufacturing", "region": "", "employees": "",
+            "annual_revenue": "", "owner": strong_account.owner_id, "buyer_type": "unknown"}  # fmt: skip
+    assert admin.post(url, data).status_code == 302
+    fresh = Account.objects.get(pk=strong_account.pk)
+    assert (fresh.name, fresh.version) == ("Fuji Seiki KK", 2)
