@@ -60,8 +60,8 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 9
     raise SystemExit(f"load: {url} did not answer within {timeout:.0f} s")
 
 
-def _warm_up(host: str, workers: int) -> None:
-    """Log in once and read every route a few times, so each gunicorn worker has loaded its code and data first."""
+def _login(host: str, username: str) -> tuple[object, str]:
+    """An opener logged in as ``username`` and its session cookie."""
     import http.cookiejar
     import re
     import urllib.parse
@@ -71,11 +71,22 @@ def _warm_up(host: str, workers: int) -> None:
     page = opener.open(f"{host}/login/", timeout=120).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token is not None, "no CSRF token on the login page"
-    form = {"username": "manager", "password": "kokyaku-demo", "csrfmiddlewaretoken": token.group(1)}
+    form = {"username": username, "password": "kokyaku-demo", "csrfmiddlewaretoken": token.group(1)}
     request = urllib.request.Request(  # noqa: S310 - our own 127.0.0.1 server
         f"{host}/login/", data=urllib.parse.urlencode(form).encode(), headers={"Referer": f"{host}/login/"}
     )
     opener.open(request, timeout=120).read()
+    session = next((c.value for c in jar if c.name == "sessionid"), None)
+    assert session, f"could not log in as {username}"
+    return opener, session
+
+
+def _warm_up(host: str, workers: int) -> str:
+    """Log in as the demo manager and rep, read every route a few times (each gunicorn worker loads its code
+    and data first); return their sessions for the Locust users (KOKYAKU_LOAD_SESSIONS), so that the measure is
+    of the pages and the API, not of 50 simultaneous password hashings."""
+    opener, manager = _login(host, "manager")
+    _rep_opener, rep = _login(host, "rep")
     paths = [
         "/portfolio/", "/portfolio/accounts/", "/portfolio/accounts/?q=Seiki", "/portfolio/mine/", "/portfolio/review/",
         "/api/accounts?limit=50", "/api/portfolio/rows?limit=50", "/api/deals?account=1", "/portfolio/accounts/1/",
@@ -83,7 +94,8 @@ def _warm_up(host: str, workers: int) -> None:
     for _round in range(2 * workers):
         for path in paths:
             with contextlib.suppress(urllib.error.HTTPError):  # a 404 for account 1 is fine: the code is loaded
-                opener.open(f"{host}{path}", timeout=120).read()
+                opener.open(f"{host}{path}", timeout=120).read()  # type: ignore[attr-defined]
+    return f"manager={manager},rep={rep}"
 
 
 def _report(stats: Path, seconds: int, users: int, before: tuple[float, ...], after: tuple[float, ...]) -> int:
@@ -135,7 +147,7 @@ def main() -> int:
     host = f"http://127.0.0.1:{args.port}"
     try:
         _wait_until_up(f"{host}/login/", server)
-        _warm_up(host, args.workers)
+        sessions = _warm_up(host, args.workers)
         print(f"load: {accounts:,} accounts on {vendor}; `kokyaku serve` ({args.workers} workers) on {host}", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             prefix = args.csv or Path(tmp) / "load"
@@ -145,7 +157,8 @@ def main() -> int:
                 "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.seconds}s",
                 "--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
             ]  # fmt: skip
-            subprocess.run(locust, cwd=ROOT, check=False, timeout=args.seconds + 120)
+            locust_env = {**os.environ, "KOKYAKU_LOAD_SESSIONS": sessions}
+            subprocess.run(locust, cwd=ROOT, env=locust_env, check=False, timeout=args.seconds + 120)
             after = os.getloadavg()
             failures = _report(Path(f"{prefix}_stats.csv"), args.seconds, args.users, before, after)
     finally:
