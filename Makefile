@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint layers typecheck pytest demo messages clean
+.PHONY: run test install lint layers typecheck pytest demo messages clean load
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ pytest: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: lint layers typecheck pytest
+
+# Locust against `kokyaku serve` on 127.0.0.1, bounded in time; needs DATABASE_URL=postgres://... with a
+# 100,000-account demo (benchmarks/load.py says how). Not part of `make test`.
+LOAD_USERS   ?= 50
+LOAD_SECONDS ?= 60
+load: install
+	$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	$(BIN)/python -m benchmarks.load --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 
 messages: install
 	cd kokyaku && DEBUG=1 ../$(BIN)/django-admin makemessages -l ja --no-obsolete --settings=kokyaku.settings --pythonpath=.. \

@@ -11,6 +11,7 @@ import sys
 
 # Sub-commands that work on an un-migrated database.
 _NO_DB_NEEDED = {"migrate", "help", "--help", "-h", "makemigrations", "check", "collectstatic", "compilemessages", "--version"}
+_NO_DB_NEEDED.add("restore")  # a backup restores into a new, empty database too
 
 USAGE = """usage: kokyaku COMMAND [options]
 
@@ -35,6 +36,8 @@ commands:
   assign plan [--json PATH]       compute an assignment plan under the current policy (nothing moves)
   assign apply PLAN_ID            apply a plan: move the owners, with an audit trail and hand-overs
   buyer-types suggest [--json P]  suggest buyer types from behaviour; agreement with the recorded types
+  backup PATH [--force]           write the whole database to one file (pg_dump / the SQLite backup API)
+  restore PATH [--force]          replace the whole database with a backup, all or nothing
 
 `kokyaku COMMAND --help` describes a command's options.
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kokyaku.web.middleware.DatabaseUnavailableMiddleware",  # a 503, not a 500, when the database goes away
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 

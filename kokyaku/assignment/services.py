@@ -277,7 +277,8 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
         # One joined UPDATE (PostgreSQL, and SQLite since 3.33): a correlated subquery per account
         # made PostgreSQL scan the moves once per account (7 s for 7,000 moves).
         moved = bulk.execute(
-            "UPDATE crm_account SET owner_id = m.to_rep_id, updated_at = %s FROM assignment_planmove m "
+            "UPDATE crm_account SET owner_id = m.to_rep_id, updated_at = %s, version = crm_account.version + 1 "
+            "FROM assignment_planmove m "
             "WHERE m.plan_id = %s AND NOT m.excluded AND m.account_id = crm_account.id",
             [now, locked.pk],
         )
@@ -285,7 +286,7 @@ def assignment_apply(*, actor: AnyUser | None, plan: Plan) -> int:
             raise ValidationError(_("Plan %(id)s could not move every account: nothing was moved.") % {"id": plan.pk})
         # Open deals move with their account (whoever held them); won and lost ones keep the rep who worked them.
         bulk.execute(
-            "UPDATE crm_deal SET owner_id = m.to_rep_id FROM assignment_planmove m "
+            "UPDATE crm_deal SET owner_id = m.to_rep_id, version = crm_deal.version + 1 FROM assignment_planmove m "
             "WHERE m.plan_id = %s AND NOT m.excluded AND m.account_id = crm_deal.account_id AND crm_deal.status = %s",
             [locked.pk, Deal.Status.OPEN],
         )

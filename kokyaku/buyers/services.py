@@ -19,6 +19,7 @@ import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,7 +88,7 @@ def buyer_type_set(
         raise ValidationError(_("Unknown source: %(value)s") % {"value": source})
     with transaction.atomic():
         previous = Account.objects.select_for_update().values_list("buyer_type", flat=True).get(pk=account.pk)
-        Account.objects.filter(pk=account.pk).update(buyer_type=buyer_type, updated_at=timezone.now())
+        Account.objects.filter(pk=account.pk).update(buyer_type=buyer_type, updated_at=timezone.now(), version=F("version") + 1)
         account.buyer_type = buyer_type
         decision = TypeDecision.objects.create(
             account=account, buyer_type=buyer_type, previous=previous, source=source, confidence=confidence,

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import F
+from django.http import HttpRequest
 
 from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostReason, Rep, Target, Team
 
@@ -21,8 +25,19 @@ class RepAdmin(admin.ModelAdmin[Rep]):
     raw_id_fields = ["user"]
 
 
+class VersionedAdmin:
+    """An edit in Django admin bumps the record's version too: an edit form opened before it is refused (crm.conflicts)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            obj.version = F("version") + 1
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        if change:
+            obj.refresh_from_db(fields=["version"])
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin[Account]):
+class AccountAdmin(VersionedAdmin, admin.ModelAdmin[Account]):
     list_display = ["external_id", "name", "industry", "region", "owner", "buyer_type"]
     list_filter = ["buyer_type", "industry", "region"]
     search_fields = ["name", "external_id"]
@@ -37,7 +52,7 @@ class LostReasonAdmin(admin.ModelAdmin[LostReason]):
 
 
 @admin.register(Deal)
-class DealAdmin(admin.ModelAdmin[Deal]):
+class DealAdmin(VersionedAdmin, admin.ModelAdmin[Deal]):
     list_display = [
         "external_id", "name", "account", "owner", "amount", "currency", "stage", "status", "opened_on",
         "expected_close_on", "closed_on",

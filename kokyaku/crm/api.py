@@ -21,8 +21,10 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from kokyaku.crm import selectors, services
+from kokyaku.crm.conflicts import EditConflict, parse_version
 from kokyaku.crm.models import Account, Activity, Deal, Rep, Team
 from kokyaku.crm.schemas import (
+    AccountConflictOut,
     AccountFilters,
     AccountOut,
     AccountPage,
@@ -31,6 +33,7 @@ from kokyaku.crm.schemas import (
     ActivityIn,
     ActivityOut,
     ActivityPage,
+    DealConflictOut,
     DealFilters,
     DealOut,
     DealPage,
@@ -80,17 +83,37 @@ def account_detail(request: HttpRequest, account_id: int) -> Any:
     return _one(request, "crm.view_account", _("Account"), account_id, lambda: selectors.account_get(account_id=account_id))
 
 
+def _version(request: HttpRequest, body: AccountPatch | DealPatch) -> tuple[dict[str, Any], int | None]:
+    """The changes of a PATCH body, and the version it started from: its ``version`` field, else ``If-Match``."""
+    changes = body.dict(exclude_unset=True)
+    version = changes.pop("version", None)
+    return changes, version if version is not None else parse_version(request.headers.get("If-Match"))
+
+
+def _conflict(exc: EditConflict, current: Any) -> Status[dict[str, Any]]:
+    body = {"detail": exc.message(), "version": exc.current, "changed_by": exc.changed_by, "changed_at": exc.changed_at}
+    return Status(409, {**body, "current": current})
+
+
 @router.patch(
-    "/accounts/{account_id}", response={200: AccountOut, **WRITE_ERRORS}, tags=["accounts"], summary="Update an account"
+    "/accounts/{account_id}",
+    response={200: AccountOut, **WRITE_ERRORS, 409: AccountConflictOut},
+    tags=["accounts"],
+    summary="Update an account",
 )
 def account_patch(request: HttpRequest, account_id: int, body: AccountPatch) -> Any:
-    """Change an account: a rep only their own accounts; the owner only by a manager."""
+    """Change an account: a rep only their own accounts; the owner only by a manager.
+
+    Send the ``version`` you read (or ``If-Match: "<version>"``): when someone changed the account since,
+    the answer is 409 with who and when and the current account, and nothing is saved.
+    """
     _need(request, "crm.view_account")
-    services.account_update(
-        actor=request.user,
-        account=_found(_("Account"), account_id, selectors.account_get(account_id=account_id)),
-        changes=body.dict(exclude_unset=True),
-    )
+    changes, version = _version(request, body)
+    account = _found(_("Account"), account_id, selectors.account_get(account_id=account_id))
+    try:
+        services.account_update(actor=request.user, account=account, changes=changes, version=version)
+    except EditConflict as exc:
+        return _conflict(exc, selectors.account_get(account_id=account_id))
     return selectors.account_get(account_id=account_id)
 
 
@@ -111,12 +134,21 @@ def deal_detail(request: HttpRequest, deal_id: int) -> Any:
     return _one(request, "crm.view_deal", _("Deal"), deal_id, lambda: selectors.deal_get(deal_id=deal_id))
 
 
-@router.patch("/deals/{deal_id}", response={200: DealOut, **WRITE_ERRORS}, tags=["deals"], summary="Update a deal")
+@router.patch(
+    "/deals/{deal_id}", response={200: DealOut, **WRITE_ERRORS, 409: DealConflictOut}, tags=["deals"], summary="Update a deal"
+)
 def deal_patch(request: HttpRequest, deal_id: int, body: DealPatch) -> Any:
-    """Change a deal: a rep only deals they own; the owner only by a manager."""
+    """Change a deal: a rep only deals they own; the owner only by a manager.
+
+    ``version`` / ``If-Match`` as for accounts: 409 with the current deal when it changed since.
+    """
     _need(request, "crm.view_deal")
+    changes, version = _version(request, body)
     deal = _found(_("Deal"), deal_id, selectors.deal_get(deal_id=deal_id))
-    services.deal_update(actor=request.user, deal=deal, changes=body.dict(exclude_unset=True))
+    try:
+        services.deal_update(actor=request.user, deal=deal, changes=changes, version=version)
+    except EditConflict as exc:
+        return _conflict(exc, selectors.deal_get(deal_id=deal_id))
     return selectors.deal_get(deal_id=deal_id)
 
 

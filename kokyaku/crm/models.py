@@ -137,6 +137,8 @@ class Account(models.Model):
     buyer_type = models.CharField(_("buyer type"), max_length=16, choices=BuyerType.choices, default=BuyerType.UNKNOWN)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Optimistic locking: every write bumps it; an edit carrying an older one is refused (services.EditConflict).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -227,6 +229,8 @@ class Deal(models.Model):
         db_index=False,  # the partial index below serves it
     )
     lost_note = models.TextField(_("what the customer said"), blank=True)
+    # Optimistic locking, as on Account: every write bumps it.
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         ordering = ["-opened_on", "id"]

@@ -104,6 +104,7 @@ class AccountOut(Schema):
     buyer_type: BuyerType
     created_at: datetime
     updated_at: datetime
+    version: int = Field(description="Bumped by every change; send it back with a PATCH (or If-Match) to refuse lost updates.")
 
 
 class DealOut(Schema):
@@ -125,6 +126,7 @@ class DealOut(Schema):
     closed_on: date | None = Field(description="When a won or lost deal closed; null while open.")
     lost_reason: str | None = Field(description="Lost-reason code (lost deals only).")
     lost_note: str
+    version: int = Field(description="Bumped by every change; send it back with a PATCH (or If-Match) to refuse lost updates.")
 
     @staticmethod
     def resolve_lost_reason(obj: Deal) -> str | None:
@@ -269,6 +271,9 @@ class AccountPatch(Schema):
     annual_revenue: Money | None = None
     buyer_type: BuyerType | None = None
     owner: int | None = Field(None, description="Rep id of the new owner, or null for unassigned (managers only).")
+    version: int | None = Field(
+        None, ge=1, description="The version you read: a 409 instead of overwriting someone's newer change. Or send If-Match."
+    )
 
 
 class DealPatch(Schema):
@@ -288,6 +293,29 @@ class DealPatch(Schema):
     lost_reason: str | None = Field(None, description="Lost-reason code; only for lost deals.")
     lost_note: str | None = None
     owner: int | None = Field(None, description="Rep id of the new owner (managers only).")
+    version: int | None = Field(
+        None, ge=1, description="The version you read: a 409 instead of overwriting someone's newer change. Or send If-Match."
+    )
+
+
+class AccountConflictOut(Schema):
+    """409: the account changed after the version the PATCH said it started from; nothing was saved."""
+
+    detail: str
+    version: int = Field(description="The account's version now.")
+    changed_by: str
+    changed_at: datetime | None
+    current: AccountOut
+
+
+class DealConflictOut(Schema):
+    """409: the deal changed after the version the PATCH said it started from; nothing was saved."""
+
+    detail: str
+    version: int = Field(description="The deal's version now.")
+    changed_by: str
+    changed_at: datetime | None
+    current: DealOut
 
 
 class ActivityIn(Schema):

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kokyaku.crm.conflicts import claim
 from kokyaku.crm.models import Account, AccountChurn, Activity, Change, CompanySettings, Deal, LostReason, Rep, Target
 from kokyaku.crm.permissions import AnyUser, check, rep_of
 from kokyaku.lib.currency import ISO_4217
@@ -67,7 +68,10 @@ def _clean_and_save(obj: Account | Deal | Activity, changed: list[str]) -> None:
         obj.full_clean(exclude=list(fields - set(changed)), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise _field_errors(exc) from None
-    update = [*changed, "updated_at"] if isinstance(obj, Account) else changed
+    update = [*changed, "updated_at"] if isinstance(obj, Account) else list(changed)
+    if not isinstance(obj, Activity):
+        obj.version += 1  # the row is locked (conflicts.claim): no one else bumps it meanwhile
+        update.append("version")
     obj.save(update_fields=update)
 
 
@@ -102,8 +106,11 @@ def _record_changes(
 
 
 @transaction.atomic
-def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[str, Any]) -> Account:
+def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[str, Any], version: int | None = None) -> Account:
     """Apply ``changes`` (field name -> new value) to an account the actor may edit.
+
+    ``version`` is the account's version the editor started from: when someone saved the account
+    since, :class:`kokyaku.crm.conflicts.EditConflict` is raised and nothing is written.
 
     A rep changes only their own accounts, and only the fields in ``ACCOUNT_EDITABLE_FIELDS``;
     ``owner`` (a rep id, or None for unassigned) changes only by a manager. Setting a field to
@@ -111,6 +118,8 @@ def account_update(*, actor: AnyUser | None, account: Account, changes: Mapping[
     """
     _check_unknown(changes, ACCOUNT_EDITABLE_FIELDS | {"owner"})
     check(actor, "account_update", owner_id=account.owner_id)
+    if claim(account, version):  # read again: changed since the caller read it (the owner too, perhaps)
+        check(actor, "account_update", owner_id=account.owner_id)
     kept = ACCOUNT_EDITABLE_FIELDS | {"owner"}
     before = _values(account, kept)
     changed: list[str] = []
@@ -190,8 +199,10 @@ def _as_date(field: str, value: object) -> date | None:
 
 
 @transaction.atomic
-def deal_update(*, actor: AnyUser | None, deal: Deal, changes: Mapping[str, Any]) -> Deal:
+def deal_update(*, actor: AnyUser | None, deal: Deal, changes: Mapping[str, Any], version: int | None = None) -> Deal:
     """Apply ``changes`` (field name -> new value) to a deal the actor may edit.
+
+    ``version``: as for :func:`account_update`, the deal's version the editor started from.
 
     A rep changes only deals they own; ``owner`` (a rep id) changes only by a manager.
     ``lost_reason`` is a lost-reason code (or None). Status rules: a won or lost deal gets a
@@ -206,6 +217,8 @@ def deal_update(*, actor: AnyUser | None, deal: Deal, changes: Mapping[str, Any]
     """
     _check_unknown(changes, DEAL_EDITABLE_FIELDS | {"owner"})
     check(actor, "deal_update", owner_id=deal.owner_id)
+    if claim(deal, version):  # read again: changed since the caller read it (the owner too, perhaps)
+        check(actor, "deal_update", owner_id=deal.owner_id)
     kept = DEAL_EDITABLE_FIELDS | {"owner"}
     before = _values(deal, kept)
     changed: set[str] = set()

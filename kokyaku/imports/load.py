@@ -222,8 +222,12 @@ def upsert(plan: Plan, stage: Stage, summary: ImportSummary, *, first_load: bool
         cols += ["created_at", "updated_at"]
         select += ["%s", "%s"]
         params += [stamp, stamp]
+    # Accounts and deals carry a version (kokyaku.crm.conflicts): an import's change refuses an edit begun before it.
+    versioned = any(f.name == "version" for f in plan.target._meta.concrete_fields)
     if postgres and summary.updated:
         assignments = [f"{c} = {e.format(s='s', t='t')}" for c, e in sets.items()]
+        if versioned:
+            assignments.append("version = t.version + 1")
         if plan.timestamps:
             assignments.append("updated_at = %s")
         execute(
@@ -243,6 +247,8 @@ def upsert(plan: Plan, stage: Stage, summary: ImportSummary, *, first_load: bool
         execute(f"INSERT INTO {target} ({', '.join(cols)}) SELECT {', '.join(select)} FROM {stage.name} s{new_only}", params)
     else:
         assignments = [f"{c} = {e.format(s='excluded', t=target)}" for c, e in sets.items()]
+        if versioned:
+            assignments.append(f"version = {target}.version + 1")
         if plan.timestamps:
             assignments.append("updated_at = excluded.updated_at")
         where = " OR ".join(_distinct(f"{target}.{c}", e.format(s="excluded", t=target)) for c, e in updates.items())

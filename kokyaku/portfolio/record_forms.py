@@ -24,10 +24,30 @@ def _plain(amount: Decimal | None) -> Decimal | None:
     return amount.quantize(Decimal(1))
 
 
+def _raw(value: object) -> str:
+    """A value as a form posts it."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _shown(field: forms.Field, value: object) -> str:
+    """A value as the reader knows it: a choice by its label, an empty value as a dash."""
+    raw = _raw(value)
+    if raw == "":
+        return "—"
+    for key, label in getattr(field, "choices", ()):
+        if str(key) == raw:
+            return str(label)
+    return raw
+
+
 class RecordForm(forms.Form):
     """A form over one record; ``owner`` is offered only to those who may change it."""
 
     owner = forms.TypedChoiceField(label=_("Owner"), choices=[], coerce=int, empty_value=None, required=False)
+    # The record's version when the form was read: saving over a newer one is refused (kokyaku.crm.conflicts).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     def __init__(self, *args: Any, owners: list[tuple[int, str]] | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,7 +60,23 @@ class RecordForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         """The fields the reader changed, by the names the crm services take."""
-        return {name: self.cleaned_data[name] for name in self.changed_data}
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
+
+    def differences(self, current: RecordForm) -> list[tuple[str, str, str]]:
+        """(label, what this form says, what ``current`` says) for each visible field where they differ.
+
+        What an editor typed and did not save after an edit conflict, beside the values saved meanwhile.
+        """
+        rows = []
+        for name, field in self.fields.items():
+            if name == "version" or name not in current.fields:
+                continue
+            mine = self.data.get(self.add_prefix(name), "")
+            theirs = current.initial.get(name)
+            shown = _shown(field, theirs)
+            if str(mine).strip() != _raw(theirs):
+                rows.append((str(field.label), _shown(field, mine) if mine != "" else "—", shown))
+        return rows
 
 
 class AccountEditForm(RecordForm):
@@ -56,6 +92,7 @@ class AccountEditForm(RecordForm):
         initial = {
             "owner": account.owner_id, "name": account.name, "buyer_type": account.buyer_type, "industry": account.industry,
             "region": account.region, "employees": account.employees, "annual_revenue": _plain(account.annual_revenue),
+            "version": account.version,
         }  # fmt: skip
         return cls(data, initial=initial, owners=owners)
 
@@ -95,6 +132,7 @@ class DealEditForm(RecordForm):
             "owner": deal.owner_id, "name": deal.name, "stage": deal.stage, "status": deal.status,
             "amount": _plain(deal.amount), "probability": deal.probability, "expected_close_on": deal.expected_close_on,
             "closed_on": deal.closed_on, "lost_reason": deal.lost_reason.code if deal.lost_reason else "",
+            "version": deal.version,
         }  # fmt: skip
         offered = [r for r in reasons if r.active or r.pk == deal.lost_reason_id]
         return cls(data, initial=initial, owners=owners, reasons=offered)

@@ -1,0 +1,25 @@
+"""`kokyaku backup PATH`: the whole database to one file (pg_dump for PostgreSQL, the SQLite backup API)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from kokyaku.lib.backup import BackupError, backup
+from kokyaku.lib.commands import KokyakuCommand
+
+
+class Command(KokyakuCommand):
+    help = "Write the whole database to PATH (consistent while the app runs); `kokyaku restore PATH` puts it back."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--force", action="store_true", help="replace PATH when it exists")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self.stdout.write(backup(options["path"], force=options["force"]))
+        except BackupError as exc:
+            raise CommandError(str(exc)) from None
