@@ -83,7 +83,7 @@ class Browser:
         return next(c.value for c in self.jar if c.name == "csrftoken")
 
     def request(self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
-        req = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + "/", **(headers or {})})
+        req = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + "/", **(headers or {})})  # noqa: S310 - http://127.0.0.1 only
         try:
             with self.opener.open(req, timeout=300) as response:
                 return response.status, response.headers.get("Location", ""), response.read().decode("utf-8", "replace")
@@ -102,13 +102,14 @@ class Browser:
             f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
             for k, v in {**fields, "csrfmiddlewaretoken": self.csrf()}.items()
         ]
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file.name}"\r\nContent-Type: text/csv\r\n\r\n'
+        disposition = f'Content-Disposition: form-data; name="{name}"; filename="{file.name}"'
+        head = f"--{boundary}\r\n{disposition}\r\nContent-Type: text/csv\r\n\r\n"
         body = b"".join(parts) + head.encode() + file.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
         return self.request(path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
     def login(self) -> None:
         self.request("/login/")
-        status, location, _ = self.post("/login/", {"username": USER, "password": PASSWORD})
+        status, _location, _ = self.post("/login/", {"username": USER, "password": PASSWORD})
         assert status == 302, "login failed"
 
 
@@ -152,10 +153,21 @@ def start_servers(port: int, workers: int) -> list[subprocess.Popen[bytes]]:
     if settings.BROKER_URL:
         started.append(
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "kokyaku.jobs.worker", "worker", "--pool=solo",
-                 "--loglevel=warning", "--without-gossip", "--without-mingle"],
-                cwd=ROOT, env=env,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "kokyaku.jobs.worker",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=warning",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
         )
     return started
 
@@ -172,7 +184,9 @@ def wait_up(client: Browser) -> None:
             time.sleep(0.3)
 
 
-def sample(client: Browser, pages: list[str], *, until: float | None = None, job: int | None = None, pause: float) -> dict[str, list[float]]:
+def sample(
+    client: Browser, pages: list[str], *, until: float | None = None, job: int | None = None, pause: float
+) -> dict[str, list[float]]:
     """GET the pages in turn until ``until`` (monotonic) or until ``job`` has ended; seconds per page."""
     times: dict[str, list[float]] = {p: [] for p in pages}
     while True:
@@ -191,7 +205,7 @@ def sample(client: Browser, pages: list[str], *, until: float | None = None, job
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def show(label: str, times: dict[str, list[float]]) -> None:

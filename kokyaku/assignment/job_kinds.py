@@ -25,7 +25,7 @@ def run_plan(actor: Actor, params: dict[str, Any], report: Report) -> dict[str, 
     return {"plan": plan.pk, "status": plan.status, "accounts": plan.accounts, "moves": plan.move_count}
 
 
-def describe_plan(result: dict[str, Any]) -> Outcome:
+def describe_plan(job_id: int, result: dict[str, Any]) -> Outcome:
     text = gettext("Plan %(id)s made over %(n)s accounts: %(moves)s moves proposed.") % {
         "id": result.get("plan"),
         "n": f"{result.get('accounts', 0):,}",

@@ -18,14 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem, message_from_json
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
-from kokyaku.imports.job_kinds import SUMMARY_FIELDS
 from kokyaku.imports.i18n import field_label, mapping_label, translated
+from kokyaku.imports.job_kinds import SUMMARY_FIELDS
 from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, builtin_mapping_text, mapping_parse, mapping_set_columns
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
 from kokyaku.imports.selectors import import_run_get, import_runs_recent, run_rejects
@@ -199,7 +199,9 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 def _job_summary(result: dict[str, Any]) -> ImportSummary:
     """The summary a done import job recorded, as the summary template shows it (its notes translatable again)."""
-    summary = ImportSummary(kind=str(result.get("kind", "")), file=str(result.get("file", "")), mapping=str(result.get("mapping", "")))
+    summary = ImportSummary(
+        kind=str(result.get("kind", "")), file=str(result.get("file", "")), mapping=str(result.get("mapping", ""))
+    )
     for name in SUMMARY_FIELDS:
         if name in result:
             setattr(summary, name, result[name])

@@ -27,7 +27,7 @@ class Outcome:
     link: str = ""
 
 
-Describe = Callable[[dict[str, Any]], Outcome]  # the result summary -> what the page says
+Describe = Callable[[int, dict[str, Any]], Outcome]  # (job id, result summary) -> what the page says
 
 
 class JobCancelled(Exception):

@@ -68,7 +68,7 @@ def _record(job: Job) -> JobRecord:
         params=job.params or {},
         cancellable=job.active and (spec is None or spec.cancellable or job.state == Job.State.QUEUED),
         retryable=job.state in (Job.State.FAILED, Job.State.CANCELLED),
-        outcome=spec.describe(job.result or {}) if spec and spec.describe and job.state == Job.State.DONE else None,
+        outcome=spec.describe(job.pk, job.result or {}) if spec and spec.describe and job.state == Job.State.DONE else None,
     )
 
 

@@ -40,6 +40,8 @@ def run_snapshot(actor: Actor, params: dict[str, Any], report: Report) -> dict[s
     }
 
 
+from kokyaku.portfolio import export_jobs  # noqa: E402, F401  (registers export_accounts)
+
 register(
     Kind(
         name="snapshot",

@@ -52,7 +52,8 @@ def test_an_upload_imports_in_the_background_and_the_progress_bar_reaches_the_su
     done = page.get_by_test_id("import-done")
     expect(done).to_be_visible(timeout=120_000)
     seen = page.evaluate("window.seen")
-    assert seen and seen[0][0] in ("queued", "running"), seen  # the bar was there first
+    assert seen, "the progress bar was never shown"
+    assert seen[0][0] in ("queued", "running"), seen  # the bar was there first
     assert page.get_by_role("progressbar").count() == 0  # replaced by the result: polling stopped
     summary = page.get_by_test_id("import-summary").inner_text().replace(",", "")
     assert str(ROWS) in summary

@@ -77,7 +77,6 @@ def web_import(client: Any, url: str, data: dict[str, str], *, headers: dict[str
     """Post an Import button of the review page: it answers at once with the import job's page; wait for the
     job (a worker thread of this process), then return it and its page as the manager sees it at the end."""
     from kokyaku.jobs import runner
-    from kokyaku.jobs.models import Job
 
     response = client.post(url, data, headers=headers or {})
     assert response.status_code == 302, response.content.decode()[:2000]

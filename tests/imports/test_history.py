@@ -88,7 +88,9 @@ def test_the_import_page_lists_recent_imports_with_who_and_what(manager_client: 
     assert manager_client.post(review + "validate/", {"mapping_text": mapping}).status_code == 400
     job, page = web_import(manager_client, review + "import/", {"mapping_text": mapping})
     assert job.state == "failed"
-    assert job.error.startswith("1 problem found, nothing was written. web.csv: row 3, column 'amount', value '-5': negative value not allowed;")
+    assert job.error.startswith(
+        "1 problem found, nothing was written. web.csv: row 3, column 'amount', value '-5': negative value not allowed;"
+    )
     assert 'data-testid="back-to-review"' in page  # the upload is kept: fix the mapping and import again
     (run,) = ImportRun.objects.all()  # the validation was a dry run: not recorded
     assert (run.source, run.user, run.outcome) == ("web", manager, "refused")
