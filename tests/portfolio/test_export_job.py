@@ -36,7 +36,7 @@ def test_a_big_accounts_download_is_a_job_whose_page_links_the_file(big: None, m
     page = manager_client.get(response["Location"], headers={"HX-Request": "true", "Accept-Language": "ja"}).content.decode()
     link = reverse("portfolio:export_download", args=[job.pk])
     assert f'href="{link}"' in page
-    assert "5 行" in page or "5 rows" in page
+    assert "を書き出しました：5 行" in page  # in the reader's language
     download = manager_client.get(link)
     assert download["Content-Disposition"].startswith('attachment; filename="kokyaku-accounts-')
     rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("cp932"))))
