@@ -80,7 +80,7 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
 
     def csrf(self) -> str:
-        return next(c.value for c in self.jar if c.name == "csrftoken")
+        return next(str(c.value) for c in self.jar if c.name == "csrftoken")
 
     def request(self, path: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
         req = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + "/", **(headers or {})})  # noqa: S310 - http://127.0.0.1 only

@@ -185,7 +185,7 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
     record = job_get(job_id)
     if record is None or record.kind != "import":
         raise Http404(_("This import job does not exist."))
-    context: dict[str, Any] = {"job": record, "kind_label": KIND_LABELS.get(record.params.get("kind"), "")}
+    context: dict[str, Any] = {"job": record, "kind_label": KIND_LABELS.get(str(record.params.get("kind", "")), "")}
     if record.state == "done":
         context.update(summary=_job_summary(record.result), run=import_run_get(record.result.get("history")))
     elif not record.active:  # failed or cancelled: nothing was written; the upload is kept for another try

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Deal
@@ -30,7 +30,7 @@ def _deals(path: Path, rows: int, *, bad: int | None = None) -> Path:
     return path
 
 
-def _upload(page, url: str, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _upload(page: Page, url: str, path: Path) -> None:
     page.goto(f"{url}/imports/")
     page.select_option("#id_kind", "deals")
     page.set_input_files("#id_file", str(path))

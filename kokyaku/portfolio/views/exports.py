@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -27,7 +28,6 @@ from kokyaku.portfolio import export, export_jobs, selectors
 from kokyaku.portfolio.forms import DateRangeForm
 from kokyaku.portfolio.periods import period_of, period_parse
 from kokyaku.portfolio.views.common import int_param, snapshot_asked
-from kokyaku.users.decorators import manager_required
 from kokyaku.users.roles import is_manager
 
 
@@ -86,9 +86,11 @@ def _enqueue(request: HttpRequest) -> HttpResponseBase:
     return redirect("jobs:detail", job_id=job.pk)
 
 
-@manager_required
+@login_required
 def download(request: HttpRequest, job_id: int) -> HttpResponseBase:
     """The file an export job wrote, for the manager who started it."""
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only managers can download a background export."))
     job = job_get(job_id)
     if job is None or job.kind != "export_accounts" or job.state != "done" or job.started_by != request.user.get_username():
         raise Http404(_("No such export."))
@@ -98,7 +100,10 @@ def download(request: HttpRequest, job_id: int) -> HttpResponseBase:
     fmt = str(job.result.get("fmt", "xlsx"))
     encoding = str(job.params.get("encoding") or "utf-8-sig")
     return FileResponse(
-        path.open("rb"), as_attachment=True, filename=job.result.get("name"), content_type=export.content_type(fmt, encoding)
+        path.open("rb"),
+        as_attachment=True,
+        filename=str(job.result.get("name") or path.name),
+        content_type=export.content_type(fmt, encoding),
     )
 
 
