@@ -30,12 +30,14 @@ to answer, the job's queue wait and run time, and the load average before and af
 from __future__ import annotations
 
 import argparse
+import collections
 import http.cookiejar
 import os
 import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -184,6 +186,36 @@ def wait_up(client: Browser) -> None:
             time.sleep(0.3)
 
 
+class Waits(threading.Thread):
+    """Every 0.5 s, what the database's active sessions wait on (Lock, IO, CPU when none): where the time goes."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.seen: collections.Counter[str] = collections.Counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connections
+
+        conn = connections.create_connection("default")
+        try:
+            with conn.cursor() as c:
+                while not self.stop.wait(0.5):
+                    c.execute(
+                        "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), left(query, 40) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()"
+                    )
+                    for wait, query in c.fetchall():
+                        self.seen[f"{wait} | {query}"] += 1
+        finally:
+            conn.close()
+
+    def show(self) -> None:
+        self.stop.set()
+        self.join(timeout=5)
+        print("  database sessions seen (every 0.5 s): " + "; ".join(f"{n}× {k}" for k, n in self.seen.most_common(6)))
+
+
 def sample(
     client: Browser, pages: list[str], *, until: float | None = None, job: int | None = None, pause: float
 ) -> dict[str, list[float]]:
@@ -248,7 +280,10 @@ def run(args: argparse.Namespace) -> None:
             status, location, _ = client.post("/jobs/start/snapshot/", {})
             answered = time.perf_counter() - began
             pk = job_id(location)
+            waits = Waits()
+            waits.start()
             show("while the snapshot runs", sample(client, [f"/jobs/{pk}/", *PAGES], job=pk, pause=args.pause))
+            waits.show()
             report_job(pk, answered)
             print(f"  load after {load()}")
         if "import" in args.jobs:
@@ -262,7 +297,10 @@ def run(args: argparse.Namespace) -> None:
             answered = time.perf_counter() - began
             pk = job_id(location)
             print(f"  upload (POST /imports/, {path.stat().st_size / 1e6:.0f} MB) took {uploaded:.1f} s")
+            waits = Waits()
+            waits.start()
             show("while the import runs", sample(client, [f"/imports/jobs/{pk}/", *PAGES], job=pk, pause=args.pause))
+            waits.show()
             report_job(pk, answered)
             print(f"  load after {load()}")
     finally:
