@@ -209,6 +209,7 @@ IMPORT_MAX_UNPACKED_MB = envint("KOKYAKU_IMPORT_MAX_UNPACKED_MB", "4096", minimu
 # KOKYAKU_BROKER_URL (redis://127.0.0.1:6379/0) sends them to Celery workers, scheduled by Celery beat.
 BROKER_URL = envstr("KOKYAKU_BROKER_URL", "")
 JOB_STALE_SECONDS = envint("KOKYAKU_JOB_STALE_SECONDS", "120", minimum=5)  # a running job silent this long has lost its worker
+EXPORT_SYNC_ACCOUNTS = envint("KOKYAKU_EXPORT_SYNC_ACCOUNTS", "50000", minimum=0)  # larger accounts exports run as jobs
 JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0)  # Celery beat: snapshot then train, local time
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

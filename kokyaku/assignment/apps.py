@@ -6,3 +6,6 @@ class AssignmentConfig(AppConfig):
     name = "kokyaku.assignment"
     label = "assignment"
     verbose_name = _("Assignment")
+
+    def ready(self) -> None:
+        from kokyaku.assignment import job_kinds  # noqa: F401  (registers its background job kinds)

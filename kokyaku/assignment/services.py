@@ -8,7 +8,7 @@ written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -187,18 +187,29 @@ def _rep_rows(reps: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def assignment_plan(*, actor: AnyUser | None, policy: PolicyVersion | None = None, time_limit: float = 10.0) -> Plan:
+def assignment_plan(
+    *,
+    actor: AnyUser | None,
+    policy: PolicyVersion | None = None,
+    time_limit: float = 10.0,
+    progress: Callable[[str], None] | None = None,
+) -> Plan:
     """Compute and store a plan under ``policy`` (None: the current version, else the default policy).
 
     An infeasible plan is stored too (status "infeasible" with its reason, no moves): the page shows why.
+    ``progress`` hears "loaded" (the inputs read) and "solved" (before writing), for the job's progress bar.
     """
     check(actor, "assignment_plan")
     version = policy if policy is not None else PolicyVersion.objects.order_by("-created_at", "-id").first()
     inputs = plan_inputs(version)
+    if progress is not None:
+        progress("loaded")
     try:
         result = plan_assignment(inputs.accounts, inputs.reps, policy=inputs.policy, time_limit=time_limit)
     except DomainError as exc:
         raise ValidationError(str(exc)) from None
+    if progress is not None:
+        progress("solved")
     with transaction.atomic():
         plan = Plan.objects.create(
             policy_version=version, snapshot_id_used=inputs.snapshot_id, status=result.status, method=result.method,

@@ -185,14 +185,17 @@ def import_recorded(*, source: str, actor: Actor, **options: Any) -> ImportSumma
         source=source,
         user=actor if isinstance(actor, User) and actor.pk else None,
     )
+    failure: Exception | None = None
     try:
         summary = import_run(actor=actor, **options)
     except ImportInvalid as exc:
         run.outcome, run.problem_count = ImportRun.Outcome.REFUSED, exc.problem_count
         run.details = {"problems": [_problem_json(p) for p in exc.problems[:HISTORY_PROBLEMS]]}
+        failure = exc
         raise
     except ImportFileError as exc:
         run.outcome, run.details = ImportRun.Outcome.UNUSABLE, {"error": message_json(exc.message)}
+        failure = exc
         raise
     except Exception as exc:  # a failure nobody foresaw still leaves its line (cut: a value may be megabytes)
         run.outcome = ImportRun.Outcome.UNUSABLE
@@ -218,6 +221,8 @@ def import_recorded(*, source: str, actor: Actor, **options: Any) -> ImportSumma
             run.save()
             if run.outcome == ImportRun.Outcome.IMPORTED:
                 summary.history_id = run.pk
+            elif failure is not None:  # the job layer links a refused import to its history line
+                failure.history_id = run.pk  # type: ignore[attr-defined]
 
 
 def _prune_rejects() -> None:

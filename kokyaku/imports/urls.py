@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.start, name="start"),
     path("duplicates/", merge_views.duplicates, name="duplicates"),
     path("runs/<int:run_id>/rejects.csv", views.rejects, name="rejects"),
+    path("jobs/<int:job_id>/", views.job, name="job"),
     path("<str:upload_id>/", views.review, name="review"),
     path("<str:upload_id>/preview/", views.preview, name="preview"),
     path("<str:upload_id>/save-mapping/", views.save_mapping, name="save_mapping"),

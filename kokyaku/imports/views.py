@@ -1,7 +1,9 @@
 """Import pages (managers only): upload, review the mapping and the first rows, validate, confirm.
 
 One view per action on an upload (review, preview, save the mapping, validate, import, import the
-good rows); each posts the review form, whose TOML and column picks apply first.
+good rows); each posts the review form, whose TOML and column picks apply first. Validating reads
+the file in the request (it writes nothing); importing is a background job (``imports/job_kinds.py``):
+the page answers at once with the job's progress bar, which ends on what the import did.
 """
 
 from __future__ import annotations
@@ -16,18 +18,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem
+from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem, message_from_json
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
+from kokyaku.imports.job_kinds import SUMMARY_FIELDS
 from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, builtin_mapping_text, mapping_parse, mapping_set_columns
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
 from kokyaku.imports.selectors import import_run_get, import_runs_recent, run_rejects
 from kokyaku.imports.services import ImportSummary, import_recorded, mapping_save
-from kokyaku.imports.uploads import Upload, upload_delete, upload_get, upload_set_mapping, upload_store
+from kokyaku.imports.uploads import Upload, upload_get, upload_set_mapping, upload_store
+from kokyaku.jobs.selectors import job_get
+from kokyaku.jobs.services import JobBusy, job_enqueue
 from kokyaku.users.roles import is_manager
 
 PREVIEW_ROWS = 20
@@ -132,29 +137,78 @@ def _import(request: HttpRequest, upload_id: str, *, dry_run: bool, skip_invalid
     page = _Review.of(upload)
     if page.mapping is None or page.preview is None:  # the page says why the file or mapping cannot be used
         return page.render(request)
+    if not dry_run:  # the import itself is a background job: answer at once with its progress bar
+        return _enqueue(request, upload, skip_invalid=skip_invalid)
     try:
-        summary = import_recorded(
+        page.summary = import_recorded(
             source="web",
             actor=request.user,
             kind=upload.kind,
             path=upload.path,
             mapping=page.mapping,
             file_name=upload.name,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
+            dry_run=True,
         )
     except ImportFileError as exc:
         page.error, page.status = translated(exc), 400
     except ImportInvalid as exc:
         page.error, page.status, page.problems = _invalid(exc.problem_count), 400, exc.problems
-    else:
-        if not dry_run:
-            upload_delete(actor=request.user, upload=upload)
-            messages.success(request, _("Imported %(file)s: nothing else to do.") % {"file": upload.name})
-            context = {"summary": summary, "kind_label": KIND_LABELS[upload.kind], "run": import_run_get(summary.history_id)}
-            return render(request, "imports/done.html", context)
-        page.summary = summary
     return page.render(request)
+
+
+def _enqueue(request: HttpRequest, upload: Upload, *, skip_invalid: bool) -> HttpResponse:
+    """Queue the import of an upload (the job layer runs it in one transaction) and go to its progress page."""
+    params = {
+        "source": "web",
+        "kind": upload.kind,
+        "path": str(upload.path),
+        "file_name": upload.name,
+        "mapping_text": upload.mapping_text,
+        "mapping_name": upload.mapping_name,
+        "skip_invalid": skip_invalid,
+        "upload": upload.id,
+        "language": get_language(),
+    }
+    try:
+        job = job_enqueue(actor=request.user, kind="import", params=params)
+    except JobBusy as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:job", job_id=exc.running.pk)
+    return redirect("imports:job", job_id=job.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """An import job: its progress bar (HTMX re-reads this page's fragment every second), then what it did."""
+    _require_manager(request)
+    record = job_get(job_id)
+    if record is None or record.kind != "import":
+        raise Http404(_("This import job does not exist."))
+    context: dict[str, Any] = {"job": record, "kind_label": KIND_LABELS.get(str(record.params.get("kind", "")), "")}
+    if record.state == "done":
+        context.update(summary=_job_summary(record.result), run=import_run_get(record.result.get("history")))
+    elif not record.active:  # failed or cancelled: nothing was written; the upload is kept for another try
+        run = import_run_get(record.result.get("history"))
+        context["problems"] = run.problems if run is not None else []
+        if record.params.get("upload"):
+            context["upload"] = upload_get(actor=request.user, upload_id=str(record.params["upload"]))
+    template = "imports/_job.html" if request.headers.get("HX-Request") else "imports/job.html"
+    return render(request, template, context)
+
+
+def _job_summary(result: dict[str, Any]) -> ImportSummary:
+    """The summary a done import job recorded, as the summary template shows it (its notes translatable again)."""
+    summary = ImportSummary(
+        kind=str(result.get("kind", "")), file=str(result.get("file", "")), mapping=str(result.get("mapping", ""))
+    )
+    for name in SUMMARY_FIELDS:
+        if name in result:
+            setattr(summary, name, result[name])
+    summary.notes = [message_from_json(note) for note in result.get("notes", [])]
+    summary.skipped_reason = message_from_json(result["skipped_reason"]) if result.get("skipped_reason") else ""
+    summary.history_id = result.get("history")
+    return summary
 
 
 @dataclass

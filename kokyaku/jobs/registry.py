@@ -18,6 +18,18 @@ Report = Callable[[int, str], None]  # (percent 0-100, step key)
 Runner = Callable[[Actor, dict[str, Any], Report], dict[str, Any]]  # returns the result summary (JSON)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a done job's page says, in the reader's language, and where its result is (a page or a download)."""
+
+    text: str
+    url: str = ""
+    link: str = ""
+
+
+Describe = Callable[[int, dict[str, Any]], Outcome]  # (job id, result summary) -> what the page says
+
+
 class JobCancelled(Exception):
     """Raised inside a running job at its next progress report after a manager cancelled it."""
 
@@ -30,6 +42,7 @@ class Kind:
     run: Runner
     steps: dict[str, StrOrPromise]  # step key -> what the progress bar says
     cancellable: bool = True  # safe when everything it writes is one transaction
+    describe: Describe | None = None  # how the job page shows the result (else a per-kind branch of _progress.html)
 
 
 KINDS: dict[str, Kind] = {}

@@ -168,6 +168,8 @@ def execute(job_id: int) -> str:
     except BaseException as exc:
         log.exception("job %s (%s) failed", job_id, job.kind)
         outcome = {"state": Job.State.FAILED, "error": _reason(exc)}
+        if isinstance(getattr(exc, "job_result", None), dict):  # what a failed kind leaves to show (a history line)
+            outcome["result"] = exc.job_result  # type: ignore[attr-defined]
         if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: record, then let the worker stop
             _finish(job_id, reporter, outcome)
             raise

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.jobs import runner
 from kokyaku.jobs.models import Job
-from kokyaku.jobs.registry import KINDS
+from kokyaku.jobs.registry import KINDS, Outcome
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class JobRecord:
     params: dict[str, Any]
     cancellable: bool
     retryable: bool
+    outcome: Outcome | None = None  # a done job's result as its kind describes it
 
     @property
     def active(self) -> bool:
@@ -67,6 +68,7 @@ def _record(job: Job) -> JobRecord:
         params=job.params or {},
         cancellable=job.active and (spec is None or spec.cancellable or job.state == Job.State.QUEUED),
         retryable=job.state in (Job.State.FAILED, Job.State.CANCELLED),
+        outcome=spec.describe(job.pk, job.result or {}) if spec and spec.describe and job.state == Job.State.DONE else None,
     )
 
 

@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("export/team/", exports.team, name="export_team"),
     path("export/mine/", exports.mine, name="export_mine"),
     path("export/accounts/", exports.accounts, name="export_accounts"),
+    path("export/jobs/<int:job_id>/", exports.download, name="export_download"),
     path("export/review/", exports.review, name="export_review"),
     path("export/effort/", exports.effort, name="export_effort"),
     path("export/targets/", exports.targets, name="export_targets"),

@@ -11,3 +11,4 @@ class PredictionConfig(AppConfig):
         from kokyaku.prediction.services import snapshot_probabilities
 
         register_probability_provider(snapshot_probabilities)
+        from kokyaku.prediction import job_kinds  # noqa: F401  (registers its background job kinds)

@@ -7,10 +7,25 @@ from django.test import Client
 
 from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, Plan, PlanMove, PolicyVersion
 from kokyaku.crm.models import Account, Rep
+from kokyaku.jobs import runner
+from kokyaku.jobs.models import Job
 from tests.assignment.conftest import Book
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
+
+
+def _make_plan(client: Client) -> Plan:
+    """Press "Make a plan": a background job; its page links the plan once the job is done."""
+    response = client.post("/assignment/")
+    job = Job.objects.filter(kind="assignment_plan").latest("id")
+    assert response.status_code == 302
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert runner.wait(job.pk).state == Job.State.DONE
+    plan = Plan.objects.latest("id")
+    page = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    assert f'href="/assignment/plans/{plan.pk}/"' in page  # the job's result links the plan
+    return plan
 
 
 def test_reps_may_not_open_the_manager_pages(book: Book, rep_client: Client) -> None:
@@ -20,13 +35,11 @@ def test_reps_may_not_open_the_manager_pages(book: Book, rep_client: Client) -> 
     assert not Plan.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the plan is a job: a worker thread reads what the test wrote
 def test_manager_plans_reviews_excludes_and_applies(book: Book, manager_client: Client) -> None:
     strong = book.strong
     assert isinstance(strong, Rep)
-    response = manager_client.post("/assignment/")
-    plan = Plan.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/assignment/plans/{plan.pk}/"
+    plan = _make_plan(manager_client)
     page = manager_client.get(f"/assignment/plans/{plan.pk}/").content.decode()
     assert "100.0%" in page  # the plan's fit
     assert "visionary: a developing rep grows with it" in page
@@ -40,6 +53,7 @@ def test_manager_plans_reviews_excludes_and_applies(book: Book, manager_client: 
     assert "Applied on" in manager_client.get(f"/assignment/plans/{plan.pk}/").content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # the plan is a job: a worker thread reads what the test wrote
 def test_the_review_page_says_open_deals_move_with_their_accounts(book: Book, manager_client: Client) -> None:
     from datetime import date
     from decimal import Decimal
@@ -51,7 +65,7 @@ def test_the_review_page_says_open_deals_move_with_their_accounts(book: Book, ma
         Deal.objects.create(
             external_id=f"OPEN-{i}", account=account, owner=book.strong, amount=Decimal(1000), opened_on=date(2026, 1, 5)
         )
-    manager_client.post("/assignment/")
+    _make_plan(manager_client)
     plan = Plan.objects.get()
     page = manager_client.get(f"/assignment/plans/{plan.pk}/").content.decode()
     assert 'data-testid="plan-open-deals">2<' in page
@@ -64,8 +78,9 @@ def test_the_review_page_says_open_deals_move_with_their_accounts(book: Book, ma
     assert owners == {"OPEN-0": book.strong.pk, "OPEN-1": book.developing.pk}  # the excluded account kept its deal
 
 
+@pytest.mark.django_db(transaction=True)  # the plan is a job: a worker thread reads what the test wrote
 def test_the_new_owner_sees_the_account_and_why_on_the_home_page(book: Book, manager_client: Client) -> None:
-    manager_client.post("/assignment/")
+    _make_plan(manager_client)
     plan = Plan.objects.get()
     manager_client.post(f"/assignment/plans/{plan.pk}/apply/")
     home = client_for("suzuki").get("/").content.decode()
@@ -113,8 +128,9 @@ def test_the_account_page_links_to_release_and_pin(book: Book, rep_client: Clien
     assert f'href="/assignment/accounts/{account.pk}/"' in page
 
 
+@pytest.mark.django_db(transaction=True)  # the plan is a job: a worker thread reads what the test wrote
 def test_only_the_new_owner_marks_a_handover_taken_on(book: Book, manager_client: Client, rep_client: Client) -> None:
-    manager_client.post("/assignment/")
+    _make_plan(manager_client)
     manager_client.post(f"/assignment/plans/{Plan.objects.get().pk}/apply/")
     handover = Handover.objects.filter(rep=book.developing).order_by("id").first()
     assert handover is not None

@@ -24,7 +24,8 @@ def test_a_manager_reviews_excludes_applies_and_the_rep_sees_the_new_account(
     page = new_page(locale="ja-JP")
     log_in(page, live_server.url, "sato")
     page.click("text=担当割当")
-    page.click("[data-testid=make-plan]")
+    page.click("[data-testid=make-plan]")  # a background job: its progress bar, then a link to the plan
+    page.click("[data-testid=job-result-link]", timeout=60_000)
     page.wait_for_selector("[data-testid=plan-status]")
     assert "最適（証明済み）" in page.inner_text("[data-testid=plan-status]")
     assert page.inner_text("[data-testid=plan-fit]").strip() == "100.0%"

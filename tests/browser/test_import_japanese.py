@@ -83,6 +83,7 @@ def test_a_manager_imports_a_japanese_workbook_through_the_picker(
     assert account.owner.name == "山田 太郎"
     # the done page says what to do next and does it
     assert "スナップショット" in page.inner_text("[data-testid=import-next]")
-    page.click("[data-testid=import-compute-snapshot]")
-    page.wait_for_url("**/portfolio/accounts/**")
+    page.click("[data-testid=import-compute-snapshot]")  # a snapshot job: its progress page, then the result
+    page.wait_for_selector("[data-testid=job-result]", timeout=60_000)
+    page.goto(page.url.split("/jobs/")[0] + "/portfolio/accounts/")
     assert "株式会社北陸精機" in page.inner_text("main")

@@ -71,3 +71,18 @@ def picker_form(html: str, picks: dict[str, str]) -> dict[str, str]:
     for field, initial in re.findall(r'name="initial__(\w+)" value="([^"]*)"', html):
         form[f"column__{field}"], form[f"initial__{field}"] = picks.get(field, initial), initial
     return form
+
+
+def web_import(client: Any, url: str, data: dict[str, str], *, headers: dict[str, str] | None = None) -> tuple[Any, str]:
+    """Post an Import button of the review page: it answers at once with the import job's page; wait for the
+    job (a worker thread of this process), then return it and its page as the manager sees it at the end."""
+    from kokyaku.jobs import runner
+
+    response = client.post(url, data, headers=headers or {})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    found = re.fullmatch(r"/imports/jobs/(\d+)/", str(response["Location"]))
+    assert found, response["Location"]
+    job = runner.wait(int(found.group(1)))
+    page = client.get(response["Location"], headers=headers or {})
+    assert page.status_code == 200
+    return job, page.content.decode()

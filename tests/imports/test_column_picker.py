@@ -14,7 +14,7 @@ from django.urls import reverse
 from kokyaku.crm.models import Deal
 from kokyaku.imports.mapping import BUILTIN_DIR, mapping_parse, mapping_set_columns
 from kokyaku.imports.preview import KEEP, column_picker, picker_changes
-from tests.imports.conftest import picker_form
+from tests.imports.conftest import picker_form, web_import
 
 SALESFORCE = (BUILTIN_DIR / "salesforce" / "deals.toml").read_text(encoding="utf-8")
 
@@ -99,6 +99,7 @@ def _data_dir(tmp_path: Path, settings: object) -> None:
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
 
 
+@pytest.mark.django_db(transaction=True)  # the import is a job run by a worker thread
 def test_a_manager_maps_a_japanese_export_with_the_picker_alone(manager_client: Client) -> None:
     upload = manager_client.post(
         reverse("imports:start"),
@@ -125,8 +126,8 @@ def test_a_manager_maps_a_japanese_export_with_the_picker_alone(manager_client: 
     assert preview.status_code == 200, preview.content.decode()[:3000]
     assert 'data-testid="import-preview"' in preview.content.decode()
     assert "北陸精機" in preview.content.decode()
-    done = manager_client.post(review + "import/", form)
-    assert done.status_code == 200
+    job, _done = web_import(manager_client, review + "import/", form)
+    assert job.state == "done", job.error
     assert sorted(Deal.objects.values_list("external_id", "status", "amount")) == [
         ("J-1", "won", 1200000),
         ("J-2", "open", 300000),

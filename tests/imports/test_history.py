@@ -23,7 +23,7 @@ from kokyaku.crm.models import Deal
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.models import ImportRun
 from kokyaku.users.services import api_token_create
-from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, write
+from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, web_import, write
 
 BAD_ROW = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,-5,Won,won,2024-01-01,2024-02-01\n"
 
@@ -78,6 +78,7 @@ def test_an_unusable_file_is_recorded_with_the_reason(db: None, tmp_path: Path) 
     assert translated(run.error) == "empty.csv is empty (0 bytes)"
 
 
+@pytest.mark.django_db(transaction=True)  # the import is a job: a worker thread reads what the test wrote
 def test_the_import_page_lists_recent_imports_with_who_and_what(manager_client: Client, manager: User) -> None:
     upload = manager_client.post(
         reverse("imports:start"), {"kind": "deals", "mapping": "generic", "file": SimpleUploadedFile("web.csv", BAD_ROW.encode())}
@@ -85,7 +86,12 @@ def test_the_import_page_lists_recent_imports_with_who_and_what(manager_client: 
     review = str(upload["Location"])
     mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
     assert manager_client.post(review + "validate/", {"mapping_text": mapping}).status_code == 400
-    assert manager_client.post(review + "import/", {"mapping_text": mapping}).status_code == 400
+    job, page = web_import(manager_client, review + "import/", {"mapping_text": mapping})
+    assert job.state == "failed"
+    assert job.error.startswith(
+        "1 problem found, nothing was written. web.csv: row 3, column 'amount', value '-5': negative value not allowed;"
+    )
+    assert 'data-testid="back-to-review"' in page  # the upload is kept: fix the mapping and import again
     (run,) = ImportRun.objects.all()  # the validation was a dry run: not recorded
     assert (run.source, run.user, run.outcome) == ("web", manager, "refused")
 
@@ -121,6 +127,7 @@ def test_the_api_records_its_imports_and_lists_the_history(manager: User, strong
     assert Client(headers={"Authorization": f"Bearer {rep_plain}"}).get("/api/imports").status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)  # the import is a job: a worker thread reads what the test wrote
 def test_the_web_imports_the_good_rows_and_keeps_the_others_for_download(manager_client: Client, tmp_path: Path) -> None:
     upload = manager_client.post(
         reverse("imports:start"),
@@ -131,12 +138,12 @@ def test_the_web_imports_the_good_rows_and_keeps_the_others_for_download(manager
     refused = manager_client.post(review + "validate/", {"mapping_text": mapping}).content.decode()
     assert 'data-testid="import-valid"' in refused  # offered once there are problems
 
-    done = manager_client.post(review + "import-valid/", {"mapping_text": mapping}, headers={"accept-language": "ja"})
-    assert done.status_code == 200
+    job, done = web_import(manager_client, review + "import-valid/", {"mapping_text": mapping}, headers={"accept-language": "ja"})
+    assert job.state == "done", job.error
     (run,) = ImportRun.objects.all()
     assert (run.outcome, run.created, run.rejected, run.problem_count) == ("imported", 1, 1, 1)
     link = reverse("imports:rejects", args=[run.pk])
-    assert link in done.content.decode()
+    assert link in done
     assert Deal.objects.filter(external_id="D1").exists()
     assert not Deal.objects.filter(external_id="D2").exists()
 

@@ -19,7 +19,7 @@ from kokyaku.imports.mapping import mapping_set_columns
 from kokyaku.imports.models import SavedMapping
 from kokyaku.imports.services import mapping_save
 from kokyaku.users.services import api_token_create
-from tests.imports.conftest import picker_form
+from tests.imports.conftest import picker_form, web_import
 
 EXPORT = "商談ID,顧客,状態,開始日,完了日\nJ-1,北陸精機,won,2024-04-01,2024-05-10\n"
 PICKS: dict[str, str] = {
@@ -45,6 +45,7 @@ def _upload(client: Client, text: str, mapping: str = "generic", name: str = "ex
     return str(response["Location"])
 
 
+@pytest.mark.django_db(transaction=True)  # the import is a job run by a worker thread
 def test_a_manager_saves_the_picked_mapping_and_picks_it_on_the_next_upload(manager_client: Client, manager: User) -> None:
     review = _upload(manager_client, EXPORT)
     html = manager_client.get(review).content.decode()
@@ -61,7 +62,8 @@ def test_a_manager_saves_the_picked_mapping_and_picks_it_on_the_next_upload(mana
     page = manager_client.get(review2).content.decode()
     assert 'data-testid="import-preview"' in page  # fits at once: no picking this time
     assert 'value="weekly_export"' in page  # saving again updates it
-    manager_client.post(review2 + "import/", {"mapping_text": saved.text})
+    job, _done = web_import(manager_client, review2 + "import/", {"mapping_text": saved.text})
+    assert job.state == "done", job.error
     assert Deal.objects.filter(external_id="J-2").exists()
 
 

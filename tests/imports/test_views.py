@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from kokyaku.crm.models import Deal
-from tests.imports.conftest import DEALS_HEADER, deals_csv
+from tests.imports.conftest import DEALS_HEADER, deals_csv, web_import
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +35,7 @@ def test_a_rep_cannot_open_or_post_to_the_import_pages(rep_client: Client) -> No
     assert rep_client.get(reverse("imports:review", args=["0" * 32])).status_code == 403
 
 
+@pytest.mark.django_db(transaction=True)  # the import is a job: a worker thread reads what the test wrote
 def test_a_manager_uploads_previews_validates_and_imports(manager_client: Client, tmp_path: Path) -> None:
     review = _upload(manager_client, deals_csv(30))
     page = manager_client.get(review)
@@ -49,13 +50,15 @@ def test_a_manager_uploads_previews_validates_and_imports(manager_client: Client
     assert 'data-testid="import-dry-run"' in dry.content.decode()
     assert not Deal.objects.exists()
 
-    done = manager_client.post(review + "import/", {"mapping_text": _generic_deals()})
-    assert done.status_code == 200
-    assert 'data-testid="import-done"' in done.content.decode()
+    job, done = web_import(manager_client, review + "import/", {"mapping_text": _generic_deals()})
+    assert job.state == "done", job.error
+    assert 'data-testid="import-done"' in done
+    assert "hx-trigger" not in done  # the progress bar has reached the result: polling stops
     assert Deal.objects.count() == 30
     assert not list((tmp_path / "uploads").iterdir())  # the upload is gone once imported
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_manager_edits_the_mapping_in_the_textarea(manager_client: Client) -> None:
     review = _upload(manager_client, "id,acct,state,opened,closed\nX1,A1,Closed Won,2024-01-01,2024-02-01\n")
     mapping = (
@@ -63,15 +66,17 @@ def test_the_manager_edits_the_mapping_in_the_textarea(manager_client: Client) -
         'closed_on = "closed"\n'
         '[values.status]\n"Closed Won" = "won"\n'
     )
-    manager_client.post(review + "import/", {"mapping_text": mapping})
+    web_import(manager_client, review + "import/", {"mapping_text": mapping})
     assert Deal.objects.get(external_id="X1").status == "won"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_problems_are_listed_with_row_column_and_value_and_nothing_is_written(manager_client: Client) -> None:
     review = _upload(manager_client, DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n")
-    response = manager_client.post(review + "import/", {"mapping_text": _generic_deals()})
-    assert response.status_code == 400
-    html = response.content.decode()
+    job, html = web_import(manager_client, review + "import/", {"mapping_text": _generic_deals()})
+    assert job.state == "failed"
+    assert 'data-testid="job-error"' in html
+    assert "1 problem found, nothing was written." in html
     assert 'data-testid="import-problems"' in html
     assert "negative value not allowed" in html
     assert "<code>-4</code>" in html

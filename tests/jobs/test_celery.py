@@ -20,7 +20,8 @@ from django.db import connection
 from django.test import override_settings
 
 import tests.jobs.kinds  # noqa: F401
-from kokyaku.crm.models import Team
+from kokyaku.crm.models import Account, Deal, Team
+from kokyaku.imports.models import ImportRun
 from kokyaku.jobs import runner
 from kokyaku.jobs.models import Job
 from kokyaku.jobs.services import job_enqueue, job_reap, job_retry
@@ -128,3 +129,39 @@ def test_a_worker_killed_mid_job_leaves_the_database_unchanged_and_the_job_faile
     _until(lambda: not Job.objects.get(pk=again.pk).active)
     assert Job.objects.get(pk=again.pk).state == Job.State.DONE
     assert Team.objects.filter(name="Killed").count() == 1
+
+
+def _deals_file(path: Path, rows: int) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("external_id,account,owner,name,amount,stage,status,opened_on,closed_on\n")
+        for i in range(rows):
+            out.write(f"K{i},Account {i % 2000},Rep {i % 50},Deal {i},{1000 + i},Won,won,2024-01-01,2024-02-01\n")
+    return path
+
+
+@override_settings(BROKER_URL=REDIS_TEST_URL)
+def test_a_worker_killed_mid_import_leaves_no_row_and_no_history_line_and_the_retry_imports_once(
+    manager: User, start_worker, tmp_path: Path
+) -> None:
+    rows = 150_000  # two chunks of 100,000: the kill comes after the first is in the (open) transaction
+    params = {"kind": "deals", "path": str(_deals_file(tmp_path / "big.csv", rows)), "mapping": "generic", "source": "web"}
+    worker = start_worker()
+    job = job_enqueue(actor=manager, kind="import", params=params)
+    _until(lambda: Job.objects.get(pk=job.pk).progress > 1)  # the first chunk is done, the transaction open
+    worker.kill()  # SIGKILL mid-import
+    worker.wait()
+    assert not Deal.objects.exists()
+    assert not Account.objects.exists()
+    assert not ImportRun.objects.exists()  # the history line is written after the import's transaction
+    assert job_reap() == [job.pk]
+    failed = Job.objects.get(pk=job.pk)
+    assert (failed.state, failed.progress > 1) == (Job.State.FAILED, True)
+    assert "stopped before it ended" in failed.error
+    start_worker()
+    again = job_retry(actor=manager, job_id=job.pk)
+    _until(lambda: not Job.objects.get(pk=again.pk).active, timeout=600)
+    done = Job.objects.get(pk=again.pk)
+    assert done.state == Job.State.DONE, done.error
+    assert done.result["created"] == rows
+    assert Deal.objects.count() == rows
+    assert ImportRun.objects.get().created == rows

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kokyaku.assignment import selectors, services
 from kokyaku.assignment.models import Plan
+from kokyaku.jobs.services import JobBusy, job_enqueue
 from kokyaku.users.decorators import manager_required
 
 
@@ -27,13 +28,13 @@ def _int(value: str | None) -> int | None:
 @manager_required
 @require_http_methods(["GET", "POST"])
 def plans(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
+    if request.method == "POST":  # a background job: answer at once with its progress page, which links the plan
         try:
-            plan = services.assignment_plan(actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("assignment:plans")
-        return redirect("assignment:plan", plan_id=plan.pk)
+            job = job_enqueue(actor=request.user, kind="assignment_plan")
+        except JobBusy as exc:
+            messages.error(request, exc.message)
+            return redirect("jobs:detail", job_id=exc.running.pk)
+        return redirect("jobs:detail", job_id=job.pk)
     context = {"plans": selectors.plans_recent(), "current": selectors.policy_current()}
     return render(request, "assignment/plans.html", context)
 

@@ -11,20 +11,24 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kokyaku.crm.permissions import rep_of
 from kokyaku.crm.selectors import company_settings
+from kokyaku.jobs.selectors import job_get
+from kokyaku.jobs.services import JobBusy, job_enqueue
 from kokyaku.lib.tabular import ENCODINGS
-from kokyaku.portfolio import export, selectors
-from kokyaku.portfolio.forms import DateRangeForm, TableFilterForm
+from kokyaku.portfolio import export, export_jobs, selectors
+from kokyaku.portfolio.forms import DateRangeForm
 from kokyaku.portfolio.periods import period_of, period_parse
 from kokyaku.portfolio.views.common import int_param, snapshot_asked
+from kokyaku.users.roles import is_manager
 
 
 def _download(request: HttpRequest, page: str, build: Callable[[], export.Export | None]) -> HttpResponseBase:
@@ -53,22 +57,54 @@ def _download(request: HttpRequest, page: str, build: Callable[[], export.Export
 
 def _accounts(request: HttpRequest, *, mine: bool) -> HttpResponseBase:
     page = "portfolio:mine" if mine else "portfolio:accounts"
+    snapshot = snapshot_asked(request)
+    if not mine and snapshot is not None and is_manager(request.user) and export_jobs.is_large(snapshot):
+        return _enqueue(request)
 
     def build() -> export.Export | None:
-        snapshot = snapshot_asked(request)
-        rep = rep_of(request.user)
-        if snapshot is None or (mine and rep is None):
-            return None
-        # The owner filter is validated against the one rep asked for, not a list of every rep.
-        owner = int_param(request.GET.get("owner"))
-        owners = [] if mine or owner is None else [(owner, "")]
-        kwargs = TableFilterForm(request.GET, owners=owners).selector_kwargs()
-        filters = {k: v for k, v in kwargs.items() if k not in ("sort", "page")}
-        if mine and rep is not None:
-            filters["owner_id"] = rep.pk
-        return export.accounts_export(snapshot, filters=filters, mine=mine)
+        return None if snapshot is None else export_jobs.accounts_export_for(request.user, request.GET, snapshot, mine=mine)
 
     return _download(request, page, build)
+
+
+def _enqueue(request: HttpRequest) -> HttpResponseBase:
+    """A big snapshot's accounts: a background job writes the file; its page links the download."""
+    params = {
+        "query": request.GET.urlencode(),
+        "fmt": request.GET.get("fmt") or "xlsx",
+        "encoding": request.GET.get("encoding") or "utf-8-sig",
+        "language": get_language(),
+    }
+    if params["fmt"] not in export.FORMATS or params["encoding"] not in ENCODINGS:
+        messages.error(request, _("Choose a download format: XLSX, or CSV in UTF-8 or Shift_JIS (cp932)."))
+        return redirect("portfolio:accounts")
+    try:
+        job = job_enqueue(actor=request.user, kind="export_accounts", params=params)
+    except JobBusy as exc:
+        messages.error(request, exc.message)
+        return redirect("jobs:detail", job_id=exc.running.pk)
+    return redirect("jobs:detail", job_id=job.pk)
+
+
+@login_required
+def download(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    """The file an export job wrote, for the manager who started it."""
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only managers can download a background export."))
+    job = job_get(job_id)
+    if job is None or job.kind != "export_accounts" or job.state != "done" or job.started_by != request.user.get_username():
+        raise Http404(_("No such export."))
+    path = export_jobs.export_path(job.result)
+    if path is None:
+        raise Http404(_("This export is no longer kept: download it again."))
+    fmt = str(job.result.get("fmt", "xlsx"))
+    encoding = str(job.params.get("encoding") or "utf-8-sig")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=str(job.result.get("name") or path.name),
+        content_type=export.content_type(fmt, encoding),
+    )
 
 
 @login_required
