@@ -54,11 +54,13 @@ ROUTES: dict[str, str] = {
     "GET portfolio/export/team/": "login",
     "GET portfolio/export/mine/": "login",
     "GET portfolio/export/accounts/": "login",
+    "GET portfolio/export/jobs/<int:job_id>/": "manager",  # and only the manager who started the export
     "GET portfolio/export/review/": "login",
     "GET portfolio/export/effort/": "login",
     "GET portfolio/export/targets/": "login",
     # web: prediction, retention
     "GET prediction/": "manager",
+    "POST prediction/backtest/": "manager",
     "GET prediction/accounts/<int:account_id>/deals/": "login",
     "GET retention/": "manager",
     # web: imports (users.import_data: managers and admins)
@@ -66,6 +68,7 @@ ROUTES: dict[str, str] = {
     "POST imports/": "manager",
     "GET imports/runs/<int:run_id>/rejects.csv": "manager",
     "GET imports/duplicates/": "duplicates_merge",
+    "GET imports/jobs/<int:job_id>/": "manager",
     "POST imports/duplicates/": "duplicates_merge",
     "GET imports/<str:upload_id>/": "manager",
     "POST imports/<str:upload_id>/preview/": "manager",

@@ -6,7 +6,6 @@ the response schema (pydantic reads them as they are), so the API cannot drift f
 
 from __future__ import annotations
 
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
