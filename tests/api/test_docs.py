@@ -92,6 +92,7 @@ def test_the_openapi_document_needs_a_login_or_a_token(strong_rep: Rep) -> None:
     assert anonymous.status_code == 401
     assert "Log in or send an API token" in anonymous.json()["detail"]
     assert Client().get("/api/openapi.json", headers={"Authorization": "Bearer kky_0_wrong"}).status_code == 401
+    assert strong_rep.user is not None
     _token, plain = api_token_create(user=strong_rep.user)
     with_token = Client().get("/api/openapi.json", headers={"Authorization": f"Bearer {plain}"})
     assert with_token.status_code == 200
