@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -21,7 +22,13 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.has_header("Cache-Control"):  # first: the database-down 503 sets it, and asking for the user would query
+            return response
         user = getattr(request, "user", None)  # the API's token auth sets it while the view runs
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        try:
+            logged_in = user is not None and user.is_authenticated
+        except (OperationalError, InterfaceError):  # the session could not be read: keep nothing, to be safe
+            logged_in = True
+        if logged_in:
             patch_cache_control(response, private=True, no_store=True)
         return response

@@ -58,5 +58,5 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 def owners(request: HttpRequest) -> JsonResponse:
     """The accounts page's owner search box: up to 20 active reps whose name contains ``q``, as JSON."""
-    query = (request.GET.get("q") or "")[:100]
+    query = (request.GET.get("q") or "").replace("\x00", "")[:100]  # PostgreSQL text cannot hold NUL
     return JsonResponse({"results": [{"id": i, "name": n} for i, n in rep_search(query)] if query.strip() else []})
