@@ -180,7 +180,7 @@ STATIC_ROOT = DATA_DIR / "static"
 # needs. A read-only data directory is fine: collectstatic (run by `kokyaku serve`) then reports the problem.
 with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Production: collectstatic (`kokyaku serve` runs it at every start) writes each file under a name with its
+# Production: collectstatic (`kokyaku serve` runs it at start when a source file changed) writes each file under a name with its
 # content hash (plotly.min.fc03e19a095d.js) plus a .gz, and a manifest; {% static %} links the hashed name,
 # which WhiteNoise serves gzipped with a one-year, immutable Cache-Control. A new version gets a new name, so
 # browsers never re-validate the 4.8 MB plotly bundle. Without collectstatic, {% static %} fails in production

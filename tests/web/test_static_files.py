@@ -98,3 +98,28 @@ def test_every_static_file_the_templates_name_is_in_the_manifest(production: Pat
     manifest = json.loads((production / "staticfiles.json").read_text(encoding="utf-8"))["paths"]
     assert sorted(names - manifest.keys()) == []
     assert all(re.search(r"\.[0-9a-f]{12}\.", static(n)) for n in names)
+
+
+def test_serve_collects_static_files_only_when_a_source_changed(tmp_path: Path) -> None:
+    """`kokyaku serve` ran collectstatic (hashing, Brotli) at every start: 40 s quiet, minutes under load."""
+    from kokyaku.web.management.commands.serve import FINGERPRINT_FILE, collect_static_if_changed
+
+    sources, root = tmp_path / "src", tmp_path / "static"
+    sources.mkdir()
+    (sources / "kokyaku-extra.css").write_text("a { color: red }")
+    only_sources = ["django.contrib.staticfiles.finders.FileSystemFinder"]  # not the apps' files: seconds each
+    with override_settings(
+        STATICFILES_DIRS=[sources], STATICFILES_FINDERS=only_sources, STATIC_ROOT=root, STORAGES=PRODUCTION_STORAGES
+    ):
+        assert collect_static_if_changed() is True
+        assert (root / "staticfiles.json").is_file()
+        assert (root / FINGERPRINT_FILE).is_file()
+        assert collect_static_if_changed() is False, "unchanged sources must not be collected again"
+
+        (sources / "kokyaku-extra.css").write_text("a { color: blue; }")
+        assert collect_static_if_changed() is True, "an edited source is collected"
+        manifest = json.loads((root / "staticfiles.json").read_text())["paths"]
+        assert (root / manifest["kokyaku-extra.css"]).read_text() == "a { color: blue; }"
+
+        (root / "staticfiles.json").unlink()
+        assert collect_static_if_changed() is True, "a lost manifest is rebuilt"
