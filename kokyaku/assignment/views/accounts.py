@@ -14,6 +14,7 @@ from kokyaku.assignment import selectors, services
 from kokyaku.assignment.forms import ReleaseForm
 from kokyaku.assignment.models import Handover
 from kokyaku.crm.permissions import allowed
+from kokyaku.lib.refusals import refusal_text
 
 
 @login_required
@@ -41,7 +42,7 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
             if action != "release" or form.is_valid():
                 return redirect("assignment:account", account_id=account_id)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+            messages.error(request, refusal_text(exc))
             return redirect("assignment:account", account_id=account_id)
     context = {
         "state": state, "form": form,

@@ -22,6 +22,7 @@ from kokyaku.crm.selectors import account_get
 from kokyaku.crm.services import churn_record, churn_withdraw
 from kokyaku.followups import selectors
 from kokyaku.followups.forms import DepartureForm
+from kokyaku.lib.refusals import refusal_text
 
 
 def _account(account_id: int) -> Account:
@@ -60,7 +61,7 @@ def record(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
         churn_record(actor=request.user, account=account, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(request, refusal_text(exc))
         return _back(account_id)
     messages.success(
         request,
@@ -79,7 +80,7 @@ def withdraw(request: HttpRequest, churn_id: int) -> HttpResponse:
     try:
         churn_withdraw(actor=request.user, churn=churn)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+        messages.error(request, refusal_text(exc))
         return _back(churn.account_id)
     messages.success(request, _("Departure of %(account)s withdrawn (kept in its history).") % {"account": churn.account.name})
     return _back(churn.account_id)

@@ -16,6 +16,7 @@ from kokyaku.crm.permissions import allowed, rep_of
 from kokyaku.followups import selectors, services
 from kokyaku.followups.forms import CancelForm, CompleteForm, ReassignForm
 from kokyaku.followups.models import FollowUp
+from kokyaku.lib.refusals import refusal_text
 from kokyaku.portfolio.views.common import int_param, safe_next
 from kokyaku.users.roles import is_manager
 
@@ -69,7 +70,7 @@ def _done(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, exc: ValidationError | PermissionDenied) -> HttpResponse:
-    messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    messages.error(request, refusal_text(exc))
     return redirect(safe_next(request, reverse("followups:queue")))
 
 
