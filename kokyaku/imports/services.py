@@ -238,6 +238,9 @@ def _problem_json(problem: Problem) -> dict[str, object]:
     return {**asdict(problem), "reason": message_json(problem.reason)}
 
 
+REREAD_ROWS = 10_000  # rows per chunk when the file is read again for the rejects file
+
+
 def _attempt(
     *,
     kind: str,
@@ -283,7 +286,10 @@ def _attempt(
             try:
                 with _sqlite_cache(), transaction.atomic():
                     plan = PLANS[mapping.kind](mapping, columns, summary, file=file)
-                    run = ImportPass(table, mapping, columns, plan, summary, rejects, tz, skip_invalid, progress, started, opener)
+                    # the file read again for the rows SQL refuses (a duplicate id) goes in small chunks: it runs
+                    # beside the duplicate query's cursor and SQLite's full page caches (docs/benchmarks.md)
+                    reopen = functools.partial(opener, chunk_rows=min(chunk_rows, REREAD_ROWS))
+                    run = ImportPass(table, mapping, columns, plan, summary, rejects, tz, skip_invalid, progress, started, reopen)
                     load.run(run, direct=direct)
                     if run.refused:
                         raise ImportInvalid(summary.problems, summary.problem_count)
