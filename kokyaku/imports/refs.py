@@ -11,7 +11,6 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef, Subquery
 
 from kokyaku.crm.models import Account, Rep
-
 from kokyaku.imports.errors import gettext_noop
 from kokyaku.imports.japanese import name_key
 from kokyaku.imports.models import MergedId

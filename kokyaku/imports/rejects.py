@@ -17,7 +17,6 @@ from kokyaku.imports.i18n import translated
 from kokyaku.imports.table import Table
 from kokyaku.lib.tabular import CsvWriter
 
-
 FLUSH_ROWS = 2_000  # refused rows written at a time by write_found
 
 

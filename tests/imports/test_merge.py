@@ -218,9 +218,7 @@ def test_after_a_merge_on_the_command_line_an_import_naming_a_merged_id_lands_on
         ("ACC-ABC-1", kept), ("ACC-ABC-2", kept), ("ACC-ABC-3", kept),
     ]  # fmt: skip
     _import_naming_the_merged_ids(tmp_path, ["ACC-ABC-1", "ACC-ABC-3"], ["REP-Y2", "REP-Y1"])
-    assert set(Deal.objects.filter(external_id__startswith="D-ALIAS").values_list("account_id", "owner_id")) == {
-        (kept, kept_rep)
-    }
+    assert set(Deal.objects.filter(external_id__startswith="D-ALIAS").values_list("account_id", "owner_id")) == {(kept, kept_rep)}
     assert Account.objects.count() == 2
     assert Rep.objects.count() == 1
     account = Account.objects.get(pk=kept)
