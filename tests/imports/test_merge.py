@@ -263,3 +263,24 @@ def test_a_record_given_a_merged_id_again_keeps_it(spelled: dict[str, list[int]]
     csv = "external_id,account,status,opened_on,amount\nD-AGAIN,ACC-ABC-1,open,2026-04-01,1\n"
     import_run(actor=None, kind="deals", path=write(tmp_path, "again.csv", csv))
     assert Deal.objects.get(external_id="D-AGAIN").account_id == again.pk
+
+
+def test_merges_made_before_the_aliases_get_theirs_from_their_audit_lines(spelled: dict[str, list[int]]) -> None:
+    """The data migration (imports.0003) reads each past merge's audit line, oldest first, so chains follow."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kokyaku.imports.migrations.0003_merged_id")
+    a0, a1, a2, _a3 = spelled["accounts"]
+    first = NameMerge.objects.create(
+        at=WHEN, kind="account", kept_id=a1, kept_name="x", merged=[{"id": 900, "external_id": "OLD-900", "name": "x"}]
+    )
+    NameMerge.objects.create(
+        at=WHEN.replace(hour=11), kind="account", kept_id=a2, kept_name="x",
+        merged=[{"id": a1, "external_id": "ACC-ABC-1", "name": "x"}, {"id": 901, "external_id": None, "name": "y"}],
+    )  # fmt: skip
+    migration.aliases_from_past_merges(apps, None)
+    assert dict(MergedId.objects.values_list("external_id", "record_id")) == {"OLD-900": a2, "ACC-ABC-1": a2}
+    assert MergedId.objects.get(external_id="OLD-900").merge_id != first.pk  # now kept by the later merge
+    assert a0 not in MergedId.objects.values_list("record_id", flat=True)

@@ -12,7 +12,7 @@ def aliases_from_past_merges(apps: Any, schema_editor: Any) -> None:
     merged_id = apps.get_model("imports", "MergedId")
     for merge in name_merge.objects.order_by("at", "id"):
         gone = [int(r["id"]) for r in merge.merged if r.get("id") is not None]
-        merged_id.objects.filter(kind=merge.kind, record_id__in=gone).update(record_id=merge.kept_id)
+        merged_id.objects.filter(kind=merge.kind, record_id__in=gone).update(record_id=merge.kept_id, merge=merge)
         for record in merge.merged:
             if record.get("external_id"):
                 merged_id.objects.update_or_create(
