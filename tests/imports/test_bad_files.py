@@ -343,8 +343,9 @@ def test_many_rejected_duplicates_go_out_in_batches_each_with_its_values_and_the
         with connection.cursor() as cur:
             cache = cur.execute("PRAGMA main.cache_size").fetchone()
     rejects = tmp_path / "rejects.csv"
+    alone = "D-ALONE,A1,Tanaka,x,1,Won,won,2024-01-01,2024-02-01\n"
     summary = import_run(
-        actor=None, kind="deals", path=write(tmp_path, "pairs.csv", DEALS_HEADER + body + "D-ALONE,A1,Tanaka,x,1,Won,won,2024-01-01,2024-02-01\n" + again),
+        actor=None, kind="deals", path=write(tmp_path, "pairs.csv", DEALS_HEADER + body + alone + again),
         skip_invalid=True, rejects_path=rejects,
     )  # fmt: skip
     assert (summary.created, summary.rejected) == (1, 2 * half)

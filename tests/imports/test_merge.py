@@ -249,7 +249,9 @@ def test_aliases_follow_the_kept_record_when_it_is_merged_in_turn(spelled: dict[
         "ACC-ABC-0": a2,
         "ACC-ABC-1": a2,
     }
-    csv = "external_id,account,status,opened_on,amount\nD-CHAIN-0,ACC-ABC-0,open,2026-04-01,1\nD-CHAIN-1,ACC-ABC-1,open,2026-04-01,1\n"
+    csv = "external_id,account,status,opened_on,amount\n" + "".join(
+        f"D-CHAIN-{i},ACC-ABC-{i},open,2026-04-01,1\n" for i in (0, 1)
+    )
     summary = import_run(actor=None, kind="deals", path=write(tmp_path, "chain.csv", csv))
     assert (summary.created, summary.accounts_created) == (2, 0)
     assert set(Deal.objects.filter(external_id__startswith="D-CHAIN").values_list("account_id", flat=True)) == {a2}
