@@ -24,6 +24,7 @@ from kokyaku.assignment.models import AccountPin
 from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, Change, Deal, Rep
 from kokyaku.followups.models import FollowUp
+from kokyaku.imports.errors import ImportInvalid
 from kokyaku.imports.merge import duplicates_find, duplicates_merge, duplicates_merge_all
 from kokyaku.imports.models import MergedId, NameMerge
 from kokyaku.imports.services import import_run
@@ -286,3 +287,16 @@ def test_merges_made_before_the_aliases_get_theirs_from_their_audit_lines(spelle
     assert dict(MergedId.objects.values_list("external_id", "record_id")) == {"OLD-900": a2, "ACC-ABC-1": a2}
     assert MergedId.objects.get(external_id="OLD-900").merge_id != first.pk  # now kept by the later merge
     assert a0 not in MergedId.objects.values_list("record_id", flat=True)
+
+
+def test_a_file_with_rows_for_the_kept_and_a_merged_id_is_refused_as_one_record_twice(
+    spelled: dict[str, list[int]], tmp_path: Path
+) -> None:
+    kept, gone, *_ = spelled["accounts"]
+    duplicates_merge(actor=None, kind="account", keep=kept, merge=[gone])
+    rows = "external_id,name,region\nACC-ABC-0,株式会社ABC商事,東京\nACC-ABC-1,株式会社ABC商事,大阪\n"
+    with pytest.raises(ImportInvalid) as caught:
+        import_run(actor=None, kind="accounts", path=write(tmp_path, "both.csv", rows))
+    assert [p.row for p in caught.value.problems] == [2, 3]
+    assert "duplicate external id" in caught.value.problems[0].reason
+    assert Account.objects.get(pk=kept).region == ""
