@@ -97,6 +97,7 @@ class MergeResult:
     audit: NameMerge
     moved: dict[str, int]
     dropped: dict[str, int]
+    aliases: list[str] = field(default_factory=list)  # external ids that now name the kept record
 
 
 def _relations(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
@@ -199,7 +200,7 @@ def duplicates_merge(*, actor: AbstractBaseUser | AnonymousUser | None, kind: st
     audit = NameMerge.objects.create(
         at=now, kind=kind, kept_id=kept.pk, kept_name=kept.name, merged=merged, moved=moved, dropped=dropped, user=user
     )
-    _keep_aliases(audit, kept, gone)
+    aliases = _keep_aliases(audit, kept, gone)
     if isinstance(kept, Account):  # the account's own history says it too
         Change.objects.create(
             account=kept,
@@ -209,10 +210,10 @@ def duplicates_merge(*, actor: AbstractBaseUser | AnonymousUser | None, kind: st
             old=" / ".join([kept.name, *(r.name for r in gone)]),
             new=kept.name,
         )
-    return MergeResult(audit, moved, dropped)
+    return MergeResult(audit, moved, dropped, aliases)
 
 
-def _keep_aliases(audit: NameMerge, kept: Account | Rep, gone: Sequence[Account | Rep]) -> None:
+def _keep_aliases(audit: NameMerge, kept: Account | Rep, gone: Sequence[Account | Rep]) -> list[str]:
     """The merged records' external ids (and the aliases they had from earlier merges) now name the record kept.
 
     A later import that refers to one of them lands on the kept record instead of creating it again.
@@ -227,6 +228,7 @@ def _keep_aliases(audit: NameMerge, kept: Account | Rep, gone: Sequence[Account 
     MergedId.objects.bulk_create(
         [MergedId(kind=kind, external_id=ext, record_id=kept.pk, merge=audit) for ext in sorted(ids - stale)]
     )
+    return sorted(MergedId.objects.filter(kind=kind, record_id=kept.pk).values_list("external_id", flat=True))
 
 
 def duplicates_merge_all(*, actor: AbstractBaseUser | AnonymousUser | None, kind: str) -> list[MergeResult]:

@@ -212,7 +212,9 @@ def test_after_a_merge_on_the_command_line_an_import_naming_a_merged_id_lands_on
     spelled: dict[str, list[int]], tmp_path: Path
 ) -> None:
     kept, *gone = spelled["accounts"]
-    call_command("duplicates", "accounts", "--keep", str(kept), "--merge", *map(str, gone), stdout=StringIO())
+    out = StringIO()
+    call_command("duplicates", "accounts", "--keep", str(kept), "--merge", *map(str, gone), stdout=out)
+    assert "external ids that now name it (a later import lands on it): ACC-ABC-1, ACC-ABC-2, ACC-ABC-3" in out.getvalue()
     kept_rep, *gone_reps = spelled["reps"]
     call_command("duplicates", "reps", "--keep", str(kept_rep), "--merge", *map(str, gone_reps), stdout=StringIO())
     assert sorted(MergedId.objects.filter(kind="account").values_list("external_id", "record_id")) == [
