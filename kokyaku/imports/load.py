@@ -142,7 +142,13 @@ _WHAT = {"account": gettext_noop("account"), "rep": gettext_noop("rep")}
 
 def _note_name_matches(plan: Plan, summary: ImportSummary) -> None:
     """Say which names were taken as another record's (株式会社ABC商事 for (株)ABC商事): never merged unseen."""
+    merged = gettext_noop("%(what)s %(written)s was merged into %(kept)s: written to %(kept)s")
+    own = {"accounts": "account", "reps": "rep"}.get(plan.kind)
+    for alias, kept in sorted(plan.merged_met.items()):
+        summary.notes.append(Message(merged, what=Message(_WHAT[own or "account"]), written=alias, kept=kept))
     for what, refs in plan.ref_maps().items():
+        for alias in sorted(refs.via_alias):
+            summary.notes.append(Message(merged, what=Message(_WHAT[what]), written=alias, kept=refs.aliases[alias]))
         for written, name in sorted(refs.matched.items()):
             text = gettext_noop(
                 "%(what)s %(written)s matched to %(name)s (the same name once legal forms, widths and spaces are set aside)"

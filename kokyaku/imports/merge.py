@@ -17,6 +17,7 @@ duplicate's row is dropped and counted in the audit line; every other row moves.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,7 +33,7 @@ from django.utils.translation import gettext as _
 from kokyaku.crm.models import Account, Change, Deal, Rep
 from kokyaku.crm.permissions import check
 from kokyaku.imports.japanese import name_key
-from kokyaku.imports.models import NameMerge
+from kokyaku.imports.models import MergedId, NameMerge
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -96,6 +97,7 @@ class MergeResult:
     audit: NameMerge
     moved: dict[str, int]
     dropped: dict[str, int]
+    aliases: list[str] = field(default_factory=list)  # external ids that now name the kept record
 
 
 def _relations(model: type[models.Model]) -> list[models.ForeignKey[Any, Any]]:
@@ -198,6 +200,7 @@ def duplicates_merge(*, actor: AbstractBaseUser | AnonymousUser | None, kind: st
     audit = NameMerge.objects.create(
         at=now, kind=kind, kept_id=kept.pk, kept_name=kept.name, merged=merged, moved=moved, dropped=dropped, user=user
     )
+    aliases = _keep_aliases(audit, kept, gone)
     if isinstance(kept, Account):  # the account's own history says it too
         Change.objects.create(
             account=kept,
@@ -207,7 +210,25 @@ def duplicates_merge(*, actor: AbstractBaseUser | AnonymousUser | None, kind: st
             old=" / ".join([kept.name, *(r.name for r in gone)]),
             new=kept.name,
         )
-    return MergeResult(audit, moved, dropped)
+    return MergeResult(audit, moved, dropped, aliases)
+
+
+def _keep_aliases(audit: NameMerge, kept: Account | Rep, gone: Sequence[Account | Rep]) -> list[str]:
+    """The merged records' external ids (and the aliases they had from earlier merges) now name the record kept.
+
+    A later import that refers to one of them lands on the kept record instead of creating it again.
+    The kept record's own external id is never its alias (a record merged back under it stays itself).
+    """
+    kind = audit.kind
+    MergedId.objects.filter(kind=kind, record_id__in=[r.pk for r in gone]).update(record_id=kept.pk, merge=audit)
+    ids = {str(r.external_id) for r in gone if r.external_id} - {str(kept.external_id or "")}
+    MergedId.objects.filter(kind=kind, external_id=str(kept.external_id or "")).delete()
+    stale = set(MergedId.objects.filter(kind=kind, external_id__in=ids).values_list("external_id", flat=True))
+    MergedId.objects.filter(kind=kind, external_id__in=stale).update(record_id=kept.pk, merge=audit)
+    MergedId.objects.bulk_create(
+        [MergedId(kind=kind, external_id=ext, record_id=kept.pk, merge=audit) for ext in sorted(ids - stale)]
+    )
+    return sorted(MergedId.objects.filter(kind=kind, record_id=kept.pk).values_list("external_id", flat=True))
 
 
 def duplicates_merge_all(*, actor: AbstractBaseUser | AnonymousUser | None, kind: str) -> list[MergeResult]:

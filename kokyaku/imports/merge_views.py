@@ -57,6 +57,6 @@ def duplicates(request: HttpRequest) -> HttpResponse:
                 return redirect("imports:duplicates")
     context = {
         "groups": [("account", _("Accounts"), duplicates_find("account")), ("rep", _("Reps"), duplicates_find("rep"))],
-        "merges": NameMerge.objects.select_related("user")[:20],
+        "merges": NameMerge.objects.select_related("user").prefetch_related("aliases")[:20],
     }
     return render(request, "imports/duplicates.html", context, status=status)

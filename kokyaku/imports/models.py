@@ -138,3 +138,28 @@ class NameMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.kept_name} <- {len(self.merged)}"
+
+
+class MergedId(models.Model):
+    """The external id of a merged (deleted) account or rep, kept as an alias of the record it was merged into.
+
+    A later import that names the merged record's external id (a deal's account, an account's
+    owner, or the row of an accounts / reps import itself) lands on the record kept instead of
+    creating the merged one again (:class:`kokyaku.imports.refs.RefMap` loads these with the
+    other ids, in one query). When the kept record is merged in turn, its aliases follow it.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=NameMerge.Kind.choices)
+    external_id = models.CharField(_("external id"), max_length=100)
+    record_id = models.PositiveBigIntegerField(_("kept record"))
+    merge = models.ForeignKey(NameMerge, verbose_name=_("merge"), on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        ordering = ["kind", "external_id"]
+        verbose_name = _("merged external id")
+        verbose_name_plural = _("merged external ids")
+        constraints = [models.UniqueConstraint(fields=["kind", "external_id"], name="imports_merged_id_kind_external_id")]
+        indexes = [models.Index(fields=["kind", "record_id"], name="imports_merged_id_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id} -> {self.record_id}"

@@ -16,7 +16,7 @@ from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, LostRea
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.japanese import name_key
 from kokyaku.imports.mapping import Mapping
-from kokyaku.imports.refs import AMBIGUOUS, NOT_FOUND, RefMap, insert_returning
+from kokyaku.imports.refs import AMBIGUOUS, NOT_FOUND, RefMap, insert_returning, merged_ids
 from kokyaku.imports.summary import ImportSummary
 from kokyaku.imports.validate import Columns
 from kokyaku.lib.bulk import Kind
@@ -44,6 +44,8 @@ class Plan:
         self.covered = set(columns.sources) | set(mapping.constants) | set(mapping.defaults)
         self.currency = CompanySettings.load().currency
         self.before_write: Callable[[], None] = lambda: None  # called before this plan writes (creates references)
+        self._merged: dict[str, str] | None = None  # merged record's external id -> kept record's (own rows)
+        self.merged_met: dict[str, str] = {}  # those this import's own rows named (reported)
 
     @property
     def update_columns(self) -> list[str]:
@@ -54,6 +56,22 @@ class Plan:
     def update_values(self) -> dict[str, str]:
         """What each updated column gets: an SQL expression over ``{s}`` (the staged row) and ``{t}`` (the stored one)."""
         return {c: f"{{s}}.{c}" for c in self.update_columns}
+
+    def own_ids(self, data: pd.DataFrame) -> pd.Series:
+        """The rows' own external ids, where a row names a record merged into another, the kept record's
+        (an accounts or reps import then updates the kept record rather than creating the merged one again)."""
+        ids = data["external_id"]
+        if self._merged is None:
+            self._merged = {alias: key for alias, (_pk, key) in merged_ids(self.target).items() if key}
+        if not self._merged:
+            return ids
+        mapped = ids.map(self._merged)
+        hit = mapped.notna().to_numpy()
+        if not hit.any():
+            return ids
+        for alias in pd.unique(ids[hit].to_numpy()).tolist():
+            self.merged_met[alias] = self._merged[alias]
+        return ids.where(~hit, mapped)
 
     def label(self, name: str) -> str:
         return self.columns.label(name)
@@ -202,7 +220,7 @@ class AccountsPlan(Plan):
             else self.column(data, "owner")
         )
         frame = {
-            "external_id": data["external_id"],
+            "external_id": self.own_ids(data),
             "name": data["name"],
             "industry": self.text(data, "industry"),
             "region": self.text(data, "region"),
@@ -244,7 +262,7 @@ class RepsPlan(Plan):
         team = self.resolve(data, "team", self.teams, problems, bad, create=create_teams, what="team")
         capacity = self.column(data, "capacity")
         frame = {
-            "external_id": data["external_id"],
+            "external_id": self.own_ids(data),
             "name": data["name"],
             "email": self.text(data, "email"),
             "team_id": team,

@@ -8,9 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection, models
+from django.db.models import Exists, OuterRef, Subquery
 
+from kokyaku.crm.models import Account, Rep
 from kokyaku.imports.errors import gettext_noop
 from kokyaku.imports.japanese import name_key
+from kokyaku.imports.models import MergedId
+
+# records whose merged duplicates' external ids stay theirs (kokyaku.imports.merge): model -> MergedId.kind
+ALIASED: dict[type[models.Model], str] = {Account: "account", Rep: "rep"}
 
 # a reference that names no record, or a name that several records share (per kind of record referred to)
 NOT_FOUND = {
@@ -52,6 +58,12 @@ class RefMap:
                 if label in self.by_name and self.by_name[label] != row[1]:
                     self.ambiguous.add(label)
                 self.by_name[label] = int(row[1])
+        self.aliases: dict[str, str] = {}  # a merged record's external id -> the kept record's
+        self.via_alias: set[str] = set()  # the aliases this import met (reported)
+        if key == "external_id" and model in ALIASED:
+            for alias, (pk, kept_key) in merged_ids(model).items():
+                self.by_key[alias] = pk
+                self.aliases[alias] = kept_key
 
     def lookup(self, refs: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Return (pk or NaN, missing mask, ambiguous-name mask) for a column of references.
@@ -70,6 +82,8 @@ class RefMap:
             ids[todo] = _take(name_pks, names.get_indexer(pd.Index(values[todo], dtype=object)))
             if self.ambiguous:
                 ambiguous = todo & refs.isin(self.ambiguous).to_numpy() & ~refs.isin(list(self.by_key)).to_numpy()
+        if self.aliases:  # B merged into A: B's id lands on A (noted once per alias)
+            self.via_alias.update(pd.unique(values[refs.isin(list(self.aliases)).to_numpy()]).tolist())
         missing = np.isnan(ids) & filled
         keyed = self.keyed() if missing.any() and self.by_name else {}
         if keyed:  # 株式会社ABC商事 / (株)ABC商事: one customer under one name (each distinct reference keyed once)
@@ -116,6 +130,26 @@ class RefMap:
             self._key(key, pk)
             if name:
                 self._key(name, pk)
+
+
+def merged_ids(model: type[models.Model]) -> dict[str, tuple[int, str]]:
+    """External ids of ``model``'s records merged into another (kokyaku.imports.merge): alias -> (kept pk, kept external id).
+
+    One query. An alias that a record has itself (created again since the merge) is left out, as is
+    one whose kept record was deleted since.
+    """
+    if model not in ALIASED:
+        return {}
+    manager = model._default_manager
+    kept = manager.filter(pk=OuterRef("record_id"))
+    rows = (
+        MergedId.objects.filter(kind=ALIASED[model])
+        .annotate(kept_pk=Subquery(kept.values("pk")[:1]), kept_key=Subquery(kept.values("external_id")[:1]))
+        .filter(kept_pk__isnull=False)
+        .exclude(Exists(manager.filter(external_id=OuterRef("external_id"))))
+        .values_list("external_id", "kept_pk", "kept_key")
+    )
+    return {str(alias): (int(pk), str(key or "")) for alias, pk, key in rows.iterator(chunk_size=20_000)}
 
 
 def _take(pks: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -17,6 +17,8 @@ from kokyaku.imports.i18n import translated
 from kokyaku.imports.table import Table
 from kokyaku.lib.tabular import CsvWriter
 
+FLUSH_ROWS = 2_000  # refused rows written at a time by write_found
+
 
 class RejectsFile:
     """The rejects file: the source columns, then row, column and reason of every refused row."""
@@ -81,8 +83,12 @@ class RejectsFile:
                             problems.append(Problem("", row, column, "", reason))
                         else:
                             self.write_plain(width, row, column, reason)
+                        if len(rows) >= FLUSH_ROWS:  # however many rows of the chunk are refused, a batch at a time
+                            self.write(chunk, rows, problems)
+                            rows, problems = [], []
                         pending = next(refused, None)
                     self.write(chunk, rows, problems)
+                    del chunk
         while pending is not None:
             self.write_plain(width, *pending)
             pending = next(refused, None)

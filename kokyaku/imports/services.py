@@ -14,7 +14,6 @@ import functools
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -38,7 +37,7 @@ from kokyaku.imports.reader import open_table
 from kokyaku.imports.rejects import RejectsFile
 from kokyaku.imports.summary import ImportSummary, Progress
 from kokyaku.imports.validate import columns_resolve
-from kokyaku.lib.bulk import execute, fetch
+from kokyaku.lib import bulk
 from kokyaku.users.roles import is_manager
 
 if TYPE_CHECKING:
@@ -238,6 +237,9 @@ def _problem_json(problem: Problem) -> dict[str, object]:
     return {**asdict(problem), "reason": message_json(problem.reason)}
 
 
+REREAD_ROWS = 10_000  # rows per chunk when the file is read again for the rejects file
+
+
 def _attempt(
     *,
     kind: str,
@@ -283,7 +285,10 @@ def _attempt(
             try:
                 with _sqlite_cache(), transaction.atomic():
                     plan = PLANS[mapping.kind](mapping, columns, summary, file=file)
-                    run = ImportPass(table, mapping, columns, plan, summary, rejects, tz, skip_invalid, progress, started, opener)
+                    # the file read again for the rows SQL refuses (a duplicate id) goes in small chunks: it runs
+                    # beside the duplicate query's cursor and SQLite's full page caches (docs/benchmarks.md)
+                    reopen = functools.partial(opener, chunk_rows=min(chunk_rows, REREAD_ROWS))
+                    run = ImportPass(table, mapping, columns, plan, summary, rejects, tz, skip_invalid, progress, started, reopen)
                     load.run(run, direct=direct)
                     if run.refused:
                         raise ImportInvalid(summary.problems, summary.problem_count)
@@ -301,19 +306,8 @@ def _attempt(
     return summary
 
 
-@contextlib.contextmanager
-def _sqlite_cache() -> Iterator[None]:
+def _sqlite_cache() -> contextlib.AbstractContextManager[None]:
     """On SQLite, a 128 MB page cache for the import, for the main database and for the temp one that
     holds the staging table (SQLite's default 2 MB sent 1M staged rows through a temp file: 18.6 ->
     18.0 CPU s); the connection's own settings come back afterwards (it may serve web requests next)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    before = [(db, fetch(f"PRAGMA {db}.cache_size")[0][0]) for db in ("main", "temp")]
-    for db, _size in before:
-        execute(f"PRAGMA {db}.cache_size = -{SQLITE_CACHE_KB}")
-    try:
-        yield
-    finally:
-        for db, size in before:
-            execute(f"PRAGMA {db}.cache_size = {int(size)}")
+    return bulk.sqlite_cache(SQLITE_CACHE_KB)

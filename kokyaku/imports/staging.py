@@ -34,6 +34,9 @@ SQL_TYPES: dict[Kind, tuple[str, str]] = {
 }
 
 
+LEAN_CACHE_KB = 16 * 1024  # SQLite's page cache (and so its sorter's memory) while refused rows stream out
+
+
 class Stage:
     """A TEMP table in the import's transaction; or, with ``direct``, the target table itself (no ``_row``).
 
@@ -99,13 +102,18 @@ def check_duplicates(run: ImportPass, stage: Stage) -> None:
                         kept += 1
                     yield int(row), "external_id", message
 
-    if run.rejects.writer is None:  # no rejects file: only the problems kept are needed
-        rows = found()
-        for _ in itertools.islice(rows, max(0, MAX_PROBLEMS_KEPT - len(summary.problems))):
-            pass
-        rows.close()
-    else:
-        run.rejects.write_found(run.reopen, run.width, found())
+    # SQLite: a small page cache while the refused rows stream out; the window query's sorts then
+    # spill to a temp file rather than hold up to the import's 128 MB cache each, and the cached
+    # pages are freed for the file read again beside the cursor (1M rows in pairs, --skip-invalid
+    # --rejects: see docs/benchmarks.md)
+    with bulk.sqlite_cache(LEAN_CACHE_KB):
+        if run.rejects.writer is None:  # no rejects file: only the problems kept are needed
+            rows = found()
+            for _ in itertools.islice(rows, max(0, MAX_PROBLEMS_KEPT - len(summary.problems))):
+                pass
+            rows.close()
+        else:
+            run.rejects.write_found(run.reopen, run.width, found())
     summary.problem_count += total
     summary.rejected += total
     if run.skip_invalid:

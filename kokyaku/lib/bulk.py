@@ -20,9 +20,10 @@ queries), so ``django_assert_max_num_queries`` sees bulk writes as well.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -64,6 +65,28 @@ def execute(sql: str, params: Iterable[Any] = ()) -> int:
     with connection.cursor() as cur:
         cur.execute(sql, list(params))
         return int(cur.rowcount or 0)
+
+
+@contextlib.contextmanager
+def sqlite_cache(kb: int) -> Iterator[None]:
+    """On SQLite, a page cache of ``kb`` KB for the main and the temp database meanwhile; the
+    connection's own settings come back afterwards. Elsewhere nothing.
+
+    SQLite's sorter (ORDER BY, GROUP BY, window functions, CREATE INDEX) also keeps up to the main
+    cache's size of rows in memory before it spills to a temp file, so a small cache bounds it too.
+    Shrinking frees the cached pages at once (to the allocator, which the process then reuses).
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    before = [(db, fetch(f"PRAGMA {db}.cache_size")[0][0]) for db in ("main", "temp")]
+    for db, _size in before:
+        execute(f"PRAGMA {db}.cache_size = -{int(kb)}")
+    try:
+        yield
+    finally:
+        for db, size in before:
+            execute(f"PRAGMA {db}.cache_size = {int(size)}")
 
 
 def raw_connection() -> Any:

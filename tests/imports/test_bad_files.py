@@ -327,6 +327,36 @@ def test_rejected_duplicates_keep_their_values_in_the_rejects_file(tmp_path: Pat
     assert all("duplicate external id" in line[-1] for line in lines[1:])
 
 
+def test_many_rejected_duplicates_go_out_in_batches_each_with_its_values_and_the_cache_comes_back(tmp_path: Path) -> None:
+    """More refused rows than one re-read chunk (REREAD_ROWS) and one write batch (FLUSH_ROWS): every
+    one is in the rejects file, in row order, with its own values; SQLite's cache size is put back."""
+    from django.db import connection
+
+    from kokyaku.imports.rejects import FLUSH_ROWS
+    from kokyaku.imports.services import REREAD_ROWS
+
+    half = REREAD_ROWS + FLUSH_ROWS + 7
+    body = "".join(f"D{i},A1,Tanaka,deal {i},{100 + i},Won,won,2024-01-01,2024-02-01\n" for i in range(half))
+    again = "".join(f"D{i},A1,Tanaka,again {i},{100 + i},Won,won,2024-01-01,2024-02-01\n" for i in range(half))
+    cache = None
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cache = cur.execute("PRAGMA main.cache_size").fetchone()
+    rejects = tmp_path / "rejects.csv"
+    alone = "D-ALONE,A1,Tanaka,x,1,Won,won,2024-01-01,2024-02-01\n"
+    summary = import_run(
+        actor=None, kind="deals", path=write(tmp_path, "pairs.csv", DEALS_HEADER + body + alone + again),
+        skip_invalid=True, rejects_path=rejects,
+    )  # fmt: skip
+    assert (summary.created, summary.rejected) == (1, 2 * half)
+    lines = list(csv.reader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))[1:]
+    assert [int(line[-3]) for line in lines] == [*range(2, half + 2), *range(half + 3, 2 * half + 3)]
+    assert [line[3] for line in lines] == [f"deal {i}" for i in range(half)] + [f"again {i}" for i in range(half)]
+    if cache is not None:
+        with connection.cursor() as cur:
+            assert cur.execute("PRAGMA main.cache_size").fetchone() == cache
+
+
 def test_the_encoding_advice_names_the_japanese_encodings(tmp_path: Path) -> None:
     text = DEALS_HEADER + "D1,A1,Tanaka,ｷｬﾝﾍﾟｰﾝ,100,Won,won,2024-01-01,2024-02-01\n"
     message = _expect(ImportFileError, lambda p: write(p, "u16.csv", text.encode("cp932")), "deals", tmp_path, encoding="utf-8")

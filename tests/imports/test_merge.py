@@ -24,8 +24,9 @@ from kokyaku.assignment.models import AccountPin
 from kokyaku.buyers.models import KeyPerson
 from kokyaku.crm.models import Account, Activity, Change, Deal, Rep
 from kokyaku.followups.models import FollowUp
+from kokyaku.imports.errors import ImportInvalid
 from kokyaku.imports.merge import duplicates_find, duplicates_merge, duplicates_merge_all
-from kokyaku.imports.models import NameMerge
+from kokyaku.imports.models import MergedId, NameMerge
 from kokyaku.imports.services import import_run
 from tests.conftest import PASSWORD
 from tests.imports.conftest import write
@@ -184,3 +185,120 @@ def test_the_page_shows_the_groups_and_merges_what_the_manager_ticks(
     assert bad.status_code == 400
     page = manager_client.get("/imports/duplicates/")
     assert "株式会社ＡＢＣ商事" in page.content.decode()  # in the history of merges
+
+
+# A merged record's external id stays its kept record's alias (kokyaku.imports.models.MergedId) ----------------
+
+
+def _import_naming_the_merged_ids(tmp_path: Path, accounts: list[str], reps: list[str]) -> None:
+    """Deals, an accounts file and a reps file that name the merged records by their external ids only."""
+    deals = "external_id,account,owner,status,opened_on,amount\n" + "".join(
+        f"D-ALIAS-{i},{a},{r},open,2026-04-01,100\n" for i, (a, r) in enumerate(zip(accounts, reps, strict=False))
+    )
+    summary = import_run(actor=None, kind="deals", path=write(tmp_path, "deals.csv", deals))
+    assert summary.created == len(deals.splitlines()) - 1
+    assert summary.accounts_created == 0
+    assert summary.reps_created == 0
+    assert any("was merged into" in str(n) for n in summary.notes)
+    rows = "external_id,name,region\n" + "".join(f"{a},株式会社ABC商事,関西\n" for a in accounts[:1])
+    summary = import_run(actor=None, kind="accounts", path=write(tmp_path, "accounts.csv", rows))
+    assert (summary.created, summary.updated) == (0, 1)
+    rows = "external_id,name,email\n" + "".join(f"{r},山田太郎,yamada@example.com\n" for r in reps[:1])
+    summary = import_run(actor=None, kind="reps", path=write(tmp_path, "reps.csv", rows))
+    assert (summary.created, summary.updated) == (0, 1)
+
+
+def test_after_a_merge_on_the_command_line_an_import_naming_a_merged_id_lands_on_the_kept_record(
+    spelled: dict[str, list[int]], tmp_path: Path
+) -> None:
+    kept, *gone = spelled["accounts"]
+    out = StringIO()
+    call_command("duplicates", "accounts", "--keep", str(kept), "--merge", *map(str, gone), stdout=out)
+    assert "external ids that now name it (a later import lands on it): ACC-ABC-1, ACC-ABC-2, ACC-ABC-3" in out.getvalue()
+    kept_rep, *gone_reps = spelled["reps"]
+    call_command("duplicates", "reps", "--keep", str(kept_rep), "--merge", *map(str, gone_reps), stdout=StringIO())
+    assert sorted(MergedId.objects.filter(kind="account").values_list("external_id", "record_id")) == [
+        ("ACC-ABC-1", kept), ("ACC-ABC-2", kept), ("ACC-ABC-3", kept),
+    ]  # fmt: skip
+    _import_naming_the_merged_ids(tmp_path, ["ACC-ABC-1", "ACC-ABC-3"], ["REP-Y2", "REP-Y1"])
+    assert set(Deal.objects.filter(external_id__startswith="D-ALIAS").values_list("account_id", "owner_id")) == {(kept, kept_rep)}
+    assert Account.objects.count() == 2
+    assert Rep.objects.count() == 1
+    account = Account.objects.get(pk=kept)
+    assert (account.external_id, account.region) == ("ACC-ABC-0", "関西")  # the kept record was updated, under its own id
+    assert Rep.objects.get(pk=kept_rep).email == "yamada@example.com"
+
+
+def test_after_a_merge_on_the_page_an_import_naming_a_merged_id_lands_on_the_kept_record(
+    spelled: dict[str, list[int]], manager_client: Client, tmp_path: Path
+) -> None:
+    kept, *gone = spelled["accounts"]
+    assert manager_client.post("/imports/duplicates/", {"kind": "account", "keep": kept, "merge": gone}).status_code == 302
+    kept_rep, *gone_reps = spelled["reps"]
+    response = manager_client.post("/imports/duplicates/", {"kind": "rep", "keep": kept_rep, "merge": gone_reps})
+    assert response.status_code == 302
+    page = manager_client.get("/imports/duplicates/").content.decode()
+    assert "ACC-ABC-2" in page  # the merged external ids are shown with the merge that kept them
+    _import_naming_the_merged_ids(tmp_path, ["ACC-ABC-2"], ["REP-Y1"])
+    assert list(Deal.objects.filter(external_id="D-ALIAS-0").values_list("account_id", "owner_id")) == [(kept, kept_rep)]
+    assert not Account.objects.filter(external_id__in=["ACC-ABC-1", "ACC-ABC-2", "ACC-ABC-3"]).exists()
+
+
+def test_aliases_follow_the_kept_record_when_it_is_merged_in_turn(spelled: dict[str, list[int]], tmp_path: Path) -> None:
+    a0, a1, a2, _a3 = spelled["accounts"]
+    duplicates_merge(actor=None, kind="account", keep=a0, merge=[a1])
+    duplicates_merge(actor=None, kind="account", keep=a2, merge=[a0])
+    assert dict(MergedId.objects.filter(kind="account").values_list("external_id", "record_id")) == {
+        "ACC-ABC-0": a2,
+        "ACC-ABC-1": a2,
+    }
+    csv = "external_id,account,status,opened_on,amount\n" + "".join(
+        f"D-CHAIN-{i},ACC-ABC-{i},open,2026-04-01,1\n" for i in (0, 1)
+    )
+    summary = import_run(actor=None, kind="deals", path=write(tmp_path, "chain.csv", csv))
+    assert (summary.created, summary.accounts_created) == (2, 0)
+    assert set(Deal.objects.filter(external_id__startswith="D-CHAIN").values_list("account_id", flat=True)) == {a2}
+
+
+def test_a_record_given_a_merged_id_again_keeps_it(spelled: dict[str, list[int]], tmp_path: Path) -> None:
+    """Someone creates ACC-ABC-1 again after the merge, on purpose: the record that has the id wins over the alias."""
+    kept, gone, *_ = spelled["accounts"]
+    duplicates_merge(actor=None, kind="account", keep=kept, merge=[gone])
+    again = Account.objects.create(external_id="ACC-ABC-1", name="ABC商事 (new branch)")
+    csv = "external_id,account,status,opened_on,amount\nD-AGAIN,ACC-ABC-1,open,2026-04-01,1\n"
+    import_run(actor=None, kind="deals", path=write(tmp_path, "again.csv", csv))
+    assert Deal.objects.get(external_id="D-AGAIN").account_id == again.pk
+
+
+def test_merges_made_before_the_aliases_get_theirs_from_their_audit_lines(spelled: dict[str, list[int]]) -> None:
+    """The data migration (imports.0003) reads each past merge's audit line, oldest first, so chains follow."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("kokyaku.imports.migrations.0003_merged_id")
+    a0, a1, a2, _a3 = spelled["accounts"]
+    first = NameMerge.objects.create(
+        at=WHEN, kind="account", kept_id=a1, kept_name="x", merged=[{"id": 900, "external_id": "OLD-900", "name": "x"}]
+    )
+    NameMerge.objects.create(
+        at=WHEN.replace(hour=11), kind="account", kept_id=a2, kept_name="x",
+        merged=[{"id": a1, "external_id": "ACC-ABC-1", "name": "x"}, {"id": 901, "external_id": None, "name": "y"}],
+    )  # fmt: skip
+    migration.aliases_from_past_merges(apps, None)
+    assert dict(MergedId.objects.values_list("external_id", "record_id")) == {"OLD-900": a2, "ACC-ABC-1": a2}
+    assert MergedId.objects.get(external_id="OLD-900").merge_id != first.pk  # now kept by the later merge
+    assert a0 not in MergedId.objects.values_list("record_id", flat=True)
+
+
+def test_a_file_with_rows_for_the_kept_and_a_merged_id_is_refused_as_one_record_twice(
+    spelled: dict[str, list[int]], tmp_path: Path
+) -> None:
+    kept, gone, *_ = spelled["accounts"]
+    duplicates_merge(actor=None, kind="account", keep=kept, merge=[gone])
+    rows = "external_id,name,region\nACC-ABC-0,株式会社ABC商事,東京\nACC-ABC-1,株式会社ABC商事,大阪\n"
+    with pytest.raises(ImportInvalid) as caught:
+        import_run(actor=None, kind="accounts", path=write(tmp_path, "both.csv", rows))
+    assert [p.row for p in caught.value.problems] == [2, 3]
+    assert "duplicate external id" in caught.value.problems[0].reason
+    assert Account.objects.get(pk=kept).region == ""

@@ -67,11 +67,13 @@ class Command(KokyakuCommand):
             a = r.audit
             if as_json:
                 line = {"kept": a.kept_id, "name": a.kept_name, "merged": [m["id"] for m in a.merged], "moved": r.moved}
-                self.stdout.write(json.dumps({**line, "dropped": r.dropped}, ensure_ascii=False))
+                self.stdout.write(json.dumps({**line, "dropped": r.dropped, "aliases": r.aliases}, ensure_ascii=False))
                 continue
             names = " / ".join(str(m["name"]) for m in a.merged)
             moved = ", ".join(f"{label} {n:,}" for label, n in r.moved.items()) or "nothing"
             self.stdout.write(f"merged {names} into {a.kept_name} (id {a.kept_id}): moved {moved}")
+            if r.aliases:
+                self.stdout.write(f"  external ids that now name it (a later import lands on it): {', '.join(r.aliases)}")
             if r.dropped:
                 dropped = ", ".join(f"{label} {n:,}" for label, n in r.dropped.items())
                 self.stdout.write(f"  dropped (the kept record has its own): {dropped}")
