@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kokyaku.jobs.registry import Actor, Kind, Outcome, Report, register
 from kokyaku.prediction.selectors import version_as_of
-from kokyaku.prediction.services import model_train, portfolio_backtest, version_store_backtest
 
 
 def param_date(params: dict[str, Any], key: str = "as_of") -> date | None:
@@ -33,6 +32,8 @@ def run_train(actor: Actor, params: dict[str, Any], report: Report) -> dict[str,
 
     def progress(stage: str, count: int) -> None:
         report(TRAIN_STEPS.get(stage, 50), stage)
+
+    from kokyaku.prediction.services import model_train  # scikit-learn loads with it: at the job, not at start
 
     version = model_train(actor=actor, as_of=param_date(params), progress=progress)
     return {"version": version.pk, "as_of": version.as_of.isoformat()}
@@ -59,6 +60,8 @@ def run_backtest(actor: Actor, params: dict[str, Any], report: Report) -> dict[s
     if as_of is None:
         raise ValueError("as_of is required (YYYY-MM-DD)")
     horizon = int(params.get("horizon_months") or 6)
+    from kokyaku.prediction.services import portfolio_backtest, version_store_backtest  # as run_train
+
     report(5, "computing")
     with transaction.atomic():
         result = portfolio_backtest(as_of=as_of, horizon_months=horizon)

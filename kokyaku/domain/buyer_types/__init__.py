@@ -9,6 +9,9 @@
 See ``docs/buyer-types.md``.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from kokyaku.domain.buyer_types.behaviour import DEAL_COLUMNS, FEATURES, PRODUCT_COLUMNS, History, behaviour_features
 from kokyaku.domain.buyer_types.checklist import (
     ALL_TYPES,
@@ -20,12 +23,6 @@ from kokyaku.domain.buyer_types.checklist import (
     Trait,
     checklist_matrix,
     score_checklist,
-)
-from kokyaku.domain.buyer_types.learned import (
-    BuyerTypeModel,
-    HoldoutEvaluation,
-    cross_fit_suggest,
-    evaluate_suggestions,
 )
 from kokyaku.domain.buyer_types.report import AgreementReport, agreement_report
 from kokyaku.domain.buyer_types.suggest import (
@@ -45,6 +42,21 @@ from kokyaku.domain.buyer_types.voices import (
     objection_loss_table,
     top_objections,
 )
+
+if TYPE_CHECKING:
+    from kokyaku.domain.buyer_types.learned import (
+        BuyerTypeModel,
+        HoldoutEvaluation,
+        cross_fit_suggest,
+        evaluate_suggestions,
+    )
+
+_LAZY = {  # name -> the submodule that defines it, loaded on first use
+    "BuyerTypeModel": "learned",
+    "HoldoutEvaluation": "learned",
+    "cross_fit_suggest": "learned",
+    "evaluate_suggestions": "learned",
+}
 
 __all__ = [
     "ALL_TYPES",
@@ -81,3 +93,13 @@ __all__ = [
     "suggest_buyer_types",
     "top_objections",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The learned suggestion needs scikit-learn (about 1.5 s to load): loaded when first used, not at every start."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -4,18 +4,11 @@ Pure and vectorised (no Django): frames in, arrays and JSON-ready dicts out. ``d
 describes the models, the serving rule and the measured figures.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from kokyaku.domain.prediction.backtest import backtest, later_revenue, price_only_zones, versus_price, zone_summary
 from kokyaku.domain.prediction.baselines import NB_FIELDS, NaiveBayesScorer
-from kokyaku.domain.prediction.deal_model import CANDIDATES, DealWinModel
-from kokyaku.domain.prediction.evaluate import (
-    REASONS,
-    evaluate,
-    evaluate_deals,
-    evaluate_repeat,
-    history_probability,
-    team_of,
-    to_json,
-)
 from kokyaku.domain.prediction.features import (
     CATEGORICAL_FEATURES,
     FEATURES,
@@ -25,17 +18,57 @@ from kokyaku.domain.prediction.features import (
     screen_leaks,
     view_dates,
 )
-from kokyaku.domain.prediction.metrics import Scores, decile_table, expected_calibration_error, score
-from kokyaku.domain.prediction.persist import TRUSTED_TYPES, from_bytes, read_header, to_bytes
-from kokyaku.domain.prediction.repeat import BetaGeoModel, rfm_summary
-from kokyaku.domain.prediction.serve import (
-    AccountProbabilities,
-    account_deal_probability,
-    account_probabilities,
-    score_open_deals,
-    train_deal_model,
-    train_repeat_model,
-)
+
+if TYPE_CHECKING:
+    from kokyaku.domain.prediction.deal_model import CANDIDATES, DealWinModel
+    from kokyaku.domain.prediction.evaluate import (
+        REASONS,
+        evaluate,
+        evaluate_deals,
+        evaluate_repeat,
+        history_probability,
+        team_of,
+        to_json,
+    )
+    from kokyaku.domain.prediction.metrics import Scores, decile_table, expected_calibration_error, score
+    from kokyaku.domain.prediction.persist import TRUSTED_TYPES, from_bytes, read_header, to_bytes
+    from kokyaku.domain.prediction.repeat import BetaGeoModel, rfm_summary
+    from kokyaku.domain.prediction.serve import (
+        AccountProbabilities,
+        account_deal_probability,
+        account_probabilities,
+        score_open_deals,
+        train_deal_model,
+        train_repeat_model,
+    )
+
+_LAZY = {  # name -> the submodule that defines it, loaded on first use
+    "AccountProbabilities": "serve",
+    "BetaGeoModel": "repeat",
+    "CANDIDATES": "deal_model",
+    "DealWinModel": "deal_model",
+    "REASONS": "evaluate",
+    "Scores": "metrics",
+    "TRUSTED_TYPES": "persist",
+    "account_deal_probability": "serve",
+    "account_probabilities": "serve",
+    "decile_table": "metrics",
+    "evaluate": "evaluate",
+    "evaluate_deals": "evaluate",
+    "evaluate_repeat": "evaluate",
+    "expected_calibration_error": "metrics",
+    "from_bytes": "persist",
+    "history_probability": "evaluate",
+    "read_header": "persist",
+    "rfm_summary": "repeat",
+    "score": "metrics",
+    "score_open_deals": "serve",
+    "team_of": "evaluate",
+    "to_bytes": "persist",
+    "to_json": "evaluate",
+    "train_deal_model": "serve",
+    "train_repeat_model": "serve",
+}
 
 __all__ = [
     "CANDIDATES",
@@ -78,3 +111,13 @@ __all__ = [
     "view_dates",
     "zone_summary",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The models need scikit-learn, SciPy and skops (about 2 s to load): loaded when first used, not at every start."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
