@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,21 +124,26 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
     """Every assignee's follow-ups: open, overdue, done, reactivated, cancelled; one query, by name.
 
     ``limit``: only that many assignees, the most overdue (then open) first (the manager's home:
-    not one line per rep of a 15,000-rep organisation).
+    not one line per rep of a 15,000-rep organisation). Two queries then: the open follow-ups
+    alone pick the assignees (the partial index ``followup_open_assignee_due``, not every
+    follow-up ever closed), then those few are counted in full; if fewer assignees than
+    ``limit`` have anything open, the one full query, as without a limit.
     """
-    rows = (
-        FollowUp.objects.values("assignee_id", "assignee__name", "assignee__tier")
-        .annotate(
-            open=Count("id", filter=Q(status=FollowUp.Status.OPEN)),
-            overdue=Count("id", filter=Q(status=FollowUp.Status.OPEN, due_on__lt=today)),
-            done=Count("id", filter=Q(status=FollowUp.Status.DONE) & ~Q(outcome=FollowUp.Outcome.REACTIVATED)),
-            reactivated=Count("id", filter=Q(outcome=FollowUp.Outcome.REACTIVATED)),
-            cancelled=Count("id", filter=Q(status=FollowUp.Status.CANCELLED)),
-        )
-        .order_by(F("assignee__name").asc(nulls_last=True))
-    )
+    rows = _queue_rows(FollowUp.objects.all(), today).order_by(F("assignee__name").asc(nulls_last=True), "assignee_id")
     if limit is not None:
-        rows = rows.order_by("-overdue", "-open", F("assignee__name").asc(nulls_last=True))[:limit]
+        order = ("-overdue", "-open", F("assignee__name").asc(nulls_last=True), "assignee_id")
+        picked = list(
+            FollowUp.objects.filter(status=FollowUp.Status.OPEN)
+            .values("assignee_id", "assignee__name")
+            .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+            .order_by(*order)
+            .values_list("assignee_id", flat=True)[:limit]
+        )
+        if len(picked) == limit:
+            ids = [i for i in picked if i is not None]
+            who = Q(assignee_id__in=ids) | Q(assignee__isnull=True) if None in picked else Q(assignee_id__in=ids)
+            rows = _queue_rows(FollowUp.objects.filter(who), today)
+        rows = rows.order_by(*order)[:limit]
     return [
         RepQueue(
             r["assignee_id"],
@@ -151,6 +157,17 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
         )
         for r in rows
     ]
+
+
+def _queue_rows(followups: QuerySet[FollowUp], today: date) -> QuerySet[FollowUp, dict[str, Any]]:
+    """The queue's counts per assignee of ``followups`` (unordered)."""
+    return followups.values("assignee_id", "assignee__name", "assignee__tier").annotate(
+        open=Count("id", filter=Q(status=FollowUp.Status.OPEN)),
+        overdue=Count("id", filter=Q(status=FollowUp.Status.OPEN, due_on__lt=today)),
+        done=Count("id", filter=Q(status=FollowUp.Status.DONE) & ~Q(outcome=FollowUp.Outcome.REACTIVATED)),
+        reactivated=Count("id", filter=Q(outcome=FollowUp.Outcome.REACTIVATED)),
+        cancelled=Count("id", filter=Q(status=FollowUp.Status.CANCELLED)),
+    )
 
 
 @dataclass(frozen=True)

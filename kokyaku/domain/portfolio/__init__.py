@@ -49,6 +49,7 @@ from kokyaku.domain.portfolio.review import (
     migration_matrix,
     move_direction,
     split_criteria_shift,
+    forecast_from_sums,
     target_forecast,
     team_forecast,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "purchase_rhythm",
     "resolve_thresholds",
     "split_criteria_shift",
+    "forecast_from_sums",
     "target_forecast",
     "team_forecast",
     "unit_price",
