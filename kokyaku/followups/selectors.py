@@ -126,8 +126,8 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
     ``limit``: only that many assignees, the most overdue (then open) first (the manager's home:
     not one line per rep of a 15,000-rep organisation). Two queries then: the open follow-ups
     alone pick the assignees (the partial index ``followup_open_assignee_due``, not every
-    follow-up ever closed), then those few are counted in full; if fewer assignees than
-    ``limit`` have anything open, the one full query, as without a limit.
+    follow-up ever closed), then those few are counted in full (every assignee, as without a
+    limit, when fewer than ``limit`` have anything open).
     """
     rows = _queue_rows(FollowUp.objects.all(), today).order_by(F("assignee__name").asc(nulls_last=True), "assignee_id")
     if limit is not None:
