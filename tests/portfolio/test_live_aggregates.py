@@ -195,3 +195,25 @@ def test_the_home_queue_picks_from_the_open_follow_ups_index(demo: Demo) -> None
         queue_by_rep(today=NOW.date(), limit=3)
     pick = queries.captured_queries[0]["sql"]
     assert "followup_open_assignee_due" in _plan(pick)
+
+
+def test_the_targets_page_finds_reps_by_name_and_keeps_the_teams_figures(demo: Demo) -> None:
+    from tests.portfolio.pages_demo import demo_client
+
+    client = demo_client("manager")
+    whole = client.get("/portfolio/targets/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    every = targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30), accounts_per_rep=0)
+    name = every.reps[3].rep
+    word = name.split()[-1].upper()  # any case
+    found = client.get("/portfolio/targets/", {"rep": word}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    body = found.split('data-testid="targets-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    want = [r.rep for r in every.reps if word.casefold() in r.rep.casefold()]
+    assert 0 < len(want) < len(every.reps)
+    assert body.count("<tr>") == len(want)
+    assert all(f"<td>{n}</td>" in body for n in want)
+    assert 'data-testid="targets-rep-matches"' in found
+    team = [html.split('data-testid="targets-team-row"')[1].split("</tr>")[0] for html in (whole, found)]
+    assert team[0] == team[1]  # the team's row counts every rep, searched or not
+    none = client.get("/portfolio/targets/", {"rep": "no such rep \x00"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert none.status_code == 200
+    assert "No rep with a target in this period matches the search." in none.content.decode()

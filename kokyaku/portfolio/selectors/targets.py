@@ -105,7 +105,7 @@ class Targets:
     team: TeamTargets
     high: float
     mid: float
-    reps_total: int = 0  # reps with a target: len(reps) unless only a page of them was asked for
+    reps_total: int = 0  # reps with a target (whose name matched a search): len(reps) unless only a page was asked for
 
     @property
     def high_pct(self) -> int:
@@ -187,6 +187,7 @@ def targets_view(
     accounts_per_rep: int = 10,
     reps_slice: slice | None = None,
     largest_gaps: int | None = None,
+    rep_search: str = "",
 ) -> Targets:
     """Return the 予実 of a period: per rep target, won, weighted pipeline, ヨミ and gap.
 
@@ -199,8 +200,9 @@ def targets_view(
     value could close the gap. ``reps_slice`` keeps only those reps (by name; the team's figures
     and ``reps_total`` still count every rep), and looks up accounts for them alone: a page of a
     large sales organisation. ``largest_gaps``: only the reps behind with the largest gaps, that
-    many, largest first (the manager's home: 10 of 15,000 reps, without a record per rep). Five
-    queries, six without a snapshot.
+    many, largest first (the manager's home: 10 of 15,000 reps, without a record per rep).
+    ``rep_search``: only the reps whose name contains it (any case); ``reps_total`` then counts
+    those, the team's figures still every rep. Five queries, six without a snapshot.
     """
     snapshot = snapshot or snapshot_latest()
     table = stage_probabilities_for(snapshot)
@@ -227,8 +229,10 @@ def targets_view(
     reps_qs = Rep.objects.all() if rep_ids is None else Rep.objects.filter(id__in=rep_ids)
     names = dict(reps_qs.order_by().values_list("id", "name"))
     money = ("target", "won", "pipeline", "weighted_pipeline", "yomi_won", "yomi_high", "yomi_mid")
-    reps_total = len(forecast)
     forecast = forecast.assign(_name=[str(names.get(int(i), "")) for i in forecast["rep_id"]])
+    if rep_search:
+        forecast = forecast.loc[forecast["_name"].str.casefold().str.contains(rep_search.casefold(), regex=False)]
+    reps_total = len(forecast)
     if largest_gaps is not None:
         forecast = forecast.loc[forecast["gap"] > 0]
         forecast = forecast.sort_values(["gap", "_name", "rep_id"], ascending=[False, True, True], kind="stable")
