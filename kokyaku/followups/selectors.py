@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -132,13 +133,7 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
     rows = _queue_rows(FollowUp.objects.all(), today).order_by(F("assignee__name").asc(nulls_last=True), "assignee_id")
     if limit is not None:
         order = ("-overdue", "-open", F("assignee__name").asc(nulls_last=True), "assignee_id")
-        picked = list(
-            FollowUp.objects.filter(status=FollowUp.Status.OPEN)
-            .values("assignee_id", "assignee__name")
-            .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
-            .order_by(*order)
-            .values_list("assignee_id", flat=True)[:limit]
-        )
+        picked = _most_overdue(today, limit)
         if len(picked) == limit:
             ids = [i for i in picked if i is not None]
             who = Q(assignee_id__in=ids) | Q(assignee__isnull=True) if None in picked else Q(assignee_id__in=ids)
@@ -157,6 +152,23 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
         )
         for r in rows
     ]
+
+
+def _most_overdue(today: date, limit: int) -> list[int | None]:
+    """The ``limit`` assignees (None: unassigned) with the most overdue, then open, follow-ups, by name: one query.
+
+    The open follow-ups are counted per assignee from the partial index alone before the reps are
+    joined for their names (joining first sorted 117,000 rows by name at a million accounts).
+    """
+    followups, reps = FollowUp._meta.db_table, Rep._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.assignee_id FROM (SELECT assignee_id, COUNT(*) AS n_open, COUNT(*) FILTER (WHERE due_on < %s) AS n_overdue"  # noqa: S608 (table names)
+            f" FROM {followups} WHERE status = %s GROUP BY assignee_id) a LEFT JOIN {reps} r ON r.id = a.assignee_id"
+            " ORDER BY a.n_overdue DESC, a.n_open DESC, r.name ASC NULLS LAST, a.assignee_id ASC LIMIT %s",
+            [today, FollowUp.Status.OPEN, limit],
+        )
+        return [None if r[0] is None else int(r[0]) for r in cursor.fetchall()]
 
 
 def _queue_rows(followups: QuerySet[FollowUp], today: date) -> QuerySet[FollowUp, dict[str, Any]]:

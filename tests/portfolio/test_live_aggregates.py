@@ -44,17 +44,17 @@ def _frozen() -> Iterator[None]:
         yield
 
 
-PERIODS = [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 10, 1), date(2026, 12, 31)), (date(2026, 4, 1), date(2027, 3, 31))]
+PERIODS = [
+    (date(2026, 11, 1), date(2026, 11, 30)),
+    (date(2026, 10, 1), date(2026, 12, 31)),
+    (date(2026, 4, 1), date(2027, 3, 31)),
+]
 
 
 def _per_deal(start: date, end: date, snapshot: Snapshot) -> pd.DataFrame:
     """The forecast as it was computed before: every open deal read out, its probability in pandas."""
     targets = pd.DataFrame.from_records(
-        list(
-            Target.objects.filter(period_start__gte=start, period_end__lte=end)
-            .values_list("rep_id", "amount")
-            .order_by()
-        ),
+        list(Target.objects.filter(period_start__gte=start, period_end__lte=end).values_list("rep_id", "amount").order_by()),
         columns=["rep_id", "target"],
     )
     won = pd.DataFrame.from_records(
@@ -91,11 +91,11 @@ def test_the_pipeline_summed_by_the_database_equals_the_per_deal_forecast(demo: 
     open_deals = Deal.objects.filter(status="open", expected_close_on__gte=start, expected_close_on__lte=end)
     assert open_deals.filter(probability=None).exists()  # some take their stage's probability
     for row in view.reps:
-        want = expected.loc[row.rep_id]
+        want: dict[str, float] = {str(k): float(v) for k, v in expected.loc[row.rep_id].items()}
         # Whole yen (sums of amounts) exactly; the probability-weighted sum up to float rounding.
         for col in ("target", "won", "pipeline", "yomi_won", "yomi_high", "yomi_mid", "gap", "gap_after_yomi"):
-            assert getattr(row, col) == pytest.approx(float(want[col]), rel=1e-12, abs=1e-6), (row.rep_id, col)
-        assert row.weighted_pipeline == pytest.approx(float(want["weighted_pipeline"]), rel=1e-9)
+            assert getattr(row, col) == pytest.approx(want[col], rel=1e-12, abs=1e-6), (row.rep_id, col)
+        assert row.weighted_pipeline == pytest.approx(want["weighted_pipeline"], rel=1e-9)
     assert view.team.reps_behind == int((expected["gap"] > 0).sum())
     assert view.team.reps_behind_after_yomi == int((expected["gap_after_yomi"] > 0).sum())
     assert view.team.yomi_mid == pytest.approx(float(expected["yomi_mid"].sum()), rel=1e-12)
@@ -184,8 +184,11 @@ def test_the_targets_pipeline_reads_the_open_deals_from_their_covering_index_alo
     start, end = PERIODS[0]
     with CaptureQueriesContext(connection) as queries:
         targets_view(start=start, end=end, snapshot=demo.after, accounts_per_rep=0)
-    (pipeline,) = [q["sql"] for q in queries.captured_queries if '"crm_deal"."expected_close_on"' in q["sql"]]
-    plan = _plan(pipeline)
+    (pipeline,) = [q["sql"] for q in queries.captured_queries if "expected_close_on" in q["sql"]]
+    # Read with COPY (... ) TO STDOUT: the SELECT inside is what is planned; its parameters are bound already.
+    select = pipeline.removeprefix("COPY (").removesuffix(") TO STDOUT WITH (FORMAT csv)")
+    assert select.startswith("SELECT")
+    plan = _plan(select)
     assert "Index Only Scan using crm_deal_open_expected_cover" in plan, plan
 
 
