@@ -220,3 +220,18 @@ def test_the_targets_page_finds_reps_by_name_and_keeps_the_teams_figures(demo: D
     none = client.get("/portfolio/targets/", {"rep": "no such rep \x00"}, HTTP_ACCEPT_LANGUAGE="en")
     assert none.status_code == 200
     assert "No rep with a target in this period matches the search." in none.content.decode()
+
+
+def test_the_unfiltered_accounts_table_takes_its_total_from_the_snapshot(demo: Demo) -> None:
+    from kokyaku.portfolio.selectors import portfolio_table
+
+    snapshot = Snapshot.objects.get(pk=demo.after.pk)
+    with CaptureQueriesContext(connection) as queries:
+        page = portfolio_table(snapshot, per_page=10)
+    assert page.total == SnapshotRow.objects.filter(snapshot=snapshot).count() == snapshot.account_count
+    assert len(page.rows) == 10
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]  # no count over the rows
+    unzoned = portfolio_table(snapshot, per_page=10, zone="")  # "" is a filter (the unzoned), not "any zone"
+    assert unzoned.total == SnapshotRow.objects.filter(snapshot=snapshot, zone="").count() < page.total
+    mine = portfolio_table(snapshot, per_page=10, owner_id=demo.rep.pk, search="")
+    assert mine.total == SnapshotRow.objects.filter(snapshot=snapshot, owner_id=demo.rep.pk).count() < page.total
