@@ -250,3 +250,42 @@ def test_the_unfiltered_accounts_table_takes_its_total_from_the_snapshot(demo: D
     assert unzoned.total == SnapshotRow.objects.filter(snapshot=snapshot, zone="").count() < page.total
     mine = portfolio_table(snapshot, per_page=10, owner_id=demo.rep.pk, search="")
     assert mine.total == SnapshotRow.objects.filter(snapshot=snapshot, owner_id=demo.rep.pk).count() < page.total
+
+
+def test_a_large_snapshots_preview_estimates_the_moves_from_a_sample_and_says_so(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from kokyaku.portfolio.selectors import criteria as criteria_selectors
+    from kokyaku.portfolio.selectors import criteria_preview
+
+    snapshot = Snapshot.objects.select_related("criteria").get(pk=demo.after.pk)
+    used = snapshot.criteria.to_spec()
+    change = dataclasses.replace(used, price=AxisRule("quantile", used.price.low, 0.5))
+    exact = criteria_preview(change, snapshot=snapshot)
+    assert exact is not None
+    assert (exact.sample, exact.step) == (0, 1)
+    assert exact.total == snapshot.account_count
+    monkeypatch.setattr(criteria_selectors, "PREVIEW_EXACT_UP_TO", 50)
+    monkeypatch.setattr(criteria_selectors, "PREVIEW_SAMPLE", 40)
+    sampled = criteria_preview(change, snapshot=snapshot)
+    assert sampled is not None
+    step = -(-snapshot.account_count // 40)
+    assert sampled.step == step > 1
+    lo = Snapshot.objects.get(pk=snapshot.pk).row_id_min or 0
+    ids = SnapshotRow.objects.filter(snapshot=snapshot).values_list("id", flat=True)
+    assert sampled.sample == sum(1 for i in ids if (i - lo) % step == 0)  # every step-th row of the id range
+    # Each of the 16 cells is scaled and rounded: the total is the snapshot's within that rounding.
+    assert abs(sampled.total - snapshot.account_count) <= 8
+    assert sampled.moved > 0
+    # The cut-offs stay exact: the same as the full read's.
+    assert (sampled.now.price_high, sampled.new.price_high) == pytest.approx(
+        (exact.now.price_high, exact.new.price_high), abs=0.01
+    )
+    from tests.portfolio.pages_demo import demo_client
+    from tests.portfolio.test_views import _criteria_post
+
+    html = demo_client("manager").post("/portfolio/criteria/preview/", _criteria_post(price_high="50")).content.decode()
+    assert 'data-testid="preview-sampled"' in html
+    assert "≈" in html.split('data-testid="preview-moved"')[1].split("</p>")[0]
