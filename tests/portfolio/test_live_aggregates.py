@@ -289,3 +289,10 @@ def test_a_large_snapshots_preview_estimates_the_moves_from_a_sample_and_says_so
     html = demo_client("manager").post("/portfolio/criteria/preview/", _criteria_post(price_high="50")).content.decode()
     assert 'data-testid="preview-sampled"' in html
     assert "≈" in html.split('data-testid="preview-moved"')[1].split("</p>")[0]
+
+
+def test_the_yomi_thresholds_are_still_checked(demo: Demo) -> None:
+    from kokyaku.domain.errors import DomainError
+
+    with pytest.raises(DomainError, match="ヨミ thresholds"):
+        targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30), high=0.4, mid=0.7)

@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
 from kokyaku.crm.models import Deal, Rep, Target
+from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import accounts_to_close_gap, forecast_from_sums, team_forecast
 from kokyaku.lib.bulk import read_frame
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
@@ -154,6 +155,8 @@ def _pipeline_sums(
     open deals at a million accounts (73,000) never come to Python, and the 15,000 sums come back
     as one CSV. The partial index ``crm_deal_open_expected_cover`` answers it from the index alone.
     """
+    if not (0 <= mid < high <= 1):  # as target_forecast refuses them
+        raise DomainError(f"ヨミ thresholds must satisfy 0 <= mid < high <= 1, got mid={mid}, high={high}")
     deals = Deal._meta.db_table
     stages = " UNION ALL ".join("SELECT %s AS stage, %s AS pct" for _ in table) or "SELECT NULL AS stage, NULL AS pct WHERE 1 = 0"
     by_stage: list[Any] = [v for k, pct in table.items() for v in (str(k), float(pct))]
