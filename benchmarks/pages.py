@@ -9,7 +9,8 @@
 
 Uses the database as it finds it (load the demo first, as above). Logged in as the demo manager,
 it GETs each page once to warm up, then ``--runs`` times, and prints the median and fastest server
-time (request in, response out, in this process: Django test client, full middleware), the page's
+time (request in, response out, in this process: Django test client, full middleware), the median
+CPU time of a request (this process and its PostgreSQL backend, from /proc), the page's
 SQL query count and HTML size, the load average and whether PostgreSQL's JIT is on.
 
 ``--snapshots N`` instead times ``snapshot_create`` with the snapshots the database holds (once as
@@ -55,6 +56,21 @@ def _jit() -> str:
     return f"{version.split(' on ')[0]}, jit={jit}"
 
 
+def _cpu() -> float:
+    """CPU seconds so far of this process and its PostgreSQL backend (same machine: /proc; parallel workers not counted)."""
+    from django.db import connection
+
+    backend = 0.0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return time.process_time() + backend
+
+
 def pages(runs: int, username: str, only: str = "") -> int:
     from django.conf import settings
     from django.contrib.auth.models import User
@@ -93,7 +109,7 @@ def pages(runs: int, username: str, only: str = "") -> int:
         f"{_jit()}: {Account.objects.count():,} accounts, {Deal.objects.count():,} deals, {activities:,} activities,"
         f" {Rep.objects.count():,} reps, {Snapshot.objects.count()} snapshots; {_load()}"
     )
-    print(f"{'page':34} {'median':>9} {'fastest':>9} {'queries':>8} {'size':>9}")
+    print(f"{'page':34} {'median':>9} {'fastest':>9} {'CPU':>9} {'queries':>8} {'size':>9}")
     for name, url in urls:
         if only not in name:
             continue
@@ -101,16 +117,18 @@ def pages(runs: int, username: str, only: str = "") -> int:
         if first.status_code != 200:
             print(f"{name:34} HTTP {first.status_code}", flush=True)
             continue
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), _cpu()
             client.get(url)
             times.append(time.perf_counter() - started)
+            cpu.append(_cpu() - cpu_started)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         size = len(response.content)
         print(
             f"{name:34} {statistics.median(times) * 1000:7.0f} ms {min(times) * 1000:7.0f} ms"
+            f" {statistics.median(cpu) * 1000:7.0f} ms"
             f" {len(queries.captured_queries):8d} {size / 1024:7.0f} KB",
             flush=True,
         )

@@ -245,6 +245,15 @@ class Deal(models.Model):
             models.Index(fields=["status", "closed_on", "currency", "amount", "owner"], name="crm_deal_status_closed_cover"),
             # The pipeline and ヨミ: open deals expected to close in a period.
             models.Index(fields=["status", "expected_close_on"], name="crm_deal_status_expected_idx"),
+            # The targets page and home's 予実: a period's open deals summed per owner, read from the
+            # index alone on PostgreSQL (the plain index above fetched 70,000 deals from the table at
+            # a million accounts: 1.3 s under load). Partial: only open deals, a tenth of the table.
+            models.Index(
+                fields=["expected_close_on"],
+                include=["owner", "amount", "probability", "stage"],
+                condition=models.Q(status="open"),
+                name="crm_deal_open_expected_cover",
+            ),
             models.Index(fields=["opened_on"]),
             # Most deals have no lost reason: indexing only those that do keeps the index a few pages,
             # and still serves the reason's PROTECT check and the admin's filter (lost_reason = X).

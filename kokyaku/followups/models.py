@@ -77,6 +77,8 @@ class FollowUp(models.Model):
         indexes = [
             models.Index(fields=["assignee", "status", "due_on"], name="followup_assignee_status_due"),
             models.Index(fields=["account", "status"], name="followup_account_status"),
+            # The manager's home picks the ten most overdue assignees from the open follow-ups alone.
+            models.Index(fields=["assignee", "due_on"], condition=models.Q(status="open"), name="followup_open_assignee_due"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["account"], condition=models.Q(status="open"), name="followup_one_open_per_account"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -123,21 +125,20 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
     """Every assignee's follow-ups: open, overdue, done, reactivated, cancelled; one query, by name.
 
     ``limit``: only that many assignees, the most overdue (then open) first (the manager's home:
-    not one line per rep of a 15,000-rep organisation).
+    not one line per rep of a 15,000-rep organisation). Two queries then: the open follow-ups
+    alone pick the assignees (the partial index ``followup_open_assignee_due``, not every
+    follow-up ever closed), then those few are counted in full (every assignee, as without a
+    limit, when fewer than ``limit`` have anything open).
     """
-    rows = (
-        FollowUp.objects.values("assignee_id", "assignee__name", "assignee__tier")
-        .annotate(
-            open=Count("id", filter=Q(status=FollowUp.Status.OPEN)),
-            overdue=Count("id", filter=Q(status=FollowUp.Status.OPEN, due_on__lt=today)),
-            done=Count("id", filter=Q(status=FollowUp.Status.DONE) & ~Q(outcome=FollowUp.Outcome.REACTIVATED)),
-            reactivated=Count("id", filter=Q(outcome=FollowUp.Outcome.REACTIVATED)),
-            cancelled=Count("id", filter=Q(status=FollowUp.Status.CANCELLED)),
-        )
-        .order_by(F("assignee__name").asc(nulls_last=True))
-    )
+    rows = _queue_rows(FollowUp.objects.all(), today).order_by(F("assignee__name").asc(nulls_last=True), "assignee_id")
     if limit is not None:
-        rows = rows.order_by("-overdue", "-open", F("assignee__name").asc(nulls_last=True))[:limit]
+        order = ("-overdue", "-open", F("assignee__name").asc(nulls_last=True), "assignee_id")
+        picked = _most_overdue(today, limit)
+        if len(picked) == limit:
+            ids = [i for i in picked if i is not None]
+            who = Q(assignee_id__in=ids) | Q(assignee__isnull=True) if None in picked else Q(assignee_id__in=ids)
+            rows = _queue_rows(FollowUp.objects.filter(who), today)
+        rows = rows.order_by(*order)[:limit]
     return [
         RepQueue(
             r["assignee_id"],
@@ -151,6 +152,34 @@ def queue_by_rep(*, today: date, limit: int | None = None) -> list[RepQueue]:
         )
         for r in rows
     ]
+
+
+def _most_overdue(today: date, limit: int) -> list[int | None]:
+    """The ``limit`` assignees (None: unassigned) with the most overdue, then open, follow-ups, by name: one query.
+
+    The open follow-ups are counted per assignee from the partial index alone before the reps are
+    joined for their names (joining first sorted 117,000 rows by name at a million accounts).
+    """
+    followups, reps = FollowUp._meta.db_table, Rep._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.assignee_id FROM (SELECT assignee_id, COUNT(*) AS n_open, COUNT(*) FILTER (WHERE due_on < %s) AS n_overdue"  # noqa: S608 (table names)
+            f" FROM {followups} WHERE status = %s GROUP BY assignee_id) a LEFT JOIN {reps} r ON r.id = a.assignee_id"
+            " ORDER BY a.n_overdue DESC, a.n_open DESC, r.name ASC NULLS LAST, a.assignee_id ASC LIMIT %s",
+            [today, FollowUp.Status.OPEN, limit],
+        )
+        return [None if r[0] is None else int(r[0]) for r in cursor.fetchall()]
+
+
+def _queue_rows(followups: QuerySet[FollowUp], today: date) -> QuerySet[FollowUp, dict[str, Any]]:
+    """The queue's counts per assignee of ``followups`` (unordered)."""
+    return followups.values("assignee_id", "assignee__name", "assignee__tier").annotate(
+        open=Count("id", filter=Q(status=FollowUp.Status.OPEN)),
+        overdue=Count("id", filter=Q(status=FollowUp.Status.OPEN, due_on__lt=today)),
+        done=Count("id", filter=Q(status=FollowUp.Status.DONE) & ~Q(outcome=FollowUp.Outcome.REACTIVATED)),
+        reactivated=Count("id", filter=Q(outcome=FollowUp.Outcome.REACTIVATED)),
+        cancelled=Count("id", filter=Q(status=FollowUp.Status.CANCELLED)),
+    )
 
 
 @dataclass(frozen=True)

@@ -443,6 +443,8 @@ def read_frame(sql: str, params: Sequence[Any], columns: list[str]) -> pd.DataFr
         with cursor.cursor.copy(statement, list(params)) as copy:  # the psycopg cursor under Django's wrapper
             for chunk in copy:
                 buffer.write(chunk)
+        if connection.queries_logged and params:  # the log shows the statement as sent (values bound), as Django's does
+            statement = cursor.cursor.mogrify(statement, list(params))
     _log(statement)
     if not buffer.getbuffer().nbytes:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

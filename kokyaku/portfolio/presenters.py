@@ -174,7 +174,7 @@ def preview_context(preview: CriteriaPreview, spec: CriteriaSpec, currency: str)
     rows = [{"from": f, "cells": [{"to": t, "n": preview.moves[f][t], "stay": f == t} for t in ZONE_LABELS]} for f in ZONE_LABELS]
     return {
         "snapshot": preview.snapshot, "cutoffs": cutoffs, "rows": rows, "moved": preview.moved, "total": preview.total,
-        "zones": ZONE_LABELS,
+        "zones": ZONE_LABELS, "sample": preview.sample, "step": preview.step,
     }  # fmt: skip
 
 

@@ -119,17 +119,27 @@ def target_forecast(
     """
     if not (0 <= mid < high <= 1):
         raise DomainError(f"ヨミ thresholds must satisfy 0 <= mid < high <= 1, got mid={mid}, high={high}")
-    reps = pd.Index(
-        pd.unique(pd.concat([targets["rep_id"], won["rep_id"], pipeline["rep_id"]], ignore_index=True)), name="rep_id"
-    )
-    target = targets.groupby("rep_id")["target"].sum().reindex(reps).astype(float)
-    won_sum = won.groupby("rep_id")["amount"].sum().reindex(reps).fillna(0.0).astype(float)
     p = pipeline["probability"].astype(float).fillna(0.0).clip(0, 1)
     amt = pipeline["amount"].astype(float).fillna(0.0)
     pf = pd.DataFrame({"rep_id": pipeline["rep_id"].to_numpy(), "amt": amt.to_numpy(), "w": (amt * p).to_numpy()})
     pf["hi"] = np.where(p.to_numpy() >= high, pf["amt"], 0.0)
     pf["md"] = np.where((p.to_numpy() >= mid) & (p.to_numpy() < high), pf["amt"], 0.0)
-    g = pf.groupby("rep_id")[["amt", "w", "hi", "md"]].sum().reindex(reps).fillna(0.0)
+    return forecast_from_sums(targets, won, pf.groupby("rep_id", as_index=False)[["amt", "w", "hi", "md"]].sum())
+
+
+def forecast_from_sums(targets: pd.DataFrame, won: pd.DataFrame, pipeline_sums: pd.DataFrame) -> pd.DataFrame:
+    """:func:`target_forecast` from the pipeline already summed per rep (by the database, say).
+
+    ``pipeline_sums``: ``rep_id, amt`` (the open deals' amounts), ``w`` (amount × probability),
+    ``hi`` (the amounts at ``high`` or above) and ``md`` (at ``mid`` or above, below ``high``), one
+    row per rep; the other inputs and the result as in :func:`target_forecast`.
+    """
+    reps = pd.Index(
+        pd.unique(pd.concat([targets["rep_id"], won["rep_id"], pipeline_sums["rep_id"]], ignore_index=True)), name="rep_id"
+    )
+    target = targets.groupby("rep_id")["target"].sum().reindex(reps).astype(float)
+    won_sum = won.groupby("rep_id")["amount"].sum().reindex(reps).fillna(0.0).astype(float)
+    g = pipeline_sums.groupby("rep_id")[["amt", "w", "hi", "md"]].sum().reindex(reps).fillna(0.0).astype(float)
     out = pd.DataFrame(index=reps)
     out["target"] = target
     out["won"] = won_sum

@@ -114,18 +114,19 @@ def paging(total: int, page: int, per_page: int) -> tuple[int, int, int]:
     return page, per_page, (page - 1) * per_page
 
 
-def _sorted_page(qs: QuerySet[SnapshotRow], *, sort: str, page: int, per_page: int) -> RowPage:
+def _sorted_page(qs: QuerySet[SnapshotRow], *, sort: str, page: int, per_page: int, total: int | None = None) -> RowPage:
     """Return one page of ``qs`` sorted by ``sort`` (a key of :data:`SORTS`, "-" for descending): two queries.
 
     Unknown keys fall back to expected value, descending; empty values sort last either way.
     Sorting the bare rows and joining accounts and reps only to the page's ids keeps page one of a
-    200k-account snapshot at a top-N sort instead of joining every row before sorting.
+    200k-account snapshot at a top-N sort instead of joining every row before sorting. ``total``:
+    the rows of ``qs`` if the caller knows it (no count then).
     """
     key = sort.lstrip("-")
     desc = sort.startswith("-") if key in SORTS else True
     column = SORTS.get(key, "expected_value")
     order: list[Any] = [F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True), "account_id"]
-    total = qs.count()
+    total = qs.count() if total is None else total
     page, per_page, start = paging(total, page, per_page)
     ids = qs.order_by(*order).values("id")[start : start + per_page]
     rows = rows_of(SnapshotRow.objects.filter(id__in=Subquery(ids)).order_by(*order))
@@ -178,9 +179,14 @@ def portfolio_table(
 ) -> RowPage:
     """Return one page of a snapshot's rows, filtered (:func:`portfolio_filtered`) and sorted: three queries (two for one owner).
 
-    ``sort`` is a key of :data:`SORTS`, "-" for descending.
+    ``sort`` is a key of :data:`SORTS`, "-" for descending. Unfiltered, the total is the snapshot's
+    stored ``account_count`` (one row per account): no count over a million rows (two queries).
     """
-    return _sorted_page(portfolio_filtered(snapshot, **filters), sort=sort, page=page, per_page=per_page)
+    unfiltered = all(v is None for k, v in filters.items() if k in ("owner_id", "zone", "near_boundary")) and not any(
+        v for k, v in filters.items() if k not in ("owner_id", "zone", "near_boundary")
+    )
+    total = snapshot.account_count if unfiltered else None
+    return _sorted_page(portfolio_filtered(snapshot, **filters), sort=sort, page=page, per_page=per_page, total=total)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,12 @@ def snapshot_scan(snapshot: Snapshot) -> QuerySet[SnapshotRow]:
     query only for a snapshot made before its bounds were stored (``Snapshot.row_id_min/max``,
     written by ``snapshot_create``); none otherwise.
     """
+    lo, hi = snapshot_bounds(snapshot)
+    return SnapshotRow.objects.annotate(_sid=F("snapshot_id") + 0).filter(_sid=snapshot.pk, id__gte=lo, id__lte=hi)
+
+
+def snapshot_bounds(snapshot: Snapshot) -> tuple[int, int]:
+    """The first and last id of ``snapshot``'s rows (see :func:`snapshot_scan`): stored, else one query."""
     cached: tuple[int, int] | None = getattr(snapshot, "_row_id_bounds", None)  # rows never change: once per object
     if cached is None and snapshot.row_id_min is not None and snapshot.row_id_max is not None:
         cached = (snapshot.row_id_min, snapshot.row_id_max)
@@ -82,8 +88,7 @@ def snapshot_scan(snapshot: Snapshot) -> QuerySet[SnapshotRow]:
         bounds = SnapshotRow.objects.filter(snapshot=snapshot).aggregate(lo=Min("id"), hi=Max("id"))
         cached = (int(bounds["lo"] or 0), int(bounds["hi"] or -1))
         snapshot._row_id_bounds = cached  # type: ignore[attr-defined]
-    lo, hi = cached
-    return SnapshotRow.objects.annotate(_sid=F("snapshot_id") + 0).filter(_sid=snapshot.pk, id__gte=lo, id__lte=hi)
+    return cached
 
 
 def row_in(snapshot: Snapshot) -> FilteredRelation:

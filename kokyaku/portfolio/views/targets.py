@@ -44,6 +44,7 @@ def targets_of(
     accounts_per_rep: int = 10,
     reps_slice: slice | None = None,
     largest_gaps: int | None = None,
+    rep_search: str = "",
 ) -> selectors.Targets:
     """The 予実 of a period (the targets page, the home page's panels)."""
     return selectors.targets_view(
@@ -53,6 +54,7 @@ def targets_of(
         accounts_per_rep=accounts_per_rep,
         reps_slice=reps_slice,
         largest_gaps=largest_gaps,
+        rep_search=rep_search,
     )
 
 
@@ -62,15 +64,16 @@ def targets(request: HttpRequest) -> HttpResponse:
     period = _period(request, company.fiscal_year_start_month, today)
     fy = fiscal_year_of(period.start, company.fiscal_year_start_month)
     # A page of reps (the team's figures count them all): a sales organisation of 15,000 reps is not one table.
-    asked = page_param(request, "reps_page")
-    data = targets_of(period, reps_slice=slice((asked - 1) * REPS_PER_PAGE, asked * REPS_PER_PAGE))
+    # ?rep= narrows the table to the reps whose name contains it; the team's figures stay the whole team's.
+    asked, search = page_param(request, "reps_page"), (request.GET.get("rep") or "").replace("\x00", "").strip()[:100]
+    data = targets_of(period, reps_slice=slice((asked - 1) * REPS_PER_PAGE, asked * REPS_PER_PAGE), rep_search=search)
     page, per_page, first = paging(data.reps_total, asked, REPS_PER_PAGE)
     if page != asked:  # past the last page: the last one
-        data = targets_of(period, reps_slice=slice(first, first + per_page))
+        data = targets_of(period, reps_slice=slice(first, first + per_page), rep_search=search)
     manager = is_manager(request.user)
     context = {
         "reps": data.reps, "reps_page": Page(data.reps, data.reps_total, page, per_page), "params": request.GET,
-        "team": data.team, "high_pct": data.high_pct, "mid_pct": data.mid_pct, "period": period,
+        "rep_search": search, "team": data.team, "high_pct": data.high_pct, "mid_pct": data.mid_pct, "period": period,
         "open_deal_dates": selectors.open_deal_dates(today=today),
         "periods": [p for y in (fy - 1, fy, fy + 1) for p in fiscal_periods(y, start_month=company.fiscal_year_start_month)],
         "chart": presenters.yomi_chart(data, company.currency), "currency": company.currency, "is_manager": manager,

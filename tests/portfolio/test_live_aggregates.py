@@ -1,0 +1,298 @@
+"""Issue 18, home / targets / criteria at a million accounts: the database sums, Python reads a few rows.
+
+* The targets' pipeline per rep is one GROUP BY in the database (a month's open deals at a million
+  accounts are 70,000 rows): it must equal the per-deal computation it replaced
+  (``deal_probability`` + ``target_forecast`` over every open deal read out).
+* Home's follow-up queue picks its ten assignees from the open follow-ups alone, then counts those
+  ten in full: the same ten, with the same counts, as sorting every assignee's line.
+* The criteria page's cut-offs come from the snapshot's stored cut-offs when the rule is the
+  snapshot's, else (PostgreSQL) from ``percentile_cont`` in the database: both equal
+  ``resolve_thresholds`` over the rows read out.
+* On PostgreSQL the new partial indexes can answer those queries (plan checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kokyaku.crm.models import Deal, Target
+from kokyaku.domain.portfolio import AxisRule, deal_probability, resolve_thresholds, target_forecast
+from kokyaku.followups.models import FollowUp
+from kokyaku.followups.selectors import queue_by_rep
+from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.selectors import criteria_cutoffs, targets_view
+from kokyaku.portfolio.selectors.snapshots import stage_probabilities_for
+from tests.portfolio.pages_demo import NOW, Demo
+
+pytestmark = pytest.mark.django_db
+
+ON_POSTGRES = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only; runs in the postgres:// pass")
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+PERIODS = [
+    (date(2026, 11, 1), date(2026, 11, 30)),
+    (date(2026, 10, 1), date(2026, 12, 31)),
+    (date(2026, 4, 1), date(2027, 3, 31)),
+]
+
+
+def _per_deal(start: date, end: date, snapshot: Snapshot) -> pd.DataFrame:
+    """The forecast as it was computed before: every open deal read out, its probability in pandas."""
+    targets = pd.DataFrame.from_records(
+        list(Target.objects.filter(period_start__gte=start, period_end__lte=end).values_list("rep_id", "amount").order_by()),
+        columns=["rep_id", "target"],
+    )
+    won = pd.DataFrame.from_records(
+        list(
+            Deal.objects.filter(status="won", closed_on__gte=start, closed_on__lte=end)
+            .exclude(owner_id=None)
+            .values_list("owner_id", "amount")
+            .order_by()
+        ),
+        columns=["rep_id", "amount"],
+    )
+    pipe = pd.DataFrame.from_records(
+        list(
+            Deal.objects.filter(status="open", expected_close_on__gte=start, expected_close_on__lte=end)
+            .exclude(owner_id=None)
+            .values_list("owner_id", "amount", "probability", "stage")
+            .order_by()
+        ),
+        columns=["rep_id", "amount", "probability", "stage"],
+    )
+    pipe["probability"] = deal_probability(pipe["probability"], pipe["stage"], stage_probabilities_for(snapshot))
+    for frame, col in ((targets, "target"), (won, "amount"), (pipe, "amount")):
+        frame[col] = frame[col].astype(float)
+    out = target_forecast(targets, won, pipe)
+    return out.loc[out["target"].notna()].set_index("rep_id")
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS)
+def test_the_pipeline_summed_by_the_database_equals_the_per_deal_forecast(demo: Demo, start: date, end: date) -> None:
+    view = targets_view(start=start, end=end, snapshot=demo.after, accounts_per_rep=0)
+    expected = _per_deal(start, end, demo.after)
+    assert len(view.reps) == len(expected) == view.reps_total > 5
+    assert any(r.pipeline > 0 for r in view.reps)  # the pipeline is not empty
+    open_deals = Deal.objects.filter(status="open", expected_close_on__gte=start, expected_close_on__lte=end)
+    assert open_deals.filter(probability=None).exists()  # some take their stage's probability
+    for row in view.reps:
+        want: dict[str, float] = {str(k): float(v) for k, v in expected.loc[row.rep_id].astype(float).to_dict().items()}
+        # Whole yen (sums of amounts) exactly; the probability-weighted sum up to float rounding.
+        for col in ("target", "won", "pipeline", "yomi_won", "yomi_high", "yomi_mid", "gap", "gap_after_yomi"):
+            assert getattr(row, col) == pytest.approx(want[col], rel=1e-12, abs=1e-6), (row.rep_id, col)
+        assert row.weighted_pipeline == pytest.approx(want["weighted_pipeline"], rel=1e-9)
+    assert view.team.reps_behind == int((expected["gap"] > 0).sum())
+    assert view.team.reps_behind_after_yomi == int((expected["gap_after_yomi"] > 0).sum())
+    assert view.team.yomi_mid == pytest.approx(float(expected["yomi_mid"].sum()), rel=1e-12)
+
+
+def test_a_page_of_reps_is_the_same_slice_of_every_rep_by_name(demo: Demo) -> None:
+    start, end = PERIODS[2]
+    every = targets_view(start=start, end=end, snapshot=demo.after, accounts_per_rep=0)
+    page = targets_view(start=start, end=end, snapshot=demo.after, accounts_per_rep=0, reps_slice=slice(5, 12))
+    assert [r.rep for r in every.reps] == sorted(r.rep for r in every.reps)
+    assert page.reps == every.reps[5:12]
+    assert (page.team, page.reps_total) == (every.team, every.reps_total)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10, 29, 1000])
+def test_the_home_queue_picks_the_same_assignees_as_sorting_every_line(demo: Demo, limit: int) -> None:
+    today = NOW.date()
+    every = queue_by_rep(today=today)
+    has_open = sum(1 for q in every if q.open)
+    assert has_open > 3  # the demo has open follow-ups for several reps
+    want = sorted(every, key=lambda q: (-q.overdue, -q.open, q.rep is None, q.rep or "", q.rep_id or 0))[:limit]
+    with CaptureQueriesContext(connection) as queries:
+        got = queue_by_rep(today=today, limit=limit)
+    assert got == want
+    # Two queries: the pick, then the counts of those picked (of everyone when fewer have anything open).
+    assert len(queries.captured_queries) == 2
+    assert ("IN (" in queries.captured_queries[1]["sql"]) == (limit <= has_open)
+
+
+def test_the_queue_picks_the_unassigned_line_too(demo: Demo) -> None:
+    today = NOW.date()
+    FollowUp.objects.filter(pk__in=FollowUp.objects.filter(status="open").values("pk")[:40]).update(assignee=None)
+    every = queue_by_rep(today=today)
+    want = sorted(every, key=lambda q: (-q.overdue, -q.open, q.rep is None, q.rep or "", q.rep_id or 0))[:3]
+    assert any(q.rep_id is None for q in want)  # 40 unassigned: the longest line
+    assert queue_by_rep(today=today, limit=3) == want
+
+
+def _values(snapshot: Snapshot) -> tuple[Any, Any]:
+    rows = SnapshotRow.objects.filter(snapshot=snapshot).values_list("unit_price", "win_probability")
+    arr = np.array([(np.nan if p is None else float(p), np.nan if q is None else q) for p, q in rows], dtype=float)
+    return arr[:, 0], arr[:, 1]
+
+
+def test_the_cut_offs_of_the_snapshots_own_rule_are_its_stored_ones_without_a_query(demo: Demo) -> None:
+    snapshot = Snapshot.objects.select_related("criteria").get(pk=demo.after.pk)
+    spec = snapshot.criteria.to_spec()
+    with CaptureQueriesContext(connection) as queries:
+        cut = criteria_cutoffs(spec, snapshot=snapshot)
+    assert queries.captured_queries == []
+    live = resolve_thresholds(*_values(snapshot), spec)
+    # The stored cut-offs were taken on the unrounded unit prices; the rows keep them to the hundredth.
+    assert cut.price_low == pytest.approx(live.price_low, abs=0.01)
+    assert cut.price_high == pytest.approx(live.price_high, abs=0.01)
+    assert (cut.probability_low, cut.probability_high) == pytest.approx((live.probability_low, live.probability_high))
+
+
+def test_another_quantile_rule_is_computed_over_the_snapshots_rows(demo: Demo) -> None:
+    snapshot = Snapshot.objects.select_related("criteria").get(pk=demo.after.pk)
+    used = snapshot.criteria.to_spec()
+    import dataclasses
+
+    spec = dataclasses.replace(used, price=AxisRule("quantile", 0.25, 0.9), probability=AxisRule("absolute", 0.2, 0.6))
+    with CaptureQueriesContext(connection) as queries:
+        cut = criteria_cutoffs(spec, snapshot=snapshot)
+    assert len(queries.captured_queries) == 1  # one axis to compute; the fixed one needs nothing
+    prices, _ = _values(snapshot)
+    low, high = np.quantile(prices[np.isfinite(prices)], [0.25, 0.9])
+    assert (cut.price_low, cut.price_high) == pytest.approx((low, high), rel=1e-12)
+    assert (cut.probability_low, cut.probability_high) == (0.2, 0.6)
+    if connection.vendor == "postgresql":  # the values stayed in the database: two numbers came back
+        assert "percentile_cont" in queries.captured_queries[0]["sql"]
+
+
+def _plan(sql: str) -> str:
+    """EXPLAIN with sequential and bitmap scans priced out: which index the planner can answer the query from.
+
+    (The test tables are tiny, unvacuumed and unanalysed: left to itself the planner picks anything.)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(r[0] for r in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+        cursor.execute("RESET enable_bitmapscan")
+    return plan
+
+
+@ON_POSTGRES
+def test_the_targets_pipeline_reads_the_open_deals_from_their_covering_index_alone(demo: Demo) -> None:
+    start, end = PERIODS[0]
+    with CaptureQueriesContext(connection) as queries:
+        targets_view(start=start, end=end, snapshot=demo.after, accounts_per_rep=0)
+    (pipeline,) = [q["sql"] for q in queries.captured_queries if "expected_close_on" in q["sql"]]
+    # Read with COPY (... ) TO STDOUT: the SELECT inside is what is planned; its parameters are bound already.
+    select = pipeline.removeprefix("COPY (").removesuffix(") TO STDOUT WITH (FORMAT csv)")
+    assert select.startswith("SELECT")
+    with connection.cursor() as cursor:
+        # The index covers every column the query reads (so, vacuumed, it is read alone: an index-only scan)
+        cursor.execute("SELECT pg_get_indexdef('crm_deal_open_expected_cover'::regclass)")
+        definition = str(cursor.fetchone()[0])
+        # Out of the way for this test only (the test's transaction rolls the DROP back): the plain
+        # (status, expected_close_on) index, which an unvacuumed table makes look as cheap.
+        cursor.execute("DROP INDEX crm_deal_status_expected_idx")
+    assert "(expected_close_on) INCLUDE (owner_id, amount, probability, stage) WHERE" in definition, definition
+    assert "'open'" in definition
+    plan = _plan(select)
+    assert "using crm_deal_open_expected_cover" in plan, plan
+
+
+@ON_POSTGRES
+def test_the_home_queue_picks_from_the_open_follow_ups_index(demo: Demo) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        queue_by_rep(today=NOW.date(), limit=3)
+    pick = queries.captured_queries[0]["sql"]
+    assert "followup_open_assignee_due" in _plan(pick)
+
+
+def test_the_targets_page_finds_reps_by_name_and_keeps_the_teams_figures(demo: Demo) -> None:
+    from tests.portfolio.pages_demo import demo_client
+
+    client = demo_client("manager")
+    whole = client.get("/portfolio/targets/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    every = targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30), accounts_per_rep=0)
+    name = every.reps[3].rep
+    word = name.split()[-1].upper()  # any case
+    found = client.get("/portfolio/targets/", {"rep": word}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    body = found.split('data-testid="targets-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    want = [r.rep for r in every.reps if word.casefold() in r.rep.casefold()]
+    assert 0 < len(want) < len(every.reps)
+    assert body.count("<tr>") == len(want)
+    assert all(f"<td>{n}</td>" in body for n in want)
+    assert 'data-testid="targets-rep-matches"' in found
+    team = [html.split('data-testid="targets-team-row"')[1].split("</tr>")[0] for html in (whole, found)]
+    assert team[0] == team[1]  # the team's row counts every rep, searched or not
+    none = client.get("/portfolio/targets/", {"rep": "no such rep \x00"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert none.status_code == 200
+    assert "No rep with a target in this period matches the search." in none.content.decode()
+
+
+def test_the_unfiltered_accounts_table_takes_its_total_from_the_snapshot(demo: Demo) -> None:
+    from kokyaku.portfolio.selectors import portfolio_table
+
+    snapshot = Snapshot.objects.get(pk=demo.after.pk)
+    with CaptureQueriesContext(connection) as queries:
+        page = portfolio_table(snapshot, per_page=10)
+    assert page.total == SnapshotRow.objects.filter(snapshot=snapshot).count() == snapshot.account_count
+    assert len(page.rows) == 10
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]  # no count over the rows
+    unzoned = portfolio_table(snapshot, per_page=10, zone="")  # "" is a filter (the unzoned), not "any zone"
+    assert unzoned.total == SnapshotRow.objects.filter(snapshot=snapshot, zone="").count() < page.total
+    mine = portfolio_table(snapshot, per_page=10, owner_id=demo.rep.pk, search="")
+    assert mine.total == SnapshotRow.objects.filter(snapshot=snapshot, owner_id=demo.rep.pk).count() < page.total
+
+
+def test_a_large_snapshots_preview_estimates_the_moves_from_a_sample_and_says_so(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from kokyaku.portfolio.selectors import criteria as criteria_selectors
+    from kokyaku.portfolio.selectors import criteria_preview
+
+    snapshot = Snapshot.objects.select_related("criteria").get(pk=demo.after.pk)
+    used = snapshot.criteria.to_spec()
+    change = dataclasses.replace(used, price=AxisRule("quantile", used.price.low, 0.5))
+    exact = criteria_preview(change, snapshot=snapshot)
+    assert exact is not None
+    assert (exact.sample, exact.step) == (0, 1)
+    assert exact.total == snapshot.account_count
+    monkeypatch.setattr(criteria_selectors, "PREVIEW_EXACT_UP_TO", 50)
+    monkeypatch.setattr(criteria_selectors, "PREVIEW_SAMPLE", 40)
+    sampled = criteria_preview(change, snapshot=snapshot)
+    assert sampled is not None
+    step = -(-snapshot.account_count // 40)
+    assert sampled.step == step > 1
+    lo = Snapshot.objects.get(pk=snapshot.pk).row_id_min or 0
+    ids = SnapshotRow.objects.filter(snapshot=snapshot).values_list("id", flat=True)
+    assert sampled.sample == sum(1 for i in ids if (i - lo) % step == 0)  # every step-th row of the id range
+    # Each of the 16 cells is scaled and rounded: the total is the snapshot's within that rounding.
+    assert abs(sampled.total - snapshot.account_count) <= 8
+    assert sampled.moved > 0
+    # The cut-offs stay exact: the same as the full read's.
+    assert (sampled.now.price_high, sampled.new.price_high) == pytest.approx(
+        (exact.now.price_high, exact.new.price_high), abs=0.01
+    )
+    from tests.portfolio.pages_demo import demo_client
+    from tests.portfolio.test_views import _criteria_post
+
+    html = demo_client("manager").post("/portfolio/criteria/preview/", _criteria_post(price_high="50")).content.decode()
+    assert 'data-testid="preview-sampled"' in html
+    assert "≈" in html.split('data-testid="preview-moved"')[1].split("</p>")[0]
+
+
+def test_the_yomi_thresholds_are_still_checked(demo: Demo) -> None:
+    from kokyaku.domain.errors import DomainError
+
+    with pytest.raises(DomainError, match="ヨミ thresholds"):
+        targets_view(start=date(2026, 11, 1), end=date(2026, 11, 30), high=0.4, mid=0.7)
