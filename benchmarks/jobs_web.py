@@ -216,6 +216,78 @@ class Waits(threading.Thread):
         print("  database sessions seen (every 0.5 s): " + "; ".join(f"{n}× {k}" for k, n in self.seen.most_common(6)))
 
 
+def _cpu(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+class CpuMeter(threading.Thread):
+    """CPU seconds a phase cost, from /proc every 0.5 s: the web servers (gunicorn's master and workers),
+    the Celery worker, and this database's PostgreSQL backends (a backend that exits keeps its last reading)."""
+
+    def __init__(self, servers: list[subprocess.Popen[bytes]]) -> None:
+        super().__init__(daemon=True)
+        self.roots = {"web": servers[0].pid, **({"worker": servers[1].pid} if len(servers) > 1 else {})}
+        self.database = str(settings.DATABASES["default"]["NAME"])
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.stop = threading.Event()
+        self.began = time.perf_counter()
+        self._read(first=True)
+
+    def _groups(self) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if cmdline.startswith("postgres: ") and f" {self.database} " in cmdline:
+                found[pid] = "PostgreSQL backends"
+            for name, root in self.roots.items():
+                if pid == root or _ppid(pid) == root:
+                    found[pid] = name
+        return found
+
+    def _read(self, *, first: bool = False) -> None:
+        for pid, group in self._groups().items():
+            seconds = _cpu(pid)
+            if seconds is None:
+                continue
+            if first:
+                self.first[pid] = seconds
+            self.last[pid] = (group, seconds)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self._read()
+
+    def show(self) -> None:
+        self.stop.set()
+        self.join(timeout=5)
+        self._read()
+        wall = time.perf_counter() - self.began
+        groups: collections.Counter[str] = collections.Counter()
+        for pid, (group, seconds) in self.last.items():
+            groups[group] += seconds - self.first.get(pid, 0.0)
+        total = sum(groups.values())
+        parts = "; ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(groups.items()))
+        print(f"  CPU over {wall:.0f} s of wall time: {parts}; total {total:.1f} CPU s ({total / wall:.2f} cores)")
+
+
 def sample(
     client: Browser, pages: list[str], *, until: float | None = None, job: int | None = None, pause: float
 ) -> dict[str, list[float]]:
@@ -273,17 +345,22 @@ def run(args: argparse.Namespace) -> None:
         wait_up(client)
         client.login()
         print(f"engine {engine}; {Account.objects.count():,} accounts; web: gunicorn × {args.workers}; load {load()}")
+        meter = CpuMeter(servers)
+        meter.start()
         show("baseline (nothing running)", sample(client, PAGES, until=time.monotonic() + args.baseline, pause=args.pause))
+        meter.show()
         if "snapshot" in args.jobs:
             print(f"snapshot job; load before {load()}")
             began = time.perf_counter()
             status, location, _ = client.post("/jobs/start/snapshot/", {})
             answered = time.perf_counter() - began
             pk = job_id(location)
-            waits = Waits()
+            waits, meter = Waits(), CpuMeter(servers)
             waits.start()
+            meter.start()
             show("while the snapshot runs", sample(client, [f"/jobs/{pk}/", *PAGES], job=pk, pause=args.pause))
             waits.show()
+            meter.show()
             report_job(pk, answered)
             print(f"  load after {load()}")
         if "import" in args.jobs:
@@ -297,10 +374,12 @@ def run(args: argparse.Namespace) -> None:
             answered = time.perf_counter() - began
             pk = job_id(location)
             print(f"  upload (POST /imports/, {path.stat().st_size / 1e6:.0f} MB) took {uploaded:.1f} s")
-            waits = Waits()
+            waits, meter = Waits(), CpuMeter(servers)
             waits.start()
+            meter.start()
             show("while the import runs", sample(client, [f"/imports/jobs/{pk}/", *PAGES], job=pk, pause=args.pause))
             waits.show()
+            meter.show()
             report_job(pk, answered)
             print(f"  load after {load()}")
     finally:

@@ -43,3 +43,9 @@ app.conf.update(
         "reap-lost-jobs": {"task": "kokyaku.jobs.reap", "schedule": 60.0},
     },
 )
+if settings.IMPORT_SOURCE:  # the company's folder or URL, half an hour before the training (docs/jobs.md)
+    app.conf.beat_schedule["nightly-import"] = {
+        "task": "kokyaku.jobs.enqueue",
+        "schedule": crontab(hour=(settings.JOB_NIGHTLY_HOUR - 1) % 24, minute=30),
+        "args": ["import_source"],
+    }
