@@ -214,6 +214,8 @@ register(
         steps={"reading": _("reading the file"), "rows": _("importing rows")},
     )
 )
+
+
 def _describe_check(job_id: int, result: dict[str, Any]) -> Outcome:
     text = ngettext(
         "%(rows)s row checked: the import would write it; nothing was written.",
