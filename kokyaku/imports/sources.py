@@ -257,7 +257,7 @@ def source_import(actor: Actor, params: dict[str, Any], report: Report) -> dict[
             "remember": {"source": shown_source(source), "name": file.name, "size": file.size, "sha256": file.sha256},
         }
         try:
-            job = job_run(actor=None, kind="import", params=params)
+            job = job_run(actor=actor, kind="import", params=params)  # who started the run (None: the schedule)
         except JobBusy as exc:  # a manager's import is running: this file and the next ones wait for the next run
             entry.update(state="waiting", error=exc.message)
             result["files"].append(entry)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
@@ -307,7 +308,7 @@ def test_beat_schedules_the_import_half_an_hour_before_training_only_when_config
 
 
 def test_the_jobs_page_offers_the_scheduled_import_when_one_is_configured(
-    data_dir: Path, tmp_path: Path, manager_client: Client
+    data_dir: Path, tmp_path: Path, manager_client: Client, manager: User
 ) -> None:
     assert 'data-testid="start-import-source"' not in manager_client.get("/jobs/").content.decode()
     assert manager_client.post("/jobs/start/import_source/").status_code == 404
@@ -324,4 +325,6 @@ def test_the_jobs_page_offers_the_scheduled_import_when_one_is_configured(
         assert job.state == Job.State.DONE, job.error
         page = manager_client.get(started["Location"]).content.decode()
         assert "1 new file imported from" in page
+        (run,) = ImportRun.objects.all()
+        assert (run.file_name, run.source, run.user) == ("web.csv", "schedule", manager)  # started by the manager
     assert Deal.objects.filter(external_id__startswith="W").count() == 3
