@@ -280,7 +280,7 @@ class CpuMeter(threading.Thread):
         self.join(timeout=5)
         self._read()
         wall = time.perf_counter() - self.began
-        groups: collections.Counter[str] = collections.Counter()
+        groups: dict[str, float] = collections.defaultdict(float)
         for pid, (group, seconds) in self.last.items():
             groups[group] += seconds - self.first.get(pid, 0.0)
         total = sum(groups.values())
@@ -335,7 +335,7 @@ def report_job(pk: int, answered: float) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    path = csv_path(args.rows)
+    path = Path(args.csv) if args.csv else csv_path(args.rows)
     assert path.exists(), "run --prepare first"
     Job.objects.filter(state__in=Job.ACTIVE).update(state=Job.State.FAILED, error="benchmark reset")
     servers = start_servers(args.port, args.workers)
@@ -393,7 +393,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--prepare", action="store_true", help="fill the database and write the CSV, then stop")
-    parser.add_argument("--jobs", default="snapshot,import")
+    parser.add_argument("--jobs", default="snapshot,import", help="which jobs to run after the baseline ('' for the baseline only)")
+    parser.add_argument("--csv", help="the file to import (default: the one --prepare wrote); e.g. the same rows under new ids")
     parser.add_argument("--port", type=int, default=8716)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--baseline", type=float, default=15.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import io
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -328,3 +329,31 @@ def test_the_jobs_page_offers_the_scheduled_import_when_one_is_configured(
         (run,) = ImportRun.objects.all()
         assert (run.file_name, run.source, run.user) == ("web.csv", "schedule", manager)  # started by the manager
     assert Deal.objects.filter(external_id__startswith="W").count() == 3
+
+
+def test_the_cron_line_is_the_kokyaku_command_with_a_one_line_error(tmp_path: Path) -> None:
+    """`kokyaku import-source` as cron runs it: a process of its own on its own SQLite database; exit 1 and one line."""
+    from tests.test_cli import run_cli
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _settled(folder / "deals.csv", _deals("K", 6))
+    env = {"KOKYAKU_IMPORT_SOURCE": str(folder), "KOKYAKU_IMPORT_SETTLE_SECONDS": "0"}
+    data = tmp_path / "var"
+    assert run_cli("migrate", "-v", "0", data_dir=data).returncode == 0
+    first = run_cli("import-source", data_dir=data, **env)
+    assert first.returncode == 0, first.stderr
+    assert "deals.csv: done (job 2)" in first.stdout  # job 1 is the run itself
+    assert "1 new file(s) imported" in first.stdout
+    again = run_cli("import-source", data_dir=data, **env)
+    assert again.returncode == 0, again.stderr
+    assert "0 new file(s) imported" in again.stdout
+    _settled(folder / "later.csv", BAD)
+    failed = run_cli("import-source", data_dir=data, **env)
+    assert failed.returncode == 1
+    assert re.match(r"kokyaku: error: job 4 failed: 1 of 1 new file was not imported: later\.csv \(job 5\): 1 problem", failed.stderr)
+    assert failed.stderr.count("\n") == 1  # one line, no traceback: cron mails it
+    assert "Traceback" not in failed.stderr
+    unset = run_cli("import-source", data_dir=data)
+    assert unset.returncode == 1
+    assert "KOKYAKU_IMPORT_SOURCE is not set" in unset.stderr
