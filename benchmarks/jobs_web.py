@@ -393,7 +393,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--prepare", action="store_true", help="fill the database and write the CSV, then stop")
-    parser.add_argument("--jobs", default="snapshot,import", help="which jobs to run after the baseline ('' for the baseline only)")
+    parser.add_argument(
+        "--jobs", default="snapshot,import", help="which jobs to run after the baseline ('' for the baseline only)"
+    )
     parser.add_argument("--csv", help="the file to import (default: the one --prepare wrote); e.g. the same rows under new ids")
     parser.add_argument("--port", type=int, default=8716)
     parser.add_argument("--workers", type=int, default=3)

@@ -351,7 +351,9 @@ def test_the_cron_line_is_the_kokyaku_command_with_a_one_line_error(tmp_path: Pa
     _settled(folder / "later.csv", BAD)
     failed = run_cli("import-source", data_dir=data, **env)
     assert failed.returncode == 1
-    assert re.match(r"kokyaku: error: job 4 failed: 1 of 1 new file was not imported: later\.csv \(job 5\): 1 problem", failed.stderr)
+    assert re.match(
+        r"kokyaku: error: job 4 failed: 1 of 1 new file was not imported: later\.csv \(job 5\): 1 problem", failed.stderr
+    )
     assert failed.stderr.count("\n") == 1  # one line, no traceback: cron mails it
     assert "Traceback" not in failed.stderr
     unset = run_cli("import-source", data_dir=data)
