@@ -10,6 +10,9 @@ import http.server
 import io
 import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +29,7 @@ from kokyaku.imports.models import ImportRun, SourceFile
 from kokyaku.jobs.models import Job
 from kokyaku.jobs.services import job_retry, job_run
 from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv
+from tests.jobs.conftest import REDIS_TEST_URL, redis_db5  # noqa: F401 - the fixture, for the Celery test
 
 pytestmark = pytest.mark.django_db(transaction=True)  # each file's import job runs its own transaction
 
@@ -359,3 +363,49 @@ def test_the_cron_line_is_the_kokyaku_command_with_a_one_line_error(tmp_path: Pa
     unset = run_cli("import-source", data_dir=data)
     assert unset.returncode == 1
     assert "KOKYAKU_IMPORT_SOURCE is not set" in unset.stderr
+
+
+@pytest.mark.postgres  # a Celery worker shares the database with the test
+@pytest.mark.redis
+@pytest.mark.slow
+@pytest.mark.usefixtures("redis_db5")
+def test_beats_entry_runs_the_scheduled_import_on_a_real_celery_worker(data_dir: Path, tmp_path: Path) -> None:
+    """What beat does at night: its task queues the import_source job on Redis; a Celery worker (a subprocess)
+    runs it, and each new file's import job in the same worker process, one after another."""
+    from kokyaku.jobs import runner
+    from kokyaku.jobs.tasks import enqueue
+    from tests.jobs.test_celery import ROOT, _database_url
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _settled(folder / "1.csv", _deals("M", 8))
+    _settled(folder / "2.csv", _deals("N", 9))
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "KOKYAKU_BROKER_URL": REDIS_TEST_URL,
+        "KOKYAKU_DATA_DIR": str(data_dir),
+        "KOKYAKU_IMPORT_SOURCE": str(folder),
+        "DEBUG": "1",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "kokyaku.jobs.worker", "worker", "--pool=solo", "--loglevel=warning"]
+    worker = subprocess.Popen([*command, "--without-gossip", "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=env)
+    try:
+        with override_settings(BROKER_URL=REDIS_TEST_URL, IMPORT_SOURCE=str(folder)):
+            job_id = enqueue("import_source")  # the task beat's "nightly-import" entry sends
+        assert job_id is not None
+        job = runner.wait(job_id, timeout=240)
+        assert job.state == Job.State.DONE, job.error
+        assert job.engine == "celery"
+        assert job.result["imported"] == 2
+        imports = list(Job.objects.filter(kind="import").order_by("pk"))
+        assert [(j.state, j.worker) for j in imports] == [("done", job.worker), ("done", job.worker)]  # the same process
+        assert Deal.objects.count() == 17
+        assert ImportRun.objects.filter(source="schedule").count() == 2
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
