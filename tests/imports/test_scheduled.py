@@ -28,6 +28,7 @@ from kokyaku.crm.models import Deal
 from kokyaku.imports.models import ImportRun, SourceFile
 from kokyaku.jobs.models import Job
 from kokyaku.jobs.services import job_retry, job_run
+from kokyaku.users.services import api_token_create
 from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv
 from tests.jobs.conftest import REDIS_TEST_URL, redis_db5  # noqa: F401 - the fixture, for the Celery test
 
@@ -223,7 +224,7 @@ def server() -> Iterator[str]:
         httpd.server_close()
 
 
-def test_a_url_is_fetched_and_imported_once(data_dir: Path, server: str) -> None:
+def test_a_url_is_fetched_and_imported_once(data_dir: Path, server: str, manager: User) -> None:
     _Handler.files["/exports/deals.csv"] = _deals("U", 12).encode()
     with _source(f"{server}/exports/deals.csv?token=secret"):
         job = job_run(actor=None, kind="import_source")
@@ -233,6 +234,11 @@ def test_a_url_is_fetched_and_imported_once(data_dir: Path, server: str) -> None
         assert Deal.objects.filter(external_id__startswith="U").count() == 12
         (run,) = ImportRun.objects.all()
         assert (run.file_name, run.source, run.created) == ("deals.csv", "schedule", 12)
+        _token, plain = api_token_create(user=manager, name="monitor")  # "did last night's import run?"
+        listed = Client(headers={"Authorization": f"Bearer {plain}"}).get("/api/imports").json()
+        assert [(r["file"], r["source"], r["outcome"], r["created"]) for r in listed] == [
+            ("deals.csv", "schedule", "imported", 12)
+        ]
 
         again = job_run(actor=None, kind="import_source")  # the same bytes the next night
         assert again.state == Job.State.DONE, again.error
