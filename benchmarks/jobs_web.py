@@ -7,8 +7,11 @@
     .venv/bin/python -m benchmarks.jobs_web --accounts 1000000 --rows 1000000
 
 ``--prepare`` migrates the database, fills it with ``--accounts`` accounts and three deals each on average
-(``benchmarks.snapshot.fill``, server-side), makes the manager ``bench`` and writes the seeded deals CSV
-of ``--rows`` rows (``benchmarks.import_deals.generate``: 20,000 accounts, 200 reps, 92 MB at 1M).
+(``benchmarks.snapshot.fill``, server-side), computes a first snapshot (so that the baseline's pages
+read a full portfolio, as they do while the jobs run), makes the manager ``bench`` and writes the
+seeded deals CSV of ``--rows`` rows (``benchmarks.import_deals.generate``: 20,000 accounts, 200 reps,
+92 MB at 1M). ``--csv`` imports another file, e.g. the same rows under new ids
+(``sed '2,$s/^D/E/'``), to import a million new deals again on the same database.
 
 The run starts the real servers as subprocesses: gunicorn (``kokyaku serve``'s command line, 3 workers)
 and, with a broker, one Celery worker (``--pool=solo``, as docs/jobs.md deploys it); without a broker
@@ -24,7 +27,9 @@ the job runs in a worker thread of one gunicorn process. Logged in as ``bench`` 
 Pages: the job's progress fragment as the progress bar polls it (or the import's), the jobs list,
 the team page and the accounts list of the portfolio. For each phase it prints, per page, the
 requests, median, p95 and slowest time (client side, over HTTP), the time the start request took
-to answer, the job's queue wait and run time, and the load average before and after.
+to answer, the job's queue wait and run time, the load average before and after, and the CPU
+seconds each phase cost (from /proc: the web servers, the Celery worker, this database's PostgreSQL
+backends; parallel query workers are not counted).
 """
 
 from __future__ import annotations
@@ -136,6 +141,13 @@ def prepare(accounts: int, rows: int) -> None:
     user.is_superuser = user.is_staff = True
     user.set_password(PASSWORD)
     user.save()
+    from kokyaku.portfolio.models import Snapshot
+    from kokyaku.portfolio.services import snapshot_create
+
+    if not Snapshot.objects.exists():  # the pages then read a full portfolio from the baseline on (like with like)
+        began = time.perf_counter()
+        snapshot_create(actor=None)
+        print(f"computed the first snapshot in {time.perf_counter() - began:.0f} s")
     path = csv_path(rows)
     if not path.exists():
         generate(rows, path)
@@ -216,6 +228,78 @@ class Waits(threading.Thread):
         print("  database sessions seen (every 0.5 s): " + "; ".join(f"{n}× {k}" for k, n in self.seen.most_common(6)))
 
 
+def _cpu(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+class CpuMeter(threading.Thread):
+    """CPU seconds a phase cost, from /proc every 0.5 s: the web servers (gunicorn's master and workers),
+    the Celery worker, and this database's PostgreSQL backends (a backend that exits keeps its last reading)."""
+
+    def __init__(self, servers: list[subprocess.Popen[bytes]]) -> None:
+        super().__init__(daemon=True)
+        self.roots = {"web": servers[0].pid, **({"worker": servers[1].pid} if len(servers) > 1 else {})}
+        self.database = str(settings.DATABASES["default"]["NAME"])
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.stop = threading.Event()
+        self.began = time.perf_counter()
+        self._read(first=True)
+
+    def _groups(self) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if cmdline.startswith("postgres: ") and f" {self.database} " in cmdline:
+                found[pid] = "PostgreSQL backends"
+            for name, root in self.roots.items():
+                if pid == root or _ppid(pid) == root:
+                    found[pid] = name
+        return found
+
+    def _read(self, *, first: bool = False) -> None:
+        for pid, group in self._groups().items():
+            seconds = _cpu(pid)
+            if seconds is None:
+                continue
+            if first:
+                self.first[pid] = seconds
+            self.last[pid] = (group, seconds)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self._read()
+
+    def show(self) -> None:
+        self.stop.set()
+        self.join(timeout=5)
+        self._read()
+        wall = time.perf_counter() - self.began
+        groups: dict[str, float] = collections.defaultdict(float)
+        for pid, (group, seconds) in self.last.items():
+            groups[group] += seconds - self.first.get(pid, 0.0)
+        total = sum(groups.values())
+        parts = "; ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(groups.items()))
+        print(f"  CPU over {wall:.0f} s of wall time: {parts}; total {total:.1f} CPU s ({total / wall:.2f} cores)")
+
+
 def sample(
     client: Browser, pages: list[str], *, until: float | None = None, job: int | None = None, pause: float
 ) -> dict[str, list[float]]:
@@ -263,7 +347,7 @@ def report_job(pk: int, answered: float) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    path = csv_path(args.rows)
+    path = Path(args.csv) if args.csv else csv_path(args.rows)
     assert path.exists(), "run --prepare first"
     Job.objects.filter(state__in=Job.ACTIVE).update(state=Job.State.FAILED, error="benchmark reset")
     servers = start_servers(args.port, args.workers)
@@ -273,17 +357,22 @@ def run(args: argparse.Namespace) -> None:
         wait_up(client)
         client.login()
         print(f"engine {engine}; {Account.objects.count():,} accounts; web: gunicorn × {args.workers}; load {load()}")
+        meter = CpuMeter(servers)
+        meter.start()
         show("baseline (nothing running)", sample(client, PAGES, until=time.monotonic() + args.baseline, pause=args.pause))
+        meter.show()
         if "snapshot" in args.jobs:
             print(f"snapshot job; load before {load()}")
             began = time.perf_counter()
             status, location, _ = client.post("/jobs/start/snapshot/", {})
             answered = time.perf_counter() - began
             pk = job_id(location)
-            waits = Waits()
+            waits, meter = Waits(), CpuMeter(servers)
             waits.start()
+            meter.start()
             show("while the snapshot runs", sample(client, [f"/jobs/{pk}/", *PAGES], job=pk, pause=args.pause))
             waits.show()
+            meter.show()
             report_job(pk, answered)
             print(f"  load after {load()}")
         if "import" in args.jobs:
@@ -297,10 +386,12 @@ def run(args: argparse.Namespace) -> None:
             answered = time.perf_counter() - began
             pk = job_id(location)
             print(f"  upload (POST /imports/, {path.stat().st_size / 1e6:.0f} MB) took {uploaded:.1f} s")
-            waits = Waits()
+            waits, meter = Waits(), CpuMeter(servers)
             waits.start()
+            meter.start()
             show("while the import runs", sample(client, [f"/imports/jobs/{pk}/", *PAGES], job=pk, pause=args.pause))
             waits.show()
+            meter.show()
             report_job(pk, answered)
             print(f"  load after {load()}")
     finally:
@@ -314,7 +405,10 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--prepare", action="store_true", help="fill the database and write the CSV, then stop")
-    parser.add_argument("--jobs", default="snapshot,import")
+    parser.add_argument(
+        "--jobs", default="snapshot,import", help="which jobs to run after the baseline ('' for the baseline only)"
+    )
+    parser.add_argument("--csv", help="the file to import (default: the one --prepare wrote); e.g. the same rows under new ids")
     parser.add_argument("--port", type=int, default=8716)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--baseline", type=float, default=15.0)

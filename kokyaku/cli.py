@@ -23,6 +23,7 @@ commands:
   demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
   import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
+  import-source                   import the new files of KOKYAKU_IMPORT_SOURCE (a folder or a URL): the nightly cron line
   duplicates accounts|reps [--keep ID --merge ID ...|--all]
                                   one name written several ways: list for review, then merge
   train [--as-of DATE]            fit, evaluate and store the probability models
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.core.management.base import CommandError
         from django.db import DatabaseError
 
-        command = {"import": "import_data", "buyer-types": "buyer_types"}.get(args[0], args[0])
+        command = {"import": "import_data", "buyer-types": "buyer_types", "import-source": "import_source"}.get(args[0], args[0])
         commands = get_commands()
         if command not in commands:
             return _fail(f"unknown command {args[0]!r}; run `kokyaku --help` for the list", 2)

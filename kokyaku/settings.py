@@ -211,6 +211,14 @@ BROKER_URL = envstr("KOKYAKU_BROKER_URL", "")
 JOB_STALE_SECONDS = envint("KOKYAKU_JOB_STALE_SECONDS", "120", minimum=5)  # a running job silent this long has lost its worker
 EXPORT_SYNC_ACCOUNTS = envint("KOKYAKU_EXPORT_SYNC_ACCOUNTS", "50000", minimum=0)  # larger accounts exports run as jobs
 JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0)  # Celery beat: snapshot then train, local time
+# The scheduled import (docs/jobs.md#the-scheduled-import): new files of a folder, or the file at an http(s) URL,
+# imported each night half an hour before the training (Celery beat) or by `kokyaku import-source` from cron.
+IMPORT_SOURCE = envstr("KOKYAKU_IMPORT_SOURCE", "")  # a folder path or an http(s):// URL; empty: no scheduled import
+IMPORT_SOURCE_KIND = envstr("KOKYAKU_IMPORT_KIND", "deals")  # what its files hold: accounts, reps, deals, activities, purchases
+IMPORT_SOURCE_MAPPING = envstr("KOKYAKU_IMPORT_MAPPING", "generic")  # a built-in or saved mapping's name, or a TOML path
+IMPORT_SOURCE_TIMEOUT = envint("KOKYAKU_IMPORT_TIMEOUT", "300", minimum=1)  # seconds a URL's download may take
+IMPORT_SOURCE_MAX_MB = envint("KOKYAKU_IMPORT_MAX_MB", "2048", minimum=1)  # largest file taken from a URL
+IMPORT_SOURCE_SETTLE_SECONDS = envint("KOKYAKU_IMPORT_SETTLE_SECONDS", "60", minimum=0)  # newer files may still be written
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

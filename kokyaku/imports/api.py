@@ -176,7 +176,9 @@ class ImportRunOut(Schema):
     kind: str
     file: str
     mapping: str
-    source: Literal["web", "api", "cli"]
+    source: Literal["web", "api", "cli", "schedule"] = Field(
+        description="web (the import page), api, cli (kokyaku import), schedule (the scheduled import of KOKYAKU_IMPORT_SOURCE)."
+    )
     user: str | None = Field(None, description="Who ran it; null from the command line.")
     outcome: Literal["imported", "refused", "unusable"] = Field(
         description="imported; refused: rows had problems, nothing was written; unusable: the file or mapping could not be read."

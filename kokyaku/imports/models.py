@@ -26,6 +26,7 @@ class ImportRun(models.Model):
         WEB = "web", _("Web")
         API = "api", _("API")
         CLI = "cli", _("Command line")
+        SCHEDULE = "schedule", _("Scheduled")
 
     class Outcome(models.TextChoices):
         IMPORTED = "imported", _("Imported")
@@ -163,3 +164,38 @@ class MergedId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.external_id} -> {self.record_id}"
+
+
+class SourceFile(models.Model):
+    """A file the scheduled import took from the company's folder or URL (``KOKYAKU_IMPORT_SOURCE``).
+
+    Remembered by name, size and content (SHA-256), so that a folder read again every night imports each
+    file once: an unchanged file is passed over, a changed one (or a new name) is new. Written in the
+    import's own transaction when it succeeds (the rows and this line land together or not at all),
+    and after it when it fails, so a refused file is not retried every night until it changes; its job
+    can be retried by hand.
+    """
+
+    class Outcome(models.TextChoices):
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    source = models.CharField(_("source"), max_length=1000)
+    name = models.CharField(_("file"), max_length=255)
+    size = models.PositiveBigIntegerField(_("bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    job = models.ForeignKey("jobs.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(
+        ImportRun, verbose_name=_("import"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("scheduled import file")
+        verbose_name_plural = _("scheduled import files")
+        constraints = [models.UniqueConstraint(fields=["name", "size", "sha256"], name="imports_source_file_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes, {self.outcome})"

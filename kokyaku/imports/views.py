@@ -1,9 +1,10 @@
 """Import pages (managers only): upload, review the mapping and the first rows, validate, confirm.
 
 One view per action on an upload (review, preview, save the mapping, validate, import, import the
-good rows); each posts the review form, whose TOML and column picks apply first. Validating reads
-the file in the request (it writes nothing); importing is a background job (``imports/job_kinds.py``):
-the page answers at once with the job's progress bar, which ends on what the import did.
+good rows); each posts the review form, whose TOML and column picks apply first. Validating and
+importing are background jobs (``imports/job_kinds.py``): the page answers at once with the job's
+progress bar, which ends on what the import did, or, for a validation (a dry run, kind
+``import_check``), back on the review page with the counts or the problems.
 """
 
 from __future__ import annotations
@@ -18,20 +19,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, ngettext
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
-from kokyaku.imports.errors import ImportFileError, ImportInvalid, Problem, message_from_json
+from kokyaku.imports.errors import ImportFileError, Problem, message_from_json
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
-from kokyaku.imports.job_kinds import SUMMARY_FIELDS
+from kokyaku.imports.job_kinds import SUMMARY_FIELDS, check_problems_count_text
 from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, builtin_mapping_text, mapping_parse, mapping_set_columns
 from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
 from kokyaku.imports.selectors import import_run_get, import_runs_recent, run_rejects
-from kokyaku.imports.services import ImportSummary, import_recorded, mapping_save
+from kokyaku.imports.services import ImportSummary, mapping_save
 from kokyaku.imports.uploads import Upload, upload_get, upload_set_mapping, upload_store
-from kokyaku.jobs.selectors import job_get
+from kokyaku.jobs.selectors import JobRecord, job_get
 from kokyaku.jobs.services import JobBusy, job_enqueue
 from kokyaku.users.roles import is_manager
 
@@ -81,8 +84,13 @@ def _picked(request: HttpRequest, upload_id: str) -> Upload:
 @login_required
 @require_http_methods(["GET"])
 def review(request: HttpRequest, upload_id: str) -> HttpResponse:
-    """The review page: the mapping with its column picker, and the first rows as mapped."""
-    return _Review.of(_upload(request, upload_id)).render(request)
+    """The review page: the mapping with its column picker, and the first rows as mapped; with ``?check=JOB``,
+    what that validation found (the counts, or the problems)."""
+    page = _Review.of(_upload(request, upload_id))
+    check = request.GET.get("check", "")
+    if check.isdigit():
+        page.show_check(job_get(int(check)))
+    return page.render(request)
 
 
 @login_required
@@ -114,7 +122,8 @@ def save_mapping(request: HttpRequest, upload_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def validate(request: HttpRequest, upload_id: str) -> HttpResponse:
-    """Check every row and count what an import would do; write nothing."""
+    """Check every row and count what an import would do, as a job (a large file takes as long as its
+    import); write nothing. Its progress page comes back to the review page with the result."""
     return _import(request, upload_id, dry_run=True, skip_invalid=False)
 
 
@@ -137,27 +146,12 @@ def _import(request: HttpRequest, upload_id: str, *, dry_run: bool, skip_invalid
     page = _Review.of(upload)
     if page.mapping is None or page.preview is None:  # the page says why the file or mapping cannot be used
         return page.render(request)
-    if not dry_run:  # the import itself is a background job: answer at once with its progress bar
-        return _enqueue(request, upload, skip_invalid=skip_invalid)
-    try:
-        page.summary = import_recorded(
-            source="web",
-            actor=request.user,
-            kind=upload.kind,
-            path=upload.path,
-            mapping=page.mapping,
-            file_name=upload.name,
-            dry_run=True,
-        )
-    except ImportFileError as exc:
-        page.error, page.status = translated(exc), 400
-    except ImportInvalid as exc:
-        page.error, page.status, page.problems = _invalid(exc.problem_count), 400, exc.problems
-    return page.render(request)
+    # a background job either way: answer at once with its progress bar
+    return _enqueue(request, upload, skip_invalid=skip_invalid, kind="import_check" if dry_run else "import")
 
 
-def _enqueue(request: HttpRequest, upload: Upload, *, skip_invalid: bool) -> HttpResponse:
-    """Queue the import of an upload (the job layer runs it in one transaction) and go to its progress page."""
+def _enqueue(request: HttpRequest, upload: Upload, *, skip_invalid: bool, kind: str = "import") -> HttpResponse:
+    """Queue the import (or the validation) of an upload and go to its progress page."""
     params = {
         "source": "web",
         "kind": upload.kind,
@@ -170,7 +164,7 @@ def _enqueue(request: HttpRequest, upload: Upload, *, skip_invalid: bool) -> Htt
         "language": get_language(),
     }
     try:
-        job = job_enqueue(actor=request.user, kind="import", params=params)
+        job = job_enqueue(actor=request.user, kind=kind, params=params)
     except JobBusy as exc:
         messages.error(request, exc.message)
         return redirect("imports:job", job_id=exc.running.pk)
@@ -183,18 +177,35 @@ def job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An import job: its progress bar (HTMX re-reads this page's fragment every second), then what it did."""
     _require_manager(request)
     record = job_get(job_id)
-    if record is None or record.kind != "import":
+    if record is None or record.kind not in ("import", "import_check"):
         raise Http404(_("This import job does not exist."))
     context: dict[str, Any] = {"job": record, "kind_label": KIND_LABELS.get(str(record.params.get("kind", "")), "")}
-    if record.state == "done":
+    upload = upload_get(actor=request.user, upload_id=str(record.params.get("upload", "")))
+    if record.kind == "import_check":
+        context["check"] = True
+        if not record.active and upload is not None and record.state != "cancelled":
+            # the validation has ended: its result is shown where the mapping and the preview are
+            url = reverse("imports:review", args=[upload.id]) + f"?check={record.id}"
+            return HttpResponseClientRedirect(url) if request.headers.get("HX-Request") else redirect(url)
+        context["upload"] = upload
+        if record.state == "done":
+            context["summary"] = _job_summary(record.result)
+        else:
+            context["problems"] = _check_problems(record)
+    elif record.state == "done":
         context.update(summary=_job_summary(record.result), run=import_run_get(record.result.get("history")))
     elif not record.active:  # failed or cancelled: nothing was written; the upload is kept for another try
         run = import_run_get(record.result.get("history"))
         context["problems"] = run.problems if run is not None else []
-        if record.params.get("upload"):
-            context["upload"] = upload_get(actor=request.user, upload_id=str(record.params["upload"]))
+        context["upload"] = upload
     template = "imports/_job.html" if request.headers.get("HX-Request") else "imports/job.html"
     return render(request, template, context)
+
+
+def _check_problems(record: JobRecord) -> list[Problem]:
+    """The problems a validation job found (its first 200), their reasons translatable again."""
+    problems = record.result.get("problems", []) if record.state == "failed" else []
+    return [Problem(**{**p, "reason": message_from_json(p["reason"])}) for p in problems]
 
 
 def _job_summary(result: dict[str, Any]) -> ImportSummary:
@@ -222,6 +233,23 @@ class _Review:
     summary: ImportSummary | None = None  # a validation's (dry run's) counts
     problems: list[Problem] = field(default_factory=list)
     status: int = 200
+
+    def show_check(self, record: JobRecord | None) -> None:
+        """What a validation job of this upload found, if it ran on the mapping as it is now (else nothing)."""
+        if record is None or record.kind != "import_check" or record.active or record.params.get("upload") != self.upload.id:
+            return
+        if record.params.get("mapping_text") != self.upload.mapping_text or self.mapping is None:
+            return  # the mapping has been edited since: that result says nothing about this one
+        if record.state == "done":
+            self.summary = _job_summary(record.result)
+        elif record.state == "failed":
+            self.problems, self.status = _check_problems(record), 400  # as the validation itself answered
+            if "problem_count" in record.result:
+                self.error = check_problems_count_text(int(record.result["problem_count"]))
+            elif "error" in record.result:
+                self.error = translated(message_from_json(record.result["error"]))
+            else:
+                self.error = record.error
 
     @classmethod
     def of(cls, upload: Upload, *, error: str = "") -> _Review:
@@ -267,14 +295,6 @@ def _picker(path: Path, name: str, kind: str, text: str, mapping: Mapping | None
         return {}  # the page already says why the file cannot be read
     rows = [(row, field_label(kind, row.field)) for row in column_picker(text, kind, header, examples)]
     return {"header": [(column, examples[column]) for column in header], "rows": rows}
-
-
-def _invalid(count: int) -> str:
-    return ngettext(
-        "%(count)s problem found. Fix the file or the mapping, then validate again.",
-        "%(count)s problems found. Fix the file or the mapping, then validate again.",
-        count,
-    ) % {"count": f"{count:,}"}
 
 
 @login_required

@@ -166,7 +166,10 @@ def execute(job_id: int) -> str:
     except JobCancelled:
         outcome = {"state": Job.State.CANCELLED, "error": "cancelled"}
     except BaseException as exc:
-        log.exception("job %s (%s) failed", job_id, job.kind)
+        if getattr(exc, "messages", None):  # the kind's own refusal (a refused file, a bad source): its reason says it all
+            log.info("job %s (%s) failed: %s", job_id, job.kind, _reason(exc))
+        else:  # something nobody foresaw: the traceback, for whoever reads the logs
+            log.exception("job %s (%s) failed", job_id, job.kind)
         outcome = {"state": Job.State.FAILED, "error": _reason(exc)}
         if isinstance(getattr(exc, "job_result", None), dict):  # what a failed kind leaves to show (a history line)
             outcome["result"] = exc.job_result  # type: ignore[attr-defined]

@@ -46,7 +46,9 @@ def _login(actor: Actor) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
-def job_enqueue(*, actor: Actor, kind: str, params: dict[str, Any] | None = None, retry_of: Job | None = None) -> Job:
+def job_enqueue(
+    *, actor: Actor, kind: str, params: dict[str, Any] | None = None, retry_of: Job | None = None, here: bool = False
+) -> Job:
     """Queue one job of ``kind`` and start it; returns at once with the queued job.
 
     Managers only (``actor`` None is the system: the command line, Celery beat). Raises JobBusy when
@@ -55,7 +57,7 @@ def job_enqueue(*, actor: Actor, kind: str, params: dict[str, Any] | None = None
     spec = kind_of(kind)
     check(actor, "job_enqueue")
     check(actor, spec.right)
-    engine = "celery" if settings.BROKER_URL else "thread"
+    engine = "celery" if settings.BROKER_URL and not here else "thread"
     job_reap(kind=kind)
     try:
         with transaction.atomic():
@@ -70,9 +72,24 @@ def job_enqueue(*, actor: Actor, kind: str, params: dict[str, Any] | None = None
     except IntegrityError:
         running = Job.objects.select_related("started_by").filter(kind=kind, state__in=Job.ACTIVE).first()
         if running is None:  # it ended between the insert and this read
-            return job_enqueue(actor=actor, kind=kind, params=params, retry_of=retry_of)
+            return job_enqueue(actor=actor, kind=kind, params=params, retry_of=retry_of, here=here)
         raise JobBusy(running) from None
-    transaction.on_commit(lambda: runner.dispatch(job))
+    if not here:
+        transaction.on_commit(lambda: runner.dispatch(job))
+    return job
+
+
+def job_run(*, actor: Actor, kind: str, params: dict[str, Any] | None = None) -> Job:
+    """Record a job of ``kind`` and run it in this process, now; returns it ended (done, failed or cancelled).
+
+    For work that is itself in the background (a Celery task, the nightly command) and runs jobs of
+    one kind one after another, such as the scheduled import's one job per file: the same lock, states,
+    progress and record as :func:`job_enqueue`, without waiting for another worker. Raises JobBusy as
+    it does. Not inside a transaction: the job's own writes are its transaction.
+    """
+    job = job_enqueue(actor=actor, kind=kind, params=params, here=True)
+    runner.execute(job.pk)
+    job.refresh_from_db()
     return job
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,12 +13,12 @@ from kokyaku.jobs import selectors, services
 from kokyaku.jobs.models import Job
 from kokyaku.users.decorators import manager_required
 
-STARTABLE = ("snapshot", "train")  # the kinds a button starts with no parameters
+STARTABLE = ("snapshot", "train", "import_source")  # the kinds a button starts with no parameters
 
 
 @manager_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "jobs/list.html", {"jobs": selectors.job_lists()})
+    return render(request, "jobs/list.html", {"jobs": selectors.job_lists(), "import_source": bool(settings.IMPORT_SOURCE)})
 
 
 @manager_required
@@ -32,8 +33,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @manager_required
 @require_POST
 def job_start(request: HttpRequest, kind: str) -> HttpResponse:
-    """Queue a snapshot or a training run and answer at once with its progress page."""
-    if kind not in STARTABLE:
+    """Queue a snapshot, a training run or the scheduled import now, and answer at once with its progress page."""
+    if kind not in STARTABLE or (kind == "import_source" and not settings.IMPORT_SOURCE):
         raise Http404
     try:
         job = services.job_enqueue(actor=request.user, kind=kind)

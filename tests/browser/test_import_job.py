@@ -81,3 +81,39 @@ def test_a_refused_import_job_lists_the_problems_in_japanese_then_imports_the_go
     expect(page.get_by_test_id("import-done")).to_be_visible(timeout=60_000)
     assert Deal.objects.count() == 49
     expect(page.get_by_test_id("rejects-download")).to_be_visible()
+
+
+def test_validate_all_rows_runs_as_a_job_and_comes_back_to_the_review_page_with_the_problems(
+    new_page: NewPage, live_server: LiveServer, transactional_db: None, manager: User, tmp_path: Path, settings: object
+) -> None:
+    """A large file's check does not hold a web worker: the page answers at once with a progress bar, then
+    the review page (mapping, preview) shows what the check found; nothing is written."""
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    page = new_page()
+    log_in(page, live_server.url, "sato")
+    _upload(page, live_server.url, _deals(tmp_path / "big.csv", ROWS, bad=30_000))  # past the preview's first rows
+    expect(page.get_by_test_id("import-error")).to_have_count(0)
+    page.click("button[value=validate]")
+    check = Job.objects.get(kind="import_check")
+    expect(page).to_have_url(re.compile(rf"/imports/jobs/{check.pk}/$"))  # answered before the rows are read
+    expect(page.get_by_test_id("import-check-job")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/imports/[0-9a-f]{{32}}/\?check={check.pk}$"), timeout=120_000)
+    expect(page.get_by_test_id("import-error")).to_contain_text("1 problem found")
+    problems = page.get_by_test_id("import-problems")
+    expect(problems).to_contain_text("30002")  # the file's row (the header is row 1)
+    expect(problems).to_contain_text("negative value not allowed")
+    expect(page.get_by_test_id("import-preview")).to_be_visible()  # the review page, as it was
+    assert Job.objects.get(pk=check.pk).state == Job.State.FAILED
+    assert not Deal.objects.exists()
+    assert not ImportRun.objects.exists()  # a validation is not an import: no history line
+
+    # the good rows from here, as before; then a clean file's validation shows what the import will do
+    page.get_by_test_id("import-valid").click()
+    expect(page.get_by_test_id("import-done")).to_be_visible(timeout=120_000)
+    assert Deal.objects.count() == ROWS - 1
+    _upload(page, live_server.url, _deals(tmp_path / "clean.csv", 500))
+    page.click("button[value=validate]")
+    summary = page.get_by_test_id("import-dry-run")
+    expect(summary).to_contain_text("Validation passed", timeout=60_000)
+    expect(page.get_by_test_id("import-summary")).to_contain_text("500")
+    assert Deal.objects.count() == ROWS - 1

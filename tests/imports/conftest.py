@@ -86,3 +86,26 @@ def web_import(client: Any, url: str, data: dict[str, str], *, headers: dict[str
     page = client.get(response["Location"], headers=headers or {})
     assert page.status_code == 200
     return job, page.content.decode()
+
+
+def web_check(client: Any, review: str, data: dict[str, str], *, headers: dict[str, str] | None = None) -> tuple[Any, Any]:
+    """Press *Validate all rows* on a review page: it answers at once with the validation job's progress page;
+    wait for the job (a worker thread of this process), follow the page back to the review page, which
+    shows what the validation found, and return the job and that response."""
+    from kokyaku.jobs import runner
+
+    headers = headers or {}
+    response = client.post(review + "validate/", data, headers=headers)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    found = re.fullmatch(r"/imports/jobs/(\d+)/", str(response["Location"]))
+    assert found, response["Location"]
+    job = runner.wait(int(found.group(1)))
+    assert job.kind == "import_check"
+    back = f"{review}?check={job.pk}"
+    polled = client.get(response["Location"], headers={**headers, "HX-Request": "true"})  # the progress bar's poll
+    assert polled.status_code == 200
+    assert polled["HX-Redirect"] == back  # HTMX takes the browser back to the review page
+    plain = client.get(response["Location"], headers=headers)  # the page itself, reloaded
+    assert plain.status_code == 302
+    assert plain["Location"] == back
+    return job, client.get(back, headers=headers)

@@ -23,7 +23,7 @@ from kokyaku.crm.models import Deal
 from kokyaku.imports.i18n import translated
 from kokyaku.imports.models import ImportRun
 from kokyaku.users.services import api_token_create
-from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, web_import, write
+from tests.imports.conftest import DEALS_HEADER, db_state, deals_csv, web_check, web_import, write
 
 BAD_ROW = DEALS_HEADER + "D1,A1,Tanaka,x,100,Won,won,2024-01-01,2024-02-01\nD2,A1,Tanaka,x,-5,Won,won,2024-01-01,2024-02-01\n"
 
@@ -85,7 +85,9 @@ def test_the_import_page_lists_recent_imports_with_who_and_what(manager_client: 
     )
     review = str(upload["Location"])
     mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
-    assert manager_client.post(review + "validate/", {"mapping_text": mapping}).status_code == 400
+    check, checked = web_check(manager_client, review, {"mapping_text": mapping})
+    assert check.state == "failed"
+    assert checked.status_code == 400
     job, page = web_import(manager_client, review + "import/", {"mapping_text": mapping})
     assert job.state == "failed"
     assert job.error.startswith(
@@ -135,7 +137,7 @@ def test_the_web_imports_the_good_rows_and_keeps_the_others_for_download(manager
     )
     review = str(upload["Location"])
     mapping = (Path(__file__).parents[2] / "kokyaku/imports/mappings/generic/deals.toml").read_text(encoding="utf-8")
-    refused = manager_client.post(review + "validate/", {"mapping_text": mapping}).content.decode()
+    refused = web_check(manager_client, review, {"mapping_text": mapping})[1].content.decode()
     assert 'data-testid="import-valid"' in refused  # offered once there are problems
 
     job, done = web_import(manager_client, review + "import-valid/", {"mapping_text": mapping}, headers={"accept-language": "ja"})

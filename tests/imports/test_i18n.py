@@ -21,7 +21,7 @@ from kokyaku.imports.i18n import field_label, mapping_label, translated
 from kokyaku.imports.mapping import BUILTIN_DIR
 from kokyaku.imports.reader import open_table
 from kokyaku.users.services import api_token_create
-from tests.imports.conftest import DEALS_HEADER, deals_csv, write
+from tests.imports.conftest import DEALS_HEADER, deals_csv, web_check, write
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def _generic_deals() -> str:
 
 def _validate(client: Client, data: bytes, *, mapping: str | None = None, name: str = "deals.csv") -> str:
     review = _upload(client, data, name=name)
-    response = client.post(review + "validate/", {"mapping_text": mapping or _generic_deals()})
+    _job, response = web_check(client, review, {"mapping_text": mapping or _generic_deals()})  # a job
     return str(response.content.decode())
 
 
@@ -62,6 +62,7 @@ def _cell_row(html: str, row: int) -> str:
 # --- the review page, Japanese and English -----------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # validating is a job: a worker thread reads what the test wrote
 @pytest.mark.parametrize(
     ("language", "reason"),
     [
@@ -112,6 +113,7 @@ def test_a_file_of_the_wrong_type_is_refused_in_the_page_language(manager_client
     assert expected in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # validating is a job: a worker thread reads what the test wrote
 @pytest.mark.parametrize(
     ("language", "reason", "summary"),
     [
@@ -128,6 +130,7 @@ def test_a_duplicate_id_names_both_rows(manager_client: Client, language: str, r
     assert "<code>D1</code>" in _cell_row(html, 3)
 
 
+@pytest.mark.django_db(transaction=True)  # validating is a job: a worker thread reads what the test wrote
 @pytest.mark.parametrize(
     ("language", "reason"),
     [

@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from kokyaku.crm.models import Deal
-from tests.imports.conftest import DEALS_HEADER, deals_csv, web_import
+from tests.imports.conftest import DEALS_HEADER, deals_csv, web_check, web_import
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +45,12 @@ def test_a_manager_uploads_previews_validates_and_imports(manager_client: Client
     assert "Deal 0" in html
     assert "external_id" in html
 
-    dry = manager_client.post(review + "validate/", {"mapping_text": _generic_deals()})
+    check, dry = web_check(manager_client, review, {"mapping_text": _generic_deals()})  # a job, like the import
+    assert check.state == "done", check.error
     assert dry.status_code == 200
     assert 'data-testid="import-dry-run"' in dry.content.decode()
+    assert 'data-testid="import-preview"' in dry.content.decode()  # back on the review page, beside the first rows
+    assert check.result["rows"] == 30
     assert not Deal.objects.exists()
 
     job, done = web_import(manager_client, review + "import/", {"mapping_text": _generic_deals()})
@@ -119,9 +122,11 @@ def _generic_deals() -> str:
 ACTIONS = ["preview/", "save-mapping/", "validate/", "import/", "import-valid/"]
 
 
+@pytest.mark.django_db(transaction=True)  # validating is a job: a worker thread reads what the test wrote
 def test_each_action_has_its_own_url_the_form_posts_to(manager_client: Client) -> None:
     review = _upload(manager_client, DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n")
-    refused = manager_client.post(review + "validate/", {"mapping_text": _generic_deals()}).content.decode()  # shows import-valid
+    _job, page = web_check(manager_client, review, {"mapping_text": _generic_deals()})
+    refused = page.content.decode()  # shows import-valid
     posts_to = set(re.findall(r'formaction="([^"]+)"', refused)) | set(
         re.findall(r'action="([^"]+)" data-testid="import-review-form"', refused)
     )
