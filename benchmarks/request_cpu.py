@@ -118,14 +118,13 @@ def main() -> int:
     parser.add_argument("--profile", default="", help="a route name: cProfile its measured requests, print the top 30")
     args = parser.parse_args()
     _setup()
+    from django.conf import settings
     from django.contrib.auth.models import User
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from kokyaku.crm.models import Account
-
-    from django.conf import settings
-    from django.core.management import call_command
 
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():  # the manifest {% static %} reads, as `serve` makes it
         call_command("collectstatic", interactive=False, verbosity=0)
