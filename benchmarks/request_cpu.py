@@ -169,7 +169,7 @@ def main() -> int:
           f"so {args.cores} cores serve at most {args.cores * 1000 / per_request:.0f} requests/s; "
           f"load average after {after[0]:.2f} / {after[1]:.2f} / {after[2]:.2f}")  # fmt: skip
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return 0
 
 

@@ -14,7 +14,7 @@ from django.db.models import F, Q, QuerySet, Subquery
 
 from kokyaku.domain.portfolio.review import ZONE_RANK
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
-from kokyaku.portfolio.selectors.snapshots import snapshot_scan
+from kokyaku.portfolio.selectors.snapshots import snapshot_key, snapshot_scan
 
 T = TypeVar("T")
 
@@ -215,9 +215,7 @@ def _count(snapshot: Snapshot, qs: QuerySet[SnapshotRow], filters: dict[str, Any
     used = {k: v for k, v in filters.items() if v not in (None, "") or (k == "zone" and v == "")}  # zone "": the unzoned
     if not used and snapshot.matrix_cells is not None:
         return sum(int(n) for n, _ev in snapshot.matrix_cells.values())
-    made = snapshot.created_at.timestamp() if snapshot.created_at else ""
-    stamp = f"{snapshot.pk}:{made}:{snapshot.row_id_min}:{snapshot.row_id_max}"
-    key = f"kokyaku-rows-count:{stamp}:" + ",".join(f"{k}={used[k]!r}" for k in sorted(used))
+    key = f"kokyaku-rows-count:{snapshot_key(snapshot)}:" + ",".join(f"{k}={used[k]!r}" for k in sorted(used))
     total = cache.get(key)
     if not isinstance(total, int):
         total = qs.count()
