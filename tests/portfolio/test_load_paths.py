@@ -11,6 +11,7 @@ and on PostgreSQL the search starts from trigram indexes on the accounts' names.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -41,7 +42,7 @@ def _counts(queries: CaptureQueriesContext) -> list[str]:
 
 def _by_value(rows: list[SnapshotRow]) -> list[int]:
     """Account ids in the default order, computed in Python: expected value descending, empty last, then account id."""
-    valued = sorted((r for r in rows if r.expected_value is not None), key=lambda r: (-r.expected_value, r.account_id))  # type: ignore[operator]
+    valued = sorted((r for r in rows if r.expected_value is not None), key=lambda r: (-r.expected_value, r.account_id))
     return [r.account_id for r in valued] + sorted(r.account_id for r in rows if r.expected_value is None)
 
 
@@ -99,7 +100,7 @@ def test_the_default_order_pages_through_every_row_once_in_value_order(demo: Dem
     assert seen == _by_value(rows)
 
 
-def _plan(sql: str, params: tuple[object, ...] | None = None, *, off: tuple[str, ...] = ("enable_seqscan",)) -> str:
+def _plan(sql: str, params: Any = None, *, off: tuple[str, ...] = ("enable_seqscan",)) -> str:
     """EXPLAIN with the ``off`` plan kinds priced out: shows whether an index *can* answer (the demo is too small to need one)."""
     with connection.cursor() as cursor:
         for setting in off:
