@@ -9,7 +9,9 @@ It refuses a database that is not PostgreSQL or holds fewer than ``--min-account
 how to load the demo), starts `kokyaku serve` on 127.0.0.1:``--port`` with DEBUG off and a fresh
 SECRET_KEY, waits until it answers, runs benchmarks/locustfile.py headless for ``--seconds``
 (Locust binds no port of its own headless), stops the server, and prints per route and in total:
-requests, failures, throughput, p50 / p95 / p99 and the machine's load average before and after.
+requests, failures, throughput, p50 / p95 / p99, the machine's load average before and after, and
+the CPU the server's processes used per request (Linux /proc; benchmarks/request_cpu.py splits it by route
+and adds PostgreSQL's).
 Exit 1 when any request failed. Not part of `make test`.
 """
 
@@ -19,6 +21,7 @@ import argparse
 import contextlib
 import csv
 import os
+import resource
 import secrets
 import signal
 import subprocess
@@ -98,13 +101,26 @@ def _warm_up(host: str, workers: int) -> str:
     return f"manager={manager},rep={rep}"
 
 
-def _report(stats: Path, seconds: int, users: int, before: tuple[float, ...], after: tuple[float, ...]) -> int:
+def _session_cpu(session: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of ``session``: the gunicorn master and its workers."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[3]) == session:  # field 6 of stat (the session id), counted after the command name
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _report(stats: Path, seconds: int, users: int, before: tuple[float, ...], after: tuple[float, ...]) -> tuple[int, int]:
     rows = list(csv.DictReader(stats.open(encoding="utf-8")))
     print(f"\n{users} users, {seconds} s; load average before {before[0]:.2f} / {before[1]:.2f} / {before[2]:.2f}, "
           f"after {after[0]:.2f} / {after[1]:.2f} / {after[2]:.2f}\n")  # fmt: skip
     print("| route | requests | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    failures = 0
+    failures = total = 0
     for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
         name = "**all**" if row["Name"] == "Aggregated" else f"`{row['Type']} {row['Name']}`"
         print(
@@ -112,8 +128,8 @@ def _report(stats: Path, seconds: int, users: int, before: tuple[float, ...], af
             f"| {row['50%']} | {row['95%']} | {row['99%']} | {float(row['Max Response Time']):.0f} |"
         )
         if row["Name"] == "Aggregated":
-            failures = int(row["Failure Count"])
-    return failures
+            failures, total = int(row["Failure Count"]), int(row["Request Count"])
+    return failures, total
 
 
 def main() -> int:
@@ -152,6 +168,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             prefix = args.csv or Path(tmp) / "load"
             before = os.getloadavg()
+            cpu_before = _session_cpu(server.pid)
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             locust = [
                 sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
                 "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.seconds}s",
@@ -160,7 +178,13 @@ def main() -> int:
             locust_env = {**os.environ, "KOKYAKU_LOAD_SESSIONS": sessions}
             subprocess.run(locust, cwd=ROOT, env=locust_env, check=False, timeout=args.seconds + 120)
             after = os.getloadavg()
-            failures = _report(Path(f"{prefix}_stats.csv"), args.seconds, args.users, before, after)
+            cpu = _session_cpu(server.pid) - cpu_before
+            done = resource.getrusage(resource.RUSAGE_CHILDREN)
+            locust_cpu = done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime
+            failures, total = _report(Path(f"{prefix}_stats.csv"), args.seconds, args.users, before, after)
+            print(f"\nthe server's processes (gunicorn, Python; PostgreSQL not counted: benchmarks/request_cpu.py measures both) "
+                  f"used {cpu:.1f} s of CPU for {total:,} requests: {cpu * 1000 / max(1, total):.0f} ms per request; "
+                  f"Locust itself {locust_cpu:.1f} s")  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

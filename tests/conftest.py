@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import translation
@@ -75,6 +76,13 @@ def _require_postgres_reachable() -> None:
         psycopg.connect(url, connect_timeout=5).close()
     except psycopg.OperationalError as exc:
         pytest.fail(f"KOKYAKU_REQUIRE_POSTGRES=1 but PostgreSQL at {url} is unreachable: {exc}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_before_each_test() -> None:
+    """Cached reads (per-snapshot row counts, retention) are keyed by ids and times that a rolled-back test on
+    SQLite may hand out again with other rows behind them: every test starts with an empty cache."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

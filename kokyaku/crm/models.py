@@ -149,7 +149,11 @@ class Account(models.Model):
             models.Index(fields=["buyer_type"]),
             models.Index(fields=["industry"]),
             models.Index(fields=["name"]),
+            # The accounts created since a snapshot (the accounts tables list them): a range, not a scan.
+            models.Index(fields=["created_at"], name="account_created_at"),
         ]
+        # PostgreSQL also has trigram indexes on UPPER(name) and UPPER(external_id) (migration 0010), which
+        # serve the accounts search (``icontains``); SQLite has none and scans.
         constraints = [external_id_unique("crm_account")]
 
     def __str__(self) -> str:

@@ -91,6 +91,12 @@ def snapshot_bounds(snapshot: Snapshot) -> tuple[int, int]:
     return cached
 
 
+def snapshot_key(snapshot: Snapshot) -> str:
+    """A cache key part naming ``snapshot`` and its rows: its id, creation time and row ids (a new snapshot: a new key)."""
+    made = snapshot.created_at.timestamp() if snapshot.created_at else ""
+    return f"{snapshot.pk}:{made}:{snapshot.row_id_min}:{snapshot.row_id_max}"
+
+
 def row_in(snapshot: Snapshot) -> FilteredRelation:
     """Join a model with an ``account`` foreign key to ``snapshot``'s row of that account (LEFT JOIN).
 

@@ -9,6 +9,7 @@ from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kokyaku.crm.selectors import last_change_at
 
@@ -37,6 +38,49 @@ def zone_badge(zone: str | None) -> SafeString:
     if zone in ("A", "B", "C"):
         return format_html('<span class="badge zone-{}" title="{}">{}</span>', zone, _("Zone %(zone)s") % {"zone": zone}, zone)
     return format_html('<span class="badge zone-none" title="{}">–</span>', _("Unzoned"))
+
+
+# The labels of a row's lifecycle, buyer type and probability source: these filters, rather than an
+# {% include %} per cell (three per row of a 50-row table were half the accounts page's Python time).
+LIFECYCLE_LABELS = {
+    "prospect": gettext_lazy("Prospect"),
+    "new": gettext_lazy("New customer"),
+    "active": gettext_lazy("Active customer"),
+    "at_risk": gettext_lazy("At risk"),
+    "dormant": gettext_lazy("Dormant"),
+    "churned": gettext_lazy("Churned"),
+}
+BUYER_TYPE_LABELS = {
+    "visionary": gettext_lazy("Visionary"),
+    "pragmatist": gettext_lazy("Pragmatist"),
+    "conservative": gettext_lazy("Conservative"),
+    "skeptic": gettext_lazy("Skeptic"),
+}
+SOURCE_LABELS = {
+    "model": gettext_lazy("Prediction model"),
+    "rep": gettext_lazy("Rep's estimate"),
+    "stage": gettext_lazy("Stage table"),
+    "history": gettext_lazy("Purchase history"),
+}
+
+
+@register.filter
+def lifecycle_label(value: Any) -> str:
+    """A lifecycle stage's label ("Active customer"); an em dash for none."""
+    return str(LIFECYCLE_LABELS.get(value, "—"))
+
+
+@register.filter
+def buyer_type_label(value: Any) -> str:
+    """A buyer type's label ("Visionary"); "Unknown" for anything else."""
+    label = BUYER_TYPE_LABELS.get(value)
+    return str(label) if label is not None else _("Unknown")
+
+
+@register.filter
+def source_label(value: Any) -> str:
+    """Where a probability came from ("Prediction model"); an em dash for none."""
+    return str(SOURCE_LABELS.get(value, "—"))
 
 
 @register.simple_tag
