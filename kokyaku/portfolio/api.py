@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm import services as crm_services
-from kokyaku.lib.api import ONE_ERRORS, WRITE_ERRORS, Day, ErrorOut, bad_parameter
+from kokyaku.lib.api import MAX_ID, ONE_ERRORS, WRITE_ERRORS, Day, ErrorOut, bad_parameter
 from kokyaku.portfolio import selectors, services
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.portfolio.periods import Period, period_parse
@@ -32,6 +33,17 @@ TAGS = ["portfolio"]
 router = Router(tags=TAGS)
 ZoneParam = Literal["A", "B", "C", "none"]
 BandParam = Literal["high", "mid", "low"]
+# A snapshot by id, or "latest" (the latest as-of date): the document lists exactly these two forms (issue 15).
+SnapshotRef = Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[
+    Literal["latest"], WithJsonSchema({"type": "string", "enum": ["latest"]})
+]
+SNAPSHOT_HELP = 'A snapshot id (GET /api/portfolio/snapshots) or "latest", the one with the latest as-of date.'
+# FY2026, FY2026-H1, FY2026-Q1 or 2026-04, years 1900 to 2199 (kokyaku/portfolio/periods.py; lib/dates.py's range).
+PERIOD_PATTERN = r"^(FY(19|2[01])[0-9]{2}(-H[12]|-Q[1-4])?|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2]))$"
+PERIOD_HELP = (
+    "FY2026 (a fiscal year), FY2026-H1 (its first half), FY2026-Q1 (a fiscal quarter) or 2026-04 (a month); "
+    "fiscal years begin in the company's start month, and a period must lie within 1900-01-01 to 2199-12-31."
+)
 
 
 def _need_read(request: HttpRequest) -> None:
@@ -39,19 +51,14 @@ def _need_read(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow reading the portfolio."))
 
 
-def _snapshot(value: str | int | None) -> Snapshot:
-    """Return a snapshot by id or "latest"; 404 when there is none."""
-    if value not in (None, "", "latest"):
-        try:
-            snapshot = selectors.snapshot_get(int(str(value)))
-        except ValueError:
-            raise bad_parameter("snapshot", _("an id or 'latest', not %(value)s.") % {"value": repr(value)}) from None
+def _snapshot(value: int | str | None) -> Snapshot:
+    """Return a snapshot by id (``SnapshotRef`` has checked it) or "latest"; 404 when there is none."""
+    if isinstance(value, int):
+        snapshot = selectors.snapshot_get(value)
     else:
         snapshot = selectors.snapshot_latest()
     if snapshot is None:
-        raise HttpError(
-            404, _("No such snapshot.") if value not in (None, "", "latest") else _("No snapshot yet: compute one first.")
-        )
+        raise HttpError(404, _("No such snapshot.") if isinstance(value, int) else _("No snapshot yet: compute one first."))
     return snapshot
 
 
@@ -97,7 +104,7 @@ class RowPageOut(Schema):
 
 
 class RowFilters(Schema):
-    snapshot: str = Field("latest", description='A snapshot id or "latest".')
+    snapshot: SnapshotRef = Field("latest", description=SNAPSHOT_HELP)
     owner: int | None = Field(None, description="Rep id of the owner.")
     zone: ZoneParam | None = None
     buyer_type: str | None = None
@@ -167,7 +174,11 @@ class MatrixOut(Schema):
 
 
 @router.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, summary="The 3×3 matrix")
-def matrix(request: HttpRequest, snapshot: str = "latest", owner: int | None = None) -> dict[str, Any]:
+def matrix(
+    request: HttpRequest,
+    snapshot: SnapshotRef = Query("latest", description=SNAPSHOT_HELP),  # type: ignore[type-arg]
+    owner: int | None = None,
+) -> dict[str, Any]:
     """Accounts and expected value per grid cell and per zone (one aggregate query)."""
     _need_read(request)
     s = _snapshot(snapshot)
@@ -189,7 +200,11 @@ class MigrationOut(Schema):
 
 
 @router.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS, 400: ErrorOut}, summary="Zone migration")
-def migration(request: HttpRequest, before: int | None = None, after: str = "latest") -> dict[str, Any]:
+def migration(
+    request: HttpRequest,
+    before: int | None = Query(None, ge=1, le=MAX_ID, description="A snapshot id; left out, the one before after."),  # type: ignore[type-arg]
+    after: SnapshotRef = Query("latest", description=SNAPSHOT_HELP),  # type: ignore[type-arg]
+) -> dict[str, Any]:
     """From-zone × to-zone counts between two snapshots, forward in time.
 
     Default: ``after`` is the snapshot with the latest as-of date, ``before`` the one before it in
@@ -248,7 +263,7 @@ def effort(
     start: Day,
     end: Day,
     per_rep: bool = False,
-    snapshot: str = "latest",
+    snapshot: SnapshotRef = Query("latest", description=SNAPSHOT_HELP),  # type: ignore[type-arg]
     reps_page: int = Query(1, ge=1),  # type: ignore[type-arg]
     reps_per_page: int = Query(100, ge=1, le=500),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
@@ -326,7 +341,11 @@ def _period(key: str) -> Period:
 
 
 @router.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, summary="Targets and ヨミ forecast")
-def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[str, Any]:
+def targets(
+    request: HttpRequest,
+    period: str = Query(..., pattern=PERIOD_PATTERN, description=PERIOD_HELP),  # type: ignore[type-arg]
+    rep: int | None = None,
+) -> dict[str, Any]:
     """Per rep: target, won, weighted pipeline, ヨミ, gap and the zone-A accounts that could close it.
 
     ``period``: FY2026 (fiscal year), FY2026-Q1 (fiscal quarter) or 2026-04 (month). Won deals
@@ -345,7 +364,7 @@ def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[s
 
 class TargetIn(Schema):
     rep_id: int
-    period: str = Field(description="FY2026, FY2026-Q1 or 2026-04.")
+    period: str = Field(pattern=PERIOD_PATTERN, description=PERIOD_HELP)
     amount: Decimal | None = Field(None, ge=0, description="null removes the target.")
 
 
