@@ -60,9 +60,14 @@ class KokyakuAPI(NinjaAPI):
                 answers.setdefault(401, {"description": "Unauthorized: no credentials, or an unknown or revoked token", **error})
                 if method != "get":
                     answers.setdefault(403, {"description": "Forbidden: a session write without the CSRF token", **error})
-                if op.get("parameters") or "requestBody" in op:
+                if op.get("parameters") or "requestBody" in op:  # a number or text the database refuses: 400 (handlers below)
+                    answers.setdefault(
+                        400, {"description": "A value the database cannot take (a NUL byte, a number beyond 64 bits)", **error}
+                    )
                     answers.setdefault(422, {"description": "A parameter or field has the wrong type or range", **invalid})
-                answers.setdefault(503, {"description": "The database is not answering; retry after Retry-After seconds", **error})
+                answers.setdefault(
+                    503, {"description": "The database is not answering; retry after Retry-After seconds", **error}
+                )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for model in (ErrorOut, ValidationErrorOut):  # referenced above even when no route names them
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -127,6 +132,13 @@ def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
         detail = _("Text cannot contain a NUL character; remove it and send again.")
     else:
         detail = _("The database refused a value of this request: %(reason)s") % {"reason": str(exc).splitlines()[0]}
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(OverflowError)
+def _number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A whole number beyond 64 bits reached a query (SQLite cannot bind it; PostgreSQL simply finds nothing): 400."""
+    detail = _("A number in this request is too large for the database (at most %(max)s).") % {"max": f"{2**63 - 1}"}
     return api.create_response(request, {"detail": detail}, status=400)
 
 

@@ -221,7 +221,7 @@ def key_person_save(*, actor: Actor, account: Account, values: Mapping[str, Any]
         raise ValidationError(_("Unknown key-person field: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for name, value in values.items():
         field = KeyPerson._meta.get_field(name)
-        if value is None and not field.null and field.blank and isinstance(field, models.CharField | models.TextField):
+        if value is None and isinstance(field, models.CharField | models.TextField) and field.blank and not field.null:
             value = ""  # null clears an optional text (the column holds "", not NULL: it was a 500, issue 15)
         setattr(person, name, value)
     person.full_clean(exclude=["account"])

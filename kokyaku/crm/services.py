@@ -66,7 +66,12 @@ def _clean_and_save(obj: Account | Deal | Activity, changed: list[str]) -> None:
     fields = {f.name for f in obj._meta.concrete_fields}
     for name in changed:  # null for an optional text clears it: the column holds "", not NULL (a 500 before, issue 15)
         field = obj._meta.get_field(name)
-        if getattr(obj, name) is None and isinstance(field, models.CharField | models.TextField) and field.blank and not field.null:
+        if (
+            getattr(obj, name) is None
+            and isinstance(field, models.CharField | models.TextField)
+            and field.blank
+            and not field.null
+        ):
             setattr(obj, name, "")
     try:
         obj.full_clean(exclude=list(fields - set(changed)), validate_unique=False, validate_constraints=False)

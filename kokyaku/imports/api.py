@@ -237,7 +237,9 @@ def run_as_json(run: ImportRun) -> dict[str, object]:
     response={200: None, **READ_ERRORS, 404: ErrorOut},
     tags=["imports"],
     summary="Rows set aside",
-    openapi_extra={"responses": {200: {"description": "The rows as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={
+        "responses": {200: {"description": "The rows as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+    },
 )
 def import_rejects(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The rows an import with skip_invalid set aside, as CSV: the file's columns, then row, column and reason."""

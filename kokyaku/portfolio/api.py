@@ -34,10 +34,11 @@ router = Router(tags=TAGS)
 ZoneParam = Literal["A", "B", "C", "none"]
 BandParam = Literal["high", "mid", "low"]
 # A snapshot by id, or "latest" (the latest as-of date): the document lists exactly these two forms (issue 15).
-SnapshotRef = Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[
-    Literal["latest"], WithJsonSchema({"type": "string", "enum": ["latest"]})
-]
+SnapshotRef = (
+    Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[Literal["latest"], WithJsonSchema({"type": "string", "enum": ["latest"]})]
+)
 SNAPSHOT_HELP = 'A snapshot id (GET /api/portfolio/snapshots) or "latest", the one with the latest as-of date.'
+SnapshotParam = Annotated[SnapshotRef, Query(description=SNAPSHOT_HELP)]
 # FY2026, FY2026-H1, FY2026-Q1 or 2026-04, years 1900 to 2199 (kokyaku/portfolio/periods.py; lib/dates.py's range).
 PERIOD_PATTERN = r"^(FY(19|2[01])[0-9]{2}(-H[12]|-Q[1-4])?|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2]))$"
 PERIOD_HELP = (
@@ -53,10 +54,7 @@ def _need_read(request: HttpRequest) -> None:
 
 def _snapshot(value: int | str | None) -> Snapshot:
     """Return a snapshot by id (``SnapshotRef`` has checked it) or "latest"; 404 when there is none."""
-    if isinstance(value, int):
-        snapshot = selectors.snapshot_get(value)
-    else:
-        snapshot = selectors.snapshot_latest()
+    snapshot = selectors.snapshot_get(value) if isinstance(value, int) else selectors.snapshot_latest()
     if snapshot is None:
         raise HttpError(404, _("No such snapshot.") if isinstance(value, int) else _("No snapshot yet: compute one first."))
     return snapshot
@@ -176,7 +174,7 @@ class MatrixOut(Schema):
 @router.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, summary="The 3×3 matrix")
 def matrix(
     request: HttpRequest,
-    snapshot: SnapshotRef = Query("latest", description=SNAPSHOT_HELP),  # type: ignore[type-arg]
+    snapshot: SnapshotParam = "latest",
     owner: int | None = None,
 ) -> dict[str, Any]:
     """Accounts and expected value per grid cell and per zone (one aggregate query)."""
@@ -203,7 +201,7 @@ class MigrationOut(Schema):
 def migration(
     request: HttpRequest,
     before: int | None = Query(None, ge=1, le=MAX_ID, description="A snapshot id; left out, the one before after."),  # type: ignore[type-arg]
-    after: SnapshotRef = Query("latest", description=SNAPSHOT_HELP),  # type: ignore[type-arg]
+    after: SnapshotParam = "latest",
 ) -> dict[str, Any]:
     """From-zone × to-zone counts between two snapshots, forward in time.
 
@@ -263,7 +261,7 @@ def effort(
     start: Day,
     end: Day,
     per_rep: bool = False,
-    snapshot: SnapshotRef = Query("latest", description=SNAPSHOT_HELP),  # type: ignore[type-arg]
+    snapshot: SnapshotParam = "latest",
     reps_page: int = Query(1, ge=1),  # type: ignore[type-arg]
     reps_per_page: int = Query(100, ge=1, le=500),  # type: ignore[type-arg]
 ) -> dict[str, Any]:

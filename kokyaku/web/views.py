@@ -25,8 +25,8 @@ from kokyaku.portfolio.views.home import home_panels
 from kokyaku.users import services as user_services
 from kokyaku.users.decorators import manager_required
 from kokyaku.users.selectors import api_token_list
-from kokyaku.web.middleware import database_down_answer
 from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, LostReasonForm
+from kokyaku.web.middleware import database_down_answer
 
 
 def _user(request: HttpRequest) -> User:

@@ -53,7 +53,8 @@ def test_the_session_saved_after_a_login_on_a_lost_connection_gives_the_503_page
     page = answer.content.decode()
     assert 'data-testid="database-unavailable"' in page
     assert "The database is not answering" in page
-    assert "Traceback" not in page and "Server Error" not in page
+    assert "Traceback" not in page
+    assert "Server Error" not in page
     assert answer["Retry-After"] == "15"
     assert "no-store" in answer["Cache-Control"]
 
@@ -64,7 +65,9 @@ def test_the_session_saved_after_a_login_on_a_lost_connection_gives_the_503_page
     assert "データベースが応答していません" in japanese.content.decode()
 
 
-def _query_after_the_view_on_a_lost_connection(get_response: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
+def _query_after_the_view_on_a_lost_connection(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[..., HttpResponse]:
     """A middleware whose query after the view finds its connection gone (the server ends it at that moment)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:

@@ -56,7 +56,10 @@ def tokens(demo: Demo, django_db_blocker: Any) -> dict[str, str]:
 
 @pytest.fixture
 def in_process(settings: Any) -> Iterator[None]:
-    """Requests in the test's transaction: Django's WSGI handler would close the connection after each (its test client does this too)."""
+    """Requests in the test's transaction: Django's WSGI handler would close the connection after each request.
+
+    Django's own test client disconnects the same signal handlers while it runs a request.
+    """
     settings.ALLOWED_HOSTS = ["localhost"]
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -67,7 +70,7 @@ def in_process(settings: Any) -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
-def _real_ids(case: schemathesis.Case, ids: dict[str, int | str]) -> None:
+def _real_ids(case: schemathesis.Case[Any], ids: dict[str, int | str]) -> None:
     """Swap about half of the generated path ids for real records' (deterministic: by the generated value)."""
     for name, value in list((case.path_parameters or {}).items()):
         if name in ids and name != "kind" and hash(str(value)) % 2 == 0:
@@ -81,7 +84,7 @@ def _real_ids(case: schemathesis.Case, ids: dict[str, int | str]) -> None:
     suppress_health_check=list(HealthCheck),
 )  # fmt: skip
 def test_the_api_answers_as_its_document_says(
-    case: schemathesis.Case, role: str, tokens: dict[str, str], records: Records, in_process: None
+    case: schemathesis.Case[Any], role: str, tokens: dict[str, str], records: Records, in_process: None
 ) -> None:
     own = records.own if case.operation.method.upper() != "GET" or role == "rep" else records.other
     _real_ids(case, {**records.shared, **own})
