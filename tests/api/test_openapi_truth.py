@@ -116,3 +116,11 @@ def test_an_unknown_objection_ordering_is_a_422_not_a_500(document: dict[str, An
     answer = _client("rep").get("/api/buyers/objections", {"ordering": "null"})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][-1] == "ordering"
+
+
+def test_a_number_beyond_64_bits_is_never_a_500(demo: Demo) -> None:
+    # SQLite cannot bind it (OverflowError was a 500): a 400 naming the limit; PostgreSQL compares it and finds nothing.
+    answer = _client("rep").get("/api/portfolio/matrix", {"owner": "224604450734454157082624"})
+    assert answer.status_code in (200, 400), answer.content
+    if answer.status_code == 400:
+        assert "9223372036854775807" in answer.json()["detail"]
