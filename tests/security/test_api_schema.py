@@ -1,15 +1,19 @@
 """The API does what its OpenAPI document says (issue 15): Schemathesis, in-process, as a manager and as a rep.
 
-Every operation of ``/api/openapi.json`` gets a few generated requests (a fixed seed: the same requests
-on every run) through the WSGI application against the test database, with the demo's records
-(tests/portfolio/pages_demo.py) and one record of each kind a path takes (tests/security/conftest.py):
-half the generated ids are swapped for real ones, the rep's own or another rep's, so requests reach
-past the 404. Each answer is checked: no 5xx, a status code the document lists for the operation, the
-content type it lists, and a body that matches the schema of that status (so every error body is the
-``{"detail": ...}`` docs/api.md promises).
+Every operation of ``/api/openapi.json`` gets Schemathesis's three phases: the document's examples,
+its coverage phase (boundary and invalid values derived from each parameter's schema) and a few
+generated requests (``EXAMPLES``, positive and negative data) with a fixed seed (``derandomize``):
+the same requests on every run. They go through Django's WSGI handler to the test database holding
+the demo's records (tests/portfolio/pages_demo.py) and one record of each kind a path takes
+(tests/security/conftest.py): about half the generated ids are swapped for real ones, the rep's
+own, or another rep's for a manager's reads, so requests reach past the 404. Each answer is
+checked: no 5xx, a status code the document lists for the operation, the content type it lists,
+and a body that matches the schema of that status (so every error body is the ``{"detail": ...}``
+docs/api.md promises).
 
-Nothing is left out: writes run in the test's transaction, rolled back after each operation;
-a queued job is never dispatched (it would start on commit, and the test never commits).
+Nothing is excluded: writes (PATCH, DELETE, imports, snapshots, plans, jobs) run in the test's
+transaction, rolled back after each operation; a queued job is dispatched only on commit, which
+never comes, so none starts.
 """
 
 from __future__ import annotations
