@@ -34,17 +34,24 @@ router = Router(tags=TAGS)
 ZoneParam = Literal["A", "B", "C", "none"]
 BandParam = Literal["high", "mid", "low"]
 # A snapshot by id, or "latest" (the latest as-of date): the document lists exactly these two forms (issue 15).
-SnapshotRef = (
-    Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[Literal["latest"], WithJsonSchema({"type": "string", "enum": ["latest"]})]
-)
+# Read as text and parsed by _snapshot, so that a wrong one is a 422 at ["query", "snapshot"] with a readable message.
 SNAPSHOT_HELP = 'A snapshot id (GET /api/portfolio/snapshots) or "latest", the one with the latest as-of date.'
-SnapshotParam = Annotated[SnapshotRef, Query(description=SNAPSHOT_HELP)]
+SnapshotParam = Annotated[
+    str,
+    WithJsonSchema({
+        "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "enum": ["latest"]}],
+        "default": "latest",
+        "description": SNAPSHOT_HELP,
+    }),
+]  # fmt: skip
 # FY2026, FY2026-H1, FY2026-Q1 or 2026-04, years 1900 to 2199 (kokyaku/portfolio/periods.py; lib/dates.py's range).
 PERIOD_PATTERN = r"^(FY(19|2[01])[0-9]{2}(-H[12]|-Q[1-4])?|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2]))$"
 PERIOD_HELP = (
     "FY2026 (a fiscal year), FY2026-H1 (its first half), FY2026-Q1 (a fiscal quarter) or 2026-04 (a month); "
     "fiscal years begin in the company's start month, and a period must lie within 1900-01-01 to 2199-12-31."
 )
+# Parsed by _period (a 422 naming the forms, in the request's language); the document gives the pattern.
+PeriodParam = Annotated[str, WithJsonSchema({"type": "string", "pattern": PERIOD_PATTERN, "description": PERIOD_HELP})]
 
 
 def _need_read(request: HttpRequest) -> None:
@@ -52,11 +59,22 @@ def _need_read(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow reading the portfolio."))
 
 
-def _snapshot(value: int | str | None) -> Snapshot:
-    """Return a snapshot by id (``SnapshotRef`` has checked it) or "latest"; 404 when there is none."""
-    snapshot = selectors.snapshot_get(value) if isinstance(value, int) else selectors.snapshot_latest()
+def _snapshot(value: str | None, name: str = "snapshot") -> Snapshot:
+    """Return a snapshot by id (1 to 2**63 - 1) or "latest" (also empty); 404 when there is none, 422 for another form."""
+    if value in (None, "", "latest"):
+        snapshot = selectors.snapshot_latest()
+    else:
+        try:
+            snapshot_id = int(str(value))
+        except ValueError:
+            snapshot_id = 0
+        if not 1 <= snapshot_id <= MAX_ID:
+            raise bad_parameter(name, _("an id or 'latest', not %(value)s.") % {"value": repr(value)})
+        snapshot = selectors.snapshot_get(snapshot_id)
     if snapshot is None:
-        raise HttpError(404, _("No such snapshot.") if isinstance(value, int) else _("No snapshot yet: compute one first."))
+        raise HttpError(
+            404, _("No such snapshot.") if value not in (None, "", "latest") else _("No snapshot yet: compute one first.")
+        )
     return snapshot
 
 
@@ -102,7 +120,7 @@ class RowPageOut(Schema):
 
 
 class RowFilters(Schema):
-    snapshot: SnapshotRef = Field("latest", description=SNAPSHOT_HELP)
+    snapshot: SnapshotParam = "latest"
     owner: int | None = Field(None, description="Rep id of the owner.")
     zone: ZoneParam | None = None
     buyer_type: str | None = None
@@ -211,8 +229,8 @@ def migration(
     same as-of date computed later) is a 400 naming both snapshots.
     """
     _need_read(request)
-    a = _snapshot(after)
-    b = _snapshot(before) if before is not None else selectors.snapshot_previous(a)
+    a = _snapshot(after, "after")
+    b = _snapshot(str(before), "before") if before is not None else selectors.snapshot_previous(a)
     if b is None:
         raise HttpError(404, _("There is no earlier snapshot to compare with."))
     if b.pk == a.pk:
@@ -341,7 +359,7 @@ def _period(key: str) -> Period:
 @router.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, summary="Targets and ヨミ forecast")
 def targets(
     request: HttpRequest,
-    period: str = Query(..., pattern=PERIOD_PATTERN, description=PERIOD_HELP),  # type: ignore[type-arg]
+    period: PeriodParam,
     rep: int | None = None,
 ) -> dict[str, Any]:
     """Per rep: target, won, weighted pipeline, ヨミ, gap and the zone-A accounts that could close it.
@@ -362,7 +380,7 @@ def targets(
 
 class TargetIn(Schema):
     rep_id: int
-    period: str = Field(pattern=PERIOD_PATTERN, description=PERIOD_HELP)
+    period: PeriodParam
     amount: Decimal | None = Field(None, ge=0, description="null removes the target.")
 
 
