@@ -28,5 +28,6 @@ urlpatterns = [
 ]
 
 # Unknown URLs and crashes under /api/ answer JSON {"detail": ...}, like every other API error (issue 15).
+handler400 = "kokyaku.web.views.bad_request"  # a session save refused by a database gone away: the 503
 handler404 = "kokyaku.web.views.not_found"
 handler500 = "kokyaku.web.views.server_error"

@@ -15,6 +15,7 @@ from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from kokyaku.api.auth import SessionAuth, TokenAuth
@@ -24,6 +25,7 @@ from kokyaku.crm.api import router as crm_router
 from kokyaku.followups.api import router as followups_router
 from kokyaku.imports.api import router as imports_router
 from kokyaku.jobs.api import router as jobs_router
+from kokyaku.lib.api import ErrorOut, ValidationErrorOut
 from kokyaku.portfolio.api import router as portfolio_router
 from kokyaku.prediction.api import router as prediction_router
 from kokyaku.retention.api import router as retention_router
@@ -41,6 +43,37 @@ class KokyakuAPI(NinjaAPI):
         if operation.view_func.__module__ in ("kokyaku.crm.api", __name__):
             return f"kokyaku_api_crm_{operation.view_func.__name__}"
         return super().get_openapi_operation_id(operation)
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        """The document, with the answers every operation can give whatever its route declares (issue 15).
+
+        401 (no or a bad token: every operation needs one), 503 (the database is not answering:
+        kokyaku/web/middleware.py), 403 on unsafe methods (a session write without the CSRF token),
+        422 wherever there is a parameter or a body to get wrong. A route's own declaration wins.
+        """
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        invalid = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationErrorOut"}}}}
+        for operations in schema["paths"].values():
+            for method, op in operations.items():
+                answers = op["responses"]  # ninja's keys are ints (JSON makes them strings)
+                answers.setdefault(401, {"description": "Unauthorized: no credentials, or an unknown or revoked token", **error})
+                if method != "get":
+                    answers.setdefault(403, {"description": "Forbidden: a session write without the CSRF token", **error})
+                if op.get("parameters") or "requestBody" in op:  # a number or text the database refuses: 400 (handlers below)
+                    answers.setdefault(
+                        400, {"description": "A value the database cannot take (a NUL byte, a number beyond 64 bits)", **error}
+                    )
+                    answers.setdefault(422, {"description": "A parameter or field has the wrong type or range", **invalid})
+                answers.setdefault(
+                    503, {"description": "The database is not answering; retry after Retry-After seconds", **error}
+                )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ErrorOut, ValidationErrorOut):  # referenced above even when no route names them
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(model_schema.pop("$defs", {}))
+            components.setdefault(model.__name__, model_schema)
+        return schema
 
 
 def _login_required_for_docs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -99,6 +132,13 @@ def _refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
         detail = _("Text cannot contain a NUL character; remove it and send again.")
     else:
         detail = _("The database refused a value of this request: %(reason)s") % {"reason": str(exc).splitlines()[0]}
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(OverflowError)
+def _number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A whole number beyond 64 bits reached a query (SQLite cannot bind it; PostgreSQL simply finds nothing): 400."""
+    detail = _("A number in this request is too large for the database (at most %(max)s).") % {"max": f"{2**63 - 1}"}
     return api.create_response(request, {"detail": detail}, status=400)
 
 

@@ -158,7 +158,7 @@ class ObjectionQuery(Schema):
     product: str = ""
     start: date | None = None
     end: date | None = None
-    ordering: str | None = None
+    ordering: Literal["date", "-date", "id", "-id"] | None = Field(None, description="Default -date (newest first).")
 
 
 class TypeCountsRow(Schema):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -220,6 +220,9 @@ def key_person_save(*, actor: Actor, account: Account, values: Mapping[str, Any]
     if unknown:
         raise ValidationError(_("Unknown key-person field: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for name, value in values.items():
+        field = KeyPerson._meta.get_field(name)
+        if value is None and isinstance(field, models.CharField | models.TextField) and field.blank and not field.null:
+            value = ""  # null clears an optional text (the column holds "", not NULL: it was a 500, issue 15)
         setattr(person, name, value)
     person.full_clean(exclude=["account"])
     with transaction.atomic():

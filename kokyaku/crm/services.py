@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,6 +64,15 @@ def _field_errors(exc: ValidationError) -> ValidationError:
 def _clean_and_save(obj: Account | Deal | Activity, changed: list[str]) -> None:
     """Validate only the changed fields (types, choices, lengths, ranges), then save just those."""
     fields = {f.name for f in obj._meta.concrete_fields}
+    for name in changed:  # null for an optional text clears it: the column holds "", not NULL (a 500 before, issue 15)
+        field = obj._meta.get_field(name)
+        if (
+            getattr(obj, name) is None
+            and isinstance(field, models.CharField | models.TextField)
+            and field.blank
+            and not field.null
+        ):
+            setattr(obj, name, "")
     try:
         obj.full_clean(exclude=list(fields - set(changed)), validate_unique=False, validate_constraints=False)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ from kokyaku.imports.mapping import Mapping, builtin_mappings, mapping_parse
 from kokyaku.imports.models import ImportRun
 from kokyaku.imports.selectors import import_runs_recent, run_rejects, saved_mapping_names
 from kokyaku.imports.services import import_recorded, mapping_for
-from kokyaku.lib.api import ErrorOut
+from kokyaku.lib.api import READ_ERRORS, ErrorOut, InvalidField
 from kokyaku.users.roles import is_manager
 
 Kind = Literal["accounts", "reps", "deals", "activities", "purchases", "contacts"]
@@ -71,6 +71,14 @@ class ImportRefusedOut(Schema):
     problems: list[ProblemOut] = []
 
 
+class ImportInvalidOut(Schema):
+    """422: rows failed validation (``detail`` a sentence, with the problems), or a form field was invalid (ninja's list)."""
+
+    detail: str | list[InvalidField]
+    problem_count: int = 0
+    problems: list[ProblemOut] = []
+
+
 @router.post(
     "/imports/{kind}",
     response={
@@ -79,7 +87,7 @@ class ImportRefusedOut(Schema):
         401: ErrorOut,
         403: ErrorOut,
         413: ImportRefusedOut,
-        422: ImportRefusedOut,
+        422: ImportInvalidOut,
     },
     tags=["imports"],
 )
@@ -201,7 +209,7 @@ class ImportHistoryQuery(Schema):
     kind: Kind | None = Field(None, description="Only imports of this kind.")
 
 
-@router.get("/imports", response=list[ImportRunOut], tags=["imports"], summary="The import history")
+@router.get("/imports", response={200: list[ImportRunOut], **READ_ERRORS}, tags=["imports"], summary="The import history")
 def import_history(request: HttpRequest, query: Query[ImportHistoryQuery]) -> list[dict[str, object]]:
     """The latest imports, newest first: from the web, the API and the command line, imported or refused.
 
@@ -226,7 +234,15 @@ def run_as_json(run: ImportRun) -> dict[str, object]:
     }  # fmt: skip
 
 
-@router.get("/imports/{run_id}/rejects", response={200: None, 404: ImportRefusedOut}, tags=["imports"], summary="Rows set aside")
+@router.get(
+    "/imports/{run_id}/rejects",
+    response={200: None, **READ_ERRORS, 404: ErrorOut},
+    tags=["imports"],
+    summary="Rows set aside",
+    openapi_extra={
+        "responses": {200: {"description": "The rows as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+    },
+)
 def import_rejects(request: HttpRequest, run_id: int) -> HttpResponseBase:
     """The rows an import with skip_invalid set aside, as CSV: the file's columns, then row, column and reason."""
     if not is_manager(request.user):

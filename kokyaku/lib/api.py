@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import ValidationError
 from pydantic import AfterValidator, BeforeValidator
 
@@ -19,11 +19,19 @@ MAX_ID = 2**63 - 1  # the largest id a database column holds; a larger one from 
 
 
 class ErrorOut(Schema):
-    detail: str
+    detail: str = Field(description="What went wrong, in the request's language (Accept-Language).")
+
+
+class InvalidField(Schema):
+    """One invalid parameter or field of a 422, as pydantic reports it (``ctx`` and ``input`` may follow)."""
+
+    type: str = Field(description='What is wrong: "missing", "int_parsing", "less_than_equal", "value_error" ...')
+    loc: list[str | int] = Field(description='Where: ["query", "limit"], ["body", "payload", "name"], ["path", "account_id"].')
+    msg: str
 
 
 class ValidationErrorOut(Schema):
-    detail: list[dict[str, object]]
+    detail: list[InvalidField]
 
 
 # 400: a bad cursor, a value the database refuses, a ValidationError of a service (kokyaku/api/urls.py handlers).

@@ -41,6 +41,8 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PaginationBase
 
+from kokyaku.lib.api import bad_parameter
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 # Deeper than this, offset paging is refused (422): the database steps over every skipped row (an
@@ -209,4 +211,8 @@ class KeysetPagination(PaginationBase):
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
         ordering = getattr(params.get("filters"), "ordering", None) or self.default
+        try:
+            OrderSpec.parse(queryset.model, ordering, self.orderings)
+        except ValueError as exc:  # a route whose ordering parameter is looser than its keys: a 422, never a 500
+            raise bad_parameter("ordering", str(exc)) from None
         return keyset_page(request, queryset, pagination, ordering=ordering, allowed=self.orderings)

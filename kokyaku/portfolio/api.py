@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import WithJsonSchema
 
 from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm import services as crm_services
-from kokyaku.lib.api import ONE_ERRORS, WRITE_ERRORS, Day, ErrorOut, bad_parameter
+from kokyaku.lib.api import MAX_ID, ONE_ERRORS, WRITE_ERRORS, Day, ErrorOut, bad_parameter
 from kokyaku.portfolio import selectors, services
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.portfolio.periods import Period, period_parse
@@ -32,6 +33,25 @@ TAGS = ["portfolio"]
 router = Router(tags=TAGS)
 ZoneParam = Literal["A", "B", "C", "none"]
 BandParam = Literal["high", "mid", "low"]
+# A snapshot by id, or "latest" (the latest as-of date): the document lists exactly these two forms (issue 15).
+# Read as text and parsed by _snapshot, so that a wrong one is a 422 at ["query", "snapshot"] with a readable message.
+SNAPSHOT_HELP = 'A snapshot id (GET /api/portfolio/snapshots) or "latest", the one with the latest as-of date.'
+SnapshotParam = Annotated[
+    str,
+    WithJsonSchema({
+        "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "enum": ["latest"]}],
+        "default": "latest",
+        "description": SNAPSHOT_HELP,
+    }),
+]  # fmt: skip
+# FY2026, FY2026-H1, FY2026-Q1 or 2026-04, years 1900 to 2199 (kokyaku/portfolio/periods.py; lib/dates.py's range).
+PERIOD_PATTERN = r"^(FY(19|2[01])[0-9]{2}(-H[12]|-Q[1-4])?|(19|2[01])[0-9]{2}-(0[1-9]|1[0-2]))$"
+PERIOD_HELP = (
+    "FY2026 (a fiscal year), FY2026-H1 (its first half), FY2026-Q1 (a fiscal quarter) or 2026-04 (a month); "
+    "fiscal years begin in the company's start month, and a period must lie within 1900-01-01 to 2199-12-31."
+)
+# Parsed by _period (a 422 naming the forms, in the request's language); the document gives the pattern.
+PeriodParam = Annotated[str, WithJsonSchema({"type": "string", "pattern": PERIOD_PATTERN, "description": PERIOD_HELP})]
 
 
 def _need_read(request: HttpRequest) -> None:
@@ -39,15 +59,18 @@ def _need_read(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow reading the portfolio."))
 
 
-def _snapshot(value: str | int | None) -> Snapshot:
-    """Return a snapshot by id or "latest"; 404 when there is none."""
-    if value not in (None, "", "latest"):
-        try:
-            snapshot = selectors.snapshot_get(int(str(value)))
-        except ValueError:
-            raise bad_parameter("snapshot", _("an id or 'latest', not %(value)s.") % {"value": repr(value)}) from None
-    else:
+def _snapshot(value: str | None, name: str = "snapshot") -> Snapshot:
+    """Return a snapshot by id (1 to 2**63 - 1) or "latest" (also empty); 404 when there is none, 422 for another form."""
+    if value in (None, "", "latest"):
         snapshot = selectors.snapshot_latest()
+    else:
+        try:
+            snapshot_id = int(str(value))
+        except ValueError:
+            snapshot_id = 0
+        if not 1 <= snapshot_id <= MAX_ID:
+            raise bad_parameter(name, _("an id or 'latest', not %(value)s.") % {"value": repr(value)})
+        snapshot = selectors.snapshot_get(snapshot_id)
     if snapshot is None:
         raise HttpError(
             404, _("No such snapshot.") if value not in (None, "", "latest") else _("No snapshot yet: compute one first.")
@@ -97,7 +120,7 @@ class RowPageOut(Schema):
 
 
 class RowFilters(Schema):
-    snapshot: str = Field("latest", description='A snapshot id or "latest".')
+    snapshot: SnapshotParam = "latest"
     owner: int | None = Field(None, description="Rep id of the owner.")
     zone: ZoneParam | None = None
     buyer_type: str | None = None
@@ -167,7 +190,11 @@ class MatrixOut(Schema):
 
 
 @router.get("/portfolio/matrix", response={200: MatrixOut, **READ_ERRORS}, summary="The 3×3 matrix")
-def matrix(request: HttpRequest, snapshot: str = "latest", owner: int | None = None) -> dict[str, Any]:
+def matrix(
+    request: HttpRequest,
+    snapshot: SnapshotParam = "latest",
+    owner: int | None = None,
+) -> dict[str, Any]:
     """Accounts and expected value per grid cell and per zone (one aggregate query)."""
     _need_read(request)
     s = _snapshot(snapshot)
@@ -189,7 +216,11 @@ class MigrationOut(Schema):
 
 
 @router.get("/portfolio/migration", response={200: MigrationOut, **READ_ERRORS, 400: ErrorOut}, summary="Zone migration")
-def migration(request: HttpRequest, before: int | None = None, after: str = "latest") -> dict[str, Any]:
+def migration(
+    request: HttpRequest,
+    before: int | None = Query(None, ge=1, le=MAX_ID, description="A snapshot id; left out, the one before after."),  # type: ignore[type-arg]
+    after: SnapshotParam = "latest",
+) -> dict[str, Any]:
     """From-zone × to-zone counts between two snapshots, forward in time.
 
     Default: ``after`` is the snapshot with the latest as-of date, ``before`` the one before it in
@@ -198,8 +229,8 @@ def migration(request: HttpRequest, before: int | None = None, after: str = "lat
     same as-of date computed later) is a 400 naming both snapshots.
     """
     _need_read(request)
-    a = _snapshot(after)
-    b = _snapshot(before) if before is not None else selectors.snapshot_previous(a)
+    a = _snapshot(after, "after")
+    b = _snapshot(str(before), "before") if before is not None else selectors.snapshot_previous(a)
     if b is None:
         raise HttpError(404, _("There is no earlier snapshot to compare with."))
     if b.pk == a.pk:
@@ -248,7 +279,7 @@ def effort(
     start: Day,
     end: Day,
     per_rep: bool = False,
-    snapshot: str = "latest",
+    snapshot: SnapshotParam = "latest",
     reps_page: int = Query(1, ge=1),  # type: ignore[type-arg]
     reps_per_page: int = Query(100, ge=1, le=500),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
@@ -326,7 +357,11 @@ def _period(key: str) -> Period:
 
 
 @router.get("/portfolio/targets", response={200: TargetsOut, **READ_ERRORS}, summary="Targets and ヨミ forecast")
-def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[str, Any]:
+def targets(
+    request: HttpRequest,
+    period: PeriodParam,
+    rep: int | None = None,
+) -> dict[str, Any]:
     """Per rep: target, won, weighted pipeline, ヨミ, gap and the zone-A accounts that could close it.
 
     ``period``: FY2026 (fiscal year), FY2026-Q1 (fiscal quarter) or 2026-04 (month). Won deals
@@ -345,7 +380,7 @@ def targets(request: HttpRequest, period: str, rep: int | None = None) -> dict[s
 
 class TargetIn(Schema):
     rep_id: int
-    period: str = Field(description="FY2026, FY2026-Q1 or 2026-04.")
+    period: PeriodParam
     amount: Decimal | None = Field(None, ge=0, description="null removes the target.")
 
 

@@ -35,8 +35,38 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def database_down_answer(request: HttpRequest, exception: BaseException) -> HttpResponse | None:
+    """The 503 for a lost or refused database connection (logged, the broken connection closed); None for other errors.
+
+    The database error may be the cause of another: SessionMiddleware turns a failed session save
+    into ``SessionInterrupted`` (a 400 "session was deleted"), with the OperationalError in its context.
+    """
+    cause: BaseException | None = exception
+    while cause is not None and not isinstance(cause, OperationalError | InterfaceError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None:
+        return None
+    exception = cause
+    first_line = (str(exception).strip().splitlines() or [type(exception).__name__])[0]
+    log.error("database unavailable on %s %s: %s", request.method, request.path, first_line)
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:  # an enclosing transaction's owner closes it
+            continue
+        try:
+            connection.close_if_unusable_or_obsolete()
+        except (OperationalError, InterfaceError):  # closing a dead connection may fail too: forget it
+            connection.connection = None
+    return database_unavailable(request)
+
+
 class DatabaseUnavailableMiddleware:
-    """Turns a lost or refused database connection, raised by a view, into :func:`database_unavailable`."""
+    """Turns a lost or refused database connection, raised by a view, into :func:`database_unavailable`.
+
+    Raised in another middleware instead (the session saved by SessionMiddleware after the view, the
+    user read for NoStoreMiddleware, axes), Django turns the error into its 500 handler at that layer:
+    ``handler500`` (kokyaku/web/views.py ``server_error``) gives the same 503 through
+    :func:`database_down_answer`.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -45,15 +75,4 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        first_line = (str(exception).strip().splitlines() or [type(exception).__name__])[0]
-        log.error("database unavailable on %s %s: %s", request.method, request.path, first_line)
-        for connection in connections.all(initialized_only=True):
-            if connection.in_atomic_block:  # an enclosing transaction's owner closes it
-                continue
-            try:
-                connection.close_if_unusable_or_obsolete()
-            except (OperationalError, InterfaceError):  # closing a dead connection may fail too: forget it
-                connection.connection = None
-        return database_unavailable(request)
+        return database_down_answer(request, exception)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +26,7 @@ from kokyaku.users import services as user_services
 from kokyaku.users.decorators import manager_required
 from kokyaku.users.selectors import api_token_list
 from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, LostReasonForm
+from kokyaku.web.middleware import database_down_answer
 
 
 def _user(request: HttpRequest) -> User:
@@ -143,8 +146,21 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: a session that could not be saved because the database went away is its 503, not a 400."""
+    return database_down_answer(request, exception) or defaults.bad_request(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: under /api/ JSON, never an HTML page (nor, with DEBUG off, a traceback); elsewhere Django's page."""
+    """handler500: under /api/ JSON, never an HTML page (nor, with DEBUG off, a traceback); elsewhere Django's page.
+
+    A database outage raised outside a view (in a middleware: the session saved after the view, the
+    user read for Cache-Control) is the clear 503 of :mod:`kokyaku.web.middleware`, not a 500.
+    """
+    exception = sys.exc_info()[1]
+    down = database_down_answer(request, exception) if exception is not None else None
+    if down is not None:
+        return down
     if _api_path(request):
         return JsonResponse({"detail": _("Something went wrong on our side; it has been logged.")}, status=500)
     return defaults.server_error(request)
