@@ -25,7 +25,7 @@ from kokyaku.imports.models import SourceFile
 from kokyaku.imports.services import ImportSummary, import_recorded, import_run
 from kokyaku.imports.sources import describe_counts, source_import, staged_remove
 from kokyaku.imports.uploads import upload_delete, upload_get
-from kokyaku.jobs.registry import Actor, Kind, Outcome, Report, register
+from kokyaku.jobs.registry import Actor, JobFailed, Kind, Outcome, Report, register
 
 PROBLEMS_IN_REASON = 5
 SUMMARY_FIELDS = (
@@ -34,17 +34,12 @@ SUMMARY_FIELDS = (
 )  # fmt: skip
 
 
-class ImportJobFailed(Exception):
+class ImportJobFailed(JobFailed):
     """The import refused the file (or a row) and wrote nothing: the reason, in the starter's language,
     and its line in the import history (the page lists the problems from it)."""
 
     def __init__(self, reason: str, cause: Exception) -> None:
-        super().__init__(reason)
-        self.job_result = {"history": getattr(cause, "history_id", None)}
-
-    @property
-    def messages(self) -> list[str]:
-        return [str(self.args[0])]
+        super().__init__(reason, {"history": getattr(cause, "history_id", None)})
 
 
 def _mapping(params: dict[str, Any]) -> Mapping | str | None:
@@ -150,16 +145,8 @@ def run_import(actor: Actor, params: dict[str, Any], report: Report) -> dict[str
 CHECK_PROBLEMS_KEPT = 200  # what the review page lists (imports/_problems.html)
 
 
-class ImportCheckFailed(Exception):
+class ImportCheckFailed(JobFailed):
     """Validation found problems (or the file or mapping cannot be used): the reason, and what the review page shows."""
-
-    def __init__(self, reason: str, result: dict[str, Any]) -> None:
-        super().__init__(reason)
-        self.job_result = result
-
-    @property
-    def messages(self) -> list[str]:
-        return [str(self.args[0])]
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext, ngettext
 
 from kokyaku import __version__
 from kokyaku.imports.models import SourceFile
-from kokyaku.jobs.registry import Actor, Report
+from kokyaku.jobs.registry import Actor, JobFailed, Report
 from kokyaku.jobs.services import JobBusy, job_run
 
 CHUNK = 1 << 20
@@ -53,16 +53,8 @@ class SourceError(Exception):
         return [str(self.args[0])]
 
 
-class SourceImportFailed(Exception):
+class SourceImportFailed(JobFailed):
     """Some file was not imported: the reason names it and its job; the result lists every file."""
-
-    def __init__(self, reason: str, result: dict[str, Any]) -> None:
-        super().__init__(reason)
-        self.job_result = result
-
-    @property
-    def messages(self) -> list[str]:
-        return [str(self.args[0])]
 
 
 @dataclass

@@ -34,6 +34,21 @@ class JobCancelled(Exception):
     """Raised inside a running job at its next progress report after a manager cancelled it."""
 
 
+class JobFailed(Exception):
+    """A kind's own refusal: one line for the job's page (no traceback in the log), and what the page shows with it.
+
+    ``result`` is kept as the failed job's result (a refused import's history line, a check's problems).
+    """
+
+    def __init__(self, reason: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.job_result: dict[str, Any] = result or {}
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(self.args[0])]
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kokyaku.jobs.models import Job
-from kokyaku.jobs.registry import JobCancelled, kind_of
+from kokyaku.jobs.registry import JobCancelled, JobFailed, kind_of
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -171,8 +171,8 @@ def execute(job_id: int) -> str:
         else:  # something nobody foresaw: the traceback, for whoever reads the logs
             log.exception("job %s (%s) failed", job_id, job.kind)
         outcome = {"state": Job.State.FAILED, "error": _reason(exc)}
-        if isinstance(getattr(exc, "job_result", None), dict):  # what a failed kind leaves to show (a history line)
-            outcome["result"] = exc.job_result  # type: ignore[attr-defined]
+        if isinstance(exc, JobFailed):  # what a failed kind leaves to show (a history line)
+            outcome["result"] = exc.job_result
         if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: record, then let the worker stop
             _finish(job_id, reporter, outcome)
             raise

@@ -9,8 +9,7 @@
 See ``docs/buyer-types.md``.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kokyaku.domain.buyer_types.behaviour import DEAL_COLUMNS, FEATURES, PRODUCT_COLUMNS, History, behaviour_features
 from kokyaku.domain.buyer_types.checklist import (
@@ -42,6 +41,7 @@ from kokyaku.domain.buyer_types.voices import (
     objection_loss_table,
     top_objections,
 )
+from kokyaku.domain.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from kokyaku.domain.buyer_types.learned import (
@@ -95,11 +95,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """The learned suggestion needs scikit-learn (about 1.5 s to load): loaded when first used, not at every start."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+# The learned suggestion needs scikit-learn (about 1.5 s to load): loaded when first used, not at every start.
+__getattr__ = lazy_exports(__name__, _LAZY)

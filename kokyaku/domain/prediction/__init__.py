@@ -4,9 +4,9 @@ Pure and vectorised (no Django): frames in, arrays and JSON-ready dicts out. ``d
 describes the models, the serving rule and the measured figures.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kokyaku.domain.lazy import lazy_exports
 from kokyaku.domain.prediction.backtest import backtest, later_revenue, price_only_zones, versus_price, zone_summary
 from kokyaku.domain.prediction.baselines import NB_FIELDS, NaiveBayesScorer
 from kokyaku.domain.prediction.features import (
@@ -113,11 +113,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """The models need scikit-learn, SciPy and skops (about 2 s to load): loaded when first used, not at every start."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+# The models need scikit-learn, SciPy and skops (about 2 s to load): loaded when first used, not at every start.
+__getattr__ = lazy_exports(__name__, _LAZY)
