@@ -304,7 +304,8 @@ def test_a_large_snapshots_preview_estimates_the_moves_from_a_sample_and_says_so
     assert "≈" not in html.split('data-testid="preview-cut-price-high"')[0].rsplit('<td class="num">', 1)[1]  # now: exact
     assert "the cut-offs marked ≈ below are" in html
     # A fixed price rule needs no rows: every cut-off exact, and the page says so.
-    fixed = client.post("/portfolio/criteria/preview/", _criteria_post(price_mode="absolute", price_low="1000", price_high="5000"))
+    absolute = _criteria_post(price_mode="absolute", price_low="1000", price_high="5000")
+    fixed = client.post("/portfolio/criteria/preview/", absolute)
     body = fixed.content.decode()
     assert fixed.status_code == 200
     assert 'data-testid="preview-sampled"' in body
@@ -313,9 +314,7 @@ def test_a_large_snapshots_preview_estimates_the_moves_from_a_sample_and_says_so
 
 
 @ON_POSTGRES
-def test_a_large_snapshots_preview_reads_its_sample_by_primary_key_lookups(
-    demo: Demo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_large_snapshots_preview_reads_its_sample_by_primary_key_lookups(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
     from kokyaku.portfolio.selectors import criteria as criteria_selectors
 
     snapshot = Snapshot.objects.select_related("criteria").get(pk=demo.after.pk)
@@ -331,7 +330,8 @@ def test_a_large_snapshots_preview_reads_its_sample_by_primary_key_lookups(
     # scan of the whole id range ("(id - lo) % step = 0" read every row: 0.56 s at a million).
     assert "portfolio_snapshotrow_pkey" in plan, plan
     cond = [line for line in plan.splitlines() if "Index Cond:" in line]
-    assert cond and "(id = ANY (" in cond[0], plan
+    assert cond, plan
+    assert "(id = ANY (" in cond[0], plan
     assert "%" not in plan, plan
 
 

@@ -58,7 +58,7 @@ def _snapshot_values(snapshot: Snapshot, step: int = 1) -> tuple[npt.NDArray[np.
         lo, hi = snapshot_bounds(snapshot)
         if connection.vendor == "postgresql":
             table = connection.ops.quote_name(SnapshotRow._meta.db_table)
-            probe = RawSQL(
+            probe = RawSQL(  # noqa: S611 (a quoted table name; the numbers are parameters)
                 f"{table}.id = ANY(ARRAY(SELECT generate_series(%s::bigint, %s::bigint, %s::bigint)))",
                 (lo, hi, step),
                 output_field=BooleanField(),
