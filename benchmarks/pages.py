@@ -29,6 +29,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _setup() -> None:
@@ -93,38 +94,50 @@ def pages(runs: int, username: str, only: str = "") -> int:
     client.force_login(user)
     activities = Activity.objects.count()
     deep = min(max(0, activities - 1000) // 100 * 100, MAX_OFFSET)  # the deepest offset the API takes
-    urls = [
-        ("home", "/"),
-        ("review", "/portfolio/review/"),
-        ("effort", "/portfolio/effort/"),
-        ("targets", "/portfolio/targets/"),
-        ("criteria", "/portfolio/criteria/"),
-        ("team", "/portfolio/"),
-        ("accounts", "/portfolio/accounts/"),
-        ("API portfolio/effort per rep", "/api/portfolio/effort?start=2026-09-01&end=2026-11-30&per_rep=true"),
-        (f"API activities offset={deep:,}", f"/api/activities?offset={deep}"),
-        ("API activities cursor", "/api/activities"),
+    from kokyaku.portfolio.forms import CriteriaForm
+    from kokyaku.portfolio.models import Criteria
+
+    current = Criteria.objects.order_by("-created_at", "-id").first() or Criteria()
+    form = {k: v for k, v in CriteriaForm.initial_from(current.as_params()).items() if v is not None}
+    changed = {**form, "price_high": "50"}  # a quantile rule the snapshot did not store: its cut-offs need the rows
+    urls: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("home", "/", None),
+        ("review", "/portfolio/review/", None),
+        ("effort", "/portfolio/effort/", None),
+        ("targets", "/portfolio/targets/", None),
+        ("criteria", "/portfolio/criteria/", None),
+        ("team", "/portfolio/", None),
+        ("accounts", "/portfolio/accounts/", None),
+        ("API portfolio/effort per rep", "/api/portfolio/effort?start=2026-09-01&end=2026-11-30&per_rep=true", None),
+        (f"API activities offset={deep:,}", f"/api/activities?offset={deep}", None),
+        ("API activities cursor", "/api/activities", None),
+        ("criteria preview (as stored)", "/portfolio/criteria/preview/", form),
+        ("criteria preview (price high 50%)", "/portfolio/criteria/preview/", changed),
     ]
     print(
         f"{_jit()}: {Account.objects.count():,} accounts, {Deal.objects.count():,} deals, {activities:,} activities,"
         f" {Rep.objects.count():,} reps, {Snapshot.objects.count()} snapshots; {_load()}"
     )
     print(f"{'page':34} {'median':>9} {'fastest':>9} {'CPU':>9} {'queries':>8} {'size':>9}")
-    for name, url in urls:
+
+    def fetch(url: str, data: dict[str, Any] | None) -> Any:
+        return client.get(url) if data is None else client.post(url, data)
+
+    for name, url, data in urls:
         if only not in name:
             continue
-        first = client.get(url)  # warm-up: templates, translations, the database's pages
+        first = fetch(url, data)  # warm-up: templates, translations, the database's pages
         if first.status_code != 200:
             print(f"{name:34} HTTP {first.status_code}", flush=True)
             continue
         times, cpu = [], []
         for _ in range(runs):
             started, cpu_started = time.perf_counter(), _cpu()
-            client.get(url)
+            fetch(url, data)
             times.append(time.perf_counter() - started)
             cpu.append(_cpu() - cpu_started)
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
+            response = fetch(url, data)
         size = len(response.content)
         print(
             f"{name:34} {statistics.median(times) * 1000:7.0f} ms {min(times) * 1000:7.0f} ms"

@@ -167,14 +167,18 @@ def preview_context(preview: CriteriaPreview, spec: CriteriaSpec, currency: str)
     now = cutoff_cells(preview.snapshot.criteria.to_spec(), preview.now, currency)
     new = cutoff_cells(spec, preview.new, currency)
     cutoffs = [
-        {"axis": axis, "end": end, "now": now[axis][i], "new": new[axis][i], "changed": now[axis][i] != new[axis][i]}
+        {
+            "axis": axis, "end": end, "now": now[axis][i], "new": new[axis][i], "changed": now[axis][i] != new[axis][i],
+            "now_estimated": axis in preview.now_estimated, "new_estimated": axis in preview.new_estimated,
+        }
         for axis in ("price", "probability")
         for i, end in enumerate(("low", "high"))
-    ]
+    ]  # fmt: skip
     rows = [{"from": f, "cells": [{"to": t, "n": preview.moves[f][t], "stay": f == t} for t in ZONE_LABELS]} for f in ZONE_LABELS]
     return {
         "snapshot": preview.snapshot, "cutoffs": cutoffs, "rows": rows, "moved": preview.moved, "total": preview.total,
         "zones": ZONE_LABELS, "sample": preview.sample, "step": preview.step,
+        "cutoffs_estimated": bool(preview.now_estimated or preview.new_estimated),
     }  # fmt: skip
 
 

@@ -279,16 +279,60 @@ def test_a_large_snapshots_preview_estimates_the_moves_from_a_sample_and_says_so
     # Each of the 16 cells is scaled and rounded: the total is the snapshot's within that rounding.
     assert abs(sampled.total - snapshot.account_count) <= 8
     assert sampled.moved > 0
-    # The cut-offs stay exact: the same as the full read's.
-    assert (sampled.now.price_high, sampled.new.price_high) == pytest.approx(
-        (exact.now.price_high, exact.new.price_high), abs=0.01
+    # The cut-offs the snapshot stored (its own rules) stay exact; the changed price rule's are the
+    # sample's own quantiles, and are named as estimates.
+    assert (sampled.now, sampled.now_estimated) == (exact.now, frozenset())
+    assert (sampled.new.probability_low, sampled.new.probability_high) == (exact.new.probability_low, exact.new.probability_high)
+    assert sampled.new_estimated == frozenset({"price"})
+    sample_ids = [i for i in ids if (i - lo) % step == 0]
+    prices = np.array(
+        [float(p) for p in SnapshotRow.objects.filter(id__in=sample_ids).values_list("unit_price", flat=True) if p is not None]
+    )
+    assert (sampled.new.price_low, sampled.new.price_high) == pytest.approx(
+        (float(np.quantile(prices, used.price.low)), float(np.quantile(prices, 0.5))), abs=0.01
     )
     from tests.portfolio.pages_demo import demo_client
     from tests.portfolio.test_views import _criteria_post
 
-    html = demo_client("manager").post("/portfolio/criteria/preview/", _criteria_post(price_high="50")).content.decode()
+    client = demo_client("manager")
+    html = client.post("/portfolio/criteria/preview/", _criteria_post(price_high="50")).content.decode()
     assert 'data-testid="preview-sampled"' in html
     assert "≈" in html.split('data-testid="preview-moved"')[1].split("</p>")[0]
+    cell = html.split('data-testid="preview-cut-price-high"')[1].split("<br>")[0]
+    assert "≈" in cell  # the estimated cut-off says so
+    assert "≈" not in html.split('data-testid="preview-cut-probability-high"')[1].split("<br>")[0]  # stored: exact
+    assert "≈" not in html.split('data-testid="preview-cut-price-high"')[0].rsplit('<td class="num">', 1)[1]  # now: exact
+    assert "the cut-offs marked ≈ below are" in html
+    # A fixed price rule needs no rows: every cut-off exact, and the page says so.
+    absolute = _criteria_post(price_mode="absolute", price_low="1000", price_high="5000")
+    fixed = client.post("/portfolio/criteria/preview/", absolute)
+    body = fixed.content.decode()
+    assert fixed.status_code == 200
+    assert 'data-testid="preview-sampled"' in body
+    assert "the cut-offs below are exact" in body
+    assert "≈" not in body.split('data-testid="preview-cutoffs"')[1]
+
+
+@ON_POSTGRES
+def test_a_large_snapshots_preview_reads_its_sample_by_primary_key_lookups(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kokyaku.portfolio.selectors import criteria as criteria_selectors
+
+    snapshot = Snapshot.objects.select_related("criteria").get(pk=demo.after.pk)
+    with CaptureQueriesContext(connection) as queries:
+        price, _probability = criteria_selectors._snapshot_values(snapshot, step=3)
+    lo = snapshot.row_id_min or 0
+    ids = SnapshotRow.objects.filter(snapshot=snapshot).values_list("id", flat=True)
+    assert len(price) == sum(1 for i in ids if (i - lo) % 3 == 0)  # the same systematic sample as before
+    read = [q["sql"] for q in queries.captured_queries if "portfolio_snapshotrow" in q["sql"]]
+    assert len(read) == 1
+    plan = _plan(read[0])
+    # The ids are probed through the primary key (about rows / step lookups), not filtered out of a
+    # scan of the whole id range ("(id - lo) % step = 0" read every row: 0.56 s at a million).
+    assert "portfolio_snapshotrow_pkey" in plan, plan
+    cond = [line for line in plan.splitlines() if "Index Cond:" in line]
+    assert cond, plan
+    assert "(id = ANY (" in cond[0], plan
+    assert "%" not in plan, plan
 
 
 def test_the_yomi_thresholds_are_still_checked(demo: Demo) -> None:
