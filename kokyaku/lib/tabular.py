@@ -24,16 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, get_currency_symbol
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: a CSV import or export never loads it (start-up)
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import PatternFill
+    from openpyxl.styles.cell_style import StyleArray
 
 Kind = Literal["text", "int", "number", "money", "percent", "date", "bool"]
 ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
@@ -249,6 +248,11 @@ class XlsxWriter:
     """A streaming workbook: add sheets one after the other, then :meth:`save` to a path or binary file."""
 
     def __init__(self, style: XlsxStyle) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font
+
+        self._new_cell = WriteOnlyCell  # bound once: made for every styled cell
         self.wb = Workbook(write_only=True)
         self.style = style
         self.bold = Font(bold=True)
@@ -259,11 +263,13 @@ class XlsxWriter:
 
     def _fill(self, rgb: str) -> PatternFill:
         if rgb not in self._fills:
+            from openpyxl.styles import PatternFill
+
             self._fills[rgb] = PatternFill("solid", fgColor=rgb)
         return self._fills[rgb]
 
     def _text(self, ws: Any, value: str, **style: Any) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
+        cell = self._new_cell(ws, value=value)
         cell.data_type = "s"  # never a formula, whatever the text starts with
         if is_formula_like(value):
             cell.quotePrefix = True
@@ -282,7 +288,9 @@ class XlsxWriter:
         key = (kind, fill, text, quote)
         style = self._styles.get(key)
         if style is None:
-            cell = WriteOnlyCell(ws)
+            from openpyxl.styles.cell_style import StyleArray
+
+            cell = self._new_cell(ws)
             if not text:
                 fmt = self.style.money if kind == "money" else self.style.date if kind == "date" else FORMATS.get(kind)
                 if fmt:
@@ -300,18 +308,21 @@ class XlsxWriter:
             quote = is_formula_like(value)
             if not quote and not fill:
                 return value  # openpyxl stores it as text: only a leading "=" would make a formula
-            cell = WriteOnlyCell(ws, value=value)
+            cell = self._new_cell(ws, value=value)
             cell.data_type = "s"  # never a formula, whatever the text starts with
             cell._style = self._styled(ws, col.kind, fill, text=True, quote=quote)
             return cell
         if value is None and not fill:
             return None
-        cell = WriteOnlyCell(ws, value=_plain(value, col.kind))
+        cell = self._new_cell(ws, value=_plain(value, col.kind))
         cell._style = self._styled(ws, col.kind, fill, text=value is None)
         return cell
 
     def add(self, sheet: Sheet, *, heading: Sequence[str] = ()) -> int:
         """Write one table as a sheet (``heading``: lines above the header, e.g. the snapshot); return its rows."""
+        from openpyxl.utils import get_column_letter
+        from openpyxl.worksheet.properties import PageSetupProperties
+
         ws: Any = self.wb.create_sheet(_sheet_title(sheet.title, self.used))
         rows = iter(sheet.rows)
         sample = list(islice(rows, WIDTH_SAMPLE))
