@@ -89,11 +89,12 @@ def test_help_lists_the_commands_own_options_not_djangos(command: str, tmp_path:
 
 def test_a_command_starts_without_loading_the_model_libraries(tmp_path: Path) -> None:
     """scikit-learn, SciPy and skops took about 1.5 of the 2.7 CPU seconds every `kokyaku` command spent
-    starting (an import of a million rows is about 20 CPU s); they load when a model is trained or served."""
+    starting (an import of a million rows is about 20 CPU s); they load when a model is trained or served,
+    and OR-Tools (about 0.1 s) when an assignment plan is made."""
     probe = (
         "import os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'kokyaku.settings'; import django; django.setup();"
         "import kokyaku.prediction.job_kinds, kokyaku.imports.services, kokyaku.portfolio.services;"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'skops', 'lifelines'}))"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'skops', 'lifelines', 'ortools'}))"
     )
     environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KOKYAKU_TEST_DB_NAME"}}
     environ.update({"KOKYAKU_DATA_DIR": str(tmp_path), "DEBUG": "1"})
@@ -102,9 +103,10 @@ def test_a_command_starts_without_loading_the_model_libraries(tmp_path: Path) ->
     )
     assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
     # and the names still resolve, on first use
-    from kokyaku.domain import buyer_types, prediction
+    from kokyaku.domain import assignment, buyer_types, prediction
 
     assert prediction.DealWinModel.__module__ == "kokyaku.domain.prediction.deal_model"
     assert buyer_types.BuyerTypeModel.__module__ == "kokyaku.domain.buyer_types.learned"
+    assert assignment.plan_assignment.__module__ == "kokyaku.domain.assignment.plan"
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = prediction.no_such_name

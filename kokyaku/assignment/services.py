@@ -25,7 +25,8 @@ from kokyaku.assignment.models import AccountPin, AccountRelease, Handover, Plan
 from kokyaku.assignment.signals import plan_applied
 from kokyaku.crm.models import Account, Deal, Rep
 from kokyaku.crm.permissions import AnyUser, check
-from kokyaku.domain.assignment import AssignmentPolicy, plan_assignment
+from kokyaku.domain import assignment as domain_assignment
+from kokyaku.domain.assignment import AssignmentPolicy
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib import bulk
 
@@ -205,7 +206,7 @@ def assignment_plan(
     if progress is not None:
         progress("loaded")
     try:
-        result = plan_assignment(inputs.accounts, inputs.reps, policy=inputs.policy, time_limit=time_limit)
+        result = domain_assignment.plan_assignment(inputs.accounts, inputs.reps, policy=inputs.policy, time_limit=time_limit)
     except DomainError as exc:
         raise ValidationError(str(exc)) from None
     if progress is not None:
