@@ -28,12 +28,13 @@ from kokyaku.crm.models import AccountChurn
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.selectors import company_settings
 from kokyaku.domain.errors import DomainError
-from kokyaku.domain.portfolio import compute_portfolio
+from kokyaku.domain.portfolio import CriteriaSpec, Thresholds, compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.lib.dates import check_day
-from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
+from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotCutoff, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.precompute import store_summaries
+from kokyaku.portfolio.selectors.criteria import criteria_cutoffs, criteria_cutoffs_known
 from kokyaku.portfolio.selectors.snapshots import snapshots_before
 from kokyaku.portfolio.signals import snapshot_written
 
@@ -123,6 +124,34 @@ def criteria_create(*, actor: AnyUser | None, **params: Any) -> Criteria:
     criteria.full_clean(exclude=["created_by"])
     criteria.save()
     return criteria
+
+
+def criteria_cutoffs_kept(spec: CriteriaSpec, *, snapshot: Snapshot) -> Thresholds:
+    """The cut-offs ``spec`` gives on ``snapshot``, exact; a quantile axis the snapshot did not store is computed once and kept.
+
+    The criteria page shows the current version's cut-offs on the latest snapshot on every GET.
+    When that version was saved after the snapshot with other percentiles, the snapshot has not
+    stored them (``Snapshot.thresholds``) and computing them reads every row (``percentile_cont``:
+    0.7-0.9 s per axis at a million accounts). The first request computes them and writes them to
+    ``SnapshotCutoff`` (keyed by snapshot and rule); every request after reads them back (one
+    query). No actor: a derived value of rows anyone who sees the page may read, written at most
+    once per rule (a concurrent first request's row is kept; both computed the same numbers).
+    """
+    known = criteria_cutoffs_known(spec, snapshot=snapshot)
+    missing = [axis for axis, cut in known.items() if cut is None]
+    cut = criteria_cutoffs(spec, snapshot=snapshot, known=known)
+    if missing:
+        values = cut.as_dict()  # NaN (no value to cut) as None
+        rules = {"price": spec.price, "probability": spec.probability}
+        kept = [
+            SnapshotCutoff(
+                snapshot=snapshot, axis=axis, low=float(rules[axis].low), high=float(rules[axis].high),
+                low_value=values[f"{axis}_low"], high_value=values[f"{axis}_high"],
+            )
+            for axis in missing
+        ]  # fmt: skip
+        SnapshotCutoff.objects.bulk_create(kept, ignore_conflicts=True)
+    return cut
 
 
 def sql_days(column: str) -> str:
