@@ -233,6 +233,11 @@ def test_a_new_versions_percentiles_are_computed_once_then_read_back(
     assert "the cut-offs below are exact" in body
     assert f"¥{high:,.0f}" in body.split('data-testid="preview-cut-price-high"')[1].split("<br>")[0]
     assert "≈" not in body.split('data-testid="preview-cutoffs"')[1]
+    # The kept cut-offs go with their snapshot.
+    from kokyaku.portfolio.services import snapshot_delete
+
+    snapshot_delete(actor=None, snapshot=snapshot)
+    assert not SnapshotCutoff.objects.exists()
 
 
 def _plan(sql: str) -> str:
