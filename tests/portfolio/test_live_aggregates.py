@@ -215,9 +215,8 @@ def test_a_new_versions_percentiles_are_computed_once_then_read_back(
         demo_manager_client.get("/portfolio/criteria/")
     assert SnapshotCutoff.objects.count() == 1
     # A later version with the same percentiles (another note, another grid) shares the kept row.
-    assert demo_manager_client.post(
-        "/portfolio/criteria/", _criteria_post(price_low="25", price_high="90", grid_low_low="B")
-    ).status_code == 302
+    same_rule = _criteria_post(price_low="25", price_high="90", grid_low_low="B")
+    assert demo_manager_client.post("/portfolio/criteria/", same_rule).status_code == 302
     with CaptureQueriesContext(connection) as queries:
         shared = demo_manager_client.get("/portfolio/criteria/").content.decode()
     assert not [q for q in queries.captured_queries if "portfolio_snapshotrow" in q["sql"]]
