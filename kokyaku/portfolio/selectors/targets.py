@@ -169,7 +169,8 @@ def _pipeline_sums(
         owners = " AND d.owner_id IN (" + (", ".join("%s" for _ in rep_ids) or "NULL") + ")"
     # Each deal's amount and probability as floats once, in a derived table: on PostgreSQL OFFSET 0
     # keeps the planner from folding it into the sums, which repeated the numeric -> float cast (a
-    # text round trip there) in each of the four (a million accounts' month: 250 ms, 53-87 ms so).
+    # text round trip there) in each of the four (a million accounts' month, 73,000 open deals into
+    # 14,800 reps: 66-90 ms executing before, 42-54 ms so).
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = (
         "SELECT owner_id, SUM(a), SUM(a * p), SUM(a) FILTER (WHERE p >= %s), SUM(a) FILTER (WHERE p >= %s AND p < %s)"  # noqa: S608 (table and column names, placeholders)
