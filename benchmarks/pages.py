@@ -11,7 +11,11 @@ Uses the database as it finds it (load the demo first, as above). Logged in as t
 it GETs each page once to warm up, then ``--runs`` times, and prints the median and fastest server
 time (request in, response out, in this process: Django test client, full middleware), the median
 CPU time of a request (this process and its PostgreSQL backend, from /proc), the page's
-SQL query count and HTML size, the load average and whether PostgreSQL's JIT is on.
+SQL query count and HTML size, the load average and whether PostgreSQL's JIT is on. The last
+entry saves a criteria version with a percentile the latest snapshot did not store (price high at
+the 50th), prints its first GET apart (the one that computes the cut-offs) and deletes the version
+and its kept cut-offs afterwards. ``--slowest N`` prints each page's N slowest SQL queries (last run;
+COPY reads, such as the targets sums, are not captured).
 
 ``--snapshots N`` instead times ``snapshot_create`` with the snapshots the database holds (once as
 of the day before the oldest, once as of the latest day: that one reads the latest's zones and
