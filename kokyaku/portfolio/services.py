@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -297,6 +298,21 @@ def _insert_migration(snapshot_id: int, previous: QuerySet[Snapshot]) -> None:
         cursor.execute(*_migration_insert(snapshot_id, previous))
 
 
+# A move up (toward A; "" is unzoned) and any move, over SnapshotMigration's columns: selectors.review's _UP in SQL.
+_MOVED_SQL = "from_zone IS NOT NULL AND from_zone <> to_zone"
+_UP_SQL = (
+    "(to_zone = 'A' AND from_zone IN ('B', 'C', '')) OR (to_zone = 'B' AND from_zone IN ('C', ''))"
+    " OR (to_zone = 'C' AND from_zone = '')"
+)
+
+
+def _move_totals_sql(source: str) -> tuple[str, str]:
+    """SQL for the moves up and down summed over ``source`` (SnapshotMigration rows): two scalar subqueries."""
+    up = f"(SELECT COALESCE(SUM(accounts) FILTER (WHERE {_MOVED_SQL} AND ({_UP_SQL})), 0) FROM {source})"  # noqa: S608 (fixed SQL)
+    down = f"(SELECT COALESCE(SUM(accounts) FILTER (WHERE {_MOVED_SQL} AND NOT ({_UP_SQL})), 0) FROM {source})"  # noqa: S608 (fixed SQL)
+    return up, down
+
+
 def _finish(snapshot: Snapshot, seconds: float, previous_id: int | None) -> None:
     """Count the zone migration against ``previous_id`` and store the time, the rows' last id and that snapshot.
 
@@ -304,19 +320,28 @@ def _finish(snapshot: Snapshot, seconds: float, previous_id: int | None) -> None
     snapshot runs no more queries than before the counts were stored; elsewhere two.
     """
     insert_sql, insert_params = _migration_from_rows(snapshot.pk, previous_id)
+    counts = SnapshotMigration._meta.db_table
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(insert_sql, insert_params)
         snapshot.seconds = seconds
         snapshot.row_id_max = _LAST_ROW_ID
         snapshot.migration_previous_id = previous_id
-        snapshot.save(update_fields=["seconds", "row_id_max", "migration_previous"])
+        fields = ["seconds", "row_id_max", "migration_previous"]
+        if previous_id is not None:  # the totals in the same UPDATE
+            up, down = _move_totals_sql(f"{counts} WHERE snapshot_id = %s AND previous_id = %s")
+            snapshot.moves_up = RawSQL(up, [snapshot.pk, previous_id])  # type: ignore[assignment]  # noqa: S611 (fixed SQL)
+            snapshot.moves_down = RawSQL(down, [snapshot.pk, previous_id])  # type: ignore[assignment]  # noqa: S611 (fixed SQL)
+            fields += ["moves_up", "moves_down"]
+        snapshot.save(update_fields=fields)
         return
     table, rows = Snapshot._meta.db_table, SnapshotRow._meta.db_table
+    up, down = _move_totals_sql("counted") if previous_id is not None else ("NULL", "NULL")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH counted AS ({insert_sql} RETURNING 1) UPDATE {table} SET seconds = %s,"  # noqa: S608 (table names)
-            f" row_id_max = COALESCE((SELECT MAX(id) FROM {rows}), 0), migration_previous_id = %s WHERE id = %s",
+            f"WITH counted AS ({insert_sql} RETURNING from_zone, to_zone, accounts) UPDATE {table} SET seconds = %s,"  # noqa: S608 (table names)
+            f" row_id_max = COALESCE((SELECT MAX(id) FROM {rows}), 0), migration_previous_id = %s,"
+            f" moves_up = {up}, moves_down = {down} WHERE id = %s",
             [*insert_params, seconds, previous_id, snapshot.pk],
         )
 
@@ -415,6 +440,7 @@ def snapshot_create(
         _finish(snapshot, snapshot.seconds, None if previous is None else int(previous["id"]))
         store_summaries(snapshot)
         snapshot.row_id_min = snapshot.row_id_max = snapshot.migration_previous_id = None
+        snapshot.moves_up = snapshot.moves_down = None  # written by the database (on SQLite as expressions)
     return snapshot
 
 
