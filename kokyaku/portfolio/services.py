@@ -330,8 +330,8 @@ def _finish(snapshot: Snapshot, seconds: float, previous_id: int | None) -> None
         fields = ["seconds", "row_id_max", "migration_previous"]
         if previous_id is not None:  # the totals in the same UPDATE
             up, down = _move_totals_sql(f"{counts} WHERE snapshot_id = %s AND previous_id = %s")
-            snapshot.moves_up = RawSQL(up, [snapshot.pk, previous_id])  # type: ignore[assignment]  # noqa: S611 (fixed SQL)
-            snapshot.moves_down = RawSQL(down, [snapshot.pk, previous_id])  # type: ignore[assignment]  # noqa: S611 (fixed SQL)
+            snapshot.moves_up = RawSQL(up, [snapshot.pk, previous_id])  # noqa: S611 (fixed SQL)
+            snapshot.moves_down = RawSQL(down, [snapshot.pk, previous_id])  # noqa: S611 (fixed SQL)
             fields += ["moves_up", "moves_down"]
         snapshot.save(update_fields=fields)
         return
