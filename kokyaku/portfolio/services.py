@@ -20,6 +20,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +29,13 @@ from kokyaku.crm.models import AccountChurn
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.selectors import company_settings
 from kokyaku.domain.errors import DomainError
-from kokyaku.domain.portfolio import compute_portfolio
+from kokyaku.domain.portfolio import CriteriaSpec, Thresholds, compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.lib.dates import check_day
-from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotMigration, SnapshotRow
+from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotCutoff, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.precompute import store_summaries
+from kokyaku.portfolio.selectors.criteria import criteria_cutoffs, criteria_cutoffs_known
 from kokyaku.portfolio.selectors.snapshots import snapshots_before
 from kokyaku.portfolio.signals import snapshot_written
 
@@ -123,6 +125,34 @@ def criteria_create(*, actor: AnyUser | None, **params: Any) -> Criteria:
     criteria.full_clean(exclude=["created_by"])
     criteria.save()
     return criteria
+
+
+def criteria_cutoffs_kept(spec: CriteriaSpec, *, snapshot: Snapshot) -> Thresholds:
+    """The cut-offs ``spec`` gives on ``snapshot``, exact; a quantile axis the snapshot did not store is computed once and kept.
+
+    The criteria page shows the current version's cut-offs on the latest snapshot on every GET.
+    When that version was saved after the snapshot with other percentiles, the snapshot has not
+    stored them (``Snapshot.thresholds``) and computing them reads every row (``percentile_cont``:
+    0.7-0.9 s per axis at a million accounts). The first request computes them and writes them to
+    ``SnapshotCutoff`` (keyed by snapshot and rule); every request after reads them back (one
+    query). No actor: a derived value of rows anyone who sees the page may read, written at most
+    once per rule (a concurrent first request's row is kept; both computed the same numbers).
+    """
+    known = criteria_cutoffs_known(spec, snapshot=snapshot)
+    missing = [axis for axis, cut in known.items() if cut is None]
+    cut = criteria_cutoffs(spec, snapshot=snapshot, known=known)
+    if missing:
+        values = cut.as_dict()  # NaN (no value to cut) as None
+        rules = {"price": spec.price, "probability": spec.probability}
+        kept = [
+            SnapshotCutoff(
+                snapshot=snapshot, axis=axis, low=float(rules[axis].low), high=float(rules[axis].high),
+                low_value=values[f"{axis}_low"], high_value=values[f"{axis}_high"],
+            )
+            for axis in missing
+        ]  # fmt: skip
+        SnapshotCutoff.objects.bulk_create(kept, ignore_conflicts=True)
+    return cut
 
 
 def sql_days(column: str) -> str:
@@ -268,6 +298,21 @@ def _insert_migration(snapshot_id: int, previous: QuerySet[Snapshot]) -> None:
         cursor.execute(*_migration_insert(snapshot_id, previous))
 
 
+# A move up (toward A; "" is unzoned) and any move, over SnapshotMigration's columns: selectors.review's _UP in SQL.
+_MOVED_SQL = "from_zone IS NOT NULL AND from_zone <> to_zone"
+_UP_SQL = (
+    "(to_zone = 'A' AND from_zone IN ('B', 'C', '')) OR (to_zone = 'B' AND from_zone IN ('C', ''))"
+    " OR (to_zone = 'C' AND from_zone = '')"
+)
+
+
+def _move_totals_sql(source: str) -> tuple[str, str]:
+    """SQL for the moves up and down summed over ``source`` (SnapshotMigration rows): two scalar subqueries."""
+    up = f"(SELECT COALESCE(SUM(accounts) FILTER (WHERE {_MOVED_SQL} AND ({_UP_SQL})), 0) FROM {source})"  # noqa: S608 (fixed SQL)
+    down = f"(SELECT COALESCE(SUM(accounts) FILTER (WHERE {_MOVED_SQL} AND NOT ({_UP_SQL})), 0) FROM {source})"  # noqa: S608 (fixed SQL)
+    return up, down
+
+
 def _finish(snapshot: Snapshot, seconds: float, previous_id: int | None) -> None:
     """Count the zone migration against ``previous_id`` and store the time, the rows' last id and that snapshot.
 
@@ -275,19 +320,28 @@ def _finish(snapshot: Snapshot, seconds: float, previous_id: int | None) -> None
     snapshot runs no more queries than before the counts were stored; elsewhere two.
     """
     insert_sql, insert_params = _migration_from_rows(snapshot.pk, previous_id)
+    counts = SnapshotMigration._meta.db_table
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(insert_sql, insert_params)
         snapshot.seconds = seconds
         snapshot.row_id_max = _LAST_ROW_ID
         snapshot.migration_previous_id = previous_id
-        snapshot.save(update_fields=["seconds", "row_id_max", "migration_previous"])
+        fields = ["seconds", "row_id_max", "migration_previous"]
+        if previous_id is not None:  # the totals in the same UPDATE
+            up, down = _move_totals_sql(f"{counts} WHERE snapshot_id = %s AND previous_id = %s")
+            snapshot.moves_up = RawSQL(up, [snapshot.pk, previous_id])  # noqa: S611 (fixed SQL)
+            snapshot.moves_down = RawSQL(down, [snapshot.pk, previous_id])  # noqa: S611 (fixed SQL)
+            fields += ["moves_up", "moves_down"]
+        snapshot.save(update_fields=fields)
         return
     table, rows = Snapshot._meta.db_table, SnapshotRow._meta.db_table
+    up, down = _move_totals_sql("counted") if previous_id is not None else ("NULL", "NULL")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH counted AS ({insert_sql} RETURNING 1) UPDATE {table} SET seconds = %s,"  # noqa: S608 (table names)
-            f" row_id_max = COALESCE((SELECT MAX(id) FROM {rows}), 0), migration_previous_id = %s WHERE id = %s",
+            f"WITH counted AS ({insert_sql} RETURNING from_zone, to_zone, accounts) UPDATE {table} SET seconds = %s,"  # noqa: S608 (table names)
+            f" row_id_max = COALESCE((SELECT MAX(id) FROM {rows}), 0), migration_previous_id = %s,"
+            f" moves_up = {up}, moves_down = {down} WHERE id = %s",
             [*insert_params, seconds, previous_id, snapshot.pk],
         )
 
@@ -386,6 +440,7 @@ def snapshot_create(
         _finish(snapshot, snapshot.seconds, None if previous is None else int(previous["id"]))
         store_summaries(snapshot)
         snapshot.row_id_min = snapshot.row_id_max = snapshot.migration_previous_id = None
+        snapshot.moves_up = snapshot.moves_down = None  # written by the database (on SQLite as expressions)
     return snapshot
 
 

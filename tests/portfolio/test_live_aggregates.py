@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -28,7 +29,7 @@ from kokyaku.crm.models import Deal, Target
 from kokyaku.domain.portfolio import AxisRule, deal_probability, resolve_thresholds, target_forecast
 from kokyaku.followups.models import FollowUp
 from kokyaku.followups.selectors import queue_by_rep
-from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.models import Snapshot, SnapshotCutoff, SnapshotRow
 from kokyaku.portfolio.selectors import criteria_cutoffs, targets_view
 from kokyaku.portfolio.selectors.snapshots import stage_probabilities_for
 from tests.portfolio.pages_demo import NOW, Demo
@@ -168,6 +169,74 @@ def test_another_quantile_rule_is_computed_over_the_snapshots_rows(demo: Demo) -
     assert (cut.probability_low, cut.probability_high) == (0.2, 0.6)
     if connection.vendor == "postgresql":  # the values stayed in the database: two numbers came back
         assert "percentile_cont" in queries.captured_queries[0]["sql"]
+
+
+def _page_cutoffs(html: str, axis: str) -> tuple[str, str]:
+    line = re.search(rf'data-testid="cutoffs-{axis}">(.*?)</p>', html, re.DOTALL)
+    assert line, axis
+    low, high = re.findall(r"<strong>([^<]*)</strong>", line.group(1))
+    return low, high
+
+
+def test_a_new_versions_percentiles_are_computed_once_then_read_back(
+    demo: Demo, django_assert_max_num_queries: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved after the snapshot with other percentiles: the page shows their exact cut-offs, computed on the first GET only."""
+    from tests.portfolio.pages_demo import demo_client
+    from tests.portfolio.test_views import _criteria_post
+
+    demo_manager_client = demo_client("manager")
+
+    snapshot = Snapshot.objects.get(pk=demo.after.pk)
+    posted = demo_manager_client.post("/portfolio/criteria/", _criteria_post(price_low="25", price_high="90", note="wider"))
+    assert posted.status_code == 302
+    assert not SnapshotCutoff.objects.exists()
+    first = demo_manager_client.get("/portfolio/criteria/")
+    assert first.status_code == 200
+    html = first.content.decode()
+    prices, _ = _values(snapshot)
+    low, high = np.quantile(prices[np.isfinite(prices)], [0.25, 0.9])
+    assert _page_cutoffs(html, "price") == (f"¥{low:,.0f}", f"¥{high:,.0f}")
+    cut = snapshot.thresholds  # the probability rule is the snapshot's own: its stored cut-offs
+    assert _page_cutoffs(html, "probability") == (f"{cut['probability_low'] * 100:.1f}%", f"{cut['probability_high'] * 100:.1f}%")
+    kept = SnapshotCutoff.objects.get()  # the price axis only: the probability one was stored with the snapshot
+    assert (kept.snapshot_id, kept.axis, kept.low, kept.high) == (snapshot.pk, "price", 0.25, 0.9)
+    assert (kept.low_value, kept.high_value) == pytest.approx((low, high), rel=1e-12)
+    # Every GET after reads the kept row: no pass over the snapshot's rows, no percentile_cont.
+    with CaptureQueriesContext(connection) as queries:
+        again = demo_manager_client.get("/portfolio/criteria/")
+    assert [_page_cutoffs(again.content.decode(), axis) for axis in ("price", "probability")] == [
+        _page_cutoffs(html, axis) for axis in ("price", "probability")
+    ]
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "portfolio_snapshotrow" in q or "percentile_cont" in q]
+    assert sum("portfolio_snapshotcutoff" in q for q in sql) == 1
+    with django_assert_max_num_queries(13):
+        demo_manager_client.get("/portfolio/criteria/")
+    assert SnapshotCutoff.objects.count() == 1
+    # A later version with the same percentiles (another note, another grid) shares the kept row.
+    same_rule = _criteria_post(price_low="25", price_high="90", grid_low_low="B")
+    assert demo_manager_client.post("/portfolio/criteria/", same_rule).status_code == 302
+    with CaptureQueriesContext(connection) as queries:
+        shared = demo_manager_client.get("/portfolio/criteria/").content.decode()
+    assert not [q for q in queries.captured_queries if "portfolio_snapshotrow" in q["sql"]]
+    assert _page_cutoffs(shared, "price") == (f"¥{low:,.0f}", f"¥{high:,.0f}")
+    # The preview of a large snapshot (thresholds lowered) takes the kept cut-offs as exact, not the sample's.
+    from kokyaku.portfolio.selectors import criteria as criteria_selectors
+
+    monkeypatch.setattr(criteria_selectors, "PREVIEW_EXACT_UP_TO", 50)
+    monkeypatch.setattr(criteria_selectors, "PREVIEW_SAMPLE", 40)
+    preview = demo_manager_client.post("/portfolio/criteria/preview/", _criteria_post(price_low="25", price_high="90"))
+    body = preview.content.decode()
+    assert 'data-testid="preview-sampled"' in body
+    assert "the cut-offs below are exact" in body
+    assert f"¥{high:,.0f}" in body.split('data-testid="preview-cut-price-high"')[1].split("<br>")[0]
+    assert "≈" not in body.split('data-testid="preview-cutoffs"')[1]
+    # The kept cut-offs go with their snapshot.
+    from kokyaku.portfolio.services import snapshot_delete
+
+    snapshot_delete(actor=None, snapshot=snapshot)
+    assert not SnapshotCutoff.objects.exists()
 
 
 def _plan(sql: str) -> str:

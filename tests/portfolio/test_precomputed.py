@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import time_machine
@@ -83,3 +85,32 @@ def test_another_pair_or_an_unstored_snapshot_is_counted_live(demo: Demo) -> Non
     assert Snapshot.objects.get(pk=after.pk).migration_previous_id == demo.before.pk
     assert not SnapshotMigration.objects.filter(previous_id=between.pk).exists()
     assert before_counts == selectors.zone_migration(demo.before, _live(after)).counts
+
+
+def test_the_move_totals_are_stored_on_the_snapshot_and_read_without_a_query(demo: Demo, django_assert_num_queries: Any) -> None:
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    live = selectors.zone_move_counts(_live(after), demo.before)
+    assert live[0] > 0
+    assert live[1] > 0
+    assert (after.moves_up, after.moves_down) == live  # summed in the statement that counted the migration
+    with django_assert_num_queries(0):
+        assert selectors.zone_move_counts(after, demo.before) == live
+    # Per owner they still come from the stored rows (one query each), as before.
+    mine = selectors.zone_move_counts(_live(after), demo.before, owner_id=demo.rep.pk)
+    with django_assert_num_queries(1):
+        assert selectors.zone_move_counts(after, demo.before, owner_id=demo.rep.pk) == mine
+    assert (Snapshot.objects.get(pk=demo.before.pk).moves_up, Snapshot.objects.get(pk=demo.before.pk).moves_down) == (None, None)
+
+
+def test_the_migration_fills_in_the_move_totals_of_kept_snapshots(demo: Demo) -> None:
+    import importlib
+
+    from django.db import connection
+
+    fill_in = importlib.import_module("kokyaku.portfolio.migrations.0012_snapshot_move_totals").fill_in
+    after = Snapshot.objects.get(pk=demo.after.pk)
+    Snapshot.objects.filter(pk=after.pk).update(moves_up=None, moves_down=None)
+    fill_in(None, SimpleNamespace(connection=connection))  # it only reads the editor's connection
+    filled = Snapshot.objects.get(pk=after.pk)
+    assert (filled.moves_up, filled.moves_down) == (after.moves_up, after.moves_down) != (None, None)
+    assert Snapshot.objects.get(pk=demo.before.pk).moves_up is None  # nothing counted against: stays unknown

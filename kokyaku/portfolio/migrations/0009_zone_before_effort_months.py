@@ -42,7 +42,7 @@ def fill_in(apps, schema_editor):  # type: ignore[no-untyped-def]
                     " AND b.snapshot_id = %s AND b.id BETWEEN %s AND %s AND b.account_id = a.account_id",
                     [s.pk, start, min(start + BLOCK - 1, hi), p.pk, p.row_id_min or 0, p.row_id_max or 2**62],
                 )
-    for s in CurrentSnapshot.objects.order_by("id"):
+    for s in CurrentSnapshot.objects.only("id").order_by("id"):  # only the id: later migrations add columns
         store_summaries(s)
 
 

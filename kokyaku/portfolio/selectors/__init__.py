@@ -23,7 +23,13 @@ from kokyaku.portfolio.selectors.accounts import (
     accounts_added_since,
     rep_focus,
 )
-from kokyaku.portfolio.selectors.criteria import ZONE_LABELS, CriteriaPreview, criteria_cutoffs, criteria_preview
+from kokyaku.portfolio.selectors.criteria import (
+    ZONE_LABELS,
+    CriteriaPreview,
+    criteria_cutoffs,
+    criteria_cutoffs_known,
+    criteria_preview,
+)
 from kokyaku.portfolio.selectors.effort import EffortRow, effort_return, effort_tables
 from kokyaku.portfolio.selectors.review import (
     Flow,
@@ -112,6 +118,7 @@ __all__ = [
     "accounts_added_since",
     "criteria_current",
     "criteria_cutoffs",
+    "criteria_cutoffs_known",
     "criteria_differ",
     "criteria_history",
     "criteria_preview",

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField
+from django.db.models import BooleanField, F, FloatField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
 from kokyaku.domain.portfolio import ZONES, AxisRule, CriteriaSpec, Thresholds, criteria_change_matrix, resolve_thresholds
-from kokyaku.portfolio.models import Snapshot, SnapshotRow
+from kokyaku.portfolio.models import Snapshot, SnapshotCutoff, SnapshotRow
 from kokyaku.portfolio.selectors.snapshots import snapshot_bounds, snapshot_latest, snapshot_scan
 
 ZONE_LABELS: tuple[str, ...] = (*ZONES, "")  # "" is unzoned
@@ -118,16 +118,12 @@ def criteria_preview(
 def _sampled_cutoffs(
     spec: CriteriaSpec, snapshot: Snapshot, price: npt.NDArray[np.float64], probability: npt.NDArray[np.float64]
 ) -> tuple[Thresholds, frozenset[str]]:
-    """``spec``'s cut-offs: stored or fixed ones exact, any other quantile one the sample's (named in the set)."""
-    used = snapshot.criteria.to_spec()
-    t = snapshot.thresholds or {}
-    stored_price = _stored_axis(spec.price, used.price, t.get("price_low"), t.get("price_high"))
-    stored_probability = _stored_axis(spec.probability, used.probability, t.get("probability_low"), t.get("probability_high"))
+    """``spec``'s cut-offs: known ones exact (fixed, stored, kept), any other quantile one the sample's (named in the set)."""
+    known = criteria_cutoffs_known(spec, snapshot=snapshot)
+    stored_price, stored_probability = known["price"], known["probability"]
     if stored_price is not None and stored_probability is not None:
         return Thresholds(*stored_price, *stored_probability), frozenset()
-    estimated = frozenset(
-        axis for axis, stored in (("price", stored_price), ("probability", stored_probability)) if stored is None
-    )
+    estimated = frozenset(axis for axis, stored in known.items() if stored is None)
     live = resolve_thresholds(price, probability, spec)
     return Thresholds(
         *(stored_price or (live.price_low, live.price_high)),
@@ -167,19 +163,58 @@ def _database_quantiles(snapshot: Snapshot, column: str, rule: AxisRule) -> tupl
     return float(cut[0]), float(cut[1])
 
 
-def criteria_cutoffs(spec: CriteriaSpec, *, snapshot: Snapshot) -> Thresholds:
+AXES: tuple[str, ...] = ("price", "probability")  # SnapshotCutoff.axis
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def criteria_cutoffs_known(spec: CriteriaSpec, *, snapshot: Snapshot) -> dict[str, tuple[float, float] | None]:
+    """Each axis's (low, high) cut-offs that need no pass over the rows; None for an axis still to compute.
+
+    Known: a fixed (absolute) rule's values; the snapshot's own rule's (stored with it,
+    ``Snapshot.thresholds``: no query); a quantile rule computed once before and kept
+    (``SnapshotCutoff``: one query, only when an axis is neither of those).
+    """
+    used = snapshot.criteria.to_spec()
+    t = snapshot.thresholds or {}
+    known = {
+        "price": _stored_axis(spec.price, used.price, t.get("price_low"), t.get("price_high")),
+        "probability": _stored_axis(spec.probability, used.probability, t.get("probability_low"), t.get("probability_high")),
+    }
+    rules = {"price": spec.price, "probability": spec.probability}
+    missing = [axis for axis in AXES if known[axis] is None]
+    if missing:
+        match = Q()
+        for axis in missing:
+            match |= Q(axis=axis, low=float(rules[axis].low), high=float(rules[axis].high))
+        kept = SnapshotCutoff.objects.filter(match, snapshot=snapshot).values_list("axis", "low_value", "high_value")
+        for axis, low, high in kept:
+            known[axis] = (_nan(low), _nan(high))
+    return known
+
+
+def criteria_cutoffs(
+    spec: CriteriaSpec, *, snapshot: Snapshot, known: dict[str, tuple[float, float] | None] | None = None
+) -> Thresholds:
     """Return the cut-offs ``spec`` gives on ``snapshot``'s unit prices and probabilities.
 
     No query when each axis is fixed (absolute) or cut by the same rule as the snapshot's own
     criteria: those are the cut-offs the snapshot stored when it was made (``Snapshot.thresholds``,
     computed on its unrounded unit prices; the rows keep them to the yen's hundredth). Otherwise the
     quantiles are computed over the snapshot's rows: by PostgreSQL (one query per axis, the values
-    stay in the database), elsewhere on the values read out (one query).
+    stay in the database), elsewhere on the values read out (one query). ``known``
+    (:func:`criteria_cutoffs_known`'s answer): only the axes it leaves None are computed. This
+    computes every time; the criteria page keeps what it computed (``services.criteria_cutoffs_kept``).
     """
-    used = snapshot.criteria.to_spec()
-    t = snapshot.thresholds or {}
-    price = _stored_axis(spec.price, used.price, t.get("price_low"), t.get("price_high"))
-    probability = _stored_axis(spec.probability, used.probability, t.get("probability_low"), t.get("probability_high"))
+    if known is None:
+        used = snapshot.criteria.to_spec()
+        t = snapshot.thresholds or {}
+        price = _stored_axis(spec.price, used.price, t.get("price_low"), t.get("price_high"))
+        probability = _stored_axis(spec.probability, used.probability, t.get("probability_low"), t.get("probability_high"))
+    else:
+        price, probability = known["price"], known["probability"]
     if price is not None and probability is not None:
         return Thresholds(*price, *probability)
     if connection.vendor == "postgresql":

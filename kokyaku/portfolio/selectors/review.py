@@ -45,12 +45,15 @@ def _stored(snapshot: Snapshot, previous: Snapshot) -> Any | None:  # QuerySet[S
 
 
 def zone_move_counts(snapshot: Snapshot, previous: Snapshot, *, owner_id: int | None = None) -> tuple[int, int]:
-    """Return how many accounts (of ``owner_id``, or all) moved (up, down) since ``previous``: one query.
+    """Return how many accounts (of ``owner_id``, or all) moved (up, down) since ``previous``: one query at most.
 
-    Read from the counts stored with ``snapshot`` when they were made against ``previous``, else
-    counted live over both snapshots' rows (both counts in one pass).
+    Read from the counts stored with ``snapshot`` when they were made against ``previous`` (for
+    every owner together, the totals stored on the snapshot itself: no query), else counted live
+    over both snapshots' rows (both counts in one pass).
     """
     stored = _stored(snapshot, previous)
+    if stored is not None and owner_id is None and snapshot.moves_up is not None and snapshot.moves_down is not None:
+        return int(snapshot.moves_up), int(snapshot.moves_down)  # summed when the migration was counted: no query
     if stored is not None:
         moves = stored.filter(previous_zone__isnull=False).exclude(zone=F("previous_zone"))
         moves = moves if owner_id is None else moves.filter(owner_id=owner_id)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 
@@ -158,19 +159,26 @@ def _pipeline_sums(
     if not (0 <= mid < high <= 1):  # as target_forecast refuses them
         raise DomainError(f"ヨミ thresholds must satisfy 0 <= mid < high <= 1, got mid={mid}, high={high}")
     deals = Deal._meta.db_table
-    stages = " UNION ALL ".join("SELECT %s AS stage, %s AS pct" for _ in table) or "SELECT NULL AS stage, NULL AS pct WHERE 1 = 0"
+    stages = (
+        " UNION ALL ".join("SELECT %s AS stage, CAST(%s AS DOUBLE PRECISION) AS pct" for _ in table)
+        or "SELECT NULL AS stage, CAST(NULL AS DOUBLE PRECISION) AS pct WHERE 1 = 0"
+    )
     by_stage: list[Any] = [v for k, pct in table.items() for v in (str(k), float(pct))]
-    amount = "CAST(d.amount AS DOUBLE PRECISION)"
-    p = "(COALESCE(CAST(d.probability AS DOUBLE PRECISION), CAST(s.pct AS DOUBLE PRECISION)) / 100.0)"
     owners = ""
     if rep_ids is not None:
         owners = " AND d.owner_id IN (" + (", ".join("%s" for _ in rep_ids) or "NULL") + ")"
+    # Each deal's amount and probability as floats once, in a derived table: on PostgreSQL OFFSET 0
+    # keeps the planner from folding it into the sums, which repeated the numeric -> float cast (a
+    # text round trip there) in each of the four (a million accounts' month, 73,000 open deals into
+    # 14,800 reps: 66-90 ms executing before, 42-54 ms so).
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = (
-        f"SELECT d.owner_id, SUM({amount}), SUM({amount} * {p}),"  # noqa: S608 (table and column names, placeholders)
-        f" SUM({amount}) FILTER (WHERE {p} >= %s), SUM({amount}) FILTER (WHERE {p} >= %s AND {p} < %s)"
+        "SELECT owner_id, SUM(a), SUM(a * p), SUM(a) FILTER (WHERE p >= %s), SUM(a) FILTER (WHERE p >= %s AND p < %s)"  # noqa: S608 (table and column names, placeholders)
+        " FROM (SELECT d.owner_id, CAST(d.amount AS DOUBLE PRECISION) AS a,"
+        " (COALESCE(CAST(d.probability AS DOUBLE PRECISION), s.pct) / 100.0) AS p"
         f" FROM {deals} d LEFT JOIN ({stages}) s ON s.stage = d.stage"
         f" WHERE d.status = %s AND d.expected_close_on >= %s AND d.expected_close_on <= %s AND d.owner_id IS NOT NULL{owners}"
-        " GROUP BY d.owner_id"
+        f"{fence}) x GROUP BY owner_id"
     )
     params = [high, mid, high, *by_stage, Deal.Status.OPEN, start, end, *(rep_ids or [])]  # in the order they appear
     frame = read_frame(sql, params, ["rep_id", "amt", "w", "hi", "md"])

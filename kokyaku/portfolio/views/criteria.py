@@ -31,7 +31,7 @@ def _page(request: HttpRequest, form: CriteriaForm, baseline: dict[str, Any], st
     cutoffs = None
     if snapshot is not None:
         spec = Criteria(**baseline).to_spec()
-        cutoffs = presenters.cutoff_cells(spec, selectors.criteria_cutoffs(spec, snapshot=snapshot), currency())
+        cutoffs = presenters.cutoff_cells(spec, services.criteria_cutoffs_kept(spec, snapshot=snapshot), currency())
     context = {
         "form": form, "grid_rows": [{"band": p, "fields": [form[f"grid_{p}_{q}"] for q in BANDS]} for p in BANDS],
         "bands": BANDS, "versions": selectors.criteria_history(limit=20), "current": selectors.criteria_current(),
