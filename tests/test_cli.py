@@ -110,3 +110,18 @@ def test_a_command_starts_without_loading_the_model_libraries(tmp_path: Path) ->
     assert assignment.plan_assignment.__module__ == "kokyaku.domain.assignment.plan"
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = prediction.no_such_name
+
+
+def test_serve_help_needs_no_secret_key(tmp_path: Path) -> None:
+    """A newcomer reads `kokyaku serve --help` before setting anything up: the help is not production."""
+    result = run_cli("serve", "--help", data_dir=tmp_path, DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: kokyaku serve")
+    assert "--port" in result.stdout
+
+
+def test_help_names_every_command_and_import_kind(tmp_path: Path) -> None:
+    result = run_cli("--help", data_dir=tmp_path)
+    assert "contacts)" in result.stdout  # the sixth import kind (docs/import.md)
+    for command in ("jobs", "company"):
+        assert f"\n  {command} " in result.stdout
