@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"database error: {exc}".strip())
         except KeyboardInterrupt:
             return _fail("interrupted; nothing was half-written (every job runs in one transaction)", 130)
+    except BrokenPipeError:
+        # the reader went away (`kokyaku followups | head`): stop quietly as Unix tools do, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
+        return 141  # 128 + SIGPIPE, what the shell reports for a tool stopped the same way
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code)))
     return 0

@@ -125,3 +125,19 @@ def test_help_names_every_command_and_import_kind(tmp_path: Path) -> None:
     assert "contacts)" in result.stdout  # the sixth import kind (docs/import.md)
     for command in ("jobs", "company"):
         assert f"\n  {command} " in result.stdout
+
+
+def test_a_reader_that_goes_away_stops_it_quietly(tmp_path: Path) -> None:
+    """`kokyaku followups | head` closes the pipe early: no BrokenPipeError traceback on the terminal."""
+    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KOKYAKU_TEST_DB_NAME"}}
+    environ.update({"KOKYAKU_DATA_DIR": str(tmp_path), "DEBUG": "1"})
+    command = [sys.executable, "-m", "kokyaku.cli", "migrate"]
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first line it prints meets a closed pipe
+    try:
+        result = subprocess.run(command, stdout=write, stderr=subprocess.PIPE, text=True, env=environ, cwd=ROOT, timeout=120)
+    finally:
+        os.close(write)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "BrokenPipeError" not in result.stderr
+    assert result.returncode == 141
