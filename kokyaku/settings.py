@@ -32,7 +32,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kokyaku.lib.env import envbool, envint, envlist, envstr
+from kokyaku.lib.env import envbool, envint, envlist, envstr, envzone
 
 django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] and friends be subscripted at run time
 
@@ -169,7 +169,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = envstr("TIME_ZONE", "Asia/Tokyo")
+TIME_ZONE = envzone("TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
 
@@ -210,7 +210,7 @@ IMPORT_MAX_UNPACKED_MB = envint("KOKYAKU_IMPORT_MAX_UNPACKED_MB", "4096", minimu
 BROKER_URL = envstr("KOKYAKU_BROKER_URL", "")
 JOB_STALE_SECONDS = envint("KOKYAKU_JOB_STALE_SECONDS", "120", minimum=5)  # a running job silent this long has lost its worker
 EXPORT_SYNC_ACCOUNTS = envint("KOKYAKU_EXPORT_SYNC_ACCOUNTS", "50000", minimum=0)  # larger accounts exports run as jobs
-JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0)  # Celery beat: snapshot then train, local time
+JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0, maximum=23)  # Celery beat: snapshot then train, local time
 # The scheduled import (docs/jobs.md#the-scheduled-import): new files of a folder, or the file at an http(s) URL,
 # imported each night half an hour before the training (Celery beat) or by `kokyaku import-source` from cron.
 IMPORT_SOURCE = envstr("KOKYAKU_IMPORT_SOURCE", "")  # a folder path or an http(s):// URL; empty: no scheduled import

@@ -141,3 +141,18 @@ def test_a_reader_that_goes_away_stops_it_quietly(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr, result.stderr
     assert "BrokenPipeError" not in result.stderr
     assert result.returncode == 141
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("TIME_ZONE", "Mars/Base", "TIME_ZONE must be a time zone name such as Asia/Tokyo; got 'Mars/Base'"),
+        ("KOKYAKU_NIGHTLY_HOUR", "25", "KOKYAKU_NIGHTLY_HOUR must be at most 23; got 25"),
+    ],
+)
+def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path, variable: str, value: str, said: str) -> None:
+    """README: 'a bad value stops start-up with a message naming it' (a wrong zone was a traceback, hour 25 accepted)."""
+    result = run_cli("migrate", data_dir=tmp_path, **{variable: value})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"kokyaku: error: configuration: {said}"
