@@ -156,3 +156,14 @@ def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path, variable: s
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"kokyaku: error: configuration: {said}"
+
+
+def test_log_level_is_read_in_any_case_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """LOG_LEVEL=info (lower case) was a traceback from the logging setup; README documents the variable."""
+    assert run_cli("migrate", "-v", "0", data_dir=tmp_path, LOG_LEVEL="info").returncode == 0
+    result = run_cli("migrate", data_dir=tmp_path, LOG_LEVEL="verbose")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "kokyaku: error: configuration: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'verbose'"
+    )
