@@ -50,6 +50,8 @@ class Command(KokyakuCommand):
 
     def _list(self, options: dict[str, Any]) -> None:
         lists = selectors.job_lists(limit=20)
+        if not [*lists.running, *lists.recent]:
+            self.stdout.write("no jobs yet")
         for job in [*lists.running, *lists.recent]:
             took = f"{job.seconds:.1f} s" if job.seconds is not None else ""
             self.stdout.write(f"{job.id:>6}  {job.kind:<10} {job.state:<9} {job.progress:>3}%  {took:>9}  {job.error}")
