@@ -214,7 +214,10 @@ JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0, maximum=23)  #
 # The scheduled import (docs/jobs.md#the-scheduled-import): new files of a folder, or the file at an http(s) URL,
 # imported each night half an hour before the training (Celery beat) or by `kokyaku import-source` from cron.
 IMPORT_SOURCE = envstr("KOKYAKU_IMPORT_SOURCE", "")  # a folder path or an http(s):// URL; empty: no scheduled import
-IMPORT_SOURCE_KIND = envstr("KOKYAKU_IMPORT_KIND", "deals")  # what its files hold: accounts, reps, deals, activities, purchases
+IMPORT_KINDS = ("accounts", "reps", "deals", "activities", "purchases", "contacts")  # = kokyaku.imports.plans.PLANS
+IMPORT_SOURCE_KIND = envstr("KOKYAKU_IMPORT_KIND", "deals")  # what its files hold
+if IMPORT_SOURCE_KIND not in IMPORT_KINDS:  # checked here: a night of files refused for it would be remembered as refused
+    raise ImproperlyConfigured(f"KOKYAKU_IMPORT_KIND must be one of {', '.join(IMPORT_KINDS)}; got {IMPORT_SOURCE_KIND!r}")
 IMPORT_SOURCE_MAPPING = envstr("KOKYAKU_IMPORT_MAPPING", "generic")  # a built-in or saved mapping's name, or a TOML path
 IMPORT_SOURCE_TIMEOUT = envint("KOKYAKU_IMPORT_TIMEOUT", "300", minimum=1)  # seconds a URL's download may take
 IMPORT_SOURCE_MAX_MB = envint("KOKYAKU_IMPORT_MAX_MB", "2048", minimum=1)  # largest file taken from a URL

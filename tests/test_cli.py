@@ -148,6 +148,11 @@ def test_a_reader_that_goes_away_stops_it_quietly(tmp_path: Path) -> None:
     [
         ("TIME_ZONE", "Mars/Base", "TIME_ZONE must be a time zone name such as Asia/Tokyo; got 'Mars/Base'"),
         ("KOKYAKU_NIGHTLY_HOUR", "25", "KOKYAKU_NIGHTLY_HOUR must be at most 23; got 25"),
+        (
+            "KOKYAKU_IMPORT_KIND",
+            "invoices",
+            "KOKYAKU_IMPORT_KIND must be one of accounts, reps, deals, activities, purchases, contacts; got 'invoices'",
+        ),
     ],
 )
 def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path, variable: str, value: str, said: str) -> None:
@@ -167,3 +172,11 @@ def test_log_level_is_read_in_any_case_and_a_bad_one_is_named(tmp_path: Path) ->
     assert result.stderr.strip() == (
         "kokyaku: error: configuration: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'verbose'"
     )
+
+
+def test_the_import_kinds_the_settings_accept_are_the_importers_kinds() -> None:
+    from django.conf import settings
+
+    from kokyaku.imports.plans import PLANS
+
+    assert tuple(PLANS) == settings.IMPORT_KINDS
