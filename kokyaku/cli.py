@@ -21,7 +21,7 @@ commands:
   token USERNAME                  create an API token
   serve [--host H] [--port P]     serve the web app
   demo [--accounts N] [--seed S]  fill an empty database with a demo portfolio
-  import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases)
+  import KIND FILE ...            import a CRM export (accounts, deals, activities, reps, purchases, contacts)
   imports [--limit N] [--json]    the import history: recent imports, imported or refused
   import-source                   import the new files of KOKYAKU_IMPORT_SOURCE (a folder or a URL): the nightly cron line
   duplicates accounts|reps [--keep ID --merge ID ...|--all]
@@ -29,6 +29,7 @@ commands:
   train [--as-of DATE]            fit, evaluate and store the probability models
   evaluate [--json PATH]          the models' metrics against every baseline
   backtest --as-of DATE           past zones against what accounts bought afterwards
+  company [--currency C] ...      show or change the company settings: currency, fiscal year, dormancy period
   snapshot [--as-of DATE]         compute and store the portfolio (and move the follow-up queue)
   followups [--rep NAME] [--json] the open follow-ups of dormant and at-risk accounts
   export portfolio ...            write the portfolio as CSV or XLSX
@@ -37,6 +38,7 @@ commands:
   assign plan [--json PATH]       compute an assignment plan under the current policy (nothing moves)
   assign apply PLAN_ID            apply a plan: move the owners, with an audit trail and hand-overs
   buyer-types suggest [--json P]  suggest buyer types from behaviour; agreement with the recorded types
+  jobs list|start|cancel|retry    background jobs: running, recent, failed with the reason
   backup PATH [--force]           write the whole database to one file (pg_dump / the SQLite backup API)
   restore PATH [--force]          replace the whole database with a backup, all or nothing
 
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     # production, DEBUG off unless asked (`make run` asks), and a missing SECRET_KEY stops it with one line.
     if args[0] != "serve":
         os.environ.setdefault("DEBUG", "1")
+    elif {"-h", "--help"} & set(args[1:]):
+        os.environ["DEBUG"] = "1"  # it only prints the options: readable before any SECRET_KEY exists
     show_traceback = os.environ.get("KOKYAKU_TRACEBACK") == "1"
     try:
         import django
@@ -115,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"database error: {exc}".strip())
         except KeyboardInterrupt:
             return _fail("interrupted; nothing was half-written (every job runs in one transaction)", 130)
+    except BrokenPipeError:
+        # the reader went away (`kokyaku followups | head`): stop quietly as Unix tools do, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
+        return 141  # 128 + SIGPIPE, what the shell reports for a tool stopped the same way
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code)))
     return 0

@@ -32,7 +32,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kokyaku.lib.env import envbool, envint, envlist, envstr
+from kokyaku.lib.env import envbool, envint, envlist, envstr, envzone
 
 django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] and friends be subscripted at run time
 
@@ -169,7 +169,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = envstr("TIME_ZONE", "Asia/Tokyo")
+TIME_ZONE = envzone("TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
 
@@ -210,11 +210,14 @@ IMPORT_MAX_UNPACKED_MB = envint("KOKYAKU_IMPORT_MAX_UNPACKED_MB", "4096", minimu
 BROKER_URL = envstr("KOKYAKU_BROKER_URL", "")
 JOB_STALE_SECONDS = envint("KOKYAKU_JOB_STALE_SECONDS", "120", minimum=5)  # a running job silent this long has lost its worker
 EXPORT_SYNC_ACCOUNTS = envint("KOKYAKU_EXPORT_SYNC_ACCOUNTS", "50000", minimum=0)  # larger accounts exports run as jobs
-JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0)  # Celery beat: snapshot then train, local time
+JOB_NIGHTLY_HOUR = envint("KOKYAKU_NIGHTLY_HOUR", "2", minimum=0, maximum=23)  # Celery beat: snapshot then train, local time
 # The scheduled import (docs/jobs.md#the-scheduled-import): new files of a folder, or the file at an http(s) URL,
 # imported each night half an hour before the training (Celery beat) or by `kokyaku import-source` from cron.
 IMPORT_SOURCE = envstr("KOKYAKU_IMPORT_SOURCE", "")  # a folder path or an http(s):// URL; empty: no scheduled import
-IMPORT_SOURCE_KIND = envstr("KOKYAKU_IMPORT_KIND", "deals")  # what its files hold: accounts, reps, deals, activities, purchases
+IMPORT_KINDS = ("accounts", "reps", "deals", "activities", "purchases", "contacts")  # = kokyaku.imports.plans.PLANS
+IMPORT_SOURCE_KIND = envstr("KOKYAKU_IMPORT_KIND", "deals")  # what its files hold
+if IMPORT_SOURCE_KIND not in IMPORT_KINDS:  # checked here: a night of files refused for it would be remembered as refused
+    raise ImproperlyConfigured(f"KOKYAKU_IMPORT_KIND must be one of {', '.join(IMPORT_KINDS)}; got {IMPORT_SOURCE_KIND!r}")
 IMPORT_SOURCE_MAPPING = envstr("KOKYAKU_IMPORT_MAPPING", "generic")  # a built-in or saved mapping's name, or a TOML path
 IMPORT_SOURCE_TIMEOUT = envint("KOKYAKU_IMPORT_TIMEOUT", "300", minimum=1)  # seconds a URL's download may take
 IMPORT_SOURCE_MAX_MB = envint("KOKYAKU_IMPORT_MAX_MB", "2048", minimum=1)  # largest file taken from a URL
@@ -258,9 +261,12 @@ if envbool("KOKYAKU_FAST_HASHER", "0"):
     # Tests only: MD5 keeps logins fast; never set in production.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+LOG_LEVEL = envstr("LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got {envstr('LOG_LEVEL', '')!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

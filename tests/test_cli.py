@@ -110,3 +110,73 @@ def test_a_command_starts_without_loading_the_model_libraries(tmp_path: Path) ->
     assert assignment.plan_assignment.__module__ == "kokyaku.domain.assignment.plan"
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = prediction.no_such_name
+
+
+def test_serve_help_needs_no_secret_key(tmp_path: Path) -> None:
+    """A newcomer reads `kokyaku serve --help` before setting anything up: the help is not production."""
+    result = run_cli("serve", "--help", data_dir=tmp_path, DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: kokyaku serve")
+    assert "--port" in result.stdout
+
+
+def test_help_names_every_command_and_import_kind(tmp_path: Path) -> None:
+    result = run_cli("--help", data_dir=tmp_path)
+    assert "contacts)" in result.stdout  # the sixth import kind (docs/import.md)
+    for command in ("jobs", "company"):
+        assert f"\n  {command} " in result.stdout
+
+
+def test_a_reader_that_goes_away_stops_it_quietly(tmp_path: Path) -> None:
+    """`kokyaku followups | head` closes the pipe early: no BrokenPipeError traceback on the terminal."""
+    environ = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KOKYAKU_TEST_DB_NAME"}}
+    environ.update({"KOKYAKU_DATA_DIR": str(tmp_path), "DEBUG": "1"})
+    command = [sys.executable, "-m", "kokyaku.cli", "migrate"]
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first line it prints meets a closed pipe
+    try:
+        result = subprocess.run(command, stdout=write, stderr=subprocess.PIPE, text=True, env=environ, cwd=ROOT, timeout=120)
+    finally:
+        os.close(write)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "BrokenPipeError" not in result.stderr
+    assert result.returncode == 141
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("TIME_ZONE", "Mars/Base", "TIME_ZONE must be a time zone name such as Asia/Tokyo; got 'Mars/Base'"),
+        ("KOKYAKU_NIGHTLY_HOUR", "25", "KOKYAKU_NIGHTLY_HOUR must be at most 23; got 25"),
+        (
+            "KOKYAKU_IMPORT_KIND",
+            "invoices",
+            "KOKYAKU_IMPORT_KIND must be one of accounts, reps, deals, activities, purchases, contacts; got 'invoices'",
+        ),
+    ],
+)
+def test_a_bad_setting_stops_with_one_line_naming_it(tmp_path: Path, variable: str, value: str, said: str) -> None:
+    """README: 'a bad value stops start-up with a message naming it' (a wrong zone was a traceback, hour 25 accepted)."""
+    result = run_cli("migrate", data_dir=tmp_path, **{variable: value})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"kokyaku: error: configuration: {said}"
+
+
+def test_log_level_is_read_in_any_case_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """LOG_LEVEL=info (lower case) was a traceback from the logging setup; README documents the variable."""
+    assert run_cli("migrate", "-v", "0", data_dir=tmp_path, LOG_LEVEL="info").returncode == 0
+    result = run_cli("migrate", data_dir=tmp_path, LOG_LEVEL="verbose")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "kokyaku: error: configuration: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'verbose'"
+    )
+
+
+def test_the_import_kinds_the_settings_accept_are_the_importers_kinds() -> None:
+    from django.conf import settings
+
+    from kokyaku.imports.plans import PLANS
+
+    assert tuple(PLANS) == settings.IMPORT_KINDS

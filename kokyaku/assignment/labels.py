@@ -46,6 +46,13 @@ def move_reason(code: str) -> str:
     return str(MOVE_REASONS.get(code, code))
 
 
+def _figure(value: Any) -> str:
+    """A count as people write it (4,457); anything else as it is."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def infeasible_message(reason: Mapping[str, Any] | None) -> str:
     """The translated sentence for a stored infeasibility (the domain's ``to_dict()``), naming teams and numbers."""
     if not reason:
@@ -72,12 +79,13 @@ def infeasible_message(reason: Mapping[str, Any] | None) -> str:
         "time_limit": _("No plan within the value capacities was found in the time allowed."),
         "value_not_found": _("No plan within the value capacities was found."),
     }
+    no_team = _("no team")  # accounts whose owner-to-be has no team (imported customers)
     per_team = ", ".join(
-        f"{d.get('team') or '—'} {d.get('shortfall')}" for d in reason.get("details") or [] if d.get("shortfall")
+        f"{d.get('team') or no_team} {_figure(d.get('shortfall'))}" for d in reason.get("details") or [] if d.get("shortfall")
     )
     template = messages.get(code)
     if template is None:
         return str(reason.get("message", code))
     values = {"teams": teams or "—", "per_team": per_team or "—", "accounts": "", "capacity": "", "shortfall": ""}
-    values.update({k: v for k, v in totals.items() if k in values})
+    values.update({k: _figure(v) for k, v in totals.items() if k in values})
     return template % values

@@ -160,9 +160,12 @@ def _problems(problems: list[Problem]) -> list[dict[str, object]]:
 
 
 def _detail(exc: ImportInvalid) -> str:
-    """The 422's detail: the CLI's English sentence, or its translation when the request asks for another language."""
+    """The 422's detail: the English sentence (the API's skip_invalid=true, not the CLI's option), or its translation.
+
+    The translation is used when the request asks for another language.
+    """
     if (translation.get_language() or "en").startswith("en") or not exc.problems:
-        return str(exc)
+        return exc.sentence("send skip_invalid=true")  # an API caller has no --skip-invalid
     first = exc.problems[0]
     return _(
         "%(count)s problem(s) found, nothing was written; first: %(file)s: row %(row)s, column %(column)s, value %(value)s: "

@@ -120,9 +120,13 @@ class ImportInvalid(Exception):
     def __init__(self, problems: list[Problem], problem_count: int) -> None:
         self.problems = problems
         self.problem_count = problem_count
-        first = f"; first: {problems[0]}" if problems else ""
-        noun = "problem" if problem_count == 1 else "problems"
-        super().__init__(
-            f"{problem_count} {noun} found, nothing was written{first}. "
-            "Fix the file or the mapping, or use --skip-invalid --rejects PATH to import the good rows."
+        super().__init__(self.sentence("use --skip-invalid --rejects PATH"))
+
+    def sentence(self, skip: str) -> str:
+        """The English sentence, ``skip`` saying how to import the good rows where it is read (CLI option, API field)."""
+        first = f"; first: {self.problems[0]}" if self.problems else ""
+        noun = "problem" if self.problem_count == 1 else "problems"
+        return (
+            f"{self.problem_count} {noun} found, nothing was written{first}. "
+            f"Fix the file or the mapping, or {skip} to import the good rows."
         )

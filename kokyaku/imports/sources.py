@@ -217,12 +217,29 @@ def _prune() -> None:
                 path.unlink()
 
 
+def _mapping_usable(mapping: str, kind: str) -> None:
+    """Stop the run, before any file is read or remembered, when the configured mapping cannot be used.
+
+    Otherwise every file of the night would be refused for it and remembered as refused, and passed
+    over as already imported once the setting is fixed.
+    """
+    from kokyaku.imports.errors import ImportFileError
+    from kokyaku.imports.i18n import translated
+    from kokyaku.imports.services import mapping_for
+
+    try:
+        mapping_for(mapping, kind=kind)
+    except ImportFileError as exc:
+        raise SourceError(f"KOKYAKU_IMPORT_MAPPING: {translated(exc)}") from None
+
+
 def source_import(actor: Actor, params: dict[str, Any], report: Report) -> dict[str, Any]:
     """The ``import_source`` job: read the configured source, then import each new file as its own ``import`` job."""
     source = str(settings.IMPORT_SOURCE).strip()
     if not source:
         raise SourceError(gettext("No import source is configured: set KOKYAKU_IMPORT_SOURCE to a folder or an http(s) URL."))
     kind, mapping = str(settings.IMPORT_SOURCE_KIND), str(settings.IMPORT_SOURCE_MAPPING)
+    _mapping_usable(mapping, kind)
     report(1, "fetching")
     if staged_dir().is_dir():
         _prune()

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext
 from django_stubs_ext import StrOrPromise
 
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -72,3 +74,15 @@ def kind_of(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         raise ValueError(f"unknown job kind {name!r}; one of: {', '.join(sorted(KINDS))}") from None
+
+
+def param_date(params: dict[str, Any], key: str = "as_of") -> date | None:
+    """A date parameter (``YYYY-MM-DD``) of a job, None when absent; a bad one fails the job naming it and its value."""
+    value = params.get(key)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        message = gettext("%(field)s: %(value)s is not a date (use YYYY-MM-DD).")
+        raise JobFailed(message % {"field": key, "value": repr(value)}) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -20,7 +21,7 @@ def envbool(name: str, default: str) -> bool:
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
 
 
-def envint(name: str, default: str, *, minimum: int | None = None) -> int:
+def envint(name: str, default: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return the variable as an integer; raise ImproperlyConfigured if it is not one."""
     raw = os.getenv(name, default).strip()
     try:
@@ -29,6 +30,8 @@ def envint(name: str, default: str, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}; got {value}")
     return value
 
 
@@ -40,3 +43,13 @@ def envlist(name: str, default: str) -> list[str]:
 def envstr(name: str, default: str) -> str:
     """Return the variable as a string, stripped."""
     return os.getenv(name, default).strip()
+
+
+def envzone(name: str, default: str) -> str:
+    """Return the variable as an IANA time zone name (Asia/Tokyo); raise ImproperlyConfigured if none is known by it."""
+    value = envstr(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name} must be a time zone name such as Asia/Tokyo; got {value!r}") from None
+    return value

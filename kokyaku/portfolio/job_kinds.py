@@ -6,20 +6,13 @@ database as it was and retrying it is safe; cancelling raises at the next progre
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kokyaku.jobs.registry import Actor, Kind, Report, register
+from kokyaku.jobs.registry import Actor, Kind, Report, param_date, register
 from kokyaku.portfolio.models import Criteria
 from kokyaku.portfolio.services import snapshot_create
-
-
-def param_date(params: dict[str, Any]) -> date | None:
-    value = params.get("as_of")
-    return date.fromisoformat(value) if value else None
-
 
 SNAPSHOT_STEPS = {"loaded": 30, "computed": 70, "written": 100}
 

@@ -7,7 +7,6 @@ leaves the database as it was and retrying either is safe.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -15,14 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kokyaku.jobs.registry import Actor, Kind, Outcome, Report, register
+from kokyaku.jobs.registry import Actor, Kind, Outcome, Report, param_date, register
 from kokyaku.prediction.selectors import version_as_of
-
-
-def param_date(params: dict[str, Any], key: str = "as_of") -> date | None:
-    value = params.get(key)
-    return date.fromisoformat(value) if value else None
-
 
 TRAIN_STEPS = {"loaded": 20, "evaluated": 60, "trained": 85}
 

@@ -271,3 +271,15 @@ def test_the_rejects_csv_never_hands_a_spreadsheet_a_formula(manager: User, stro
     assert [r[4] for r in rows[1:]] == ["'-5", "'-6", "'-7"]  # one rule for every cell: a leading minus too
     for row in rows:
         assert not any(cell.lstrip(" \u3000")[:1] in set("=+-@＝＋－＠\t\r") for cell in row if cell)
+
+
+def test_kokyaku_imports_json_is_the_apis_json_field_for_field(manager: User, tmp_path: Path) -> None:
+    """docs/import.md: `--json` gives the API's objects; started_at was Python's str(), not the API's ISO 8601."""
+    _cli("deals", str(write(tmp_path, "good.csv", deals_csv(3))))
+    out = StringIO()
+    call_command("imports", "--json", stdout=out)
+    (line,) = out.getvalue().splitlines()
+    _token, plain = api_token_create(user=manager, name="compare")
+    (api,) = Client(headers={"Authorization": f"Bearer {plain}"}).get("/api/imports").json()
+    assert json.loads(line) == api
+    assert "T" in api["started_at"]

@@ -196,9 +196,9 @@ BAD_AMOUNT = DEALS_HEADER + "D1,A1,Tanaka,x,-4,Won,won,2024-01-01,2024-02-01\n"
 def test_the_api_answers_in_english_without_accept_language(manager: User) -> None:
     body = _token_client("sato").post("/api/imports/deals", {"file": SimpleUploadedFile("deals.csv", BAD_AMOUNT.encode())}).json()
     assert body["detail"] == (
-        "1 problem found, nothing was written; first: deals.csv: row 2, column 'amount', value '-4': negative value not allowed."
-        " Fix the file or the mapping, or use --skip-invalid --rejects PATH to import the good rows."
-    )
+        "1 problem found, nothing was written; first: deals.csv: row 2, column 'amount', value '-4': "
+        "negative value not allowed. Fix the file or the mapping, or send skip_invalid=true to import the good rows."
+    )  # the API's field, not the CLI's --skip-invalid
     assert body["problems"] == [
         {"file": "deals.csv", "row": 2, "column": "amount", "value": "-4", "reason": "negative value not allowed"}
     ]

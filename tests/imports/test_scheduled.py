@@ -415,3 +415,20 @@ def test_beats_entry_runs_the_scheduled_import_on_a_real_celery_worker(data_dir:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+def test_a_mapping_that_does_not_exist_fails_the_run_before_any_file_is_remembered(data_dir: Path, tmp_path: Path) -> None:
+    """A typo in KOKYAKU_IMPORT_MAPPING refused every file of the night, and the files were remembered as refused:
+    once the setting was fixed they were passed over as 'already imported'. Now the run stops first, naming it."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _settled(folder / "2026-12-01.csv", _deals("P", 3))
+    with _source(folder), override_settings(IMPORT_SOURCE_MAPPING="weekly_exprt"):
+        job = job_run(actor=None, kind="import_source")
+    assert job.state == Job.State.FAILED
+    assert job.error.startswith("KOKYAKU_IMPORT_MAPPING: ")
+    assert "'weekly_exprt'" in job.error
+    assert not SourceFile.objects.exists()
+    assert not Job.objects.filter(kind="import").exists()
+    with _source(folder):
+        assert job_run(actor=None, kind="import_source").result["imported"] == 1

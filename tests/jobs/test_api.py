@@ -53,3 +53,14 @@ def test_reps_get_403(strong_rep: Rep) -> None:
     assert api.get("/api/jobs").status_code == 403
     assert api.post("/api/jobs", {"kind": "snapshot"}, content_type="application/json").status_code == 403
     assert Job.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["snapshot", "train"])
+def test_a_bad_as_of_fails_the_job_with_a_reason_that_names_the_value(manager: User, kind: str) -> None:
+    api = token_client("sato")
+    started = api.post("/api/jobs", {"kind": kind, "params": {"as_of": "2026-13-01"}}, content_type="application/json")
+    assert started.status_code == 202, started.content
+    runner.wait(started.json()["id"])
+    failed = api.get(f"/api/jobs/{started.json()['id']}").json()
+    assert failed["state"] == "failed"
+    assert failed["error"] == "as_of: '2026-13-01' is not a date (use YYYY-MM-DD)."

@@ -50,3 +50,12 @@ def test_the_beat_schedule_trains_then_snapshots_every_night() -> None:
     assert (train.hour, train.minute, snap.hour, snap.minute) == ({2}, {0}, {2}, {30})
     app.loader.import_default_modules()  # what a worker does at start: the include list
     assert {"kokyaku.jobs.run", "kokyaku.jobs.enqueue", "kokyaku.jobs.reap"} <= set(app.tasks)
+
+
+def test_an_unknown_job_id_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    assert run_cli("migrate", "-v", "0", data_dir=tmp_path).returncode == 0
+    for action in ("cancel", "retry"):
+        result = run_cli("jobs", action, "99", data_dir=tmp_path)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip() == "kokyaku: error: there is no job 99"

@@ -154,3 +154,15 @@ def test_an_import_runs_as_a_job_with_its_history_line_and_a_refused_file_leaves
     assert "bad.csv: row 3, column 'name': name is required but empty" in refused.error, refused.error
     assert not Account.objects.filter(external_id="B-1").exists()
     assert ImportRun.objects.count() == 2  # both on the history, as from the command line
+
+
+@pytest.mark.django_db
+def test_kokyaku_jobs_list_says_when_there_are_none() -> None:
+    """A newcomer's first `kokyaku jobs list` printed nothing at all, which reads like a hang or a failure."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("jobs", "list", stdout=out)
+    assert out.getvalue() == "no jobs yet\n"

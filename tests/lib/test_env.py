@@ -30,3 +30,16 @@ def test_envint_checks_type_and_minimum(monkeypatch: pytest.MonkeyPatch) -> None
 def test_envlist_drops_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_LIST", " a, ,b ,")
     assert envlist("X_LIST", "") == ["a", "b"]
+
+
+def test_envint_checks_the_maximum_and_envzone_the_zone_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kokyaku.lib.env import envzone
+
+    monkeypatch.setenv("X_NUM", "24")
+    with pytest.raises(ImproperlyConfigured, match="X_NUM must be at most 23; got 24"):
+        envint("X_NUM", "2", minimum=0, maximum=23)
+    monkeypatch.setenv("X_ZONE", "Europe/London")
+    assert envzone("X_ZONE", "Asia/Tokyo") == "Europe/London"
+    monkeypatch.setenv("X_ZONE", "Tokyo")
+    with pytest.raises(ImproperlyConfigured, match="X_ZONE must be a time zone name"):
+        envzone("X_ZONE", "Asia/Tokyo")

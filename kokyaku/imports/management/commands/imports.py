@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from kokyaku.imports.fields import KINDS
@@ -30,7 +31,7 @@ class Command(KokyakuCommand):
             from kokyaku.imports.api import run_as_json  # the API's own shape, so scripts read one format
 
             for run in runs:
-                self.stdout.write(json.dumps(run_as_json(run), ensure_ascii=False, default=str))
+                self.stdout.write(json.dumps(run_as_json(run), ensure_ascii=False, cls=DjangoJSONEncoder))  # dates as the API
             return
         if not runs:
             self.stdout.write("no imports yet")

@@ -50,6 +50,8 @@ class Command(KokyakuCommand):
 
     def _list(self, options: dict[str, Any]) -> None:
         lists = selectors.job_lists(limit=20)
+        if not [*lists.running, *lists.recent]:
+            self.stdout.write("no jobs yet")
         for job in [*lists.running, *lists.recent]:
             took = f"{job.seconds:.1f} s" if job.seconds is not None else ""
             self.stdout.write(f"{job.id:>6}  {job.kind:<10} {job.state:<9} {job.progress:>3}%  {took:>9}  {job.error}")
@@ -79,14 +81,21 @@ class Command(KokyakuCommand):
         self.stdout.write(f"job {job.id} done: {json.dumps(job.result)}")
 
     def _cancel(self, options: dict[str, Any]) -> None:
+        self._exists(options["job_id"])
         job = services.job_cancel(actor=None, job_id=options["job_id"])
         self.stdout.write(f"job {job.pk}: {job.state}{' (stops at its next step)' if job.state == 'running' else ''}")
 
     def _retry(self, options: dict[str, Any]) -> None:
+        self._exists(options["job_id"])
         job = services.job_retry(actor=None, job_id=options["job_id"])
         self.stdout.write(f"job {job.pk} queued (retry of {options['job_id']})")
         if job.engine == "thread":
             self._follow(job.pk)
+
+    @staticmethod
+    def _exists(job_id: int) -> None:
+        if selectors.job_get(job_id) is None:
+            raise CommandError(f"there is no job {job_id}")
 
     def _reap(self, options: dict[str, Any]) -> None:
         dead = services.job_reap()
