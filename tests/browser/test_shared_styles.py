@@ -8,10 +8,15 @@ filter as a bare full-width select glued to the table.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.browser.conftest import log_in
+from kokyaku.crm.models import Account
+from kokyaku.followups.models import FollowUp
+from kokyaku.portfolio.services import snapshot_create
+from tests.browser.conftest import NewPage, log_in
+from tests.followups.conftest import FIRST
+from tests.followups.conftest import book as book  # the fixture, shared with tests/followups
 
 pytestmark = pytest.mark.browser
 
@@ -37,3 +42,17 @@ def test_follow_up_filter_is_a_bar_not_a_full_width_select(page: Page, live_serv
     button = form.get_by_role("button", name="Filter")
     # The button sits beside the select, on the same line, not under it.
     assert abs(status.bounding_box()["y"] + status.bounding_box()["height"] - button.bounding_box()["y"] - button.bounding_box()["height"]) < 4
+
+
+def test_follow_up_queue_does_not_scroll_sideways_on_a_phone(
+    new_page: NewPage, live_server: LiveServer, book: dict[str, Account], manager: object
+) -> None:
+    """The row actions' visually hidden labels (position: absolute) escaped the table's scroll box
+    and widened the whole page on a phone: everything could be dragged 100 px sideways."""
+    snapshot_create(actor=None, as_of=FIRST)
+    assert FollowUp.objects.filter(status="open").exists()
+    phone = new_page(locale="ja-JP", width=390)
+    log_in(phone, live_server.url, "sato")
+    phone.goto(live_server.url + "/followups/")
+    expect(phone.get_by_test_id("followups").locator("tr[data-followup]").first).to_be_visible()
+    assert phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
