@@ -11,7 +11,7 @@ from django.test import Client
 
 from kokyaku.buyers import selectors, services
 from kokyaku.buyers.models import KeyPerson, Objection
-from kokyaku.crm.models import Account, Deal, LostReason
+from kokyaku.crm.models import Account, Deal, LostReason, Rep
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,16 @@ def test_api_checklist_confirm_and_objection_search(strong_account: Account, log
     )
     assert bad.status_code == 422
     assert not KeyPerson.objects.exists()
+
+
+def test_team_page_in_japanese_has_no_english_note_and_groups_thousands(strong_rep: Rep, manager_client: Client) -> None:
+    """With no typed account yet (every team's first day) the measurement said, in English on the
+    Japanese page, "no recorded account had enough history at the cutoff"; counts showed as 1446."""
+    Account.objects.bulk_create(Account(external_id=f"BULK-{i}", name=f"Bulk {i}", owner=strong_rep) for i in range(1234))
+    page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    measurement = page.split('data-testid="measurement"')[1].split("</section>")[0]
+    assert "no recorded account" not in measurement
+    assert "まだ測れません" in measurement
+    by_rep = page.split('data-testid="counts-by-rep"')[1].split("</table>")[0]
+    assert ">1,234<" in by_rep
+    assert ">1234<" not in by_rep
