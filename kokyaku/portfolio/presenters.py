@@ -52,6 +52,23 @@ def band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def currency_note(notes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The deals a snapshot counted in another currency than the company's (Snapshot.notes["currencies"]), or None.
+
+    ``{"company": "JPY", "count": 25907, "list": "GBP 18,532 · USD 7,375"}``, largest first.
+    """
+    found = (notes or {}).get("currencies") or {}
+    other: dict[str, int] = found.get("other") or {}
+    if not other:
+        return None
+    ordered = sorted(other.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "company": found.get("company", ""),
+        "count": sum(other.values()),
+        "list": " · ".join(f"{code} {n:,}" for code, n in ordered),
+    }
+
+
 def unusual_band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
     """The axes a snapshot could not cut plainly (ties broken, all equal, no values): the team page says why."""
     return [n for n in band_notes(notes) if n["code"] in ("ties_broken", "all_equal", "no_values")]

@@ -35,6 +35,7 @@ def charts(snapshot: Snapshot, *, owner_id: int | None, cells_url: str) -> dict[
         "scatter_info": scatter,
         "account_url": account_url_template(),
         "currency": code,
+        "currency_note": presenters.currency_note(snapshot.notes),
     }
 
 
