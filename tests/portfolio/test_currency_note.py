@@ -46,3 +46,16 @@ def test_no_note_when_every_deal_is_in_the_company_currency(strong_account: Acco
     snapshot = snapshot_create(actor=None, as_of=date(2026, 4, 1))
     assert "currencies" not in snapshot.notes
     assert 'data-testid="currency-note"' not in manager_client.get("/portfolio/").content.decode()
+
+
+def test_an_imported_invoice_shows_its_stage_in_the_readers_language(strong_rep: Rep, manager_client: Client) -> None:
+    """Purchases are stored with Kokyaku's own stage code "purchase", shown raw on the Japanese page."""
+    shop = Account.objects.create(external_id="ACC-SHOP", name="Shop", owner=strong_rep)
+    deal = Deal.objects.create(
+        external_id="INV-1", account=shop, owner=strong_rep, name="Invoice 1", amount=Decimal("5000"), stage="purchase",
+        status=Deal.Status.WON, opened_on=date(2026, 2, 1), closed_on=date(2026, 2, 1),
+    )  # fmt: skip
+    ja = manager_client.get(f"/portfolio/accounts/{shop.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    row = ja.split(deal.name)[1].split("</tr>")[0]
+    assert "購入" in row
+    assert "purchase" not in row
