@@ -97,3 +97,16 @@ def test_the_dormant_list_shows_last_purchase_and_days_since(queued: dict[str, A
     filtered = manager_client.get("/followups/dormant/", {"owner": str(queued["quiet"].owner_id)}).content.decode()
     assert "Quiet Co" in filtered
     assert "Released Co" not in filtered
+
+
+def test_a_deal_idle_for_years_shows_its_days_with_a_thousands_separator(
+    queued: dict[str, Account], developing_rep: Rep, developing_client: Client
+) -> None:
+    """A pipeline imported from an old CRM: "3426 days" beside "2017-07-19" was hard to read."""
+    Deal.objects.create(external_id="O-OLD", account=queued["busy"], owner=developing_rep, name="Old", opened_on=date(2017, 1, 1))
+    with time_machine.travel(TODAY, tick=False):
+        body = developing_client.get("/followups/stale-deals/").content.decode()
+    row = body.split('data-deal="')[1:]
+    old = next(r for r in row if "Old" in r).split("</tr>")[0]
+    idle = (TODAY.date() - date(2017, 1, 1)).days
+    assert f"{idle:,} days" in old
