@@ -110,3 +110,34 @@ def test_a_deal_idle_for_years_shows_its_days_with_a_thousands_separator(
     old = next(r for r in row if "Old" in r).split("</tr>")[0]
     idle = (TODAY.date() - date(2017, 1, 1)).days
     assert f"{idle:,} days" in old
+
+
+def test_the_dormant_list_counts_with_a_thousands_separator(strong_rep: Rep, manager_client: Client) -> None:
+    """The Online Retail data: "4338 accounts" over the dormant list, where every other figure reads 4,338."""
+    accounts = Account.objects.bulk_create(Account(external_id=f"C-{i}", name=f"Customer {i}", owner=strong_rep) for i in range(1_005))
+    Deal.objects.bulk_create(
+        Deal(external_id=f"INV-{a.pk}", account=a, owner=strong_rep, name="Invoice", amount=100, status=Deal.Status.WON,
+             opened_on=date(2011, 5, 1), closed_on=date(2011, 5, 1))
+        for a in accounts
+    )  # fmt: skip
+    with time_machine.travel(TODAY, tick=False):
+        snapshot_create(actor=None, as_of=FIRST)
+        body = manager_client.get("/followups/dormant/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert body.split('data-testid="dormant-total">')[1].split("<")[0] == "1,005 accounts"
+
+
+def test_no_template_prints_a_plural_counter_unformatted() -> None:
+    """`{% blocktranslate count n=... %}{{ n }} accounts` printed 4338: the counter picks the plural form,
+    the number shown goes through |count (`count counter=X with n=X|count`)."""
+    import re
+    from pathlib import Path
+
+    import kokyaku
+
+    raw = []
+    for path in Path(kokyaku.__file__).parent.rglob("templates/**/*.html"):
+        for block in re.finditer(r"\{% blocktranslate count (\w+)=[^%]*%\}(.*?)\{% endblocktranslate %\}", path.read_text(), re.DOTALL):
+            name, body = block.group(1), block.group(2)
+            if "{{ " + name + " }}" in body and name not in ("years", "teams"):
+                raw.append(f"{path.name}: {block.group(0)[:80]}")
+    assert raw == []
