@@ -26,7 +26,9 @@ def _won(account: Account, rep: Rep, external_id: str, currency: str) -> None:
     )  # fmt: skip
 
 
-def test_the_team_page_names_the_deals_in_other_currencies(strong_account: Account, strong_rep: Rep, manager_client: Client) -> None:
+def test_the_team_page_names_the_deals_in_other_currencies(
+    strong_account: Account, strong_rep: Rep, manager_client: Client, rep_client: Client
+) -> None:
     london = Account.objects.create(external_id="ACC-UK", name="London Gifts", owner=strong_rep)
     for i in range(3):
         _won(london, strong_rep, f"INV-{i}", "GBP")
@@ -38,6 +40,9 @@ def test_the_team_page_names_the_deals_in_other_currencies(strong_account: Accou
     note = page.split('data-testid="currency-note"')[1].split("</div>")[0]
     assert "4 deals are not in the company currency (GBP 3 · USD 1)" in note
     assert "as if they were JPY" in note
+    assert "set it in Company settings and compute the snapshot again" in note
+    rep_page = rep_client.get("/portfolio/mine/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a manager can set it in Company settings" in rep_page.split('data-testid="currency-note"')[1].split("</div>")[0]
     ja = manager_client.get("/portfolio/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "4 件の商談" in ja.split('data-testid="currency-note"')[1].split("</div>")[0]
 
