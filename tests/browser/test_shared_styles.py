@@ -56,3 +56,19 @@ def test_follow_up_queue_does_not_scroll_sideways_on_a_phone(
     phone.goto(live_server.url + "/followups/")
     expect(phone.get_by_test_id("followups").locator("tr[data-followup]").first).to_be_visible()
     assert phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_retention_row_headers_stay_on_one_line_on_a_phone(
+    new_page: NewPage, live_server: LiveServer, strong_account: Account, manager: object
+) -> None:
+    """At 390 px the row headers broke as "1 / 年" and "2 / 年後", one character a line."""
+    phone = new_page(locale="ja-JP", width=390)
+    log_in(phone, live_server.url, "sato")
+    phone.goto(live_server.url + "/retention/")
+    headers = phone.locator("table.data tbody th[scope=row]")
+    expect(headers.first).to_be_visible()
+    assert headers.count() >= 3
+    for i in range(headers.count()):
+        cell = headers.nth(i)
+        lines = cell.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }")
+        assert lines == 1, cell.inner_text()
