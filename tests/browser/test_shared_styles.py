@@ -72,3 +72,12 @@ def test_retention_row_headers_stay_on_one_line_on_a_phone(
         cell = headers.nth(i)
         lines = cell.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }")
         assert lines == 1, cell.inner_text()
+
+
+def test_the_assignment_policy_form_uses_the_page_width(page: Page, live_server: LiveServer, manager: object) -> None:
+    """.form-wide lived in portfolio.css: the policy form stayed 560 px wide at 1280 px, its rules and
+    versions cards squeezed into two 200 px columns and the reps table cut off on the right."""
+    log_in(page, live_server.url, "sato")
+    page.goto(live_server.url + "/assignment/policy/")
+    form = page.get_by_test_id("policy-form")
+    assert form.bounding_box()["width"] > 900
