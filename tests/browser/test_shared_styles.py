@@ -19,6 +19,7 @@ from tests.followups.conftest import FIRST
 from tests.followups.conftest import book as book  # the fixture, shared with tests/followups
 
 pytestmark = pytest.mark.browser
+LINES_OF_TEXT = "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length }"
 
 
 @pytest.mark.parametrize("path", ["/followups/", "/followups/stale-deals/", "/assignment/", "/portfolio/accounts/"])
@@ -41,7 +42,10 @@ def test_follow_up_filter_is_a_bar_not_a_full_width_select(page: Page, live_serv
     status = page.get_by_label("Status")
     button = form.get_by_role("button", name="Filter")
     # The button sits beside the select, on the same line, not under it.
-    assert abs(status.bounding_box()["y"] + status.bounding_box()["height"] - button.bounding_box()["y"] - button.bounding_box()["height"]) < 4
+    select_box, button_box = status.bounding_box(), button.bounding_box()
+    assert select_box is not None
+    assert button_box is not None
+    assert abs(select_box["y"] + select_box["height"] - button_box["y"] - button_box["height"]) < 4
 
 
 def test_follow_up_queue_does_not_scroll_sideways_on_a_phone(
@@ -70,7 +74,7 @@ def test_retention_row_headers_stay_on_one_line_on_a_phone(
     assert headers.count() >= 3
     for i in range(headers.count()):
         cell = headers.nth(i)
-        lines = cell.evaluate("e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length; }")
+        lines = cell.evaluate(LINES_OF_TEXT)
         assert lines == 1, cell.inner_text()
 
 
@@ -80,4 +84,6 @@ def test_the_assignment_policy_form_uses_the_page_width(page: Page, live_server:
     log_in(page, live_server.url, "sato")
     page.goto(live_server.url + "/assignment/policy/")
     form = page.get_by_test_id("policy-form")
-    assert form.bounding_box()["width"] > 900
+    box = form.bounding_box()
+    assert box is not None
+    assert box["width"] > 900

@@ -115,7 +115,9 @@ def test_a_deal_idle_for_years_shows_its_days_with_a_thousands_separator(
 
 def test_the_dormant_list_counts_with_a_thousands_separator(strong_rep: Rep, manager_client: Client) -> None:
     """The Online Retail data: "4338 accounts" over the dormant list, where every other figure reads 4,338."""
-    accounts = Account.objects.bulk_create(Account(external_id=f"C-{i}", name=f"Customer {i}", owner=strong_rep) for i in range(1_005))
+    accounts = Account.objects.bulk_create(
+        Account(external_id=f"C-{i}", name=f"Customer {i}", owner=strong_rep) for i in range(1_005)
+    )
     Deal.objects.bulk_create(
         Deal(external_id=f"INV-{a.pk}", account=a, owner=strong_rep, name="Invoice", amount=100, status=Deal.Status.WON,
              opened_on=date(2011, 5, 1), closed_on=date(2011, 5, 1))
@@ -137,7 +139,8 @@ def test_no_template_prints_a_plural_counter_unformatted() -> None:
 
     raw = []
     for path in Path(kokyaku.__file__).parent.rglob("templates/**/*.html"):
-        for block in re.finditer(r"\{% blocktranslate count (\w+)=[^%]*%\}(.*?)\{% endblocktranslate %\}", path.read_text(), re.DOTALL):
+        text = path.read_text()
+        for block in re.finditer(r"\{% blocktranslate count (\w+)=[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.DOTALL):
             name, body = block.group(1), block.group(2)
             if "{{ " + name + " }}" in body and name not in ("years", "teams"):
                 raw.append(f"{path.name}: {block.group(0)[:80]}")

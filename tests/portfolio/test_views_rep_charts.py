@@ -68,5 +68,5 @@ def test_a_rep_without_zoned_accounts_gets_a_sentence_not_an_empty_scatter(demo:
     html = client_for("newcomer").get(reverse("portfolio:mine"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="matrix"' in html
     assert 'data-testid="scatter"' not in html
-    assert "<div id=\"scatter\"" not in html
+    assert '<div id="scatter"' not in html
     assert "No zoned account to plot" in html

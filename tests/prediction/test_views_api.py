@@ -77,7 +77,7 @@ def test_the_api_gives_the_report_and_each_deal_with_its_reasons(demo: Demo) -> 
 
 
 def test_the_model_page_groups_thousands_in_its_counts(demo: Demo) -> None:
-    """"25243 closed deals and 4423 customers", "6291" in the N column: every other page writes 25,243."""
+    """ "25243 closed deals and 4423 customers", "6291" in the N column: every other page writes 25,243."""
     from django.template.loader import render_to_string
 
     from kokyaku.prediction.models import ModelVersion

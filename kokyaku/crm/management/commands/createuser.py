@@ -27,7 +27,9 @@ class Command(KokyakuCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default=None, help="prefer $KOKYAKU_PASSWORD: arguments show in `ps`")
         parser.add_argument(
-            "--rep", default=None, help="link the login to this rep: its id in your CRM (as imported), its name, or Kokyaku's rep number"
+            "--rep",
+            default=None,
+            help="link the login to this rep: its id in your CRM (as imported), its name, or Kokyaku's rep number",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
