@@ -165,3 +165,13 @@ def test_the_queue_pages_its_follow_ups(strong_rep: Rep, developing_rep: Rep, ma
     rest = {*re.findall(r'data-followup="(\d+)"', last)}
     assert len(rest) == 20
     assert not shown & rest
+
+
+def test_the_japanese_queue_calls_strong_reps_what_every_other_page_does(
+    queued: dict[str, Account], manager_client: Client
+) -> None:
+    """Strong reps are 主力 everywhere (policy, assignment, home); the follow-up pages said ベテラン担当者."""
+    with time_machine.travel(TODAY, tick=False):
+        body = manager_client.get("/followups/?status=all", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "ベテラン" not in body
+    assert "主力の担当者が持ち続けない" in body
