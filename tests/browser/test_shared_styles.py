@@ -87,3 +87,6 @@ def test_the_assignment_policy_form_uses_the_page_width(page: Page, live_server:
     box = form.bounding_box()
     assert box is not None
     assert box["width"] > 900
+    # The versions list keeps the card's padding (.plain-list zeroed it: the text touched the border).
+    versions = form.locator("ul.card-body.plain-list")
+    assert versions.evaluate("e => parseFloat(getComputedStyle(e).paddingLeft)") >= 12
