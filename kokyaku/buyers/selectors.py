@@ -295,7 +295,8 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
         trend_rows = trend_rows.filter(owner__team_id=team_id)
     trend_pairs = list(trend_rows.order_by().values_list("snapshot_id", "buyer_type").annotate(n=Count("pk")))
     trend = _rows(trend_pairs, [s for s, _ in snaps], {s: a.isoformat() for s, a in snaps})
-    totals = [sum(r.counts[i] for r in by_rep) for i in range(len(TYPE_ORDER))]
+    # Every account counts in the totals, owned or not (imported accounts often have no owner yet).
+    totals = [sum(n for _owner, t, n in per_rep if t == kind) for kind in TYPE_ORDER]
     return TeamTypes(snapshot, by_zone, by_rep, trend, totals)
 
 

@@ -63,11 +63,11 @@ def followup_list(
     return qs.order_by("due_on", "id")
 
 
-def followup_items(qs: QuerySet[FollowUp], *, today: date, limit: int | None = None) -> list[FollowUpItem]:
-    """The follow-ups of ``qs`` as records (one query), at most ``limit``."""
+def followup_items(qs: QuerySet[FollowUp], *, today: date, limit: int | None = None, offset: int = 0) -> list[FollowUpItem]:
+    """The follow-ups of ``qs`` as records (one query), at most ``limit`` from ``offset``."""
     rows = qs.values_list(*_ITEM_PATHS)
     out = []
-    for row in rows[:limit] if limit else rows:
+    for row in rows[offset : offset + limit] if limit else rows[offset:]:
         (pk, account_id, name, assignee_id, assignee, reason, rule, due_on, status, outcome, note, created, closed, again) = row
         overdue = status == FollowUp.Status.OPEN and due_on < today
         out.append(

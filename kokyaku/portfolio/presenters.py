@@ -52,6 +52,23 @@ def band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def currency_note(notes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The deals a snapshot counted in another currency than the company's (Snapshot.notes["currencies"]), or None.
+
+    ``{"company": "JPY", "count": 25907, "list": "GBP 18,532 · USD 7,375"}``, largest first.
+    """
+    found = (notes or {}).get("currencies") or {}
+    other: dict[str, int] = found.get("other") or {}
+    if not other:
+        return None
+    ordered = sorted(other.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "company": found.get("company", ""),
+        "count": sum(other.values()),
+        "list": " · ".join(f"{code} {n:,}" for code, n in ordered),
+    }
+
+
 def unusual_band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
     """The axes a snapshot could not cut plainly (ties broken, all equal, no values): the team page says why."""
     return [n for n in band_notes(notes) if n["code"] in ("ties_broken", "all_equal", "no_values")]
@@ -263,23 +280,29 @@ def yomi_chart(targets: Targets, currency: str) -> dict[str, Any]:
     }
 
 
-def band_cutoffs(thresholds: Mapping[str, float | None] | None, currency: str) -> dict[str, dict[str, str]]:
+def band_cutoffs(
+    thresholds: Mapping[str, float | None] | None, currency: str, *, notes: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, str]]:
     """The numbers behind "high / mid / low" on each axis, from a snapshot's resolved thresholds.
 
     ``{"price": {"high": "≥ ¥3,000,000", "mid": "¥300,000 – ¥3,000,000", "low": "< ¥300,000"},
-    "probability": {...}}``; an axis without numbers (no values) maps to empty strings.
+    "probability": {...}}``; an axis without numbers (no values) maps to empty strings. With the
+    snapshot's band ``notes`` (``Snapshot.notes["bands"]``), an axis whose values were all equal
+    shows that one value on mid, where everyone is (``"= 0.0%"``), not "≥ 0.0%" and "< 0.0%".
     """
     language = get_language() or "en"
 
-    def axis(low: float | None, high: float | None, shown: Callable[[float], str]) -> dict[str, str]:
+    def axis(name: str, low: float | None, high: float | None, shown: Callable[[float], str]) -> dict[str, str]:
         if low is None or high is None:
             return dict.fromkeys(BANDS, "")
+        if ((notes or {}).get(name) or {}).get("code") == "all_equal":
+            return {"high": "", "mid": f"= {shown(low)}", "low": ""}
         return {"high": f"≥ {shown(high)}", "mid": f"{shown(low)} – {shown(high)}", "low": f"< {shown(low)}"}
 
     t = dict(thresholds or {})
     return {
-        "price": axis(t.get("price_low"), t.get("price_high"), lambda v: format_money(v, currency, language=language)),
-        "probability": axis(t.get("probability_low"), t.get("probability_high"), lambda v: f"{v * 100:.1f}%"),
+        "price": axis("price", t.get("price_low"), t.get("price_high"), lambda v: format_money(v, currency, language=language)),
+        "probability": axis("probability", t.get("probability_low"), t.get("probability_high"), lambda v: f"{v * 100:.1f}%"),
     }
 
 

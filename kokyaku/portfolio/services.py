@@ -165,16 +165,18 @@ def sql_days(column: str) -> str:
 def load_portfolio_inputs(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (accounts, deals) frames with only deals opened up to ``as_of``: two queries.
 
-    accounts: ``account_id, owner_id, buyer_type``; deals: the domain's deal columns.
+    accounts: ``account_id, owner_id, buyer_type``; deals: the domain's deal columns and ``currency``.
     """
     accounts = read_frame(
         "SELECT id, owner_id, buyer_type FROM crm_account ORDER BY id", [], ["account_id", "owner_id", "buyer_type"]
     )
     deal_sql = (
-        f"SELECT account_id, status, amount, probability, stage, {sql_days('opened_on')}, {sql_days('closed_on')} "  # noqa: S608 - fixed SQL, the date is a bound parameter
+        f"SELECT account_id, status, amount, probability, stage, {sql_days('opened_on')}, {sql_days('closed_on')}, currency "  # noqa: S608 - fixed SQL, the date is a bound parameter
         "FROM crm_deal WHERE opened_on <= %s"
     )
-    deals = read_frame(deal_sql, [as_of], ["account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on"])
+    deals = read_frame(
+        deal_sql, [as_of], ["account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on", "currency"]
+    )
     deals["amount"] = pd.to_numeric(deals["amount"], errors="coerce").astype(float)
     deals["probability"] = pd.to_numeric(deals["probability"], errors="coerce").astype(float)
     stage = deals["stage"].astype(object)
@@ -382,10 +384,16 @@ def snapshot_create(
         if criteria is None:
             criteria = Criteria.objects.order_by("-created_at", "-id").first() or criteria_create(actor=None)
         spec = criteria.to_spec()
-        dormancy_days = int(company_settings().dormancy_days)
+        settings = company_settings()
+        dormancy_days = int(settings.dormancy_days)
         accounts, deals = load_portfolio_inputs(as_of)
         notify("loaded", len(deals))
         notes: dict[str, Any] = {}
+        # Amounts are taken as they are (no conversion): deals in another currency than the
+        # company's count as if they were in it. The pages say so (how many, in which currencies).
+        foreign = deals["currency"][deals["currency"] != settings.currency].value_counts()
+        if len(foreign):
+            notes["currencies"] = {"company": settings.currency, "other": {str(k): int(v) for k, v in foreign.items()}}
         if model_probability is None and repeat_probability is None and use_models:
             provided = _provided(as_of)
             if provided is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 
 from kokyaku.buyers import selectors, services
 from kokyaku.buyers.models import KeyPerson, Objection
-from kokyaku.crm.models import Account, Deal, LostReason
+from kokyaku.crm.models import Account, Deal, LostReason, Rep
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,28 @@ def test_api_checklist_confirm_and_objection_search(strong_account: Account, log
     )
     assert bad.status_code == 422
     assert not KeyPerson.objects.exists()
+
+
+def test_team_page_in_japanese_has_no_english_note_and_groups_thousands(strong_rep: Rep, manager_client: Client) -> None:
+    """With no typed account yet (every team's first day) the measurement said, in English on the
+    Japanese page, "no recorded account had enough history at the cutoff"; counts showed as 1446."""
+    Account.objects.bulk_create(Account(external_id=f"BULK-{i}", name=f"Bulk {i}", owner=strong_rep) for i in range(1234))
+    page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    measurement = page.split('data-testid="measurement"')[1].split("</section>")[0]
+    assert "no recorded account" not in measurement
+    assert "まだ測れません" in measurement
+    by_rep = page.split('data-testid="counts-by-rep"')[1].split("</table>")[0]
+    assert ">1,234<" in by_rep
+    assert ">1234<" not in by_rep
+
+
+def test_the_type_totals_count_every_account_not_only_owned_ones(strong_rep: Rep, manager_client: Client) -> None:
+    """Imported accounts without an owner (Maven CRM, Online Retail): "Accounts per type" read 0 in every
+    type, unclassified included, beside a per-zone table with 4,457 unclassified accounts."""
+    Account.objects.create(external_id="OWNED", name="Owned", owner=strong_rep, buyer_type="visionary")
+    Account.objects.bulk_create(Account(external_id=f"FREE-{i}", name=f"Free {i}") for i in range(3))
+    totals = selectors.team_types().totals
+    assert totals == [1, 0, 0, 0, 3]  # visionary, pragmatist, conservative, skeptic, unknown
+    page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    stats = page.split('class="stats"')[1].split("</section>")[0]
+    assert [int(n) for n in re.findall(r'class="stat-value">([\d,]+)<', stats)] == [1, 0, 0, 0, 3]

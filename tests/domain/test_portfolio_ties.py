@@ -70,3 +70,18 @@ def test_without_ties_rank_cuts_equal_the_threshold_rule() -> None:
     assert list(cls.price_band) == list(band(price, t.price_low, t.price_high))
     assert list(cls.probability_band) == list(band(prob, t.probability_low, t.probability_high))
     assert cls.notes_dict()["price"]["tied"] == 0
+
+
+def test_an_axis_whose_values_are_all_equal_flags_nobody_near_its_boundary() -> None:
+    """Old data (every account dormant, probability 0 for all): the cut-offs sat on the common value,
+    so every account was "near a boundary" it could never cross (4,338 of 4,338 on the Online Retail data)."""
+    price = np.arange(1.0, 10.0)
+    prob = np.zeros(9)
+    cls = classify(price, prob, CriteriaSpec())
+    t = cls.thresholds
+    assert cls.notes_dict()["probability"]["code"] == "all_equal"
+    # Only the price axis can flag an account: exactly the ones within the margin of a price cut.
+    margin = CriteriaSpec().near_margin
+    expected = [any(abs(p - c) <= margin * abs(c) for c in (t.price_low, t.price_high)) for p in price]
+    assert list(cls.near_boundary) == expected
+    assert not all(cls.near_boundary)

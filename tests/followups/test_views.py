@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -97,3 +98,80 @@ def test_the_dormant_list_shows_last_purchase_and_days_since(queued: dict[str, A
     filtered = manager_client.get("/followups/dormant/", {"owner": str(queued["quiet"].owner_id)}).content.decode()
     assert "Quiet Co" in filtered
     assert "Released Co" not in filtered
+
+
+def test_a_deal_idle_for_years_shows_its_days_with_a_thousands_separator(
+    queued: dict[str, Account], developing_rep: Rep, developing_client: Client
+) -> None:
+    """A pipeline imported from an old CRM: "3426 days" beside "2017-07-19" was hard to read."""
+    Deal.objects.create(external_id="O-OLD", account=queued["busy"], owner=developing_rep, name="Old", opened_on=date(2017, 1, 1))
+    with time_machine.travel(TODAY, tick=False):
+        body = developing_client.get("/followups/stale-deals/").content.decode()
+    row = body.split('data-deal="')[1:]
+    old = next(r for r in row if "Old" in r).split("</tr>")[0]
+    idle = (TODAY.date() - date(2017, 1, 1)).days
+    assert f"{idle:,} days" in old
+
+
+def test_the_dormant_list_counts_with_a_thousands_separator(strong_rep: Rep, manager_client: Client) -> None:
+    """The Online Retail data: "4338 accounts" over the dormant list, where every other figure reads 4,338."""
+    accounts = Account.objects.bulk_create(
+        Account(external_id=f"C-{i}", name=f"Customer {i}", owner=strong_rep) for i in range(1_005)
+    )
+    Deal.objects.bulk_create(
+        Deal(external_id=f"INV-{a.pk}", account=a, owner=strong_rep, name="Invoice", amount=100, status=Deal.Status.WON,
+             opened_on=date(2011, 5, 1), closed_on=date(2011, 5, 1))
+        for a in accounts
+    )  # fmt: skip
+    with time_machine.travel(TODAY, tick=False):
+        snapshot_create(actor=None, as_of=FIRST)
+        body = manager_client.get("/followups/dormant/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert body.split('data-testid="dormant-total">')[1].split("<")[0] == "1,005 accounts"
+
+
+def test_no_template_prints_a_plural_counter_unformatted() -> None:
+    """`{% blocktranslate count n=... %}{{ n }} accounts` printed 4338: the counter picks the plural form,
+    the number shown goes through |count (`count counter=X with n=X|count`)."""
+    import re
+    from pathlib import Path
+
+    import kokyaku
+
+    raw = []
+    for path in Path(kokyaku.__file__).parent.rglob("templates/**/*.html"):
+        text = path.read_text()
+        for block in re.finditer(r"\{% blocktranslate count (\w+)=[^%]*%\}(.*?)\{% endblocktranslate %\}", text, re.DOTALL):
+            name, body = block.group(1), block.group(2)
+            if "{{ " + name + " }}" in body and name not in ("years", "teams"):
+                raw.append(f"{path.name}: {block.group(0)[:80]}")
+    assert raw == []
+
+
+def test_the_queue_pages_its_follow_ups(strong_rep: Rep, developing_rep: Rep, manager_client: Client) -> None:
+    """4,338 open follow-ups (Online Retail): the page held the first 200, each with a 35-rep select
+    (685 KB of HTML, 2 s in Chromium, 30,000 px tall), and no way to see the 201st. Now 50 a page, with pages."""
+    accounts = Account.objects.bulk_create(Account(external_id=f"F-{i}", name=f"Quiet {i:03d}") for i in range(120))
+    FollowUp.objects.bulk_create(
+        FollowUp(account=a, assignee=developing_rep, reason="dormant", due_on=date(2026, 7, 1 + i % 28))
+        for i, a in enumerate(accounts)
+    )
+    with time_machine.travel(TODAY, tick=False):
+        first = manager_client.get("/followups/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        last = manager_client.get("/followups/?page=3", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = {*re.findall(r'data-followup="(\d+)"', first)}
+    assert len(shown) == 50
+    assert "Page 1 of 3" in first
+    assert 'href="?status=open&amp;page=2"' in first
+    rest = {*re.findall(r'data-followup="(\d+)"', last)}
+    assert len(rest) == 20
+    assert not shown & rest
+
+
+def test_the_japanese_queue_calls_strong_reps_what_every_other_page_does(
+    queued: dict[str, Account], manager_client: Client
+) -> None:
+    """Strong reps are 主力 everywhere (policy, assignment, home); the follow-up pages said ベテラン担当者."""
+    with time_machine.travel(TODAY, tick=False):
+        body = manager_client.get("/followups/?status=all", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "ベテラン" not in body
+    assert "主力の担当者が持ち続けない" in body

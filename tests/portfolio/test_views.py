@@ -690,3 +690,12 @@ def test_an_account_added_after_the_snapshot_is_findable_in_accounts_at_once(
         found = accounts_added_since(demo.after)
     assert found.count == 2
     assert [a.name for a in found.first] == ["北陸精機", "株式会社新規商事"]
+
+
+def test_effort_vs_return_in_a_period_without_activity_shows_no_empty_chart(demo: Demo, demo_rep_client: Client) -> None:
+    """A period with no activity and no won deal drew bare axes (0-4 %, 0-6) beside "no activities":
+    an empty chart reads as a broken one. The page says there is nothing to chart instead."""
+    html = _html(demo_rep_client, reverse("portfolio:effort") + "?start=2001-01-01&end=2001-12-31")
+    assert 'data-testid="effort-chart"' not in html
+    assert "KokyakuCharts.effort(" not in html
+    assert "nothing to chart" in _testid(html, "effort-chart-empty")

@@ -50,3 +50,14 @@ def test_the_matrix_and_the_account_page_show_the_cutoffs_and_the_unzoned_reason
     assert 'data-testid="unzoned-reason"' in page
     assert f"in the last {demo.after.criteria.lookback_months} months" in page
     assert Account.objects.filter(pk=unpriced.account_id).exists()
+
+
+def test_an_axis_whose_values_are_all_equal_shows_the_value_not_three_empty_ranges() -> None:
+    """Every account at probability 0 (an old data set): the matrix read "High ≥ 0.0%", "Mid 0.0% – 0.0%"
+    and "Low < 0.0%" (a probability below zero). The axis shows the one value, on Mid where everyone is."""
+    thresholds = {"price_low": 203.0, "price_high": 354.0, "probability_low": 0.0, "probability_high": 0.0}
+    notes = {"price": {"code": "ok"}, "probability": {"code": "all_equal"}}
+    with translation.override("en"):
+        cut = band_cutoffs(thresholds, "GBP", notes=notes)
+    assert cut["probability"] == {"high": "", "mid": "= 0.0%", "low": ""}
+    assert cut["price"] == {"high": "≥ £354.00", "mid": "£203.00 – £354.00", "low": "< £203.00"}

@@ -53,3 +53,20 @@ def test_a_manager_looks_at_one_rep_on_the_team_page(demo: Demo) -> None:
     assert re.search(r'data-testid="unzoned-accounts">(\d+)<', html).group(1) == str(matrix.unzoned)  # type: ignore[union-attr]
     assert f"owner={demo.rep2.pk}&amp;price_band=high&amp;probability_band=high" in html
     assert 'data-testid="rep-breakdown"' not in html
+
+
+def test_a_rep_without_zoned_accounts_gets_a_sentence_not_an_empty_scatter(demo: Demo) -> None:
+    """A rep whose deals sit on accounts nobody owns yet (the Maven CRM data): My portfolio drew bare
+    axes (0-100 %, 1-1M) under "0 accounts". It says there is nothing to plot instead."""
+    from kokyaku.crm.models import Rep
+    from kokyaku.crm.services import login_create
+    from kokyaku.users.roles import Role
+    from tests.conftest import PASSWORD, client_for
+
+    newcomer = Rep.objects.create(name="Newcomer", team=demo.rep.team)
+    login_create(actor=None, username="newcomer", password=PASSWORD, role=Role.REP, rep_id=newcomer.pk)
+    html = client_for("newcomer").get(reverse("portfolio:mine"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="matrix"' in html
+    assert 'data-testid="scatter"' not in html
+    assert '<div id="scatter"' not in html
+    assert "No zoned account to plot" in html

@@ -74,3 +74,18 @@ def test_the_api_gives_the_report_and_each_deal_with_its_reasons(demo: Demo) -> 
     listed = {s["id"]: s for s in manager.get("/api/portfolio/snapshots").json()}
     assert listed[snapshot.pk]["notes"]["models"]["version"] == version.pk
     assert listed[snapshot.pk]["notes"]["bands"]["probability"]["code"] in {"ok", "ties_broken"}
+
+
+def test_the_model_page_groups_thousands_in_its_counts(demo: Demo) -> None:
+    """ "25243 closed deals and 4423 customers", "6291" in the N column: every other page writes 25,243."""
+    from django.template.loader import render_to_string
+
+    from kokyaku.prediction.models import ModelVersion
+
+    services.model_train(actor=None, as_of=AS_OF)
+    ModelVersion.objects.update(closed_deals=25243, customers=4423)  # the sizes of the Maven + Online Retail data
+    html = demo_client("manager").get("/prediction/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "25,243 closed deals and 4,423 customers" in html
+    row = {"name": "Model", "auc": 0.5, "brier": 0.3786, "log_loss": 2.1232, "ece": 0.378, "n": 6291, "serving": True}
+    metrics = render_to_string("prediction/_metrics.html", {"rows": [row], "testid": "deal-metrics"})
+    assert '<td class="num">6,291</td>' in metrics

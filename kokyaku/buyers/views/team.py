@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from kokyaku.buyers import selectors, services
 from kokyaku.buyers.labels import TYPE_ORDER
 from kokyaku.crm.permissions import allowed, refusal, rep_of
+from kokyaku.domain.buyer_types.learned import MIN_PER_TYPE
 from kokyaku.users.roles import is_manager
 
 
@@ -24,6 +25,7 @@ def team(request: HttpRequest) -> HttpResponse:
         "type_order": TYPE_ORDER,
         "to_confirm": list(selectors.suggestions_to_confirm(rep=rep)[:50]),
         "measure": selectors.suggestion_measurement(),
+        "min_per_type": MIN_PER_TYPE,
         "agreement": selectors.agreement_counts(),
         "computed_at": selectors.latest_computed(),
         "can_compute": allowed(request.user, "buyer_suggestions_compute"),

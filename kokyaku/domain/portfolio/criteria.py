@@ -309,9 +309,11 @@ def classify(unit_price: FloatArray, probability: FloatArray, spec: CriteriaSpec
     qb, prob_note = band_axis(pr, up, spec.probability, t.probability_low, t.probability_high, "probability")
     zone = zone_of(pb, qb, spec.grid)
     zoned = zone != NO_ZONE
+    # An axis whose values are all equal puts everyone in mid whatever the value: its cut-offs sit
+    # on that value, and no account is near a boundary it could cross there.
     near = zoned & (
-        near_boundary(up, t.price_low, t.price_high, spec.near_margin)
-        | near_boundary(pr, t.probability_low, t.probability_high, spec.near_margin)
+        (near_boundary(up, t.price_low, t.price_high, spec.near_margin) & (price_note.code != "all_equal"))
+        | (near_boundary(pr, t.probability_low, t.probability_high, spec.near_margin) & (prob_note.code != "all_equal"))
     )
     return Classification(pb, qb, zone, near, t, (price_note, prob_note))
 

@@ -46,7 +46,9 @@ def _page(request: HttpRequest, account_id: int, form: ActivityForm | None = Non
         "can_edit": allowed(user, "account_update", owner_id=data.account.owner_id),
         "editable_deals": {d.pk for d in data.deals if allowed(user, "deal_update", owner_id=d.owner_id)},
         "changes": account_history(account_id=account_id),
-        "cutoffs": presenters.band_cutoffs(snapshot.thresholds if snapshot else None, currency()),
+        "cutoffs": presenters.band_cutoffs(
+            snapshot.thresholds if snapshot else None, currency(), notes=(snapshot.notes or {}).get("bands") if snapshot else None
+        ),
         "unzoned_reason": presenters.unzoned_reason(
             data.row.unit_price, data.row.win_probability, lookback_months=snapshot.criteria.lookback_months
         ) if data.row and snapshot and not data.row.zone else "",

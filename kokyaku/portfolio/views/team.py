@@ -25,7 +25,7 @@ def charts(snapshot: Snapshot, *, owner_id: int | None, cells_url: str) -> dict[
     matrix = selectors.team_matrix(snapshot, owner_id=owner_id)
     scatter = selectors.scatter_points(snapshot, zoned=matrix.zoned, max_points=SCATTER_POINTS, owner_id=owner_id)
     code = currency()
-    cutoffs = presenters.band_cutoffs(snapshot.thresholds, code)
+    cutoffs = presenters.band_cutoffs(snapshot.thresholds, code, notes=(snapshot.notes or {}).get("bands"))
     return {
         "matrix": matrix,
         "matrix_rows": presenters.matrix_rows(snapshot.pk, matrix, cells_url, owner_id=owner_id, cutoffs=cutoffs["price"]),
@@ -35,6 +35,7 @@ def charts(snapshot: Snapshot, *, owner_id: int | None, cells_url: str) -> dict[
         "scatter_info": scatter,
         "account_url": account_url_template(),
         "currency": code,
+        "currency_note": presenters.currency_note(snapshot.notes),
     }
 
 

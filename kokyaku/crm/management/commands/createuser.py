@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 
+from kokyaku.crm.models import Rep
 from kokyaku.crm.services import login_create
 from kokyaku.lib.commands import KokyakuCommand
 from kokyaku.users.roles import Role
@@ -25,7 +26,11 @@ class Command(KokyakuCommand):
         parser.add_argument("--role", required=True, choices=[r.value for r in Role])
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default=None, help="prefer $KOKYAKU_PASSWORD: arguments show in `ps`")
-        parser.add_argument("--rep", type=int, default=None, help="link the login to this rep id")
+        parser.add_argument(
+            "--rep",
+            default=None,
+            help="link the login to this rep: its id in your CRM (as imported), its name, or Kokyaku's rep number",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"] or os.environ.get("KOKYAKU_PASSWORD")
@@ -44,11 +49,26 @@ class Command(KokyakuCommand):
                 password=password,
                 role=Role(options["role"]),
                 email=options["email"],
-                rep_id=options["rep"],
+                rep_id=None if options["rep"] is None else self.rep_id(options["rep"]),
             )
         except UserError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"created {user.username} ({options['role']})")
+
+    @staticmethod
+    def rep_id(given: str) -> int:
+        """The rep ``--rep`` names: Kokyaku's number (digits, as before), else the external id, else the exact name."""
+        given = given.strip()
+        if given.isdigit() and Rep.objects.filter(pk=int(given)).exists():
+            return int(given)
+        found = list(Rep.objects.filter(external_id=given).values_list("pk", flat=True)[:2])
+        if not found:
+            found = list(Rep.objects.filter(name=given).values_list("pk", flat=True)[:2])
+        if len(found) > 1:
+            raise CommandError(f"several reps are named '{given}': give the rep's id in your CRM instead")
+        if not found:
+            raise CommandError(f"no rep with the id or name '{given}' (import your reps first: kokyaku import reps)")
+        return found[0]
 
     @staticmethod
     def stdin_is_tty() -> bool:
