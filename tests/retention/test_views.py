@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from kokyaku.crm.models import Account
+from kokyaku.web.templatetags.kokyaku import estimate
 
 pytestmark = pytest.mark.django_db
 URL = "/retention/?as_of=2026-06-30"
@@ -61,3 +62,31 @@ def test_the_api_returns_the_record(history: list[Account], manager_client: Clie
     assert len(body["series"]["years"]) == 37
     assert body["quarterly"]["rows"]
     assert manager_client.get("/api/retention?as_of=June").status_code == 422
+
+
+def test_the_fitted_alpha_and_beta_are_rounded_to_three_figures(history: list[Account], manager_client: Client) -> None:
+    """The fixture's fit is α 385.77..., β 972.97...: the page wrote "α 385.774, β 972.971" (floatformat:3)."""
+    response = manager_client.get(URL)
+    assert 385 < response.context["record"].alpha < 386  # the fixture still gives this fit
+    assert "fitted on quarters: α 386, β 973" in response.content.decode()
+    assert "四半期単位で推定：α 386、β 973" in manager_client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (8103.084, "8,103"),  # the search bound e^9: thousands separated, no decimals
+        (12345.678, "12,346"),
+        (385.774, "386"),
+        (4.5, "4.50"),
+        (9.996, "10.0"),
+        (0.27, "0.270"),
+        (0.0921, "0.0921"),
+        (0.000123, "0.000123"),  # e^-9: floatformat:3 wrote 0.000
+        (0.0, "0"),
+        (None, "—"),
+        (float("nan"), "—"),
+    ],
+)
+def test_estimate_writes_three_significant_figures_with_separators(value: float | None, shown: str) -> None:
+    assert estimate(value) == shown

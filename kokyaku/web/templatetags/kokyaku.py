@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from django import template
@@ -35,6 +36,24 @@ def count(value: int | None) -> str:
     if value is None:
         return "—"
     return f"{value:,}"
+
+
+@register.filter
+def estimate(value: float | None) -> str:
+    """Format a fitted number: three significant figures below 100, whole numbers with thousands separators above.
+
+    ``385.77`` -> ``386``, ``8103.08`` -> ``8,103``, ``0.27`` -> ``0.270``, ``0.0921`` -> ``0.0921``;
+    an em dash for None or a value that is not finite.
+    """
+    if value is None or not math.isfinite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    if abs(value) >= 99.95:  # would round to 100 or more: whole numbers
+        return f"{value:,.0f}"
+    rounded = float(f"{value:.3g}")  # 9.996 -> 10.0: the decimals follow the rounded value
+    decimals = max(0, 2 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:,.{decimals}f}"
 
 
 @register.simple_tag
