@@ -264,6 +264,7 @@ class TeamTypes:
     by_rep: list[CountRow]  # accounts today, per owner
     trend: list[CountRow]  # one row per snapshot (label: its as-of date), oldest first
     totals: list[int]
+    unowned: int = 0  # accounts without an owner rep: in the totals, in no rep's row
 
 
 def _rows(pairs: list[tuple[object, str, int]], order: list[object], label: dict[object, str]) -> list[CountRow]:
@@ -297,7 +298,8 @@ def team_types(*, team_id: int | None = None) -> TeamTypes:
     trend = _rows(trend_pairs, [s for s, _ in snaps], {s: a.isoformat() for s, a in snaps})
     # Every account counts in the totals, owned or not (imported accounts often have no owner yet).
     totals = [sum(n for _owner, t, n in per_rep if t == kind) for kind in TYPE_ORDER]
-    return TeamTypes(snapshot, by_zone, by_rep, trend, totals)
+    unowned = sum(n for owner, _t, n in per_rep if owner is None)
+    return TeamTypes(snapshot, by_zone, by_rep, trend, totals, unowned)
 
 
 # -- the measurement ------------------------------------------------------------------------------

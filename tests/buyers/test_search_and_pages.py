@@ -174,3 +174,31 @@ def test_the_type_totals_count_every_account_not_only_owned_ones(strong_rep: Rep
     page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     stats = page.split('class="stats"')[1].split("</section>")[0]
     assert [int(n) for n in re.findall(r'class="stat-value">([\d,]+)<', stats)] == [1, 0, 0, 0, 3]
+
+
+def test_per_rep_says_the_accounts_have_no_owner_rep_when_none_is_owned(strong_rep: Rep, manager_client: Client) -> None:
+    """After an import without owners (maven_crm's accounts.csv) the per-rep table said "Nothing to count
+    yet." beside 1,234 accounts in the totals: it says they have no owner rep, and how to assign them."""
+    Account.objects.bulk_create(Account(external_id=f"FREE-{i}", name=f"Free {i}") for i in range(1234))
+    assert selectors.team_types().unowned == 1234
+    for language, said, how in (
+        ("en", "No account has an owner rep yet (1,234 accounts without one)", "assign them to reps (Assignment"),
+        ("ja", "担当者が決まっている顧客はまだありません（担当者なし 1,234 件）", "担当割当"),
+    ):
+        page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        by_rep = page.split('data-testid="counts-by-rep"')[1].split("</section>")[0]
+        assert said in by_rep
+        assert how in by_rep
+        assert "Nothing to count yet" not in by_rep
+        assert "まだ数えるものがありません" not in by_rep
+
+
+def test_per_rep_notes_the_unowned_accounts_beside_the_owned_ones(strong_rep: Rep, manager_client: Client) -> None:
+    Account.objects.create(external_id="OWNED", name="Owned", owner=strong_rep)
+    Account.objects.bulk_create(Account(external_id=f"FREE-{i}", name=f"Free {i}") for i in range(2))
+    page = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = page.split('data-testid="counts-by-rep"')[1].split("</section>")[0]
+    assert strong_rep.name in section
+    assert "2 accounts have no owner rep and are in no row above." in section
+    ja = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "担当者のいない顧客 2 件は上の表に含まれていません。" in ja.split('data-testid="counts-by-rep"')[1]
