@@ -120,3 +120,25 @@ def test_each_demo_login_works_in_the_browser(
     page.goto(f"{live_server.url}/")
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(f"{live_server.url}/login/")
+
+
+@pytest.mark.parametrize("username", ["manager", "admin"])
+@override_settings(DEBUG=True)
+def test_every_main_navigation_link_is_on_screen_at_desktop_width_in_japanese(
+    new_page: NewPage, live_server: LiveServer, username: str
+) -> None:
+    """A manager's Japanese navigation (15 links) was wider than a 1280 px screen: "API ドキュメント"
+    was cut off at the right edge of a strip that scrolled sideways. It wraps to a second line instead."""
+    demo_load(actor=None, accounts=30, seed=1)
+    page = new_page(locale="ja-JP", width=1280, height=800)
+    log_in(page, live_server.url, username, DEMO_PASSWORD)
+    links = page.locator("nav.mainnav .nav-link")
+    expect(links.first).to_be_visible()
+    assert links.count() >= 13
+    nav = page.locator("nav.mainnav .mainnav-inner")
+    assert nav.evaluate("el => el.scrollWidth - el.clientWidth") <= 0
+    viewport_width = page.evaluate("window.innerWidth")
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None
+        assert 0 <= box["x"] and box["x"] + box["width"] <= viewport_width, links.nth(index).inner_text()
