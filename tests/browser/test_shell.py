@@ -141,4 +141,5 @@ def test_every_main_navigation_link_is_on_screen_at_desktop_width_in_japanese(
     for index in range(links.count()):
         box = links.nth(index).bounding_box()
         assert box is not None
-        assert 0 <= box["x"] and box["x"] + box["width"] <= viewport_width, links.nth(index).inner_text()
+        assert box["x"] >= 0, links.nth(index).inner_text()
+        assert box["x"] + box["width"] <= viewport_width, links.nth(index).inner_text()
