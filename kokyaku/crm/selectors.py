@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Count, DecimalField, Field, Model, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Field, IntegerField, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
@@ -155,6 +155,7 @@ class ChangeRecord:
     label: str  # the field's name in the reader's language
     old: str
     new: str
+    number: bool = False  # a number field: the page groups its digits (the values stay plain, as stored)
 
 
 def _model_field(model: type[Account] | type[Deal], name: str) -> Field:  # type: ignore[type-arg]
@@ -169,6 +170,12 @@ def _shown_value(model: type[Account] | type[Deal], field: str, value: str, name
         return names[field].get(value, value)
     choices = dict(_model_field(model, field).flatchoices)
     return str(choices.get(value, value)) if choices else value
+
+
+def _is_number(model: type[Account] | type[Deal], field: str, names: dict[str, dict[str, str]]) -> bool:
+    """Whether a field's stored values are plain numbers (employees, amount, probability), not names or choices."""
+    model_field = _model_field(model, field)
+    return field not in names and not model_field.choices and isinstance(model_field, (IntegerField, DecimalField))
 
 
 def _related_names(rows: list[Change]) -> dict[str, dict[str, str]]:
@@ -210,6 +217,7 @@ def account_history(*, account_id: int, limit: int = 50) -> list[ChangeRecord]:
                 label=str(_model_field(model, c.field).verbose_name),
                 old=_shown_value(model, c.field, c.old, names),
                 new=_shown_value(model, c.field, c.new, names),
+                number=_is_number(model, c.field, names),
             )
         )
     return records

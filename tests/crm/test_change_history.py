@@ -62,3 +62,21 @@ def test_the_history_reads_in_a_fixed_number_of_queries(
         account_update(actor=manager, account=strong_account, changes={"employees": amount})
     with django_assert_num_queries(1):
         assert len(account_history(account_id=strong_account.pk, limit=40)) == 40
+
+
+def test_the_account_page_groups_the_digits_of_changed_numbers(client, strong_account: Account, manager: User) -> None:
+    """The history showed "1890 → 1940" employees and "1200000 → 1500000" amounts; the values stay plain
+    in the selector (as stored) and the page groups their digits. 変更後, not 経過 ("elapsed"), in Japanese."""
+    account_update(actor=manager, account=strong_account, changes={"employees": 1890})
+    account_update(actor=manager, account=strong_account, changes={"employees": 1940, "name": "Acme 2000"})
+    deal_update(actor=manager, deal=Deal.objects.get(account=strong_account), changes={"amount": Decimal("1500000.50")})
+    by_field = {c.field: c for c in account_history(account_id=strong_account.pk)}
+    assert (by_field["employees"].number, by_field["amount"].number, by_field["name"].number) == (True, True, False)
+    client.force_login(manager)
+    html = client.get(f"/portfolio/accounts/{strong_account.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    history = html[html.index('data-testid="change-history"') :]
+    assert '<td class="num">1,890</td><td class="num">1,940</td>' in history
+    assert '<td class="num">1,200,000</td><td class="num">1,500,000.50</td>' in history
+    assert "<td>Acme 2000</td>" in history  # a name with digits is left as typed
+    assert "変更後" in history
+    assert "経過" not in history

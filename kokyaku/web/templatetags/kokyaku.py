@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
@@ -36,6 +36,22 @@ def count(value: int | None) -> str:
     if value is None:
         return "—"
     return f"{value:,}"
+
+
+@register.filter
+def grouped(value: str | int | Decimal | None) -> str:
+    """A stored number with thousands separators, its decimals kept unless they are zero:
+    ``"1890"`` -> ``1,890``, ``"1500000.00"`` -> ``1,500,000``, ``"12.50"`` -> ``12.50``. Text that is no
+    number comes back as it is, and None or "" as ""."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return f"{number:,.0f}" if number == number.to_integral_value() else f"{number:,}"
 
 
 @register.filter
