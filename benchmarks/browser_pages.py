@@ -20,8 +20,9 @@ script wraps Plotly.newPlot; CSP does not apply to it). Each load is traced (CDP
 - paint: first contentful paint (the page's text before or after its charts);
 - rest: the remainder (other scripts, style and layout, fetching static files).
 
-With --first-requests N the server is restarted N times and the first request to each page after the
-restart (one worker, the port polled without an HTTP request) is timed against the second.
+With --first-requests N the server is restarted N times per page and the page's first request, sent once
+the worker is up (it answers a static file, which WhiteNoise serves without the URL conf or a template), is
+timed against the second; the start-up (spawn to that static answer, collectstatic check included) too.
 Not a test: figures depend on the machine and its load (the load average is printed).
 """
 
@@ -44,6 +45,7 @@ KOKYAKU = str(Path(sys.executable).parent / "kokyaku")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins
+STATIC_PROBE = "/static/kokyaku/favicon.svg"
 PAGES = ["/portfolio/", "/portfolio/review/", "/portfolio/targets/", "/portfolio/effort/", "/retention/", "/prediction/"]
 
 WRAP_NEWPLOT = """(() => {
@@ -79,14 +81,29 @@ def _trace_split(trace: bytes, bundle: str | None) -> tuple[float, float]:
     """The bundle's EvaluateScript time and the v8.compile time inside it, in ms."""
     events = json.loads(trace)
     events = events["traceEvents"] if isinstance(events, dict) else events
-    evals = [e for e in events if e.get("name") == "EvaluateScript" and e.get("ph") == "X"
-             and bundle and e.get("args", {}).get("data", {}).get("url", "").split("?")[0] == bundle.split("?")[0]]  # fmt: skip
+    evals = [
+        e
+        for e in events
+        if e.get("name") == "EvaluateScript"
+        and e.get("ph") == "X"
+        and bundle
+        and e.get("args", {}).get("data", {}).get("url", "").split("?")[0] == bundle.split("?")[0]
+    ]
     total = sum(e.get("dur", 0) for e in evals) / 1000
     compile_ms = 0.0
     for ev in evals:
         start, end = ev["ts"], ev["ts"] + ev.get("dur", 0)
-        compile_ms += sum(e.get("dur", 0) for e in events if e.get("name") in ("v8.compile", "V8.CompileCode")
-                          and e.get("ph") == "X" and e.get("tid") == ev.get("tid") and start <= e["ts"] <= end) / 1000  # fmt: skip
+        compile_ms += (
+            sum(
+                e.get("dur", 0)
+                for e in events
+                if e.get("name") in ("v8.compile", "V8.CompileCode")
+                and e.get("ph") == "X"
+                and e.get("tid") == ev.get("tid")
+                and start <= e["ts"] <= end
+            )
+            / 1000
+        )
     return total, compile_ms
 
 
@@ -123,8 +140,11 @@ def measure_pages(base: str, pages: list[str], runs: int) -> dict[str, list[dict
 
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-        [KOKYAKU, "serve", "--port", str(port), "--workers", "1"], env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL,
+    server = subprocess.Popen(
+        [KOKYAKU, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=env["PYTHONPATH"],
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120  # collectstatic may run first
@@ -136,6 +156,20 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     server.terminate()
     sys.exit("the server did not start")
+
+
+def _ready(port: int, started: float) -> float:
+    """Seconds from the start until the worker answers a static file (WhiteNoise: no URL conf, no template)."""
+    while time.monotonic() < started + 180:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request("GET", STATIC_PROBE)
+            if conn.getresponse().status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit("the worker did not answer")
 
 
 def _get(port: int, path: str, cookie: str) -> float:
@@ -170,20 +204,27 @@ def _session_cookie(port: int) -> str:
     return f"{csrf}; {session}"
 
 
-def measure_first_requests(env: dict[str, str], port: int, pages: list[str], restarts: int) -> dict[str, list[tuple[float, float]]]:
-    """Per page: (first request after a restart, the same request again) in ms, once per restart."""
+def measure_first_requests(
+    env: dict[str, str], port: int, pages: list[str], restarts: int
+) -> dict[str, list[tuple[float, float, float]]]:
+    """Per page and restart: (first request once the worker is up, the same again) in ms, and the start-up in s.
+
+    The worker is up when it answers a static file, which WhiteNoise serves before any URL conf or template.
+    """
     server = _serve(env, port)
     try:
         cookie = _session_cookie(port)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    out: dict[str, list[tuple[float, float]]] = {p: [] for p in pages}
+    out: dict[str, list[tuple[float, float, float]]] = {p: [] for p in pages}
     for _ in range(restarts):
         for path in pages:  # one restart per page: each page's own first request
+            started = time.monotonic()
             server = _serve(env, port)
             try:
-                out[path].append((_get(port, path, cookie), _get(port, path, cookie)))
+                up = _ready(port, started)
+                out[path].append((_get(port, path, cookie), _get(port, path, cookie), up))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -205,8 +246,13 @@ def main() -> None:
             s.bind(("127.0.0.1", 0))
             args.port = s.getsockname()[1]
     data = args.data_dir.resolve()
-    env = {**os.environ, "PYTHONPATH": str(args.root.resolve()), "KOKYAKU_DATA_DIR": str(data), "DEBUG": "0",
-           "SECRET_KEY": os.environ.get("SECRET_KEY", "browser-pages-benchmark-only")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(args.root.resolve()),
+        "KOKYAKU_DATA_DIR": str(data),
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "browser-pages-benchmark-only"),
+    }
     env.setdefault("DATABASE_URL", f"sqlite:///{data}/db.sqlite3")
     print("load average (1, 5, 15 min) before: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     report: dict[str, Any] = {}
@@ -218,23 +264,40 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         report["pages"] = results
-        print(f"{'page':<20} {'charts':>6} {'bundle KB':>9} | {'first':>6} {'html':>5} {'paint':>5} {'eval':>5} {'(comp)':>6} "
-              f"{'newPlot':>7} {'rest':>5} | {'warm':>6} {'html':>5} {'paint':>5} {'eval':>5} {'newPlot':>7} {'rest':>5}  ms")  # fmt: skip
+        print(
+            f"{'page':<20} {'charts':>6} {'bundle KB':>9} | {'first':>6} {'html':>5} {'paint':>5} {'eval':>5} {'(comp)':>6} "
+            f"{'newPlot':>7} {'rest':>5} | {'warm':>6} {'html':>5} {'paint':>5} {'eval':>5} {'newPlot':>7} {'rest':>5}  ms"
+        )
         for path, loads in results.items():
             first, warm = loads[0], loads[1:]
-            med = {k: statistics.median(w[k] or 0 for w in warm) for k in ("drawn", "html", "fcp", "eval", "newplot", "rest")} if warm else {}
+            med = (
+                {k: statistics.median(w[k] or 0 for w in warm) for k in ("drawn", "html", "fcp", "eval", "newplot", "rest")}
+                if warm
+                else {}
+            )
             errors = sorted({e for w in loads for e in w["errors"]})
-            print(f"{path:<20} {first['charts']:>6} {(first['bundle_bytes'] or 0) / 1024:>9.0f} | {first['drawn']:>6.0f} "
-                  f"{first['html']:>5.0f} {first['fcp'] or 0:>5.0f} {first['eval']:>5.0f} {first['compile']:>6.0f} {first['newplot']:>7.0f} "
-                  f"{first['rest']:>5.0f} | " + (f"{med['drawn']:>6.0f} {med['html']:>5.0f} {med['fcp']:>5.0f} {med['eval']:>5.0f} "
-                  f"{med['newplot']:>7.0f} {med['rest']:>5.0f}" if med else "") + (f"  ERRORS {errors}" if errors else ""))  # fmt: skip
+            print(
+                f"{path:<20} {first['charts']:>6} {(first['bundle_bytes'] or 0) / 1024:>9.0f} | {first['drawn']:>6.0f} "
+                f"{first['html']:>5.0f} {first['fcp'] or 0:>5.0f} {first['eval']:>5.0f} {first['compile']:>6.0f} "
+                f"{first['newplot']:>7.0f} {first['rest']:>5.0f} | "
+                + (
+                    f"{med['drawn']:>6.0f} {med['html']:>5.0f} {med['fcp']:>5.0f} {med['eval']:>5.0f} "
+                    f"{med['newplot']:>7.0f} {med['rest']:>5.0f}"
+                    if med
+                    else ""
+                )
+                + (f"  ERRORS {errors}" if errors else "")
+            )
     if args.first_requests:
         first_requests = measure_first_requests(env, args.port, args.pages, args.first_requests)
         report["first_requests"] = first_requests
-        print("first request after a restart (one worker), median ms: first / second")
-        for path, pairs in first_requests.items():
-            each = ", ".join(f"{a:.0f}/{b:.0f}" for a, b in pairs)
-            print(f"  {path:<20} {statistics.median(a for a, _ in pairs):6.0f} / {statistics.median(b for _, b in pairs):5.0f}   ({each})")
+        print("first request once the restarted worker is up (one worker), median ms: first / second; start-up s")
+        for path, runs in first_requests.items():
+            each = ", ".join(f"{a:.0f}/{b:.0f}" for a, b, _ in runs)
+            print(
+                f"  {path:<20} {statistics.median(r[0] for r in runs):6.0f} / {statistics.median(r[1] for r in runs):5.0f}"
+                f"   start-up {statistics.median(r[2] for r in runs):4.1f} s   ({each})"
+            )
     print("load average (1, 5, 15 min) after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))

@@ -65,7 +65,9 @@ def test_every_chart_page_draws_every_trace_with_the_bundle_it_loads(page: Page,
         page.goto(live_server.url + path)
         page.wait_for_function("() => window.__kk && __kk.calls > 0 && __kk.done + __kk.failed.length === __kk.calls")
         assert page.evaluate("() => __kk.failed") == [], path
-        loaded = page.evaluate("() => Array.from(document.scripts, s => s.getAttribute('src') || '').filter(s => s.includes('/plotly/'))")
+        loaded = page.evaluate(
+            "() => Array.from(document.scripts, s => s.getAttribute('src') || '').filter(s => s.includes('/plotly/'))"
+        )
         assert loaded == [bundle], path
         traces = page.evaluate(TRACES)
         assert {t["type"] for t in traces} == types, path
