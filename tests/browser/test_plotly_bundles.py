@@ -12,9 +12,9 @@ import time_machine
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from kokyaku.prediction.services import model_train
+from kokyaku.prediction.services import model_train, portfolio_backtest, version_store_backtest
 from tests.browser.conftest import log_in
-from tests.portfolio.pages_demo import AS_OF, NOW, PASSWORD, load_demo
+from tests.portfolio.pages_demo import AS_OF, BEFORE, NOW, PASSWORD, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,8 @@ TRACES = """() => {
 def test_every_chart_page_draws_every_trace_with_the_bundle_it_loads(page: Page, live_server: LiveServer) -> None:
     with time_machine.travel(NOW, tick=True):
         load_demo()
-    model_train(actor=None, as_of=AS_OF)
+    version = model_train(actor=None, as_of=AS_OF)  # the model page's reliability curves and back-test bars
+    version_store_backtest(actor=None, version=version, result=portfolio_backtest(as_of=BEFORE, horizon_months=2))
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"{page.url}: {m.type}: {m.text}") if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(f"{page.url}: script error: {e}"))
