@@ -17,7 +17,7 @@ script wraps Plotly.newPlot; CSP does not apply to it). Each load is traced (CDP
 - plotly eval: the plotly bundle's EvaluateScript (parse, compile, run its top level), compile the
   v8.compile part of it (0 when Chromium reuses its code cache);
 - newPlot: from the page's first Plotly.newPlot call to the last one's promise resolved;
-- paint: first contentful paint (the page's text before or after its charts);
+- paint: first contentful paint, where Chromium reports one (0 when it reported none);
 - rest: the remainder (other scripts, style and layout, fetching static files).
 
 With --first-requests N the server is restarted N times per page and the page's first request, sent once
@@ -271,7 +271,10 @@ def main() -> None:
         for path, loads in results.items():
             first, warm = loads[0], loads[1:]
             med = (
-                {k: statistics.median(w[k] or 0 for w in warm) for k in ("drawn", "html", "fcp", "eval", "newplot", "rest")}
+                {
+                    k: statistics.median([w[k] for w in warm if w[k] is not None] or [0])
+                    for k in ("drawn", "html", "fcp", "eval", "newplot", "rest")
+                }
                 if warm
                 else {}
             )
