@@ -35,7 +35,7 @@ WAIT_PAST_MAX_AGE = 65
 # Collected once the scatter is drawn: navigation timing, the plotly entry of resource timing.
 PROBE = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
-  const js = performance.getEntriesByType('resource').find(r => r.name.includes('/plotly/plotly.min'));
+  const js = performance.getEntriesByType('resource').find(r => r.name.includes('/plotly/plotly'));
   return {
     dcl: nav.domContentLoadedEventEnd, url: js ? js.name : null, transfer: js ? js.transferSize : null,
     body: js ? js.encodedBodySize : null, status: js ? js.responseStatus : null, fetch: js ? js.duration : null,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,7 +86,7 @@ def test_the_team_page_shows_the_zone_counts_matrix_scatter_and_rep_breakdown(de
     ids, sampled = oracles.scatter_ids(demo.after, max_points=2000)
     assert sorted(i for z in scatter["zones"].values() for i in z["id"]) == sorted(ids)
     assert (scatter["total"], scatter["sampled"]) == (sum(expected["zones"].values()), sampled)
-    assert "/static/plotly/plotly.min.js" in html
+    assert "/static/plotly/plotly-cartesian.min.js" in html
     # The first reps of the breakdown, by name, with their accounts.
     table = html.split('data-testid="rep-breakdown"')[1].split("</table>")[0]
     names = re.findall(rf'snapshot={demo.after.pk}">([^<]+)</a>', table)
@@ -421,6 +422,22 @@ def test_plotly_is_served_from_the_installed_wheel() -> None:
     path = finders.find("plotly/plotly.min.js")
     assert path is not None
     assert str(path).endswith("plotly/package_data/plotly.min.js")
+
+
+def test_the_cartesian_bundle_is_the_wheels_plotly_js_version_with_its_licence() -> None:
+    """The chart pages load the partial bundle vendored from npm: it must be the version the wheel ships."""
+    full, cartesian = finders.find("plotly/plotly.min.js"), finders.find("plotly/plotly-cartesian.min.js")
+    assert full is not None
+    assert cartesian is not None
+    head = re.compile(r"plotly\.js(?: \(cartesian - minified\))? (v\d+\.\d+\.\d+)")
+    full_version = head.search(Path(full).read_text(encoding="utf-8")[:300])
+    cartesian_text = Path(cartesian).read_text(encoding="utf-8")
+    cartesian_version = head.search(cartesian_text[:300])
+    assert full_version
+    assert cartesian_version
+    assert "(cartesian - minified)" in cartesian_text[:300]
+    assert cartesian_version.group(1) == full_version.group(1), "update kokyaku/portfolio/static/plotly/ (docs/web.md#charts)"
+    assert "MIT License" in (Path(cartesian).parent / "LICENSE-plotly.js.txt").read_text(encoding="utf-8")
 
 
 # -- writes: who may do what ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def test_the_manager_sees_the_curves_the_cohorts_and_the_forecast(history: list[
         assert f'data-testid="{testid}"' in html
     assert 'data-testid="retention-fallback"' not in html
     assert "Projection for your company" in html  # the sBG trace's label in the chart data
-    assert "plotly.min.js" in html
+    assert "plotly/plotly-cartesian.min.js" in html
     assert "retention/retention.js" in html
     assert 'href="/retention/"' in html  # the nav link
     assert response.context["record"].model == "sbg"
