@@ -143,3 +143,7 @@ def test_every_main_navigation_link_is_on_screen_at_desktop_width_in_japanese(
         assert box is not None
         assert box["x"] >= 0, links.nth(index).inner_text()
         assert box["x"] + box["width"] <= viewport_width, links.nth(index).inner_text()
+    # the settings and developer links wrap as one group: all on one line, the last one at the right
+    tops = page.locator("nav.mainnav .nav-end .nav-link").evaluate_all("els => els.map(e => e.getBoundingClientRect().top)")
+    assert len(tops) >= 3
+    assert len(set(tops)) == 1
