@@ -44,7 +44,7 @@ def test_a_manager_edits_an_account_and_a_deal_and_sees_who_changed_what(
     page.get_by_test_id("deal-edit").first.click()
     page.get_by_label("金額").fill("4321000")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_test_id("change-history")).to_contain_text("4321000")
+    expect(page.get_by_test_id("change-history")).to_contain_text("4,321,000")  # grouped digits
     assert Deal.objects.get(pk=deal.pk).amount == 4321000
     assert Account.objects.get(pk=account.pk).owner_id == demo.rep2.pk
     assert Change.objects.filter(actor__username="manager").count() == 3

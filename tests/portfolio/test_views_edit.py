@@ -55,7 +55,7 @@ def test_a_manager_reassigns_an_account_and_the_page_shows_who_changed_what(demo
     history = page.split('data-testid="change-history"')[1]
     assert demo.rep.name in history
     assert demo.rep2.name in history
-    assert "250000000" in history
+    assert "250,000,000" in history  # the page groups the digits of a changed number
     assert 'data-testid="stale-notice"' in page  # changed after the latest snapshot
     for name in ("portfolio:team", "portfolio:accounts", "portfolio:review"):  # every page that reads a snapshot says so
         assert 'data-testid="stale-notice"' in client.get(reverse(name)).content.decode(), name
