@@ -313,14 +313,26 @@ def _data_mark(*tables: type[Model]) -> str:
     return "-".join(f"{m._default_manager.count()}.{m._default_manager.aggregate(last=Max('pk'))['last']}" for m in tables)
 
 
+def measurement_day() -> date:
+    """The day the measurement takes as "now": the latest snapshot's as-of date, else today.
+
+    The snapshot's date is the day the team reads its portfolio on (nightly, about today, in daily use);
+    a history imported from years ago (the Online Retail data ends in 2011) is measured on its own dates
+    instead of on a year in which nothing happened. One query.
+    """
+    latest = Snapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    return latest or timezone.localdate()
+
+
 def suggestion_measurement(*, as_of: date | None = None, cutoff_days: int = 365) -> TimeSplit:
-    """The suggestion against the simple alternative on a time split (see :mod:`kokyaku.buyers.measure`).
+    """The suggestion against the simple alternative on a time split (see :mod:`kokyaku.buyers.measure`),
+    as of ``as_of`` (default :func:`measurement_day`).
 
     It reads the whole portfolio (8 s at 100,000 accounts, docs/benchmarks.md), so the result is
     cached for an hour, keyed by the day and by what would change it: the accounts, deals, key
     persons, objections and type decisions (their counts and last ids).
     """
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or measurement_day()
     key = f"buyers:measure:{as_of}:{cutoff_days}:{_data_mark(Account, Deal, KeyPerson, Objection, TypeDecision)}"
     found = cache.get(key)
     if isinstance(found, TimeSplit):

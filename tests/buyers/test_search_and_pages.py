@@ -9,10 +9,12 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from kokyaku.buyers import selectors, services
 from kokyaku.buyers.models import KeyPerson, Objection
 from kokyaku.crm.models import Account, Deal, LostReason, Rep
+from kokyaku.portfolio.services import snapshot_create
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +204,16 @@ def test_per_rep_notes_the_unowned_accounts_beside_the_owned_ones(strong_rep: Re
     assert "2 accounts have no owner rep and are in no row above." in section
     ja = manager_client.get("/buyers/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "担当者のいない顧客 2 件は上の表に含まれていません。" in ja.split('data-testid="counts-by-rep"')[1]
+
+
+def test_the_measurement_is_dated_by_the_latest_snapshot_not_by_today(strong_account: Account, manager_client: Client) -> None:
+    """A history imported from years ago (Online Retail ends in 2011) was measured from a year before
+    today to today, a year in which nothing happened; it is measured as of the latest snapshot's date."""
+    page = manager_client.get("/buyers/").content.decode()
+    today = timezone.localdate()
+    assert today.isoformat() in page.split('data-testid="measurement"')[1].split("</section>")[0]  # no snapshot yet
+    snapshot_create(actor=None, as_of=date(2011, 12, 9))
+    measurement = manager_client.get("/buyers/").content.decode().split('data-testid="measurement"')[1].split("</section>")[0]
+    assert "2011-12-09" in measurement
+    assert "2010-12-09" in measurement  # the cutoff, a year before
+    assert today.isoformat() not in measurement
