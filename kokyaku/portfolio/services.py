@@ -29,7 +29,7 @@ from kokyaku.crm.models import AccountChurn
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.selectors import company_settings
 from kokyaku.domain.errors import DomainError
-from kokyaku.domain.portfolio import CriteriaSpec, Thresholds, compute_portfolio
+from kokyaku.domain.portfolio import UP_FROM, CriteriaSpec, Thresholds, compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.lib.dates import check_day
@@ -300,11 +300,10 @@ def _insert_migration(snapshot_id: int, previous: QuerySet[Snapshot]) -> None:
         cursor.execute(*_migration_insert(snapshot_id, previous))
 
 
-# A move up (toward A; "" is unzoned) and any move, over SnapshotMigration's columns: selectors.review's _UP in SQL.
+# Any move, and a move up (the domain's UP_FROM, as selectors.review's _UP), over SnapshotMigration's columns.
 _MOVED_SQL = "from_zone IS NOT NULL AND from_zone <> to_zone"
-_UP_SQL = (
-    "(to_zone = 'A' AND from_zone IN ('B', 'C', '')) OR (to_zone = 'B' AND from_zone IN ('C', ''))"
-    " OR (to_zone = 'C' AND from_zone = '')"
+_UP_SQL = " OR ".join(
+    "(to_zone = '{}' AND from_zone IN ({}))".format(zone, ", ".join(f"'{z}'" for z in below)) for zone, below in UP_FROM.items()
 )
 
 

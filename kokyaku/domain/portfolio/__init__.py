@@ -41,6 +41,7 @@ from kokyaku.domain.portfolio.measures import (
 )
 from kokyaku.domain.portfolio.pipeline import RESULT_COLUMNS, PortfolioResult, compute_portfolio
 from kokyaku.domain.portfolio.review import (
+    UP_FROM,
     CriteriaShiftSplit,
     Migration,
     accounts_to_close_gap,
@@ -65,6 +66,7 @@ __all__ = [
     "NO_ZONE",
     "RESULT_COLUMNS",
     "SOURCES",
+    "UP_FROM",
     "ZONES",
     "AxisRule",
     "BandNote",

@@ -13,6 +13,10 @@ from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio.criteria import NO_ZONE, ZONE_LABELS, ZONES, FloatArray, band, crosstab_zones, zone_of
 
 ZONE_RANK = {"A": 0, "B": 1, "C": 2, NO_ZONE: 3}
+# A move up (toward A): into each zone, from these (ranked below it; unzoned is the lowest).
+UP_FROM: dict[str, tuple[str, ...]] = {
+    zone: tuple(z for z, r in ZONE_RANK.items() if r > rank) for zone, rank in ZONE_RANK.items() if zone != NO_ZONE
+}
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
 
-from kokyaku.domain.portfolio import ZONES
+from kokyaku.domain.portfolio import UP_FROM, ZONES
 from kokyaku.portfolio.models import MOVED, Snapshot, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.selectors.rows import BY_EXPECTED_VALUE, Page, Row, RowPage, paging, rows_iter, rows_of
 from kokyaku.portfolio.selectors.snapshots import row_in, snapshot_previous
 
-# Rank: A < B < C < "" (unzoned), so "up" means the new rank is smaller.
-_UP = Q(zone="A", previous_zone__in=["B", "C", ""]) | Q(zone="B", previous_zone__in=["C", ""]) | Q(zone="C", previous_zone="")
+# A move up (toward A; "" is unzoned, the lowest): the domain's rule.
+_UP = reduce(operator.or_, (Q(zone=zone, previous_zone__in=below) for zone, below in UP_FROM.items()))
 
 
 def _with_previous_zone(current: Snapshot, previous: Snapshot) -> Any:  # QuerySet[SnapshotRow], annotated
