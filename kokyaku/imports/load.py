@@ -22,7 +22,7 @@ from kokyaku.imports.staging import Stage, aggregate_purchases, check_duplicates
 from kokyaku.imports.summary import ImportSummary, keep
 from kokyaku.imports.validate import chunk_check
 from kokyaku.lib import bulk
-from kokyaku.lib.bulk import execute, fetch
+from kokyaku.lib.bulk import Kind, execute, fetch
 
 BULK_ROWS = 100_000  # from this many new rows on, indexes and constraints are rebuilt rather than updated
 
@@ -45,8 +45,9 @@ def run(ctx: ImportPass, *, direct: bool) -> None:
     if direct and connection.vendor == "postgresql" and not purchases and not plan.timestamps and _empty(target):
         _run_direct(ctx)
         return
-    deal_stage = Stage("kk_import_stage", DealsPlan.stage_columns if purchases else plan.stage_columns)
-    line_stage = Stage("kk_import_lines", PurchasesPlan.line_columns) if purchases else None
+    tables = stage_tables(type(plan))
+    deal_stage = Stage(*tables[0])
+    line_stage = Stage(*tables[1]) if purchases else None
     lap = _read_check_write(ctx, line_stage or deal_stage, "read, check, stage")
     if ctx.refused:
         return
@@ -74,6 +75,13 @@ def run(ctx: ImportPass, *, direct: bool) -> None:
     for stage in (deal_stage, line_stage):
         if stage is not None:
             stage.drop()
+
+
+def stage_tables(plan: type[Plan]) -> list[tuple[str, list[tuple[str, Kind]]]]:
+    """The staging tables a pass of this plan writes: (name, columns); purchases stage their invoice lines too."""
+    if issubclass(plan, PurchasesPlan):
+        return [("kk_import_stage", DealsPlan.stage_columns), ("kk_import_lines", PurchasesPlan.line_columns)]
+    return [("kk_import_stage", plan.stage_columns)]
 
 
 def _empty(target: str) -> bool:

@@ -36,6 +36,7 @@ from kokyaku.imports.models import ImportRun, SavedMapping, rejects_dir
 from kokyaku.imports.plans import PLANS
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.rejects import RejectsFile
+from kokyaku.imports.staging import staged
 from kokyaku.imports.summary import ImportSummary, Progress
 from kokyaku.imports.validate import columns_resolve
 from kokyaku.lib import bulk
@@ -298,7 +299,7 @@ def _attempt(
             if mapping.skip_when_empty:
                 summary.skipped_reason = Message(gettext_noop("%(fields)s empty"), fields=" or ".join(mapping.skip_when_empty))
             try:
-                with _sqlite_cache(), transaction.atomic():
+                with _sqlite_cache(), staged(load.stage_tables(PLANS[mapping.kind])), transaction.atomic():
                     plan = PLANS[mapping.kind](mapping, columns, summary, file=file)
                     # the file read again for the rows SQL refuses (a duplicate id) goes in small chunks: it runs
                     # beside the duplicate query's cursor and SQLite's full page caches (docs/benchmarks.md)

@@ -8,11 +8,12 @@ lines into purchases) over the whole file at once.
 # ruff: noqa: S608  - SQL here is assembled from model metadata and constants only; values always travel as parameters
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 
 import pandas as pd
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from kokyaku.imports.context import ImportPass
 from kokyaku.imports.errors import Message, Problem, gettext_noop
@@ -55,8 +56,14 @@ class Stage:
             return
         slot = 0 if self.postgres else 1
         cols = ", ".join(f"{c} {SQL_TYPES[t][slot]}" for c, t in self.columns)
+        create = f"CREATE TEMP TABLE {name} ({cols})" + (" ON COMMIT DROP" if self.postgres else "")
+        if not self.postgres and fetch("SELECT sql FROM sqlite_temp_master WHERE name = %s", [name]) == [
+            (f"CREATE TABLE {name} ({cols})",)  # as SQLite keeps it
+        ]:
+            execute(f"DELETE FROM {self.qualified}")  # made before the transaction (see staged()): reused, not a schema change
+            return
         execute(f"DROP TABLE IF EXISTS {self.qualified}")
-        execute(f"CREATE TEMP TABLE {name} ({cols})" + (" ON COMMIT DROP" if self.postgres else ""))
+        execute(create)
 
     def batch(self, frame: pd.DataFrame) -> bulk.Batch:
         """One chunk's rows, formatted for this table (touches no database)."""
@@ -65,9 +72,37 @@ class Stage:
 
     def drop(self) -> None:
         """PostgreSQL drops TEMP tables on commit, but not when the import runs inside an outer
-        transaction; SQLite keeps them for the connection's life."""
-        if not self.direct:
+        transaction; SQLite keeps them for the connection's life. SQLite inside a transaction only
+        empties the table: a DROP there is a schema change (see :func:`staged`); the table goes when
+        ``staged()`` ends, or is reused by the connection's next import."""
+        if self.direct:
+            return
+        if self.postgres or not connection.in_atomic_block:
             execute(f"DROP TABLE IF EXISTS {self.qualified}")
+        else:
+            execute(f"DELETE FROM {self.qualified}")
+
+
+@contextlib.contextmanager
+def staged(tables: list[tuple[str, list[tuple[str, Kind]]]]) -> Iterator[None]:
+    """SQLite: the staging TEMP tables made before the import's transaction, and dropped after it.
+
+    A transaction that changed the schema, rolled back, makes SQLite abort the reads in progress on
+    every connection of a shared cache ("abort due to ROLLBACK"), and a TEMP table is a schema change.
+    A refused file and a validation always roll back: made inside, they broke a page read meanwhile
+    (the in-memory database of the test runs is a shared cache). Made here, the rollback only empties
+    them. Inside an outer transaction (a scheduled import) or on PostgreSQL, nothing is done here.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    stages = [Stage(name, columns) for name, columns in tables]
+    try:
+        yield
+    finally:
+        for stage in stages:
+            with contextlib.suppress(DatabaseError):  # a broken connection: its TEMP tables went with it
+                stage.drop()
 
 
 def check_duplicates(run: ImportPass, stage: Stage) -> None:
