@@ -72,7 +72,7 @@ def preview_rows(
             skipped=[int(r) for r in checked.skipped],
             absent=columns.absent,
             file_info=info,
-            notes=[*table.notes, *same_names(checked.data)],
+            notes=[*table.notes, *columns.notes, *same_names(checked.data)],
         )
 
 
