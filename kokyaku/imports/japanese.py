@@ -132,12 +132,21 @@ def header_unit(header: str) -> tuple[str, float] | None:
     """The unit a column header states for its amounts, as (the unit as written, its factor), or None:
     金額（千円） -> ("千円", 1000), 売上(百万円) -> ("百万円", 1000000), Amount ($000) -> ("$000", 1000),
     Revenue (in millions) -> ("in millions", 1000000). 金額（円） and Amount (USD) state no multiple: None."""
+    found = _header_unit(header)
+    return None if found is None else (found[1], found[2])
+
+
+def header_without_unit(header: str) -> str:
+    """The header with its unit left out (金額（千円） -> 金額): the name a column is known by."""
+    found = _header_unit(header)
+    return header if found is None else found[0]
+
+
+def _header_unit(header: str) -> tuple[str, str, float] | None:
     text = unicodedata.normalize("NFKC", header).strip()
     if m := _HEADER_YEN.search(text):
-        return m["unit"] + "円", float(_YEN_UNITS[m["unit"]])
-    if m := _HEADER_WORD.search(text):
-        word = (m["b"] or m["w"]).lower()
-        if word in _WORD_UNITS:
-            written = m.group(0).strip().strip("()[]【】〔〕").strip()
-            return written, float(_WORD_UNITS[word])
+        return text[: m.start()].strip(), m["unit"] + "円", float(_YEN_UNITS[m["unit"]])
+    if (m := _HEADER_WORD.search(text)) and (word := (m["b"] or m["w"]).lower()) in _WORD_UNITS:
+        written = m.group(0).strip().strip("()[]【】〔〕").strip()
+        return text[: m.start()].strip().rstrip(","), written, float(_WORD_UNITS[word])
     return None

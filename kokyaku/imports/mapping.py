@@ -414,21 +414,36 @@ def mapping_set_columns(text: str, changes: dict[str, str | None]) -> str:
     the text has none). Text that is not valid TOML comes back unchanged: the review page says what
     is wrong with it, and the picks can be made again once it parses.
     """
+    return _set_entries(text, "columns", dict(changes))
+
+
+def mapping_set_scale(text: str, changes: dict[str, float | None]) -> str:
+    """Return the mapping TOML ``text`` with ``[scale]`` entries set (field -> multiplier) or removed (None),
+    edited in place as :func:`mapping_set_columns` edits ``[columns]``; a whole multiplier is written as an integer."""
+    whole: dict[str, str | int | float | None] = {
+        k: (int(v) if v is not None and v.is_integer() else v) for k, v in changes.items()
+    }
+    return _set_entries(text, "scale", whole)
+
+
+def _set_entries(text: str, section: str, changes: dict[str, str | int | float | None]) -> str:
     if not changes:
         return text
     try:
         document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError:
         return text
-    columns = document.get("columns")
-    if columns is None:
-        columns = tomlkit.table()
-        document.add("columns", columns)
-    if not isinstance(columns, dict):  # `columns = "x"`: not a mapping; mapping_parse says so
+    table = document.get(section)
+    if table is None and all(v is None for v in changes.values()):
+        return text  # only removals from a table the text does not have
+    if table is None:
+        table = tomlkit.table()
+        document.add(section, table)
+    if not isinstance(table, dict):  # `columns = "x"`: not a table; mapping_parse says so
         return text
-    for name, column in changes.items():
-        if column is not None:
-            columns[name] = column
-        elif name in columns:
-            del columns[name]
+    for name, value in changes.items():
+        if value is not None:
+            table[name] = value
+        elif name in table:
+            del table[name]
     return tomlkit.dumps(document)
