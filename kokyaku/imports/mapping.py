@@ -52,6 +52,7 @@ import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 import tomlkit
 import tomlkit.exceptions
@@ -323,7 +324,7 @@ def _scales(table: object, options: dict[str, object], *, name: str, kind: str) 
                 key=key,
                 value=repr(value),
             )
-        scales[key] = float(value)  # type: ignore[arg-type]  # _positive: an int or a float
+        scales[key] = float(value)
     if "probability_scale" in options:
         value = options["probability_scale"]
         if not _positive(value):
@@ -335,11 +336,11 @@ def _scales(table: object, options: dict[str, object], *, name: str, kind: str) 
                 value=repr(value),
             )
         if kind == "deals":
-            scales.setdefault("probability", float(value))  # type: ignore[arg-type]  # _positive: an int or a float
+            scales.setdefault("probability", float(value))
     return scales
 
 
-def _positive(value: object) -> bool:
+def _positive(value: object) -> TypeGuard[int | float]:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) and value > 0
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.fields import Field, schema
-from kokyaku.imports.japanese import header_key, header_unit, japanese_date, money, normalise
+from kokyaku.imports.japanese import header_key, header_unit, header_without_unit, japanese_date, money, normalise
 from kokyaku.imports.mapping import Mapping, Template
 from kokyaku.lib.currency import ISO_4217
 
@@ -47,13 +47,19 @@ def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Column
 
     A missing column that feeds a required field is an error; a missing optional one is noted and
     its field left out (so existing values are kept). A money field whose column header states a unit
-    (金額（千円）, Amount ($000)) is read in that unit, and noted, unless the mapping's ``[scale]`` sets one.
+    (金額（千円）, Amount ($000)) is read in that unit, and noted, unless the mapping's ``[scale]`` sets one;
+    a mapping's 金額 finds the header 金額（千円） when the file has no 金額 itself.
     """
     exact = set(header)
     folded = {header_key(h): h for h in reversed(header)}
+    # last: a column named without the unit its header adds (金額 finds 金額（千円）, Amount finds Amount ($000))
+    unitless = {header_key(header_without_unit(h)): h for h in reversed(header) if header_unit(h) is not None}
 
     def find(col: str) -> str | None:
-        return col if col in exact else folded.get(header_key(col))
+        if col in exact:
+            return col
+        key = header_key(col)
+        return folded.get(key) or unitless.get(key)
 
     fields = schema(mapping.kind)
     sources: dict[str, str | Template] = {}

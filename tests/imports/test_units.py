@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import io
 import re
 import tomllib
 from decimal import Decimal
@@ -29,8 +30,12 @@ from kokyaku.imports.validate import chunk_check, columns_resolve
 from tests.imports.conftest import DATASETS, picker_form, web_import, write
 
 ROOT = Path(__file__).resolve().parents[2]
-DEALS = 'kind = "deals"\n[columns]\nexternal_id = "ID"\naccount = "顧客"\nstatus = "状態"\nopened_on = "開始日"\namount = "金額（千円）"\n'
-THOUSANDS = "ID,顧客,状態,開始日,金額（千円）\nJ-1,北陸精機,open,2024-04-01,\"1,200\"\nJ-2,北陸精機,open,2024-04-03,300.5\n"
+DEALS = (
+    'kind = "deals"\n[columns]\nexternal_id = "ID"\naccount = "顧客"\nstatus = "状態"\nopened_on = "開始日"\n'
+    'amount = "金額（千円）"\n'
+)
+POSITIVE = "[scale] amount must be a positive number (1000 for amounts in thousands, 1 to read the numbers as they are)"
+THOUSANDS = 'ID,顧客,状態,開始日,金額（千円）\nJ-1,北陸精機,open,2024-04-01,"1,200"\nJ-2,北陸精機,open,2024-04-03,300.5\n'
 
 
 @pytest.mark.parametrize(
@@ -72,7 +77,7 @@ def test_a_cell_that_states_its_unit_is_read_by_it_not_by_the_columns() -> None:
 
 def _checked(text: str, csv: str) -> tuple[pd.DataFrame, list[str]]:
     mapping = mapping_parse(text, kind="deals")
-    frame = pd.read_csv(pd.io.common.StringIO(csv), dtype=str, keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(csv), dtype=str, keep_default_na=False)
     frame.index = frame.index + 2
     columns = columns_resolve(list(frame.columns), mapping, file="f.csv")
     checked = chunk_check(frame, mapping, columns, file="f.csv", timezone="Asia/Tokyo")
@@ -83,12 +88,11 @@ def _checked(text: str, csv: str) -> tuple[pd.DataFrame, list[str]]:
 def test_a_thousands_header_scales_the_amounts_and_says_so() -> None:
     data, notes = _checked(DEALS, THOUSANDS)
     assert data["amount"].tolist() == [1_200_000, 300_500]
-    assert notes == [
-        "amount: column 金額（千円） says 千円: read ×1,000; set [scale] amount = 1 to read the numbers as they are"
-    ]
+    assert notes == ["amount: column 金額（千円） says 千円: read ×1,000; set [scale] amount = 1 to read the numbers as they are"]
     with translation.override("ja"):
         (japanese,) = _checked(DEALS, THOUSANDS)[1]
-    assert "金額（千円）" in japanese and "×1,000" in japanese and "[scale] amount = 1" in japanese
+    for part in ("列 金額（千円） の見出しに 千円", "×1,000", "[scale] amount = 1"):
+        assert part in japanese
     assert "column" not in japanese  # translated, not the English text
 
 
@@ -101,7 +105,9 @@ def test_an_explicit_scale_wins_over_the_header() -> None:
 
 
 def test_a_cell_with_its_own_unit_is_not_scaled_twice() -> None:
-    csv = "ID,顧客,状態,開始日,金額（千円）\nJ-1,A,won,2024-04-01,1200千円\nJ-2,A,won,2024-04-01,1200\nJ-3,A,won,2024-04-01,3万円\n"
+    csv = (
+        "ID,顧客,状態,開始日,金額（千円）\nJ-1,A,won,2024-04-01,1200千円\nJ-2,A,won,2024-04-01,1200\nJ-3,A,won,2024-04-01,3万円\n"
+    )
     data, _notes = _checked(DEALS, csv)
     assert data["amount"].tolist() == [1_200_000, 1_200_000, 30_000]
 
@@ -109,9 +115,9 @@ def test_a_cell_with_its_own_unit_is_not_scaled_twice() -> None:
 @pytest.mark.parametrize(
     ("scale", "message"),
     [
-        ("amount = 0", "mapping m.toml: [scale] amount must be a positive number (1000 for amounts in thousands, 1 to read the numbers as they are); got 0"),
-        ("amount = -1000", "[scale] amount must be a positive number (1000 for amounts in thousands, 1 to read the numbers as they are); got -1000"),
-        ('amount = "千円"', "[scale] amount must be a positive number (1000 for amounts in thousands, 1 to read the numbers as they are); got '千円'"),
+        ("amount = 0", f"mapping m.toml: {POSITIVE}; got 0"),
+        ("amount = -1000", f"mapping m.toml: {POSITIVE}; got -1000"),
+        ('amount = "千円"', f"mapping m.toml: {POSITIVE}; got '千円'"),
         ("amount = true", "got True"),
         ("amount = inf", "got inf"),
         ("name = 1000", "mapping m.toml: [scale] 'name' is not a money field of deals; these are: amount, probability"),
@@ -125,7 +131,7 @@ def test_a_bad_scale_is_refused_naming_mapping_key_and_value(scale: str, message
 
 def test_scale_must_be_a_table_and_each_kind_has_its_money_fields() -> None:
     with pytest.raises(ImportFileError, match=r"\[scale\] must be a table"):
-        mapping_parse('scale = 1000\n' + DEALS, name="m.toml", kind="deals")
+        mapping_parse("scale = 1000\n" + DEALS, name="m.toml", kind="deals")
     purchases = 'kind = "purchases"\n[columns]\ninvoice = "i"\naccount = "a"\ndate = "d"\nquantity = "q"\nunit_price = "p"\n'
     assert mapping_parse(purchases + "[scale]\nunit_price = 1000\n", kind="purchases").scale == {"unit_price": 1000}
     with pytest.raises(ImportFileError, match="'quantity' is not a money field of purchases; these are: unit_price, amount"):
@@ -152,9 +158,14 @@ def test_an_import_reads_a_thousands_header_and_notes_it(tmp_path: Path) -> None
 
 @pytest.mark.django_db
 def test_purchases_in_thousands_come_to_the_right_total(tmp_path: Path) -> None:
-    csv = "伝票,顧客,日付,数量,単価（千円）\nI-1,北陸精機,2024-04-01,2,\"1,500\"\nI-1,北陸精機,2024-04-01,1,250\n"
-    text = 'kind = "purchases"\n[columns]\ninvoice = "伝票"\naccount = "顧客"\ndate = "日付"\nquantity = "数量"\nunit_price = "単価（千円）"\n'
-    summary = import_run(actor=None, kind="purchases", path=write(tmp_path, "p.csv", csv), mapping=str(write(tmp_path, "p.toml", text)))
+    csv = '伝票,顧客,日付,数量,単価（千円）\nI-1,北陸精機,2024-04-01,2,"1,500"\nI-1,北陸精機,2024-04-01,1,250\n'
+    text = (
+        'kind = "purchases"\n[columns]\ninvoice = "伝票"\naccount = "顧客"\ndate = "日付"\nquantity = "数量"\n'
+        'unit_price = "単価（千円）"\n'
+    )
+    summary = import_run(
+        actor=None, kind="purchases", path=write(tmp_path, "p.csv", csv), mapping=str(write(tmp_path, "p.toml", text))
+    )
     assert summary.created == 1
     assert Deal.objects.get().amount == Decimal(3_250_000)  # a purchase is a won deal: 2 x 1,500,000 + 250,000
 
@@ -168,7 +179,8 @@ def test_maven_accounts_with_revenue_in_millions_are_stored_in_dollars(tmp_path:
         "Acme Corporation,technolgy,1100.04,2822,United States\nBetasoloin,medical,251.41,495,United States\n"
     )
     summary = import_run(actor=None, kind="accounts", path=write(tmp_path, "accounts.csv", maven_style), mapping=str(shipped))
-    assert summary.created == 2 and summary.notes == []  # the header says no unit: [scale] alone says it
+    assert summary.created == 2
+    assert summary.notes == []  # the header says no unit: [scale] alone says it
     assert dict(Account.objects.values_list("name", "annual_revenue")) == {
         "Acme Corporation": Decimal("1100040000.00"),
         "Betasoloin": Decimal("251410000.00"),
@@ -185,7 +197,7 @@ def test_the_picker_shows_a_headers_unit_and_an_explicit_scale() -> None:
     amount = rows["amount"]
     assert (amount.selected, amount.guessed) == ("金額（千円）", True)  # 金額 matched with its unit left out
     assert (amount.money, amount.unit, amount.scale, amount.scale_written) == (True, "千円", "1000", "")
-    assert not rows["external_id"].money and rows["external_id"].scale == ""
+    assert (rows["external_id"].money, rows["external_id"].scale) == (False, "")
     rows = {r.field: r for r in column_picker(DEALS + "[scale]\namount = 1\n", "deals", header, {})}
     assert (rows["amount"].unit, rows["amount"].scale, rows["amount"].scale_written) == ("千円", "1", "1")
 
@@ -235,10 +247,21 @@ def test_the_picker_applies_and_saves_a_headers_unit(manager_client: Client) -> 
     preview = manager_client.post(review + "preview/", picker_form(preview, {})).content.decode()
     assert tomllib.loads(_toml(preview))["scale"] == {"amount": 1000}
     assert "the TOML&#x27;s [scale] decides" in preview or "the TOML's [scale] decides" in preview
-    assert "<td>1,200,000</td>" in preview and "says 千円: read" not in preview
+    assert "<td>1,200,000</td>" in preview
+    assert "says 千円: read" not in preview
     saved = manager_client.post(review + "save-mapping/", {**picker_form(preview, {}), "save_as": "yen_thousands"})
     assert saved.status_code == 200
     assert tomllib.loads(SavedMapping.objects.get(name="yen_thousands").text)["scale"] == {"amount": 1000}
     job, _done = web_import(manager_client, review + "import/", picker_form(preview, {}))
     assert job.state == "done", job.error
     assert sorted(Deal.objects.values_list("external_id", "amount")) == [("J-1", Decimal(1_200_000)), ("J-2", Decimal(300_500))]
+
+
+@pytest.mark.django_db
+def test_a_builtin_mapping_finds_its_column_under_a_header_with_a_unit(tmp_path: Path) -> None:
+    """kintone's mapping names 金額; an export whose header says 金額（千円） is read in thousands, not left out."""
+    csv = 'レコード番号,顧客名,案件名,担当者,金額（千円）,ステータス,作成日時,受注予定日\n7,北陸精機,更新,山田,"1,500",商談中,2024-04-01 09:00,2024-06-30\n'
+    summary = import_run(actor=None, kind="deals", path=write(tmp_path, "kintone.csv", csv), mapping="kintone")
+    assert summary.created == 1
+    assert Deal.objects.get().amount == Decimal(1_500_000)
+    assert "amount: column 金額（千円） says 千円: read ×1,000" in " ".join(map(translated, summary.notes))
