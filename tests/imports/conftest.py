@@ -71,7 +71,7 @@ def picker_form(html: str, picks: dict[str, str]) -> dict[str, str]:
     for field, initial in re.findall(r'name="initial__(\w+)" value="([^"]*)"', html):
         form[f"column__{field}"], form[f"initial__{field}"] = picks.get(field, initial), initial
     # a money field's unit ([scale]): the option the page selected, unless picked ("scale__amount": "1")
-    for field, options in re.findall(r'<select id="scale-\w+" name="scale__(\w+)">(.*?)</select>', html, re.S):
+    for field, options in re.findall(r'<select id="scale-\w+" name="scale__(\w+)"[^>]*>(.*?)</select>', html, re.S):
         selected = re.search(r'<option value="([^"]*)" selected>', options)
         form[f"scale__{field}"] = picks.get(f"scale__{field}", selected[1] if selected else "")
         initial = re.search(rf'name="initial_scale__{field}" value="([^"]*)"', html)

@@ -233,7 +233,7 @@ def test_the_picker_applies_and_saves_a_headers_unit(manager_client: Client) -> 
     review = str(upload["Location"])
     html = manager_client.get(review).content.decode()
     assert "The column header says 千円" in html
-    assert re.search(r'name="scale__amount">.*?<option value="1000" selected>', html, re.S)
+    assert re.search(r'name="scale__amount"[^>]*>.*?<option value="1000" selected>', html, re.S)
     picks = {"external_id": "ID", "account": "顧客", "status": "状態", "opened_on": "開始日", "amount": "金額（千円）"}
     form = picker_form(html, picks)
     assert (form["scale__amount"], form["initial_scale__amount"]) == ("1000", "")  # the header's unit, selected
@@ -260,7 +260,10 @@ def test_the_picker_applies_and_saves_a_headers_unit(manager_client: Client) -> 
 @pytest.mark.django_db
 def test_a_builtin_mapping_finds_its_column_under_a_header_with_a_unit(tmp_path: Path) -> None:
     """kintone's mapping names 金額; an export whose header says 金額（千円） is read in thousands, not left out."""
-    csv = 'レコード番号,顧客名,案件名,担当者,金額（千円）,ステータス,作成日時,受注予定日\n7,北陸精機,更新,山田,"1,500",商談中,2024-04-01 09:00,2024-06-30\n'
+    csv = (
+        "レコード番号,顧客名,案件名,担当者,金額（千円）,ステータス,作成日時,受注予定日\n"
+        '7,北陸精機,更新,山田,"1,500",商談中,2024-04-01 09:00,2024-06-30\n'
+    )
     summary = import_run(actor=None, kind="deals", path=write(tmp_path, "kintone.csv", csv), mapping="kintone")
     assert summary.created == 1
     assert Deal.objects.get().amount == Decimal(1_500_000)
