@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
@@ -28,7 +29,7 @@ LOCALE_VARIABLES = ("KOKYAKU_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LA
 
 
 @pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
     """Set the terminal's LANG (nothing else), as a user's shell does."""
 
     def set_lang(value: str) -> None:
@@ -63,7 +64,7 @@ def test_the_language_is_the_first_locale_variable_set(environ: dict[str, str], 
 
 
 @pytest.mark.django_db
-def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal) -> None:  # type: ignore[no-untyped-def]
+def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal: Callable[[str], None]) -> None:
     terminal("ja_JP.UTF-8")
     assert run("company") == "通貨 JPY、期首月 4 月、購入がなく進行中の商談もないまま 365 日たつと休眠\n"
     assert run("jobs", "list") == "ジョブはまだありません\n"
@@ -78,7 +79,7 @@ def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lang", ["C", "en_US.UTF-8"])
-def test_they_speak_english_on_a_c_or_english_terminal(terminal, lang: str) -> None:  # type: ignore[no-untyped-def]
+def test_they_speak_english_on_a_c_or_english_terminal(terminal: Callable[[str], None], lang: str) -> None:
     terminal(lang)
     assert run("company").startswith("currency JPY, fiscal year from month 4, dormant after 365 days")
     assert run("jobs", "list") == "no jobs yet\n"
@@ -88,7 +89,7 @@ def test_they_speak_english_on_a_c_or_english_terminal(terminal, lang: str) -> N
 
 @pytest.mark.django_db
 @time_machine.travel(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), tick=False)
-def test_tables_are_japanese_and_json_is_the_same_in_both_languages(terminal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_tables_are_japanese_and_json_is_the_same_in_both_languages(terminal: Callable[[str], None], tmp_path: Path) -> None:
     terminal("ja_JP.UTF-8")
     demo = run("demo", "--accounts", "120", "--seed", "3", "--snapshots", "1")
     assert demo.startswith("デモ: 顧客 120 件、商談 ")

@@ -15,12 +15,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import translation
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _lazy
+
+# The commands' help texts: lazy, so that each is read in the language active when argparse prints it.
+# Typed as str because BaseCommand.help and argparse's help= are (a lazy string formats as one).
+gettext_lazy = cast("Callable[[str], str]", _lazy)
 
 LANGUAGE_VARIABLES = ("KOKYAKU_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
@@ -57,8 +61,8 @@ _BASE_HELP = {
 
 def _translate_argparse(parser: argparse.ArgumentParser) -> None:
     """argparse's own words (section titles, -h) in the active language, in sub-commands too."""
-    parser._positionals.title = gettext_lazy("positional arguments")  # type: ignore[assignment]
-    parser._optionals.title = gettext_lazy("options")  # type: ignore[assignment]
+    parser._positionals.title = gettext_lazy("positional arguments")
+    parser._optionals.title = gettext_lazy("options")
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):
             action.help = gettext_lazy("show this help message and exit")
@@ -80,7 +84,7 @@ class KokyakuCommand(BaseCommand):
         _translate_argparse(parser)
         return parser
 
-    def add_base_argument(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+    def add_base_argument(self, parser: CommandParser, *args: Any, **kwargs: Any) -> None:
         if args and args[0] in _BASE_HELP:
             kwargs["help"] = _BASE_HELP[args[0]]
         super().add_base_argument(parser, *args, **kwargs)

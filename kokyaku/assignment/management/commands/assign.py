@@ -9,12 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.assignment.labels import infeasible_message
 from kokyaku.assignment.models import Plan
 from kokyaku.assignment.services import assignment_apply, assignment_plan
-from kokyaku.lib.commands import KokyakuCommand, term
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy, term
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:

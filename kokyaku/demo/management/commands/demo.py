@@ -7,10 +7,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.demo.services import DEMO_PASSWORD, DemoDatabaseNotEmpty, DemoError, DemoResult, demo_load
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 
 MAX_ACCOUNTS = 10_000_000
 MAX_SNAPSHOTS = 36

@@ -9,11 +9,10 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.followups.models import FollowUp
 from kokyaku.followups.selectors import followup_items, followup_list
-from kokyaku.lib.commands import KokyakuCommand, term
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy, term
 from kokyaku.lib.tabular import display_width, pad
 
 

@@ -8,10 +8,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.imports.merge import MergeResult, duplicates_find, duplicates_merge, duplicates_merge_all
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.lib.tabular import pad
 
 KINDS = {"accounts": "account", "reps": "rep"}

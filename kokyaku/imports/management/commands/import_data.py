@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from kokyaku.imports.errors import ImportFileError, ImportInvalid
@@ -17,7 +17,7 @@ from kokyaku.imports.fields import KINDS
 from kokyaku.imports.i18n import problem_text, translated
 from kokyaku.imports.mapping import unescape_delimiter
 from kokyaku.imports.services import ImportSummary, import_recorded
-from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, run_in_background
+from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, gettext_lazy, run_in_background
 from kokyaku.lib.tabular import pad
 
 SHOWN_PROBLEMS = 20

@@ -13,12 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.imports.sources import shown_source
 from kokyaku.jobs.models import Job
 from kokyaku.jobs.services import JobBusy, job_enqueue, job_run
-from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand
+from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, gettext_lazy
 
 
 class Command(KokyakuCommand):

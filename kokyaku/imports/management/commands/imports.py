@@ -9,12 +9,11 @@ from django.core.management.base import CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.imports.fields import KINDS
 from kokyaku.imports.i18n import problem_text, translated
 from kokyaku.imports.selectors import import_runs_recent
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.lib.tabular import pad
 
 

@@ -15,12 +15,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.jobs import selectors, services
 from kokyaku.jobs.models import Job
 from kokyaku.jobs.registry import KINDS
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.lib.tabular import pad
 
 

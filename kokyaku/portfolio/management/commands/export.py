@@ -9,9 +9,8 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.portfolio.export import ExportError, accounts_export, write_file
 from kokyaku.portfolio.selectors import snapshot_get
 

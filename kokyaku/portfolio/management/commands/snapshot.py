@@ -7,10 +7,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, run_in_background, stage_text
+from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, gettext_lazy, run_in_background, stage_text
 from kokyaku.portfolio.models import Criteria
 from kokyaku.portfolio.selectors import team_matrix
 from kokyaku.portfolio.services import snapshot_create

@@ -6,10 +6,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.lib.tabular import pad
 from kokyaku.prediction.management.commands._common import as_of_date, write_json
 from kokyaku.prediction.selectors import version_as_of
