@@ -64,7 +64,7 @@ def test_the_language_is_the_first_locale_variable_set(environ: dict[str, str], 
 
 
 @pytest.mark.django_db
-def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal: Callable[[str], None]) -> None:
+def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal: Callable[[str], None], tmp_path: Path) -> None:
     terminal("ja_JP.UTF-8")
     assert run("company") == "通貨 JPY、期首月 4 月、購入がなく進行中の商談もないまま 365 日たつと休眠\n"
     assert run("jobs", "list") == "ジョブはまだありません\n"
@@ -73,6 +73,9 @@ def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal
         run("snapshot", "--as-of", "yesterday")
     with pytest.raises(CommandError, match="スナップショットがまだありません。先に `kokyaku snapshot` を実行してください"):
         run("export", "portfolio", "-o", "x.csv")
+    (tmp_path / "old.backup").write_bytes(b"")
+    with pytest.raises(CommandError, match="は既にあります。置き換えるには --force を指定してください"):
+        run("backup", str(tmp_path / "old.backup"))
     # Django's translation is left as it was: the next request or test is not in Japanese
     assert translation.get_language() != "ja"
 
