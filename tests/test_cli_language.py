@@ -108,6 +108,12 @@ def test_tables_are_japanese_and_json_is_the_same_in_both_languages(terminal: Ca
     assert "経過  古典的な曲線" in retention_ja  # the table's header
     assert "時点の顧客定着率" in retention_ja
 
+    # the exported file keeps its own language: --lang, else LANGUAGE_CODE (English), not the terminal's
+    assert "書き出しました" in run("export", "portfolio", "-o", str(tmp_path / "default.csv"))
+    run("export", "portfolio", "-o", str(tmp_path / "ja.csv"), "--lang", "ja")
+    assert (tmp_path / "default.csv").read_text(encoding="utf-8-sig").startswith("Account code,Account,Owner,Zone,")
+    assert (tmp_path / "ja.csv").read_text(encoding="utf-8-sig").startswith("取引先コード,取引先,担当者,ゾーン,")
+
     terminal("C")
     en = {
         "followups": run("followups", "--status", "all", "--json"),
