@@ -159,10 +159,13 @@ def suggestions_compute(*, actor: Actor, as_of: date | None = None) -> SuggestRe
 
     A suggestion that agrees with the recorded type is stored as agreeing; one the owner already
     accepted or dismissed keeps that status while it suggests the same type; a new or changed one
-    is listed for the owner to confirm. Accounts suggested "unknown" keep no suggestion.
+    is listed for the owner to confirm. Accounts suggested "unknown" keep no suggestion. Behaviour is
+    dated up to ``as_of``, by default the day the measurement takes as "now" (the latest snapshot's).
     """
+    from kokyaku.buyers.selectors import measurement_day  # selectors reads services' checklist_score
+
     check(actor, "buyer_suggestions_compute")
-    as_of = as_of or timezone.localdate()
+    as_of = as_of or measurement_day()  # the day the measurement shown beside the suggestions takes as "now"
     frames = behaviour_frames()
     features = frames.features(as_of)
     recorded = frames.accounts["buyer_type"].to_numpy(dtype=object)

@@ -49,6 +49,16 @@ def test_a_manager_reads_the_retention_page_in_japanese(
     assert heat["type"] == "heatmap"
     assert len(heat["y"]) >= 4
     assert heat["z"][0][0] == 100  # every cohort bought in its own first quarter
+    for chart in ("retention-quarterly", "retention-yearly"):  # each label fits its cell ("100%" overflowed)
+        fit = page.evaluate(
+            f"""(() => {{ const d = document.getElementById('{chart}');
+              const labels = Array.from(d.querySelectorAll('.heatmaplayer text')).filter(t => t.textContent);
+              return {{cell: d._fullLayout.xaxis._length / d.data[0].x.length, n: labels.length, rows: d.data[0].y.length,
+                       widest: Math.max(...labels.map(t => t.getBBox().width))}}; }})()"""
+        )
+        assert fit["n"] >= fit["rows"] - 1, (chart, fit)  # a label per cohort at least (the newest may have none yet)
+        assert fit["widest"] < fit["cell"] - 2, (chart, fit)
+    assert page.evaluate("document.getElementById('retention-yearly').data[0].text[0][0]") == "100%"
     forecast = page.get_by_test_id("retention-forecast")
     expect(forecast).to_contain_text("1 年後")
     expect(forecast).to_contain_text("3 年後")

@@ -6,10 +6,13 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from kokyaku.buyers import services
 from kokyaku.buyers.models import TypeDecision, TypeSuggestion
+from kokyaku.buyers.selectors import measurement_day
 from kokyaku.crm.models import Account
+from kokyaku.portfolio.models import Snapshot
 from tests.portfolio.pages_demo import Demo
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +42,15 @@ def test_suggestions_never_overwrite_and_list_only_what_changed(demo: Demo) -> N
     assert again[to_dismiss.account_id] == TypeSuggestion.Status.DISMISSED  # not listed again
     assert again[to_accept.account_id] == TypeSuggestion.Status.AGREES
     assert second.to_confirm == first.to_confirm - 2
+
+
+def test_suggestions_are_dated_like_the_measurement_beside_them(demo: Demo) -> None:
+    """Without --as-of, behaviour is read up to the latest snapshot's day (the measurement's "now"), not today:
+    a history imported from years ago is not suggested from a year in which nothing happened."""
+    latest = Snapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    assert latest is not None
+    assert latest != timezone.localdate()
+    result = services.suggestions_compute(actor=None)
+    assert result.as_of == latest == measurement_day()
+    Snapshot.objects.all().delete()
+    assert services.suggestions_compute(actor=None).as_of == timezone.localdate()

@@ -34,10 +34,21 @@
       yaxis: {title: {text: c.labels.y}, ticksuffix: "%", range: [0, 102], gridcolor: "#eef1f5"}}), CONFIG);
   }
 
+  // The cell labels fit the cell: "100%" needs about 38 px at 11 px; narrower cells (a quarterly table of
+  // several years) show the number alone at 10 px (the colour bar says %); cells under 20 px show none.
+  function cellText(div, h) {
+    var cell = Math.max(0, div.clientWidth - 190) / Math.max(1, h.x.length);
+    var suffix = cell >= 38 ? "%" : "";
+    var text = h.z.map(function (row) {
+      return row.map(function (v) { return v === null || cell < 20 ? "" : Math.round(v) + suffix; });
+    });
+    return {text: text, font: {size: cell >= 38 ? 11 : 10}};
+  }
+
   function cohorts(el, h) {
-    var text = h.z.map(function (row) { return row.map(function (v) { return v === null ? "" : Math.round(v) + "%"; }); });
-    Plotly.newPlot(document.getElementById(el), [{
-      type: "heatmap", x: h.x, y: h.y, z: h.z, text: text, texttemplate: "%{text}", zmin: 0, zmax: 100,
+    var div = document.getElementById(el), fit = cellText(div, h);
+    Plotly.newPlot(div, [{
+      type: "heatmap", x: h.x, y: h.y, z: h.z, text: fit.text, texttemplate: "%{text}", textfont: fit.font, zmin: 0, zmax: 100,
       colorscale: [[0, "#f7fbf8"], [0.5, "#8fcca6"], [1, "#1e7a46"]], hoverongaps: false, xgap: 2, ygap: 2,
       colorbar: {ticksuffix: "%", thickness: 10},
       hovertemplate: "%{y} %{x}: %{z:.1f}%<extra>" + h.labels.share + "</extra>"
