@@ -11,22 +11,35 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from kokyaku.crm.selectors import company_settings
 from kokyaku.crm.services import company_settings_update
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 
 
 class Command(KokyakuCommand):
-    help = (
+    help = gettext_lazy(
         "Show the company settings, or change them: --currency (ISO 4217, e.g. JPY, GBP), "
         "--fiscal-year-start (month 1-12), --dormancy-days (days without a purchase before a customer is dormant)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--currency", default=None, help="ISO 4217 code, e.g. JPY, USD, GBP")
-        parser.add_argument("--fiscal-year-start", type=int, default=None, metavar="MONTH", help="1-12")
-        parser.add_argument("--dormancy-days", type=int, default=None, metavar="DAYS", help="at least 1")
+        parser.add_argument("--currency", default=None, help=gettext_lazy("ISO 4217 code, e.g. JPY, USD, GBP"))
+        parser.add_argument(
+            "--fiscal-year-start",
+            type=int,
+            default=None,
+            metavar="MONTH",
+            help=gettext_lazy("the month the fiscal year starts in, 1-12"),
+        )
+        parser.add_argument(
+            "--dormancy-days",
+            type=int,
+            default=None,
+            metavar="DAYS",
+            help=gettext_lazy("days without a purchase before a customer is dormant, at least 1"),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         company = company_settings()
@@ -42,8 +55,11 @@ class Command(KokyakuCommand):
                 )
             except ValidationError as exc:
                 problems = [f"{field}: {' '.join(messages).rstrip('.')}" for field, messages in exc.message_dict.items()]
-                raise CommandError("; ".join(problems) + "; nothing was changed") from None
+                raise CommandError(_("%(problems)s; nothing was changed") % {"problems": "; ".join(problems)}) from None
         self.stdout.write(
-            f"currency {company.currency}, fiscal year from month {company.fiscal_year_start_month}, "
-            f"dormant after {company.dormancy_days} days without a purchase and nothing open"
+            _(
+                "currency %(currency)s, fiscal year from month %(month)s, "
+                "dormant after %(days)s days without a purchase and nothing open"
+            )
+            % {"currency": company.currency, "month": company.fiscal_year_start_month, "days": company.dormancy_days}
         )
