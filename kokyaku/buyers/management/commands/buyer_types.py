@@ -28,7 +28,12 @@ class Command(KokyakuCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["suggest"], help=gettext_lazy("what to do (only: suggest)"))
         parser.add_argument(
-            "--as-of", dest="as_of", default=None, help=gettext_lazy("YYYY-MM-DD; behaviour dated up to this day (default today)")
+            "--as-of",
+            dest="as_of",
+            default=None,
+            help=gettext_lazy(
+                "YYYY-MM-DD; behaviour dated up to this day (default: the latest snapshot's as-of date, today without one)"
+            ),
         )
         parser.add_argument(
             "--json", dest="json_path", default=None, help=gettext_lazy("write the agreement report to this file")
