@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+JOB_TIMEOUT_MS = 60_000  # what a background job (an import, a validation) shows when it ends: a busy machine is slower
 # expect() keeps its own timeout (5 s by default), not the context's: a busy two-core machine
 # drew the Plotly scatter after more than 5 s and failed a test whose page was right.
 expect.set_options(timeout=TIMEOUT_MS)

@@ -11,7 +11,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Deal
 from kokyaku.imports.models import SavedMapping
-from tests.browser.conftest import NewPage, log_in
+from tests.browser.conftest import JOB_TIMEOUT_MS, NewPage, log_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -42,7 +42,7 @@ def test_a_manager_in_japanese_sees_the_problems_of_a_bad_file_in_japanese(
     assert "external_id" in headers
     assert "日付として読めません" in page.inner_text("[data-testid=preview-problems]")
     page.click("button[value=validate]")
-    error = page.inner_text("[data-testid=import-error]")
+    error = page.locator("[data-testid=import-error]").inner_text(timeout=JOB_TIMEOUT_MS)
     assert "何も書き込まれていません。" in error
     assert "問題が 1 件見つかりました。" in error
     problems = page.inner_text("[data-testid=import-problems]")

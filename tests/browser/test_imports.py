@@ -11,7 +11,7 @@ from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import Deal
-from tests.browser.conftest import log_in
+from tests.browser.conftest import JOB_TIMEOUT_MS, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PIPELINE = Path("/work/shared/datasets/maven_crm/sales_pipeline.csv")
@@ -38,14 +38,14 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
     preview = page.inner_text("[data-testid=import-preview]")
     assert "GTX Pro" in preview  # "GTXPro" mapped to the catalogue name
     page.click("button[value=validate]")
-    summary = page.inner_text("[data-testid=import-summary]")
+    summary = page.locator("[data-testid=import-summary]").inner_text(timeout=JOB_TIMEOUT_MS)
     assert "7375" in summary.replace(",", "")
     assert "1425" in summary.replace(",", "")
     assert Deal.objects.count() == 0
     if os.environ.get("KOKYAKU_SCREENSHOTS") == "1":
         page.screenshot(path=str(SCREENSHOTS / "import-review-en.png"), full_page=True)
     page.click("button[value=import]")
-    page.wait_for_selector("[data-testid=import-done]")
+    page.wait_for_selector("[data-testid=import-done]", timeout=JOB_TIMEOUT_MS)
     assert Deal.objects.count() == 7_375
 
     # a file with a bad row: refused, nothing written; the import page's history shows both runs
@@ -59,12 +59,12 @@ def test_a_manager_imports_the_maven_pipeline_through_the_pages(
     page.set_input_files("#id_file", str(bad))
     page.click("[data-testid=import-upload-form] button[type=submit]")
     page.click("button[value=import]")
-    assert "not an ISO 4217 currency code" in page.inner_text("[data-testid=import-problems]")
+    assert "not an ISO 4217 currency code" in page.locator("[data-testid=import-problems]").inner_text(timeout=JOB_TIMEOUT_MS)
     assert Deal.objects.count() == 7_375
 
     # then only its good row, the other set aside in a CSV with the reason
     page.click("[data-testid=import-valid]")
-    page.wait_for_selector("[data-testid=import-done]")
+    page.wait_for_selector("[data-testid=import-done]", timeout=JOB_TIMEOUT_MS)
     assert Deal.objects.filter(external_id="N2").exists()
     assert not Deal.objects.filter(external_id="N1").exists()
     with page.expect_download() as download_info:
