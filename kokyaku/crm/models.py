@@ -61,6 +61,33 @@ class CompanySettings(models.Model):
         return obj
 
 
+class ConversionRate(models.Model):
+    """How many units of the company currency one unit of ``currency`` is worth (USD 151.30 for a JPY company).
+
+    Set by a manager (Company settings, ``kokyaku company --rate USD=151.3``); every sum of amounts
+    converts a deal in this currency with it (``crm.selectors.conversion_rates``). One rate per
+    currency, never the company currency itself (:func:`kokyaku.crm.services.conversion_rate_set`).
+    """
+
+    currency = models.CharField(_("currency"), max_length=3)  # unique: Meta.constraints
+    rate = models.DecimalField(
+        _("rate"), max_digits=20, decimal_places=8, help_text=_("Units of the company currency one unit of this currency is worth.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency"], name="conversion_rate_currency_unique"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="conversion_rate_positive"),
+        ]
+        verbose_name = _("conversion rate")
+        verbose_name_plural = _("conversion rates")
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate}"
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
 

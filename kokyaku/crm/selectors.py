@@ -19,7 +19,7 @@ from django.db.models import Count, DecimalField, Field, IntegerField, Model, Q,
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
-from kokyaku.crm.models import Account, Activity, Change, CompanySettings, Deal, LostReason, Rep, Team
+from kokyaku.crm.models import Account, Activity, Change, CompanySettings, ConversionRate, Deal, LostReason, Rep, Team
 from kokyaku.crm.permissions import rep_of
 from kokyaku.lib.pagination import order
 
@@ -113,6 +113,16 @@ def team_get(*, team_id: int) -> Team | None:
 def company_settings() -> CompanySettings:
     """Return the company-wide settings (currency, fiscal year, dormancy), created with defaults on first use."""
     return CompanySettings.load()
+
+
+def conversion_rates() -> dict[str, Decimal]:
+    """Return the conversion rates: currency -> units of the company currency one unit is worth. One query.
+
+    The one source of every conversion: the snapshot multiplies amounts by them, retention, targets
+    and Home's won revenue sum them converted in SQL (:func:`kokyaku.lib.currency.converted_sql`).
+    A currency missing here has no rate (the company currency never has one).
+    """
+    return dict(ConversionRate.objects.order_by("currency").values_list("currency", "rate"))
 
 
 def lost_reason_list() -> list[LostReason]:
