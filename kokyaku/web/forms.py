@@ -40,6 +40,20 @@ class CompanySettingsForm(forms.Form):
     )
 
 
+class ConversionRateForm(forms.Form):
+    """A conversion rate to set; the service checks the code, the company currency and the value."""
+
+    currency = forms.CharField(
+        label=_("Currency"), min_length=3, max_length=3, help_text=_("ISO 4217 code of the deals' currency, such as USD.")
+    )
+    rate = forms.DecimalField(
+        label=_("Rate"),
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("How many units of the company currency one unit of it is worth, e.g. 151.3 for USD in a JPY company."),
+    )
+
+
 class LostReasonForm(forms.ModelForm[LostReason]):
     class Meta:
         model = LostReason
