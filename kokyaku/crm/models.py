@@ -71,7 +71,10 @@ class ConversionRate(models.Model):
 
     currency = models.CharField(_("currency"), max_length=3)  # unique: Meta.constraints
     rate = models.DecimalField(
-        _("rate"), max_digits=20, decimal_places=8, help_text=_("Units of the company currency one unit of this currency is worth.")
+        _("rate"),
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("Units of the company currency one unit of this currency is worth."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -10,9 +10,9 @@ as one ``Q`` (the API builds it with ninja's ``FilterSchema``, :mod:`kokyaku.crm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -344,7 +344,7 @@ def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
     fiscal year containing ``today`` (the start month comes from CompanySettings) in the company
     currency: a deal in another currency is converted at the company's rate
     (:func:`conversion_rates`) and left out without one (not added up as if it were the same
-    money); it is always exact. One query more for the rates. On PostgreSQL, tables above ``APPROXIMATE_ABOVE`` rows are counted from
+    money); it is always exact. On PostgreSQL, tables above ``APPROXIMATE_ABOVE`` rows are counted from
     the planner's statistics and named in ``approximate``. ``user`` is the login; if it is linked
     to a rep, that rep's own account and open-deal counts (always exact) are included.
     """

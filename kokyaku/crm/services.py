@@ -353,7 +353,9 @@ def _currency_code(value: str) -> str:
     """An ISO 4217 code from what a person typed (``usd``), or ValidationError keyed ``currency``."""
     code = str(value).strip().upper()
     if code not in ISO_4217:
-        raise ValidationError({"currency": _("use an ISO 4217 currency code such as USD or EUR, not %(value)s.") % {"value": repr(value)}})
+        raise ValidationError(
+            {"currency": _("use an ISO 4217 currency code such as USD or EUR, not %(value)s.") % {"value": repr(value)}}
+        )
     return code
 
 

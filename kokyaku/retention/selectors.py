@@ -9,8 +9,9 @@ which the page, the API and ``kokyaku retention`` show as they are.
 **Cache.** Measuring takes about a second at 100,000 accounts (the sBG fit and its bootstrap),
 so the record is kept in Django's cache, keyed by the as-of day, the company settings it depends
 on and a fingerprint of the purchases up to that day (their count, sum and latest date: one
-aggregate over the won-deal index, the amounts converted at the company's rates). An import or an edit that changes any of them measures
-afresh; anything else (an account moved to another owner, say) shows within ``CACHE_SECONDS``.
+aggregate over the won-deal index, the amounts converted at the company's rates). An import or an
+edit that changes any of them (or a changed rate) measures afresh; anything else (an account moved
+to another owner, say) shows within ``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -296,7 +297,7 @@ def _record(
 def measure(
     as_of: date, *, level: float = 0.9, company: CompanySettings | None = None, rates: Mapping[str, Decimal] | None = None
 ) -> Retention:
-    """Measure the company's retention as of ``as_of``, uncached: three queries (settings, rates, purchases), one if given them."""
+    """Measure the company's retention as of ``as_of``, uncached: 3 queries (settings, rates, purchases), one if given both."""
     started = time.perf_counter()
     company = company or company_settings()
     start_month = int(company.fiscal_year_start_month)

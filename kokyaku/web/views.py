@@ -69,7 +69,8 @@ def _settings_page(
     rates = [{"currency": code, "rate": rate_text(rate)} for code, rate in crm_selectors.conversion_rates().items()]
     context = {
         "form": form, "reason_form": reason_form, "reasons": crm_selectors.lost_reason_list(),
-        "rate_form": rate_form or ConversionRateForm(), "rates": rates, "company_currency": crm_selectors.company_settings().currency,
+        "rate_form": rate_form or ConversionRateForm(), "rates": rates,
+        "company_currency": crm_selectors.company_settings().currency,
     }  # fmt: skip
     return render(request, "web/company_settings.html", context, status=status)
 

@@ -12,7 +12,7 @@ from django.db import connection
 from pytest_django import DjangoAssertNumQueries
 
 from kokyaku.crm import selectors
-from kokyaku.crm.models import ConversionRate, Account, Activity, CompanySettings, Deal, Rep, Team
+from kokyaku.crm.models import Account, Activity, CompanySettings, ConversionRate, Deal, Rep, Team
 from kokyaku.crm.selectors import fiscal_year_bounds, home_summary
 
 TODAY = date(2026, 11, 20)

@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-
-from django.contrib.auth.models import User
 
 from kokyaku.crm.models import Account, CompanySettings, Deal, Rep
 from kokyaku.crm.selectors import conversion_rates

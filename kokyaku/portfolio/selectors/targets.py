@@ -220,6 +220,8 @@ def targets_view(
     reps_slice: slice | None = None,
     largest_gaps: int | None = None,
     rep_search: str = "",
+    currency: str | None = None,
+    rates: Mapping[str, Decimal] | None = None,
 ) -> Targets:
     """Return the 予実 of a period: per rep target, won, weighted pipeline, ヨミ and gap.
 
@@ -236,11 +238,13 @@ def targets_view(
     ``rep_search``: only the reps whose name contains it (any case); ``reps_total`` then counts
     those, the team's figures still every rep. Money is in the company currency: a deal in another
     currency is converted at the company's rate (``crm.selectors.conversion_rates``), left out
-    without one. Seven queries, eight without a snapshot.
+    without one (``currency`` and ``rates``: the company's, read here unless the caller has them).
+    Five queries, six without a snapshot, and one for each of ``currency`` and ``rates`` not given.
     """
     snapshot = snapshot or snapshot_latest()
     table = stage_probabilities_for(snapshot)
-    company, rates = company_settings().currency, conversion_rates()
+    company = company_settings().currency if currency is None else currency
+    rates = conversion_rates() if rates is None else rates
     won_amount, won_params = converted_sql(rates, company)
     targets_qs = Target.objects.filter(period_start__gte=start, period_end__lte=end)
     won_qs = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
@@ -250,7 +254,8 @@ def targets_view(
     targets = _frame(targets_qs.values("rep_id").annotate(target=Sum("amount")).order_by(), ["rep_id", "target"])
     in_company_currency = RawSQL(won_amount, won_params, output_field=DecimalField())  # noqa: S611 - fixed SQL, values are bound
     won = _frame(
-        won_qs.exclude(owner_id=None).values("owner_id").annotate(amount=Sum(in_company_currency)).order_by(), ["rep_id", "amount"]
+        won_qs.exclude(owner_id=None).values("owner_id").annotate(amount=Sum(in_company_currency)).order_by(),
+        ["rep_id", "amount"],
     )
     pipe = _pipeline_sums(start=start, end=end, rep_ids=rep_ids, table=table, high=high, mid=mid, company=company, rates=rates)
     for frame, col in ((targets, "target"), (won, "amount")):
