@@ -197,21 +197,29 @@ def convert_amounts(deals: pd.DataFrame, *, company: str, rates: Mapping[str, De
 
     Returns the snapshot's ``notes["currencies"]`` or None when every deal is in ``company``:
     ``{"company": "JPY", "converted": {"USD": {"rate": "151.3", "deals": 3}}, "other": {"GBP": 2}}``,
-    ``other`` being the deals without a rate, counted as stored (the pages say so). Vectorised:
-    one comparison over every deal (as before rates existed), then work on the foreign ones only.
+    ``other`` being the deals without a rate, counted as stored (the pages say so). Vectorised: the
+    one comparison over every deal the note always took, then on the foreign deals only one hash
+    pass (``pd.factorize``) and integer arrays.
     """
     foreign = (deals["currency"] != company).to_numpy()
     if not foreign.any():
         return None
-    codes = deals["currency"][foreign]
-    counts = {str(code): int(n) for code, n in codes.value_counts().items()}  # a hash count, as before rates existed
-    factor = pd.Series({code: float(rates[code]) for code in counts if code in rates}, dtype=float)
-    if len(factor):
+    codes, uniques = pd.factorize(deals["currency"].to_numpy()[foreign])  # a missing code is -1: never converted
+    names = [str(u) for u in uniques]
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    factor = np.ones(len(names) + 1)  # the extra 1.0 at the end is what code -1 picks
+    converted: dict[str, Any] = {}
+    other: dict[str, int] = {}
+    for i, name in sorted(enumerate(names), key=lambda kv: (-counts[kv[0]], kv[1])):
+        if name in rates:
+            factor[i] = float(rates[name])
+            converted[name] = {"rate": rate_text(rates[name]), "deals": int(counts[i])}
+        else:
+            other[name] = int(counts[i])
+    if converted:
         amounts = deals["amount"].to_numpy(dtype=float, copy=True)
-        amounts[foreign] *= codes.map(factor).fillna(1.0).to_numpy(dtype=float)
+        amounts[foreign] *= factor[codes]
         deals["amount"] = amounts
-    converted = {code: {"rate": rate_text(rates[code]), "deals": n} for code, n in counts.items() if code in rates}
-    other = {code: n for code, n in counts.items() if code not in rates}
     return {"company": company, **({"converted": converted} if converted else {}), **({"other": other} if other else {})}
 
 
