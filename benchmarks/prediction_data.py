@@ -130,7 +130,7 @@ def maven_frames(root: Path = DATASETS / "maven_crm") -> Frames:
             "industry": accounts["sector"].replace({"technolgy": "technology"}),
             "region": accounts["office_location"],
             "employees": accounts["employees"],
-            "annual_revenue": accounts["revenue"],
+            "annual_revenue": accounts["revenue"] * 1_000_000,  # in millions: the mapping's [scale] annual_revenue
             "buyer_type": "unknown",
         }
     )

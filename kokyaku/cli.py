@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.core.management.base import BaseCommand
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a string for makemessages without loading Django's settings (`kokyaku --help` must print without them)."""
+    return message
+
 
 # Sub-commands that work on an un-migrated database.
 _NO_DB_NEEDED = {"migrate", "help", "--help", "-h", "makemigrations", "check", "collectstatic", "compilemessages", "--version"}
 _NO_DB_NEEDED.add("restore")  # a backup restores into a new, empty database too
 
-USAGE = """usage: kokyaku COMMAND [options]
+USAGE = gettext_noop("""usage: kokyaku COMMAND [options]
 
 commands:
   migrate                         create or update the database
@@ -47,12 +57,32 @@ commands:
 Environment: DATABASE_URL (default SQLite under KOKYAKU_DATA_DIR=./var), SECRET_KEY, DEBUG.
 `serve` runs with DEBUG off unless DEBUG=1 is set, so it needs SECRET_KEY; the other commands default
 to DEBUG=1 (a developer's machine). Production settings: docs/security.md.
-"""
+Language: Kokyaku's commands speak the terminal's (LANG=ja_JP.UTF-8: Japanese); KOKYAKU_LANGUAGE=en or ja overrides it.
+""")
 
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"kokyaku: error: {message}", file=sys.stderr)
     return code
+
+
+def _usage() -> str:
+    """USAGE in the terminal's language (English when the settings cannot load: it must always print)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokyaku.settings")
+    os.environ.setdefault("DEBUG", "1")
+    try:
+        import django
+
+        django.setup()
+    except Exception:
+        return USAGE
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from kokyaku.lib.commands import terminal_language
+
+    with translation.override(terminal_language(os.environ)):
+        return gettext(USAGE)
 
 
 def _pending_migrations() -> bool:
@@ -66,7 +96,7 @@ def _pending_migrations() -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help", "help"}:
-        print(USAGE)
+        print(_usage())
         return 0
     if args[0] == "--version":
         from kokyaku import __version__
@@ -91,41 +121,55 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"configuration: {exc}")
 
         from django.core.management import get_commands, load_command_class
-        from django.core.management.base import CommandError
-        from django.db import DatabaseError
+        from django.utils import translation
+        from django.utils.translation import gettext
+
+        from kokyaku.lib.commands import command_language, terminal_language
 
         command = {"import": "import_data", "buyer-types": "buyer_types", "import-source": "import_source"}.get(args[0], args[0])
         commands = get_commands()
         if command not in commands:
-            return _fail(f"unknown command {args[0]!r}; run `kokyaku --help` for the list", 2)
+            with translation.override(terminal_language(os.environ)):
+                message = gettext("unknown command %(name)s; run `kokyaku --help` for the list") % {"name": repr(args[0])}
+            return _fail(message, 2)
         cmd = load_command_class(commands[command], command)
-        cmd._called_from_command_line = True  # type: ignore[attr-defined]  # argparse errors print usage and exit 2
-        parser = cmd.create_parser("kokyaku", args[0])
-        options = vars(parser.parse_args(args[1:]))
-        positional = options.pop("args", ())
-        try:
-            if command not in _NO_DB_NEEDED and _pending_migrations():
-                return _fail("the database is not migrated (or is out of date): run `kokyaku migrate` first")
-        except DatabaseError as exc:
-            return _fail(f"cannot reach the database: {exc}".strip())
-        try:
-            cmd.execute(*positional, **options)
-        except CommandError as exc:
-            if show_traceback:
-                raise
-            return _fail(str(exc), exc.returncode)
-        except DatabaseError as exc:
-            if show_traceback:
-                raise
-            return _fail(f"database error: {exc}".strip())
-        except KeyboardInterrupt:
-            return _fail("interrupted; nothing was half-written (every job runs in one transaction)", 130)
+        with command_language(cmd):  # a Kokyaku command speaks the terminal's language, from --help to its errors
+            return _run(cmd, command, args, show_traceback=show_traceback)
     except BrokenPipeError:
         # the reader went away (`kokyaku followups | head`): stop quietly as Unix tools do, no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
         return 141  # 128 + SIGPIPE, what the shell reports for a tool stopped the same way
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else _fail(str(exc.code)))
+
+
+def _run(cmd: BaseCommand, command: str, args: list[str], *, show_traceback: bool) -> int:
+    """Parse the options and run the command: 0, or one line on stderr and the exit status."""
+    from django.core.management.base import CommandError
+    from django.db import DatabaseError
+    from django.utils.translation import gettext
+
+    cmd._called_from_command_line = True  # type: ignore[attr-defined]  # argparse errors print usage and exit 2
+    parser = cmd.create_parser("kokyaku", args[0])
+    options = vars(parser.parse_args(args[1:]))
+    positional = options.pop("args", ())
+    try:
+        if command not in _NO_DB_NEEDED and _pending_migrations():
+            return _fail(gettext("the database is not migrated (or is out of date): run `kokyaku migrate` first"))
+    except DatabaseError as exc:
+        return _fail((gettext("cannot reach the database: %(error)s") % {"error": exc}).strip())
+    try:
+        cmd.execute(*positional, **options)
+    except CommandError as exc:
+        if show_traceback:
+            raise
+        return _fail(str(exc), exc.returncode)
+    except DatabaseError as exc:
+        if show_traceback:
+            raise
+        return _fail((gettext("database error: %(error)s") % {"error": exc}).strip())
+    except KeyboardInterrupt:
+        return _fail(gettext("interrupted; nothing was half-written (every job runs in one transaction)"), 130)
     return 0
 
 

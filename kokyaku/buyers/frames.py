@@ -7,11 +7,13 @@ from datetime import date
 
 import pandas as pd
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from kokyaku.buyers.models import KeyPerson, Objection, Product
 from kokyaku.crm.models import Account, Deal
 from kokyaku.domain.buyer_types import behaviour_features
 from kokyaku.lib import bulk
+from kokyaku.portfolio.models import Snapshot
 
 
 def _frame(qs: QuerySet, columns: list[str]) -> pd.DataFrame:  # type: ignore[type-arg]
@@ -72,3 +74,14 @@ def behaviour_frames() -> BehaviourFrames:
         key_persons=key_persons,
         objections=_dates(objections, "date"),
     )
+
+
+def measurement_day() -> date:
+    """The day the measurement takes as "now": the latest snapshot's as-of date, else today.
+
+    The snapshot's date is the day the team reads its portfolio on (nightly, about today, in daily use);
+    a history imported from years ago (the Online Retail data ends in 2011) is measured on its own dates
+    instead of on a year in which nothing happened. One query.
+    """
+    latest = Snapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    return latest or timezone.localdate()

@@ -8,9 +8,8 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from django.core.cache import cache
 from django.db.models import Count, Max, Model, Q, QuerySet
-from django.utils import timezone
 
-from kokyaku.buyers.frames import behaviour_frames
+from kokyaku.buyers.frames import behaviour_frames, measurement_day
 from kokyaku.buyers.labels import SIGNAL_LABELS, TYPE_ORDER, trait_text
 from kokyaku.buyers.measure import TimeSplit, time_split
 from kokyaku.buyers.models import ChecklistTick, KeyPerson, Objection, TypeDecision, TypeSuggestion
@@ -311,17 +310,6 @@ MEASURE_SECONDS = 3600
 def _data_mark(*tables: type[Model]) -> str:
     """What changes when rows of these tables are added or removed: their counts and last ids (two queries each)."""
     return "-".join(f"{m._default_manager.count()}.{m._default_manager.aggregate(last=Max('pk'))['last']}" for m in tables)
-
-
-def measurement_day() -> date:
-    """The day the measurement takes as "now": the latest snapshot's as-of date, else today.
-
-    The snapshot's date is the day the team reads its portfolio on (nightly, about today, in daily use);
-    a history imported from years ago (the Online Retail data ends in 2011) is measured on its own dates
-    instead of on a year in which nothing happened. One query.
-    """
-    latest = Snapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
-    return latest or timezone.localdate()
 
 
 def suggestion_measurement(*, as_of: date | None = None, cutoff_days: int = 365) -> TimeSplit:

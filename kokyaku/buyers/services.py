@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kokyaku.buyers.frames import behaviour_frames
+from kokyaku.buyers.frames import behaviour_frames, measurement_day
 from kokyaku.buyers.models import ChecklistTick, KeyPerson, Objection, TypeDecision, TypeSuggestion
 from kokyaku.crm.models import Account, Deal
 from kokyaku.crm.permissions import check, rep_of
@@ -162,8 +162,6 @@ def suggestions_compute(*, actor: Actor, as_of: date | None = None) -> SuggestRe
     is listed for the owner to confirm. Accounts suggested "unknown" keep no suggestion. Behaviour is
     dated up to ``as_of``, by default the day the measurement takes as "now" (the latest snapshot's).
     """
-    from kokyaku.buyers.selectors import measurement_day  # selectors reads services' checklist_score
-
     check(actor, "buyer_suggestions_compute")
     as_of = as_of or measurement_day()  # the day the measurement shown beside the suggestions takes as "now"
     frames = behaviour_frames()

@@ -28,6 +28,7 @@ class Field:
     choices: tuple[str, ...] = ()
     help: str = ""
     label: str = ""  # the human name, for fields the crm models do not name (kokyaku.imports.i18n.field_label)
+    money: bool = False  # an amount of money: a mapping's [scale] or the column header's unit (千円, $000) multiplies it
 
 
 ZERO = Decimal(0)
@@ -45,7 +46,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("industry", "str", max_length=100),
         Field("region", "str", max_length=100),
         Field("employees", "int", minimum=ZERO),
-        Field("annual_revenue", "decimal", minimum=ZERO),
+        Field("annual_revenue", "decimal", minimum=ZERO, money=True),
         Field("owner", "ref", max_length=100, help="rep external id or name; a missing rep is created"),
         Field("buyer_type", "choice", choices=BUYER_TYPES),
     ),
@@ -78,7 +79,7 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("owner", "ref", max_length=100, help="rep external id or name; created when missing"),
         Field("name", "str", max_length=300),
         Field("product", "str", max_length=200),
-        Field("amount", "decimal", minimum=ZERO),
+        Field("amount", "decimal", minimum=ZERO, money=True),
         Field("currency", "currency", help="ISO 4217 code, e.g. JPY; empty: the company currency"),
         Field("stage", "str", max_length=100),
         Field("status", "choice", required=True, choices=STATUSES),
@@ -124,8 +125,14 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("account_region", "str", max_length=100, label=gettext_noop("customer region")),
         Field("date", "date", required=True, help="invoice date; a time of day is ignored", label=gettext_noop("invoice date")),
         Field("quantity", "decimal", label=gettext_noop("quantity")),
-        Field("unit_price", "decimal", label=gettext_noop("price per unit")),
-        Field("amount", "decimal", help="line amount; if absent, quantity x unit_price", label=gettext_noop("line amount")),
+        Field("unit_price", "decimal", label=gettext_noop("price per unit"), money=True),
+        Field(
+            "amount",
+            "decimal",
+            help="line amount; if absent, quantity x unit_price",
+            label=gettext_noop("line amount"),
+            money=True,
+        ),
         Field(
             "currency", "currency", help="ISO 4217 code, e.g. JPY; empty: the company currency", label=gettext_noop("currency")
         ),
@@ -144,6 +151,16 @@ SCHEMAS: dict[str, tuple[Field, ...]] = {
         Field("notes", "str"),
     ),
 }
+
+
+def money_fields(kind: str) -> tuple[str, ...]:
+    """The fields of ``kind`` that hold an amount of money (deals' amount, accounts' annual_revenue...)."""
+    return tuple(f.name for f in SCHEMAS[kind] if f.money)
+
+
+def scalable_fields(kind: str) -> tuple[str, ...]:
+    """The fields a mapping's ``[scale]`` may multiply: the money fields, and a deal's probability."""
+    return money_fields(kind) + (("probability",) if kind == "deals" else ())
 
 
 def schema(kind: str) -> dict[str, Field]:

@@ -9,7 +9,6 @@ English for API calls without ``Accept-Language``) only when a page or an answer
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -63,15 +62,6 @@ def problem_text(problem: Problem) -> str:
     if problem.value != "":
         where += gettext(", value '%(value)s'") % {"value": problem.value}
     return f"{where}: {translated(problem.reason)}"
-
-
-def terminal_language(environ: Mapping[str, str]) -> str:
-    """The language of the terminal's locale (KOKYAKU_LANGUAGE, LANGUAGE, LC_ALL, LC_MESSAGES, LANG): ja or en."""
-    for name in ("KOKYAKU_LANGUAGE", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(name, "")
-        if value and value not in {"C", "POSIX", "C.UTF-8"}:
-            return "ja" if value.lower().startswith("ja") else "en"
-    return "en"
 
 
 def _param(value: object) -> str:

@@ -15,8 +15,10 @@ from datetime import date
 # ¥ as Japanese Excel saves it in cp932 (byte 0x5C, read back as a backslash), the yen sign, the
 # full-width yen sign (NFKC makes it ¥), 円, and the other currency signs and spaces around a number
 _MONEY_SIGNS = re.compile(r"^(?:[A-Z]{3}\s*)?[\\¥$€£]?\s*|\s*(?:円|[A-Z]{3})?\s*$")
-_NUMBER = re.compile(r"^(?P<sign>[-+△▲])?\s*[\\¥$€£]?\s*(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>億|万|千)?\s*円?$")
-_UNITS = {"億": 100_000_000, "万": 10_000, "千": 1_000}
+_NUMBER = re.compile(
+    r"^(?P<sign>[-+△▲])?\s*[\\¥$€£]?\s*(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>億|千万|百万|万|千)?\s*円?$"
+)
+_UNITS = {"億": 100_000_000, "千万": 10_000_000, "百万": 1_000_000, "万": 10_000, "千": 1_000}
 
 # Japanese eras: the first day of each, for 令和6年4月1日, R6.4.1, 平成31年4月30日, H31/4/30
 _ERAS = {
@@ -53,9 +55,12 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
-def money(text: str) -> float | None:
+def money(text: str, scale: float = 1.0) -> float | None:
     """A number as Japanese files write it, or None: ¥1,200,000 / \\1,200,000 (¥ in cp932) / ￥１，２００，０００ /
-    1,200,000円 / 120万円 / 1,200千円 / △5,000 and ▲5,000 (negative) / 70% (a percentage: 70)."""
+    1,200,000円 / 120万円 / 1,200千円 / 1.2百万円 / △5,000 and ▲5,000 (negative) / 70% (a percentage: 70).
+
+    ``scale`` (a column's unit: 1,000 under 金額（千円）) multiplies a number without a unit of its own;
+    a cell that states its unit (1,200千円) is read by that unit alone, never scaled twice."""
     value = unicodedata.normalize("NFKC", text).strip().replace("%", "")
     match = _NUMBER.match(value)
     if match is None:
@@ -63,7 +68,7 @@ def money(text: str) -> float | None:
         match = _NUMBER.match(value)
         if match is None:
             return None
-    number = float(match["digits"].replace(",", "")) * _UNITS.get(match["unit"] or "", 1)
+    number = float(match["digits"].replace(",", "")) * (_UNITS[match["unit"]] if match["unit"] else scale)
     return -number if match["sign"] in {"-", "△", "▲"} else number
 
 
@@ -103,3 +108,45 @@ def name_key(name: str) -> str:
 def header_key(header: str) -> str:
     """A column name as matched: NFKC, case and every space set aside (「確度 (%)」 = 「確度（％）」 = "確度(%)")."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", header)).casefold()
+
+
+# A column header's unit for the amounts under it: 金額（千円）, 売上(百万円), 受注額[万円], 【億円】,
+# Revenue (in millions), Amount ($000), Sales (USD k), Revenue in millions. Matched on the NFKC text, so
+# full-width brackets are brackets; the unit must close the header (a unit mid-name is not a unit).
+_YEN_UNITS = {"千": 1_000, "万": 10_000, "百万": 1_000_000, "千万": 10_000_000, "億": 100_000_000, "十億": 1_000_000_000}
+_WORD_UNITS = {
+    "thousand": 1_000, "thousands": 1_000, "k": 1_000, "000": 1_000, "000s": 1_000, "'000": 1_000, "'000s": 1_000,
+    "million": 1_000_000, "millions": 1_000_000, "m": 1_000_000, "mm": 1_000_000, "mn": 1_000_000, "mil": 1_000_000,
+    "billion": 1_000_000_000, "billions": 1_000_000_000, "bn": 1_000_000_000,
+}  # fmt: skip
+_CODE = r"(?:(?-i:[A-Z]{3})\b|[$€£¥])"  # USD, JPY (upper case: "mil" is not a currency)
+_HEADER_YEN = re.compile(r"[(\[【〔<〈《]\s*(?:単位\s*[:：]?\s*)?(?P<unit>千|万|百万|千万|億|十億)\s*円\s*[)\]】〕>〉》]\s*$")
+_HEADER_WORD = re.compile(
+    rf"(?:[(\[【〔]\s*(?:in\s+)?(?:{_CODE}\s*)?(?P<b>[a-z']+|'?000s?)(?:\s+(?:of\s+)?{_CODE})?\s*[)\]】〕]"
+    rf"|\bin\s+(?:{_CODE}\s*)?(?P<w>thousands|millions|billions))\s*$",
+    re.IGNORECASE,
+)
+
+
+def header_unit(header: str) -> tuple[str, float] | None:
+    """The unit a column header states for its amounts, as (the unit as written, its factor), or None:
+    金額（千円） -> ("千円", 1000), 売上(百万円) -> ("百万円", 1000000), Amount ($000) -> ("$000", 1000),
+    Revenue (in millions) -> ("in millions", 1000000). 金額（円） and Amount (USD) state no multiple: None."""
+    found = _header_unit(header)
+    return None if found is None else (found[1], found[2])
+
+
+def header_without_unit(header: str) -> str:
+    """The header with its unit left out (金額（千円） -> 金額): the name a column is known by."""
+    found = _header_unit(header)
+    return header if found is None else found[0]
+
+
+def _header_unit(header: str) -> tuple[str, str, float] | None:
+    text = unicodedata.normalize("NFKC", header).strip()
+    if m := _HEADER_YEN.search(text):
+        return text[: m.start()].strip(), m["unit"] + "円", float(_YEN_UNITS[m["unit"]])
+    if (m := _HEADER_WORD.search(text)) and (word := (m["b"] or m["w"]).lower()) in _WORD_UNITS:
+        written = m.group(0).strip().strip("()[]【】〔〕").strip()
+        return text[: m.start()].strip().rstrip(","), written, float(_WORD_UNITS[word])
+    return None

@@ -32,32 +32,38 @@ A mapping is TOML::
     [values.status]             # source value = Kokyaku value (exact match after trimming)
     "Closed Won" = "won"
 
+    [scale]                     # field = number: the column's numbers are multiplied by it (money fields, probability)
+    amount = 1000               # amounts written in thousands (金額（千円）: 1,200 is 1,200,000)
+    annual_revenue = 1_000_000  # in millions; without [scale], a unit in the column's header (千円, $000) is used
+
     [options]
     skip_when_empty = ["account"]   # rows with these fields empty are skipped and reported, not errors
     id_prefix = "INV-"              # purchases: deal external id = prefix + invoice
     cancellation_prefix = "C"       # purchases: "C123" reduces invoice "123"
     ref_separator = ";"             # a reference cell listing several ids: the first one counts
-    probability_scale = 100         # probabilities written as fractions (HubSpot's 0.2): multiplied by this
+    probability_scale = 100         # a synonym of [scale] probability = 100: HubSpot's 0.2 is 20 (%)
 """
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 import tomlkit
 import tomlkit.exceptions
 
 from kokyaku.imports.errors import ImportFileError, Message, gettext_noop
-from kokyaku.imports.fields import KINDS, schema
+from kokyaku.imports.fields import KINDS, scalable_fields, schema
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "mappings"
 BUILTIN_NAMES = ("generic", "salesforce", "hubspot", "salesforce_report", "salesforce_report_ja", "kintone")
 
-_SECTIONS = {"kind", "description", "file", "format", "columns", "constants", "defaults", "values", "options"}
+_SECTIONS = {"kind", "description", "file", "format", "columns", "constants", "defaults", "values", "scale", "options"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,12 @@ class Mapping:
     id_prefix: str = ""
     cancellation_prefix: str = ""
     ref_separator: str = ""
-    probability_scale: float = 1.0
+    scale: dict[str, float] = field(default_factory=dict)  # [scale]: field -> multiplier (options.probability_scale too)
+
+    @property
+    def probability_scale(self) -> float:
+        """``[scale] probability``, which ``[options] probability_scale`` also sets (1 when neither does)."""
+        return self.scale.get("probability", 1.0)
 
     @property
     def covered(self) -> set[str]:
@@ -270,7 +281,7 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
         id_prefix=str(options.get("id_prefix", "")),
         cancellation_prefix=str(options.get("cancellation_prefix", "")),
         ref_separator=str(options.get("ref_separator", "")),
-        probability_scale=_scale(options.get("probability_scale", 1), name),
+        scale=_scales(data.get("scale", {}), options, name=name, kind=file_kind),
     )
     missing: list[str] = [f.name for f in fields.values() if f.required and f.name not in mapping.covered]
     if file_kind == "purchases" and not ({"amount"} & mapping.covered or {"quantity", "unit_price"} <= mapping.covered):
@@ -285,16 +296,52 @@ def mapping_parse(text: str, *, name: str = "mapping", kind: str | None = None) 
     return mapping
 
 
-def _scale(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+def _scales(table: object, options: dict[str, object], *, name: str, kind: str) -> dict[str, float]:
+    """``[scale]`` checked: each key a money field of ``kind`` (or probability), each value a positive number;
+    ``[options] probability_scale`` is its older spelling of ``[scale] probability``."""
+    if not isinstance(table, dict):
         raise ImportFileError.of(
-            gettext_noop(
-                "mapping %(mapping)s: options.probability_scale must be a positive number (100 for 0.2 = 20%%); got %(value)s"
-            ),
-            mapping=name,
-            value=repr(value),
+            gettext_noop("mapping %(mapping)s: [scale] must be a table of field = number, e.g. amount = 1000"), mapping=name
         )
-    return float(value)
+    allowed = scalable_fields(kind)
+    scales: dict[str, float] = {}
+    for key, value in table.items():
+        if key not in allowed:
+            raise ImportFileError.of(
+                gettext_noop("mapping %(mapping)s: [scale] %(key)s is not a money field of %(kind)s; these are: %(fields)s"),
+                mapping=name,
+                key=repr(key),
+                kind=kind,
+                fields=", ".join(allowed) or "-",
+            )
+        if not _positive(value):
+            raise ImportFileError.of(
+                gettext_noop(
+                    "mapping %(mapping)s: [scale] %(key)s must be a positive number (1000 for amounts in thousands, "
+                    "1 to read the numbers as they are); got %(value)s"
+                ),
+                mapping=name,
+                key=key,
+                value=repr(value),
+            )
+        scales[key] = float(value)
+    if "probability_scale" in options:
+        value = options["probability_scale"]
+        if not _positive(value):
+            raise ImportFileError.of(
+                gettext_noop(
+                    "mapping %(mapping)s: options.probability_scale must be a positive number (100 for 0.2 = 20%%); got %(value)s"
+                ),
+                mapping=name,
+                value=repr(value),
+            )
+        if kind == "deals":
+            scales.setdefault("probability", float(value))
+    return scales
+
+
+def _positive(value: object) -> TypeGuard[int | float]:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) and value > 0
 
 
 def _header_row(value: str | None, name: str) -> int | None:
@@ -368,21 +415,36 @@ def mapping_set_columns(text: str, changes: dict[str, str | None]) -> str:
     the text has none). Text that is not valid TOML comes back unchanged: the review page says what
     is wrong with it, and the picks can be made again once it parses.
     """
+    return _set_entries(text, "columns", dict(changes))
+
+
+def mapping_set_scale(text: str, changes: dict[str, float | None]) -> str:
+    """Return the mapping TOML ``text`` with ``[scale]`` entries set (field -> multiplier) or removed (None),
+    edited in place as :func:`mapping_set_columns` edits ``[columns]``; a whole multiplier is written as an integer."""
+    whole: dict[str, str | int | float | None] = {
+        k: (int(v) if v is not None and v.is_integer() else v) for k, v in changes.items()
+    }
+    return _set_entries(text, "scale", whole)
+
+
+def _set_entries(text: str, section: str, changes: dict[str, str | int | float | None]) -> str:
     if not changes:
         return text
     try:
         document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError:
         return text
-    columns = document.get("columns")
-    if columns is None:
-        columns = tomlkit.table()
-        document.add("columns", columns)
-    if not isinstance(columns, dict):  # `columns = "x"`: not a mapping; mapping_parse says so
+    table = document.get(section)
+    if table is None and all(v is None for v in changes.values()):
+        return text  # only removals from a table the text does not have
+    if table is None:
+        table = tomlkit.table()
+        document.add(section, table)
+    if not isinstance(table, dict):  # `columns = "x"`: not a table; mapping_parse says so
         return text
-    for name, column in changes.items():
-        if column is not None:
-            columns[name] = column
-        elif name in columns:
-            del columns[name]
+    for name, value in changes.items():
+        if value is not None:
+            table[name] = value
+        elif name in table:
+            del table[name]
     return tomlkit.dumps(document)

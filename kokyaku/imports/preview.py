@@ -10,7 +10,7 @@ import pandas as pd
 
 from kokyaku.imports.errors import Message, Problem, gettext_noop
 from kokyaku.imports.fields import SCHEMAS, header_aliases
-from kokyaku.imports.japanese import header_key, name_key
+from kokyaku.imports.japanese import header_key, header_unit, header_without_unit, name_key
 from kokyaku.imports.mapping import Mapping
 from kokyaku.imports.reader import open_table
 from kokyaku.imports.validate import chunk_check, columns_resolve
@@ -72,7 +72,7 @@ def preview_rows(
             skipped=[int(r) for r in checked.skipped],
             absent=columns.absent,
             file_info=info,
-            notes=[*table.notes, *same_names(checked.data)],
+            notes=[*table.notes, *columns.notes, *same_names(checked.data)],
         )
 
 
@@ -136,11 +136,25 @@ class PickerRow:
     constant: str | None = None  # [constants]: this value, whatever the column says
     default: str | None = None  # [defaults]: this value where the column is empty
     guessed: bool = False  # selected by its name (商談名 for name), not by the mapping: saved when the picks are
+    money: bool = False  # a money field: the picker offers its unit ([scale])
+    scale: str = ""  # the multiplier picked: [scale]'s, else the selected column header's unit ("" : none)
+    scale_written: str = ""  # what the TOML says under [scale] ("" if nothing)
+    unit: str = ""  # the unit the selected column's header states (千円, $000), "" if none
 
     @property
     def shown(self) -> str:
         """What the page says the mapping has (a guess is a change to save, so it is not shown as the mapping's)."""
         return "" if self.guessed else self.selected
+
+
+SCALES = ("1", "1000", "10000", "1000000", "100000000")  # the picker's multipliers: as written, 千, 万, 百万, 億
+
+
+def _number_text(value: object) -> str:
+    """A [scale] value as the picker's option value: 1000 for 1000, 1_000 and 1000.0; other text as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return str(value)
 
 
 def column_picker(text: str, kind: str, header: list[str], examples: dict[str, str]) -> list[PickerRow]:
@@ -153,8 +167,11 @@ def column_picker(text: str, kind: str, header: list[str], examples: dict[str, s
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         data = {}
-    written, constants, defaults = (t if isinstance(t := data.get(k), dict) else {} for k in ("columns", "constants", "defaults"))
+    sections = ("columns", "constants", "defaults", "scale")
+    written, constants, defaults, scales = (t if isinstance(t := data.get(k), dict) else {} for k in sections)
     folded = {header_key(h): h for h in reversed(header)}
+    # 金額（千円） is the 金額 column (in thousands): a name with its unit left out matches too
+    named = {**{header_key(header_without_unit(h)): h for h in reversed(header)}, **folded}
     rows = []
     taken = {str(v) for v in written.values() if isinstance(v, str)}
     for f in SCHEMAS[kind]:
@@ -169,19 +186,44 @@ def column_picker(text: str, kind: str, header: list[str], examples: dict[str, s
         else:
             selected, missing = "", False
         if not selected and f.name not in constants:  # 商談名, 取引先名, 金額...: matched by itself
-            alias = next((folded[k] for a in header_aliases(kind, f.name) if (k := header_key(a)) in folded), None)
+            alias = next((named[k] for a in header_aliases(kind, f.name) if (k := header_key(a)) in named), None)
             if alias is not None and alias not in taken:
                 selected, guessed = alias, True
                 taken.add(alias)
         constant, default = constants.get(f.name), defaults.get(f.name)
+        unit = header_unit(selected) if f.money and selected and selected != KEEP else None
+        scale_written = _number_text(scales[f.name]) if f.name in scales else ""
+        scale = scale_written or ("" if unit is None else _number_text(unit[1]))
         rows.append(
             PickerRow(
                 f.name, f.required, selected, spec, missing and f.name not in constants, examples.get(selected, ""),
                 constant=None if constant is None else str(constant), default=None if default is None else str(default),
-                guessed=guessed,
+                guessed=guessed, money=f.money, scale=scale, scale_written=scale_written,
+                unit="" if unit is None else unit[0],
             )
         )  # fmt: skip
     return rows
+
+
+def picker_scales(form: dict[str, str], kind: str) -> dict[str, float | None]:
+    """The money fields whose picked multiplier differs from the TOML's [scale]: field -> multiplier
+    (None: no [scale] entry, the column header's unit applies). A value that is not a positive number is
+    left out (the picker only offers numbers; the TOML, not the picker, says what is wrong with one typed)."""
+    changes: dict[str, float | None] = {}
+    for f in SCHEMAS[kind]:
+        picked, shown = form.get(f"scale__{f.name}"), form.get(f"initial_scale__{f.name}")
+        if not f.money or picked is None or picked == shown:
+            continue
+        if not picked:
+            changes[f.name] = None
+            continue
+        try:
+            value = float(picked)
+        except ValueError:
+            continue
+        if value > 0 and value != float("inf"):
+            changes[f.name] = value
+    return changes
 
 
 def picker_changes(form: dict[str, str], kind: str) -> dict[str, str | None]:

@@ -282,6 +282,7 @@ def _attempt(
                 summary.notes.append(
                     Message(gettext_noop("not in the file, left as they are: %(columns)s"), columns=", ".join(columns.absent))
                 )
+            summary.notes.extend(columns.notes)  # money read in the unit its column's header states (金額（千円）)
             currency = str(mapping.constants.get("currency") or "").strip().upper()
             if currency and currency != company_settings().currency and currency not in conversion_rates():
                 summary.notes.append(

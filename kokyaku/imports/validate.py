@@ -16,7 +16,7 @@ import pandas as pd
 
 from kokyaku.imports.errors import ImportFileError, Message, Problem, gettext_noop
 from kokyaku.imports.fields import Field, schema
-from kokyaku.imports.japanese import header_key, japanese_date, money, normalise
+from kokyaku.imports.japanese import header_key, header_unit, header_without_unit, japanese_date, money, normalise
 from kokyaku.imports.mapping import Mapping, Template
 from kokyaku.lib.currency import ISO_4217
 
@@ -30,6 +30,8 @@ class Columns:
 
     sources: dict[str, str | Template]  # field -> header column, or a template over header columns
     absent: list[str] = field(default_factory=list)  # optional columns the file lacks (their fields are left alone)
+    scales: dict[str, float] = field(default_factory=dict)  # field -> multiplier: the mapping's [scale], else the header's unit
+    notes: list[Message] = field(default_factory=list)  # the units read from headers, said in the summary and the preview
 
     def label(self, name: str) -> str:
         spec = self.sources.get(name)
@@ -44,13 +46,20 @@ def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Column
     """Match the mapping's source columns to the header (exact, then ignoring case, spaces and full-/half-width).
 
     A missing column that feeds a required field is an error; a missing optional one is noted and
-    its field left out (so existing values are kept).
+    its field left out (so existing values are kept). A money field whose column header states a unit
+    (金額（千円）, Amount ($000)) is read in that unit, and noted, unless the mapping's ``[scale]`` sets one;
+    a mapping's 金額 finds the header 金額（千円） when the file has no 金額 itself.
     """
     exact = set(header)
     folded = {header_key(h): h for h in reversed(header)}
+    # last: a column named without the unit its header adds (金額 finds 金額（千円）, Amount finds Amount ($000))
+    unitless = {header_key(header_without_unit(h)): h for h in reversed(header) if header_unit(h) is not None}
 
     def find(col: str) -> str | None:
-        return col if col in exact else folded.get(header_key(col))
+        if col in exact:
+            return col
+        key = header_key(col)
+        return folded.get(key) or unitless.get(key)
 
     fields = schema(mapping.kind)
     sources: dict[str, str | Template] = {}
@@ -81,7 +90,37 @@ def columns_resolve(header: list[str], mapping: Mapping, *, file: str) -> Column
             columns=tuple(missing_required),
             header=shown,
         )
-    return Columns(sources, list(dict.fromkeys(notes)))
+    scales, units = header_scales(sources, mapping)
+    return Columns(sources, list(dict.fromkeys(notes)), scales={**mapping.scale, **scales}, notes=units)
+
+
+def header_scales(sources: dict[str, str | Template], mapping: Mapping) -> tuple[dict[str, float], list[Message]]:
+    """The multipliers of the money fields whose column header states a unit and whose [scale] the mapping
+    leaves unset, and a note for each (the unit read, and how to read the numbers as they are instead)."""
+    scales: dict[str, float] = {}
+    notes: list[Message] = []
+    for f in schema(mapping.kind).values():
+        column = sources.get(f.name)
+        if not f.money or f.name in mapping.scale or not isinstance(column, str):
+            continue
+        unit = header_unit(column)
+        if unit is None:
+            continue
+        written, factor = unit
+        scales[f.name] = factor
+        notes.append(
+            Message(
+                gettext_noop(
+                    "%(field)s: column %(column)s says %(unit)s: read ×%(factor)s; "
+                    "set [scale] %(field)s = 1 to read the numbers as they are"
+                ),
+                field=f.name,
+                column=column,
+                unit=written,
+                factor=f"{factor:,.0f}",
+            )
+        )
+    return scales, notes
 
 
 @dataclass
@@ -163,16 +202,23 @@ def _factorized(values: pd.Series) -> tuple[np.ndarray | None, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _numbers(values: pd.Series, mapping: Mapping) -> pd.Series:
-    """Parse a column of numbers; a column of few distinct texts (a probability, a quantity) has each parsed once."""
+def _numbers(values: pd.Series, mapping: Mapping, scale: float = 1.0) -> pd.Series:
+    """Parse a column of numbers, each multiplied by ``scale`` unless its cell states a unit of its own
+    (1,200千円: see japanese.money); a column of few distinct texts (a probability, a quantity) has each
+    parsed once."""
     codes, uniques = _factorized(values)
     if codes is not None:
-        distinct = _numbers_each(pd.Series(uniques, dtype=object), mapping).to_numpy(dtype=np.float64)
+        distinct = _numbers_each(pd.Series(uniques, dtype=object), mapping, scale).to_numpy(dtype=np.float64)
         return pd.Series(distinct[codes], index=values.index, dtype=np.float64)
-    return _numbers_each(values, mapping)
+    return _numbers_each(values, mapping, scale)
 
 
-def _numbers_each(values: pd.Series, mapping: Mapping) -> pd.Series:
+def _scaled(numbers: pd.Series, scale: float) -> pd.Series:
+    # rounded as the probability always was: 1.1 x 1,000,000 is 1,100,000, not 1,100,000.0000000002
+    return numbers if scale == 1 else (numbers * scale).round(6)
+
+
+def _numbers_each(values: pd.Series, mapping: Mapping, scale: float = 1.0) -> pd.Series:
     cells = values.to_numpy(dtype=object)
     filled = cells != ""
     if mapping.decimal == ".":
@@ -183,7 +229,7 @@ def _numbers_each(values: pd.Series, mapping: Mapping) -> pd.Series:
         numbers = pd.Series(parsed, index=values.index)
         todo = pd.Series(np.isnan(parsed) & filled, index=values.index)
         if not todo.any():
-            return numbers
+            return _scaled(numbers, scale)
     else:
         numbers = pd.Series(np.nan, index=values.index, dtype="float64")
         todo = values != ""
@@ -196,10 +242,12 @@ def _numbers_each(values: pd.Series, mapping: Mapping) -> pd.Series:
         text = text.str.replace(mapping.decimal, ".", regex=False)
     text = text.str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting negatives: (1,200)
     numbers[todo] = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
-    if mapping.decimal == ".":  # what is still unread: yen and numbers as Japanese files write them
+    numbers = _scaled(numbers, scale)
+    if mapping.decimal == ".":  # what is still unread: yen and numbers as Japanese files write them (1,200千円: its own unit)
         left = todo & numbers.isna()
         if left.any():
-            numbers[left] = np.array([np.nan if (n := money(v)) is None else n for v in values[left].tolist()], dtype=np.float64)
+            found = [np.nan if (n := money(v, scale)) is None else n for v in values[left].tolist()]
+            numbers[left] = np.asarray(found, dtype=np.float64).round(6)
     return numbers
 
 
@@ -266,7 +314,8 @@ def chunk_check(chunk: pd.DataFrame, mapping: Mapping, columns: Columns, *, file
         label = columns.label(f.name) if f.name not in mapping.constants else f"[constants] {f.name}"
         raw = _raw_values(chunk, f.name, columns, mapping, cache)
         empty = pd.Series(raw.to_numpy(dtype=object) == "", index=raw.index)  # numpy's compare: a quarter of pandas' cost
-        values, errors, found = _convert(f, raw, ~empty, mapping, timezone=timezone, file=file, column=label)
+        scale = columns.scales.get(f.name, 1.0)
+        values, errors, found = _convert(f, raw, ~empty, mapping, scale=scale, timezone=timezone, file=file, column=label)
         problems.extend(found)
         if f.name in mapping.skip_when_empty:
             skipped |= empty
@@ -294,7 +343,7 @@ def chunk_check(chunk: pd.DataFrame, mapping: Mapping, columns: Columns, *, file
 
 
 def _convert(
-    f: Field, raw: pd.Series, present: pd.Series, mapping: Mapping, *, timezone: str, file: str, column: str
+    f: Field, raw: pd.Series, present: pd.Series, mapping: Mapping, *, scale: float, timezone: str, file: str, column: str
 ) -> tuple[pd.Series, pd.Series, list[Problem]]:
     """Return the typed values, the mask of bad ones and their problems for one field."""
     problems: list[Problem] = []
@@ -357,9 +406,8 @@ def _convert(
             Message(gettext_noop("not an ISO 4217 currency code (for example JPY, USD or EUR)")),
         )
     elif f.type in {"int", "decimal"}:
-        numbers = _numbers(raw_mapped.astype(object), mapping)
-        if f.name == "probability" and mapping.probability_scale != 1:  # HubSpot's 0.2 is 20 (%)
-            numbers = (numbers * mapping.probability_scale).round(6)
+        # [scale] (HubSpot's probability 0.2 is 20 %; amounts in thousands), or a money column's header unit
+        numbers = _numbers(raw_mapped.astype(object), mapping, scale)
         # checks on plain arrays: the same masks as Series operations, without their per-call cost
         got, given = numbers.to_numpy(dtype=np.float64), present.to_numpy(dtype=bool)
         known = np.where(np.isnan(got), 0.0, got)

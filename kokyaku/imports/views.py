@@ -29,8 +29,25 @@ from kokyaku.imports.errors import ImportFileError, Problem, message_from_json
 from kokyaku.imports.forms import KIND_LABELS, UploadForm
 from kokyaku.imports.i18n import field_label, mapping_label, translated
 from kokyaku.imports.job_kinds import SUMMARY_FIELDS, check_problems_count_text
-from kokyaku.imports.mapping import BUILTIN_NAMES, Mapping, builtin_mapping_text, mapping_parse, mapping_set_columns
-from kokyaku.imports.preview import KEEP, Preview, column_picker, header_sample, picker_changes, preview_rows
+from kokyaku.imports.mapping import (
+    BUILTIN_NAMES,
+    Mapping,
+    builtin_mapping_text,
+    mapping_parse,
+    mapping_set_columns,
+    mapping_set_scale,
+)
+from kokyaku.imports.preview import (
+    KEEP,
+    SCALES,
+    PickerRow,
+    Preview,
+    column_picker,
+    header_sample,
+    picker_changes,
+    picker_scales,
+    preview_rows,
+)
 from kokyaku.imports.selectors import import_run_get, import_runs_recent, run_rejects
 from kokyaku.imports.services import ImportSummary, mapping_save
 from kokyaku.imports.uploads import Upload, upload_get, upload_set_mapping, upload_store
@@ -75,8 +92,9 @@ def _picked(request: HttpRequest, upload_id: str) -> Upload:
     """The upload, with the TOML as posted and the column picker's changes written into its [columns]."""
     upload = _upload(request, upload_id)
     if "mapping_text" in request.POST:  # the rest of the TOML stays as typed
-        picked = picker_changes(request.POST.dict(), upload.kind)
-        text = mapping_set_columns(request.POST["mapping_text"], picked)
+        form = request.POST.dict()
+        text = mapping_set_columns(request.POST["mapping_text"], picker_changes(form, upload.kind))
+        text = mapping_set_scale(text, picker_scales(form, upload.kind))
         upload_set_mapping(actor=request.user, upload=upload, mapping_text=text)
     return upload
 
@@ -294,7 +312,23 @@ def _picker(path: Path, name: str, kind: str, text: str, mapping: Mapping | None
     except ImportFileError:
         return {}  # the page already says why the file cannot be read
     rows = [(row, field_label(kind, row.field)) for row in column_picker(text, kind, header, examples)]
-    return {"header": [(column, examples[column]) for column in header], "rows": rows}
+    return {"header": [(column, examples[column]) for column in header], "rows": rows, "scales": _scale_choices(rows)}
+
+
+_SCALE_NAMES = {"1000": "千円 · thousands", "10000": "万円", "1000000": "百万円 · millions", "100000000": "億円"}
+
+
+def _scale_choices(rows: list[tuple[PickerRow, str]]) -> list[tuple[str, str]]:
+    """The picker's multipliers for a money field, (value, label): the usual ones, and any other the TOML has."""
+    values = [*SCALES, *(r.scale_written for r, _label in rows if r.scale_written and r.scale_written not in SCALES)]
+    choices = [("1", _("×1: the numbers as written"))]
+    for value in dict.fromkeys(values[1:]):
+        try:
+            shown = f"×{float(value):,.10g}"
+        except ValueError:  # not a number (typed in the TOML): mapping_parse says so
+            shown = value
+        choices.append((value, f"{shown} ({_SCALE_NAMES[value]})" if value in _SCALE_NAMES else shown))
+    return choices
 
 
 @login_required

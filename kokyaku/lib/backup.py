@@ -19,6 +19,7 @@ from contextlib import closing
 from pathlib import Path
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
@@ -36,7 +37,7 @@ def _kind(path: Path) -> str:
         return "sqlite"
     if head.startswith(PG_MAGIC):
         return "postgresql"
-    raise BackupError(f"{path} is not a Kokyaku backup (neither a pg_dump archive nor an SQLite database)")
+    raise BackupError(_("%(path)s is not a Kokyaku backup (neither a pg_dump archive nor an SQLite database)") % {"path": path})
 
 
 def _pg_env() -> tuple[dict[str, str], str]:
@@ -53,27 +54,33 @@ def _pg_tool(name: str) -> str:
     """The path of ``pg_dump`` / ``pg_restore``, refused when missing or older than the server."""
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} is not on PATH: install the PostgreSQL client tools (Debian: apt install postgresql-client)")
+        raise BackupError(
+            _("%(name)s is not on PATH: install the PostgreSQL client tools (Debian: apt install postgresql-client)")
+            % {"name": name}
+        )
     said = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603 - no shell
     found = re.search(r"(\d+)(?:\.(\d+))?", said)
     connection.ensure_connection()
     server = connection.pg_version // 10000  # type: ignore[attr-defined]  # 150020 -> 15
     if found is None or int(found.group(1)) < server:
-        version = found.group(0) if found else "of unknown version"
+        version = found.group(0) if found else _("of unknown version")
         raise BackupError(
-            f"{name} {version} is older than the PostgreSQL {server} server: install postgresql-client-{server} "
-            f"and put its {name} first on PATH"
+            _(
+                "%(name)s %(version)s is older than the PostgreSQL %(server)s server: install "
+                "postgresql-client-%(server)s and put its %(name)s first on PATH"
+            )
+            % {"name": name, "version": version, "server": server}
         )
     return path
 
 
 def _fresh_target(path: Path, *, force: bool) -> None:
     if path.exists() and not force:
-        raise BackupError(f"{path} exists; add --force to replace it")
+        raise BackupError(_("%(path)s exists; add --force to replace it") % {"path": path})
     if path.is_dir():
-        raise BackupError(f"{path} is a directory; give a file name")
+        raise BackupError(_("%(path)s is a directory; give a file name") % {"path": path})
     if not path.parent.is_dir():
-        raise BackupError(f"{path.parent} does not exist")
+        raise BackupError(_("%(path)s does not exist") % {"path": path.parent})
 
 
 def backup(path: Path, *, force: bool = False) -> str:
@@ -89,7 +96,7 @@ def backup(path: Path, *, force: bool = False) -> str:
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - no shell
             if done.returncode != 0:
                 lines = done.stderr.strip().splitlines()
-                raise BackupError(f"pg_dump failed: {lines[-1] if lines else done.returncode}")
+                raise BackupError(_("pg_dump failed: %(error)s") % {"error": lines[-1] if lines else done.returncode})
         else:
             connection.ensure_connection()
             with closing(sqlite3.connect(partial)) as target:
@@ -97,7 +104,11 @@ def backup(path: Path, *, force: bool = False) -> str:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
-    return f"backed up the {connection.vendor} database to {path} ({path.stat().st_size:,} bytes)"
+    return _("backed up the %(vendor)s database to %(path)s (%(size)s bytes)") % {
+        "vendor": connection.vendor,
+        "path": path,
+        "size": f"{path.stat().st_size:,}",
+    }
 
 
 def holds_data() -> int:
@@ -112,13 +123,19 @@ def holds_data() -> int:
 def restore(path: Path, *, force: bool = False) -> str:
     """Replace the whole database with the backup at ``path``, all or nothing; refuse a database with data unless ``force``."""
     if not path.is_file():
-        raise BackupError(f"{path} does not exist")
+        raise BackupError(_("%(path)s does not exist") % {"path": path})
     kind = _kind(path)
     if kind != connection.vendor:
-        raise BackupError(f"{path} is a {kind} backup but DATABASE_URL points at {connection.vendor}; restore it into {kind}")
+        raise BackupError(
+            _("%(path)s is a %(kind)s backup but DATABASE_URL points at %(vendor)s; restore it into %(kind)s")
+            % {"path": path, "kind": kind, "vendor": connection.vendor}
+        )
     accounts = holds_data()
     if accounts and not force:
-        raise BackupError(f"the database holds {accounts:,} accounts; add --force to replace everything in it with {path}")
+        raise BackupError(
+            _("the database holds %(n)s accounts; add --force to replace everything in it with %(path)s")
+            % {"n": f"{accounts:,}", "path": path}
+        )
     if kind == "postgresql":
         env, database = _pg_env()
         tool = _pg_tool("pg_restore")
@@ -130,12 +147,20 @@ def restore(path: Path, *, force: bool = False) -> str:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - no shell
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines()
-            raise BackupError(f"pg_restore failed, nothing was changed: {lines[-1] if lines else done.returncode}")
+            raise BackupError(
+                _("pg_restore failed, nothing was changed: %(error)s") % {"error": lines[-1] if lines else done.returncode}
+            )
     else:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
             tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "django_migrations" not in tables:
-                raise BackupError(f"{path} is an SQLite database but not a Kokyaku one (no django_migrations table)")
+                raise BackupError(
+                    _("%(path)s is an SQLite database but not a Kokyaku one (no django_migrations table)") % {"path": path}
+                )
             connection.ensure_connection()
             source.backup(connection.connection)
-    return f"restored the {kind} database from {path} ({holds_data():,} accounts)"
+    return _("restored the %(kind)s database from %(path)s (%(n)s accounts)") % {
+        "kind": kind,
+        "path": path,
+        "n": f"{holds_data():,}",
+    }

@@ -90,6 +90,23 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns, a wide character (漢字, カナ) taking two."""
+    return text + " " * max(0, width - display_width(text))
+
+
+def text_table(header: Sequence[str], rows: Iterable[Sequence[str]], *, gap: int = 2) -> list[str]:
+    """Lines of a plain-text table: the first column left-aligned, the others right-aligned, each as wide as its
+    widest cell (a wide character counting two), ``gap`` spaces between."""
+    table = [list(header), *(list(row) for row in rows)]
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [pad(row[0], widths[0])] + [" " * (w - display_width(c)) + c for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append((" " * gap).join(cells).rstrip())
+    return lines
+
+
 def money_format(currency: str, language: str = "en") -> str:
     """The number format of amounts in ``currency``: its symbol and decimals (``"¥"#,##0``, ``"$"#,##0.00``)."""
     code = (currency or "").upper()

@@ -143,3 +143,22 @@ def test_every_control_of_the_import_column_picker_has_its_own_name(
     names = assert_every_control_is_named(page)
     assert any(n.startswith("External id") and "external_id" in n for n in names), names  # a picker's drop-down
     assert len(set(names)) == len(names), names
+
+
+def test_each_money_fields_unit_picker_has_its_own_name(
+    page: Page, live_server: LiveServer, manager: User, tmp_path: Path, settings: object
+) -> None:
+    """Purchases have two money fields (price per unit, line amount): each unit drop-down names its field."""
+    settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
+    log_in(page, live_server.url, "sato")
+    page.goto(f"{live_server.url}/imports/")
+    page.select_option("#id_kind", "purchases")
+    export = tmp_path / "lines.csv"
+    export.write_text("伝票,顧客,日付,数量,単価（千円）\nI-1,北陸精機,2024-04-01,2,1500\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(export))
+    page.click("[data-testid=import-upload-form] button[type=submit]")
+    names = assert_every_control_is_named(page)
+    units = [n for n in names if n.startswith("Amounts in")]
+    assert len(units) == 2, names
+    assert any("unit_price" in n for n in units), units
+    assert len(set(names)) == len(names), names

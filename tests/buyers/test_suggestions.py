@@ -9,8 +9,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kokyaku.buyers import services
+from kokyaku.buyers.frames import measurement_day
 from kokyaku.buyers.models import TypeDecision, TypeSuggestion
-from kokyaku.buyers.selectors import measurement_day
 from kokyaku.crm.models import Account
 from kokyaku.portfolio.models import Snapshot
 from tests.portfolio.pages_demo import Demo

@@ -70,6 +70,13 @@ def picker_form(html: str, picks: dict[str, str]) -> dict[str, str]:
     form = {"mapping_text": html_lib.unescape(shown[1])}
     for field, initial in re.findall(r'name="initial__(\w+)" value="([^"]*)"', html):
         form[f"column__{field}"], form[f"initial__{field}"] = picks.get(field, initial), initial
+    # a money field's unit ([scale]): the option the page selected, unless picked ("scale__amount": "1")
+    for field, options in re.findall(r'<select id="scale-\w+" name="scale__(\w+)"[^>]*>(.*?)</select>', html, re.S):
+        selected = re.search(r'<option value="([^"]*)" selected>', options)
+        form[f"scale__{field}"] = picks.get(f"scale__{field}", selected[1] if selected else "")
+        initial = re.search(rf'name="initial_scale__{field}" value="([^"]*)"', html)
+        assert initial is not None, f"no initial scale for {field}"
+        form[f"initial_scale__{field}"] = initial[1]
     return form
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from kokyaku.assignment.labels import infeasible_message
 from kokyaku.assignment.models import Plan
 from kokyaku.assignment.services import assignment_apply, assignment_plan
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy, term
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def _write_json(path: str | None, data: dict[str, Any]) -> None:
     try:
         Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as exc:
-        raise CommandError(f"--json: cannot write {path}: {exc.strerror}") from None
+        raise CommandError(_("--json: cannot write %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from None
 
 
 def _pct(value: float | None) -> str:
@@ -45,40 +46,61 @@ def _pct(value: float | None) -> str:
 
 
 class Command(KokyakuCommand):
-    help = "Plan the assignment of accounts to reps under the current policy, or apply a stored plan."
+    help = gettext_lazy("Plan the assignment of accounts to reps under the current policy, or apply a stored plan.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        plan = sub.add_parser("plan", help="compute and store a plan (nothing moves)")
-        plan.add_argument("--json", dest="json_path", default=None, metavar="PATH", help="also write the plan's summary as JSON")
-        apply = sub.add_parser("apply", help="apply a stored plan (its moves not excluded)")
-        apply.add_argument("plan_id", type=int)
-        apply.add_argument("--json", dest="json_path", default=None, metavar="PATH", help="also write the applied plan's summary")
+        plan = sub.add_parser("plan", help=gettext_lazy("compute and store a plan (nothing moves)"))
+        plan.add_argument(
+            "--json", dest="json_path", default=None, metavar="PATH", help=gettext_lazy("also write the plan's summary as JSON")
+        )
+        apply = sub.add_parser("apply", help=gettext_lazy("apply a stored plan (its moves not excluded)"))
+        apply.add_argument("plan_id", type=int, help=gettext_lazy("the plan's number, as `kokyaku assign plan` printed it"))
+        apply.add_argument(
+            "--json", dest="json_path", default=None, metavar="PATH", help=gettext_lazy("also write the applied plan's summary")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "plan":
             try:
                 plan = assignment_plan(actor=None)
             except ValidationError as exc:
-                raise CommandError(f"cannot plan: {' '.join(exc.messages)}") from None
+                raise CommandError(_("cannot plan: %(reason)s") % {"reason": " ".join(exc.messages)}) from None
             _write_json(options["json_path"], plan_summary(plan))
             if plan.status == Plan.Status.INFEASIBLE:
-                raise CommandError(f"plan {plan.pk}: no plan exists: {infeasible_message(plan.reason)}")
+                raise CommandError(
+                    _("plan %(id)s: no plan exists: %(reason)s") % {"id": plan.pk, "reason": infeasible_message(plan.reason)}
+                )
             rr = plan.baselines.get("round_robin", {})
             eq = plan.baselines.get("equal_split", {})
             self.stdout.write(
-                f"plan {plan.pk} ({plan.status}): {plan.move_count:,} moves of {plan.accounts:,} accounts, policy fit "
-                f"{_pct(plan.policy_fit)} (today {_pct(plan.policy_fit_before)}; round-robin {_pct(rr.get('policy_fit'))}, "
-                f"equal split {_pct(eq.get('policy_fit'))}), solved in {plan.solver_seconds:.2f} s. "
-                f"Review it at /assignment/plans/{plan.pk}/ or apply it with: kokyaku assign apply {plan.pk}"
+                _(
+                    "plan %(id)s (%(status)s): %(moves)s moves of %(accounts)s accounts, policy fit %(fit)s (today "
+                    "%(before)s; round-robin %(round_robin)s, equal split %(equal_split)s), solved in %(seconds)s s. "
+                    "Review it at /assignment/plans/%(id)s/ or apply it with: kokyaku assign apply %(id)s"
+                )
+                % {
+                    "id": plan.pk,
+                    "status": term(plan.status, plan.get_status_display()),
+                    "moves": f"{plan.move_count:,}",
+                    "accounts": f"{plan.accounts:,}",
+                    "fit": _pct(plan.policy_fit),
+                    "before": _pct(plan.policy_fit_before),
+                    "round_robin": _pct(rr.get("policy_fit")),
+                    "equal_split": _pct(eq.get("policy_fit")),
+                    "seconds": f"{plan.solver_seconds:.2f}",
+                }
             )
             return
         found = Plan.objects.filter(pk=options["plan_id"]).first()
         if found is None:
-            raise CommandError(f"there is no plan {options['plan_id']}")
+            raise CommandError(_("there is no plan %(id)s") % {"id": options["plan_id"]})
         try:
             moved = assignment_apply(actor=None, plan=found)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         _write_json(options["json_path"], {**plan_summary(found), "moved": moved})
-        self.stdout.write(f"plan {found.pk} applied: {moved:,} accounts have a new owner, each with a hand-over")
+        self.stdout.write(
+            _("plan %(id)s applied: %(moved)s accounts have a new owner, each with a hand-over")
+            % {"id": found.pk, "moved": f"{moved:,}"}
+        )

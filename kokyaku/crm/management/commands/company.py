@@ -13,19 +13,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.crm.services import company_settings_update, conversion_rate_clear, conversion_rate_set
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.lib.currency import rate_text
 
 
-def _problems(exc: ValidationError) -> str:
-    return "; ".join(f"{field}: {' '.join(messages).rstrip('.')}" for field, messages in exc.message_dict.items())
-
-
 class Command(KokyakuCommand):
-    help = (
+    help = gettext_lazy(
         "Show the company settings, or change them: --currency (ISO 4217, e.g. JPY, GBP), "
         "--fiscal-year-start (month 1-12), --dormancy-days (days without a purchase before a customer is dormant), "
         "--rate CODE=RATE (units of the company currency one unit is worth, e.g. USD=151.3; repeatable), "
@@ -33,13 +30,31 @@ class Command(KokyakuCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--currency", default=None, help="ISO 4217 code, e.g. JPY, USD, GBP")
-        parser.add_argument("--fiscal-year-start", type=int, default=None, metavar="MONTH", help="1-12")
-        parser.add_argument("--dormancy-days", type=int, default=None, metavar="DAYS", help="at least 1")
+        parser.add_argument("--currency", default=None, help=gettext_lazy("ISO 4217 code, e.g. JPY, USD, GBP"))
         parser.add_argument(
-            "--rate", action="append", default=[], metavar="CODE=RATE", help="a conversion rate, e.g. USD=151.3 for a JPY company"
+            "--fiscal-year-start",
+            type=int,
+            default=None,
+            metavar="MONTH",
+            help=gettext_lazy("the month the fiscal year starts in, 1-12"),
         )
-        parser.add_argument("--clear-rate", action="append", default=[], metavar="CODE", help="remove a conversion rate")
+        parser.add_argument(
+            "--dormancy-days",
+            type=int,
+            default=None,
+            metavar="DAYS",
+            help=gettext_lazy("days without a purchase before a customer is dormant, at least 1"),
+        )
+        parser.add_argument(
+            "--rate",
+            action="append",
+            default=[],
+            metavar="CODE=RATE",
+            help=gettext_lazy("a conversion rate: units of the company currency one unit is worth, e.g. USD=151.3"),
+        )
+        parser.add_argument(
+            "--clear-rate", action="append", default=[], metavar="CODE", help=gettext_lazy("remove a conversion rate")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         company = company_settings()
@@ -48,7 +63,9 @@ class Command(KokyakuCommand):
         for text in options["rate"]:
             code, sep, value = str(text).partition("=")
             if not sep:
-                raise CommandError(f"--rate {text}: write CODE=RATE, e.g. --rate USD=151.3; nothing was changed")
+                raise CommandError(
+                    _("--rate %(text)s: write CODE=RATE, e.g. --rate USD=151.3; nothing was changed") % {"text": text}
+                )
             rates.append((code, value))
         try:
             with transaction.atomic():  # all of it or nothing
@@ -65,12 +82,18 @@ class Command(KokyakuCommand):
                 for code, value in rates:
                     conversion_rate_set(actor=None, currency=code, rate=value)
         except ValidationError as exc:
-            raise CommandError(_problems(exc) + "; nothing was changed") from None
+            problems = [f"{field}: {' '.join(messages).rstrip('.')}" for field, messages in exc.message_dict.items()]
+            raise CommandError(_("%(problems)s; nothing was changed") % {"problems": "; ".join(problems)}) from None
         self.stdout.write(
-            f"currency {company.currency}, fiscal year from month {company.fiscal_year_start_month}, "
-            f"dormant after {company.dormancy_days} days without a purchase and nothing open"
+            _(
+                "currency %(currency)s, fiscal year from month %(month)s, "
+                "dormant after %(days)s days without a purchase and nothing open"
+            )
+            % {"currency": company.currency, "month": company.fiscal_year_start_month, "days": company.dormancy_days}
         )
         known = conversion_rates()
         if known:
             listed = ", ".join(f"{code} {rate_text(rate)}" for code, rate in known.items())
-            self.stdout.write(f"conversion rates ({company.currency} for one unit): {listed}")
+            self.stdout.write(
+                _("conversion rates (%(currency)s for one unit): %(rates)s") % {"currency": company.currency, "rates": listed}
+            )

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
+from kokyaku.lib.tabular import display_width
 from kokyaku.prediction.presenters import reason_text
 
 
@@ -18,7 +20,7 @@ def as_of_date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--as-of: {value!r} is not a date (use YYYY-MM-DD)") from None
+        raise CommandError(_("--as-of: %(value)s is not a date (use YYYY-MM-DD)") % {"value": repr(value)}) from None
 
 
 def write_json(path: str, data: Any, stdout: Any) -> None:
@@ -30,7 +32,7 @@ def write_json(path: str, data: Any, stdout: Any) -> None:
     try:
         Path(path).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
-        raise CommandError(f"--json: cannot write {path}: {exc.strerror}") from None
+        raise CommandError(_("--json: cannot write %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from None
 
 
 def _num(value: Any, fmt: str) -> str:
@@ -39,13 +41,18 @@ def _num(value: Any, fmt: str) -> str:
 
 def metrics_lines(title: str, part: dict[str, Any]) -> list[str]:
     """The metrics of one model against its baselines, and which source serves and why."""
-    lines = [f"{title}: serving {part.get('serving')} ({part.get('reason')})", f"  {reason_text(str(part.get('reason')))}"]
+    lines = [
+        _("%(title)s: serving %(serving)s (%(reason)s)")
+        % {"title": title, "serving": part.get("serving"), "reason": part.get("reason")},
+        f"  {reason_text(str(part.get('reason')))}",
+    ]
     split = part.get("split") or {}
     if split:
-        lines.append("  split: " + ", ".join(f"{k} {v}" for k, v in split.items()))
+        lines.append(_("  split: %(split)s") % {"split": ", ".join(f"{k} {v}" for k, v in split.items())})
     metrics = part.get("metrics") or {}
     if metrics:
-        lines.append(f"  {'':<12} {'AUC':>6} {'Brier':>7} {'log loss':>8} {'ECE':>6} {'n':>9}")
+        log_loss = _("log loss")
+        lines.append(f"  {'':<12} {'AUC':>6} {'Brier':>7} {' ' * (8 - display_width(log_loss))}{log_loss} {'ECE':>6} {'n':>9}")
         for name, m in metrics.items():
             lines.append(
                 f"  {name:<12} {_num(m.get('auc'), '.3f'):>6} {_num(m.get('brier'), '.4f'):>7} "
@@ -56,7 +63,7 @@ def metrics_lines(title: str, part: dict[str, Any]) -> list[str]:
 
 def report_lines(report: dict[str, Any]) -> list[str]:
     return [
-        *metrics_lines("deal model (will an open deal be won)", report.get("deal") or {}),
+        *metrics_lines(_("deal model (will an open deal be won)"), report.get("deal") or {}),
         "",
-        *metrics_lines("repeat-purchase model (buys in the next quarter)", report.get("repeat") or {}),
+        *metrics_lines(_("repeat-purchase model (buys in the next quarter)"), report.get("repeat") or {}),
     ]

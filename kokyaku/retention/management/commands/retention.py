@@ -10,19 +10,22 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from kokyaku.domain.errors import DomainError
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
+from kokyaku.lib.tabular import text_table
 from kokyaku.retention.selectors import Retention, measure
 
 REASONS = {
-    "fitted": "the company's own curve (shifted-beta-geometric fit) stands",
-    "short_history": (
+    "fitted": gettext_lazy("the company's own curve (shifted-beta-geometric fit) stands"),
+    "short_history": gettext_lazy(
         "the history is too short (fewer than 3 whole quarters past the dormancy period): the classic curve stands in"
     ),
-    "too_few_customers": "fewer than 30 customers: the classic curve stands in",
-    "too_few_losses": "fewer than 10 customers lost: the classic curve stands in",
-    "fit_failed": "the model could not be fitted: the classic curve stands in",
+    "too_few_customers": gettext_lazy("fewer than 30 customers: the classic curve stands in"),
+    "too_few_losses": gettext_lazy("fewer than 10 customers lost: the classic curve stands in"),
+    "fit_failed": gettext_lazy("the model could not be fitted: the classic curve stands in"),
 }
 
 
@@ -30,7 +33,7 @@ def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--as-of: {value!r} is not a date (use YYYY-MM-DD)") from None
+        raise CommandError(_("--as-of: %(value)s is not a date (use YYYY-MM-DD)") % {"value": repr(value)}) from None
 
 
 def _pct(value: float | None) -> str:
@@ -40,57 +43,86 @@ def _pct(value: float | None) -> str:
 def summary(record: Retention) -> list[str]:
     """The record as the lines the command prints."""
     lines = [
-        f"retention as of {record.as_of}: {record.customers:,} customers from {record.purchases:,} purchases, "
-        f"{record.lost:,} lost (no purchase for {record.dormancy_days} days)",
-        f"model: {record.model} — {REASONS.get(record.reason, record.reason)}",
+        _(
+            "retention as of %(as_of)s: %(customers)s customers from %(purchases)s purchases, "
+            "%(lost)s lost (no purchase for %(days)s days)"
+        )
+        % {
+            "as_of": record.as_of,
+            "customers": f"{record.customers:,}",
+            "purchases": f"{record.purchases:,}",
+            "lost": f"{record.lost:,}",
+            "days": record.dormancy_days,
+        },
+        _("model: %(model)s — %(reason)s") % {"model": record.model, "reason": REASONS.get(record.reason, record.reason)},
     ]
     if record.alpha is not None and record.beta is not None:
         lines.append(
-            f"sBG on quarters: alpha {record.alpha:.3f}, beta {record.beta:.3f} ({record.history_periods} whole quarters)"
+            _("sBG on quarters: alpha %(alpha)s, beta %(beta)s (%(n)s whole quarters)")
+            % {"alpha": f"{record.alpha:.3f}", "beta": f"{record.beta:.3f}", "n": record.history_periods}
         )
-    lines += ["", "after    classic  measured  projection"]
+    header = [pgettext("retention: years after the first purchase", "after"), _("classic"), _("measured"), _("projection")]
+    rows = [[_years(p.years), _pct(p.classic), _pct(p.measured), _pct(p.model)] for p in record.points if p.years]
+    lines += ["", *text_table(header, rows)]
     lines += [
-        f"{p.years} year{'s' if p.years > 1 else ' '}  {_pct(p.classic):>7}  {_pct(p.measured):>8}  {_pct(p.model):>10}"
-        for p in record.points
-        if p.years
+        "",
+        _("today's customers (not dormant), %(level)s interval; revenue at stake in %(currency)s:")
+        % {"level": f"{record.level:.0%}", "currency": record.currency},
     ]
-    level = f"{record.level:.0%}"
-    lines += ["", f"today's customers (not dormant), {level} interval; revenue at stake in {record.currency}:"]
     for f in record.forecast:
         lines.append(
-            f"after {f.years} year{'s' if f.years > 1 else ' '}: {f.remaining:,.0f} of {f.customers:,} remain "
-            f"({f.remaining_low:,.0f} – {f.remaining_high:,.0f}), revenue at stake {f.revenue_at_stake:,.0f} "
-            f"({f.revenue_at_stake_low:,.0f} – {f.revenue_at_stake_high:,.0f}); classic curve: "
-            f"{f.classic_remaining:,.0f} remain, {f.classic_revenue_at_stake:,.0f} at stake"
+            _(
+                "after %(years)s: %(remaining)s of %(customers)s remain (%(low)s – %(high)s), revenue at stake "
+                "%(at_stake)s (%(at_stake_low)s – %(at_stake_high)s); classic curve: %(classic)s remain, "
+                "%(classic_at_stake)s at stake"
+            )
+            % {
+                "years": _years(f.years),
+                "remaining": f"{f.remaining:,.0f}",
+                "customers": f"{f.customers:,}",
+                "low": f"{f.remaining_low:,.0f}",
+                "high": f"{f.remaining_high:,.0f}",
+                "at_stake": f"{f.revenue_at_stake:,.0f}",
+                "at_stake_low": f"{f.revenue_at_stake_low:,.0f}",
+                "at_stake_high": f"{f.revenue_at_stake_high:,.0f}",
+                "classic": f"{f.classic_remaining:,.0f}",
+                "classic_at_stake": f"{f.classic_revenue_at_stake:,.0f}",
+            }
         )
     return lines
 
 
+def _years(n: int) -> str:
+    return ngettext("%(n)s year", "%(n)s years", n) % {"n": n}
+
+
 class Command(KokyakuCommand):
-    help = (
+    help = gettext_lazy(
         "Measure customer retention from the purchases (won deals) up to --as-of: "
         "the classic curve beside the company's own, and the forecast."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today); only purchases up to it count"
+            "--as-of", dest="as_of", default=None, help=gettext_lazy("YYYY-MM-DD (default today); only purchases up to it count")
         )
-        parser.add_argument("--json", dest="json_path", default=None, help="also write the whole record as JSON to this file")
+        parser.add_argument(
+            "--json", dest="json_path", default=None, help=gettext_lazy("also write the whole record as JSON to this file")
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = _date(options["as_of"]) if options["as_of"] else timezone.localdate()
         path = Path(options["json_path"]) if options["json_path"] else None
         if path is not None and not path.parent.exists():
-            raise CommandError(f"--json: the folder {str(path.parent)!r} does not exist")
+            raise CommandError(_("--json: the folder %(folder)s does not exist") % {"folder": repr(str(path.parent))})
         try:
             record = measure(as_of)
         except DomainError as exc:
-            raise CommandError(f"cannot measure retention: {exc}") from None
+            raise CommandError(_("cannot measure retention: %(error)s") % {"error": exc}) from None
         self.stdout.write("\n".join(summary(record)))
         if path is not None:
             try:
                 path.write_text(json.dumps(asdict(record), default=str, ensure_ascii=False, indent=1), encoding="utf-8")
             except OSError as exc:
-                raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
-            self.stdout.write(f"wrote {path}")
+                raise CommandError(_("cannot write %(path)s: %(error)s") % {"path": path, "error": exc.strerror or exc}) from None
+            self.stdout.write(_("wrote %(path)s") % {"path": path})

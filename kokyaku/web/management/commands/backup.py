@@ -8,15 +8,15 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.lib.backup import BackupError, backup
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 
 
 class Command(KokyakuCommand):
-    help = "Write the whole database to PATH (consistent while the app runs); `kokyaku restore PATH` puts it back."
+    help = gettext_lazy("Write the whole database to PATH (consistent while the app runs); `kokyaku restore PATH` puts it back.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", type=Path)
-        parser.add_argument("--force", action="store_true", help="replace PATH when it exists")
+        parser.add_argument("path", type=Path, help=gettext_lazy("the backup file"))
+        parser.add_argument("--force", action="store_true", help=gettext_lazy("replace PATH when it exists"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

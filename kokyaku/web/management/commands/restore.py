@@ -8,15 +8,15 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from kokyaku.lib.backup import BackupError, restore
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 
 
 class Command(KokyakuCommand):
-    help = "Replace the whole database with the backup at PATH (stop the web app and workers first)."
+    help = gettext_lazy("Replace the whole database with the backup at PATH (stop the web app and workers first).")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", type=Path)
-        parser.add_argument("--force", action="store_true", help="replace a database that already holds accounts")
+        parser.add_argument("path", type=Path, help=gettext_lazy("the backup file"))
+        parser.add_argument("--force", action="store_true", help=gettext_lazy("replace a database that already holds accounts"))
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -10,21 +10,27 @@ from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 
-from kokyaku.lib.commands import KokyakuCommand
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 
 
 class Command(KokyakuCommand):
-    help = "Serve the web app with gunicorn (static files by WhiteNoise, no CDN needed)."
+    help = gettext_lazy("Serve the web app with gunicorn (static files by WhiteNoise, no CDN needed).")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+        parser.add_argument("--host", default="127.0.0.1", help=gettext_lazy("the address to listen on (default 127.0.0.1)"))
+        parser.add_argument("--port", type=int, default=8000, help=gettext_lazy("the port (default 8000)"))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "3")),
+            help=gettext_lazy("gunicorn worker processes (default $WEB_CONCURRENCY or 3)"),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         collect_static_if_changed()
-        self.stdout.write(f"Kokyaku on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+        self.stdout.write(_("Kokyaku on %(url)s  (Ctrl-C stops)") % {"url": f"http://{options['host']}:{options['port']}/"})
         sys.stdout.flush()
         argv = [
             sys.executable, "-m", "gunicorn", "kokyaku.wsgi:application",
