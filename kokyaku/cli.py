@@ -39,7 +39,8 @@ commands:
   train [--as-of DATE]            fit, evaluate and store the probability models
   evaluate [--json PATH]          the models' metrics against every baseline
   backtest --as-of DATE           past zones against what accounts bought afterwards
-  company [--currency C] ...      show or change the company settings: currency, fiscal year, dormancy period
+  company [--currency C] ...      show or change the company settings: currency, fiscal year, dormancy period,
+                                  conversion rates (--rate USD=151.3, --clear-rate USD)
   snapshot [--as-of DATE]         compute and store the portfolio (and move the follow-up queue)
   followups [--rep NAME] [--json] the open follow-ups of dormant and at-risk accounts
   export portfolio ...            write the portfolio as CSV or XLSX

@@ -67,6 +67,9 @@ def test_the_language_is_the_first_locale_variable_set(environ: dict[str, str], 
 def test_company_jobs_and_imports_speak_japanese_on_a_japanese_terminal(terminal: Callable[[str], None], tmp_path: Path) -> None:
     terminal("ja_JP.UTF-8")
     assert run("company") == "通貨 JPY、期首月 4 月、購入がなく進行中の商談もないまま 365 日たつと休眠\n"
+    assert run("company", "--rate", "USD=151.3").splitlines()[1] == "換算レート（1 単位あたりの JPY）: USD 151.3"
+    with pytest.raises(CommandError, match="rate: レートには 0 より大きい数値"):
+        run("company", "--rate", "EUR=0")
     assert run("jobs", "list") == "ジョブはまだありません\n"
     assert run("imports") == "インポートはまだありません\n"
     with pytest.raises(CommandError, match="--as-of: 'yesterday' は日付として読めません"):

@@ -61,6 +61,36 @@ class CompanySettings(models.Model):
         return obj
 
 
+class ConversionRate(models.Model):
+    """How many units of the company currency one unit of ``currency`` is worth (USD 151.30 for a JPY company).
+
+    Set by a manager (Company settings, ``kokyaku company --rate USD=151.3``); every sum of amounts
+    converts a deal in this currency with it (``crm.selectors.conversion_rates``). One rate per
+    currency, never the company currency itself (:func:`kokyaku.crm.services.conversion_rate_set`).
+    """
+
+    currency = models.CharField(_("currency"), max_length=3)  # unique: Meta.constraints
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("Units of the company currency one unit of this currency is worth."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency"], name="conversion_rate_currency_unique"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="conversion_rate_positive"),
+        ]
+        verbose_name = _("conversion rate")
+        verbose_name_plural = _("conversion rates")
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate}"
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
 
@@ -252,9 +282,10 @@ class Deal(models.Model):
             # The targets page and home's 予実: a period's open deals summed per owner, read from the
             # index alone on PostgreSQL (the plain index above fetched 70,000 deals from the table at
             # a million accounts: 1.3 s under load). Partial: only open deals, a tenth of the table.
+            # With the currency, which the sums read to convert (or leave out) other currencies' amounts.
             models.Index(
                 fields=["expected_close_on"],
-                include=["owner", "amount", "probability", "stage"],
+                include=["owner", "amount", "currency", "probability", "stage"],
                 condition=models.Q(status="open"),
                 name="crm_deal_open_expected_cover",
             ),

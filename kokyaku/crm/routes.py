@@ -26,6 +26,7 @@ ROUTES: dict[str, str] = {
     "GET ": "login",
     "GET settings/company/": "manager",
     "POST settings/company/": "company_settings_update",
+    "POST settings/rates/": "company_settings_update",  # the conversion rates are company settings
     "POST settings/lost-reasons/": "lost_reason_create",
     "POST settings/lost-reasons/<int:reason_id>/active/": "lost_reason_set_active",
     "GET tokens/": "login",

@@ -12,15 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Count, DecimalField, Field, IntegerField, Model, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
-from kokyaku.crm.models import Account, Activity, Change, CompanySettings, Deal, LostReason, Rep, Team
+from kokyaku.crm.models import Account, Activity, Change, CompanySettings, ConversionRate, Deal, LostReason, Rep, Team
 from kokyaku.crm.permissions import rep_of
+from kokyaku.lib.currency import converted_sql
 from kokyaku.lib.pagination import order
 
 # Public ordering keys per list -> the ORDER BY they mean. A leading "-" sorts descending.
@@ -113,6 +116,16 @@ def team_get(*, team_id: int) -> Team | None:
 def company_settings() -> CompanySettings:
     """Return the company-wide settings (currency, fiscal year, dormancy), created with defaults on first use."""
     return CompanySettings.load()
+
+
+def conversion_rates() -> dict[str, Decimal]:
+    """Return the conversion rates: currency -> units of the company currency one unit is worth. One query.
+
+    The one source of every conversion: the snapshot multiplies amounts by them, retention, targets
+    and Home's won revenue sum them converted in SQL (:func:`kokyaku.lib.currency.converted_sql`).
+    A currency missing here has no rate (the company currency never has one).
+    """
+    return dict(ConversionRate.objects.order_by("currency").values_list("currency", "rate"))
 
 
 def lost_reason_list() -> list[LostReason]:
@@ -327,10 +340,11 @@ def _deals_by_status(estimates: dict[str, int], approximate: set[str]) -> dict[s
 def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
     """Return the home page's figures in a fixed number of queries, whatever the data size.
 
-    Nine queries (eleven for a rep), one more on PostgreSQL. Won revenue counts deals won in the
+    Ten queries (twelve for a rep), one more on PostgreSQL. Won revenue counts deals won in the
     fiscal year containing ``today`` (the start month comes from CompanySettings) in the company
-    currency only: amounts in other currencies are not added up as if they were the same money;
-    it is always exact. On PostgreSQL, tables above ``APPROXIMATE_ABOVE`` rows are counted from
+    currency: a deal in another currency is converted at the company's rate
+    (:func:`conversion_rates`) and left out without one (not added up as if it were the same
+    money); it is always exact. On PostgreSQL, tables above ``APPROXIMATE_ABOVE`` rows are counted from
     the planner's statistics and named in ``approximate``. ``user`` is the login; if it is linked
     to a rep, that rep's own account and open-deal counts (always exact) are included.
     """
@@ -340,9 +354,14 @@ def home_summary(*, user: object, today: date, recent: int = 10) -> HomeSummary:
     estimates = _estimated_rows(Account, Deal, Activity)
     by_status = _deals_by_status(estimates, approximate)
     money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
-    won_revenue = Deal.objects.filter(
-        status=Deal.Status.WON, closed_on__gte=fy_start, closed_on__lt=fy_end, currency=company.currency
-    ).aggregate(total=Coalesce(Sum("amount"), Value(Decimal(0)), output_field=money))["total"]
+    rates = conversion_rates()
+    won = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=fy_start, closed_on__lt=fy_end)
+    if rates:  # other currencies converted, those without a rate left out
+        amount, params = converted_sql(rates, company.currency)
+        total: Any = Sum(RawSQL(amount, params, output_field=money))  # noqa: S611 - fixed SQL, values are bound
+    else:  # the company currency only: the covering index answers alone
+        won, total = won.filter(currency=company.currency), Sum("amount")
+    won_revenue = won.aggregate(total=Coalesce(total, Value(Decimal(0)), output_field=money))["total"]
     rep = rep_of(user)
     my_accounts = my_open = None
     if rep is not None:

@@ -22,7 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kokyaku.crm.conflicts import claim
-from kokyaku.crm.models import Account, AccountChurn, Activity, Change, CompanySettings, Deal, LostReason, Rep, Target
+from kokyaku.crm.models import (
+    Account,
+    AccountChurn,
+    Activity,
+    Change,
+    CompanySettings,
+    ConversionRate,
+    Deal,
+    LostReason,
+    Rep,
+    Target,
+)
 from kokyaku.crm.permissions import AnyUser, check, rep_of
 from kokyaku.lib.currency import ISO_4217
 from kokyaku.users.roles import Role, is_manager
@@ -323,14 +334,68 @@ def company_settings_update(
         errors["fiscal_year_start_month"] = _("a month is 1..12, not %(value)s.") % {"value": fiscal_year_start_month}
     if dormancy_days < 1:
         errors["dormancy_days"] = _("the dormancy period is at least 1 day, not %(value)s.") % {"value": dormancy_days}
+    company = CompanySettings.objects.select_for_update().filter(pk=1).first() or CompanySettings.load()
+    if "currency" not in errors and code != company.currency and ConversionRate.objects.exists():
+        # The rates are in units of the old currency: kept, they would convert at a wrong rate.
+        errors["currency"] = _("the conversion rates are in %(old)s: remove them before changing the company currency.") % {
+            "old": company.currency
+        }
     if errors:
         raise ValidationError(errors)
-    company = CompanySettings.objects.select_for_update().filter(pk=1).first() or CompanySettings.load()
     company.currency = code
     company.fiscal_year_start_month = fiscal_year_start_month
     company.dormancy_days = dormancy_days
     company.save(update_fields=["currency", "fiscal_year_start_month", "dormancy_days"])
     return company
+
+
+def _currency_code(value: str) -> str:
+    """An ISO 4217 code from what a person typed (``usd``), or ValidationError keyed ``currency``."""
+    code = str(value).strip().upper()
+    if code not in ISO_4217:
+        raise ValidationError(
+            {"currency": _("use an ISO 4217 currency code such as USD or EUR, not %(value)s.") % {"value": repr(value)}}
+        )
+    return code
+
+
+@transaction.atomic
+def conversion_rate_set(*, actor: AnyUser | None, currency: str, rate: Decimal | str) -> ConversionRate:
+    """Set how many units of the company currency one unit of ``currency`` is worth; managers only.
+
+    ``currency`` is an ISO 4217 code other than the company's; ``rate`` is above 0 with at most 8
+    decimals (``"151.3"`` or a Decimal). Raises ValidationError keyed ``currency`` or ``rate``, with
+    nothing saved. Snapshots computed from now on convert with it; Home, targets and retention at once.
+    """
+    check(actor, "company_settings_update")
+    code = _currency_code(currency)
+    company = CompanySettings.load()
+    if code == company.currency:
+        raise ValidationError({"currency": _("%(code)s is the company currency: its amounts need no rate.") % {"code": code}})
+    try:
+        value = Decimal(str(rate).strip().replace(",", ""))
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0:
+        message = _("a rate is a number above 0 (units of %(company)s for one %(code)s), not %(value)s.")
+        raise ValidationError({"rate": message % {"company": company.currency, "code": code, "value": repr(str(rate))}})
+    found = ConversionRate.objects.select_for_update().filter(currency=code).first()
+    row = found or ConversionRate(currency=code)
+    row.rate = value
+    try:
+        row.full_clean(exclude=["currency"])
+    except ValidationError as exc:
+        raise ValidationError({"rate": [f"{m}" for m in exc.message_dict.get("rate", exc.messages)]}) from None
+    row.save()
+    return row
+
+
+@transaction.atomic
+def conversion_rate_clear(*, actor: AnyUser | None, currency: str) -> bool:
+    """Remove the rate of ``currency`` (managers only); True if there was one. Its deals are then unconverted."""
+    check(actor, "company_settings_update")
+    deleted, _rows = ConversionRate.objects.filter(currency=_currency_code(currency)).delete()
+    return deleted > 0
 
 
 @transaction.atomic

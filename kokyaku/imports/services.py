@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from kokyaku.crm.selectors import company_settings
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.imports import load
 from kokyaku.imports.context import ImportPass
 from kokyaku.imports.errors import ImportFileError, ImportInvalid, Message, Problem, gettext_noop, message_json, shown_value
@@ -284,14 +284,14 @@ def _attempt(
                 )
             summary.notes.extend(columns.notes)  # money read in the unit its column's header states (金額（千円）)
             currency = str(mapping.constants.get("currency") or "").strip().upper()
-            if currency and currency != company_settings().currency:
+            if currency and currency != company_settings().currency and currency not in conversion_rates():
                 summary.notes.append(
                     Message(
                         gettext_noop(
-                            "every row is in %(currency)s, not the company currency %(company)s: revenue figures count "
-                            "the company currency only, and pages and exports show amounts as %(company)s; if the "
-                            "company works in %(currency)s, set it (kokyaku company --currency %(currency)s, or Company "
-                            "settings)"
+                            "every row is in %(currency)s, not the company currency %(company)s, and it has no conversion "
+                            "rate: revenue figures leave these rows out, and pages and exports show amounts as "
+                            "%(company)s; if the company works in %(currency)s, set it (kokyaku company --currency "
+                            "%(currency)s, or Company settings), else set a rate (kokyaku company --rate %(currency)s=...)"
                         ),
                         currency=currency,
                         company=company_settings().currency,

@@ -53,19 +53,25 @@ def band_notes(notes: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def currency_note(notes: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The deals a snapshot counted in another currency than the company's (Snapshot.notes["currencies"]), or None.
+    """The deals a snapshot read in another currency than the company's (Snapshot.notes["currencies"]), or None.
 
-    ``{"company": "JPY", "count": 25907, "list": "GBP 18,532 · USD 7,375"}``, largest first.
+    ``{"company": "JPY", "count": 2, "list": "GBP 2", "converted_count": 3, "converted": "USD 3 at 151.3"}``,
+    largest first: ``count``/``list`` the deals without a rate (counted as stored), ``converted_*``
+    those converted at the company's rates. A snapshot from before the rates has only the first.
     """
     found = (notes or {}).get("currencies") or {}
     other: dict[str, int] = found.get("other") or {}
-    if not other:
+    converted: dict[str, dict[str, Any]] = found.get("converted") or {}
+    if not other and not converted:
         return None
     ordered = sorted(other.items(), key=lambda kv: (-kv[1], kv[0]))
+    done = sorted(converted.items(), key=lambda kv: (-int(kv[1].get("deals", 0)), kv[0]))
     return {
         "company": found.get("company", ""),
         "count": sum(other.values()),
         "list": " · ".join(f"{code} {n:,}" for code, n in ordered),
+        "converted_count": sum(int(c.get("deals", 0)) for _code, c in done),
+        "converted": " · ".join(f"{code} {int(c.get('deals', 0)):,} × {c.get('rate')}" for code, c in done),
     }
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,12 @@ from django.utils.translation import gettext as _
 
 from kokyaku.crm.models import AccountChurn
 from kokyaku.crm.permissions import AnyUser, check
-from kokyaku.crm.selectors import company_settings
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import UP_FROM, CriteriaSpec, Thresholds, compute_portfolio
 from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
+from kokyaku.lib.currency import rate_text
 from kokyaku.lib.dates import check_day
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotCutoff, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.precompute import store_summaries
@@ -188,6 +190,37 @@ def load_portfolio_inputs(as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
         stamps = np.where(np.isnan(days), np.datetime64("NaT"), epoch + np.nan_to_num(days).astype("timedelta64[D]"))
         deals[col] = pd.to_datetime(stamps.astype("datetime64[ns]"))
     return accounts, deals
+
+
+def convert_amounts(deals: pd.DataFrame, *, company: str, rates: Mapping[str, Decimal]) -> dict[str, Any] | None:
+    """Put ``deals["amount"]`` in the company currency, in place, where ``rates`` has the deal's currency.
+
+    Returns the snapshot's ``notes["currencies"]`` or None when every deal is in ``company``:
+    ``{"company": "JPY", "converted": {"USD": {"rate": "151.3", "deals": 3}}, "other": {"GBP": 2}}``,
+    ``other`` being the deals without a rate, counted as stored (the pages say so). Vectorised: the
+    one comparison over every deal the note always took, then on the foreign deals only one hash
+    pass (``pd.factorize``) and integer arrays.
+    """
+    foreign = (deals["currency"] != company).to_numpy()
+    if not foreign.any():
+        return None
+    codes, uniques = pd.factorize(deals["currency"].to_numpy()[foreign])  # a missing code is -1: never converted
+    names = [str(u) for u in uniques]
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    factor = np.ones(len(names) + 1)  # the extra 1.0 at the end is what code -1 picks
+    converted: dict[str, Any] = {}
+    other: dict[str, int] = {}
+    for i, name in sorted(enumerate(names), key=lambda kv: (-counts[kv[0]], kv[1])):
+        if name in rates:
+            factor[i] = float(rates[name])
+            converted[name] = {"rate": rate_text(rates[name]), "deals": int(counts[i])}
+        else:
+            other[name] = int(counts[i])
+    if converted:
+        amounts = deals["amount"].to_numpy(dtype=float, copy=True)
+        amounts[foreign] *= factor[codes]
+        deals["amount"] = amounts
+    return {"company": company, **({"converted": converted} if converted else {}), **({"other": other} if other else {})}
 
 
 def load_churned(as_of: date) -> pd.DataFrame:
@@ -388,11 +421,9 @@ def snapshot_create(
         accounts, deals = load_portfolio_inputs(as_of)
         notify("loaded", len(deals))
         notes: dict[str, Any] = {}
-        # Amounts are taken as they are (no conversion): deals in another currency than the
-        # company's count as if they were in it. The pages say so (how many, in which currencies).
-        foreign = deals["currency"][deals["currency"] != settings.currency].value_counts()
-        if len(foreign):
-            notes["currencies"] = {"company": settings.currency, "other": {str(k): int(v) for k, v in foreign.items()}}
+        currencies = convert_amounts(deals, company=settings.currency, rates=conversion_rates())
+        if currencies is not None:
+            notes["currencies"] = currencies
         if model_probability is None and repeat_probability is None and use_models:
             provided = _provided(as_of)
             if provided is not None:

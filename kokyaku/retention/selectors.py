@@ -9,16 +9,19 @@ which the page, the API and ``kokyaku retention`` show as they are.
 **Cache.** Measuring takes about a second at 100,000 accounts (the sBG fit and its bootstrap),
 so the record is kept in Django's cache, keyed by the as-of day, the company settings it depends
 on and a fingerprint of the purchases up to that day (their count, sum and latest date: one
-aggregate over the won-deal index). An import or an edit that changes any of them measures
-afresh; anything else (an account moved to another owner, say) shows within ``CACHE_SECONDS``.
+aggregate over the won-deal index, the amounts converted at the company's rates). An import or an
+edit that changes any of them (or a changed rate) measures afresh; anything else (an account moved
+to another owner, say) shows within ``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,10 @@ from django.core.cache import cache
 from django.db import connection
 
 from kokyaku.crm.models import CompanySettings
-from kokyaku.crm.selectors import company_settings
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.domain.retention import DAYS_PER_YEAR, CohortTable, RetentionReport, classic_survival, measure_retention
 from kokyaku.lib.bulk import fetch, read_frame
+from kokyaku.lib.currency import converted_sql
 from kokyaku.portfolio.periods import fiscal_year_of
 
 CACHE_SECONDS = 15 * 60
@@ -141,21 +145,25 @@ def cohort_freqs(fiscal_year_start_month: int) -> tuple[str, str]:
     return f"Y-{last}", f"Q-{last}"
 
 
-def _fingerprint(as_of: date, currency: str) -> tuple[int, str, str]:
-    """Count, sum and latest date of the won deals up to ``as_of``: one aggregate on the won-deal index."""
+def _fingerprint(as_of: date, currency: str, rates: Mapping[str, Decimal]) -> tuple[int, str, str]:
+    """Count, sum (converted) and latest date of the won deals up to ``as_of``: one aggregate on the won-deal index.
+
+    The sum is in the company currency at today's rates, so a changed rate measures afresh.
+    """
+    amount, params = converted_sql(rates, currency, unrated="0")
     row = fetch(
-        "SELECT COUNT(*), SUM(CASE WHEN currency = %s THEN amount ELSE 0 END), MAX(closed_on) "
-        "FROM crm_deal WHERE status = 'won' AND closed_on <= %s",
-        [currency, as_of],
+        f"SELECT COUNT(*), SUM({amount}), MAX(closed_on) FROM crm_deal WHERE status = 'won' AND closed_on <= %s",  # noqa: S608 - fixed SQL, values are bound
+        [*params, as_of],
     )[0]
     return int(row[0]), str(row[1]), str(row[2])
 
 
-def load_purchases(as_of: date, currency: str) -> pd.DataFrame:
+def load_purchases(as_of: date, currency: str, rates: Mapping[str, Decimal] | None = None) -> pd.DataFrame:
     """The won deals closed up to ``as_of`` as the domain's purchases: ``account_id, purchased_on, amount``.
 
-    One query. Amounts in another currency than the company's count as purchases with no revenue
-    (the revenue at stake is in the company currency).
+    One query. Amounts are in the company currency ``currency``: a deal in a currency of ``rates``
+    (``crm.selectors.conversion_rates``) is converted; one in a currency without a rate counts as a
+    purchase with no revenue (the revenue at stake is in the company currency).
     """
     # The date as a day number: SQLite's driver would otherwise make a datetime.date of every row (1.5 s at 150,000).
     day = (
@@ -163,10 +171,11 @@ def load_purchases(as_of: date, currency: str) -> pd.DataFrame:
         if connection.vendor == "postgresql"
         else "CAST(julianday(closed_on) - 2440587.5 AS INTEGER)"
     )
+    amount, params = converted_sql(rates or {}, currency, unrated="0")
     frame = read_frame(
-        f"SELECT account_id, {day}, CASE WHEN currency = %s THEN amount ELSE 0 END "  # noqa: S608 - fixed SQL, values are bound
+        f"SELECT account_id, {day}, {amount} "  # noqa: S608 - fixed SQL, values are bound
         "FROM crm_deal WHERE status = 'won' AND closed_on <= %s",
-        [currency, as_of],
+        [*params, as_of],
         ["account_id", "purchased_on", "amount"],
     )
     days = pd.to_numeric(frame["purchased_on"]).to_numpy(np.int64)
@@ -285,13 +294,15 @@ def _record(
     )
 
 
-def measure(as_of: date, *, level: float = 0.9, company: CompanySettings | None = None) -> Retention:
-    """Measure the company's retention as of ``as_of``, uncached: two queries (settings, purchases), one if given them."""
+def measure(
+    as_of: date, *, level: float = 0.9, company: CompanySettings | None = None, rates: Mapping[str, Decimal] | None = None
+) -> Retention:
+    """Measure the company's retention as of ``as_of``, uncached: 3 queries (settings, rates, purchases), one if given both."""
     started = time.perf_counter()
     company = company or company_settings()
     start_month = int(company.fiscal_year_start_month)
     year_freq, quarter_freq = cohort_freqs(start_month)
-    purchases = load_purchases(as_of, company.currency)
+    purchases = load_purchases(as_of, company.currency, conversion_rates() if rates is None else rates)
     report = measure_retention(
         purchases,
         as_of=as_of,
@@ -314,9 +325,10 @@ def measure(as_of: date, *, level: float = 0.9, company: CompanySettings | None 
 def retention_report(as_of: date) -> Retention:
     """The company's retention as of ``as_of``, from the cache when the purchases have not changed.
 
-    Two queries on a hit (settings, fingerprint), three on a miss.
+    Three queries on a hit (settings, conversion rates, fingerprint), four on a miss.
     """
     company = company_settings()
+    rates = conversion_rates()
     key = ":".join(
         str(part)
         for part in (
@@ -327,12 +339,12 @@ def retention_report(as_of: date) -> Retention:
             company.dormancy_days,
             company.fiscal_year_start_month,
             company.currency,
-            *_fingerprint(as_of, company.currency),
+            *_fingerprint(as_of, company.currency, rates),
         )
     )
     cached = cache.get(key)
     if isinstance(cached, Retention):
         return cached
-    record = measure(as_of, company=company)
+    record = measure(as_of, company=company, rates=rates)
     cache.set(key, record, CACHE_SECONDS)
     return record

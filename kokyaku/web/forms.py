@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,27 @@ class CompanySettingsForm(forms.Form):
         max_value=3650,
         help_text=_("A customer with no purchase for this long and nothing open is dormant."),
     )
+
+
+class ConversionRateForm(forms.Form):
+    """A conversion rate to set; the service checks the code, the company currency and the value."""
+
+    currency = forms.CharField(
+        label=_("Currency to convert"),
+        min_length=3,
+        max_length=3,
+        help_text=_("ISO 4217 code of the deals' currency, such as USD."),
+    )
+    rate = forms.DecimalField(
+        label=_("Rate"),
+        max_digits=20,
+        decimal_places=8,
+        help_text=_("How many units of the company currency one unit of it is worth, e.g. 151.3 for USD in a JPY company."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_rate_%s")  # the settings form above has its own id_currency
+        super().__init__(*args, **kwargs)
 
 
 class LostReasonForm(forms.ModelForm[LostReason]):

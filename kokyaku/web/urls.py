@@ -9,6 +9,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("settings/company/", views.company_settings, name="company_settings"),
+    path("settings/rates/", views.conversion_rate, name="conversion_rate"),
     path("settings/lost-reasons/", views.lost_reason_add, name="lost_reason_add"),
     path("settings/lost-reasons/<int:reason_id>/active/", views.lost_reason_toggle, name="lost_reason_toggle"),
     path("tokens/", views.api_tokens, name="api_tokens"),

@@ -19,13 +19,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kokyaku.assignment.selectors import handovers_open
 from kokyaku.crm import selectors as crm_selectors
 from kokyaku.crm.permissions import rep_of
-from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
+from kokyaku.crm.services import (
+    company_settings_update,
+    conversion_rate_clear,
+    conversion_rate_set,
+    lost_reason_create,
+    lost_reason_set_active,
+)
 from kokyaku.followups.views.home import home_followups
+from kokyaku.lib.currency import rate_text
 from kokyaku.portfolio.views.home import home_panels
 from kokyaku.users import services as user_services
 from kokyaku.users.decorators import manager_required
 from kokyaku.users.selectors import api_token_list
-from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, LostReasonForm
+from kokyaku.web.forms import ApiTokenForm, CompanySettingsForm, ConversionRateForm, LostReasonForm
 from kokyaku.web.middleware import database_down_answer
 
 
@@ -53,9 +60,18 @@ def _settings_form() -> CompanySettingsForm:
 
 
 def _settings_page(
-    request: HttpRequest, form: CompanySettingsForm, reason_form: LostReasonForm, status: int = 200
+    request: HttpRequest,
+    form: CompanySettingsForm,
+    reason_form: LostReasonForm,
+    status: int = 200,
+    rate_form: ConversionRateForm | None = None,
 ) -> HttpResponse:
-    context = {"form": form, "reason_form": reason_form, "reasons": crm_selectors.lost_reason_list()}
+    rates = [{"currency": code, "rate": rate_text(rate)} for code, rate in crm_selectors.conversion_rates().items()]
+    context = {
+        "form": form, "reason_form": reason_form, "reasons": crm_selectors.lost_reason_list(),
+        "rate_form": rate_form or ConversionRateForm(), "rates": rates,
+        "company_currency": crm_selectors.company_settings().currency,
+    }  # fmt: skip
     return render(request, "web/company_settings.html", context, status=status)
 
 
@@ -75,6 +91,33 @@ def company_settings(request: HttpRequest) -> HttpResponse:
                 return redirect("web:company_settings")
         return _settings_page(request, form, LostReasonForm(), status=400)
     return _settings_page(request, _settings_form(), LostReasonForm())
+
+
+@manager_required
+@require_POST
+def conversion_rate(request: HttpRequest) -> HttpResponse:
+    """Set a conversion rate, or with ``clear`` remove one; back to the settings page."""
+    if request.POST.get("clear"):
+        code = request.POST.get("currency", "")
+        try:
+            removed = conversion_rate_clear(actor=request.user, currency=code)
+        except ValidationError:
+            removed = False
+        if not removed:
+            raise Http404(_("No such conversion rate."))
+        messages.success(request, _("Conversion rate of %(code)s removed.") % {"code": code.strip().upper()})
+        return redirect("web:company_settings")
+    rate_form = ConversionRateForm(request.POST)
+    if rate_form.is_valid():
+        try:
+            row = conversion_rate_set(actor=request.user, **rate_form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                rate_form.add_error(field if field in rate_form.fields else None, errors)
+        else:
+            messages.success(request, _("Conversion rate of %(code)s saved.") % {"code": row.currency})
+            return redirect("web:company_settings")
+    return _settings_page(request, _settings_form(), LostReasonForm(), status=400, rate_form=rate_form)
 
 
 @manager_required

@@ -8,6 +8,7 @@ count) and the name Chromium's accessibility tree computes for it (through CDP).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
-from kokyaku.crm.models import LostReason
+from kokyaku.crm.models import ConversionRate, LostReason
 from kokyaku.users.services import api_token_create
 from tests.browser.conftest import NewPage, log_in
 
@@ -86,6 +87,8 @@ def reasons(manager: User) -> list[LostReason]:
 def test_every_control_on_the_company_settings_page_has_a_name(
     new_page: NewPage, live_server: LiveServer, reasons: list[LostReason], locale: str, retire: str, use_again: str
 ) -> None:
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    ConversionRate.objects.create(currency="EUR", rate=Decimal("163"))
     page = new_page(locale=locale)
     log_in(page, live_server.url, "sato")
     page.goto(f"{live_server.url}/settings/company/")
@@ -93,6 +96,7 @@ def test_every_control_on_the_company_settings_page_has_a_name(
     # Each row's button says which reason it acts on (eight "Retire" buttons read out alike otherwise).
     assert any(retire in n and "price" in n for n in names), names
     assert any(use_again in n and "timing" in n for n in names), names
+    assert sum(1 for n in names if n.endswith((" USD", " EUR"))) == 2, names  # each rate's remove button names its currency
     assert len(set(names)) == len(names), names  # no two controls read out alike
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 from pytest_django import DjangoAssertNumQueries
 
 from kokyaku.crm import selectors
-from kokyaku.crm.models import Account, Activity, CompanySettings, Deal, Rep, Team
+from kokyaku.crm.models import Account, Activity, CompanySettings, ConversionRate, Deal, Rep, Team
 from kokyaku.crm.selectors import fiscal_year_bounds, home_summary
 
 TODAY = date(2026, 11, 20)
@@ -86,6 +86,12 @@ def test_won_revenue_counts_this_fiscal_years_wins_in_the_company_currency_only(
     assert (summary.fiscal_year_start, summary.fiscal_year_end, summary.currency) == (date(2026, 4, 1), date(2027, 4, 1), "JPY")
 
 
+def test_won_revenue_converts_a_deal_in_a_currency_with_a_rate(book: list[Deal]) -> None:
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    ConversionRate.objects.create(currency="EUR", rate=Decimal("163"))  # no EUR deal: changes nothing
+    assert home_summary(user=User(), today=TODAY).won_revenue == Decimal("2762848.70")  # 1,250,000 + 9,999 × 151.3
+
+
 def test_won_revenue_follows_the_fiscal_year_start_month_in_company_settings(book: list[Deal]) -> None:
     CompanySettings.objects.update_or_create(pk=1, defaults={"fiscal_year_start_month": 1})
     summary = home_summary(user=User(), today=TODAY)
@@ -127,7 +133,7 @@ def test_the_summary_takes_the_same_few_queries_for_one_deal_or_three_hundred(
     )  # fmt: skip
     user = User.objects.select_related("rep").get(username="tanaka")
     CompanySettings.load()  # the first load creates the row; measure the steady state
-    with django_assert_max_num_queries(11):  # 10, and one for the table estimates on PostgreSQL
+    with django_assert_max_num_queries(12):  # 11 (the conversion rates among them), and one for the table estimates on PostgreSQL
         summary = home_summary(user=user, today=TODAY)
         names = [(d.account.name, d.owner.name if d.owner else "") for d in summary.recent_deals]
     assert len(names) == 10

@@ -98,15 +98,19 @@ def test_one_invoice_with_two_customers_is_refused(tmp_path: Path) -> None:
 
 def test_a_mapping_in_another_currency_than_the_company_says_so_in_the_summary(tmp_path: Path) -> None:
     """The Online Retail mapping writes GBP; a company left at JPY would count none of that revenue, silently."""
-    from kokyaku.crm.models import CompanySettings
+    from kokyaku.crm.models import CompanySettings, ConversionRate
 
     summary = import_run(actor=None, kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
     warned = [str(note) for note in summary.notes if "not the company currency" in str(note)]
     assert warned == [
-        "every row is in GBP, not the company currency JPY: revenue figures count the company currency only, and "
-        "pages and exports show amounts as JPY; if the company works in GBP, set it (kokyaku company --currency GBP, "
-        "or Company settings)"
+        "every row is in GBP, not the company currency JPY, and it has no conversion rate: revenue figures leave these "
+        "rows out, and pages and exports show amounts as JPY; if the company works in GBP, set it (kokyaku company "
+        "--currency GBP, or Company settings), else set a rate (kokyaku company --rate GBP=...)"
     ]
+    rate = ConversionRate.objects.create(currency="GBP", rate=Decimal("190"))  # converted: nothing to warn of
+    converted = import_run(actor=None, kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
+    assert not [note for note in converted.notes if "not the company currency" in str(note)]
+    rate.delete()
     CompanySettings.objects.filter(pk=1).update(currency="GBP")
     again = import_run(actor=None, kind="purchases", path=write(tmp_path, "retail.csv", LINES), mapping=MAPPING)
     assert not [note for note in again.notes if "not the company currency" in str(note)]

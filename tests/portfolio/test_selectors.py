@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kokyaku.crm.models import Account, Activity, Deal, Rep, Target
+from kokyaku.crm.models import Account, Activity, ConversionRate, Deal, Rep, Target
 from kokyaku.domain.portfolio import AxisRule, CriteriaSpec
 from kokyaku.portfolio.models import SnapshotRow
 from kokyaku.portfolio.selectors import (
@@ -232,7 +232,7 @@ def test_targets_show_won_pipeline_yomi_gap_and_the_zone_a_accounts_to_close_it(
     snapshot = snapshot_create(actor=None, as_of=AS_OF)
     Target.objects.create(rep=strong_rep, period_start=date(2026, 7, 1), period_end=date(2026, 9, 30), amount=Decimal(3_000_000))
     Deal.objects.filter(account=portfolio[1]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 10))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # five, and the company currency and its conversion rates
         view = targets_view(start=date(2026, 7, 1), end=date(2026, 9, 30), snapshot=snapshot)
     (row,) = view.reps
     assert (row.rep_id, row.rep) == (strong_rep.pk, strong_rep.name)
@@ -249,6 +249,28 @@ def test_targets_show_won_pipeline_yomi_gap_and_the_zone_a_accounts_to_close_it(
     assert [a.cumulative_expected_value for a in row.accounts] == [810_000, 810_000 + 490_000]
     assert not any(a.covers_gap for a in row.accounts)
     assert (view.team.target, view.team.gap, view.team.reps_behind) == (3_000_000, 2_900_000, 1)
+
+
+def test_targets_convert_deals_in_a_currency_with_a_rate_and_leave_out_the_others(
+    portfolio: dict[int, Account], strong_rep: Rep
+) -> None:
+    Target.objects.create(rep=strong_rep, period_start=date(2026, 7, 1), period_end=date(2026, 7, 31), amount=Decimal(1_000_000))
+    Deal.objects.filter(account=portfolio[1]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 10))  # ¥100,000 won
+    Deal.objects.create(
+        external_id="D-US-WON", account=portfolio[1], owner=strong_rep, amount=Decimal(1000), currency="USD",
+        status=Deal.Status.WON, opened_on=date(2026, 5, 1), closed_on=date(2026, 7, 11),
+    )  # fmt: skip
+    Deal.objects.filter(account=portfolio[3]).update(amount=Decimal(2000), currency="USD")  # open, 30 %
+    Deal.objects.filter(account=portfolio[5]).update(currency="GBP")  # open, 50 %: no rate
+    (before,) = targets_view(start=date(2026, 7, 1), end=date(2026, 7, 31)).reps
+    assert before.won == 100_000  # without a rate the USD win is left out
+    assert before.pipeline == 700_000 + 900_000
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    (row,) = targets_view(start=date(2026, 7, 1), end=date(2026, 7, 31)).reps
+    assert row.won == pytest.approx(100_000 + 151_300)
+    assert row.pipeline == pytest.approx(302_600 + 700_000 + 900_000)  # 2,000 × 151.3; the GBP deal left out
+    assert row.weighted_pipeline == pytest.approx(0.3 * 302_600 + 0.7 * 700_000 + 0.9 * 900_000)
+    assert row.gap == pytest.approx(1_000_000 - 251_300)
 
 
 def test_the_pipeline_counts_open_deals_by_expected_close_date_not_closed_date(

@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kokyaku.crm.models import Account, CompanySettings, Deal, Rep
+from kokyaku.crm.selectors import conversion_rates
+from kokyaku.crm.services import conversion_rate_set
 from kokyaku.domain.retention import measure_retention
 from kokyaku.retention.selectors import cohort_freqs, cohort_label, load_purchases, measure, retention_report
 from tests.retention.conftest import AS_OF, add_purchases
@@ -55,6 +58,31 @@ def test_purchases_are_the_won_deals_up_to_the_day(history: list[Account], stron
     ]  # another currency: no revenue
     assert frame["amount"].sum() == float(sum(d.amount for d in won.exclude(currency="USD")))
     assert str(frame["purchased_on"].dtype).startswith("datetime64")
+
+
+def test_a_purchase_in_a_currency_with_a_rate_counts_converted(history: list[Account], strong_rep: Rep, manager: User) -> None:
+    common = {"account": history[0], "owner": strong_rep, "name": "x", "status": Deal.Status.WON, "opened_on": date(2026, 1, 1)}
+    Deal.objects.create(external_id="usd", amount=Decimal(200), currency="USD", closed_on=date(2026, 3, 3), **common)
+    Deal.objects.create(external_id="gbp", amount=Decimal(300), currency="GBP", closed_on=date(2026, 3, 4), **common)
+    conversion_rate_set(actor=manager, currency="USD", rate="151.3")
+    frame = load_purchases(AS_OF, "JPY", conversion_rates())
+    by_day = frame.set_index("purchased_on")["amount"]
+    assert by_day[pd.Timestamp(2026, 3, 3)] == pytest.approx(30260.0)  # 200 × 151.3
+    assert by_day[pd.Timestamp(2026, 3, 4)] == 0.0  # no GBP rate: a purchase with no revenue, as before
+    won_jpy = Deal.objects.filter(status=Deal.Status.WON, closed_on__lte=AS_OF, currency="JPY")
+    assert frame["amount"].sum() == pytest.approx(float(sum(d.amount for d in won_jpy)) + 30260.0)
+
+
+def test_a_new_rate_measures_afresh(history: list[Account], strong_rep: Rep, manager: User) -> None:
+    Deal.objects.create(
+        external_id="usd", account=history[0], owner=strong_rep, name="x", amount=Decimal(200), currency="USD",
+        status=Deal.Status.WON, opened_on=date(2026, 1, 1), closed_on=date(2026, 3, 3),
+    )  # fmt: skip
+    CompanySettings.load()
+    retention_report(AS_OF)
+    assert _queries(lambda: retention_report(AS_OF)) == 3  # cached
+    conversion_rate_set(actor=manager, currency="USD", rate="151.3")
+    assert _queries(lambda: retention_report(AS_OF)) == 4  # the converted sum changed the fingerprint
 
 
 def test_the_record_is_the_domain_report(history: list[Account]) -> None:
@@ -106,8 +134,8 @@ def test_a_fixed_number_of_queries_and_a_cache_that_sees_new_purchases(history: 
     first = _queries(lambda: retention_report(AS_OF))
     add_purchases(strong_rep, accounts=40, first=date(2024, 2, 1), spacing_days=9, every_days=60, prefix="M")
     second = _queries(lambda: retention_report(AS_OF))
-    assert first == second == 3  # settings, fingerprint, purchases: not one per account
-    assert _queries(lambda: retention_report(AS_OF)) == 2  # cached: settings and fingerprint only
+    assert first == second == 4  # settings, conversion rates, fingerprint, purchases: not one per account
+    assert _queries(lambda: retention_report(AS_OF)) == 3  # cached: settings, rates and fingerprint only
     assert retention_report(AS_OF).customers == 120
     Deal.objects.filter(external_id="H-0-0").update(amount=Decimal(1))  # an edited amount measures afresh
-    assert _queries(lambda: retention_report(AS_OF)) == 3
+    assert _queries(lambda: retention_report(AS_OF)) == 4

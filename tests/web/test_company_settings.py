@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from kokyaku.crm.models import CompanySettings, LostReason, Rep
-from kokyaku.crm.services import company_settings_update, lost_reason_create, lost_reason_set_active
+from kokyaku.crm.models import CompanySettings, ConversionRate, LostReason, Rep
+from kokyaku.crm.services import company_settings_update, conversion_rate_set, lost_reason_create, lost_reason_set_active
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +154,65 @@ def test_a_manager_retires_a_lost_reason_and_uses_it_again(manager_client: Clien
     manager_client.post(f"/settings/lost-reasons/{price.pk}/active/", {"active": "1"})
     price.refresh_from_db()
     assert price.active
+
+
+RATES = "/settings/rates/"
+
+
+def test_a_manager_saves_a_conversion_rate_and_sees_it_listed(manager_client: Client) -> None:
+    response = manager_client.post(RATES, {"currency": "usd", "rate": "151.30"}, follow=True)
+    assert response.redirect_chain == [(URL, 302)]
+    html = response.content.decode()
+    assert "Conversion rate of USD saved." in html
+    assert "1 USD = 151.3 JPY" in html.split('data-testid="conversion-rates"')[1]
+    assert ConversionRate.objects.get().rate == Decimal("151.3")
+    manager_client.post(RATES, {"currency": "USD", "rate": "150"})  # replaces it
+    assert list(ConversionRate.objects.values_list("currency", "rate")) == [("USD", Decimal("150"))]
+    ja = manager_client.get(URL, headers={"Accept-Language": "ja"}).content.decode()
+    assert "換算レート" in ja
+
+
+def test_a_manager_removes_a_conversion_rate(manager_client: Client) -> None:
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    response = manager_client.post(RATES, {"currency": "USD", "clear": "1"}, follow=True)
+    assert "Conversion rate of USD removed." in response.content.decode()
+    assert not ConversionRate.objects.exists()
+    assert manager_client.post(RATES, {"currency": "USD", "clear": "1"}).status_code == 404  # nothing left to remove
+
+
+@pytest.mark.parametrize(
+    ("currency", "rate", "field", "message"),
+    [
+        ("JPY", "1", "currency", "JPY is the company currency: its amounts need no rate."),
+        ("YEN", "151.3", "currency", "use an ISO 4217 currency code such as USD or EUR, not &#x27;YEN&#x27;."),
+        ("USD", "0", "rate", "a rate is a number above 0 (units of JPY for one USD), not &#x27;0&#x27;."),
+        ("USD", "-1", "rate", "a rate is a number above 0 (units of JPY for one USD), not &#x27;-1&#x27;."),
+        ("USD", "cheap", "rate", "Enter a number."),
+    ],
+)
+def test_a_bad_conversion_rate_is_reported_on_its_field(
+    manager_client: Client, currency: str, rate: str, field: str, message: str
+) -> None:
+    response = manager_client.post(RATES, {"currency": currency, "rate": rate})
+    assert response.status_code == 400
+    assert field in response.context["rate_form"].errors
+    assert message in response.content.decode()
+    assert not ConversionRate.objects.exists()
+
+
+def test_a_rep_cannot_set_a_conversion_rate(rep_client: Client, strong_rep: Rep) -> None:
+    assert rep_client.post(RATES, {"currency": "USD", "rate": "151.3"}).status_code == 403
+    assert strong_rep.user is not None
+    with pytest.raises(PermissionDenied):
+        conversion_rate_set(actor=strong_rep.user, currency="USD", rate="151.3")
+    assert not ConversionRate.objects.exists()
+
+
+def test_the_company_currency_cannot_change_while_rates_are_in_it(manager_client: Client) -> None:
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    response = manager_client.post(URL, VALID)
+    assert response.status_code == 400
+    assert "remove them before changing the company currency" in " ".join(response.context["form"].errors["currency"])
+    assert CompanySettings.load().currency == "JPY"
+    manager_client.post(URL, {**VALID, "currency": "JPY"})  # the other settings still change
+    assert CompanySettings.load().dormancy_days == 180

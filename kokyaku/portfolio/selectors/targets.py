@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 
 from kokyaku.crm.models import Deal, Rep, Target
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import accounts_to_close_gap, forecast_from_sums, team_forecast
 from kokyaku.lib.bulk import read_frame
+from kokyaku.lib.currency import converted_sql
 from kokyaku.portfolio.models import Snapshot, SnapshotRow
 from kokyaku.portfolio.selectors.snapshots import snapshot_latest, stage_probabilities_for
 
@@ -145,7 +149,15 @@ def _gap_accounts(snapshot: Snapshot, gaps: pd.Series, per_rep: int) -> dict[int
 
 
 def _pipeline_sums(
-    *, start: date, end: date, rep_ids: Sequence[int] | None, table: dict[str, float], high: float, mid: float
+    *,
+    start: date,
+    end: date,
+    rep_ids: Sequence[int] | None,
+    table: dict[str, float],
+    high: float,
+    mid: float,
+    company: str,
+    rates: Mapping[str, Decimal],
 ) -> pd.DataFrame:
     """The open deals expected to close in [start, end], summed per owner by the database: ``rep_id, amt, w, hi, md``.
 
@@ -155,6 +167,8 @@ def _pipeline_sums(
     One GROUP BY read with :func:`~kokyaku.lib.bulk.read_frame` (COPY on PostgreSQL): a month's
     open deals at a million accounts (73,000) never come to Python, and the 15,000 sums come back
     as one CSV. The partial index ``crm_deal_open_expected_cover`` answers it from the index alone.
+    Amounts are in the company currency ``company``: converted at ``rates``, a deal in a currency
+    without a rate left out (:func:`kokyaku.lib.currency.converted_sql`).
     """
     if not (0 <= mid < high <= 1):  # as target_forecast refuses them
         raise DomainError(f"ヨミ thresholds must satisfy 0 <= mid < high <= 1, got mid={mid}, high={high}")
@@ -172,15 +186,16 @@ def _pipeline_sums(
     # text round trip there) in each of the four (a million accounts' month, 73,000 open deals into
     # 14,800 reps: 66-90 ms executing before, 42-54 ms so).
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    amount, converted = converted_sql(rates, company, amount="d.amount", currency="d.currency")
     sql = (
         "SELECT owner_id, SUM(a), SUM(a * p), SUM(a) FILTER (WHERE p >= %s), SUM(a) FILTER (WHERE p >= %s AND p < %s)"  # noqa: S608 (table and column names, placeholders)
-        " FROM (SELECT d.owner_id, CAST(d.amount AS DOUBLE PRECISION) AS a,"
+        f" FROM (SELECT d.owner_id, CAST({amount} AS DOUBLE PRECISION) AS a,"
         " (COALESCE(CAST(d.probability AS DOUBLE PRECISION), s.pct) / 100.0) AS p"
         f" FROM {deals} d LEFT JOIN ({stages}) s ON s.stage = d.stage"
         f" WHERE d.status = %s AND d.expected_close_on >= %s AND d.expected_close_on <= %s AND d.owner_id IS NOT NULL{owners}"
         f"{fence}) x GROUP BY owner_id"
     )
-    params = [high, mid, high, *by_stage, Deal.Status.OPEN, start, end, *(rep_ids or [])]  # in the order they appear
+    params = [high, mid, high, *converted, *by_stage, Deal.Status.OPEN, start, end, *(rep_ids or [])]  # in the order they appear
     frame = read_frame(sql, params, ["rep_id", "amt", "w", "hi", "md"])
     for col in ("amt", "w", "hi", "md"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float).fillna(0.0)
@@ -205,6 +220,8 @@ def targets_view(
     reps_slice: slice | None = None,
     largest_gaps: int | None = None,
     rep_search: str = "",
+    currency: str | None = None,
+    rates: Mapping[str, Decimal] | None = None,
 ) -> Targets:
     """Return the 予実 of a period: per rep target, won, weighted pipeline, ヨミ and gap.
 
@@ -219,18 +236,28 @@ def targets_view(
     large sales organisation. ``largest_gaps``: only the reps behind with the largest gaps, that
     many, largest first (the manager's home: 10 of 15,000 reps, without a record per rep).
     ``rep_search``: only the reps whose name contains it (any case); ``reps_total`` then counts
-    those, the team's figures still every rep. Five queries, six without a snapshot.
+    those, the team's figures still every rep. Money is in the company currency: a deal in another
+    currency is converted at the company's rate (``crm.selectors.conversion_rates``), left out
+    without one (``currency`` and ``rates``: the company's, read here unless the caller has them).
+    Five queries, six without a snapshot, and one for each of ``currency`` and ``rates`` not given.
     """
     snapshot = snapshot or snapshot_latest()
     table = stage_probabilities_for(snapshot)
+    company = company_settings().currency if currency is None else currency
+    rates = conversion_rates() if rates is None else rates
+    won_amount, won_params = converted_sql(rates, company)
     targets_qs = Target.objects.filter(period_start__gte=start, period_end__lte=end)
     won_qs = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
     if rep_ids is not None:
         targets_qs = targets_qs.filter(rep_id__in=rep_ids)
         won_qs = won_qs.filter(owner_id__in=rep_ids)
     targets = _frame(targets_qs.values("rep_id").annotate(target=Sum("amount")).order_by(), ["rep_id", "target"])
-    won = _frame(won_qs.exclude(owner_id=None).values("owner_id").annotate(amount=Sum("amount")).order_by(), ["rep_id", "amount"])
-    pipe = _pipeline_sums(start=start, end=end, rep_ids=rep_ids, table=table, high=high, mid=mid)
+    in_company_currency = RawSQL(won_amount, won_params, output_field=DecimalField())  # noqa: S611 - fixed SQL, values are bound
+    won = _frame(
+        won_qs.exclude(owner_id=None).values("owner_id").annotate(amount=Sum(in_company_currency)).order_by(),
+        ["rep_id", "amount"],
+    )
+    pipe = _pipeline_sums(start=start, end=end, rep_ids=rep_ids, table=table, high=high, mid=mid, company=company, rates=rates)
     for frame, col in ((targets, "target"), (won, "amount")):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
         frame["rep_id"] = frame["rep_id"].astype("int64")

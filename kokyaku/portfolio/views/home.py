@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kokyaku.crm.permissions import rep_of
-from kokyaku.crm.selectors import company_settings
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.models import Snapshot
 from kokyaku.portfolio.periods import Period, period_of
@@ -19,11 +19,11 @@ from kokyaku.users.roles import is_manager
 HOME_GAPS = 10  # the largest gaps on a manager's home; the targets page lists every rep
 
 
-def _team_panels(snapshot: Snapshot, month: Period) -> dict[str, Any]:
+def _team_panels(snapshot: Snapshot, month: Period, money: dict[str, Any]) -> dict[str, Any]:
     """The manager's panels: the matrix, the largest gaps this month, and what moved since the snapshot before."""
     matrix = selectors.team_matrix(snapshot)
     # Only the largest gaps become records (10 of up to 15,000 reps); the counts cover every rep.
-    team = targets_of(month, accounts_per_rep=0, largest_gaps=HOME_GAPS)
+    team = targets_of(month, accounts_per_rep=0, largest_gaps=HOME_GAPS, **money)
     out: dict[str, Any] = {
         "matrix": matrix,
         "matrix_rows": presenters.matrix_rows(snapshot.pk, matrix, reverse("portfolio:accounts")),
@@ -48,10 +48,11 @@ def home_panels(request: HttpRequest) -> dict[str, Any]:
     company, today = company_settings(), timezone.localdate()
     month = period_of(today, kind="month", start_month=company.fiscal_year_start_month)
     out.update({"currency": company.currency, "month": month})
+    money: dict[str, Any] = {"currency": company.currency, "rates": conversion_rates()}  # read once for both panels
     if out["is_manager"]:
-        out.update(_team_panels(snapshot, month))
+        out.update(_team_panels(snapshot, month, money))
     if rep is not None:
         out["focus"] = selectors.rep_focus(snapshot, rep_id=rep.pk, today=today)
-        mine = targets_of(month, rep_ids=[rep.pk], accounts_per_rep=5)
+        mine = targets_of(month, rep_ids=[rep.pk], accounts_per_rep=5, **money)
         out["my_target"] = mine.reps[0] if mine.reps else None
     return out

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kokyaku.crm import services as crm_services
-from kokyaku.crm.selectors import company_settings
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.portfolio import presenters, selectors
 from kokyaku.portfolio.forms import TargetForm, error_lines
 from kokyaku.portfolio.periods import Period, fiscal_periods, fiscal_year_of, period_of, period_parse
@@ -45,8 +48,10 @@ def targets_of(
     reps_slice: slice | None = None,
     largest_gaps: int | None = None,
     rep_search: str = "",
+    currency: str | None = None,
+    rates: Mapping[str, Decimal] | None = None,
 ) -> selectors.Targets:
-    """The 予実 of a period (the targets page, the home page's panels)."""
+    """The 予実 of a period (the targets page, the home page's panels); ``currency``, ``rates``: the company's, if known."""
     return selectors.targets_view(
         start=period.start,
         end=period.end,
@@ -55,6 +60,8 @@ def targets_of(
         reps_slice=reps_slice,
         largest_gaps=largest_gaps,
         rep_search=rep_search,
+        currency=currency,
+        rates=rates,
     )
 
 
@@ -66,10 +73,11 @@ def targets(request: HttpRequest) -> HttpResponse:
     # A page of reps (the team's figures count them all): a sales organisation of 15,000 reps is not one table.
     # ?rep= narrows the table to the reps whose name contains it; the team's figures stay the whole team's.
     asked, search = page_param(request, "reps_page"), (request.GET.get("rep") or "").replace("\x00", "").strip()[:100]
-    data = targets_of(period, reps_slice=slice((asked - 1) * REPS_PER_PAGE, asked * REPS_PER_PAGE), rep_search=search)
+    money: dict[str, Any] = {"currency": company.currency, "rates": conversion_rates()}
+    data = targets_of(period, reps_slice=slice((asked - 1) * REPS_PER_PAGE, asked * REPS_PER_PAGE), rep_search=search, **money)
     page, per_page, first = paging(data.reps_total, asked, REPS_PER_PAGE)
     if page != asked:  # past the last page: the last one
-        data = targets_of(period, reps_slice=slice(first, first + per_page), rep_search=search)
+        data = targets_of(period, reps_slice=slice(first, first + per_page), rep_search=search, **money)
     manager = is_manager(request.user)
     context = {
         "reps": data.reps, "reps_page": Page(data.reps, data.reps_total, page, per_page), "params": request.GET,
