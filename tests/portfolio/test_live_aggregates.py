@@ -279,7 +279,7 @@ def test_the_targets_pipeline_reads_the_open_deals_from_their_covering_index_alo
         assert "crm_deal_status_expected_idx" in others
         for name in others:
             cursor.execute(f'DROP INDEX "{name}"')
-    assert "(expected_close_on) INCLUDE (owner_id, amount, probability, stage) WHERE" in definition, definition
+    assert "(expected_close_on) INCLUDE (owner_id, amount, currency, probability, stage) WHERE" in definition, definition
     assert "'open'" in definition
     plan = _plan(select)
     assert "using crm_deal_open_expected_cover" in plan, plan
