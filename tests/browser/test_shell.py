@@ -63,6 +63,44 @@ def test_a_manager_changes_the_fiscal_year_start_in_the_browser(page: Page, live
     expect(page.get_by_label("Fiscal year starts in")).to_have_value("1")
 
 
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_an_inline_forms_inputs_and_button_share_a_line_whatever_their_help_text(
+    new_page: NewPage, live_server: LiveServer, manager: object, locale: str
+) -> None:
+    """The conversion-rate form: "Rate" has two lines of help, "Currency to convert" one; aligned at the bottom,
+    the rate's input sat 15 px above the currency's. Every inline form on the page is checked."""
+    page = new_page(locale=locale, width=1280)
+    log_in(page, live_server.url, "sato")
+    for url, count in (("/settings/company/", 2), ("/buyers/objections/", 1)):
+        page.goto(f"{live_server.url}{url}")
+        _inline_forms_line_up(page, count)
+
+
+def _inline_forms_line_up(page: Page, count: int) -> None:
+    """In each inline form, the inputs of the fields on one row (a wide form wraps) start at the same height,
+    and the button's middle is on the line of the last row's inputs."""
+    probe = """form => Array.from(form.querySelectorAll(':scope > .field')).map(f => ({
+        row: Math.round(f.getBoundingClientRect().top),
+        top: f.querySelector('input, select, textarea').getBoundingClientRect().top,
+        bottom: f.querySelector('input, select, textarea').getBoundingClientRect().bottom}))"""
+    forms = page.locator("form.form-inline")
+    assert forms.count() >= count
+    for i in range(forms.count()):
+        form = forms.nth(i)
+        fields = form.evaluate(probe)
+        rows: dict[int, list[float]] = {}
+        for f in fields:
+            rows.setdefault(f["row"], []).append(f["top"])
+        assert sum(len(tops) for tops in rows.values()) >= 2, fields
+        for tops in rows.values():
+            assert max(tops) - min(tops) <= 1, fields
+        last = next(f for f in fields if f["row"] == max(rows))
+        button = form.locator("> .btn, > .form-actions .btn").first.bounding_box()
+        assert button is not None
+        middle = button["y"] + button["height"] / 2
+        assert last["top"] <= middle <= last["bottom"], (last, button)
+
+
 def test_the_page_language_follows_the_browsers_accept_language(new_page: NewPage, live_server: LiveServer) -> None:
     page = new_page(locale="ja-JP")
     page.goto(f"{live_server.url}/login/")
