@@ -29,6 +29,7 @@ from kokyaku.domain import assignment as domain_assignment
 from kokyaku.domain.assignment import AssignmentPolicy
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib import bulk
+from kokyaku.lib.refusals import domain_text
 
 RELEASE_REASON_MAX = 500
 
@@ -52,7 +53,7 @@ def policy_version_create(
     try:
         value = policy if isinstance(policy, AssignmentPolicy) else AssignmentPolicy.from_dict(policy)
     except (DomainError, TypeError) as exc:
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(domain_text(exc)) from None
     caps: dict[str, float] = {}
     known = set(Rep.objects.filter(pk__in=list(value_capacities or {})).values_list("pk", flat=True))
     for rep_id, raw in (value_capacities or {}).items():
@@ -208,7 +209,7 @@ def assignment_plan(
     try:
         result = domain_assignment.plan_assignment(inputs.accounts, inputs.reps, policy=inputs.policy, time_limit=time_limit)
     except DomainError as exc:
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(domain_text(exc)) from None
     if progress is not None:
         progress("solved")
     with transaction.atomic():

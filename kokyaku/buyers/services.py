@@ -42,6 +42,7 @@ from kokyaku.domain.buyer_types import (
 from kokyaku.domain.buyer_types.report import AgreementReport
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib import bulk
+from kokyaku.lib.refusals import domain_text
 from kokyaku.users.roles import is_manager
 
 log = logging.getLogger(__name__)
@@ -138,13 +139,13 @@ def _suggest(features: Any, recorded: np.ndarray) -> tuple[Suggestion, str]:
     try:
         evaluation = evaluate_suggestions(features, recorded)
     except (DomainError, ValueError) as exc:  # ValueError: scikit-learn's split, a type with a single recorded account
-        return suggest_buyer_types(features), str(exc)
+        return suggest_buyer_types(features), domain_text(exc)
     if evaluation.method != "learned":
         return suggest_buyer_types(features), _("the learned model did not beat the rules on held-out accounts")
     try:
         return cross_fit_suggest(features, recorded), ""
     except DomainError as exc:
-        return suggest_buyer_types(features), str(exc)
+        return suggest_buyer_types(features), domain_text(exc)
 
 
 def _reasons(suggestion: Suggestion, positions: np.ndarray) -> list[list[dict[str, object]]]:

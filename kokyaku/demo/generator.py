@@ -31,7 +31,7 @@ from kokyaku.demo import parameters as params
 from kokyaku.demo.behaviour import PRODUCTS, pick_rows
 from kokyaku.demo.draws import DAY, add_months, fiscal_year_start, pick, weekday, weekday_back
 from kokyaku.demo.vocabulary import EN, LOCALES, VOCABULARIES
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 
 OPEN_STAGES, WON_STAGE, LOST_STAGE = EN.open_stages, EN.won_stage, EN.lost_stage  # the English ones, as before
 
@@ -53,17 +53,19 @@ class DemoSpec:
 
     def __post_init__(self) -> None:
         if self.accounts < 1:
-            raise DomainError(f"accounts must be at least 1; got {self.accounts}")
+            raise DomainError.of(gettext_noop("accounts must be at least 1; got %(accounts)s"), accounts=self.accounts)
         if not 1 <= self.fiscal_year_start_month <= 12:
             raise DomainError(f"fiscal_year_start_month must be 1..12; got {self.fiscal_year_start_month}")
         if self.years < 1:
             raise DomainError(f"years must be at least 1; got {self.years}")
         if self.reps is not None and self.reps < 3:
-            raise DomainError(f"reps must be at least 3 (one strong and one developing rep per team); got {self.reps}")
+            raise DomainError.of(
+                gettext_noop("reps must be at least 3 (one strong and one developing rep per team); got %(reps)s"), reps=self.reps
+            )
         if self.chunk_size < 1:
             raise DomainError(f"chunk_size must be at least 1; got {self.chunk_size}")
         if self.seed < 0:
-            raise DomainError(f"seed must be a non-negative integer; got {self.seed}")
+            raise DomainError.of(gettext_noop("seed must be a non-negative integer; got %(seed)s"), seed=self.seed)
         if self.locale not in LOCALES:
             raise DomainError(f"locale must be one of {', '.join(LOCALES)}; got {self.locale!r}")
 

@@ -30,6 +30,7 @@ from kokyaku.crm.services import login_create
 from kokyaku.demo.generator import Array, DemoGenerator, DemoSpec
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib import bulk
+from kokyaku.lib.refusals import domain_text
 from kokyaku.users.roles import Role, is_manager
 
 DEMO_PASSWORD = "kokyaku-demo"  # noqa: S105 - the published password of the demo logins, not a secret
@@ -209,7 +210,7 @@ def demo_load(
                 locale=locale,
             )
         except DomainError as exc:
-            raise DemoError(str(exc)) from None
+            raise DemoError(domain_text(exc)) from None
         gen = DemoGenerator(spec)
         result = DemoResult()
         tables: list[type[models.Model]] = [Team, Rep, Account, Deal, Activity, Target, KeyPerson, Objection]

@@ -35,6 +35,7 @@ from kokyaku.lib import bulk
 from kokyaku.lib.bulk import read_frame
 from kokyaku.lib.currency import rate_text
 from kokyaku.lib.dates import check_day
+from kokyaku.lib.refusals import domain_text
 from kokyaku.portfolio.models import Criteria, Snapshot, SnapshotCutoff, SnapshotMigration, SnapshotRow
 from kokyaku.portfolio.precompute import store_summaries
 from kokyaku.portfolio.selectors.criteria import criteria_cutoffs, criteria_cutoffs_known
@@ -123,7 +124,7 @@ def criteria_create(*, actor: AnyUser | None, **params: Any) -> Criteria:
     try:
         criteria.to_spec()
     except (DomainError, TypeError, ValueError, AttributeError) as exc:
-        raise ValidationError(_("invalid criteria: %(error)s") % {"error": exc}) from None
+        raise ValidationError(_("invalid criteria: %(error)s") % {"error": domain_text(exc)}) from None
     criteria.full_clean(exclude=["created_by"])
     criteria.save()
     return criteria

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from kokyaku.crm.permissions import AnyUser, check
 from kokyaku.crm.selectors import company_settings
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.domain.portfolio.measures import deals_as_of
 from kokyaku.domain.prediction import (
@@ -216,7 +216,7 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
     version served and why, or None) and ``band_notes``. Stores nothing.
     """
     if horizon_months < 1:
-        raise DomainError(f"the horizon must be at least one month, got {horizon_months}")
+        raise DomainError.of(gettext_noop("the horizon must be at least one month, got %(months)s"), months=horizon_months)
     current = Criteria.objects.order_by("-created_at", "-id").first() or Criteria()
     accounts, deals = load_portfolio_inputs(as_of)
     ids = accounts["account_id"].to_numpy()

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 
 STRONG, DEVELOPING = "strong", "developing"
 TIERS: tuple[str, str] = (STRONG, DEVELOPING)
@@ -52,12 +52,21 @@ POLICY_VERSION = 1
 
 def _check_weight(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DomainError(f"policy: weight {name!r} must be a number, got {value!r}")
+        raise DomainError.of(
+            gettext_noop("policy: weight %(name)s must be a number, got %(value)s"), name=repr(name), value=repr(value)
+        )
     w = float(value)
     if not math.isfinite(w) or not (0 <= w <= MAX_WEIGHT):
-        raise DomainError(f"policy: weight {name!r} must be between 0 and {MAX_WEIGHT:g}, got {value!r}")
+        raise DomainError.of(
+            gettext_noop("policy: weight %(name)s must be between 0 and %(max)s, got %(value)s"),
+            name=repr(name),
+            max=f"{MAX_WEIGHT:g}",
+            value=repr(value),
+        )
     if abs(w * SCALE - round(w * SCALE)) > 1e-6:
-        raise DomainError(f"policy: weight {name!r} counts to 0.01 at most, got {value!r}")
+        raise DomainError.of(
+            gettext_noop("policy: weight %(name)s counts to 0.01 at most, got %(value)s"), name=repr(name), value=repr(value)
+        )
     return w
 
 
@@ -84,7 +93,11 @@ class AssignmentPolicy:
             raise DomainError(f"policy: weights must be a mapping of term to weight, got {self.weights!r}")
         unknown = sorted(set(map(str, self.weights)) - set(TERMS))
         if unknown:
-            raise DomainError(f"policy: unknown term(s) {', '.join(unknown)}; the terms are {', '.join(TERMS)}")
+            raise DomainError.of(
+                gettext_noop("policy: unknown term(s) %(unknown)s; the terms are %(terms)s"),
+                unknown=tuple(unknown),
+                terms=tuple(TERMS),
+            )
         merged = {t: _check_weight(t, self.weights.get(t, DEFAULT_WEIGHTS[t])) for t in TERMS}
         object.__setattr__(self, "weights", merged)  # a private copy, in TERMS order
         object.__setattr__(self, "continuity", _check_weight("continuity", self.continuity))
@@ -119,9 +132,13 @@ class AssignmentPolicy:
         known = {"version", "weights", "continuity", "keep_team", "keep_region", "dormant_follow_up"}
         unknown = sorted(set(map(str, data)) - known)
         if unknown:
-            raise DomainError(f"policy: unknown key(s) {', '.join(unknown)}")
+            raise DomainError.of(gettext_noop("policy: unknown key(s) %(keys)s"), keys=tuple(unknown))
         version = data.get("version", POLICY_VERSION)
         if version != POLICY_VERSION:
-            raise DomainError(f"policy: version {version!r} is not supported (this code reads version {POLICY_VERSION})")
+            raise DomainError.of(
+                gettext_noop("policy: version %(version)s is not supported (this code reads version %(supported)s)"),
+                version=repr(version),
+                supported=POLICY_VERSION,
+            )
         kwargs = {k: data[k] for k in known - {"version"} if k in data}
         return cls(**kwargs)

@@ -25,7 +25,7 @@ from sklearn.model_selection import KFold, train_test_split
 from kokyaku.domain.buyer_types.behaviour import History
 from kokyaku.domain.buyer_types.checklist import BUYER_TYPES, UNKNOWN
 from kokyaku.domain.buyer_types.suggest import Suggestion, decide, signal_strengths, suggest_buyer_types
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, Text, gettext_noop
 
 FloatArray = npt.NDArray[np.float64]
 # Learn only when every type has this many recorded accounts with enough history to learn from.
@@ -90,9 +90,10 @@ class BuyerTypeModel:
         counts = {t: int((y[use] == t).sum()) for t in BUYER_TYPES}
         short = {t: c for t, c in counts.items() if c < self.min_per_type}
         if short:
-            raise DomainError(
-                f"learned suggestion: needs {self.min_per_type} recorded accounts with enough history per type; "
-                + ", ".join(f"{t} has {c}" for t, c in short.items())
+            raise DomainError.of(
+                gettext_noop("learned suggestion: needs %(needed)s recorded accounts with enough history per type; %(counts)s"),
+                needed=self.min_per_type,
+                counts=tuple(Text(gettext_noop("%(type)s has %(count)s"), type=t, count=c) for t, c in short.items()),
             )
         rows = np.flatnonzero(use)
         if self.max_train is not None and len(rows) > self.max_train:
@@ -221,7 +222,9 @@ def evaluate_suggestions(
     history = history or History()
     use = np.flatnonzero(_learnable(features, y, history))
     if len(use) < 2 * len(BUYER_TYPES):
-        raise DomainError(f"evaluation: needs recorded accounts with enough history; found {len(use)}")
+        raise DomainError.of(
+            gettext_noop("evaluation: needs recorded accounts with enough history; found %(found)s"), found=len(use)
+        )
     train, test = train_test_split(use, test_size=test_size, random_state=random_state, stratify=y[use].astype(str))
     y_train = y.copy()
     y_train[test] = UNKNOWN

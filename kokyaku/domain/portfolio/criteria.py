@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, Text, gettext_noop
 
 BANDS: tuple[str, str, str] = ("high", "mid", "low")
 ZONES: tuple[str, str, str] = ("A", "B", "C")
@@ -76,13 +76,28 @@ class AxisRule:
         if not (np.isfinite(self.low) and np.isfinite(self.high)):
             raise DomainError(f"{axis}: thresholds must be numbers, got {self.low!r} and {self.high!r}")
         if not self.low < self.high:
-            raise DomainError(f"{axis}: the low threshold ({self.low}) must be below the high one ({self.high})")
+            raise DomainError.of(
+                gettext_noop("%(axis)s: the low threshold (%(low)s) must be below the high one (%(high)s)"),
+                axis=axis,
+                low=self.low,
+                high=self.high,
+            )
         if self.mode == "quantile" and not (self.low > 0 and self.high < 1):
-            raise DomainError(f"{axis}: quantiles must lie strictly between 0 and 1, got {self.low} and {self.high}")
+            raise DomainError.of(
+                gettext_noop("%(axis)s: quantiles must lie strictly between 0 and 1, got %(low)s and %(high)s"),
+                axis=axis,
+                low=self.low,
+                high=self.high,
+            )
         if self.mode == "absolute" and self.low < 0:
-            raise DomainError(f"{axis}: thresholds cannot be negative, got {self.low}")
+            raise DomainError.of(gettext_noop("%(axis)s: thresholds cannot be negative, got %(low)s"), axis=axis, low=self.low)
         if self.mode == "absolute" and upper is not None and self.high > upper:
-            raise DomainError(f"{axis}: the high threshold ({self.high}) cannot exceed {upper}")
+            raise DomainError.of(
+                gettext_noop("%(axis)s: the high threshold (%(high)s) cannot exceed %(upper)s"),
+                axis=axis,
+                high=self.high,
+                upper=upper,
+            )
 
 
 @dataclass(frozen=True)
@@ -103,18 +118,20 @@ class CriteriaSpec:
     history_periods: int = 8
 
     def __post_init__(self) -> None:
-        self.price.validate("unit price")
-        self.probability.validate("win probability", upper=1.0)
+        self.price.validate(Text(gettext_noop("unit price")))
+        self.probability.validate(Text(gettext_noop("win probability")), upper=1.0)
         validate_grid(self.grid)
         if not (0 <= self.near_margin < 1):
-            raise DomainError(f"near-boundary margin must be in [0, 1), got {self.near_margin}")
+            raise DomainError.of(gettext_noop("near-boundary margin must be in [0, 1), got %(margin)s"), margin=self.near_margin)
         if not (1 <= self.lookback_months <= 240):
-            raise DomainError(f"look-back must be 1-240 months, got {self.lookback_months}")
+            raise DomainError.of(gettext_noop("look-back must be 1-240 months, got %(months)s"), months=self.lookback_months)
         for stage, pct in self.stage_probabilities.items():
             if not (0 <= float(pct) <= 100):
-                raise DomainError(f"stage {stage!r}: probability must be 0-100 %, got {pct}")
+                raise DomainError.of(
+                    gettext_noop("stage %(stage)s: probability must be 0-100 %%, got %(pct)s"), stage=repr(stage), pct=pct
+                )
         if self.history_period_days < 1 or self.history_periods < 1:
-            raise DomainError("history period length and count must be positive")
+            raise DomainError.of(gettext_noop("history period length and count must be positive"))
 
 
 def validate_grid(grid: Mapping[str, Mapping[str, str]]) -> None:

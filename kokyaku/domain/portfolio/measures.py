@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kokyaku.domain.days import day_number, day_numbers
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 
 DEAL_COLUMNS: tuple[str, ...] = ("account_id", "status", "amount", "probability", "stage", "opened_on", "closed_on")
 SOURCES: tuple[str, ...] = ("model", "rep", "stage", "history", "none")
@@ -135,7 +135,7 @@ class RepurchaseRate:
         ka, na = self._check(k, n)
         use = na > 0
         if not bool(use.any()):
-            raise DomainError("repurchase rate: no account has a past period to learn from")
+            raise DomainError.of(gettext_noop("repurchase rate: no account has a past period to learn from"))
         ka, na = ka[use], na[use]
         mean = float(ka.sum() / na.sum())
         if self.prior_strength is not None:
@@ -372,13 +372,19 @@ def lifecycle(
     ``deals`` should already be :func:`deals_as_of`.
     """
     if dormancy_days < 1:
-        raise DomainError(f"dormancy period must be at least one day, got {dormancy_days}")
+        raise DomainError.of(gettext_noop("dormancy period must be at least one day, got %(days)s"), days=dormancy_days)
     if at_risk_factor is not None and at_risk_factor < 1:
-        raise DomainError(f"at-risk factor must be at least 1 (times the usual gap), got {at_risk_factor}")
+        raise DomainError.of(
+            gettext_noop("at-risk factor must be at least 1 (times the usual gap), got %(factor)s"), factor=at_risk_factor
+        )
     if not 0 <= at_risk_share <= 1:
-        raise DomainError(f"at-risk share of the dormancy period must lie between 0 and 1, got {at_risk_share}")
+        raise DomainError.of(
+            gettext_noop("at-risk share of the dormancy period must lie between 0 and 1, got %(share)s"), share=at_risk_share
+        )
     if not 0 < p_alive_threshold < 1:
-        raise DomainError(f"P(alive) threshold must lie between 0 and 1, got {p_alive_threshold}")
+        raise DomainError.of(
+            gettext_noop("P(alive) threshold must lie between 0 and 1, got %(threshold)s"), threshold=p_alive_threshold
+        )
     idx = _index_of(account_ids)
     size = len(idx)
     today = day_number(as_of)

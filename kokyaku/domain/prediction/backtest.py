@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 from kokyaku.domain.portfolio.criteria import AxisRule, band_axis, resolve_axis
 
 FloatArray = npt.NDArray[np.float64]
@@ -154,7 +154,7 @@ def backtest(portfolio: pd.DataFrame, deals: pd.DataFrame, *, as_of: date, horiz
     included (they are the outcome).
     """
     if horizon_months < 1:
-        raise DomainError(f"the horizon must be at least one month, got {horizon_months}")
+        raise DomainError.of(gettext_noop("the horizon must be at least one month, got %(months)s"), months=horizon_months)
     missing = [c for c in ("account_id", "unit_price", "zone") if c not in portfolio.columns]
     if missing:
         raise DomainError(f"portfolio: missing column(s) {', '.join(missing)}")

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import gammaln
 
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -102,9 +102,9 @@ class BetaGeoModel:
         """Estimate r, α, a, b from every account's (frequency, recency, age)."""
         x, tx, t = _arrays(frequency, recency, age)
         if x.size < 2:
-            raise DomainError("BG/NBD: need at least two accounts with a purchase")
+            raise DomainError.of(gettext_noop("BG/NBD: need at least two accounts with a purchase"))
         if bool((t <= 0).all()):
-            raise DomainError("BG/NBD: every account bought on the as-of date: nothing to learn yet")
+            raise DomainError.of(gettext_noop("BG/NBD: every account bought on the as-of date: nothing to learn yet"))
         uniq, counts = np.unique(np.column_stack([x, tx, t]), axis=0, return_counts=True)
         ux, utx, ut = uniq[:, 0], uniq[:, 1], uniq[:, 2]
         weights = counts.astype(float)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 from kokyaku.domain.retention.curves import DAYS_PER_YEAR
 
 PURCHASE_COLUMNS: tuple[str, ...] = ("account_id", "purchased_on", "amount")
@@ -75,7 +75,7 @@ def customer_lifetimes(purchases: pd.DataFrame, *, as_of: date, dormancy_days: i
     ignored.
     """
     if dormancy_days < 1:
-        raise DomainError(f"dormancy period must be at least one day, got {dormancy_days}")
+        raise DomainError.of(gettext_noop("dormancy period must be at least one day, got %(days)s"), days=dormancy_days)
     seen = _check_purchases(purchases, as_of)
     end = pd.Timestamp(as_of)
     recent = seen["purchased_on"] > end - pd.Timedelta(days=365)
@@ -124,7 +124,7 @@ def kaplan_meier(lifetimes: pd.DataFrame, *, timeline: npt.ArrayLike | None = No
     # and lift the curve.
     lifetimes = lifetimes.loc[lifetimes["lost"] | (lifetimes["observed_days"] > 0)]
     if lifetimes.empty:
-        raise DomainError("Kaplan–Meier: no customer has been observed long enough to be seen lost")
+        raise DomainError.of(gettext_noop("Kaplan–Meier: no customer has been observed long enough to be seen lost"))
     if not 0 < level < 1:
         raise DomainError(f"Kaplan–Meier: the interval level must lie between 0 and 1, got {level}")
     days = lifetimes["observed_days"].to_numpy(float)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy import optimize, special
 from scipy.differentiate import hessian
 
-from kokyaku.domain.errors import DomainError
+from kokyaku.domain.errors import DomainError, gettext_noop
 
 FloatArray = npt.NDArray[np.float64]
 DAYS_PER_YEAR = 365.25
@@ -133,9 +133,9 @@ class ShiftedBetaGeometric:
         if bool((k < 0).any() or (k != np.floor(k)).any()):
             raise DomainError("sBG: periods survived must be whole numbers of at least 0")
         if float(w[gone].sum()) <= 0:
-            raise DomainError("sBG: no customer was lost, so no churn rate can be estimated")
+            raise DomainError.of(gettext_noop("sBG: no customer was lost, so no churn rate can be estimated"))
         if float(w[~gone & (k > 0)].sum()) + float(w[gone & (k > 0)].sum()) <= 0:
-            raise DomainError("sBG: no customer stayed a whole period, so no retention can be estimated")
+            raise DomainError.of(gettext_noop("sBG: no customer stayed a whole period, so no retention can be estimated"))
         lost_at, lost_n = np.unique(k[gone], return_inverse=True)
         lost_w = np.bincount(lost_n, weights=w[gone])
         kept_at, kept_n = np.unique(k[~gone], return_inverse=True)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.domain.portfolio import BANDS
+from kokyaku.lib.refusals import domain_text
 from kokyaku.portfolio import presenters, selectors, services
 from kokyaku.portfolio.forms import CriteriaForm, error_lines
 from kokyaku.portfolio.models import Criteria
@@ -70,7 +71,7 @@ def criteria_preview(request: HttpRequest) -> HttpResponse:
         try:
             spec = Criteria(**params).to_spec()
         except (DomainError, TypeError, ValueError) as exc:
-            context["errors"] = [str(exc)]
+            context["errors"] = [domain_text(exc)]
         else:
             preview = selectors.criteria_preview(spec)
             context.update(presenters.preview_context(preview, spec, currency()) if preview else {"no_snapshot": True})

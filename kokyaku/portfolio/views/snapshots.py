@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kokyaku.domain.errors import DomainError
+from kokyaku.lib.refusals import domain_text
 from kokyaku.portfolio import services
 from kokyaku.portfolio.views.common import safe_next
 from kokyaku.users.decorators import manager_required
@@ -23,7 +24,7 @@ def snapshot_compute(request: HttpRequest) -> HttpResponse:
     try:
         snapshot = services.snapshot_create(actor=request.user)
     except (DomainError, ValidationError) as exc:
-        messages.error(request, _("The snapshot could not be computed: %(error)s") % {"error": exc})
+        messages.error(request, _("The snapshot could not be computed: %(error)s") % {"error": domain_text(exc)})
     else:
         done = _("Snapshot %(id)s computed: %(n)s accounts in %(s)s s.")
         messages.success(request, done % {"id": snapshot.pk, "n": f"{snapshot.account_count:,}", "s": f"{snapshot.seconds:.1f}"})

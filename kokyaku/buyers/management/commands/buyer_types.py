@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from kokyaku.buyers.services import suggestions_compute
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
+from kokyaku.lib.refusals import domain_text
 
 
 class Command(KokyakuCommand):
@@ -51,7 +52,7 @@ class Command(KokyakuCommand):
         try:
             result = suggestions_compute(actor=None, as_of=as_of)
         except DomainError as exc:
-            raise CommandError(_("cannot suggest buyer types: %(error)s") % {"error": exc}) from None
+            raise CommandError(_("cannot suggest buyer types: %(error)s") % {"error": domain_text(exc)}) from None
         report = result.report
         if options["json_path"]:
             path = Path(options["json_path"])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, gettext_lazy, run_in_background, stage_text
+from kokyaku.lib.refusals import domain_text
 from kokyaku.portfolio.models import Criteria
 from kokyaku.portfolio.selectors import team_matrix
 from kokyaku.portfolio.services import snapshot_create
@@ -53,7 +54,7 @@ class Command(KokyakuCommand):
         try:
             snapshot = snapshot_create(actor=None, as_of=as_of, criteria=criteria, progress=progress)
         except DomainError as exc:
-            raise CommandError(_("cannot compute the portfolio: %(error)s") % {"error": exc}) from None
+            raise CommandError(_("cannot compute the portfolio: %(error)s") % {"error": domain_text(exc)}) from None
         zones = team_matrix(snapshot).zone_accounts
         self.stdout.write(
             _("snapshot %(id)s as of %(as_of)s: %(accounts)s accounts (A %(a)s / B %(b)s / C %(c)s) in %(seconds)s s")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
+from kokyaku.lib.refusals import domain_text
 from kokyaku.lib.tabular import pad
 from kokyaku.prediction.management.commands._common import as_of_date, write_json
 from kokyaku.prediction.selectors import version_as_of
@@ -77,7 +78,7 @@ class Command(KokyakuCommand):
         try:
             result = portfolio_backtest(as_of=as_of, horizon_months=options["horizon"])
         except DomainError as exc:
-            raise CommandError(_("cannot back-test: %(error)s") % {"error": exc}) from None
+            raise CommandError(_("cannot back-test: %(error)s") % {"error": domain_text(exc)}) from None
         version = version_as_of(as_of)
         if version is not None:  # the model page charts the back-test of the version that served
             version_store_backtest(actor=None, version=version, result=result)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
+from kokyaku.lib.refusals import domain_text
 from kokyaku.prediction.management.commands._common import as_of_date, report_lines, write_json
 from kokyaku.prediction.services import model_evaluate
 
@@ -35,7 +36,7 @@ class Command(KokyakuCommand):
         try:
             report = model_evaluate(as_of=as_of_date(options["as_of"]))
         except DomainError as exc:
-            raise CommandError(_("cannot evaluate the models: %(error)s") % {"error": exc}) from None
+            raise CommandError(_("cannot evaluate the models: %(error)s") % {"error": domain_text(exc)}) from None
         if options["json"]:
             write_json(options["json"], report, self.stdout)
             if options["json"] == "-":

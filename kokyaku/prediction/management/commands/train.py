@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib.commands import BACKGROUND_HELP, KokyakuCommand, gettext_lazy, run_in_background, stage_text
+from kokyaku.lib.refusals import domain_text
 from kokyaku.prediction.management.commands._common import as_of_date, report_lines, write_json
 from kokyaku.prediction.services import model_train
 
@@ -41,7 +42,7 @@ class Command(KokyakuCommand):
         try:
             version = model_train(actor=None, as_of=as_of_date(options["as_of"]), progress=progress)
         except DomainError as exc:
-            raise CommandError(_("cannot train the models: %(error)s") % {"error": exc}) from None
+            raise CommandError(_("cannot train the models: %(error)s") % {"error": domain_text(exc)}) from None
         if options["json"]:
             write_json(
                 options["json"], {"version": version.pk, "as_of": version.as_of.isoformat(), **version.report}, self.stdout

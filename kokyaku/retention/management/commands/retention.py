@@ -15,6 +15,7 @@ from django.utils.translation import ngettext, pgettext
 
 from kokyaku.domain.errors import DomainError
 from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
+from kokyaku.lib.refusals import domain_text
 from kokyaku.lib.tabular import text_table
 from kokyaku.retention.selectors import Retention, measure
 
@@ -118,7 +119,7 @@ class Command(KokyakuCommand):
         try:
             record = measure(as_of)
         except DomainError as exc:
-            raise CommandError(_("cannot measure retention: %(error)s") % {"error": exc}) from None
+            raise CommandError(_("cannot measure retention: %(error)s") % {"error": domain_text(exc)}) from None
         self.stdout.write("\n".join(summary(record)))
         if path is not None:
             try:
