@@ -73,15 +73,15 @@ def later_deals(start: date, end: date, *, company: str, rates: Mapping[str, Dec
 
     Amounts in the company currency ``company``, as Home and the targets count them: a deal in a
     currency of ``rates`` converted by the database (:func:`kokyaku.lib.currency.converted_sql`),
-    one in a currency without a rate left out (not read).
+    one in a currency without a rate read with no amount (NULL: NaN), its ``currency`` saying why
+    (:func:`kokyaku.prediction.services.portfolio_backtest` counts and leaves them out).
     """
     amount, params = converted_sql(rates, company)
-    currencies = [company, *(code for code in rates if code != company)]
     frame = read_frame(
-        f"SELECT account_id, status, {amount}, {sql_days('closed_on')} FROM crm_deal "  # noqa: S608 - fixed SQL, values are bound
-        f"WHERE status = %s AND closed_on >= %s AND closed_on <= %s AND currency IN ({', '.join('%s' for _ in currencies)})",
-        [*params, Deal.Status.WON, start, end, *currencies],
-        ["account_id", "status", "amount", "closed_on"],
+        f"SELECT account_id, status, {amount}, {sql_days('closed_on')}, currency FROM crm_deal "  # noqa: S608 - fixed SQL, values are bound
+        "WHERE status = %s AND closed_on >= %s AND closed_on <= %s",
+        [*params, Deal.Status.WON, start, end],
+        ["account_id", "status", "amount", "closed_on", "currency"],
     )
     frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
     frame["closed_on"] = _dates(frame["closed_on"])

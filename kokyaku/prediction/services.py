@@ -213,7 +213,8 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
     """Compute the portfolio as of a past date (models trained by then) and compare its zones with later revenue.
 
     Returns the domain's :func:`~kokyaku.domain.prediction.backtest` report plus ``models`` (which
-    version served and why, or None) and ``band_notes``. Stores nothing. Amounts in the company
+    version served and why, or None), ``band_notes`` and, when some are, ``left_out``: the later
+    won deals per currency without a rate (``{"GBP": 2}``, largest first). Stores nothing. Amounts in the company
     currency at the company's rates now: the past portfolio's as a snapshot converts them, the
     later revenue as Home and the targets (a deal in a currency without a rate left out).
     """
@@ -240,12 +241,12 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
         else provided.repeat_probability.to_numpy(),
     )
     end = (pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)).date()
-    out = backtest(
-        result.frame,
-        selectors.later_deals(as_of, end, company=company.currency, rates=rates),
-        as_of=as_of,
-        horizon_months=horizon_months,
-    )
+    later = selectors.later_deals(as_of, end, company=company.currency, rates=rates)
+    rated = later["currency"].isin([company.currency, *rates]).to_numpy()
+    left_out = later.loc[~rated, "currency"].value_counts()
+    out = backtest(result.frame, later.loc[rated], as_of=as_of, horizon_months=horizon_months)
+    if len(left_out):  # won deals in a currency without a rate: not in the later revenue, the page says so
+        out["left_out"] = {str(code): int(n) for code, n in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))}
     out["models"] = provided.note if provided is not None else None
     out["band_notes"] = result.band_notes_dict()
     return out

@@ -6,12 +6,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import pytest
+from django.test import Client
 
 from kokyaku.crm.models import Account, ConversionRate, Deal, Rep
 from kokyaku.portfolio.models import SnapshotRow
 from kokyaku.portfolio.services import snapshot_create
 from kokyaku.prediction import selectors, services
+from kokyaku.prediction.models import ModelVersion
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 6, 30)
@@ -38,12 +41,13 @@ def accounts(strong_rep: Rep) -> list[Account]:
     return out
 
 
-def test_later_deals_convert_a_currency_with_a_rate_and_leave_out_the_others(accounts: list[Account]) -> None:
-    without = selectors.later_deals(*JULY, company="JPY", rates={})
-    assert sorted(without["amount"]) == [900_000]
-    with_rate = selectors.later_deals(*JULY, company="JPY", rates={"USD": Decimal("151.3")})
-    assert sorted(with_rate["amount"]) == pytest.approx([151_300, 900_000])
-    assert set(with_rate["account_id"]) == {accounts[8].pk}
+def test_later_deals_convert_a_currency_with_a_rate_and_leave_the_others_without_an_amount(accounts: list[Account]) -> None:
+    def amounts(rates: dict[str, Decimal]) -> dict[str, float | None]:
+        frame = selectors.later_deals(*JULY, company="JPY", rates=rates)
+        return {str(c): None if pd.isna(a) else float(a) for c, a in zip(frame["currency"], frame["amount"], strict=True)}
+
+    assert amounts({}) == {"JPY": 900_000, "USD": None, "GBP": None}  # never added up as if they were yen
+    assert amounts({"USD": Decimal("151.3")}) == pytest.approx({"JPY": 900_000, "USD": 151_300, "GBP": None})
 
 
 def _zones_revenue(result: dict[str, Any]) -> dict[str, float]:
@@ -71,3 +75,24 @@ def test_the_backtest_counts_later_revenue_and_prices_the_past_portfolio_as_a_sn
     # The USD win × 151.3 (GBP still left out); the first account priced at ¥1,513,000, the top price: out of C.
     assert _zones_revenue(after) == pytest.approx(_expected(accounts, {8: 900_000 + 151_300, 0: 50_000}))
     assert _zones_revenue(after)["C"] == 0
+
+
+def test_the_model_page_says_which_later_deals_the_backtest_left_out(accounts: list[Account], manager_client: Client) -> None:
+    result = services.portfolio_backtest(as_of=AS_OF, horizon_months=1)
+    assert result["left_out"] == {"GBP": 1, "USD": 1}  # no rate yet: both foreign wins left out, counted per currency
+    version = ModelVersion.objects.create(as_of=AS_OF, report={"backtest": result})
+    html = manager_client.get("/prediction/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 won deals are left out of the later revenue" in html
+    assert "(GBP 1 · USD 1)" in html
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    again = services.portfolio_backtest(as_of=AS_OF, horizon_months=1)
+    assert again["left_out"] == {"GBP": 1}
+    ModelVersion.objects.filter(pk=version.pk).update(report={"backtest": again})
+    ja = manager_client.get("/prediction/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert 'data-testid="backtest-left-out"' in ja
+    assert "後の売上に含まれていません（GBP 1）" in ja  # translated
+    ConversionRate.objects.create(currency="GBP", rate=Decimal("190"))
+    ModelVersion.objects.filter(pk=version.pk).update(
+        report={"backtest": services.portfolio_backtest(as_of=AS_OF, horizon_months=1)}
+    )
+    assert 'data-testid="backtest-left-out"' not in manager_client.get("/prediction/").content.decode()
