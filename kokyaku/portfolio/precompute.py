@@ -22,7 +22,7 @@ from typing import Any
 from django.db import connection
 
 from kokyaku.portfolio.models import EffortMonth, Snapshot
-from kokyaku.portfolio.selectors.effort import activity_minutes, effort_window, won_revenue
+from kokyaku.portfolio.selectors.effort import Money, activity_minutes, effort_window, money_now, won_revenue
 from kokyaku.portfolio.selectors.snapshots import snapshot_scan
 from kokyaku.portfolio.selectors.team import matrix_cells
 
@@ -41,33 +41,41 @@ def _insert(snapshot: Snapshot, kind: int, per_rep: bool, qs: Any) -> tuple[str,
     )
 
 
-def store_summaries(snapshot: Snapshot) -> None:
-    """Store ``snapshot``'s grid cells and effort sums (its rows and their id bounds must be written)."""
+def store_summaries(snapshot: Snapshot, *, money: Money | None) -> None:
+    """Store ``snapshot``'s grid cells and effort sums (its rows and their id bounds must be written).
+
+    ``money``: the company currency and the conversion rates the snapshot read, its won revenue
+    converted with them; None only for migration portfolio 0009, which runs before the rates exist
+    (crm 0012): amounts as stored, as every figure was then.
+    """
     fresh = Snapshot.objects.only("id", "as_of", "row_id_min", "row_id_max").get(pk=snapshot.pk)
     cells = matrix_cells(snapshot_scan(fresh))
-    start = effort_store(fresh)
+    start = effort_store(fresh, money=money)
     Snapshot.objects.filter(pk=fresh.pk).update(matrix_cells={str(k): [n, ev] for k, (n, ev) in cells.items()}, effort_from=start)
 
 
 def restore_summaries(snapshot: Snapshot) -> None:
     """Compute ``snapshot``'s grid cells and effort sums again (as the data stand now), replacing those stored."""
     EffortMonth.objects.filter(snapshot=snapshot).delete()
-    store_summaries(snapshot)
+    store_summaries(snapshot, money=money_now())
 
 
-def effort_store(snapshot: Snapshot) -> date:
+def effort_store(snapshot: Snapshot, *, money: Money | None) -> date:
     """Store the effort sums of ``snapshot`` (read with its row id bounds): three INSERT ... SELECT; return the first month.
 
     Per rep and for the team (the team's rows are what the page reads for its chart and totals,
     whatever the number of reps). None may be stored with it yet (``restore_summaries`` deletes
-    them first); the caller records the first month in ``snapshot.effort_from``.
+    them first); the caller records the first month in ``snapshot.effort_from``. Revenue is in
+    the company currency at the snapshot's rates ``money``
+    (:func:`~kokyaku.portfolio.selectors.effort.won_revenue`), as its unit prices: a changed rate
+    shows from the next snapshot (or ``restore_summaries``, at the rates of then).
     """
     fresh = snapshot
     start, end = effort_window(fresh.as_of), fresh.as_of
     table = EffortMonth._meta.db_table
     statements = [
         _insert(fresh, EffortMonth.Kind.MINUTES, True, activity_minutes(fresh, start, end, ["rep_id", "month"])),
-        _insert(fresh, EffortMonth.Kind.REVENUE, True, won_revenue(fresh, start, end, ["rep_id", "month"])),
+        _insert(fresh, EffortMonth.Kind.REVENUE, True, won_revenue(fresh, start, end, ["rep_id", "month"], money=money)),
         # The team's: the reps' sums added up (exact: integers and decimals), not the activities again.
         (
             f"INSERT INTO {table} ({_COLUMNS}) SELECT snapshot_id, kind, %s, NULL, zone, month, SUM(minutes), SUM(revenue)"  # noqa: S608 (the table name)

@@ -422,7 +422,8 @@ def snapshot_create(
         accounts, deals = load_portfolio_inputs(as_of)
         notify("loaded", len(deals))
         notes: dict[str, Any] = {}
-        currencies = convert_amounts(deals, company=settings.currency, rates=conversion_rates())
+        rates = conversion_rates()
+        currencies = convert_amounts(deals, company=settings.currency, rates=rates)
         if currencies is not None:
             notes["currencies"] = currencies
         if model_probability is None and repeat_probability is None and use_models:
@@ -477,7 +478,7 @@ def snapshot_create(
         # which snapshot that is, in the same statement as the snapshot's time and last row id.
         snapshot.seconds = round(time.perf_counter() - started, 3)  # up to the count, which takes a fraction of it
         _finish(snapshot, snapshot.seconds, None if previous is None else int(previous["id"]))
-        store_summaries(snapshot)
+        store_summaries(snapshot, money=(settings.currency, rates))  # the effort sums' revenue at the same rates
         snapshot.row_id_min = snapshot.row_id_max = snapshot.migration_previous_id = None
         snapshot.moves_up = snapshot.moves_down = None  # written by the database (on SQLite as expressions)
     return snapshot

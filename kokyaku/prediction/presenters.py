@@ -149,6 +149,14 @@ def importance_rows(part: dict[str, Any], top: int = 10) -> list[dict[str, Any]]
     ]  # fmt: skip
 
 
+def backtest_left_out(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The later won deals a back-test left out for want of a conversion rate: ``{"count": 3, "list": "GBP 2 · EUR 1"}``."""
+    left: dict[str, int] = result.get("left_out") or {}
+    if not left:
+        return None
+    return {"count": sum(left.values()), "list": " · ".join(f"{code} {n:,}" for code, n in left.items())}
+
+
 def backtest_versus(result: dict[str, Any]) -> dict[str, Any] | None:
     """Zone A against the same number of top-priced accounts, in percent, for the page's verdict line.
 

@@ -6,8 +6,10 @@ activities, reps, and nothing per account); the domain core does the rest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -16,6 +18,7 @@ from django.db import connection
 from kokyaku.crm.models import Deal
 from kokyaku.domain.prediction import CrmFrames
 from kokyaku.lib.bulk import read_frame
+from kokyaku.lib.currency import converted_sql
 from kokyaku.portfolio.services import sql_days
 from kokyaku.prediction.models import DealPrediction, ModelVersion
 
@@ -65,13 +68,20 @@ def crm_frames(as_of: date) -> CrmFrames:
     return CrmFrames(deals, accounts=accounts, activities=activities, reps=reps)
 
 
-def later_deals(start: date, end: date) -> pd.DataFrame:
-    """Won deals closed from ``start`` to ``end``: the outcome a back-test compares the zones with."""
+def later_deals(start: date, end: date, *, company: str, rates: Mapping[str, Decimal]) -> pd.DataFrame:
+    """Won deals closed from ``start`` to ``end``: the outcome a back-test compares the zones with.
+
+    Amounts in the company currency ``company``, as Home and the targets count them: a deal in a
+    currency of ``rates`` converted by the database (:func:`kokyaku.lib.currency.converted_sql`),
+    one in a currency without a rate read with no amount (NULL: NaN), its ``currency`` saying why
+    (:func:`kokyaku.prediction.services.portfolio_backtest` counts and leaves them out).
+    """
+    amount, params = converted_sql(rates, company)
     frame = read_frame(
-        f"SELECT account_id, status, amount, {sql_days('closed_on')} FROM crm_deal "  # noqa: S608 - fixed SQL
+        f"SELECT account_id, status, {amount}, {sql_days('closed_on')}, currency FROM crm_deal "  # noqa: S608 - fixed SQL, values are bound
         "WHERE status = %s AND closed_on >= %s AND closed_on <= %s",
-        [Deal.Status.WON, start, end],
-        ["account_id", "status", "amount", "closed_on"],
+        [*params, Deal.Status.WON, start, end],
+        ["account_id", "status", "amount", "closed_on", "currency"],
     )
     frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce").astype(float)
     frame["closed_on"] = _dates(frame["closed_on"])

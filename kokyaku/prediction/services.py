@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kokyaku.crm.permissions import AnyUser, check
-from kokyaku.crm.selectors import company_settings
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.domain.errors import DomainError, gettext_noop
 from kokyaku.domain.portfolio import compute_portfolio
 from kokyaku.domain.portfolio.measures import deals_as_of
@@ -38,7 +38,7 @@ from kokyaku.domain.prediction import (
     train_repeat_model,
 )
 from kokyaku.portfolio.models import Criteria
-from kokyaku.portfolio.services import ProvidedProbabilities, load_portfolio_inputs
+from kokyaku.portfolio.services import ProvidedProbabilities, convert_amounts, load_portfolio_inputs
 from kokyaku.prediction import selectors
 from kokyaku.prediction.models import DealPrediction, ModelVersion
 
@@ -213,12 +213,18 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
     """Compute the portfolio as of a past date (models trained by then) and compare its zones with later revenue.
 
     Returns the domain's :func:`~kokyaku.domain.prediction.backtest` report plus ``models`` (which
-    version served and why, or None) and ``band_notes``. Stores nothing.
+    version served and why, or None), ``band_notes`` and, when some are, ``left_out``: the later
+    won deals per currency without a rate (``{"GBP": 2}``, largest first). Stores nothing. Amounts in the company
+    currency at the company's rates now: the past portfolio's as a snapshot converts them, the
+    later revenue as Home and the targets (a deal in a currency without a rate left out).
     """
     if horizon_months < 1:
         raise DomainError.of(gettext_noop("the horizon must be at least one month, got %(months)s"), months=horizon_months)
     current = Criteria.objects.order_by("-created_at", "-id").first() or Criteria()
+    company = company_settings()
+    rates = conversion_rates()  # read once: the past portfolio's amounts and the later revenue, as a snapshot's
     accounts, deals = load_portfolio_inputs(as_of)
+    convert_amounts(deals, company=company.currency, rates=rates)
     ids = accounts["account_id"].to_numpy()
     provided = probabilities_as_of(as_of, ids)
     result = compute_portfolio(
@@ -226,7 +232,7 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
         deals,
         as_of=as_of,
         criteria=current.to_spec(),
-        dormancy_days=int(company_settings().dormancy_days),
+        dormancy_days=int(company.dormancy_days),
         model_probability=None
         if provided is None or provided.model_probability is None
         else provided.model_probability.to_numpy(),
@@ -235,7 +241,12 @@ def portfolio_backtest(*, as_of: date, horizon_months: int = 6) -> dict[str, Any
         else provided.repeat_probability.to_numpy(),
     )
     end = (pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)).date()
-    out = backtest(result.frame, selectors.later_deals(as_of, end), as_of=as_of, horizon_months=horizon_months)
+    later = selectors.later_deals(as_of, end, company=company.currency, rates=rates)
+    rated = later["currency"].isin([company.currency, *rates]).to_numpy()
+    left_out = later.loc[~rated, "currency"].value_counts()
+    out = backtest(result.frame, later.loc[rated], as_of=as_of, horizon_months=horizon_months)
+    if len(left_out):  # won deals in a currency without a rate: not in the later revenue, the page says so
+        out["left_out"] = {str(code): int(n) for code, n in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))}
     out["models"] = provided.note if provided is not None else None
     out["band_notes"] = result.band_notes_dict()
     return out

@@ -51,6 +51,7 @@ def model(request: HttpRequest) -> HttpResponse:
             },
             backtest=report.get("backtest"),
             versus=presenters.backtest_versus(report["backtest"]) if report.get("backtest") else None,
+            left_out=presenters.backtest_left_out(report["backtest"]) if report.get("backtest") else None,
             serving=serving,
             snapshot=snapshot,
             band_notes=band_notes((snapshot.notes or {}).get("bands", {})) if snapshot else [],

@@ -12,12 +12,14 @@ import pytest
 from kokyaku.crm.models import Account, Activity, ConversionRate, Deal, Rep, Target
 from kokyaku.domain.portfolio import AxisRule, CriteriaSpec
 from kokyaku.portfolio.models import SnapshotRow
+from kokyaku.portfolio.precompute import restore_summaries
 from kokyaku.portfolio.selectors import (
     Flow,
     OpenDealDates,
     account_zone_history,
     criteria_preview,
     effort_return,
+    effort_tables,
     open_deal_dates,
     portfolio_table,
     rep_breakdown,
@@ -214,7 +216,9 @@ def test_effort_vs_return_puts_minutes_and_won_revenue_per_zone(
         account=portfolio[1], rep=strong_rep, kind="call", minutes=999, occurred_at=datetime(2026, 9, 1, 10, tzinfo=TOKYO)
     )
     Deal.objects.filter(account=portfolio[9]).update(status=Deal.Status.WON, closed_on=date(2026, 7, 20))
-    with django_assert_max_num_queries(2):
+    # 2 sums + the company currency and its conversion rates (revenue converted; the page passes the
+    # currency it already read, so it pays the rates alone).
+    with django_assert_max_num_queries(4):
         table = {r.zone: r for r in effort_return(snapshot, start=date(2026, 7, 1), end=date(2026, 7, 31))}
     assert table["A"].minutes == 120
     assert table["A"].revenue == 900_000
@@ -224,6 +228,45 @@ def test_effort_vs_return_puts_minutes_and_won_revenue_per_zone(
     assert table["C"].revenue_per_hour == 0
     per_rep = effort_return(snapshot, start=date(2026, 7, 1), end=date(2026, 7, 31), per_rep=True)
     assert {(r.rep_id, r.rep) for r in per_rep} == {(strong_rep.pk, strong_rep.name)}
+
+
+def _won(account: Account, rep: Rep, key: str, amount: int, currency: str, closed_on: date) -> None:
+    Deal.objects.create(
+        external_id=key, account=account, owner=rep, amount=Decimal(amount), currency=currency,
+        status=Deal.Status.WON, opened_on=closed_on, closed_on=closed_on,
+    )  # fmt: skip
+
+
+def test_effort_revenue_converts_a_currency_with_a_rate_and_leaves_out_the_others(
+    portfolio: dict[int, Account], strong_rep: Rep, django_assert_max_num_queries: Any
+) -> None:
+    """June is stored with the snapshot (at the rates of when it was computed), July is read live (at today's)."""
+    snapshot = snapshot_create(actor=None, as_of=AS_OF)
+    _won(portfolio[7], strong_rep, "W-JP-JUN", 700_000, "JPY", date(2026, 6, 10))
+    _won(portfolio[7], strong_rep, "W-US-JUN", 2_000, "USD", date(2026, 6, 11))
+    _won(portfolio[9], strong_rep, "W-JP-JUL", 900_000, "JPY", date(2026, 7, 20))
+    _won(portfolio[9], strong_rep, "W-US-JUL", 1_000, "USD", date(2026, 7, 21))
+    _won(portfolio[9], strong_rep, "W-GB-JUL", 500, "GBP", date(2026, 7, 22))  # never a rate: always left out
+    restore_summaries(snapshot)  # June's sums stored again, the new wins in them
+    snapshot.refresh_from_db()
+    assert snapshot.effort_from is not None
+    assert snapshot.effort_from <= date(2026, 6, 1)
+
+    def zone_a(**kw: Any) -> float:
+        (a,) = [r.revenue for r in effort_return(snapshot, start=date(2026, 6, 1), end=date(2026, 7, 31), **kw) if r.zone == "A"]
+        return a
+
+    assert zone_a() == 700_000 + 900_000  # no rate: the USD wins left out, not added up as yen
+    assert zone_a(per_rep=True) == 700_000 + 900_000
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    # The page passes the currency it read: the live days cost the two sums and the rates alone.
+    with django_assert_max_num_queries(3 + 1):  # + the stored months' read
+        assert zone_a(company="JPY") == pytest.approx(700_000 + 900_000 + 151_300)  # July live at today's rate
+    restore_summaries(snapshot)  # computed again: June at today's rate too
+    assert zone_a() == pytest.approx(700_000 + 302_600 + 900_000 + 151_300)
+    tables = effort_tables(snapshot, start=date(2026, 6, 1), end=date(2026, 7, 31))
+    assert sum(r.revenue for r in tables.team) == pytest.approx(sum(r.revenue for r in tables.per_rep))
+    assert sum(r.revenue for r in tables.team) == pytest.approx(700_000 + 302_600 + 900_000 + 151_300)
 
 
 def test_targets_show_won_pipeline_yomi_gap_and_the_zone_a_accounts_to_close_it(

@@ -43,7 +43,7 @@ def fill_in(apps, schema_editor):  # type: ignore[no-untyped-def]
                     [s.pk, start, min(start + BLOCK - 1, hi), p.pk, p.row_id_min or 0, p.row_id_max or 2**62],
                 )
     for s in CurrentSnapshot.objects.only("id").order_by("id"):  # only the id: later migrations add columns
-        store_summaries(s)
+        store_summaries(s, money=None)  # amounts as stored: the conversion rates (crm 0012) come later
 
 
 class Migration(migrations.Migration):

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.db.models import DateField, F, FilteredRelation, Q, Sum, Value
+from django.db.models import DateField, DecimalField, F, FilteredRelation, Q, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from kokyaku.crm.models import Activity, Deal, Rep
+from kokyaku.crm.selectors import company_settings, conversion_rates
 from kokyaku.domain.portfolio import effort_vs_return
+from kokyaku.lib.currency import converted_sql
 from kokyaku.portfolio.models import EffortMonth, Snapshot
 from kokyaku.portfolio.selectors.rows import paging
 from kokyaku.portfolio.selectors.snapshots import row_in
@@ -81,19 +86,47 @@ def activity_minutes(snapshot: Snapshot, start: date, end: date, keys: list[str]
     )
 
 
-def won_revenue(snapshot: Snapshot, start: date, end: date, keys: list[str]) -> Any:  # QuerySet of dicts
-    """Won revenue closed between two days (inclusive) per ``keys`` (``rep_id``: the owner, ``month``) and ``zone``."""
+Money = tuple[str, Mapping[str, Decimal]]  # the company currency and its conversion rates
+
+
+def money_now() -> Money:
+    """The company currency and the conversion rates as they stand: two queries."""
+    return company_settings().currency, conversion_rates()
+
+
+def won_revenue(snapshot: Snapshot, start: date, end: date, keys: list[str], *, money: Money | None) -> Any:  # QuerySet of dicts
+    """Won revenue closed between two days (inclusive) per ``keys`` (``rep_id``: the owner, ``month``) and ``zone``.
+
+    In the company currency, as Home and the targets count it: ``money`` is (company currency,
+    rates); a deal in a rated currency is summed × its rate by the database
+    (:func:`kokyaku.lib.currency.converted_sql`), one in a currency without a rate left out.
+    Without rates, a plain filter on the company currency and SUM of the column. ``money`` None:
+    every deal as stored (only migration portfolio 0009, from before the rates).
+    """
+    deals = Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
+    total: Any = Sum("amount")
+    company, rates = money or ("", {})
+    others = [code for code in rates if code != company]
+    if others:
+        amount, params = converted_sql(
+            rates, company, amount=f"{Deal._meta.db_table}.amount", currency=f"{Deal._meta.db_table}.currency"
+        )
+        money_field: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
+        total = Sum(RawSQL(amount, params, output_field=money_field))  # noqa: S611 - fixed SQL, values are bound
+    if money is not None:
+        deals = deals.filter(currency__in=[company, *others])
     return (
-        Deal.objects.filter(status=Deal.Status.WON, closed_on__gte=start, closed_on__lte=end)
-        .annotate(_row=_rows_join(snapshot), zone=Coalesce(F("_row__zone"), Value("")), rep_id=F("owner_id"))
+        deals.annotate(_row=_rows_join(snapshot), zone=Coalesce(F("_row__zone"), Value("")), rep_id=F("owner_id"))
         .annotate(**({"month": TruncMonth("closed_on")} if "month" in keys else {}))
         .values(*keys, "zone")
-        .annotate(revenue=Sum("amount"))
+        .annotate(revenue=total)
         .order_by()
     )
 
 
-def _live_frames(snapshot: Snapshot, start: date, end: date, rep_key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _live_frames(
+    snapshot: Snapshot, start: date, end: date, rep_key: list[str], money: Money
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Activity minutes and won revenue per (rep and) zone, exact (int, Decimal): two aggregate queries.
 
     Each activity's and deal's zone comes from a join to the snapshot's rows, not a subquery per row.
@@ -101,7 +134,9 @@ def _live_frames(snapshot: Snapshot, start: date, end: date, rep_key: list[str])
     minutes = pd.DataFrame.from_records(
         list(activity_minutes(snapshot, start, end, rep_key)), columns=[*rep_key, "zone", "minutes"]
     )
-    revenue = pd.DataFrame.from_records(list(won_revenue(snapshot, start, end, rep_key)), columns=[*rep_key, "zone", "revenue"])
+    revenue = pd.DataFrame.from_records(
+        list(won_revenue(snapshot, start, end, rep_key, money=money)), columns=[*rep_key, "zone", "revenue"]
+    )
     return minutes, revenue
 
 
@@ -223,16 +258,24 @@ def _parts(snapshot: Snapshot, start: date, end: date) -> tuple[tuple[date, date
     return span, [*live, *([(span[1] + timedelta(days=1), end)] if span[1] < end else [])]
 
 
-def _team_frames(snapshot: Snapshot, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _money(live: list[tuple[date, date]], company: str | None) -> Money:
+    """The company currency (``company``, else read) and the rates now, read only when there are live days to sum."""
+    if not live:
+        return "", {}
+    return (company, conversion_rates()) if company else money_now()
+
+
+def _team_frames(snapshot: Snapshot, start: date, end: date, company: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The team's minutes and revenue per zone over [start, end]: stored months plus the live days around them."""
     span, live = _parts(snapshot, start, end)
     parts = [_stored_frames(snapshot, span, None)] if span else []
-    parts += [_live_frames(snapshot, a, b, []) for a, b in live]
+    money = _money(live, company)
+    parts += [_live_frames(snapshot, a, b, [], money) for a, b in live]
     return _sum_frames([m for m, _r in parts], ["zone"], "minutes"), _sum_frames([r for _m, r in parts], ["zone"], "revenue")
 
 
 def _rep_frames(
-    snapshot: Snapshot, start: date, end: date, reps: list[int | None] | str
+    snapshot: Snapshot, start: date, end: date, reps: list[int | None] | str, company: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     """Per rep and zone over [start, end] for ``reps`` (ids, or ``ALL_REPS``): stored months plus the live days.
 
@@ -243,8 +286,9 @@ def _rep_frames(
     parts, no_rep = [], False
     if span is not None:
         parts.append(_stored_frames(snapshot, span, reps))
+    money = _money(live, company)
     for a, b in live:
-        minutes, revenue = _live_frames(snapshot, a, b, ["rep_id"])
+        minutes, revenue = _live_frames(snapshot, a, b, ["rep_id"], money)
         no_rep = no_rep or bool(minutes["rep_id"].isna().any() or revenue["rep_id"].isna().any())
         if not isinstance(reps, str):  # not ALL_REPS: only those reps' live rows
             minutes, revenue = _only_reps(minutes, reps), _only_reps(revenue, reps)
@@ -259,18 +303,23 @@ def _only_reps(frame: pd.DataFrame, reps: list[int | None]) -> pd.DataFrame:
     return frame.loc[pd.Series(keep, index=frame.index, dtype=bool)]
 
 
-def effort_return(snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False) -> list[EffortRow]:
+def effort_return(
+    snapshot: Snapshot, *, start: date, end: date, per_rep: bool = False, company: str | None = None
+) -> list[EffortRow]:
     """Activity minutes vs won revenue per zone (and per rep) between two dates, inclusive.
 
     Zones are those of ``snapshot``. The whole months stored with the snapshot (up to its as-of
     day) are read from :class:`EffortMonth`; the days outside them (after the as-of day, or a
     partial month) are aggregated live. The ratios come from the domain core. Activities and deals
     count under the rep who did / owns them. Rows by zone (A, B, C, unzoned), per rep by rep id first.
+    Revenue is in the company currency (:func:`won_revenue`): the stored months at the rates of
+    when the snapshot was computed, the live days at the rates of now (read only when there are
+    live days; ``company``: the company currency if the caller has it).
     """
     if per_rep:
-        minutes, revenue, _no_rep = _rep_frames(snapshot, start, end, ALL_REPS)
+        minutes, revenue, _no_rep = _rep_frames(snapshot, start, end, ALL_REPS, company)
     else:
-        minutes, revenue = _team_frames(snapshot, start, end)
+        minutes, revenue = _team_frames(snapshot, start, end, company)
     return _effort_rows(minutes, revenue, per_rep=per_rep)
 
 
@@ -286,17 +335,20 @@ class EffortTables:
     per_page: int
 
 
-def effort_tables(snapshot: Snapshot, *, start: date, end: date, page: int = 1, per_page: int | None = None) -> EffortTables:
+def effort_tables(
+    snapshot: Snapshot, *, start: date, end: date, page: int = 1, per_page: int | None = None, company: str | None = None
+) -> EffortTables:
     """The team's table and one page of the per-rep table (every rep by name, "no rep" last).
 
     Whole months come from the sums stored with the snapshot (the team's, and the page's reps'),
     the days around them from one live read per rep (the team's sums added up from it): the page
     costs the same with 150 reps or 15,000. ``per_page`` None: every rep on one page. A rep
     without activity or revenue in the range has a line with empty cells; "no rep" is listed
-    when anything in the range has none.
+    when anything in the range has none. Revenue in the company currency as in :func:`effort_return`.
     """
     span, live = _parts(snapshot, start, end)
-    live_parts = [_live_frames(snapshot, a, b, ["rep_id"]) for a, b in live]
+    money = _money(live, company)
+    live_parts = [_live_frames(snapshot, a, b, ["rep_id"], money) for a, b in live]
     team_parts = [_stored_frames(snapshot, span, None)] if span else []
     team_parts += [(_sum_frames([m], ["zone"], "minutes"), _sum_frames([r], ["zone"], "revenue")) for m, r in live_parts]
     team_minutes = _sum_frames([m for m, _r in team_parts], ["zone"], "minutes")

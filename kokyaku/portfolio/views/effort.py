@@ -29,7 +29,7 @@ def effort(request: HttpRequest) -> HttpResponse:
     # One line per rep, a page of them at a time: a sales organisation of 15,000 reps is not one
     # table, and only the page's reps are summed (the team's sums are stored with the snapshot).
     tables = selectors.effort_tables(
-        snapshot, start=start, end=end, page=page_param(request, "reps_page"), per_page=REPS_PER_PAGE
+        snapshot, start=start, end=end, page=page_param(request, "reps_page"), per_page=REPS_PER_PAGE, company=code
     )
     team, reps = tables.team, presenters.effort_reps(tables.per_rep, tables.reps)
     context = {
