@@ -100,13 +100,15 @@ def _run(*args: str) -> str:
 @pytest.mark.django_db
 def test_commands_show_domain_errors_and_notes_in_the_terminals_language(terminal: Callable[[str], None]) -> None:  # noqa: F811
     terminal("ja_JP.UTF-8")
-    assert "  ルールで提案しました: 評価には、十分な履歴のあるタイプ登録済みの顧客が必要です（該当: 0 件）" in _run(
-        "buyer_types", "suggest"
-    )
+    suggested = _run("buyer_types", "suggest")
+    assert "  ルールで提案しました: 評価には、十分な履歴のあるタイプ登録済みの顧客が必要です（該当: 0 件）" in suggested
+    assert "時点の購買タイプ（ルール）" in suggested  # the method as the team page names it, not its code
     with pytest.raises(CommandError, match=r"^バックテストを実行できません: 期間は 1 か月以上で指定してください（指定値: 0）$"):
         _run("backtest", "--as-of", "2026-01-01", "--horizon-months", "0")
 
     terminal("C")
-    assert "  rules used: evaluation: needs recorded accounts with enough history; found 0" in _run("buyer_types", "suggest")
+    suggested = _run("buyer_types", "suggest")
+    assert "  rules used: evaluation: needs recorded accounts with enough history; found 0" in suggested
+    assert " (rules): " in suggested  # English keeps the code
     with pytest.raises(CommandError, match=r"^cannot back-test: the horizon must be at least one month, got 0$"):
         _run("backtest", "--as-of", "2026-01-01", "--horizon-months", "0")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pandas as pd
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from kokyaku.crm.models import Account, ConversionRate, Deal, Rep
@@ -96,3 +98,16 @@ def test_the_model_page_says_which_later_deals_the_backtest_left_out(accounts: l
         report={"backtest": services.portfolio_backtest(as_of=AS_OF, horizon_months=1)}
     )
     assert 'data-testid="backtest-left-out"' not in manager_client.get("/prediction/").content.decode()
+
+
+def test_the_backtest_command_says_which_later_deals_it_left_out(accounts: list[Account]) -> None:
+    out = StringIO()
+    call_command("backtest", "--as-of", AS_OF.isoformat(), "--horizon-months", "1", stdout=out)
+    assert "2 won deals are left out of the later revenue: no conversion rate is set for their currency (GBP 1 · USD 1)" in (
+        out.getvalue()
+    )
+    ConversionRate.objects.create(currency="USD", rate=Decimal("151.3"))
+    ConversionRate.objects.create(currency="GBP", rate=Decimal("190"))
+    out = StringIO()
+    call_command("backtest", "--as-of", AS_OF.isoformat(), "--horizon-months", "1", stdout=out)
+    assert "left out" not in out.getvalue()

@@ -17,8 +17,11 @@ from django.utils.translation import gettext as _
 
 from kokyaku.buyers.services import suggestions_compute
 from kokyaku.domain.errors import DomainError
-from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
+from kokyaku.lib.commands import KokyakuCommand, gettext_lazy, term
 from kokyaku.lib.refusals import domain_text
+
+# how the suggestions were made, as the team page names the methods (the code itself in English)
+METHODS = {"rules": gettext_lazy("Rules"), "learned": gettext_lazy("Learned suggestion")}
 
 
 class Command(KokyakuCommand):
@@ -70,7 +73,7 @@ class Command(KokyakuCommand):
             )
             % {
                 "as_of": result.as_of,
-                "method": result.method,
+                "method": term(result.method, METHODS.get(result.method, result.method)),
                 "accounts": f"{result.accounts:,}",
                 "suggested": f"{result.suggested:,}",
                 "to_confirm": f"{result.to_confirm:,}",

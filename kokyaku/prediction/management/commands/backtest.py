@@ -12,6 +12,7 @@ from kokyaku.lib.commands import KokyakuCommand, gettext_lazy
 from kokyaku.lib.refusals import domain_text
 from kokyaku.lib.tabular import pad
 from kokyaku.prediction.management.commands._common import as_of_date, write_json
+from kokyaku.prediction.presenters import backtest_left_out
 from kokyaku.prediction.selectors import version_as_of
 from kokyaku.prediction.services import portfolio_backtest, version_store_backtest
 
@@ -95,3 +96,12 @@ class Command(KokyakuCommand):
         self.stdout.write(_line(_("Kokyaku's zones"), result))
         self.stdout.write(_line(_("unit price alone"), result["price_only"]))
         self.stdout.write(_verdict(result.get("versus_price") or {}))
+        left = backtest_left_out(result)
+        if left is not None:
+            self.stdout.write(
+                _(
+                    "%(n)s won deals are left out of the later revenue: no conversion rate is set for their currency "
+                    "(%(others)s); set one with kokyaku company --rate and run the back-test again"
+                )
+                % {"n": f"{left['count']:,}", "others": left["list"]}
+            )
