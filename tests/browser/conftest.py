@@ -14,6 +14,7 @@ Every context and page is closed after its test; the browser lives for the whole
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -76,3 +77,11 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.fill("#id_password", password)
     page.click("form.form button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+def upload(page: Page, base_url: str, kind: str, path: Path) -> None:
+    """Upload a file of ``kind`` on the import page; the review page (preview, column picker) comes next."""
+    page.goto(f"{base_url}/imports/")
+    page.select_option("#id_kind", kind)
+    page.set_input_files("#id_file", str(path))
+    page.click("[data-testid=import-upload-form] button[type=submit]")

@@ -19,7 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from kokyaku.crm.models import ConversionRate, LostReason
 from kokyaku.users.services import api_token_create
-from tests.browser.conftest import NewPage, log_in
+from tests.browser.conftest import NewPage, log_in, upload
 
 pytestmark = pytest.mark.browser
 
@@ -134,12 +134,9 @@ def test_every_control_of_the_import_column_picker_has_its_own_name(
 ) -> None:
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
     log_in(page, live_server.url, "sato")
-    page.goto(f"{live_server.url}/imports/")
-    page.select_option("#id_kind", "deals")
     export = tmp_path / "deals.csv"
     export.write_text("id,customer,state,opened\nD1,Fuji Seiki,open,2026-01-05\n", encoding="utf-8")
-    page.set_input_files("#id_file", str(export))
-    page.click("[data-testid=import-upload-form] button[type=submit]")
+    upload(page, live_server.url, "deals", export)
     names = assert_every_control_is_named(page)
     assert any(n.startswith("External id") and "external_id" in n for n in names), names  # a picker's drop-down
     assert len(set(names)) == len(names), names
@@ -151,12 +148,9 @@ def test_each_money_fields_unit_picker_has_its_own_name(
     """Purchases have two money fields (price per unit, line amount): each unit drop-down names its field."""
     settings.DATA_DIR = tmp_path  # type: ignore[attr-defined]
     log_in(page, live_server.url, "sato")
-    page.goto(f"{live_server.url}/imports/")
-    page.select_option("#id_kind", "purchases")
     export = tmp_path / "lines.csv"
     export.write_text("伝票,顧客,日付,数量,単価（千円）\nI-1,北陸精機,2024-04-01,2,1500\n", encoding="utf-8")
-    page.set_input_files("#id_file", str(export))
-    page.click("[data-testid=import-upload-form] button[type=submit]")
+    upload(page, live_server.url, "purchases", export)
     names = assert_every_control_is_named(page)
     units = [n for n in names if n.startswith("Amounts in")]
     assert len(units) == 2, names

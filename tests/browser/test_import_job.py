@@ -13,7 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from kokyaku.crm.models import Deal
 from kokyaku.imports.models import ImportRun
 from kokyaku.jobs.models import Job
-from tests.browser.conftest import NewPage, log_in
+from tests.browser.conftest import NewPage, log_in, upload
 from tests.browser.test_jobs import WATCH
 
 pytestmark = pytest.mark.browser
@@ -31,10 +31,7 @@ def _deals(path: Path, rows: int, *, bad: int | None = None) -> Path:
 
 
 def _upload(page: Page, url: str, path: Path) -> None:
-    page.goto(f"{url}/imports/")
-    page.select_option("#id_kind", "deals")
-    page.set_input_files("#id_file", str(path))
-    page.click("[data-testid=import-upload-form] button[type=submit]")
+    upload(page, url, "deals", path)
     expect(page.get_by_test_id("import-preview")).to_be_visible()
 
 
